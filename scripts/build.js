@@ -1,0 +1,15 @@
+// Builds the runnable JS that Node 20 needs (it cannot run .ts): the CLI behind `npx tagwise`
+// and the `tagwise/rules` entry. Runs from `prepare`, so a plain `npm install` leaves a working CLI.
+import { build } from 'esbuild'
+
+const common = { bundle: true, format: 'esm', target: 'es2022', logLevel: 'warning' }
+
+await Promise.all([
+  build({ ...common, entryPoints: ['rules/cli.ts'], outfile: 'dist/cli.js', platform: 'node' }),
+  build({
+    ...common,
+    entryPoints: ['rules/index.ts'],
+    outfile: 'dist/rules.js',
+    platform: 'neutral',
+  }),
+])
