@@ -1,0 +1,141 @@
+import { isObject } from './json.ts'
+
+/** Segment event types the engine understands. */
+export const EVENT_TYPES = ['track', 'page', 'screen', 'identify', 'alias', 'group'] as const
+export type EventType = (typeof EVENT_TYPES)[number]
+
+/**
+ * A Segment-shaped event as sent by any Segment client. Only the fields the engine reads are typed;
+ * everything else is carried through untouched (and visible to `where` expressions).
+ */
+export interface TagwiseEvent {
+  type: EventType
+  event?: string
+  properties?: Record<string, unknown>
+  traits?: Record<string, unknown>
+  userId?: string
+  anonymousId?: string
+  previousId?: string
+  messageId?: string
+  timestamp: string
+  context?: Record<string, unknown>
+  [key: string]: unknown
+}
+
+/** A good event with its timestamp parsed once. */
+export interface ParsedEvent {
+  /** The raw event, as given (`where` expressions see this). */
+  raw: TagwiseEvent
+  /** Epoch milliseconds of `timestamp`. */
+  ts: number
+}
+
+/** Result of {@link parseEvent}: the parsed event, or why it is not a good event. */
+export type ParseResult = { ok: true; event: ParsedEvent } | { ok: false; error: string }
+
+// ISO-8601 date-time with a mandatory zone (Z or ±hh:mm / ±hhmm / ±hh). Anchored, no nested
+// quantifiers: linear time on any input.
+const ISO_WITH_ZONE =
+  /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?(?:([Zz])|([+-])(\d{2})(?::?(\d{2}))?)$/
+
+const DAYS_IN_MONTH = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
+
+/**
+ * Parses an ISO-8601 timestamp that carries a time zone; returns epoch ms or `undefined`.
+ * Calendar fields are checked (no 30 February); fractions beyond milliseconds are truncated.
+ */
+export function parseTimestamp(value: unknown): number | undefined {
+  if (typeof value !== 'string' || value.length > 40) return undefined
+  const m = ISO_WITH_ZONE.exec(value)
+  if (!m) return undefined
+  const [year, month, day, hour, minute, second = 0] = [m[1], m[2], m[3], m[4], m[5], m[6]].map(
+    Number,
+  ) as number[]
+  const leap = year! % 4 === 0 && (year! % 100 !== 0 || year! % 400 === 0)
+  if (
+    month! < 1 ||
+    month! > 12 ||
+    day! < 1 ||
+    day! > (month === 2 && !leap ? 28 : DAYS_IN_MONTH[month! - 1]!)
+  )
+    return undefined
+  if (hour! > 23 || minute! > 59 || second! > 59) return undefined
+  const ms = m[7] ? Number(m[7].slice(0, 3).padEnd(3, '0')) : 0
+  const offsetHours = m[10] ? Number(m[10]) : 0
+  const offsetMinutes = m[11] ? Number(m[11]) : 0
+  if (offsetHours > 23 || offsetMinutes > 59) return undefined
+  const sign = m[9] === '-' ? -1 : 1
+  const utc = Date.UTC(year!, month! - 1, day!, hour!, minute!, second!, ms)
+  return utc - sign * (offsetHours * 60 + offsetMinutes) * 60_000
+}
+
+const isId = (value: unknown): value is string => typeof value === 'string' && value.length > 0
+
+/**
+ * Checks that a value is a *good event* (spec: rules.md, "Events that count"): a JSON object with a
+ * known `type`, a parseable ISO-8601 `timestamp` with a time zone, a `userId` or `anonymousId`
+ * (`alias` needs `previousId` and `userId`), and, for `track`, a non-empty `event`.
+ *
+ * @example
+ * const result = parseEvent(JSON.parse(line))
+ * if (!result.ok) console.error(`line ${n}: ${result.error}`)
+ */
+export function parseEvent(value: unknown): ParseResult {
+  if (!isObject(value)) return { ok: false, error: 'expected a JSON object (an event)' }
+  const type = value.type
+  if (typeof type !== 'string' || !(EVENT_TYPES as readonly string[]).includes(type)) {
+    return {
+      ok: false,
+      error: `"type" must be one of ${EVENT_TYPES.join(', ')} (got ${describe(type)})`,
+    }
+  }
+  if (value.timestamp === undefined) return { ok: false, error: '"timestamp" is missing' }
+  const ts = parseTimestamp(value.timestamp)
+  if (ts === undefined) {
+    return {
+      ok: false,
+      error: `"timestamp" must be an ISO-8601 date-time with a time zone, like 2026-01-31T12:00:00Z (got ${describe(value.timestamp)})`,
+    }
+  }
+  if (type === 'alias') {
+    if (!isId(value.previousId))
+      return { ok: false, error: 'an alias needs a non-empty "previousId"' }
+    if (!isId(value.userId)) return { ok: false, error: 'an alias needs a non-empty "userId"' }
+  } else if (!isId(value.userId) && !isId(value.anonymousId)) {
+    return { ok: false, error: 'needs a non-empty "userId" or "anonymousId"' }
+  }
+  if (type === 'track' && !isId(value.event)) {
+    return { ok: false, error: 'a track event needs a non-empty "event" name' }
+  }
+  for (const key of ['properties', 'traits', 'context'] as const) {
+    if (value[key] !== undefined && value[key] !== null && !isObject(value[key])) {
+      return { ok: false, error: `"${key}" must be an object (got ${describe(value[key])})` }
+    }
+  }
+  if (
+    value.messageId !== undefined &&
+    value.messageId !== null &&
+    typeof value.messageId !== 'string'
+  ) {
+    return { ok: false, error: `"messageId" must be a string (got ${describe(value.messageId)})` }
+  }
+  return { ok: true, event: { raw: value as TagwiseEvent, ts } }
+}
+
+/** The event's path: `properties.path` if it is a string, else `context.page.path`. */
+export function eventPath(event: TagwiseEvent): string | undefined {
+  const fromProps = event.properties?.path
+  if (typeof fromProps === 'string') return fromProps
+  const page = event.context?.page
+  return isObject(page) && typeof page.path === 'string' ? page.path : undefined
+}
+
+/** A short description of a value for error messages. */
+export function describe(value: unknown): string {
+  if (value === undefined) return 'nothing'
+  if (value === null) return 'null'
+  if (Array.isArray(value)) return 'an array'
+  if (typeof value === 'object') return 'an object'
+  const text = JSON.stringify(value)
+  return text.length > 40 ? `${text.slice(0, 37)}...` : text
+}

@@ -1,0 +1,32 @@
+// The public API of `tagwise/rules`: everything not re-exported here is private.
+export { compileRules } from './compile.ts'
+export { checkRules } from './validate.ts'
+export { parseEvent, parseTimestamp, eventPath, EVENT_TYPES } from './event.ts'
+export { RulesError, formatProblem } from './problem.ts'
+export { compileLogic, explainLogic, truthy, LogicError } from './logic.ts'
+export { glob } from './glob.ts'
+export type {
+  CheckResult,
+  EvaluateOptions,
+  Evaluation,
+  Explanation,
+  IngestResult,
+  ProfileState,
+  Rules,
+  StateOptions,
+  StateSnapshot,
+  TagInfo,
+} from './api.ts'
+export type {
+  Aggregation,
+  MetricDef,
+  MetricValue,
+  RulesDocument,
+  TagDef,
+  TagKind,
+  TagValue,
+} from './document.ts'
+export type { EventType, ParsedEvent, TagwiseEvent } from './event.ts'
+export type { Json } from './json.ts'
+export type { ExplainNode, Evaluate } from './logic.ts'
+export type { Problem } from './problem.ts'

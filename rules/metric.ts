@@ -1,0 +1,88 @@
+import { aggregator, type Aggregator } from './aggregate.ts'
+import type { Aggregation, MetricDef } from './document.ts'
+import { eventPath, type ParsedEvent } from './event.ts'
+import { compileGlob } from './glob.ts'
+import { compileLogic, truthy } from './logic.ts'
+import { parseWindow, type Window } from './window.ts'
+
+/** A metric definition compiled for fast matching. */
+export interface CompiledMetric {
+  id: string
+  agg: Aggregation
+  window: Window
+  aggregator: Aggregator
+  /** `dwell`/`dwell_max`: fed by visits, not by single events. */
+  dwell: boolean
+  /** Its value moves with time alone (`since_*`, an open dwell visit). */
+  continuous: boolean
+  /** Does this event feed the metric? For dwell metrics: does this page/screen event start a visit that counts? */
+  matches(event: ParsedEvent): boolean
+  /** The `field` value of an event (`undefined` when missing or no field). */
+  field(event: ParsedEvent): unknown
+  /** A fingerprint of the definition: a restored state keeps a metric's data only if it is unchanged. */
+  fingerprint: string
+}
+
+/** Reads a dotted path through own properties only (no prototype keys such as `__proto__`). */
+export function compilePath(path: string): (value: unknown) => unknown {
+  const parts = path.split('.')
+  return (value) => {
+    let current = value
+    for (const part of parts) {
+      if (current === null || typeof current !== 'object') return undefined
+      if (!Object.prototype.hasOwnProperty.call(current, part)) return undefined
+      current = (current as Record<string, unknown>)[part]
+    }
+    return current
+  }
+}
+
+const asList = (value: string | string[] | undefined): Set<string> | undefined =>
+  value === undefined ? undefined : new Set(Array.isArray(value) ? value : [value])
+
+/** Compiles a metric definition that passed validation. */
+export function compileMetric(id: string, def: MetricDef): CompiledMetric {
+  const window = parseWindow(def.window)
+  if (typeof window === 'string') throw new Error(`metrics.${id}.window: ${window}`)
+  const dwell = def.agg === 'dwell' || def.agg === 'dwell_max'
+  const events = def.events ?? {}
+  // `event` implies `type: "track"`; dwell metrics ignore type and event (visits start on page/screen).
+  const types = dwell
+    ? undefined
+    : events.event !== undefined
+      ? new Set(['track'])
+      : asList(events.type)
+  const typeAlso = !dwell && events.event !== undefined ? asList(events.type) : undefined
+  const names = dwell ? undefined : asList(events.event)
+  const path = events.path === undefined ? undefined : compileGlob(events.path)
+  const where = events.where === undefined ? undefined : compileLogic(events.where)
+  const readField = def.field === undefined ? () => undefined : compilePath(def.field)
+  return {
+    id,
+    agg: def.agg,
+    window,
+    aggregator: aggregator(def.agg),
+    dwell,
+    continuous: dwell || def.agg === 'since_first' || def.agg === 'since_last',
+    matches(event) {
+      const raw = event.raw
+      if (types !== undefined && !types.has(raw.type)) return false
+      if (typeAlso !== undefined && !typeAlso.has(raw.type)) return false
+      if (names !== undefined && !names.has(raw.event as string)) return false
+      if (path !== undefined) {
+        const p = eventPath(raw)
+        if (p === undefined || !path(p)) return false
+      }
+      if (where !== undefined) {
+        try {
+          if (!truthy(where(raw))) return false
+        } catch {
+          return false // a `where` that throws means the event does not match
+        }
+      }
+      return true
+    },
+    field: (event) => readField(event.raw),
+    fingerprint: JSON.stringify([def.events ?? null, def.agg, def.field ?? null, def.window]),
+  }
+}

@@ -1,0 +1,62 @@
+import { MAX_WINDOW_MS } from './window.ts'
+
+/** What the search for the next change needs from a profile state. */
+export interface Timeline {
+  /** Earliest time after `t` at which a metric jumps (a bucket leaves a window, a session ends, a dwell cap is reached), or `null`. */
+  structural(t: number): number | null
+  /** A key of the tags at time `t` (equal keys = equal tags). */
+  tagsKey(t: number): string
+  /**
+   * Keys of the time-dependent expression nodes (comparisons over `since_*`, open dwell, `now`)
+   * at time `t`, for times between two structural changes; empty when there are none.
+   */
+  unitKeys(t: number): string[]
+}
+
+/** Structural steps examined before giving up and answering conservatively. */
+const MAX_STEPS = 64
+
+/**
+ * The earliest time after `now` at which some tag changes with no new event, or `null` when no tag
+ * ever will.
+ *
+ * Between two structural changes every metric is constant or grows linearly with time, and each
+ * comparison over such a value flips at most once, so a bisection per comparison finds its flip
+ * exactly; each candidate (flip or structural change) is then checked by evaluating the tags there.
+ * After {@link MAX_STEPS} structural steps without a change, that step's time is returned: an early
+ * answer only costs the caller one extra wake-up.
+ */
+export function nextChangeAt(now: number, timeline: Timeline): number | null {
+  const base = timeline.tagsKey(now)
+  let t0 = now
+  for (let step = 0; step < MAX_STEPS; step++) {
+    const s = timeline.structural(t0)
+    const end = (s ?? t0 + MAX_WINDOW_MS) - 1
+    if (end > t0) {
+      const startKeys = timeline.unitKeys(t0)
+      if (startKeys.length > 0) {
+        const endKeys = timeline.unitKeys(end)
+        const flips: number[] = []
+        for (let u = 0; u < startKeys.length; u++) {
+          if (startKeys[u] !== endKeys[u]) flips.push(bisect(timeline, u, t0, end, startKeys[u]!))
+        }
+        flips.sort((a, b) => a - b)
+        for (const t of flips) if (timeline.tagsKey(t) !== base) return t
+      }
+    }
+    if (s === null) return null
+    if (timeline.tagsKey(s) !== base || step === MAX_STEPS - 1) return s
+    t0 = s
+  }
+  return null
+}
+
+/** Smallest t in (lo, hi] where unit `u` no longer has key `k0` (it has at hi). */
+function bisect(timeline: Timeline, u: number, lo: number, hi: number, k0: string): number {
+  while (hi - lo > 1) {
+    const mid = lo + Math.floor((hi - lo) / 2)
+    if (timeline.unitKeys(mid)[u] === k0) lo = mid
+    else hi = mid
+  }
+  return hi
+}

@@ -1,0 +1,437 @@
+import type { Acc } from './aggregate.ts'
+import type {
+  EvaluateOptions,
+  Evaluation,
+  Explanation,
+  IngestResult,
+  ProfileState,
+  StateOptions,
+  StateSnapshot,
+  TagInfo,
+} from './api.ts'
+import type { MetricValue, TagValue } from './document.ts'
+import { parseEvent, type ParsedEvent } from './event.ts'
+import { isObject, type Json } from './json.ts'
+import type { CompiledMetric } from './metric.ts'
+import { nextChangeAt } from './next-change.ts'
+import {
+  currentSession,
+  mergeSessions,
+  placeInSession,
+  sessionAt,
+  type Session,
+} from './sessions.ts'
+import type { CompiledTag, TagData } from './tags.ts'
+import { insertPage, pageEntry, trimPages, visitsOf, type PageEntry, type Visit } from './visits.ts'
+import { bucketExpiry, bucketOf, lowestBucket } from './window.ts'
+
+/** A time-dependent expression node (a comparison over `since_*`, dwell or `now`) of a tag. */
+export interface TimeUnit {
+  tag: string
+  evaluate(data: TagData): unknown
+}
+
+/** The compiled rules a state runs on (built by `compileRules`). */
+export interface Core {
+  metrics: CompiledMetric[]
+  tags: CompiledTag[]
+  info: Map<string, TagInfo>
+  timeout: number
+  units: TimeUnit[]
+}
+
+/** The JSON data of a state; `snapshot()` is a copy of it. */
+interface Data {
+  v: 1
+  seq: number
+  ids: string[]
+  traits: Record<string, [Json, number, number]>
+  sessions: Session[]
+  life: Record<string, Acc>
+  buckets: Record<string, Record<string, Acc>>
+  pages: PageEntry[]
+  defs: Record<string, string>
+}
+
+const DEFAULT_MAX_IDS = 10_000
+
+/** Sets an own property, also for the key `__proto__` (which plain assignment would treat as the prototype). */
+function setOwn<T>(target: Record<string, T>, key: string, value: T): void {
+  if (key === '__proto__')
+    Object.defineProperty(target, key, {
+      value,
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    })
+  else target[key] = value
+}
+
+const own = <T>(target: Record<string, T>, key: string): T | undefined =>
+  Object.prototype.hasOwnProperty.call(target, key) ? target[key] : undefined
+
+/** Creates an empty state, or restores one from a snapshot (metrics whose definition changed start empty). */
+export function createProfileState(
+  core: Core,
+  options: StateOptions = {},
+  snapshot?: StateSnapshot,
+): ProfileState {
+  return new State(core, options.maxMessageIds ?? DEFAULT_MAX_IDS, snapshot)
+}
+
+class State implements ProfileState {
+  private readonly core: Core
+  private readonly maxIds: number
+  private data: Data
+  private ids: Set<string>
+  private visits: Visit[]
+
+  constructor(core: Core, maxIds: number, snapshot?: StateSnapshot) {
+    this.core = core
+    this.maxIds = maxIds
+    this.data = snapshot ? restoreData(core, snapshot) : emptyData(core)
+    this.ids = new Set(this.data.ids)
+    this.visits = visitsOf(this.data.pages, core.timeout)
+  }
+
+  ingest(input: unknown): IngestResult {
+    const parsed = parseEvent(input)
+    if (!parsed.ok) return { status: 'rejected', error: parsed.error }
+    const event = parsed.event
+    const id = event.raw.messageId
+    if (typeof id === 'string') {
+      if (this.ids.has(id)) return { status: 'duplicate' }
+      this.remember(id)
+    }
+    const seq = ++this.data.seq
+    this.count(event, seq)
+    return { status: 'counted' }
+  }
+
+  private remember(id: string): void {
+    this.ids.add(id)
+    if (this.maxIds === Infinity) return
+    this.data.ids.push(id)
+    if (this.data.ids.length > this.maxIds) this.ids.delete(this.data.ids.shift()!)
+  }
+
+  private count(event: ParsedEvent, seq: number): void {
+    const { core, data } = this
+    const { ts, raw } = event
+    const session = placeInSession(data.sessions, ts, core.timeout, (a, b) =>
+      this.mergeAccs(a.accs, b.accs),
+    )
+    if (raw.type === 'identify' && isObject(raw.traits)) {
+      for (const [key, value] of Object.entries(raw.traits)) {
+        const old = own(data.traits, key)
+        if (!old || ts > old[1] || (ts === old[1] && seq > old[2]))
+          setOwn(data.traits, key, [value as Json, ts, seq])
+      }
+    }
+    let dwellMatches: string[] | undefined
+    for (const metric of core.metrics) {
+      if (metric.dwell) {
+        if ((raw.type === 'page' || raw.type === 'screen') && metric.matches(event))
+          (dwellMatches ??= []).push(metric.id)
+        continue
+      }
+      if (!metric.matches(event)) continue
+      this.add(metric, { value: metric.field(event), ts, seq }, session)
+    }
+    if (core.metrics.some((m) => m.dwell)) {
+      const entry = pageEntry(event, seq, dwellMatches ?? [])
+      if (entry && insertPage(data.pages, entry)) {
+        for (const visit of trimPages(data.pages, core.timeout)) this.finalize(visit)
+        this.visits = visitsOf(data.pages, core.timeout)
+      }
+    }
+  }
+
+  /** Hands a finished visit to its dwell metrics' accumulators. */
+  private finalize(visit: Visit): void {
+    for (const id of visit.m) {
+      const metric = this.core.metrics.find((m) => m.id === id)
+      if (metric)
+        this.add(
+          metric,
+          { value: visit.dwell, ts: visit.t, seq: 0 },
+          sessionAt(this.data.sessions, visit.t),
+        )
+    }
+  }
+
+  private add(
+    metric: CompiledMetric,
+    sample: { value: unknown; ts: number; seq: number },
+    session: Session | undefined,
+  ): void {
+    const { window, aggregator, id } = metric
+    const data = this.data
+    if (window.kind === 'lifetime') {
+      aggregator.add((data.life[id] ??= aggregator.create()), sample)
+    } else if (window.kind === 'session') {
+      if (session) aggregator.add((session.accs[id] ??= aggregator.create()), sample)
+    } else {
+      const buckets = (data.buckets[id] ??= {})
+      const index = bucketOf(sample.ts, window.bucketMs)
+      const newest = this.data.sessions.length
+        ? this.data.sessions[this.data.sessions.length - 1]!.end
+        : sample.ts
+      const oldest = lowestBucket(newest, window.bucketMs)
+      if (index < oldest) return // already outside the window for good
+      let acc = buckets[index]
+      if (!acc) {
+        // A new bucket: the time to drop the ones that have left the window for good.
+        for (const key of Object.keys(buckets)) if (Number(key) < oldest) delete buckets[key]
+        acc = buckets[index] = aggregator.create()
+      }
+      aggregator.add(acc, sample)
+    }
+  }
+
+  private mergeAccs(into: Record<string, Acc>, from: Record<string, Acc>): void {
+    for (const metric of this.core.metrics) {
+      const acc = from[metric.id]
+      if (!acc) continue
+      const target = into[metric.id]
+      if (target) metric.aggregator.merge(target, acc)
+      else into[metric.id] = acc
+    }
+  }
+
+  /** The metric's accumulators inside its window at `now`, folded into a fresh accumulator. */
+  private windowAcc(metric: CompiledMetric, now: number, session: Session | undefined): Acc {
+    const { aggregator, window, id } = metric
+    const acc = aggregator.create()
+    if (window.kind === 'lifetime') {
+      const stored = this.data.life[id]
+      if (stored) aggregator.merge(acc, stored)
+    } else if (window.kind === 'session') {
+      const stored = session?.accs[id]
+      if (stored) aggregator.merge(acc, stored)
+    } else {
+      const buckets = this.data.buckets[id]
+      const lo = lowestBucket(now, window.bucketMs)
+      const hi = bucketOf(now, window.bucketMs)
+      if (buckets)
+        for (const key of Object.keys(buckets)) {
+          const index = Number(key)
+          if (index >= lo && index <= hi) aggregator.merge(acc, buckets[key]!)
+        }
+    }
+    if (metric.dwell) {
+      for (const visit of this.visits) {
+        if (!visit.m.includes(id) || visit.t > now || !this.inWindow(metric, visit.t, now, session))
+          continue
+        let dwell = visit.dwell
+        if (dwell === null) {
+          // Only the latest visit is open; it counts while its session is current.
+          if (!session || visit.t < session.start) continue
+          dwell = Math.min(now - visit.t, this.core.timeout)
+        }
+        aggregator.add(acc, { value: dwell, ts: visit.t, seq: 0 })
+      }
+    }
+    return acc
+  }
+
+  private inWindow(
+    metric: CompiledMetric,
+    ts: number,
+    now: number,
+    session: Session | undefined,
+  ): boolean {
+    const window = metric.window
+    if (window.kind === 'lifetime') return true
+    if (window.kind === 'session')
+      return session !== undefined && ts >= session.start && ts <= session.end
+    const index = bucketOf(ts, window.bucketMs)
+    return index >= lowestBucket(now, window.bucketMs) && index <= bucketOf(now, window.bucketMs)
+  }
+
+  private metricsAt(now: number): Record<string, MetricValue> {
+    const session = currentSession(this.data.sessions, now, this.core.timeout)
+    const metrics: Record<string, MetricValue> = {}
+    for (const metric of this.core.metrics) {
+      metrics[metric.id] = metric.aggregator.value(this.windowAcc(metric, now, session), now)
+    }
+    return metrics
+  }
+
+  private tagsAt(
+    metrics: Record<string, MetricValue>,
+    now: number,
+    options: EvaluateOptions,
+  ): { data: TagData; present: Record<string, TagValue> } {
+    const device = options.scope === 'device'
+    const durable = options.durableTags ?? {}
+    const tags: Record<string, TagValue | null> = {}
+    const data: TagData = { metrics, tags, traits: this.traits(), now }
+    const present: Record<string, TagValue> = {}
+    for (const tag of this.core.tags) {
+      if (device && this.core.info.get(tag.id)!.evaluatedOn !== 'device') {
+        tags[tag.id] = own(durable, tag.id) ?? null
+        continue
+      }
+      const value = tag.evaluate(data)
+      tags[tag.id] = value ?? null
+      if (value !== undefined) present[tag.id] = value
+    }
+    return { data, present }
+  }
+
+  evaluate(now: number, options: EvaluateOptions = {}): Evaluation {
+    const metrics = this.metricsAt(now)
+    const { present } = this.tagsAt(metrics, now, options)
+    return { tags: present, metrics, nextChangeAt: this.nextChange(now, options) }
+  }
+
+  private nextChange(now: number, options: EvaluateOptions): number | null {
+    const device = options.scope === 'device'
+    const units = this.core.units.filter(
+      (u) => !device || this.core.info.get(u.tag)!.evaluatedOn === 'device',
+    )
+    const at = (t: number) => this.tagsAt(this.metricsAt(t), t, options)
+    return nextChangeAt(now, {
+      structural: (t) => this.structural(t, device),
+      tagsKey: (t) => JSON.stringify(at(t).present),
+      unitKeys: (t) => {
+        if (units.length === 0) return []
+        const { data } = at(t)
+        return units.map((u) => {
+          try {
+            return JSON.stringify(u.evaluate(data)) ?? 'undefined'
+          } catch {
+            return '!error'
+          }
+        })
+      },
+    })
+  }
+
+  /** Earliest time after `t` at which some metric's value jumps. */
+  private structural(t: number, device: boolean): number | null {
+    let next = Infinity
+    const consider = (time: number) => {
+      if (time > t && time < next) next = time
+    }
+    const { timeout } = this.core
+    const session = currentSession(this.data.sessions, t, timeout)
+    if (session) consider(session.end + timeout)
+    for (const metric of this.core.metrics) {
+      const window = metric.window
+      if (device && window.kind !== 'session') continue
+      if (window.kind === 'sliding') {
+        const lo = lowestBucket(t, window.bucketMs)
+        for (const key of Object.keys(this.data.buckets[metric.id] ?? {})) {
+          const index = Number(key)
+          if (index >= lo) consider(bucketExpiry(index, window.bucketMs))
+        }
+      }
+      if (metric.dwell) {
+        for (const visit of this.visits) {
+          if (!visit.m.includes(metric.id)) continue
+          if (visit.dwell === null) consider(visit.t + timeout)
+          if (window.kind === 'sliding') {
+            const index = bucketOf(visit.t, window.bucketMs)
+            if (index >= lowestBucket(t, window.bucketMs))
+              consider(bucketExpiry(index, window.bucketMs))
+          }
+        }
+      }
+    }
+    return next === Infinity ? null : next
+  }
+
+  explain(tagId: string, now: number, options: EvaluateOptions = {}): Explanation {
+    const tag = this.core.tags.find((t) => t.id === tagId)
+    const info = this.core.info.get(tagId)
+    if (!tag || !info) throw new Error(`unknown tag "${tagId}"`)
+    const metrics = this.metricsAt(now)
+    const { data, present } = this.tagsAt(metrics, now, options)
+    const read: Record<string, MetricValue> = {}
+    for (const id of info.metrics) read[id] = metrics[id] ?? null
+    const parts = tag.explain(data)
+    const error = parts.map((p) => p.tree.error).find((e) => e !== undefined)
+    return {
+      tag: tagId,
+      kind: tag.kind,
+      value: own(present, tagId) ?? null,
+      evaluatedOn: info.evaluatedOn,
+      parts,
+      metrics: read,
+      ...(error !== undefined ? { error } : {}),
+    }
+  }
+
+  traits(): Record<string, Json> {
+    const out: Record<string, Json> = {}
+    for (const [key, [value]] of Object.entries(this.data.traits)) setOwn(out, key, value)
+    return out
+  }
+
+  snapshot(): StateSnapshot {
+    const copy = JSON.parse(JSON.stringify(this.data)) as Data
+    if (this.maxIds === Infinity) copy.ids = [...this.ids]
+    return copy as unknown as StateSnapshot
+  }
+
+  merge(other: ProfileState): void {
+    const theirs = restoreData(this.core, other.snapshot())
+    const data = this.data
+    for (const id of theirs.ids) if (!this.ids.has(id)) this.remember(id)
+    data.seq = Math.max(data.seq, theirs.seq)
+    for (const [key, entry] of Object.entries(theirs.traits)) {
+      const old = own(data.traits, key)
+      if (!old || entry[1] > old[1] || (entry[1] === old[1] && entry[2] > old[2]))
+        setOwn(data.traits, key, entry)
+    }
+    this.mergeAccs(data.life, theirs.life)
+    for (const metric of this.core.metrics) {
+      const from = theirs.buckets[metric.id]
+      if (!from) continue
+      const into = (data.buckets[metric.id] ??= {})
+      for (const [key, acc] of Object.entries(from)) {
+        if (into[key]) metric.aggregator.merge(into[key], acc)
+        else into[key] = acc
+      }
+    }
+    data.sessions = mergeSessions(data.sessions, theirs.sessions, this.core.timeout, (a, b) =>
+      this.mergeAccs(a.accs, b.accs),
+    )
+    for (const entry of theirs.pages) insertPage(data.pages, entry)
+    for (const visit of trimPages(data.pages, this.core.timeout)) this.finalize(visit)
+    this.visits = visitsOf(data.pages, this.core.timeout)
+  }
+}
+
+function emptyData(core: Core): Data {
+  const defs: Record<string, string> = {}
+  for (const metric of core.metrics) defs[metric.id] = metric.fingerprint
+  return { v: 1, seq: 0, ids: [], traits: {}, sessions: [], life: {}, buckets: {}, pages: [], defs }
+}
+
+/** Reads a snapshot, keeping only data of metrics whose definition is unchanged. */
+function restoreData(core: Core, snapshot: StateSnapshot): Data {
+  const raw = JSON.parse(JSON.stringify(snapshot)) as Partial<Data>
+  if (raw.v !== 1 || !Array.isArray(raw.sessions) || !Array.isArray(raw.pages)) {
+    throw new Error('not a tagwise state snapshot (expected the object returned by snapshot())')
+  }
+  const data = emptyData(core)
+  const kept = new Set(
+    core.metrics.filter((m) => raw.defs?.[m.id] === m.fingerprint).map((m) => m.id),
+  )
+  const keep = <T>(record: Record<string, T> | undefined) => {
+    const out: Record<string, T> = {}
+    for (const [id, value] of Object.entries(record ?? {})) if (kept.has(id)) out[id] = value
+    return out
+  }
+  data.seq = raw.seq ?? 0
+  data.ids = raw.ids ?? []
+  data.traits = raw.traits ?? {}
+  data.life = keep(raw.life)
+  data.buckets = keep(raw.buckets)
+  data.sessions = raw.sessions.map((s) => ({ start: s.start, end: s.end, accs: keep(s.accs) }))
+  data.pages = raw.pages.map((p) => ({ ...p, m: p.m.filter((id) => kept.has(id)) }))
+  return data
+}

@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest'
+import { eventPath, parseEvent, parseTimestamp } from '../../rules/index.ts'
+
+const good = { type: 'track', event: 'X', anonymousId: 'a', timestamp: '2026-01-10T10:00:00Z' }
+const errorOf = (value: unknown) => {
+  const result = parseEvent(value)
+  return result.ok ? undefined : result.error
+}
+
+describe('parseEvent', () => {
+  it('accepts a good event and parses its timestamp', () => {
+    const result = parseEvent(good)
+    expect(result.ok && result.event.ts).toBe(Date.parse('2026-01-10T10:00:00Z'))
+  })
+
+  it.each([
+    [null, /JSON object/],
+    [[1], /JSON object/],
+    [
+      { ...good, type: 'click' },
+      /"type" must be one of track, page, screen, identify, alias, group/,
+    ],
+    [{ ...good, timestamp: undefined }, /"timestamp" is missing/],
+    [{ ...good, timestamp: '2026-01-10T10:00:00' }, /time zone/],
+    [{ ...good, timestamp: 'yesterday' }, /ISO-8601/],
+    [{ ...good, timestamp: 1736503200000 }, /ISO-8601/],
+    [{ ...good, anonymousId: undefined }, /"userId" or "anonymousId"/],
+    [{ ...good, anonymousId: '' }, /"userId" or "anonymousId"/],
+    [{ ...good, event: '' }, /track event needs a non-empty "event"/],
+    [{ ...good, type: 'alias', previousId: 'a' }, /alias needs a non-empty "userId"/],
+    [{ ...good, type: 'alias', userId: 'u' }, /alias needs a non-empty "previousId"/],
+    [{ ...good, properties: [1] }, /"properties" must be an object/],
+    [{ ...good, messageId: 7 }, /"messageId" must be a string/],
+  ])('rejects %j', (value, message) => {
+    expect(errorOf(value)).toMatch(message)
+  })
+
+  it('accepts the ISO-8601 zone forms', () => {
+    expect(parseTimestamp('2026-01-10T12:00:00+02:00')).toBe(Date.parse('2026-01-10T10:00:00Z'))
+    expect(parseTimestamp('2026-01-10T12:00:00+0200')).toBe(Date.parse('2026-01-10T10:00:00Z'))
+    expect(parseTimestamp('2026-01-10T12:00:00.123456Z')).toBe(
+      Date.parse('2026-01-10T12:00:00.123Z'),
+    )
+    expect(parseTimestamp('2026-02-30T12:00:00Z')).toBeUndefined()
+  })
+
+  it('takes the path from properties.path, else context.page.path', () => {
+    expect(
+      eventPath({
+        ...good,
+        type: 'track',
+        properties: { path: '/a' },
+        context: { page: { path: '/b' } },
+      }),
+    ).toBe('/a')
+    expect(
+      eventPath({
+        ...good,
+        type: 'page',
+        properties: { path: 3 },
+        context: { page: { path: '/b' } },
+      }),
+    ).toBe('/b')
+    expect(eventPath({ ...good, type: 'page' })).toBeUndefined()
+  })
+})
