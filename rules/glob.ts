@@ -1,0 +1,115 @@
+// Path globs: `*` matches within one path segment, `**` across segments, `?` one character other
+// than `/`. Matching simulates the pattern's automaton over the text (a set of live pattern
+// positions per character), so it takes O(text × pattern) time and never backtracks.
+
+/** Token codes: a literal character is its UTF-16 code unit (≥ 0); wildcards are negative. */
+const ONE = -1
+const STAR = -2
+const GLOBSTAR = -3
+const SLASH = 47
+
+function tokenize(pattern: string): Int32Array {
+  const tokens: number[] = []
+  for (let i = 0; i < pattern.length; i++) {
+    const code = pattern.charCodeAt(i)
+    if (code === 42 /* * */) {
+      let end = i + 1
+      while (pattern.charCodeAt(end) === 42) end++
+      tokens.push(end - i > 1 ? GLOBSTAR : STAR)
+      i = end - 1
+    } else tokens.push(code === 63 /* ? */ ? ONE : code)
+  }
+  return Int32Array.from(tokens)
+}
+
+/** The general matcher: a breadth-first walk over the pattern positions that are still alive. */
+function automaton(tokens: Int32Array): (text: string) => boolean {
+  const end = tokens.length
+  let live = new Int32Array(end + 1)
+  let next = new Int32Array(end + 1)
+  const stamps = new Int32Array(end + 1)
+  let stamp = 0
+  let size = 0
+
+  // Adds a position and, through wildcards that may match nothing, the positions after it.
+  function add(position: number): void {
+    while (stamps[position] !== stamp) {
+      stamps[position] = stamp
+      next[size++] = position
+      if (position === end || tokens[position]! > STAR) return
+      position++
+    }
+  }
+
+  return function matchGlob(text: string): boolean {
+    if (stamp > 0x3fffffff - text.length) {
+      stamps.fill(0)
+      stamp = 0
+    }
+    stamp++
+    size = 0
+    add(0)
+    let count = size
+    for (let i = 0; i < text.length && count > 0; i++) {
+      const code = text.charCodeAt(i)
+      const swap = live
+      live = next
+      next = swap
+      stamp++
+      size = 0
+      for (let k = 0; k < count; k++) {
+        const position = live[k]!
+        if (position === end) continue
+        const token = tokens[position]!
+        if (token === GLOBSTAR || (token === STAR && code !== SLASH)) add(position)
+        else if (token === code || (token === ONE && code !== SLASH)) add(position + 1)
+      }
+      count = size
+    }
+    return stamps[end] === stamp
+  }
+}
+
+/**
+ * Compiles a path glob into a matcher for whole, case-sensitive paths (no escaping): `*` matches
+ * zero or more characters other than `/`, `**` zero or more of any characters, `?` exactly one
+ * character other than `/`. Matching runs in linear time in the text.
+ *
+ * @example
+ * const isVisa = compileGlob('/visa/**')
+ * isVisa('/visa/a/b') // true
+ * isVisa('/visa') // false
+ */
+export function compileGlob(pattern: string): (text: string) => boolean {
+  const tokens = tokenize(pattern)
+  const wildcards = tokens.filter((token) => token < 0)
+  if (wildcards.length === 0) return (text) => text === pattern
+  const prefix = pattern.slice(0, pattern.indexOf('*'))
+  const last = tokens[tokens.length - 1]
+  if (wildcards.length === 1 && last === GLOBSTAR) return (text) => text.startsWith(prefix)
+  if (wildcards.length === 1 && last === STAR) {
+    return (text) => text.startsWith(prefix) && text.indexOf('/', prefix.length) < 0
+  }
+  return automaton(tokens)
+}
+
+const CACHE_SIZE = 256
+const cache = new Map<string, (text: string) => boolean>()
+
+/**
+ * Whether `text` matches the glob `pattern` (see {@link compileGlob}). Compiled patterns are cached
+ * (the 256 most recently compiled).
+ *
+ * @example
+ * glob('/checkout/*', '/checkout/pay') // true
+ * glob('/checkout/*', '/checkout/pay/2') // false
+ */
+export function glob(pattern: string, text: string): boolean {
+  let matcher = cache.get(pattern)
+  if (matcher === undefined) {
+    if (cache.size >= CACHE_SIZE) cache.delete(cache.keys().next().value!)
+    matcher = compileGlob(pattern)
+    cache.set(pattern, matcher)
+  }
+  return matcher(text)
+}

@@ -1,0 +1,134 @@
+// The value rules every JsonLogic operation shares: truthiness, number coercion, loose comparison,
+// text conversion and reading a path from the data.
+import { toNumeric } from './json.ts'
+import { notANumber } from './logic-error.ts'
+
+/**
+ * JsonLogic truthiness: `false`, `null`, `0`, `""`, `[]`, `NaN` and `undefined` are falsy; every
+ * other value, `"0"` and `{}` included, is truthy.
+ *
+ * @example
+ * truthy([]) // false
+ * truthy('0') // true
+ */
+export function truthy(value: unknown): boolean {
+  if (typeof value === 'boolean') return value
+  if (Array.isArray(value)) return value.length > 0
+  return !!value
+}
+
+/**
+ * A value as a number for arithmetic and comparisons: numbers as they are, `true`/`false` → 1/0,
+ * `null`, `undefined` and `""` → 0, strings in JSON number syntax → their value; anything else
+ * (other strings, arrays, objects) → `NaN`.
+ */
+export function toNumber(value: unknown): number {
+  switch (typeof value) {
+    case 'number':
+      return value
+    case 'boolean':
+      return value ? 1 : 0
+    case 'string':
+      return value === '' ? 0 : (toNumeric(value) ?? NaN)
+    case 'undefined':
+      return 0
+    default:
+      return value === null ? 0 : NaN
+  }
+}
+
+/** `toNumber`, throwing `LogicError('NaN')` (naming `op`) when the value is not a number. */
+export function numberFor(op: string, value: unknown): number {
+  const n = toNumber(value)
+  if (n !== n) throw notANumber(op, value)
+  return n
+}
+
+export type Comparison = '==' | '!=' | '<' | '<=' | '>' | '>='
+
+function holds(op: Comparison, order: number): boolean {
+  switch (op) {
+    case '==':
+      return order === 0
+    case '!=':
+      return order !== 0
+    case '<':
+      return order < 0
+    case '<=':
+      return order <= 0
+    case '>':
+      return order > 0
+    default:
+      return order >= 0
+  }
+}
+
+/**
+ * Loose comparison as the JsonLogic suites define it: two strings compare as strings; two
+ * null-ish values are equal; a null-ish value and a string are never equal and order as numbers
+ * (without failing); everything else compares as numbers (`null` → 0, booleans → 0/1), and a value
+ * that is not a number (an array, an object, a non-numeric string) throws `LogicError('NaN')`.
+ */
+export function compare(op: Comparison, a: unknown, b: unknown): boolean {
+  if (typeof a === 'string' && typeof b === 'string') return holds(op, a < b ? -1 : a > b ? 1 : 0)
+  const x = toNumber(a)
+  const y = toNumber(b)
+  if ((a == null && typeof b === 'string') || (typeof a === 'string' && b == null)) {
+    if (op === '==' || op === '!=') return op === '!='
+    return x === x && y === y && holds(op, x - y)
+  }
+  if (x !== x) throw notANumber(op, a)
+  if (y !== y) throw notANumber(op, b)
+  return holds(op, x < y ? -1 : x > y ? 1 : 0)
+}
+
+/**
+ * A value as text for `cat`, `in` and `substr`, like JavaScript's `String()` but never calling
+ * methods of the data: `null`/`undefined` → `""`, arrays joined with `,`, objects →
+ * `[object Object]`.
+ */
+export function toText(value: unknown, seen?: Set<unknown>): string {
+  if (typeof value === 'string') return value
+  if (value === null || value === undefined) return ''
+  if (Array.isArray(value)) {
+    const inProgress = seen ?? new Set<unknown>()
+    if (inProgress.has(value)) return ''
+    inProgress.add(value)
+    const text = value.map((item) => toText(item, inProgress)).join(',')
+    inProgress.delete(value)
+    return text
+  }
+  if (typeof value === 'object') return '[object Object]'
+  return String(value)
+}
+
+const hasOwn = Object.prototype.hasOwnProperty
+
+/** Splits a `var` path into property names; `null`/`""`/`undefined` → `[]` (the data itself). */
+export function pathSegments(path: unknown): string[] | undefined {
+  if (path === null || path === undefined || path === '') return []
+  if (typeof path === 'string') return path.split('.')
+  if (typeof path === 'number' || typeof path === 'boolean') return String(path).split('.')
+  return undefined
+}
+
+/**
+ * The value at `segments` in `data`, reading only own properties of objects and arrays
+ * (`constructor` or `__proto__` never reach a prototype); `undefined` when absent.
+ */
+export function lookup(data: unknown, segments: readonly string[]): unknown {
+  let value = data
+  for (const segment of segments) {
+    if (typeof value !== 'object' || value === null || !hasOwn.call(value, segment))
+      return undefined
+    value = (value as Record<string, unknown>)[segment]
+  }
+  return value
+}
+
+/** `lookup` for a single property name, the hot path of compiled `var`s. */
+export function own(value: unknown, key: string): unknown {
+  return typeof value === 'object' && value !== null && hasOwn.call(value, key)
+    ? (value as Record<string, unknown>)[key]
+    : undefined
+}
