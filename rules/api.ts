@@ -23,7 +23,7 @@ export interface EvaluateOptions {
 export interface Evaluation {
   /** Present tags only (absent tags are omitted). */
   tags: Record<string, TagValue>
-  /** Every metric of the document, `null` where undefined. */
+  /** Every metric of the document (scope `'device'`: the `session` metrics), `null` where undefined. */
   metrics: Record<string, MetricValue>
   /**
    * Earliest time (epoch ms) after `now` at which some tag could change with no new event

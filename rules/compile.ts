@@ -1,5 +1,5 @@
 import type { Rules, StateOptions, StateSnapshot, TagInfo } from './api.ts'
-import type { RulesDocument } from './document.ts'
+import type { Logic, RulesDocument } from './document.ts'
 import { compileLogic, logicVars } from './logic.ts'
 import { compileMetric } from './metric.ts'
 import { RulesError } from './problem.ts'
@@ -10,6 +10,7 @@ import { checkRules } from './validate.ts'
 
 const DEFAULT_TIMEOUT_MINUTES = 30
 const TIME_OPS = new Set(['<', '<=', '>', '>=', '==', '!=', '===', '!==', '!', '!!'])
+const EQUALITIES = new Set(['==', '!=', '===', '!=='])
 
 /**
  * Compiles a rules document (an object or its JSON text) once into closure trees; throws a
@@ -87,7 +88,16 @@ function timeUnits(
       for (const { op, node } of nodes(rule)) {
         if (!TIME_OPS.has(op)) continue
         const { paths, dynamic } = logicVars(node)
-        if (dynamic || paths.some(moves)) units.push({ tag: tag.id, evaluate: compileLogic(node) })
+        if (!dynamic && !paths.some(moves)) continue
+        units.push({ tag: tag.id, evaluate: compileLogic(node) })
+        // An equality holds at a single instant, so bisection between two times where it is false
+        // cannot see it; its two monotone halves (<= and >=) flip exactly there.
+        const args = (node as Record<string, unknown>)[op]
+        if (EQUALITIES.has(op) && Array.isArray(args) && args.length === 2) {
+          for (const half of ['<=', '>=']) {
+            units.push({ tag: tag.id, evaluate: compileLogic({ [half]: args } as Logic) })
+          }
+        }
       }
     }
     units.push({ tag: tag.id, evaluate: (data) => tag.evaluate(data) })

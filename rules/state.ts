@@ -249,10 +249,12 @@ class State implements ProfileState {
     return index >= lowestBucket(now, window.bucketMs) && index <= bucketOf(now, window.bucketMs)
   }
 
-  private metricsAt(now: number): Record<string, MetricValue> {
+  /** Metric values at `now`; on the device only `session` metrics (the others are the edge's). */
+  private metricsAt(now: number, device = false): Record<string, MetricValue> {
     const session = currentSession(this.data.sessions, now, this.core.timeout)
     const metrics: Record<string, MetricValue> = {}
     for (const metric of this.core.metrics) {
+      if (device && metric.window.kind !== 'session') continue
       metrics[metric.id] = metric.aggregator.value(this.windowAcc(metric, now, session), now)
     }
     return metrics
@@ -281,20 +283,25 @@ class State implements ProfileState {
   }
 
   evaluate(now: number, options: EvaluateOptions = {}): Evaluation {
-    const metrics = this.metricsAt(now)
+    const metrics = this.metricsAt(now, options.scope === 'device')
     const { present } = this.tagsAt(metrics, now, options)
-    return { tags: present, metrics, nextChangeAt: this.nextChange(now, options) }
+    return { tags: present, metrics, nextChangeAt: this.nextChange(now, options, present) }
   }
 
-  private nextChange(now: number, options: EvaluateOptions): number | null {
+  private nextChange(
+    now: number,
+    options: EvaluateOptions,
+    present: Record<string, TagValue>,
+  ): number | null {
     const device = options.scope === 'device'
     const units = this.core.units.filter(
       (u) => !device || this.core.info.get(u.tag)!.evaluatedOn === 'device',
     )
-    const at = (t: number) => this.tagsAt(this.metricsAt(t), t, options)
+    const at = (t: number) => this.tagsAt(this.metricsAt(t, device), t, options)
+    const baseKey = JSON.stringify(present)
     return nextChangeAt(now, {
       structural: (t) => this.structural(t, device),
-      tagsKey: (t) => JSON.stringify(at(t).present),
+      tagsKey: (t) => (t === now ? baseKey : JSON.stringify(at(t).present)),
       unitKeys: (t) => {
         if (units.length === 0) return []
         const { data } = at(t)
