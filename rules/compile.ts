@@ -1,5 +1,5 @@
 import type { Rules, StateOptions, StateSnapshot, TagInfo } from './api.ts'
-import type { Logic, RulesDocument } from './document.ts'
+import type { Logic, RulesDocument, TagDef } from './document.ts'
 import { compileLogic, logicVars } from './logic.ts'
 import { compileMetric } from './metric.ts'
 import { RulesError } from './problem.ts'
@@ -11,6 +11,7 @@ import { checkRules } from './validate.ts'
 const DEFAULT_TIMEOUT_MINUTES = 30
 const TIME_OPS = new Set(['<', '<=', '>', '>=', '==', '!=', '===', '!==', '!', '!!'])
 const EQUALITIES = new Set(['==', '!=', '===', '!=='])
+const BETWEENS = new Set(['<', '<='])
 
 /**
  * Compiles a rules document (an object or its JSON text) once into closure trees; throws a
@@ -50,7 +51,12 @@ export function compileRules(input: unknown): Rules {
     tags,
     info,
     timeout,
-    units: timeUnits(analysis, new Set(metrics.filter((m) => m.continuous).map((m) => m.id)), tags),
+    units: timeUnits(
+      analysis,
+      document.tags,
+      new Set(metrics.filter((m) => m.continuous).map((m) => m.id)),
+      tags,
+    ),
   }
   return {
     document,
@@ -69,6 +75,7 @@ export function compileRules(input: unknown): Rules {
  */
 function timeUnits(
   analysis: TagAnalysis[],
+  defs: Record<string, TagDef>,
   continuous: Set<string>,
   compiled: ReturnType<typeof compileTag>[],
 ): TimeUnit[] {
@@ -98,6 +105,19 @@ function timeUnits(
             units.push({ tag: tag.id, evaluate: compileLogic({ [half]: args } as Logic) })
           }
         }
+        // The between forms (a < b < c) flip twice; each of their two comparisons flips once.
+        if (BETWEENS.has(op) && Array.isArray(args) && args.length === 3) {
+          for (const pair of [args.slice(0, 2), args.slice(1)]) {
+            units.push({ tag: tag.id, evaluate: compileLogic({ [op]: pair } as Logic) })
+          }
+        }
+      }
+    }
+    // A tier changes where its number crosses a cut: each cut is a comparison of its own.
+    const def = defs[tag.id]
+    if (def && 'tiers' in def) {
+      for (const cut of def.tiers.cuts) {
+        units.push({ tag: tag.id, evaluate: compileLogic({ '>=': [def.tiers.of, cut] } as Logic) })
       }
     }
     units.push({ tag: tag.id, evaluate: (data) => tag.evaluate(data) })

@@ -1,15 +1,9 @@
 // Explaining a JsonLogic expression: a plain tree walk over the same operation semantics the
 // compiler uses (`logic-ops.ts`), recording each node's value instead of optimizing.
 import { LogicError } from './logic-error.ts'
-import {
-  argumentList,
-  evaluator,
-  operation,
-  operationArguments,
-  operationOf,
-  unknownOperation,
-} from './logic-ops.ts'
-import type { Evaluate } from './logic-ops.ts'
+import { argumentList, evaluator, operationArguments, operationOf } from './logic-operation.ts'
+import type { Evaluate } from './logic-operation.ts'
+import { operation, unknownOperation } from './logic-ops.ts'
 
 /** One node of an explained expression. */
 export interface ExplainNode {

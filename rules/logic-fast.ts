@@ -1,12 +1,13 @@
 // Fast paths the compiler puts in front of the shared semantics (`logic-ops.ts`) for the shapes
 // that dominate tag expressions: paths known at compile time, two-operand comparisons and
-// arithmetic on numbers, two-way `and`/`or`, `if`/`else`, membership in a literal list. Each one
+// arithmetic on numbers, `and`/`or`/`if` as nested pairs, membership in a literal list. Each one
 // falls back to the shared implementation whenever its shortcut does not apply, so results and
 // errors are the same as the generic evaluation.
 import { compileGlob } from './glob.ts'
 import { divide, minus, modulo, plus, times } from './logic-math.ts'
-import type { Evaluate } from './logic-ops.ts'
-import { compare, lookup, own, pathSegments, toText, truthy } from './logic-values.ts'
+import type { Evaluate } from './logic-operation.ts'
+import { pathReader } from './logic-path.ts'
+import { compare, pathSegments, toText, truthy } from './logic-values.ts'
 import type { Comparison } from './logic-values.ts'
 
 /** The value of a compiled constant, if `fn` is one. */
@@ -30,7 +31,8 @@ export function specialize(
     case '>=': {
       if (args.length !== 2) return undefined
       const right = constantOf(b)?.value
-      return typeof right === 'number' ? compareTo(op, a!, right) : compareBoth(op, a!, b!)
+      if (typeof right === 'number' || typeof right === 'string') return compareTo(op, a!, right)
+      return compareBoth(op, a!, b!)
     }
     case '===':
     case '!==': {
@@ -47,20 +49,11 @@ export function specialize(
     case '%':
       return args.length === 2 ? arithmetic(op, a!, b!) : undefined
     case 'and':
-      if (args.length !== 2) return undefined
-      return (data) => {
-        const x = a!(data)
-        return truthy(x) ? b!(data) : x
-      }
     case 'or':
-      if (args.length !== 2) return undefined
-      return (data) => {
-        const x = a!(data)
-        return truthy(x) ? x : b!(data)
-      }
+      return args.length === 1 ? a : args.length > 1 ? logical(op, args) : undefined
     case 'if':
     case '?:':
-      return args.length === 3 ? (data) => (truthy(a!(data)) ? b!(data) : c!(data)) : undefined
+      return args.length % 2 === 1 && args.length > 1 ? choice(args) : undefined
     case '!':
       return args.length === 1 ? (data) => !truthy(a!(data)) : undefined
     case '!!':
@@ -80,58 +73,82 @@ export function specialize(
   return undefined
 }
 
-// `var` with a literal path: split once, with unrolled reads for the common short paths.
+// `and`/`or` of n arguments as nested pairs, `{"and": [a, b, c]}` as `a and (b and c)`: the same
+// result, and every call site sees few kinds of callee.
+function logical(op: 'and' | 'or', args: readonly Evaluate[]): Evaluate {
+  const a = args[0]!
+  const b = args.length === 2 ? args[1]! : logical(op, args.slice(1))
+  if (op === 'or') {
+    return (data) => {
+      const x = a(data)
+      return truthy(x) ? x : b(data)
+    }
+  }
+  return (data) => {
+    const x = a(data)
+    return truthy(x) ? b(data) : x
+  }
+}
+
+// `if` with an else branch, `[c1, t1, c2, t2, e]` as `c1 ? t1 : (c2 ? t2 : e)`.
+function choice(args: readonly Evaluate[]): Evaluate {
+  const [test, then] = args as [Evaluate, Evaluate]
+  const otherwise = args.length === 3 ? args[2]! : choice(args.slice(2))
+  return (data) => (truthy(test(data)) ? then(data) : otherwise(data))
+}
+
+// `var` with a literal path: split once, read by a reader specialized for it.
 function readPath(args: readonly Evaluate[], constantOf: ConstantOf): Evaluate | undefined {
   const path = args.length === 0 ? { value: null } : constantOf(args[0])
   const segments = path && pathSegments(path.value)
   if (segments === undefined) return undefined
+  const read = pathReader(segments)
   const fallback = args[1]
-  const [k1, k2, k3] = segments as [string, string, string]
-  let read: Evaluate
-  if (segments.length === 0) read = (data) => data
-  else if (segments.length === 1) read = (data) => own(data, k1)
-  else if (segments.length === 2) read = (data) => own(own(data, k1), k2)
-  else if (segments.length === 3) read = (data) => own(own(own(data, k1), k2), k3)
-  else read = (data) => lookup(data, segments)
-  if (fallback === undefined) return (data) => read(data) ?? null
-  return (data) => read(data) ?? fallback(data)
+  return fallback === undefined ? read : (data) => read(data) ?? fallback(data)
 }
 
-function compareTo(op: Comparison, a: Evaluate, n: number): Evaluate {
-  const number = (x: unknown): x is number => typeof x === 'number' && x === x
+// Against a number or string constant: a value of the same type compares directly (numbers
+// numerically, strings by code units), anything else through the shared `compare`.
+function compareTo(op: Comparison, a: Evaluate, k: number | string): Evaluate {
+  const same = typeof k === 'number' ? isNumber : isString
+  const n = k as number
   switch (op) {
     case '==':
       return (data) => {
         const x = a(data)
-        return number(x) ? x === n : compare(op, x, n)
+        return same(x) ? x === n : compare(op, x, n)
       }
     case '!=':
       return (data) => {
         const x = a(data)
-        return number(x) ? x !== n : compare(op, x, n)
+        return same(x) ? x !== n : compare(op, x, n)
       }
     case '<':
       return (data) => {
         const x = a(data)
-        return number(x) ? x < n : compare(op, x, n)
+        return same(x) ? x < n : compare(op, x, n)
       }
     case '<=':
       return (data) => {
         const x = a(data)
-        return number(x) ? x <= n : compare(op, x, n)
+        return same(x) ? x <= n : compare(op, x, n)
       }
     case '>':
       return (data) => {
         const x = a(data)
-        return number(x) ? x > n : compare(op, x, n)
+        return same(x) ? x > n : compare(op, x, n)
       }
     case '>=':
       return (data) => {
         const x = a(data)
-        return number(x) ? x >= n : compare(op, x, n)
+        return same(x) ? x >= n : compare(op, x, n)
       }
   }
 }
+
+// Typed as numbers so that the comparisons above type-check; strings compare by code units.
+const isNumber = (x: unknown): x is number => typeof x === 'number' && x === x
+const isString = (x: unknown): x is number => typeof x === 'string'
 
 function compareBoth(op: Comparison, a: Evaluate, b: Evaluate): Evaluate {
   const numbers = (x: unknown, y: unknown): boolean =>

@@ -5,7 +5,7 @@ import { invalidArguments, notFinite } from './logic-error.ts'
 import { numberFor } from './logic-values.ts'
 
 /** Returns `n`, or throws `LogicError('NaN')` when it is `NaN` or infinite. */
-export function finite(op: string, n: number): number {
+function finite(op: string, n: number): number {
   if (n - n !== 0) throw notFinite(op)
   return n
 }

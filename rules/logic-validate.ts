@@ -1,7 +1,8 @@
 // Static checks of a JsonLogic expression: unknown operations and size limits. Shapes that are
 // only wrong at evaluation (`{"and": true}`) are not problems here: they are JsonLogic error cases
 // that make the expression throw, which the rules language allows.
-import { operation, operationOf, unknownOperation } from './logic-ops.ts'
+import { operationOf } from './logic-operation.ts'
+import { operation, unknownOperation } from './logic-ops.ts'
 import type { Problem } from './problem.ts'
 
 /** The largest JsonLogic expression the rules language accepts. */

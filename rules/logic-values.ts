@@ -22,7 +22,7 @@ export function truthy(value: unknown): boolean {
  * `null`, `undefined` and `""` → 0, strings in JSON number syntax → their value; anything else
  * (other strings, arrays, objects) → `NaN`.
  */
-export function toNumber(value: unknown): number {
+function toNumber(value: unknown): number {
   switch (typeof value) {
     case 'number':
       return value
@@ -124,11 +124,4 @@ export function lookup(data: unknown, segments: readonly string[]): unknown {
     value = (value as Record<string, unknown>)[segment]
   }
   return value
-}
-
-/** `lookup` for a single property name, the hot path of compiled `var`s. */
-export function own(value: unknown, key: string): unknown {
-  return typeof value === 'object' && value !== null && hasOwn.call(value, key)
-    ? (value as Record<string, unknown>)[key]
-    : undefined
 }

@@ -1,6 +1,6 @@
 // Which data paths a JsonLogic expression reads, found statically (used to find the metrics and
 // tags a tag depends on).
-import { argumentList, operationOf } from './logic-ops.ts'
+import { argumentList, operationOf } from './logic-operation.ts'
 
 /**
  * The literal data paths an expression reads in its top-level data: every `var` path and every key

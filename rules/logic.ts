@@ -2,19 +2,13 @@
 // `script-src 'self'` Content-Security-Policy), then evaluate it against data many times.
 import { LogicError } from './logic-error.ts'
 import { specialize } from './logic-fast.ts'
-import {
-  evaluator,
-  operation,
-  operationArguments,
-  operationOf,
-  OPERATION_NAMES,
-  unknownOperation,
-} from './logic-ops.ts'
-import type { Evaluate } from './logic-ops.ts'
+import { evaluator, operationArguments, operationOf } from './logic-operation.ts'
+import type { Evaluate } from './logic-operation.ts'
+import { operation, OPERATION_NAMES, unknownOperation } from './logic-ops.ts'
 
 export { LogicError } from './logic-error.ts'
 export type { LogicErrorType } from './logic-error.ts'
-export type { Evaluate } from './logic-ops.ts'
+export type { Evaluate } from './logic-operation.ts'
 export { truthy } from './logic-values.ts'
 export { explainLogic } from './logic-explain.ts'
 export type { ExplainNode } from './logic-explain.ts'

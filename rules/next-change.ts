@@ -33,22 +33,48 @@ export function nextChangeAt(now: number, timeline: Timeline): number | null {
     const s = timeline.structural(t0)
     const end = (s ?? t0 + MAX_WINDOW_MS) - 1
     if (end > t0) {
-      const startKeys = timeline.unitKeys(t0)
-      if (startKeys.length > 0) {
-        const endKeys = timeline.unitKeys(end)
-        const flips: number[] = []
-        for (let u = 0; u < startKeys.length; u++) {
-          if (startKeys[u] !== endKeys[u]) flips.push(bisect(timeline, u, t0, end, startKeys[u]!))
-        }
-        flips.sort((a, b) => a - b)
-        for (const t of flips) if (timeline.tagsKey(t) !== base) return t
-      }
+      for (const t of flips(timeline, t0, end)) if (timeline.tagsKey(t) !== base) return t
     }
     if (s === null) return null
     if (timeline.tagsKey(s) !== base || step === MAX_STEPS - 1) return s
     t0 = s
   }
   return null
+}
+
+/** Refinement rounds: each one splits the interval where the previous found flips. */
+const ROUNDS = 3
+
+/**
+ * Times in (t0, end] where some unit changes, ascending. A unit flips at most once while the
+ * comparisons inside it hold still, so after a first bisection over the whole interval, each
+ * segment between two found flips is searched again: that finds values that move only once a
+ * condition flipped (`{"if": [{"<=": [s, 60000]}, s, 0]}` against a tier cut).
+ */
+function flips(timeline: Timeline, t0: number, end: number): number[] {
+  const found = new Set<number>()
+  let bounds = [t0, end + 1]
+  for (let round = 0; round < ROUNDS; round++) {
+    const before = found.size
+    for (let i = 0; i + 1 < bounds.length; i++) {
+      const a = bounds[i]!
+      const b = bounds[i + 1]! - 1
+      if (b <= a) continue
+      const start = timeline.unitKeys(a)
+      if (start.length === 0) return []
+      const next = timeline.unitKeys(a + 1)
+      const last = timeline.unitKeys(b)
+      for (let u = 0; u < start.length; u++) {
+        // A value that moves right away (a `value` tag returning since_last) may come back to
+        // where it started by the end of the segment; its first millisecond catches it.
+        if (next[u] !== start[u]) found.add(a + 1)
+        else if (start[u] !== last[u]) found.add(bisect(timeline, u, a, b, start[u]!))
+      }
+    }
+    if (found.size === before) break
+    bounds = [...new Set([t0, ...found, end + 1])].sort((x, y) => x - y)
+  }
+  return [...found].sort((x, y) => x - y)
 }
 
 /** Smallest t in (lo, hi] where unit `u` no longer has key `k0` (it has at hi). */

@@ -179,9 +179,11 @@ describe('JsonLogic semantics', () => {
       (op: string) => ({ [op]: [{ var: 'a' }, { var: 'b' }] }),
       (op: string, b: unknown) => ({ [op]: [{ var: 'a' }, b] }),
       (op: string) => ({ if: [{ var: 'a' }, { [op]: [{ var: 'b' }, 1] }, { var: 'a' }] }),
+      (op: string) => ({ [op]: [{ var: 'a' }, { var: 'b' }, { var: 'a' }] }),
+      (op: string, b: unknown) => ({ if: [{ var: 'a' }, 1, { [op]: [b, { var: 'b' }] }, 2, 3] }),
     ]
     fc.assert(
-      fc.property(fc.constantFrom(...ops), value, value, fc.nat(2), (op, a, b, shape) => {
+      fc.property(fc.constantFrom(...ops), value, value, fc.nat(4), (op, a, b, shape) => {
         const rule = shapes[shape]!(op, typeof b === 'object' && b !== null ? 1 : b)
         const compiled = outcome(() => compileLogic(rule)({ a, b }))
         const explained = explainLogic(rule, { a, b })
@@ -244,6 +246,20 @@ describe('prototype safety', () => {
     const data = JSON.parse('{"__proto__": {"x": 1}, "constructor": 2}')
     expect(compileLogic({ var: '__proto__.x' })(data)).toBe(1)
     expect(compileLogic({ var: 'constructor' })(data)).toBe(2)
+  })
+
+  it('ignores properties added to Object.prototype, even after compiling', () => {
+    const short = compileLogic({ var: 'polluted' })
+    const nested = compileLogic({ var: 'a.polluted' })
+    const deep = compileLogic({ var: 'a.b.polluted' })
+    const prototype = Object.prototype as Record<string, unknown>
+    prototype.polluted = 'yes'
+    try {
+      expect([short({}), nested({ a: {} }), deep({ a: { b: {} } })]).toEqual([null, null, null])
+      expect(short({ polluted: 'own' })).toBe('own')
+    } finally {
+      delete prototype.polluted
+    }
   })
 
   it('accepts any value as data', () => {
