@@ -1,0 +1,178 @@
+import fc from 'fast-check'
+import { describe, expect, it } from 'vitest'
+import { IdentityGraph } from '../../rules/identity.ts'
+
+type Event = { type: string; userId?: string; anonymousId?: string; previousId?: string; t: number }
+
+const identify = (t: number, anonymousId: string, userId: string): Event => ({
+  type: 'identify',
+  anonymousId,
+  userId,
+  t,
+})
+const anon = (t: number, anonymousId: string): Event => ({ type: 'page', anonymousId, t })
+const user = (t: number, userId: string, anonymousId?: string): Event => ({
+  type: 'track',
+  userId,
+  ...(anonymousId ? { anonymousId } : {}),
+  t,
+})
+const alias = (t: number, previousId: string, userId: string): Event => ({
+  type: 'alias',
+  previousId,
+  userId,
+  t,
+})
+
+/** A graph fed with `events` in the given (input) order. */
+function graphOf(events: Event[]): IdentityGraph {
+  const graph = new IdentityGraph()
+  events.forEach((event, i) => graph.addEvent(event, event.t, i + 1))
+  return graph
+}
+
+/** Each event's profile key, in input order. */
+const keysOf = (events: Event[]) => {
+  const graph = graphOf(events)
+  return events.map((event) => graph.profileKeyOf(event))
+}
+
+/** The profile keys the CLI prints: every key seen on an event, sorted. */
+const printedKeys = (events: Event[]) => [...new Set(keysOf(events))].sort()
+
+describe('IdentityGraph', () => {
+  it('joins anonymous events before and after an identify into the user profile', () => {
+    const events = [anon(1, 'a1'), identify(2, 'a1', 'u1'), anon(3, 'a1'), user(4, 'u1')]
+    expect(keysOf(events)).toEqual(['u1', 'u1', 'u1', 'u1'])
+  })
+
+  it('joins whatever the input order of the lines', () => {
+    const events = [anon(3, 'a1'), user(4, 'u1'), anon(1, 'a1'), identify(2, 'a1', 'u1')]
+    expect(keysOf(events)).toEqual(['u1', 'u1', 'u1', 'u1'])
+  })
+
+  it('keeps unlinked anonymous visitors on their own profile', () => {
+    expect(keysOf([anon(1, 'a1'), anon(2, 'a2'), identify(3, 'a2', 'u2')])).toEqual([
+      'a1',
+      'u2',
+      'u2',
+    ])
+  })
+
+  it('joins an anonymous id linked to two users to the earliest link', () => {
+    const events = [identify(20, 'a1', 'u2'), anon(5, 'a1'), identify(10, 'a1', 'u1')]
+    expect(keysOf(events)).toEqual(['u2', 'u1', 'u1'])
+    expect(printedKeys(events)).toEqual(['u1', 'u2'])
+  })
+
+  it('breaks a timestamp tie between two links by input order', () => {
+    expect(keysOf([identify(10, 'a1', 'u2'), identify(10, 'a1', 'u1'), anon(11, 'a1')])).toEqual([
+      'u2',
+      'u1',
+      'u2',
+    ])
+  })
+
+  it('files an event under its userId even when its anonymous id joined another user', () => {
+    const events = [identify(1, 'a1', 'u1'), user(2, 'u2', 'a1'), anon(3, 'a1')]
+    expect(keysOf(events)).toEqual(['u1', 'u2', 'u1'])
+  })
+
+  it('follows alias chains to the user id that is no alias previousId', () => {
+    const events = [
+      identify(1, 'a1', 'u1'),
+      alias(2, 'u1', 'u2'),
+      alias(3, 'u2', 'u3'),
+      anon(4, 'a1'),
+      user(5, 'u1'),
+    ]
+    expect(keysOf(events)).toEqual(['u3', 'u3', 'u3', 'u3', 'u3'])
+    expect(printedKeys(events)).toEqual(['u3'])
+  })
+
+  it('joins an aliased anonymous id (previousId) to the alias userId', () => {
+    const events = [anon(1, 'a1'), alias(2, 'a1', 'u1'), anon(3, 'a1')]
+    expect(keysOf(events)).toEqual(['u1', 'u1', 'u1'])
+  })
+
+  it('takes both links of an alias that also carries an anonymousId', () => {
+    const graph = new IdentityGraph()
+    graph.addEvent({ type: 'alias', anonymousId: 'a9', previousId: 'u1', userId: 'u2' }, 1, 1)
+    expect([graph.resolve('a9'), graph.resolve('u1'), graph.resolve('u2')]).toEqual([
+      'u2',
+      'u2',
+      'u2',
+    ])
+  })
+
+  it('ignores the later alias that would close a cycle, without hanging', () => {
+    const two = [alias(1, 'u1', 'u2'), alias(2, 'u2', 'u1'), user(3, 'u1'), user(4, 'u2')]
+    expect(printedKeys(two)).toEqual(['u2'])
+    const three = [alias(3, 'u3', 'u1'), alias(1, 'u1', 'u2'), alias(2, 'u2', 'u3'), user(4, 'u1')]
+    expect(printedKeys(three)).toEqual(['u3'])
+  })
+
+  it('ignores links from an id to itself', () => {
+    expect(keysOf([identify(1, 'x', 'x'), anon(2, 'x')])).toEqual(['x', 'x'])
+  })
+
+  it('prints every key seen on an event unless it joined another profile', () => {
+    const events = [
+      anon(1, 'a1'),
+      anon(1, 'a2'),
+      identify(2, 'a2', 'u2'),
+      user(3, 'u3'),
+      alias(4, 'u3', 'u4'),
+      anon(5, 'b10'),
+    ]
+    expect(printedKeys(events)).toEqual(['a1', 'b10', 'u2', 'u4'])
+  })
+
+  it('resolves a chain of 100,000 aliases given newest first', () => {
+    const n = 100_000
+    const graph = new IdentityGraph()
+    for (let i = n; i >= 1; i--) graph.addLink(`u${i - 1}`, `u${i}`, i, n - i)
+    expect(graph.resolve('u0')).toBe(`u${n}`)
+    expect(graph.resolve(`u${n / 2}`)).toBe(`u${n}`)
+  })
+
+  it('gives the same profiles whatever order the links arrive in, also between lookups', () => {
+    const ids = ['a1', 'a2', 'a3', 'u1', 'u2', 'u3', 'u4']
+    const id = fc.constantFrom(...ids)
+    const link = fc.record({ from: id, to: id, ts: fc.integer({ min: 0, max: 5 }) })
+    const scenario = fc
+      .array(link, { maxLength: 12 })
+      .map((links) => links.map((l, seq) => ({ ...l, seq })))
+      .chain((links) =>
+        fc.tuple(
+          fc.constant(links),
+          fc.shuffledSubarray(links, { minLength: links.length, maxLength: links.length }),
+        ),
+      )
+    fc.assert(
+      fc.property(scenario, ([links, arrival]) => {
+        const expected = ids.map(modelResolver(links))
+        const graph = new IdentityGraph()
+        for (const l of arrival) {
+          graph.addLink(l.from, l.to, l.ts, l.seq)
+          graph.resolve(l.from)
+        }
+        expect(ids.map((i) => graph.resolve(i))).toEqual(expected)
+      }),
+    )
+  })
+})
+
+/** The spec's rule written plainly: each id's parent is its earliest link that closes no cycle. */
+function modelResolver(links: { from: string; to: string; ts: number; seq: number }[]) {
+  const parent = new Map<string, string>()
+  const root = (id: string) => {
+    let node = id
+    for (let next = parent.get(node); next !== undefined; next = parent.get(node)) node = next
+    return node
+  }
+  for (const l of [...links].sort((a, b) => a.ts - b.ts || a.seq - b.seq)) {
+    if (l.from !== l.to && !parent.has(l.from) && root(l.to) !== l.from) parent.set(l.from, l.to)
+  }
+  return root
+}
