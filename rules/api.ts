@@ -17,6 +17,12 @@ export interface EvaluateOptions {
   scope?: 'all' | 'device'
   /** Last known values of tags that are not evaluated here (scope `'device'`). @default {} */
   durableTags?: Record<string, TagValue>
+  /**
+   * Whether to compute `nextChangeAt` (it evaluates the tags at a few future instants); `false`
+   * leaves it `null`, for callers that only want the values now (the CLI).
+   * @default true
+   */
+  nextChangeAt?: boolean
 }
 
 /** Result of `ProfileState.evaluate`. */

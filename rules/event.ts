@@ -46,6 +46,8 @@ const DAYS_IN_MONTH = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
  */
 export function parseTimestamp(value: unknown): number | undefined {
   if (typeof value !== 'string' || value.length > 40) return undefined
+  const fast = parseCanonical(value)
+  if (fast !== undefined) return fast
   const m = ISO_WITH_ZONE.exec(value)
   if (!m) return undefined
   const [year, month, day, hour, minute, second = 0] = [m[1], m[2], m[3], m[4], m[5], m[6]].map(
@@ -67,6 +69,58 @@ export function parseTimestamp(value: unknown): number | undefined {
   const sign = m[9] === '-' ? -1 : 1
   const utc = Date.UTC(year!, month! - 1, day!, hour!, minute!, second!, ms)
   return utc - sign * (offsetHours * 60 + offsetMinutes) * 60_000
+}
+
+const digit = (text: string, i: number): number => {
+  const d = text.charCodeAt(i) - 48
+  return d >= 0 && d <= 9 ? d : NaN
+}
+const two = (text: string, i: number): number => digit(text, i) * 10 + digit(text, i + 1)
+
+/**
+ * The shape nearly every client sends, `YYYY-MM-DDTHH:MM:SS(.sss)Z` (what `toISOString` writes),
+ * read without a regular expression: timestamps are parsed once per event, so this is hot.
+ * Anything else returns `undefined` and takes the general path.
+ */
+function parseCanonical(text: string): number | undefined {
+  const length = text.length
+  if ((length !== 20 && length !== 24) || text.charCodeAt(length - 1) !== 90 /* Z */)
+    return undefined
+  if (
+    text[4] !== '-' ||
+    text[7] !== '-' ||
+    text[10] !== 'T' ||
+    text[13] !== ':' ||
+    text[16] !== ':'
+  ) {
+    return undefined
+  }
+  const year = two(text, 0) * 100 + two(text, 2)
+  const month = two(text, 5)
+  const day = two(text, 8)
+  const hour = two(text, 11)
+  const minute = two(text, 14)
+  const second = two(text, 17)
+  let ms = 0
+  if (length === 24) {
+    if (text[19] !== '.') return undefined
+    ms = digit(text, 20) * 100 + two(text, 21)
+  }
+  // NaN (a non-digit) fails every comparison below.
+  if (!(
+    month >= 1 &&
+    month <= 12 &&
+    day >= 1 &&
+    hour <= 23 &&
+    minute <= 59 &&
+    second <= 59 &&
+    ms >= 0
+  )) {
+    return undefined
+  }
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0)
+  if (day > (month === 2 && !leap ? 28 : DAYS_IN_MONTH[month - 1]!) || year < 100) return undefined
+  return Date.UTC(year, month - 1, day, hour, minute, second, ms)
 }
 
 const isId = (value: unknown): value is string => typeof value === 'string' && value.length > 0

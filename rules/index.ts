@@ -5,6 +5,7 @@ export { parseEvent, parseTimestamp, eventPath, EVENT_TYPES } from './event.ts'
 export { RulesError, formatProblem } from './problem.ts'
 export { compileLogic, explainLogic, truthy, LogicError } from './logic.ts'
 export { glob } from './glob.ts'
+export { IdentityGraph } from './identity.ts'
 export type {
   CheckResult,
   EvaluateOptions,
@@ -30,3 +31,4 @@ export type { EventType, ParsedEvent, TagwiseEvent } from './event.ts'
 export type { Json } from './json.ts'
 export type { ExplainNode, Evaluate } from './logic.ts'
 export type { Problem } from './problem.ts'
+export type { IdentityFields } from './identity.ts'

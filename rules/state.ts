@@ -82,16 +82,22 @@ export function createProfileState(
 class State implements ProfileState {
   private readonly core: Core
   private readonly maxIds: number
+  private readonly hasDwell: boolean
   private data: Data
   private ids: Set<string>
-  private visits: Visit[]
+  /** Visits derived from the page timeline; rebuilt when read after the timeline changed. */
+  private visitCache: Visit[] | undefined
 
   constructor(core: Core, maxIds: number, snapshot?: StateSnapshot) {
     this.core = core
     this.maxIds = maxIds
+    this.hasDwell = core.metrics.some((m) => m.dwell)
     this.data = snapshot ? restoreData(core, snapshot) : emptyData(core)
     this.ids = new Set(this.data.ids)
-    this.visits = visitsOf(this.data.pages, core.timeout)
+  }
+
+  private get visits(): Visit[] {
+    return (this.visitCache ??= visitsOf(this.data.pages, this.core.timeout))
   }
 
   ingest(input: unknown): IngestResult {
@@ -138,11 +144,11 @@ class State implements ProfileState {
       if (!metric.matches(event)) continue
       this.add(metric, { value: metric.field(event), ts, seq }, session)
     }
-    if (core.metrics.some((m) => m.dwell)) {
+    if (this.hasDwell) {
       const entry = pageEntry(event, seq, dwellMatches ?? [])
       if (entry && insertPage(data.pages, entry)) {
+        this.visitCache = undefined
         for (const visit of trimPages(data.pages, core.timeout)) this.finalize(visit)
-        this.visits = visitsOf(data.pages, core.timeout)
       }
     }
   }
@@ -285,7 +291,9 @@ class State implements ProfileState {
   evaluate(now: number, options: EvaluateOptions = {}): Evaluation {
     const metrics = this.metricsAt(now, options.scope === 'device')
     const { present } = this.tagsAt(metrics, now, options)
-    return { tags: present, metrics, nextChangeAt: this.nextChange(now, options, present) }
+    const nextChangeAt =
+      options.nextChangeAt === false ? null : this.nextChange(now, options, present)
+    return { tags: present, metrics, nextChangeAt }
   }
 
   private nextChange(
@@ -407,8 +415,8 @@ class State implements ProfileState {
       this.mergeAccs(a.accs, b.accs),
     )
     for (const entry of theirs.pages) insertPage(data.pages, entry)
+    this.visitCache = undefined
     for (const visit of trimPages(data.pages, this.core.timeout)) this.finalize(visit)
-    this.visits = visitsOf(data.pages, this.core.timeout)
   }
 }
 

@@ -99,7 +99,8 @@ export function checkRules(input: unknown): CheckResult {
   for (const id of tagIds) {
     if (checkTag(id, tags[id], problems)) valid[id] = tags[id] as TagDef
   }
-  const analysis = analyzeTags(valid, metrics, problems.list)
+  const allMetricIds = isObject(doc.metrics) ? Object.keys(doc.metrics) : []
+  const analysis = analyzeTags(valid, metrics, problems.list, allMetricIds, tagIds)
   const warnings = problems.list.length ? [] : nullableWarnings(valid, metrics)
   const summary = {
     metrics: Object.keys(metrics).length,

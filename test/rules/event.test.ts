@@ -64,3 +64,20 @@ describe('parseEvent', () => {
     expect(eventPath({ ...good, type: 'page' })).toBeUndefined()
   })
 })
+
+describe('parseTimestamp on the canonical toISOString shape', () => {
+  it('agrees with Date.parse across years, leap days and milliseconds', () => {
+    let t = Date.parse('1999-12-31T23:59:59.999Z')
+    for (let i = 0; i < 2000; i++) {
+      t += 86_400_000 * 17 + 3_600_000 * 5 + 61_001 * i
+      const text = new Date(t).toISOString()
+      expect(parseTimestamp(text)).toBe(t)
+      expect(parseTimestamp(text.replace(/\.\d{3}Z$/, 'Z'))).toBe(Math.floor(t / 1000) * 1000)
+    }
+    expect(parseTimestamp('2024-02-29T00:00:00Z')).toBe(Date.parse('2024-02-29T00:00:00Z'))
+    expect(parseTimestamp('2023-02-29T00:00:00Z')).toBeUndefined()
+    expect(parseTimestamp('2023-13-01T00:00:00.000Z')).toBeUndefined()
+    expect(parseTimestamp('2023-01-01T24:00:00.000Z')).toBeUndefined()
+    expect(parseTimestamp('2023-01-0xT00:00:00.000Z')).toBeUndefined()
+  })
+})
