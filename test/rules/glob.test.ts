@@ -1,3 +1,4 @@
+import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { compileGlob, glob } from '../../rules/glob.ts'
 
@@ -54,6 +55,24 @@ describe('glob', () => {
     expect(glob('**a**a**a**a**a**b', text)).toBe(false)
     expect(glob('?'.repeat(50) + '*b', text)).toBe(false)
     expect(glob(`${'/a*'.repeat(20)}/b`, '/a'.repeat(50_000))).toBe(false)
+  })
+
+  it('agrees with a regular-expression reference on random patterns and paths', () => {
+    // Reference only: the matcher itself never builds a RegExp from a pattern.
+    const reference = (pattern: string, text: string): boolean => {
+      const source = pattern.replace(/\*\*+|\*|\?|\//g, (token) =>
+        token === '*' ? '[^/]*' : token === '?' ? '[^/]' : token === '/' ? '\\/' : '.*',
+      )
+      return new RegExp(`^${source}$`, 's').test(text)
+    }
+    const word = (chars: string[]) => fc.array(fc.constantFrom(...chars), { maxLength: 12 })
+    fc.assert(
+      fc.property(word(['a', 'b', '/', '*', '?']), word(['a', 'b', '/']), (pattern, text) => {
+        const [p, t] = [pattern.join(''), text.join('')]
+        expect(compileGlob(p)(t)).toBe(reference(p, t))
+      }),
+      { numRuns: 3000 },
+    )
   })
 
   it('keeps working when the cache of compiled patterns is full', () => {
