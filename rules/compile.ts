@@ -27,8 +27,9 @@ const BETWEENS = new Set(['<', '<='])
 export function compileRules(input: unknown): Rules {
   const check = checkRules(input)
   if (!check.ok) throw new RulesError(check.problems)
-  const document = (
-    typeof input === 'string' ? JSON.parse(input) : structuredClone(input)
+  // A private copy: later changes to the caller's object must not change compiled rules.
+  const document = JSON.parse(
+    typeof input === 'string' ? input : JSON.stringify(input),
   ) as RulesDocument
   const metrics = Object.entries(document.metrics).map(([id, def]) => compileMetric(id, def))
   const facts = Object.fromEntries(

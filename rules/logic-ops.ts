@@ -101,7 +101,8 @@ const comparison = (op: Comparison | '===' | '!==') => ({
   check: atLeastTwo,
   lazy: chain(op),
 })
-const logger = globalThis.console as { log(value: unknown): void } | undefined
+// `console` is not part of the language: a host may not have it (the engine never assumes one).
+const logger = (globalThis as { console?: { log(value: unknown): void } }).console
 
 const table: Record<string, Operation> = {
   var: { impure: true, lazy: readVar },
