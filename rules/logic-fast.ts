@@ -13,11 +13,17 @@ import type { Comparison } from './logic-values.ts'
 /** The value of a compiled constant, if `fn` is one. */
 export type ConstantOf = (fn: Evaluate | undefined) => { value: unknown } | undefined
 
+/** The slot a compiled `var` reads (see `CompileOptions.slot`), if `fn` is such a read. */
+export type SlotOf = (fn: Evaluate | undefined) => number | undefined
+
+type Slotted = { v: readonly unknown[] }
+
 /** A specialized evaluator for `op` over `args`, or `undefined` to use the generic one. */
 export function specialize(
   op: string,
   args: readonly Evaluate[],
   constantOf: ConstantOf,
+  slotOf: SlotOf = () => undefined,
 ): Evaluate | undefined {
   const [a, b, c] = args
   switch (op) {
@@ -31,7 +37,10 @@ export function specialize(
     case '>=': {
       if (args.length !== 2) return undefined
       const right = constantOf(b)?.value
-      if (typeof right === 'number' || typeof right === 'string') return compareTo(op, a!, right)
+      if (typeof right === 'number' || typeof right === 'string') {
+        const slot = slotOf(a)
+        return slot === undefined ? compareTo(op, a!, right) : compareSlot(op, slot, right)
+      }
       return compareBoth(op, a!, b!)
     }
     case '===':
@@ -39,6 +48,11 @@ export function specialize(
       if (args.length !== 2) return undefined
       const right = constantOf(b)
       const equal = op === '==='
+      const slot = slotOf(a)
+      if (right && slot !== undefined) {
+        const k = right.value
+        return (data) => ((data as Slotted).v[slot] === k) === equal
+      }
       if (right) return (data) => (a!(data) === right.value) === equal
       return (data) => (a!(data) === b!(data)) === equal
     }
@@ -141,6 +155,46 @@ function compareTo(op: Comparison, a: Evaluate, k: number | string): Evaluate {
     case '>=':
       return (data) => {
         const x = a(data)
+        return same(x) ? x >= n : compare(op, x, n)
+      }
+  }
+}
+
+// A slotted `var` against a constant, fused into one closure: the hottest shape of tag
+// expressions (`{">": [{"var": "metrics.x"}, 3]}`) costs one call and one array read.
+function compareSlot(op: Comparison, i: number, k: number | string): Evaluate {
+  const same = typeof k === 'number' ? isNumber : isString
+  const n = k as number
+  const at = (data: unknown): unknown => (data as Slotted).v[i] ?? null
+  switch (op) {
+    case '==':
+      return (data) => {
+        const x = at(data)
+        return same(x) ? x === n : compare(op, x, n)
+      }
+    case '!=':
+      return (data) => {
+        const x = at(data)
+        return same(x) ? x !== n : compare(op, x, n)
+      }
+    case '<':
+      return (data) => {
+        const x = at(data)
+        return same(x) ? x < n : compare(op, x, n)
+      }
+    case '<=':
+      return (data) => {
+        const x = at(data)
+        return same(x) ? x <= n : compare(op, x, n)
+      }
+    case '>':
+      return (data) => {
+        const x = at(data)
+        return same(x) ? x > n : compare(op, x, n)
+      }
+    case '>=':
+      return (data) => {
+        const x = at(data)
         return same(x) ? x >= n : compare(op, x, n)
       }
   }

@@ -37,17 +37,31 @@ function thrower(error: LogicError): Evaluate {
   }
 }
 
-function compileNode(rule: unknown): Evaluate {
-  if (Array.isArray(rule)) return compileArray(rule.map(compileNode))
+/** Where a node is compiled: `top` is the data scope (not an iterating operation's item scope). */
+interface Scope {
+  top: boolean
+  slot: ((path: string) => number | undefined) | undefined
+}
+
+const ITERATIONS = new Set(['map', 'filter', 'reduce', 'all', 'some', 'none'])
+
+function compileNode(rule: unknown, scope: Scope): Evaluate {
+  if (Array.isArray(rule)) return compileArray(rule.map((item) => compileNode(item, scope)))
   const op = operationOf(rule)
   if (op === undefined) return constant(rule)
   const semantics = operation(op)
   if (semantics === undefined) throw unknownOperation(op)
   const shaped = operationArguments(op, semantics, (rule as Record<string, unknown>)[op])
   if (shaped instanceof LogicError) return thrower(shaped)
-  const args = shaped.args.map(compileNode)
+  // The per-item expression of map/filter/reduce/all/some/none reads the item, not the data.
+  const item: Scope = { top: false, slot: undefined }
+  const args = shaped.args.map((arg, i) =>
+    compileNode(arg, ITERATIONS.has(op) && i === 1 ? item : scope),
+  )
+  const slotted = op === 'var' && scope.top ? slotRead(shaped.args, args, scope) : undefined
+  if (slotted) return slotted
   const fn =
-    (shaped.spread ? undefined : specialize(op, args, constantOf)) ??
+    (shaped.spread ? undefined : specialize(op, args, constantOf, slotOf)) ??
     evaluator(semantics, args, shaped.spread)
   if (semantics.impure || !args.every((arg) => constants.has(arg))) return fn
   // Constant folding: an operation on constants that does not read the data is computed now,
@@ -58,6 +72,31 @@ function compileNode(rule: unknown): Evaluate {
     if (error instanceof LogicError) return thrower(error)
     throw error
   }
+}
+
+/** Data whose top-level values also sit in an array, for {@link CompileOptions.slot}. */
+export interface Slotted {
+  v: readonly unknown[]
+}
+
+const slots = new WeakMap<Evaluate, number>()
+const slotOf = (fn: Evaluate | undefined): number | undefined =>
+  fn === undefined ? undefined : slots.get(fn)
+
+/** `{"var": "metrics.x"}` (or `["metrics.x", fallback]`) whose path has a slot: one array read. */
+function slotRead(
+  written: readonly unknown[],
+  args: Evaluate[],
+  scope: Scope,
+): Evaluate | undefined {
+  const path = written[0]
+  const index = typeof path === 'string' && scope.slot ? scope.slot(path) : undefined
+  if (index === undefined || written.length > 2) return undefined
+  const fallback = args[1]
+  if (fallback !== undefined) return (data) => (data as Slotted).v[index] ?? fallback(data)
+  const read: Evaluate = (data) => (data as Slotted).v[index] ?? null
+  slots.set(read, index)
+  return read
 }
 
 function compileArray(items: Evaluate[]): Evaluate {
@@ -83,6 +122,18 @@ function compileArray(items: Evaluate[]): Evaluate {
  * isLoyal({ metrics: { orders_90d: 4 } }) // true
  * compileLogic({ '+': [{ days: 1 }, { hours: 2 }] })(null) // 93600000
  */
-export function compileLogic(rule: unknown): Evaluate {
-  return compileNode(rule)
+export function compileLogic(rule: unknown, options: CompileOptions = {}): Evaluate {
+  return compileNode(rule, { top: true, slot: options.slot })
+}
+
+/** Options of {@link compileLogic}. */
+export interface CompileOptions {
+  /**
+   * Maps a literal `var` path of the data scope to an index: the compiled expression then reads it
+   * as `data.v[index]` (see {@link Slotted}) instead of walking objects — one array read, and no
+   * property-access site that sees every path's names. The data must carry `v`. Paths without a
+   * slot are read as usual.
+   * @default undefined (no slots)
+   */
+  slot?: (path: string) => number | undefined
 }

@@ -21,7 +21,7 @@ import {
   sessionAt,
   type Session,
 } from './sessions.ts'
-import type { CompiledTag, TagData } from './tags.ts'
+import type { CompiledTag, Slots, TagData } from './tags.ts'
 import { insertPage, pageEntry, trimPages, visitsOf, type PageEntry, type Visit } from './visits.ts'
 import { bucketExpiry, bucketOf, lowestBucket } from './window.ts'
 
@@ -35,6 +35,7 @@ export interface TimeUnit {
 export interface Core {
   metrics: CompiledMetric[]
   tags: CompiledTag[]
+  slots: Slots
   info: Map<string, TagInfo>
   timeout: number
   units: TimeUnit[]
@@ -274,16 +275,26 @@ class State implements ProfileState {
     const device = options.scope === 'device'
     const durable = options.durableTags ?? {}
     const tags: Record<string, TagValue | null> = {}
-    const data: TagData = { metrics, tags, traits: this.traits(), now }
+    const { slots } = this.core
+    const v = new Array<unknown>(slots.size)
+    const ms = this.core.metrics
+    for (let i = 0; i < ms.length; i++) v[i] = metrics[ms[i]!.id] ?? null
+    v[slots.now] = now
+    const data: TagData = { metrics, tags, traits: this.traits(), now, v }
     const present: Record<string, TagValue> = {}
     for (const tag of this.core.tags) {
-      if (device && this.core.info.get(tag.id)!.evaluatedOn !== 'device') {
-        tags[tag.id] = own(durable, tag.id) ?? null
-        continue
-      }
-      const value = tag.evaluate(data)
+      const value =
+        device && this.core.info.get(tag.id)!.evaluatedOn !== 'device'
+          ? (own(durable, tag.id) ?? undefined)
+          : tag.evaluate(data)
       tags[tag.id] = value ?? null
-      if (value !== undefined) present[tag.id] = value
+      v[slots.tag(tag.id)] = value ?? null
+      if (
+        value !== undefined &&
+        !(device && this.core.info.get(tag.id)!.evaluatedOn !== 'device')
+      ) {
+        present[tag.id] = value
+      }
     }
     return { data, present }
   }

@@ -10,6 +10,36 @@ export interface TagData {
   tags: Record<string, TagValue | null>
   traits: Record<string, Json>
   now: number
+  /**
+   * The same metric and tag values (and `now`) in one array, laid out by {@link Slots}: compiled
+   * expressions read them by index (`CompileOptions.slot`), which is much faster than by name.
+   */
+  v: unknown[]
+}
+
+/** Where each metric, tag and `now` sits in {@link TagData.v}. */
+export interface Slots {
+  of(path: string): number | undefined
+  metric(id: string): number
+  tag(id: string): number
+  now: number
+  size: number
+}
+
+/** Slots for metrics (in order), then tags (in evaluation order), then `now`. */
+export function slotsFor(metricIds: readonly string[], tagIds: readonly string[]): Slots {
+  const index = new Map<string, number>()
+  metricIds.forEach((id, i) => index.set(`metrics.${id}`, i))
+  tagIds.forEach((id, i) => index.set(`tags.${id}`, metricIds.length + i))
+  const now = metricIds.length + tagIds.length
+  index.set('now', now)
+  return {
+    of: (path) => index.get(path),
+    metric: (id) => index.get(`metrics.${id}`)!,
+    tag: (id) => index.get(`tags.${id}`)!,
+    now,
+    size: now + 1,
+  }
 }
 
 /** A tag compiled into closures. `evaluate` returns `undefined` when the tag is absent. */
@@ -62,7 +92,8 @@ export function feature(value: unknown): number {
 }
 
 /** Compiles a tag definition that passed validation. */
-export function compileTag(id: string, def: TagDef): CompiledTag {
+export function compileTag(id: string, def: TagDef, slots?: Slots): CompiledTag {
+  const options = { slot: slots?.of }
   const kind = tagKind(def)
   const parts = tagExpressions(def)
   const explainParts = (data: TagData) =>
@@ -70,10 +101,10 @@ export function compileTag(id: string, def: TagDef): CompiledTag {
   let evaluate: (data: TagData) => TagValue | undefined
   let explain = explainParts
   if ('when' in def) {
-    const when = compileLogic(def.when)
+    const when = compileLogic(def.when, options)
     evaluate = (data) => (truthy(when(data)) ? true : undefined)
   } else if ('tiers' in def) {
-    const of = compileLogic(def.tiers.of)
+    const of = compileLogic(def.tiers.of, options)
     const { cuts, labels } = def.tiers
     evaluate = (data) => {
       const x = toNumeric(of(data))
@@ -83,7 +114,7 @@ export function compileTag(id: string, def: TagDef): CompiledTag {
       return present(labels[i])
     }
   } else if ('cases' in def) {
-    const cases = def.cases.map((c) => ({ when: compileLogic(c.when), then: c.then }))
+    const cases = def.cases.map((c) => ({ when: compileLogic(c.when, options), then: c.then }))
     const otherwise = def.else
     evaluate = (data) => {
       for (const c of cases) if (truthy(c.when(data))) return present(c.then)
@@ -91,11 +122,12 @@ export function compileTag(id: string, def: TagDef): CompiledTag {
     }
   } else if ('score' in def) {
     const { bias = 0, weights, threshold = 0.5 } = def.score
-    const terms = Object.entries(weights).map(([path, weight]) => ({
-      path,
-      weight,
-      read: compilePath(path),
-    }))
+    const terms = Object.entries(weights).map(([path, weight]) => {
+      const slot = slots?.of(path)
+      const read =
+        slot === undefined ? compilePath(path) : (data: unknown) => (data as TagData).v[slot]
+      return { path, weight, read }
+    })
     const probability = (data: TagData) => {
       let z = bias
       for (const t of terms) z += t.weight * feature(t.read(data))
@@ -124,7 +156,7 @@ export function compileTag(id: string, def: TagDef): CompiledTag {
       },
     ]
   } else {
-    const value = compileLogic(def.value)
+    const value = compileLogic(def.value, options)
     evaluate = (data) => {
       const v = value(data)
       return v === '' ? undefined : present(v)
