@@ -38,7 +38,9 @@ export function loadRules(document: RulesDocument): Rules {
     metrics.map((m) => m.id),
     analysis.map((a) => a.id),
   )
-  const tags = analysis.map((a) => compileTag(a.id, document.tags[a.id]!, slots))
+  const tags = analysis.map((a) =>
+    compileTag(a.id, document.tags[a.id]!, slots, a.evaluatedOn === 'device'),
+  )
   const timeout = (document.session?.timeoutMinutes ?? DEFAULT_TIMEOUT_MINUTES) * 60_000
   const core: Core = {
     metrics,

@@ -88,6 +88,8 @@ class State implements ProfileState {
   private ids: Set<string>
   /** Visits derived from the page timeline; rebuilt when read after the timeline changed. */
   private visitCache: Visit[] | undefined
+  /** Merged traits; rebuilt when read after an identify or a merge. */
+  private traitCache: Record<string, Json> | undefined
 
   constructor(core: Core, maxIds: number, snapshot?: StateSnapshot) {
     this.core = core
@@ -129,6 +131,7 @@ class State implements ProfileState {
       this.mergeAccs(a.accs, b.accs),
     )
     if (raw.type === 'identify' && isObject(raw.traits)) {
+      this.traitCache = undefined
       for (const [key, value] of Object.entries(raw.traits)) {
         const old = own(data.traits, key)
         if (!old || ts > old[1] || (ts === old[1] && seq > old[2]))
@@ -280,21 +283,18 @@ class State implements ProfileState {
     const ms = this.core.metrics
     for (let i = 0; i < ms.length; i++) v[i] = metrics[ms[i]!.id] ?? null
     v[slots.now] = now
-    const data: TagData = { metrics, tags, traits: this.traits(), now, v }
+    const data: TagData = { metrics, tags, traits: this.traitValues(), now, v }
     const present: Record<string, TagValue> = {}
-    for (const tag of this.core.tags) {
-      const value =
-        device && this.core.info.get(tag.id)!.evaluatedOn !== 'device'
-          ? (own(durable, tag.id) ?? undefined)
-          : tag.evaluate(data)
+    const all = this.core.tags
+    const first = slots.tag(all[0]?.id ?? '')
+    for (let i = 0; i < all.length; i++) {
+      const tag = all[i]!
+      // Tags sit in the slots in evaluation order, right after the metrics.
+      const elsewhere = device && !tag.onDevice
+      const value = elsewhere ? (own(durable, tag.id) ?? undefined) : tag.evaluate(data)
       tags[tag.id] = value ?? null
-      v[slots.tag(tag.id)] = value ?? null
-      if (
-        value !== undefined &&
-        !(device && this.core.info.get(tag.id)!.evaluatedOn !== 'device')
-      ) {
-        present[tag.id] = value
-      }
+      v[first + i] = value ?? null
+      if (value !== undefined && !elsewhere) present[tag.id] = value
     }
     return { data, present }
   }
@@ -391,7 +391,13 @@ class State implements ProfileState {
   }
 
   traits(): Record<string, Json> {
-    const out: Record<string, Json> = {}
+    return { ...this.traitValues() }
+  }
+
+  /** The merged traits, shared with tag data (read-only). */
+  private traitValues(): Record<string, Json> {
+    if (this.traitCache) return this.traitCache
+    const out: Record<string, Json> = (this.traitCache = {})
     for (const [key, [value]] of Object.entries(this.data.traits)) setOwn(out, key, value)
     return out
   }
@@ -407,6 +413,7 @@ class State implements ProfileState {
     const data = this.data
     for (const id of theirs.ids) if (!this.ids.has(id)) this.remember(id)
     data.seq = Math.max(data.seq, theirs.seq)
+    this.traitCache = undefined
     for (const [key, entry] of Object.entries(theirs.traits)) {
       const old = own(data.traits, key)
       if (!old || entry[1] > old[1] || (entry[1] === old[1] && entry[2] > old[2]))

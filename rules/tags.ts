@@ -46,6 +46,8 @@ export function slotsFor(metricIds: readonly string[], tagIds: readonly string[]
 export interface CompiledTag {
   id: string
   kind: TagKind
+  /** Evaluated on the device too (it reads only session metrics). */
+  onDevice: boolean
   evaluate(data: TagData): TagValue | undefined
   /** The expressions of the tag, labelled, for `explain`. */
   parts: { label: string; rule: Logic }[]
@@ -92,7 +94,7 @@ export function feature(value: unknown): number {
 }
 
 /** Compiles a tag definition that passed validation. */
-export function compileTag(id: string, def: TagDef, slots?: Slots): CompiledTag {
+export function compileTag(id: string, def: TagDef, slots?: Slots, onDevice = false): CompiledTag {
   const options = { slot: slots?.of }
   const kind = tagKind(def)
   const parts = tagExpressions(def)
@@ -162,5 +164,5 @@ export function compileTag(id: string, def: TagDef, slots?: Slots): CompiledTag 
       return v === '' ? undefined : present(v)
     }
   }
-  return { id, kind, evaluate: safely(evaluate), parts, explain }
+  return { id, kind, onDevice, evaluate: safely(evaluate), parts, explain }
 }
