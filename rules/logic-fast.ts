@@ -51,7 +51,9 @@ export function specialize(
       const slot = slotOf(a)
       if (right && slot !== undefined) {
         const k = right.value
-        return (data) => ((data as Slotted).v[slot] === k) === equal
+        const fn: Evaluate = (data) => ((data as Slotted).v[slot] === k) === equal
+        if (k === null && !equal) notNull.set(fn, slot)
+        return fn
       }
       if (right) return (data) => (a!(data) === right.value) === equal
       return (data) => (a!(data) === b!(data)) === equal
@@ -64,16 +66,34 @@ export function specialize(
       return args.length === 2 ? arithmetic(op, a!, b!) : undefined
     case 'and':
     case 'or':
+      if (op === 'and' && args.length === 2) {
+        const guarded = guardedComparison(a!, b!)
+        if (guarded) return guarded
+      }
       return args.length === 1 ? a : args.length > 1 ? logical(op, args) : undefined
     case 'if':
     case '?:':
-      return args.length % 2 === 1 && args.length > 1 ? choice(args) : undefined
+      return args.length % 2 === 1 && args.length > 1 ? choice(args, constantOf) : undefined
     case '!':
-      return args.length === 1 ? (data) => !truthy(a!(data)) : undefined
-    case '!!':
-      return args.length === 1 ? (data) => truthy(a!(data)) : undefined
-    case 'in':
-      return args.length === 2 ? membership(a!, constantOf(b)?.value) : undefined
+    case '!!': {
+      if (args.length !== 1) return undefined
+      const slot = slotOf(a)
+      const negate = op === '!'
+      if (slot !== undefined) return (data) => truthy((data as Slotted).v[slot] ?? null) !== negate
+      return negate ? (data) => !truthy(a!(data)) : (data) => truthy(a!(data))
+    }
+    case 'in': {
+      if (args.length !== 2) return undefined
+      const slot = slotOf(a)
+      const list = constantOf(b)?.value
+      if (slot !== undefined && isPrimitiveList(list)) {
+        const set = new Set(list)
+        return (data) => set.has((data as Slotted).v[slot] ?? null)
+      }
+      return membership(a!, list)
+    }
+    case 'cat':
+      return concatenate(args, constantOf)
     case 'glob': {
       const pattern = constantOf(a)?.value
       if (args.length !== 2 || typeof pattern !== 'string') return undefined
@@ -104,11 +124,42 @@ function logical(op: 'and' | 'or', args: readonly Evaluate[]): Evaluate {
   }
 }
 
-// `if` with an else branch, `[c1, t1, c2, t2, e]` as `c1 ? t1 : (c2 ? t2 : e)`.
-function choice(args: readonly Evaluate[]): Evaluate {
+// `if` with an else branch, `[c1, t1, c2, t2, e]` as `c1 ? t1 : (c2 ? t2 : e)`. Constant branches
+// (tier labels, case values) are returned as values rather than through a call.
+function choice(args: readonly Evaluate[], constantOf: ConstantOf): Evaluate {
   const [test, then] = args as [Evaluate, Evaluate]
-  const otherwise = args.length === 3 ? args[2]! : choice(args.slice(2))
+  const otherwise = args.length === 3 ? args[2]! : choice(args.slice(2), constantOf)
+  const yes = constantOf(then)
+  const no = constantOf(otherwise)
+  if (yes && no) {
+    const [y, n] = [yes.value, no.value]
+    return (data) => (truthy(test(data)) ? y : n)
+  }
+  if (yes) {
+    const y = yes.value
+    return (data) => (truthy(test(data)) ? y : otherwise(data))
+  }
+  if (no) {
+    const n = no.value
+    return (data) => (truthy(test(data)) ? then(data) : n)
+  }
   return (data) => (truthy(test(data)) ? then(data) : otherwise(data))
+}
+
+// `cat` as one loop over its parts, constant parts turned into text once.
+function concatenate(args: readonly Evaluate[], constantOf: ConstantOf): Evaluate {
+  const parts = args.map((arg) => {
+    const constant = constantOf(arg)
+    return constant ? toText(constant.value) : arg
+  })
+  return (data) => {
+    let text = ''
+    for (let i = 0; i < parts.length; i++) {
+      const part = parts[i]!
+      text += typeof part === 'string' ? part : toText(part(data))
+    }
+    return text
+  }
 }
 
 // `var` with a literal path: split once, read by a reader specialized for it.
@@ -163,6 +214,26 @@ function compareTo(op: Comparison, a: Evaluate, k: number | string): Evaluate {
 // A slotted `var` against a constant, fused into one closure: the hottest shape of tag
 // expressions (`{">": [{"var": "metrics.x"}, 3]}`) costs one call and one array read.
 function compareSlot(op: Comparison, i: number, k: number | string): Evaluate {
+  const fn = compareSlotUnregistered(op, i, k)
+  comparisons.set(fn, { slot: i, compare: fn })
+  return fn
+}
+
+// Fused closures the `and` below can recognize: a slot's null guard, a slot compared to a constant.
+const notNull = new WeakMap<Evaluate, number>()
+const comparisons = new WeakMap<Evaluate, { slot: number; compare: Evaluate }>()
+
+// The null guard the rules language recommends, `{"and": [{"!==": [x, null]}, {">": [x, K]}]}`
+// on one slot, as one closure: both parts are booleans, so `and` is the guard, then the test.
+function guardedComparison(guard: Evaluate, test: Evaluate): Evaluate | undefined {
+  const slot = notNull.get(guard)
+  const comparison = comparisons.get(test)
+  if (slot === undefined || comparison?.slot !== slot) return undefined
+  const compare = comparison.compare
+  return (data) => (data as Slotted).v[slot] !== null && (compare(data) as boolean)
+}
+
+function compareSlotUnregistered(op: Comparison, i: number, k: number | string): Evaluate {
   const same = typeof k === 'number' ? isNumber : isString
   const n = k as number
   const at = (data: unknown): unknown => (data as Slotted).v[i] ?? null
@@ -290,12 +361,13 @@ function arithmetic(op: '+' | '-' | '*' | '/' | '%', a: Evaluate, b: Evaluate): 
   }
 }
 
+const isPrimitiveList = (list: unknown): list is unknown[] =>
+  Array.isArray(list) && list.every((item) => item === null || typeof item !== 'object')
+
 // `in` a literal list of primitives becomes a Set lookup; `in` a literal string a substring test.
 function membership(needle: Evaluate, list: unknown): Evaluate | undefined {
   if (typeof list === 'string') return (data) => list.includes(toText(needle(data)))
-  if (!Array.isArray(list) || list.some((item) => item !== null && typeof item === 'object')) {
-    return undefined
-  }
+  if (!isPrimitiveList(list)) return undefined
   const set = new Set(list)
   return (data) => set.has(needle(data))
 }

@@ -24,6 +24,15 @@ const rules: unknown[] = [
   { '+': [{ var: 'metrics.a' }, { var: 'metrics.b' }] },
   { map: [{ var: 'items' }, { var: 'metrics.a' }] },
   { cat: [{ var: 'traits.plan' }, { var: 'tags.t' }] },
+  { cat: ['R', { var: 'metrics.a' }, 1, null, [2, 3]] },
+  { '!': [{ var: 'metrics.a' }] },
+  { '!!': [{ var: 'tags.t' }] },
+  { in: [{ var: 'metrics.a' }, [4, 'x', null, '7']] },
+  { in: [{ var: 'metrics.a' }, 'x7'] },
+  { if: [{ var: 'metrics.a' }, 'yes', { var: 'metrics.b' }, { var: 'tags.t' }, 'no'] },
+  { if: [{ '>': [{ var: 'metrics.a' }, 1] }, { var: 'metrics.b' }, 'no'] },
+  { and: [{ '!==': [{ var: 'metrics.a' }, null] }, { '>': [{ var: 'metrics.a' }, 3] }] },
+  { and: [{ '!==': [{ var: 'metrics.a' }, null] }, { '<=': [{ var: 'metrics.b' }, 3] }] },
 ]
 const values: [unknown, unknown, unknown][] = [
   [4, 1, 'x'],
