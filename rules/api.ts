@@ -68,7 +68,10 @@ export interface StateOptions {
 
 /** A profile's incremental state: O(metrics) work per event, bounded memory. */
 export interface ProfileState {
-  /** Adds one event (any order). Duplicates by `messageId` are ignored; bad events rejected. */
+  /**
+   * Adds one event (any order). Duplicates by `messageId` are ignored; bad events rejected. Also
+   * takes the `event` of a successful `parseEvent(...)`, which it then does not validate again.
+   */
   ingest(event: unknown): IngestResult
   /**
    * Tags, metrics and `nextChangeAt` at `now` (epoch ms). Does not change the state.

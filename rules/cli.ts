@@ -185,7 +185,7 @@ async function evaluate(args: string[], out: Output, err: Output): Promise<numbe
         state = rules.createState({ maxMessageIds: Infinity })
         states.set(key, state)
       }
-      if (fixedNow === undefined || event.ts <= fixedNow) state.ingest(event.raw)
+      if (fixedNow === undefined || event.ts <= fixedNow) state.ingest(event)
     })
     const now = fixedNow ?? latest
     for (const profile of [...states.keys()].sort()) {

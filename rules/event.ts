@@ -173,8 +173,17 @@ export function parseEvent(value: unknown): ParseResult {
   ) {
     return { ok: false, error: `"messageId" must be a string (got ${describe(value.messageId)})` }
   }
-  return { ok: true, event: { raw: value as TagwiseEvent, ts } }
+  const event = { raw: value as TagwiseEvent, ts }
+  parsedEvents.add(event)
+  return { ok: true, event }
 }
+
+// Events parseEvent returned: a state given one of these skips validating it again.
+const parsedEvents = new WeakSet<ParsedEvent>()
+
+/** Whether `value` is a {@link ParsedEvent} returned by {@link parseEvent}. */
+export const isParsedEvent = (value: unknown): value is ParsedEvent =>
+  typeof value === 'object' && value !== null && parsedEvents.has(value as ParsedEvent)
 
 /** The event's path: `properties.path` if it is a string, else `context.page.path`. */
 export function eventPath(event: TagwiseEvent): string | undefined {

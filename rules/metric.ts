@@ -23,6 +23,18 @@ export interface CompiledMetric {
   fingerprint: string
 }
 
+/** A short hash of a text (two 32-bit FNV-1a lanes): every snapshot carries one per metric. */
+function hash(text: string): string {
+  let a = 0x811c9dc5
+  let b = 0x01000193 ^ text.length
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i)
+    a = Math.imul(a ^ c, 0x01000193)
+    b = Math.imul(b ^ c, 0x5bd1e995)
+  }
+  return (a >>> 0).toString(36) + (b >>> 0).toString(36)
+}
+
 /** Reads a dotted path through own properties only (no prototype keys such as `__proto__`). */
 export function compilePath(path: string): (value: unknown) => unknown {
   const parts = path.split('.')
@@ -83,6 +95,6 @@ export function compileMetric(id: string, def: MetricDef): CompiledMetric {
       return true
     },
     field: (event) => readField(event.raw),
-    fingerprint: JSON.stringify([def.events ?? null, def.agg, def.field ?? null, def.window]),
+    fingerprint: hash(JSON.stringify([def.events ?? null, def.agg, def.field ?? null, def.window])),
   }
 }

@@ -10,7 +10,7 @@ import type {
   TagInfo,
 } from './api.ts'
 import type { MetricValue, TagValue } from './document.ts'
-import { parseEvent, type ParsedEvent } from './event.ts'
+import { isParsedEvent, parseEvent, type ParsedEvent } from './event.ts'
 import { isObject, type Json } from './json.ts'
 import type { CompiledMetric } from './metric.ts'
 import { nextChangeAt } from './next-change.ts'
@@ -104,9 +104,13 @@ class State implements ProfileState {
   }
 
   ingest(input: unknown): IngestResult {
-    const parsed = parseEvent(input)
-    if (!parsed.ok) return { status: 'rejected', error: parsed.error }
-    const event = parsed.event
+    let event: ParsedEvent
+    if (isParsedEvent(input)) event = input
+    else {
+      const parsed = parseEvent(input)
+      if (!parsed.ok) return { status: 'rejected', error: parsed.error }
+      event = parsed.event
+    }
     const id = event.raw.messageId
     if (typeof id === 'string') {
       if (this.ids.has(id)) return { status: 'duplicate' }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { compileRules } from '../../rules/index.ts'
+import { compileRules, parseEvent } from '../../rules/index.ts'
 import { at, doc, event, left, MINUTE, page, run, track } from '../support/build.ts'
 
 const DAY = 86_400_000
@@ -67,6 +67,15 @@ describe('profile state', () => {
       'rejected',
     )
     expect(state.ingest(order('10:00', 1)).status).toBe('counted')
+  })
+
+  it('takes an event parseEvent already validated, and only such an event, without validating it again', () => {
+    const state = rules.createState()
+    const parsed = parseEvent(order('10:00', 10))
+    expect(parsed.ok && state.ingest(parsed.event)).toEqual({ status: 'counted' })
+    const forged = { raw: order('10:01', 5), ts: at('10:01') }
+    expect(state.ingest(forged).status).toBe('rejected')
+    expect(state.evaluate(at('10:02')).metrics.spend_30d).toBe(10)
   })
 
   it('a snapshot restored mid-stream continues exactly like an uninterrupted run', () => {
