@@ -1,6 +1,6 @@
 import type { Rules, StateOptions, StateSnapshot, TagInfo } from './api.ts'
 import type { RulesDocument } from './document.ts'
-import { compileMetric } from './metric.ts'
+import { compileMetric, metricRouter } from './metric.ts'
 import { analyzeTags } from './references.ts'
 import { createProfileState, type Core } from './state.ts'
 import { compileTag, slotsFor } from './tags.ts'
@@ -44,6 +44,7 @@ export function loadRules(document: RulesDocument): Rules {
   const timeout = (document.session?.timeoutMinutes ?? DEFAULT_TIMEOUT_MINUTES) * 60_000
   const core: Core = {
     metrics,
+    route: metricRouter(metrics),
     tags,
     slots,
     info,

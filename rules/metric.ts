@@ -19,6 +19,8 @@ export interface CompiledMetric {
   matches(event: ParsedEvent): boolean
   /** The `field` value of an event (`undefined` when missing or no field). */
   field(event: ParsedEvent): unknown
+  /** Whether an event of this type and name could match (the cheap part of {@link matches}). */
+  accepts(type: string, name: unknown): boolean
   /** A fingerprint of the definition: a restored state keeps a metric's data only if it is unchanged. */
   fingerprint: string
 }
@@ -52,6 +54,29 @@ export function compilePath(path: string): (value: unknown) => unknown {
 const asList = (value: string | string[] | undefined): Set<string> | undefined =>
   value === undefined ? undefined : new Set(Array.isArray(value) ? value : [value])
 
+/** Most distinct (type, event name) pairs whose candidate metrics are remembered. */
+const ROUTES = 1024
+
+/**
+ * The metrics an event of a given type and name could feed, so ingesting an event only tests those
+ * (an `Order Completed` does not try every page metric). Remembered per (type, name) pair, up to
+ * {@link ROUTES} pairs; past that, computed each time.
+ */
+export function metricRouter(
+  metrics: CompiledMetric[],
+): (type: string, name: unknown) => CompiledMetric[] {
+  const routes = new Map<string, CompiledMetric[]>()
+  return (type, name) => {
+    const key = typeof name === 'string' ? `${type}\u0000${name}` : type
+    let list = routes.get(key)
+    if (list === undefined) {
+      list = metrics.filter((m) => m.accepts(type, name))
+      if (routes.size < ROUTES) routes.set(key, list)
+    }
+    return list
+  }
+}
+
 /** Compiles a metric definition that passed validation. */
 export function compileMetric(id: string, def: MetricDef): CompiledMetric {
   const window = parseWindow(def.window)
@@ -76,6 +101,12 @@ export function compileMetric(id: string, def: MetricDef): CompiledMetric {
     aggregator: aggregator(def.agg),
     dwell,
     continuous: dwell || def.agg === 'since_first' || def.agg === 'since_last',
+    accepts: (type, name) =>
+      dwell
+        ? type === 'page' || type === 'screen'
+        : (types === undefined || types.has(type)) &&
+          (typeAlso === undefined || typeAlso.has(type)) &&
+          (names === undefined || names.has(name as string)),
     matches(event) {
       const raw = event.raw
       if (types !== undefined && !types.has(raw.type)) return false

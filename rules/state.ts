@@ -34,6 +34,8 @@ export interface TimeUnit {
 /** The compiled rules a state runs on (built by `compileRules`). */
 export interface Core {
   metrics: CompiledMetric[]
+  /** The metrics an event of this type and name could feed. */
+  route: (type: string, name: unknown) => CompiledMetric[]
   tags: CompiledTag[]
   slots: Slots
   info: Map<string, TagInfo>
@@ -143,10 +145,9 @@ class State implements ProfileState {
       }
     }
     let dwellMatches: string[] | undefined
-    for (const metric of core.metrics) {
+    for (const metric of core.route(raw.type, raw.event)) {
       if (metric.dwell) {
-        if ((raw.type === 'page' || raw.type === 'screen') && metric.matches(event))
-          (dwellMatches ??= []).push(metric.id)
+        if (metric.matches(event)) (dwellMatches ??= []).push(metric.id)
         continue
       }
       if (!metric.matches(event)) continue
