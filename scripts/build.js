@@ -1,6 +1,8 @@
 // Builds the runnable JS that Node 20 needs (it cannot run .ts): the CLI behind `npx tagwise`
-// and the `tagwise/rules` entry. Runs from `prepare`, so a plain `npm install` leaves a working CLI.
+// and the `tagwise/rules` entry, plus the browser SDK (see build-sdk.js). Runs from `prepare`, so a
+// plain `npm install` leaves a working CLI.
 import { build } from 'esbuild'
+import { buildSdk } from './build-sdk.js'
 
 const common = { bundle: true, format: 'esm', target: 'es2022', logLevel: 'warning' }
 
@@ -12,4 +14,5 @@ await Promise.all([
     outfile: 'dist/rules.js',
     platform: 'neutral',
   }),
+  buildSdk(),
 ])

@@ -1,0 +1,76 @@
+import type { Explanation, Json, TagValue } from '../rules/index.ts'
+import type { TagChange } from './tags.ts'
+
+/** Who the SDK is tracking. */
+export interface TagwiseUser {
+  anonymousId: string
+  userId?: string
+  sessionId: string
+}
+
+/**
+ * A tagwise instance. Calls are Segment-compatible where Segment has them; none of them throws,
+ * and calls made before {@link Tagwise.ready} are applied once it resolves, in order.
+ */
+export interface Tagwise {
+  /**
+   * Records a page view (sent automatically at start and on SPA navigation unless `autoPage: false`).
+   * @example tw.page({ section: 'checkout' })
+   */
+  page(properties?: Record<string, Json>): void
+  /**
+   * Records an action.
+   * @example tw.track('Order Completed', { revenue: 120, currency: 'USD' })
+   */
+  track(event: string, properties?: Record<string, Json>): void
+  /**
+   * Names the person (from now on every event carries `userId`) and/or records traits.
+   * @example tw.identify('u42', { email: 'ada@example.com', vip: true })
+   */
+  identify(userId?: string, traits?: Record<string, Json>): void
+  /**
+   * Links the current identity to `userId` (`previousId` is the current userId or anonymousId).
+   * @example tw.alias('u42')
+   */
+  alias(userId: string): void
+  /** Forgets the person: new anonymousId and session, no userId, no tags (for log-out). */
+  reset(): void
+  /**
+   * Live session tags merged with the latest durable tags from the edge.
+   * @example if (tw.tags().lifecycle_stage === 'churned') showWinback()
+   */
+  tags(): Record<string, TagValue>
+  /** Whether a tag is present. @example tw.has('coupon_claimer') */
+  has(tag: string): boolean
+  /** A tag's value, `undefined` when absent. @example tw.value('spend_tier_30d') // 'mid' */
+  value(tag: string): TagValue | undefined
+  /**
+   * Calls `listener` once per set of tag changes (an event, a time-driven flip, tags from the edge).
+   * @returns a function that unsubscribes
+   * @example
+   * const off = tw.on('change', (changes) => changes.forEach((c) => console.log(c.tag, c.from, c.to)))
+   */
+  on(type: 'change', listener: (changes: TagChange[]) => void): () => void
+  /**
+   * Why a tag has its value: the expression tree with each node's value (device tags; edge tags
+   * report only their value). `undefined` for an unknown tag or before rules are loaded.
+   * @example console.log(JSON.stringify(tw.explain('checkout_hesitant'), null, 2))
+   */
+  explain(tag: string): Explanation | undefined
+  /** The current identity. @example tw.user().anonymousId */
+  user(): TagwiseUser
+  /**
+   * Grants or withdraws consent. Withdrawn: nothing is sent or stored from then on and the stored
+   * queue is deleted; on-device tags keep working in memory.
+   * @example cmp.onChange((granted) => tw.consent(granted))
+   */
+  consent(granted: boolean): void
+  /**
+   * Sends the queue now. Resolves when the collector acknowledged every queued event, or when a
+   * send failed (the SDK keeps retrying in the background); never rejects.
+   * @example await tw.flush()
+   */
+  flush(): Promise<void>
+  /** Resolves when the identity, queue and tags are restored from storage and rules are loaded. */
+  readonly ready: Promise<void>
+}

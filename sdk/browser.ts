@@ -1,0 +1,25 @@
+import type { Platform } from './platform.ts'
+import { indexedDbStore, memoryStore } from './storage.ts'
+
+/** The browser's implementation of the {@link Platform}; every feature is detected, none assumed. */
+export function browserPlatform(
+  storage: 'indexeddb' | 'memory',
+  customFetch: typeof fetch | undefined,
+  context: () => Record<string, unknown>,
+): Platform {
+  const nav = typeof navigator === 'undefined' ? undefined : navigator
+  return {
+    store: storage === 'memory' ? memoryStore() : indexedDbStore(),
+    // Looked up per call, and called unbound (`fetch` throws "Illegal invocation" on a wrong `this`).
+    request: async (url, init) => {
+      const f = customFetch ?? globalThis.fetch
+      if (typeof f !== 'function') throw new Error('fetch is not available')
+      return f(url, { ...init, credentials: 'omit' })
+    },
+    // A string body is sent as text/plain, which needs no CORS preflight.
+    beacon: (url, body) => (nav?.sendBeacon ? nav.sendBeacon(url, body) : false),
+    online: () => nav?.onLine !== false,
+    visible: () => typeof document === 'undefined' || document.visibilityState !== 'hidden',
+    context,
+  }
+}

@@ -1,0 +1,281 @@
+import type { StateSnapshot, TagValue } from '../rules/index.ts'
+import type { Tagwise } from './api.ts'
+import type { ResolvedOptions } from './options.ts'
+import type { Platform } from './platform.ts'
+import { createQueue, type QueuedEvent } from './queue.ts'
+import { fetchRules, type CachedRules } from './remote-rules.ts'
+import { newIdentity, touchSession, type Identity } from './session.ts'
+import { createLiveTags, type TagChange } from './tags.ts'
+import { createTransport } from './transport.ts'
+import { uuid } from './uuid.ts'
+import { version } from '../package.json'
+
+/** An instance plus the hooks its platform layer drives. */
+export interface Core {
+  api: Tagwise
+  /** The app came to the foreground or went to the background. */
+  visibility(visible: boolean): void
+  /** The page is going away: persist and hand the queue to the beacon. */
+  leave(): void
+  /** The network is back. */
+  online(): void
+  stop(): void
+}
+
+type Fields = { type: string } & Record<string, unknown>
+
+/** How long `ready` waits for rules that are not cached yet. */
+const RULES_WAIT_MS = 3000
+
+/** Creates the platform-independent instance: identity, engine, queue and transport. */
+export function createCore(options: ResolvedOptions, platform: Platform): Core {
+  const { store, context } = platform
+  const key = (name: string) => `${options.writeKey}:${name}`
+  const log = (...args: unknown[]) => {
+    if (options.debug) console.debug('[tagwise]', ...args)
+  }
+  const safe =
+    <A extends unknown[], R>(fn: (...args: A) => R, fallback?: R) =>
+    (...args: A): R => {
+      try {
+        return fn(...args)
+      } catch (error) {
+        log(error)
+        return fallback as R
+      }
+    }
+  const auth = { authorization: `Basic ${safe(btoa, '')(`${options.writeKey}:`)}` }
+  let identity: Identity = newIdentity()
+  let granted = options.consent
+  let ready = false
+  const pending: (() => void)[] = []
+  const listeners = new Set<(changes: TagChange[]) => void>()
+  const sessionMs = options.sessionTimeoutMinutes * 60_000
+
+  const live = createLiveTags(
+    (changes) => {
+      for (const listener of [...listeners]) safe(listener)(changes)
+      persist()
+    },
+    log,
+    platform.visible(),
+  )
+  let durable: Record<string, TagValue> = {}
+  const setDurable = (tags: Record<string, TagValue>) => {
+    durable = tags
+    live.setDurable(tags)
+  }
+
+  let persisting = false
+  /** identify/alias/reset changed who this is since the last write. */
+  let renamed = false
+  /** Writes identity, device state and durable tags once per task, after the calls of that task. */
+  const persist = () => {
+    if (persisting || !granted || !ready) return
+    persisting = true
+    void Promise.resolve().then(() => {
+      persisting = false
+      if (!granted) return
+      const mine = identity
+      const named = renamed
+      renamed = false
+      // Other tabs write the same record: unless this tab changed who the person is, keep who the
+      // record says (another tab may have identified them) and take the newest session.
+      void store.update<Identity>(key('user'), (stored) =>
+        !stored?.anonymousId || named
+          ? mine
+          : mine.lastActivity >= stored.lastActivity
+            ? { ...stored, sessionId: mine.sessionId, lastActivity: mine.lastActivity }
+            : stored,
+      )
+      void store.set(key('durable'), durable)
+      const snapshot = live.snapshot()
+      if (snapshot) void store.set(key('state'), snapshot)
+    })
+  }
+
+  const queue = createQueue(store, key('queue'), options.maxQueue)
+  queue.persist = granted
+  const transport = createTransport({
+    platform,
+    queue,
+    endpoint: options.endpoint,
+    writeKey: options.writeKey,
+    flushAt: options.flushAt,
+    flushInterval: options.flushInterval,
+    allowed: () => granted,
+    onTags: (tags, batch) => {
+      // Tags of a batch sent before reset() belong to the previous person.
+      if (batch.every((e) => e.anonymousId === identity.anonymousId)) setDurable(tags)
+    },
+    log,
+  })
+
+  /** Runs `fn` now, or when ready (calls made before are applied in order, up to `maxQueue`). */
+  const whenReady = (fn: () => void) => {
+    if (ready) safe(fn)()
+    else if (pending.length < options.maxQueue) pending.push(fn)
+  }
+
+  const emit = (fields: Fields, before?: (event: QueuedEvent) => void) => {
+    const now = Date.now()
+    const event: QueuedEvent = {
+      ...fields,
+      messageId: uuid(),
+      timestamp: new Date(now).toISOString(),
+      context: { ...context(), library: { name: 'tagwise', version } },
+    }
+    whenReady(() => {
+      before?.(event)
+      touchSession(identity, now, sessionMs)
+      event.anonymousId = identity.anonymousId
+      if (identity.userId !== undefined) event.userId = identity.userId
+      ;(event.context as Record<string, unknown>).sessionId = identity.sessionId
+      live.ingest(event)
+      if (!granted) return
+      queue.push(event)
+      transport.schedule()
+      persist()
+    })
+  }
+
+  const refreshTags = async () => {
+    if (!granted) return
+    const query = new URLSearchParams({ anonymousId: identity.anonymousId })
+    if (identity.userId !== undefined) query.set('userId', identity.userId)
+    const response = await platform.request(`${options.endpoint}/v1/tags?${query}`, {
+      method: 'GET',
+      headers: auth,
+    })
+    if (response.status !== 200) return
+    const body = (await response.json()) as { tags?: Record<string, TagValue> }
+    if (body.tags && typeof body.tags === 'object') setDurable(body.tags)
+  }
+
+  const start = async () => {
+    const [user, cachedDurable, snapshot, cachedRules] = await Promise.all([
+      store.get<Identity>(key('user')),
+      store.get<Record<string, TagValue>>(key('durable')),
+      store.get<StateSnapshot>(key('state')),
+      store.get<CachedRules>(key('rules')),
+    ])
+    if (user?.anonymousId) identity = user
+    if (cachedDurable) setDurable(cachedDurable)
+    if (granted) await queue.load()
+    const load = (rules: CachedRules | undefined, state?: StateSnapshot, cache = false) => {
+      if (!rules) return
+      try {
+        live.setRules(rules.document, state)
+        if (cache && granted) void store.set(key('rules'), rules)
+      } catch (error) {
+        log('rules not loaded', error)
+      }
+    }
+    if (options.rules !== 'remote') load({ document: options.rules, etag: null }, snapshot)
+    else {
+      const remote = fetchRules(platform, options.endpoint, auth, cachedRules)
+      // Cached rules make the tags available before any request; a new version replaces them.
+      // Without a cache, `ready` waits for the rules a little, not forever: events that come
+      // before them are counted when they arrive.
+      if (cachedRules) load(cachedRules, snapshot)
+      else
+        await Promise.race([remote, new Promise((resolve) => setTimeout(resolve, RULES_WAIT_MS))])
+      void remote.then((fresh) => {
+        if (fresh && fresh !== cachedRules) load(fresh, live.snapshot() ?? snapshot, true)
+      })
+    }
+    ready = true
+    for (const fn of pending.splice(0)) safe(fn)()
+    if (queue.items.length) transport.schedule()
+    void refreshTags().catch(log)
+  }
+  const readyPromise = start().catch(log)
+
+  const api: Tagwise = {
+    page: safe((properties) => {
+      const page = context().page as Record<string, unknown> | undefined
+      emit({ type: 'page', properties: { ...page, ...properties } })
+    }),
+    track: safe((event, properties) => {
+      if (typeof event !== 'string' || !event) return log('track needs an event name')
+      emit({ type: 'track', event, properties: { ...properties } })
+    }),
+    identify: safe((userId, traits) => {
+      if (typeof userId === 'object' && userId) [userId, traits] = [undefined, userId]
+      emit({ type: 'identify', traits: { ...traits } }, () => {
+        if (userId !== undefined) {
+          identity.userId = String(userId)
+          renamed = true
+        }
+      })
+    }),
+    alias: safe((userId) =>
+      emit({ type: 'alias', userId: String(userId) }, (event) => {
+        event.previousId = identity.userId ?? identity.anonymousId
+        identity.userId = String(userId)
+        renamed = true
+      }),
+    ),
+    reset: safe(() =>
+      whenReady(() => {
+        identity = newIdentity()
+        renamed = true
+        durable = {}
+        live.reset()
+        if (granted) void store.del(key('state'))
+        persist()
+      }),
+    ),
+    tags: safe(() => ({ ...live.current }), {}),
+    has: safe((tag) => live.current[tag] !== undefined, false),
+    value: safe((tag) => live.current[tag]),
+    on: safe(
+      (type, listener) => {
+        if (type !== 'change' || typeof listener !== 'function') return () => undefined
+        listeners.add(listener)
+        return () => void listeners.delete(listener)
+      },
+      () => undefined,
+    ),
+    explain: safe((tag) => live.explain(tag)),
+    user: safe(
+      () => ({
+        anonymousId: identity.anonymousId,
+        ...(identity.userId !== undefined ? { userId: identity.userId } : {}),
+        sessionId: identity.sessionId,
+      }),
+      { anonymousId: '', sessionId: '' },
+    ),
+    consent: safe((yes) => {
+      const was = granted
+      granted = queue.persist = yes !== false
+      if (!granted) void queue.clear()
+      else if (!was && ready) {
+        persist()
+        // The queue of an earlier page that had consent (a site that starts with consent off
+        // until its consent tool answers must not lose it).
+        void queue.load().then(() => transport.schedule())
+      }
+    }),
+    flush: () => readyPromise.then(() => transport.flush()).catch(log),
+    ready: readyPromise,
+  }
+
+  const core: Core = {
+    api,
+    visibility: safe((visible) => {
+      live.visibility(visible)
+      if (!visible) core.leave()
+    }),
+    leave: safe(() => {
+      persist()
+      transport.beacon()
+    }),
+    online: safe(() => transport.online()),
+    stop: () => {
+      transport.stop()
+      live.stop()
+    },
+  }
+  return core
+}

@@ -1,0 +1,23 @@
+import type { Tagwise } from './api.ts'
+
+/** An instance that does nothing, returned if creating the real one failed: the page keeps working. */
+export function inertTagwise(): Tagwise {
+  const none = () => undefined
+  const done = Promise.resolve()
+  return {
+    page: none,
+    track: none,
+    identify: none,
+    alias: none,
+    reset: none,
+    tags: () => ({}),
+    has: () => false,
+    value: none,
+    on: () => none,
+    explain: none,
+    user: () => ({ anonymousId: '', sessionId: '' }),
+    consent: none,
+    flush: () => done,
+    ready: done,
+  }
+}

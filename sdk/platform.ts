@@ -1,0 +1,41 @@
+// The few things the SDK core needs from its host. The browser implements them in `browser.ts`;
+// the mini-program adapter implements them over `wx`, and reuses everything else.
+
+/** A small async key-value store (IndexedDB in browsers, `wx` storage in mini-programs). */
+export interface Store {
+  get<T>(key: string): Promise<T | undefined>
+  set(key: string, value: unknown): Promise<void>
+  del(key: string): Promise<void>
+  /** Reads and writes `key` in one step, so pages sharing the store (tabs) do not undo each other. */
+  update<T>(key: string, fn: (old: T | undefined) => T): Promise<void>
+}
+
+/** The parts of a `fetch` `Response` the SDK reads. */
+export interface HttpResponse {
+  status: number
+  headers: { get(name: string): string | null }
+  json(): Promise<unknown>
+}
+
+/** One HTTP request; `body` is JSON text. */
+export interface HttpRequest {
+  method: 'GET' | 'POST'
+  headers?: Record<string, string>
+  body?: string
+  /** Let the request outlive the page (fetch `keepalive`). */
+  keepalive?: boolean
+}
+
+/** Host services the core runs on; every member must be safe to call (errors become rejections). */
+export interface Platform {
+  store: Store
+  request(url: string, init: HttpRequest): Promise<HttpResponse>
+  /** Fire-and-forget delivery while the page goes away; `false` when it could not be queued. */
+  beacon?(url: string, body: string): boolean
+  /** `false` when the host knows it is offline. */
+  online(): boolean
+  /** Whether the app is in the foreground (time-driven tags only run then). */
+  visible(): boolean
+  /** Context merged into every event (`page`, `userAgent`, `locale`...). */
+  context(): Record<string, unknown>
+}

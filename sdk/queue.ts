@@ -1,0 +1,103 @@
+import type { Store } from './platform.ts'
+
+/** An event waiting for the collector's acknowledgement. */
+export type QueuedEvent = { messageId: string } & Record<string, unknown>
+
+/** The persisted send queue: an event leaves it only when acknowledged (or rejected for good). */
+export interface Queue {
+  readonly items: QueuedEvent[]
+  /** Events dropped because the queue was full, not yet reported to the collector. */
+  dropped: number
+  /** Adds an event (ignored when its messageId is queued already); drops the oldest beyond the limit. */
+  push(event: QueuedEvent): void
+  /** Removes the events with these messageIds. */
+  remove(ids: ReadonlySet<string>): void
+  /** Resolves when the queue as it is now is persisted. */
+  saved(): Promise<void>
+  /** Loads the persisted queue, keeping what was pushed meanwhile. */
+  load(): Promise<void>
+  /** Whether the queue is written to storage (consent); while `false` storage is left alone. */
+  persist: boolean
+  /** Empties the queue and deletes it from storage. */
+  clear(): Promise<void>
+}
+
+type Stored = { items: QueuedEvent[]; dropped: number }
+
+/**
+ * Creates the queue stored under `key`. Tabs of one site share it: each write keeps the stored
+ * events of other tabs (all but those this tab holds or removed), and a page that loads adopts
+ * them all. An event two tabs send is counted once: the collector deduplicates by messageId.
+ */
+export function createQueue(store: Store, key: string, max: number): Queue {
+  let items: QueuedEvent[] = []
+  const ids = new Set<string>()
+  /** Removed here (acknowledged, rejected, dropped) since the last write. */
+  let gone = new Set<string>()
+  let writing: Promise<void> = Promise.resolve()
+  let dirty = false
+  const save = () => {
+    if (!queue.persist || dirty) return
+    dirty = true
+    // Coalesce the writes of one task into one; errors are the store's (it falls back to memory).
+    writing = writing.then(() => {
+      dirty = false
+      if (!queue.persist) return
+      const removed = gone
+      gone = new Set()
+      return store.update<Stored>(key, (stored) => {
+        const others = (stored?.items ?? []).filter(
+          (e) => !ids.has(e.messageId) && !removed.has(e.messageId),
+        )
+        return { items: [...others, ...items].slice(-max), dropped: queue.dropped }
+      })
+    })
+  }
+  const queue: Queue = {
+    get items() {
+      return items
+    },
+    dropped: 0,
+    persist: true,
+    push(event) {
+      if (ids.has(event.messageId)) return
+      ids.add(event.messageId)
+      items.push(event)
+      if (items.length > max)
+        for (const old of items.splice(0, items.length - max)) {
+          ids.delete(old.messageId)
+          gone.add(old.messageId)
+          queue.dropped++
+        }
+      save()
+    },
+    remove(acked) {
+      const before = items.length
+      items = items.filter((e) => !acked.has(e.messageId))
+      for (const id of acked) {
+        ids.delete(id)
+        gone.add(id)
+      }
+      if (items.length !== before) save()
+    },
+    saved: () => writing,
+    async load() {
+      const stored = await store.get<Stored>(key)
+      if (!stored || !Array.isArray(stored.items)) return
+      const fresh = items
+      items = []
+      ids.clear()
+      for (const event of [...stored.items, ...fresh]) queue.push(event)
+      queue.dropped += stored.dropped || 0
+    },
+    async clear() {
+      items = []
+      ids.clear()
+      gone = new Set()
+      queue.dropped = 0
+      writing = writing.then(() => store.del(key))
+      await writing
+    },
+  }
+  return queue
+}

@@ -1,0 +1,34 @@
+import type { RulesDocument } from '../rules/index.ts'
+import type { Platform } from './platform.ts'
+
+/** A rules document with the ETag it was served with. */
+export interface CachedRules {
+  document: RulesDocument
+  etag: string | null
+}
+
+/**
+ * `GET /v1/rules`, revalidating `cached` with `If-None-Match`. Resolves to the new document, to
+ * `cached` when unchanged (304), or to `undefined` when it could not be loaded.
+ */
+export async function fetchRules(
+  platform: Platform,
+  endpoint: string,
+  headers: Record<string, string>,
+  cached?: CachedRules,
+): Promise<CachedRules | undefined> {
+  try {
+    const response = await platform.request(`${endpoint}/v1/rules`, {
+      method: 'GET',
+      headers: cached?.etag ? { ...headers, 'if-none-match': cached.etag } : headers,
+    })
+    if (response.status === 304) return cached
+    if (response.status !== 200) return cached
+    return {
+      document: (await response.json()) as RulesDocument,
+      etag: response.headers.get('etag'),
+    }
+  } catch {
+    return cached
+  }
+}

@@ -1,0 +1,192 @@
+import { loadRules } from '../rules/index.ts'
+import type {
+  Explanation,
+  ProfileState,
+  Rules,
+  RulesDocument,
+  StateSnapshot,
+  TagValue,
+} from '../rules/index.ts'
+
+/** One tag that changed: `from`/`to` are `undefined` when the tag is absent. */
+export interface TagChange {
+  tag: string
+  from: TagValue | undefined
+  to: TagValue | undefined
+}
+
+/** Live tags: the engine on the device (session tags) merged with the edge's durable tags. */
+export interface LiveTags {
+  /** The merged tags now. */
+  readonly current: Readonly<Record<string, TagValue>>
+  /** Loads a rules document, restoring the device state from `snapshot` when given. */
+  setRules(document: RulesDocument, snapshot?: StateSnapshot): void
+  /** Feeds one event to the engine (synchronously) and re-evaluates. */
+  ingest(event: Record<string, unknown>): void
+  /** Replaces the durable tags (the edge's latest word) and re-evaluates. */
+  setDurable(tags: Record<string, TagValue>): void
+  /** Page shown or hidden: hidden time does not count as dwell, and the timer pauses. */
+  visibility(visible: boolean): void
+  explain(tag: string): Explanation | undefined
+  /** Forgets the device state and durable tags (a new person). */
+  reset(): void
+  /** The device state to persist (`undefined` without rules). */
+  snapshot(): StateSnapshot | undefined
+  stop(): void
+}
+
+const MAX_DELAY = 2 ** 31 - 1
+/** Events kept for the engine while the rules are still loading. */
+const MAX_EARLY = 200
+const iso = (ms: number) => new Date(ms).toISOString()
+
+/**
+ * Wires the engine for the device. The engine counts an open page visit's dwell as `now − start`;
+ * the spec lets the device subtract hidden time, so the device's copy of the timeline runs on a
+ * clock that stands still while the page is hidden during the latest visit: each event is ingested
+ * at `t − hidden` and tags are evaluated at `now − hidden`. The offset resets at each page event and
+ * when the real gap since the last event reaches the session timeout, so sessions are cut in real
+ * time like on the edge.
+ */
+export function createLiveTags(
+  onChange: (changes: TagChange[]) => void,
+  log: (...args: unknown[]) => void,
+  visible: boolean,
+): LiveTags {
+  let rules: Rules | undefined
+  let state: ProfileState | undefined
+  let durable: Record<string, TagValue> = {}
+  let current: Record<string, TagValue> = {}
+  let hidden = 0
+  let hiddenAt: number | undefined = visible ? undefined : Date.now()
+  let last = 0
+  let timer: ReturnType<typeof setTimeout> | undefined
+  let early: Record<string, unknown>[] | undefined = []
+
+  const offset = (t: number) => hidden + (hiddenAt === undefined ? 0 : t - hiddenAt)
+  const restart = (t: number) => {
+    hidden = 0
+    if (hiddenAt !== undefined) hiddenAt = t
+  }
+  const timeout = () => rules?.sessionTimeoutMs ?? Infinity
+  const expire = (t: number) => {
+    if (t - last >= timeout()) restart(t)
+  }
+  const scope = () => ({ scope: 'device' as const, durableTags: durable })
+
+  const count = (event: Record<string, unknown>) => {
+    const t = Date.parse(event.timestamp as string)
+    expire(t)
+    if (event.type === 'page' || event.type === 'screen') restart(t)
+    const result = state!.ingest({ ...event, timestamp: iso(t - offset(t)) })
+    if (result.status === 'rejected') log('event not counted', result.error)
+    if (t > last) last = t
+  }
+
+  /** Evaluates the tags now and reports changes; finding when they change next is deferred. */
+  const update = () => {
+    let device: Record<string, TagValue> = {}
+    if (state) {
+      const now = Date.now()
+      expire(now)
+      device = state.evaluate(now - offset(now), { ...scope(), nextChangeAt: false }).tags
+    }
+    // The edge evaluates device tags too, but the device's own values are newer.
+    const onDevice = new Set(rules?.tags.filter((t) => t.evaluatedOn === 'device').map((t) => t.id))
+    const merged: Record<string, TagValue> = {}
+    for (const [tag, value] of Object.entries(durable)) if (!onDevice.has(tag)) merged[tag] = value
+    Object.assign(merged, device)
+    const changes: TagChange[] = []
+    for (const tag of new Set([...Object.keys(current), ...Object.keys(merged)])) {
+      const from = current[tag]
+      const to = merged[tag]
+      if (JSON.stringify(from) !== JSON.stringify(to)) changes.push({ tag, from, to })
+    }
+    current = merged
+    if (changes.length) onChange(changes)
+    clearTimeout(timer)
+    timer = setTimeout(arm, 0)
+  }
+
+  /**
+   * Sets the timer for the next time-driven change. `nextChangeAt` evaluates the tags at several
+   * future instants (a fraction of a millisecond), so it runs in a task of its own, once per burst
+   * of events, keeping `track()` itself cheap.
+   */
+  const arm = () => {
+    if (!state || hiddenAt !== undefined) return
+    const now = Date.now()
+    expire(now)
+    const next = state.evaluate(now - offset(now), scope()).nextChangeAt
+    if (next === null) return
+    // A session that ended in real time ends its tags, hidden time or not.
+    const end = last + timeout()
+    const at = Math.min(next + offset(now), end > now ? end : Infinity)
+    timer = setTimeout(update, Math.min(MAX_DELAY, Math.max(0, at - now)))
+  }
+
+  return {
+    get current() {
+      return current
+    },
+    setRules(document, snapshot) {
+      const loaded = loadRules(document)
+      let restored: ProfileState | undefined
+      if (snapshot)
+        try {
+          restored = loaded.restore(snapshot, { maxMessageIds: 0 })
+        } catch (error) {
+          log('device state not restored', error)
+        }
+      rules = loaded
+      state = restored ?? loaded.createState({ maxMessageIds: 0 })
+      const waiting = early ?? []
+      early = undefined
+      for (const event of waiting) count(event)
+      update()
+    },
+    ingest(event) {
+      if (early) {
+        if (early.length < MAX_EARLY) early.push(event)
+      } else count(event)
+      update()
+    },
+    setDurable(tags) {
+      durable = tags
+      update()
+    },
+    visibility(isVisible) {
+      const now = Date.now()
+      if (isVisible && hiddenAt !== undefined) {
+        hidden += now - hiddenAt
+        hiddenAt = undefined
+      } else if (!isVisible && hiddenAt === undefined) hiddenAt = now
+      update()
+    },
+    explain(tag) {
+      const info = rules?.tags.find((t) => t.id === tag)
+      if (!state || !info) return undefined
+      if (info.evaluatedOn === 'edge')
+        return {
+          tag,
+          kind: info.kind,
+          value: current[tag] ?? null,
+          evaluatedOn: 'edge',
+          parts: [],
+          metrics: {},
+        }
+      const now = Date.now()
+      return state.explain(tag, now - offset(now), scope())
+    },
+    reset() {
+      if (early) early = []
+      durable = {}
+      state = rules?.createState({ maxMessageIds: 0 })
+      hidden = 0
+      last = 0
+      update()
+    },
+    snapshot: () => state?.snapshot(),
+    stop: () => clearTimeout(timer),
+  }
+}

@@ -1,0 +1,70 @@
+// @vitest-environment happy-dom
+import 'fake-indexeddb/auto'
+import { describe, expect, it } from 'vitest'
+import { fakeCollector, freshKey, settle, start } from './harness.ts'
+
+describe('persisted queue', () => {
+  it('sends events queued on a previous page load (nothing lost when a page closes)', async () => {
+    const writeKey = freshKey()
+    const offline = fakeCollector()
+    offline.reply('network-error')
+    const first = start(offline, { writeKey, autoPage: false })
+    first.track('Order Completed', { revenue: 50 })
+    await first.flush()
+    await settle()
+    expect(offline.batches()).toHaveLength(1)
+
+    const collector = fakeCollector()
+    const second = start(collector, { writeKey, autoPage: false })
+    await second.flush()
+    expect(collector.events().map((e) => e.event)).toEqual(['Order Completed'])
+    expect(collector.events()[0].messageId).toBe(offline.events()[0].messageId)
+
+    await settle()
+    const third = fakeCollector()
+    await start(third, { writeKey, autoPage: false }).flush()
+    expect(third.events()).toEqual([]) // acknowledged events left the stored queue
+  })
+
+  it('drops the oldest events beyond maxQueue and reports how many in the next batch', async () => {
+    const collector = fakeCollector()
+    collector.reply('network-error')
+    const tw = start(collector, { autoPage: false, maxQueue: 3, flushAt: 100 })
+    await tw.ready
+    for (let i = 1; i <= 5; i++) tw.track(`e${i}`)
+    await tw.flush()
+    collector.requests.length = 0
+    window.dispatchEvent(new Event('online'))
+    await tw.flush()
+    const [request] = collector.batches()
+    expect(request!.body.batch.map((e: any) => e.event)).toEqual(['e3', 'e4', 'e5'])
+    expect(request!.body.context).toEqual({ droppedEvents: 2 })
+    tw.track('e6')
+    await tw.flush()
+    expect(collector.batches()[1]!.body.context).toBeUndefined()
+  })
+
+  it('keeps the queued events of every tab of the site', async () => {
+    const writeKey = freshKey()
+    const tabA = fakeCollector()
+    const tabB = fakeCollector()
+    tabA.reply('network-error')
+    tabB.reply('network-error')
+    const a = start(tabA, { writeKey, autoPage: false })
+    const b = start(tabB, { writeKey, autoPage: false })
+    a.track('in tab A')
+    b.track('in tab B')
+    await Promise.all([a.flush(), b.flush()])
+    await settle()
+    a.track('in tab A again')
+    await settle()
+    const collector = fakeCollector()
+    await start(collector, { writeKey, autoPage: false }).flush()
+    expect(
+      collector
+        .events()
+        .map((e) => e.event)
+        .sort(),
+    ).toEqual(['in tab A', 'in tab A again', 'in tab B'])
+  })
+})

@@ -1,0 +1,109 @@
+// @vitest-environment happy-dom
+import 'fake-indexeddb/auto'
+import { describe, expect, it, vi } from 'vitest'
+import { createTagwise } from '../../sdk/index.ts'
+import { fakeCollector, freshKey, setBeacon, settle, start } from './harness.ts'
+
+/** Starts an instance, uses every call, and returns what the collector got. */
+async function exercise(options: Parameters<typeof start>[1] = {}) {
+  const collector = fakeCollector()
+  const tw = start(collector, options)
+  tw.identify('u1', { vip: true })
+  tw.track('Coupon Claimed', { coupon_id: 'c' })
+  await tw.ready
+  tw.page()
+  tw.alias('u2')
+  tw.explain('coupon_claimer')
+  tw.on('change', () => undefined)()
+  window.dispatchEvent(new Event('pagehide'))
+  await tw.flush()
+  await settle()
+  return { tw, collector }
+}
+
+describe('never breaks the host page', () => {
+  it('works in memory without IndexedDB', async () => {
+    vi.stubGlobal('indexedDB', undefined)
+    const { tw, collector } = await exercise()
+    expect(tw.has('coupon_claimer')).toBe(true)
+    expect(collector.events().length).toBeGreaterThan(3)
+  })
+
+  it('falls back to memory when IndexedDB throws', async () => {
+    vi.stubGlobal('indexedDB', {
+      open() {
+        throw new DOMException('The operation is insecure.', 'SecurityError')
+      },
+    })
+    const { tw, collector } = await exercise()
+    expect(tw.has('coupon_claimer')).toBe(true)
+    expect(collector.events().length).toBeGreaterThan(3)
+  })
+
+  it('uses memory with storage: "memory"', async () => {
+    const writeKey = freshKey()
+    const { tw } = await exercise({ writeKey, storage: 'memory' })
+    const next = start(fakeCollector(), { writeKey, storage: 'memory' })
+    await next.ready
+    expect(next.user().anonymousId).not.toBe(tw.user().anonymousId)
+  })
+
+  it('keeps working without fetch (events wait in the queue)', async () => {
+    vi.stubGlobal('fetch', undefined)
+    const collector = fakeCollector()
+    const tw = start(collector, { fetch: undefined, rules: 'remote' })
+    tw.track('a')
+    await tw.ready
+    await expect(tw.flush()).resolves.toBeUndefined()
+    expect(tw.tags()).toEqual({})
+  })
+
+  it('keeps working without sendBeacon, MutationObserver and crypto.randomUUID', async () => {
+    setBeacon(undefined)
+    vi.stubGlobal('MutationObserver', undefined)
+    vi.stubGlobal('crypto', { getRandomValues: crypto.getRandomValues.bind(crypto) })
+    document.body.innerHTML = '<p id="p" data-tw-show-if="coupon_claimer" hidden>x</p>'
+    const { tw, collector } = await exercise()
+    expect(document.getElementById('p')!.hidden).toBe(false)
+    expect(tw.has('coupon_claimer')).toBe(true)
+    for (const event of collector.events()) expect(event.messageId).toMatch(/^[0-9a-f-]{36}$/)
+  })
+
+  it('survives a fetch that throws synchronously and responses that are not JSON', async () => {
+    const collector = fakeCollector()
+    let calls = 0
+    const tw = start(collector, {
+      rules: 'remote',
+      fetch: ((...args: Parameters<typeof fetch>) => {
+        if (++calls === 1) throw new TypeError('blocked by an extension')
+        if (calls === 2)
+          return Promise.resolve({
+            status: 200,
+            headers: { get: () => null },
+            json: () => Promise.reject(new SyntaxError('Unexpected token <')),
+          })
+        return collector.fetch(...args)
+      }) as typeof fetch,
+    })
+    tw.track('a')
+    await tw.ready
+    await tw.flush()
+    await settle()
+    expect(tw.tags()).toBeTypeOf('object')
+  })
+
+  it('ignores invalid inline rules', async () => {
+    const tw = start(fakeCollector(), { rules: { version: 1 } as never })
+    await tw.ready
+    tw.track('a')
+    expect(tw.tags()).toEqual({})
+  })
+
+  it('returns a working no-op instance when it cannot start at all', async () => {
+    const tw = createTagwise(undefined as never)
+    expect(() => tw.track('a')).not.toThrow()
+    expect(tw.tags()).toEqual({})
+    await expect(tw.flush()).resolves.toBeUndefined()
+    await expect(tw.ready).resolves.toBeUndefined()
+  })
+})

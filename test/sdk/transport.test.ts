@@ -1,0 +1,186 @@
+// @vitest-environment happy-dom
+import 'fake-indexeddb/auto'
+import { describe, expect, it, vi } from 'vitest'
+import { beacon, fakeCollector, fakeTime, setVisible, settle, start } from './harness.ts'
+
+const names = (request: { body: { batch: { event?: string }[] } }) =>
+  request.body.batch.map((e) => e.event)
+
+/** Lets queued persistence and the request chain run under fake timers. */
+const tick = async (ms = 0) => {
+  await settle()
+  await vi.advanceTimersByTimeAsync(ms)
+  await settle()
+}
+
+describe('transport', () => {
+  it('sends a batch at flushAt events, else after flushInterval', async () => {
+    fakeTime()
+    const collector = fakeCollector()
+    const tw = start(collector, { autoPage: false, flushAt: 3, flushInterval: 2000 })
+    await tw.ready
+    tw.track('a')
+    tw.track('b')
+    await tick()
+    expect(collector.batches()).toHaveLength(0)
+    tw.track('c')
+    await tick()
+    expect(collector.batches().map(names)).toEqual([['a', 'b', 'c']])
+    tw.track('d')
+    await tick(1999)
+    expect(collector.batches()).toHaveLength(1)
+    await tick(1)
+    expect(collector.batches().map(names)).toEqual([['a', 'b', 'c'], ['d']])
+  })
+
+  it('posts text/plain with the writeKey in the body, keepalive, and sentAt', async () => {
+    const collector = fakeCollector()
+    const tw = start(collector, { autoPage: false, writeKey: 'wk-1' })
+    tw.track('a')
+    await tw.flush()
+    const [request] = collector.batches()
+    expect(request).toMatchObject({
+      method: 'POST',
+      url: 'https://collect.test/v1/batch',
+      headers: { 'content-type': 'text/plain' },
+      keepalive: true,
+      body: { writeKey: 'wk-1', sentAt: expect.any(String) },
+    })
+  })
+
+  it('retries server errors and network failures with growing, jittered delays', async () => {
+    fakeTime()
+    vi.spyOn(Math, 'random').mockReturnValue(1)
+    const collector = fakeCollector()
+    collector.reply({ status: 500 }, 'network-error', { status: 503 })
+    const tw = start(collector, { autoPage: false })
+    await tw.ready
+    tw.track('a')
+    await tw.flush()
+    expect(collector.batches()).toHaveLength(1)
+    await tick(999)
+    expect(collector.batches()).toHaveLength(1)
+    await tick(1)
+    expect(collector.batches()).toHaveLength(2)
+    await tick(1999)
+    expect(collector.batches()).toHaveLength(2)
+    await tick(1)
+    expect(collector.batches()).toHaveLength(3)
+    await tick(4000)
+    expect(collector.batches()).toHaveLength(4)
+    expect(collector.batches().map(names)).toEqual([['a'], ['a'], ['a'], ['a']])
+    await tick(60_000)
+    expect(collector.batches()).toHaveLength(4) // acknowledged: not sent again
+  })
+
+  it('waits as long as Retry-After says on 429', async () => {
+    fakeTime()
+    const collector = fakeCollector()
+    collector.reply({ status: 429, headers: { 'retry-after': '30' } })
+    const tw = start(collector, { autoPage: false })
+    await tw.ready
+    tw.track('a')
+    await tw.flush()
+    tw.track('b')
+    await tw.flush() // flush() does not jump the server's Retry-After
+    await tick(29_000)
+    expect(collector.batches()).toHaveLength(1)
+    await tick(1000)
+    expect(collector.batches().map(names)).toEqual([['a'], ['a', 'b']])
+  })
+
+  it('keeps one request in flight: events are never sent twice at the same time', async () => {
+    const collector = fakeCollector()
+    let open!: () => void
+    collector.state.gate = new Promise((resolve) => (open = resolve))
+    const tw = start(collector, { autoPage: false, flushAt: 1 })
+    await tw.ready
+    tw.track('a')
+    await settle()
+    tw.track('b')
+    const flushed = tw.flush()
+    await settle()
+    expect(collector.batches().map(names)).toEqual([['a']])
+    open()
+    await flushed
+    expect(collector.batches().map(names)).toEqual([['a'], ['b']])
+  })
+
+  it('drops events the collector rejects, and batches answered 4xx other than 429', async () => {
+    const collector = fakeCollector()
+    collector.reply(
+      {
+        status: 200,
+        body: {
+          success: true,
+          accepted: 1,
+          rejected: [{ index: 1, messageId: 'x', error: 'bad' }],
+        },
+      },
+      { status: 400, body: { error: 'unparseable' } },
+    )
+    const tw = start(collector, { autoPage: false })
+    tw.track('a')
+    tw.track('b')
+    await tw.flush()
+    tw.track('c')
+    await tw.flush()
+    tw.track('d')
+    await tw.flush()
+    expect(collector.batches().map(names)).toEqual([['a', 'b'], ['c'], ['d']])
+  })
+
+  it('waits while offline and sends when the browser is back online', async () => {
+    const collector = fakeCollector()
+    const online = vi.spyOn(navigator, 'onLine', 'get').mockReturnValue(false)
+    const tw = start(collector, { autoPage: false })
+    tw.track('a')
+    tw.track('b')
+    await tw.flush()
+    expect(collector.batches()).toHaveLength(0)
+    online.mockReturnValue(true)
+    window.dispatchEvent(new Event('online'))
+    await tw.flush()
+    expect(collector.batches().map(names)).toEqual([['a', 'b']])
+    online.mockRestore()
+  })
+
+  it('sends every event exactly once through failures (ack-only removal)', async () => {
+    fakeTime()
+    const collector = fakeCollector()
+    collector.reply('network-error', { status: 500 }, 'network-error')
+    const tw = start(collector, { autoPage: false, flushAt: 2 })
+    await tw.ready
+    for (let i = 0; i < 7; i++) {
+      tw.track(`e${i}`)
+      await tick(500)
+    }
+    await tick(120_000)
+    await tw.flush()
+    const delivered = new Map<string, number>()
+    const batches = collector.batches()
+    // Only the acknowledged requests (the last reply of each retry run) count on the server.
+    for (const request of batches.slice(3))
+      for (const event of request.body.batch)
+        delivered.set(event.messageId, (delivered.get(event.messageId) ?? 0) + 1)
+    expect([...delivered.values()].every((n) => n === 1)).toBe(true)
+    expect(delivered.size).toBe(7)
+  })
+
+  it('hands the queue to sendBeacon when the page is hidden, keeping it until acknowledged', async () => {
+    const collector = fakeCollector()
+    collector.reply('network-error')
+    const tw = start(collector, { autoPage: false, writeKey: 'wk-hidden' })
+    tw.track('a')
+    await tw.flush()
+    setVisible(false)
+    expect(beacon).toHaveBeenCalledTimes(1)
+    const payload = JSON.parse(beacon.mock.calls[0]![1])
+    expect(payload).toMatchObject({ writeKey: 'wk-hidden', batch: [{ event: 'a' }] })
+    setVisible(true)
+    window.dispatchEvent(new Event('online'))
+    await tw.flush()
+    // Sent again: a beacon has no answer, the collector deduplicates by messageId.
+    expect(collector.batches().map(names)).toEqual([['a'], ['a']])
+  })
+})
