@@ -8,6 +8,7 @@
 // `windowEdgeConflicts`: a `now` at which some event (or dwell visit) of a `<n>m|h|d` metric lies
 // within 1/60 of the window of `now − window` is skipped (and a run with no usable `now` is discarded
 // with fc.pre). Engine-vs-engine comparisons use the same screened `now`s.
+import { AGGREGATIONS, FIELD_AGGREGATIONS } from '../../rules/document.ts'
 import fc from 'fast-check'
 import { describe, it } from 'vitest'
 import type { Evaluation, ProfileState, Rules, RulesDocument } from '../../rules/index.ts'
@@ -23,22 +24,6 @@ const START = Date.parse('2026-01-10T08:00:00Z')
 // Rules documents
 
 const WINDOWS = ['session', 'lifetime', '30m', '2h', '1d', '7d']
-const AGGS = [
-  'count',
-  'sum',
-  'min',
-  'max',
-  'avg',
-  'distinct',
-  'top',
-  'first',
-  'last',
-  'since_first',
-  'since_last',
-  'dwell',
-  'dwell_max',
-] as const
-const FIELD_AGGS = new Set(['sum', 'min', 'max', 'avg', 'distinct', 'top', 'first', 'last'])
 const FIELDS = [
   'properties.amount',
   'properties.amount',
@@ -83,7 +68,7 @@ const metricArb = fc
     ),
     path: maybe(fc.constantFrom(...GLOBS), 2),
     where: maybe(fc.constantFrom(...WHERES), 4),
-    agg: fc.constantFrom(...AGGS),
+    agg: fc.constantFrom(...AGGREGATIONS),
     field: fc.constantFrom(...FIELDS),
     window: fc.constantFrom(...WINDOWS),
   })
@@ -91,7 +76,7 @@ const metricArb = fc
     compact({
       events: compact({ type, event, path, where }),
       agg,
-      field: FIELD_AGGS.has(agg) ? field : undefined,
+      field: FIELD_AGGREGATIONS.has(agg) ? field : undefined,
       window,
     }),
   )
