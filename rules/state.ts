@@ -321,10 +321,33 @@ class State implements ProfileState {
     const units = this.core.units.filter(
       (u) => !device || this.core.info.get(u.tag)!.evaluatedOn === 'device',
     )
-    const at = (t: number) => this.tagsAt(this.metricsAt(t, device), t, options)
+    // Between two structural changes only the continuous metrics (since_*, dwell) move: fold the
+    // others once per segment and recompute just those at each probe.
+    let segment: { from: number; to: number; metrics: Record<string, MetricValue> } | undefined
+    const continuous = this.core.metrics.filter(
+      (m) => m.continuous && (!device || m.window.kind === 'session'),
+    )
+    let last: { t: number; metrics: Record<string, MetricValue> } | undefined
+    const fold = (t: number) => {
+      if (last?.t !== t) last = { t, metrics: this.metricsAt(t, device) }
+      return last.metrics
+    }
+    const metricsFor = (t: number) => {
+      if (!segment || t <= segment.from || t >= segment.to) return fold(t)
+      const metrics = { ...segment.metrics }
+      const session = currentSession(this.data.sessions, t, this.core.timeout)
+      for (const m of continuous)
+        metrics[m.id] = m.aggregator.value(this.windowAcc(m, t, session), t)
+      return metrics
+    }
+    const at = (t: number) => this.tagsAt(metricsFor(t), t, options)
     const baseKey = JSON.stringify(present)
     return nextChangeAt(now, {
-      structural: (t) => this.structural(t, device),
+      structural: (t) => {
+        const next = this.structural(t, device)
+        segment = { from: t, to: next ?? Infinity, metrics: fold(t) }
+        return next
+      },
       tagsKey: (t) => (t === now ? baseKey : JSON.stringify(at(t).present)),
       unitKeys: (t) => {
         if (units.length === 0) return []
