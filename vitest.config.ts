@@ -1,8 +1,39 @@
+import { cloudflareTest } from '@cloudflare/vitest-pool-workers'
 import { defineConfig } from 'vitest/config'
 
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
-    exclude: ['test/bench/**', 'node_modules/**'],
+    projects: [
+      {
+        test: {
+          name: 'node',
+          include: ['test/**/*.test.ts'],
+          exclude: ['test/bench/**', 'test/collector/**', 'node_modules/**'],
+        },
+      },
+      {
+        // The collector runs in workerd (the Workers runtime) with its real bindings from
+        // wrangler.toml. The adminKey, a gitignored secret locally, is given here, and a second
+        // source that allows one origin only, for the CORS tests.
+        plugins: [
+          cloudflareTest({
+            wrangler: { configPath: './wrangler.toml' },
+            miniflare: {
+              bindings: {
+                ADMIN_KEY: 'test-admin-key',
+                SOURCES: JSON.stringify({
+                  'demo-write-key': { origins: ['*'] },
+                  'shop-write-key': { origins: ['https://shop.example'] },
+                }),
+              },
+            },
+          }),
+        ],
+        test: {
+          name: 'collector',
+          include: ['test/collector/**/*.test.ts'],
+        },
+      },
+    ],
   },
 })

@@ -1,0 +1,31 @@
+import { Hono } from 'hono'
+import { publicCors } from './cors.ts'
+import type { AppEnv } from './env.ts'
+import { notFound, onError } from './http-error.ts'
+import { health } from './routes/health.ts'
+import { ingest } from './routes/ingest.ts'
+import { profiles } from './routes/profiles.ts'
+import { rules } from './routes/rules.ts'
+import { tags } from './routes/tags.ts'
+
+/** Routes a browser page may call with a writeKey (answered with CORS headers). */
+const PUBLIC_ROUTES = [
+  '/v1/batch',
+  '/v1/track',
+  '/v1/page',
+  '/v1/screen',
+  '/v1/identify',
+  '/v1/alias',
+  '/v1/group',
+  '/v1/rules',
+  '/v1/tags',
+]
+
+/**
+ * The collector's HTTP API (spec: collector.md). Public routes: writeKey and CORS. Admin routes
+ * (`/v1/profiles`): adminKey and no CORS, since the key never belongs in a browser.
+ */
+export const app = new Hono<AppEnv>().onError(onError).notFound(notFound)
+for (const path of PUBLIC_ROUTES) app.use(path, publicCors())
+app.route('/v1', health).route('/v1', ingest).route('/v1', rules).route('/v1', tags)
+app.route('/v1', profiles)

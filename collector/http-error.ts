@@ -1,0 +1,27 @@
+import type { ErrorHandler, NotFoundHandler } from 'hono'
+import { HTTPException } from 'hono/http-exception'
+import type { ContentfulStatusCode } from 'hono/utils/http-status'
+
+/**
+ * An error response for the client: `{ success: false, error }` with `status`. Throw it from a route;
+ * {@link onError} turns it into the response. `message` says what was wrong and how to fix it.
+ */
+export function fail(
+  status: ContentfulStatusCode,
+  message: string,
+  headers?: Record<string, string>,
+): HTTPException {
+  const res = Response.json({ success: false, error: message }, { status, headers })
+  return new HTTPException(status, { message, res })
+}
+
+/** The one error handler: client errors as thrown, anything else a 500 that leaks no details. */
+export const onError: ErrorHandler = (error) => {
+  if (error instanceof HTTPException) return error.getResponse()
+  console.error('tagwise collector:', error)
+  return Response.json({ success: false, error: 'internal error' }, { status: 500 })
+}
+
+/** Unknown routes: 404 that names the route. */
+export const notFound: NotFoundHandler = (c) =>
+  c.json({ success: false, error: `no route ${c.req.method} ${new URL(c.req.url).pathname}` }, 404)

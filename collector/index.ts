@@ -1,0 +1,11 @@
+// The Worker entry (wrangler.toml `main`): the HTTP API and the Durable Object class it binds.
+import { app } from './app.ts'
+import type { Env } from './env.ts'
+
+export { ProfileDO } from './profile-do.ts'
+export type { Env } from './env.ts'
+export type { IngestOutcome, ProfileView } from './profile-do.ts'
+export type { IngestResponse } from './routes/ingest.ts'
+
+// workerd reads a module Worker's handlers from its default export: the one default in the code.
+export default { fetch: app.fetch } satisfies ExportedHandler<Env>

@@ -1,0 +1,20 @@
+/** Limits of the HTTP API (spec: collector.md, "Limits and protection"). */
+
+/** Largest request body, in bytes (Segment's limit). */
+export const MAX_BODY_BYTES = 500 * 1024
+/** Largest single event, in bytes of its JSON. */
+export const MAX_EVENT_BYTES = 32 * 1024
+/** Most events in one `POST /v1/batch`. */
+export const MAX_BATCH_EVENTS = 2500
+/** Deepest nesting of arrays and objects in a body. */
+export const MAX_JSON_DEPTH = 32
+/** Longest `userId`, `anonymousId`, `previousId`, `messageId` or profile id. */
+export const MAX_ID_LENGTH = 256
+/** How long a profile keeps its events (and so deduplicates their `messageId`s), in ms. */
+export const EVENT_RETENTION_MS = 90 * 86_400_000
+/** Most events a profile keeps; older ones (by receive time) are dropped first. */
+export const MAX_STORED_EVENTS = 10_000
+/** Most tag changes a profile keeps in its history. */
+export const MAX_TAG_HISTORY = 1000
+/** Events `GET /v1/profiles/:id` lists. */
+export const PROFILE_EVENTS_SHOWN = 100

@@ -1,0 +1,197 @@
+import { DurableObject } from 'cloudflare:workers'
+import type {
+  Explanation,
+  Json,
+  MetricValue,
+  ProfileState,
+  StateOptions,
+  TagValue,
+} from '../rules/index.ts'
+import { activeRules, type ActiveRules } from './active-rules.ts'
+import type { Env } from './env.ts'
+import { PROFILE_EVENTS_SHOWN } from './limits.ts'
+import type { PreparedEvent } from './prepare-event.ts'
+import { ProfileStore, type TagHistoryEntry } from './profile-store.ts'
+import { tagChanges } from './tag-changes.ts'
+
+/** What a profile did with a batch's events (positions index the events it was given). */
+export interface IngestOutcome {
+  accepted: number
+  duplicates: number
+  rejected: { position: number; error: string }[]
+  /** Every tag the profile holds after the commit. */
+  tags: Record<string, TagValue>
+}
+
+/** Everything the admin API shows about a profile. */
+export interface ProfileView {
+  profile: string
+  aliases: string[]
+  traits: Record<string, Json>
+  tags: Record<string, TagValue>
+  metrics: Record<string, MetricValue>
+  tagHistory: TagHistoryEntry[]
+  /** The latest events by timestamp, newest first. */
+  events: Json[]
+  /** ISO-8601 instant `tags` and `metrics` were evaluated at. */
+  evaluatedAt: string
+  rulesVersion: string
+}
+
+/** The events table deduplicates by `messageId`, so the engine state need not remember ids. */
+const STATE_OPTIONS: StateOptions = { maxMessageIds: 0 }
+
+/**
+ * One profile (spec: collector.md, "Profiles"): a SQLite-backed Durable Object named by the
+ * profile id. A batch is one storage transaction: new events are stored (their `messageId` is the
+ * primary key, so retries are duplicates), counted into the engine state, the state snapshot is
+ * saved and the tags are re-evaluated; changes go to the tag history, and an alarm at the engine's
+ * `nextChangeAt` records changes that come with time alone.
+ */
+export class ProfileDO extends DurableObject<Env> {
+  private readonly store: ProfileStore
+  /** The engine state, restored lazily from the snapshot and kept while the object lives. */
+  private state: { version: string; state: ProfileState } | undefined
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env)
+    this.store = new ProfileStore(ctx.storage.sql)
+  }
+
+  /** Stores and counts a batch's events for `profile`; resolves once committed. */
+  async ingest(
+    profile: string,
+    events: PreparedEvent[],
+    receivedAt: number,
+  ): Promise<IngestOutcome> {
+    const active = await activeRules(this.env)
+    // Events are clamped to the Worker's receive time; never evaluate before it.
+    const now = Math.max(Date.now(), receivedAt)
+    const outcome = this.transaction(() => {
+      this.store.setProfileId(profile)
+      const { state } = this.stateFor(active)
+      const result: IngestOutcome = { accepted: 0, duplicates: 0, rejected: [], tags: {} }
+      let identified = false
+      events.forEach((prepared, position) => {
+        if (this.store.hasEvent(prepared.messageId)) return void result.duplicates++
+        const ingested = state.ingest(prepared.event)
+        if (ingested.status === 'rejected')
+          return void result.rejected.push({ position, error: ingested.error })
+        if (ingested.status === 'duplicate') return void result.duplicates++
+        this.store.addEvent(prepared.messageId, prepared.ts, receivedAt, prepared.event)
+        if (prepared.event.type === 'identify') identified = true
+        result.accepted++
+      })
+      if (result.accepted) {
+        this.store.pruneEvents(now)
+        this.store.saveSnapshot(active.version, state.snapshot())
+        if (identified) this.store.saveTraits(state.traits())
+      }
+      const { tags, nextChangeAt } = this.record(state, now)
+      result.tags = tags
+      return { result, nextChangeAt }
+    })
+    await this.schedule(outcome.nextChangeAt, now)
+    return outcome.result
+  }
+
+  /** The profile's tags now (those of an empty profile if it has no events yet). */
+  async tags(): Promise<Record<string, TagValue>> {
+    const active = await activeRules(this.env)
+    if (this.store.profileId() === undefined)
+      return active.rules.createState(STATE_OPTIONS).evaluate(Date.now()).tags
+    return (await this.refresh(active, Date.now())).tags
+  }
+
+  /** Everything about the profile, or `null` when it has no events. */
+  async view(): Promise<ProfileView | null> {
+    const profile = this.store.profileId()
+    if (profile === undefined) return null
+    const active = await activeRules(this.env)
+    const now = Date.now()
+    const { tags, metrics } = await this.refresh(active, now)
+    return {
+      profile,
+      aliases: [],
+      traits: this.store.traits(),
+      tags,
+      metrics,
+      tagHistory: this.store.tagHistory(),
+      events: this.store.latestEvents(PROFILE_EVENTS_SHOWN),
+      evaluatedAt: new Date(now).toISOString(),
+      rulesVersion: active.version,
+    }
+  }
+
+  /** Why `tag` has its value now, or `null` when the profile has no events. */
+  async explain(tag: string): Promise<Explanation | null> {
+    if (this.store.profileId() === undefined) return null
+    const active = await activeRules(this.env)
+    return this.stateFor(active).state.explain(tag, Date.now())
+  }
+
+  /** Erases everything the profile holds (events, state, tags, history, traits, alarm). */
+  async erase(): Promise<void> {
+    this.state = undefined
+    await this.ctx.storage.deleteAlarm()
+    await this.ctx.storage.deleteAll()
+    this.store.migrate()
+  }
+
+  /** Time-driven tags: re-evaluates at the engine's `nextChangeAt` and records what changed. */
+  override async alarm(): Promise<void> {
+    if (this.store.profileId() === undefined) return
+    await this.refresh(await activeRules(this.env), Date.now())
+  }
+
+  /** Evaluates at `now`, records tag changes, and sets the next alarm. */
+  private async refresh(active: ActiveRules, now: number) {
+    const evaluation = this.transaction(() => this.record(this.stateFor(active).state, now))
+    await this.schedule(evaluation.nextChangeAt, now)
+    return evaluation
+  }
+
+  /** Evaluates `state` at `now` and applies tag changes to the tables (inside a transaction). */
+  private record(state: ProfileState, now: number) {
+    const evaluation = state.evaluate(now)
+    this.store.applyTagChanges(tagChanges(this.store.tags(), evaluation.tags), now)
+    return evaluation
+  }
+
+  private async schedule(nextChangeAt: number | null, now: number): Promise<void> {
+    if (nextChangeAt === null) await this.ctx.storage.deleteAlarm()
+    else await this.ctx.storage.setAlarm(Math.max(nextChangeAt, now + 1))
+  }
+
+  /**
+   * Runs `body` as one storage transaction. A failure rolls the tables back, so the in-memory state,
+   * which may hold half of the batch, is dropped and restored from the snapshot next time.
+   */
+  private transaction<T>(body: () => T): T {
+    try {
+      return this.ctx.storage.transactionSync(body)
+    } catch (error) {
+      this.state = undefined
+      throw error
+    }
+  }
+
+  /** The engine state for the active rules: cached, else restored from the snapshot. */
+  private stateFor(active: ActiveRules): { version: string; state: ProfileState } {
+    if (this.state?.version === active.version) return this.state
+    const saved = this.store.snapshot()
+    let state: ProfileState
+    try {
+      state = saved
+        ? active.rules.restore(saved.snapshot, STATE_OPTIONS)
+        : active.rules.createState(STATE_OPTIONS)
+    } catch (error) {
+      // An unreadable snapshot is rebuilt from the stored events rather than lost.
+      console.warn('tagwise: rebuilding a profile state from its events:', error)
+      state = active.rules.createState(STATE_OPTIONS)
+      for (const event of this.store.eventsByTime()) state.ingest(event)
+    }
+    this.state = { version: active.version, state }
+    return this.state
+  }
+}

@@ -1,0 +1,36 @@
+/**
+ * The tables of a profile's Durable Object (SQLite). Created on first use and after an erase;
+ * `IF NOT EXISTS` keeps it idempotent, so it also runs on every cold start.
+ *
+ * - `meta`: the profile id (a Durable Object does not know the name it was addressed by).
+ * - `events`: recent events by `messageId` (the primary key deduplicates retries), kept for the
+ *   retention period by receive time.
+ * - `state`: the engine's snapshot and the rules version it was built with.
+ * - `tags`, `tag_history`: current tag values (JSON) and every change `(tag, from, to, at)`.
+ * - `traits`: merged identify traits (JSON values).
+ */
+export const PROFILE_SCHEMA = `
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS events (
+  message_id TEXT PRIMARY KEY,
+  ts INTEGER NOT NULL,
+  received_at INTEGER NOT NULL,
+  body TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS events_by_receipt ON events (received_at);
+CREATE INDEX IF NOT EXISTS events_by_time ON events (ts);
+CREATE TABLE IF NOT EXISTS state (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  rules_version TEXT NOT NULL,
+  snapshot TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS tags (tag TEXT PRIMARY KEY, value TEXT NOT NULL, since INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS tag_history (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  tag TEXT NOT NULL,
+  from_value TEXT,
+  to_value TEXT,
+  at INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS traits (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+`

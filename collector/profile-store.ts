@@ -1,0 +1,160 @@
+import type { Json, StateSnapshot, TagValue } from '../rules/index.ts'
+import { EVENT_RETENTION_MS, MAX_STORED_EVENTS, MAX_TAG_HISTORY } from './limits.ts'
+import { PROFILE_SCHEMA } from './profile-schema.ts'
+import type { TagChange } from './tag-changes.ts'
+
+/** A recorded tag change, as `GET /v1/profiles/:id` lists it. */
+export interface TagHistoryEntry extends TagChange {
+  /** ISO-8601 time of the evaluation that saw the change. */
+  at: string
+}
+
+/** The SQL of one profile (synchronous: callers group calls in one `transactionSync`). */
+export class ProfileStore {
+  constructor(private readonly sql: SqlStorage) {
+    this.migrate()
+  }
+
+  /** Creates the tables (again, after `deleteAll`). */
+  migrate(): void {
+    this.sql.exec(PROFILE_SCHEMA)
+  }
+
+  profileId(): string | undefined {
+    return this.sql
+      .exec<{ value: string }>(`SELECT value FROM meta WHERE key = 'profile'`)
+      .toArray()[0]?.value
+  }
+
+  setProfileId(id: string): void {
+    this.sql.exec(`INSERT OR IGNORE INTO meta (key, value) VALUES ('profile', ?)`, id)
+  }
+
+  hasEvent(messageId: string): boolean {
+    return (
+      this.sql.exec(`SELECT 1 FROM events WHERE message_id = ?`, messageId).toArray().length > 0
+    )
+  }
+
+  addEvent(messageId: string, ts: number, receivedAt: number, event: unknown): void {
+    this.sql.exec(
+      `INSERT INTO events (message_id, ts, received_at, body) VALUES (?, ?, ?, ?)`,
+      messageId,
+      ts,
+      receivedAt,
+      JSON.stringify(event),
+    )
+  }
+
+  /** Drops events past the retention period, then the oldest beyond the per-profile maximum. */
+  pruneEvents(now: number): void {
+    this.sql.exec(`DELETE FROM events WHERE received_at < ?`, now - EVENT_RETENTION_MS)
+    this.sql.exec(
+      `DELETE FROM events WHERE rowid IN (
+        SELECT rowid FROM events ORDER BY received_at DESC, rowid DESC LIMIT -1 OFFSET ?)`,
+      MAX_STORED_EVENTS,
+    )
+  }
+
+  /** The latest `limit` events by timestamp, newest first. */
+  latestEvents(limit: number): Json[] {
+    return this.sql
+      .exec<{ body: string }>(`SELECT body FROM events ORDER BY ts DESC, rowid DESC LIMIT ?`, limit)
+      .toArray()
+      .map((row) => JSON.parse(row.body) as Json)
+  }
+
+  /** Every stored event in timestamp order (to rebuild a state). */
+  *eventsByTime(): Generator<unknown> {
+    for (const row of this.sql.exec<{ body: string }>(`SELECT body FROM events ORDER BY ts, rowid`))
+      yield JSON.parse(row.body)
+  }
+
+  snapshot(): { rulesVersion: string; snapshot: StateSnapshot } | undefined {
+    const row = this.sql
+      .exec<{ rules_version: string; snapshot: string }>(
+        `SELECT rules_version, snapshot FROM state WHERE id = 1`,
+      )
+      .toArray()[0]
+    return row && { rulesVersion: row.rules_version, snapshot: JSON.parse(row.snapshot) }
+  }
+
+  saveSnapshot(rulesVersion: string, snapshot: StateSnapshot): void {
+    this.sql.exec(
+      `INSERT OR REPLACE INTO state (id, rules_version, snapshot) VALUES (1, ?, ?)`,
+      rulesVersion,
+      JSON.stringify(snapshot),
+    )
+  }
+
+  tags(): Record<string, TagValue> {
+    const tags: Record<string, TagValue> = {}
+    for (const row of this.sql.exec<{ tag: string; value: string }>(`SELECT tag, value FROM tags`))
+      tags[row.tag] = JSON.parse(row.value) as TagValue
+    return tags
+  }
+
+  /** Applies tag changes and appends them to the history (bounded). */
+  applyTagChanges(changes: readonly TagChange[], at: number): void {
+    for (const { tag, from, to } of changes) {
+      if (to === null) this.sql.exec(`DELETE FROM tags WHERE tag = ?`, tag)
+      else
+        this.sql.exec(
+          `INSERT OR REPLACE INTO tags (tag, value, since) VALUES (?, ?, ?)`,
+          tag,
+          JSON.stringify(to),
+          at,
+        )
+      this.sql.exec(
+        `INSERT INTO tag_history (tag, from_value, to_value, at) VALUES (?, ?, ?, ?)`,
+        tag,
+        from === null ? null : JSON.stringify(from),
+        to === null ? null : JSON.stringify(to),
+        at,
+      )
+    }
+    if (changes.length)
+      this.sql.exec(
+        `DELETE FROM tag_history WHERE id <= (SELECT max(id) FROM tag_history) - ?`,
+        MAX_TAG_HISTORY,
+      )
+  }
+
+  /** Tag changes, newest first. */
+  tagHistory(limit = MAX_TAG_HISTORY): TagHistoryEntry[] {
+    const parse = (value: string | null) =>
+      value === null ? null : (JSON.parse(value) as TagValue)
+    return this.sql
+      .exec<{ tag: string; from_value: string | null; to_value: string | null; at: number }>(
+        `SELECT tag, from_value, to_value, at FROM tag_history ORDER BY id DESC LIMIT ?`,
+        limit,
+      )
+      .toArray()
+      .map((row) => ({
+        tag: row.tag,
+        from: parse(row.from_value),
+        to: parse(row.to_value),
+        at: new Date(row.at).toISOString(),
+      }))
+  }
+
+  traits(): Record<string, Json> {
+    const traits: Record<string, Json> = {}
+    for (const row of this.sql.exec<{ key: string; value: string }>(
+      `SELECT key, value FROM traits`,
+    ))
+      Object.defineProperty(traits, row.key, {
+        value: JSON.parse(row.value),
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      })
+    return traits
+  }
+
+  saveTraits(traits: Record<string, Json>): void {
+    this.sql.exec(`DELETE FROM traits`)
+    for (const [key, value] of Object.entries(traits))
+      this.sql.exec(`INSERT INTO traits (key, value) VALUES (?, ?)`, key, JSON.stringify(value))
+  }
+}

@@ -1,0 +1,48 @@
+import { Hono, type Context } from 'hono'
+import { activeRules } from '../active-rules.ts'
+import { adminAuth } from '../admin-auth.ts'
+import type { AppEnv } from '../env.ts'
+import { fail } from '../http-error.ts'
+import { MAX_ID_LENGTH } from '../limits.ts'
+import { profileStub } from '../profile-stub.ts'
+
+/**
+ * Admin (Bearer adminKey): `GET /v1/profiles/:id` (everything the edge holds),
+ * `GET /v1/profiles/:id/explain/:tag` (why a tag has its value), `DELETE /v1/profiles/:id`
+ * (erase; `204`, also for a profile that never existed).
+ */
+export const profiles = new Hono<AppEnv>()
+  .use('/profiles/*', adminAuth())
+  .get('/profiles/:id', async (c) => {
+    const id = profileId(c)
+    const view = await profileStub(c.env, id).view()
+    if (!view) throw notFound(id)
+    return c.json(view)
+  })
+  .get('/profiles/:id/explain/:tag', async (c) => {
+    const id = profileId(c)
+    const tag = c.req.param('tag')
+    const { rules } = await activeRules(c.env)
+    if (!rules.tags.some((t) => t.id === tag))
+      throw fail(404, `unknown tag ${JSON.stringify(tag)}: GET /v1/rules lists the tags`)
+    const explanation = await profileStub(c.env, id).explain(tag)
+    if (!explanation) throw notFound(id)
+    return c.json(explanation)
+  })
+  .delete('/profiles/:id', async (c) => {
+    await profileStub(c.env, profileId(c)).erase()
+    return c.body(null, 204)
+  })
+
+function profileId(c: Context<AppEnv>): string {
+  const id = c.req.param('id') ?? ''
+  if (id.length > MAX_ID_LENGTH)
+    throw fail(400, `profile ids are at most ${MAX_ID_LENGTH} characters`)
+  return id
+}
+
+const notFound = (id: string) =>
+  fail(
+    404,
+    `no profile ${JSON.stringify(id)}: it has no events (ids are a userId or an anonymousId)`,
+  )

@@ -1,0 +1,65 @@
+import { SELF } from 'cloudflare:test'
+
+export const BASE = 'https://collector.test'
+export const WRITE_KEY = 'demo-write-key'
+/** Set for the test project in vitest.config.ts (locally it comes from .dev.vars). */
+export const ADMIN_KEY = 'test-admin-key'
+
+export const basic = (writeKey: string) => `Basic ${btoa(`${writeKey}:`)}`
+export const bearer = (key: string) => `Bearer ${key}`
+
+let counter = 0
+/** An id unique to this test run, so tests never share a profile. */
+export const uniqueId = (prefix: string) =>
+  `${prefix}-${Date.now().toString(36)}-${(counter++).toString(36)}`
+
+export const iso = (ms: number) => new Date(ms).toISOString()
+
+/** POSTs JSON (or raw text) with the demo writeKey as Basic auth unless `headers` say otherwise. */
+export function post(path: string, body: unknown, headers: Record<string, string> = {}) {
+  return SELF.fetch(`${BASE}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: basic(WRITE_KEY), ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  })
+}
+
+/** GETs with the demo writeKey as Basic auth unless `headers` say otherwise. */
+export function get(path: string, headers: Record<string, string> = {}) {
+  return SELF.fetch(`${BASE}${path}`, { headers: { authorization: basic(WRITE_KEY), ...headers } })
+}
+
+/** Calls an admin route with the test adminKey unless `headers` say otherwise. */
+export function admin(path: string, init: RequestInit = {}) {
+  return SELF.fetch(`${BASE}${path}`, {
+    ...init,
+    headers: { authorization: bearer(ADMIN_KEY), ...(init.headers as Record<string, string>) },
+  })
+}
+
+/** The JSON body of an ingest response. */
+export interface IngestBody {
+  success: boolean
+  accepted: number
+  duplicates: number
+  rejected: { index: number; messageId: string | null; error: string }[]
+  tags?: Record<string, unknown>
+  error?: string
+}
+
+export const json = <T = IngestBody>(response: Response) => response.json() as Promise<T>
+
+/** A track event of `anonymousId` at `ms`. */
+export const track = (
+  anonymousId: string,
+  event: string,
+  ms: number,
+  extra: Record<string, unknown> = {},
+) => ({
+  type: 'track',
+  event,
+  anonymousId,
+  messageId: uniqueId('m'),
+  timestamp: iso(ms),
+  ...extra,
+})

@@ -1,0 +1,173 @@
+import { abortAllDurableObjects, runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test'
+import { env } from 'cloudflare:workers'
+import { describe, expect, it } from 'vitest'
+import { admin, iso, json, post, track, uniqueId } from './helpers.ts'
+
+const DAY = 86_400_000
+const MINUTE = 60_000
+
+const order = (anon: string, ms: number) =>
+  track(anon, 'Order Completed', ms, { properties: { revenue: 100 } })
+
+const metricsOf = async (profile: string) =>
+  (await json<{ metrics: Record<string, unknown> }>(await admin(`/v1/profiles/${profile}`))).metrics
+
+/** The tags table as stored (no evaluation, unlike the HTTP reads). */
+const storedTags = (profile: string) =>
+  runInDurableObject(env.PROFILES.getByName(profile), (_, state) =>
+    Object.fromEntries(
+      state.storage.sql
+        .exec<{ tag: string; value: string }>('SELECT tag, value FROM tags')
+        .toArray()
+        .map((row) => [row.tag, JSON.parse(row.value)]),
+    ),
+  )
+
+describe('ProfileDO', () => {
+  it('counts late and out-of-order events in the windows their timestamps belong to', async () => {
+    const anon = uniqueId('a')
+    const now = Date.now()
+    await post('/v1/batch', { batch: [order(anon, now - 5 * DAY)] })
+    await post('/v1/batch', { batch: [order(anon, now - 100 * DAY), order(anon, now - 20 * DAY)] })
+    await post('/v1/batch', { batch: [order(anon, now - 40 * DAY)] })
+    expect(await metricsOf(anon)).toMatchObject({
+      orders_7d: 1,
+      orders_30d: 2,
+      orders_90d: 3,
+      orders_365d: 4,
+      orders_lifetime: 4,
+      revenue_30d: 200,
+    })
+  })
+
+  it('commits each batch in one storage transaction', async () => {
+    const anon = uniqueId('a')
+    const stub = env.PROFILES.getByName(anon)
+    await post('/v1/batch', { batch: [track(anon, 'X', Date.now())] })
+    const calls = await runInDurableObject(stub, (_, state) => {
+      const original = state.storage.transactionSync.bind(state.storage)
+      const counter = { n: 0 }
+      state.storage.transactionSync = <T>(body: () => T) => {
+        counter.n++
+        return original(body)
+      }
+      return counter
+    })
+    const now = Date.now()
+    const batch = Array.from({ length: 50 }, (_, i) => track(anon, 'Product Viewed', now - i))
+    expect((await json(await post('/v1/batch', { batch }))).accepted).toBe(50)
+    expect(calls.n).toBe(1)
+  })
+
+  it('restores its state from the snapshot after being evicted', async () => {
+    const anon = uniqueId('a')
+    const now = Date.now()
+    await post('/v1/batch', { batch: [order(anon, now - 3 * DAY), order(anon, now - 2 * DAY)] })
+    await abortAllDurableObjects()
+    await post('/v1/batch', { batch: [order(anon, now - DAY)] })
+    expect(await metricsOf(anon)).toMatchObject({ orders_lifetime: 3, orders_7d: 3 })
+  })
+
+  it('changes time-driven tags at the alarm, with no new event', async () => {
+    const now = Date.now()
+    const margin = 1500
+    // Churn: 90 days after the last order. Session end: 30 minutes after the last event.
+    const buyer = uniqueId('a')
+    const lastOrder = now - 90 * DAY + margin
+    await post('/v1/batch', { batch: [order(buyer, lastOrder)] })
+    const claimer = uniqueId('a')
+    const claim = now - 30 * MINUTE + margin
+    await post('/v1/batch', { batch: [track(claimer, 'Coupon Claimed', claim)] })
+
+    expect(await storedTags(buyer)).toMatchObject({ lifecycle_stage: 'declining' })
+    expect(await storedTags(claimer)).toMatchObject({ coupon_claimer: true })
+    const alarm = await runInDurableObject(env.PROFILES.getByName(buyer), (_, state) =>
+      state.storage.getAlarm(),
+    )
+    expect(alarm).toBeGreaterThan(lastOrder + 90 * DAY - 1000)
+    expect(alarm).toBeLessThanOrEqual(lastOrder + 90 * DAY + 1000)
+
+    // Workers alarms fire on time in the test runtime too: nothing but time passes here.
+    await expect
+      .poll(() => storedTags(buyer), { timeout: 5000, interval: 200 })
+      .toMatchObject({
+        lifecycle_stage: 'churned',
+      })
+    await expect
+      .poll(() => storedTags(claimer), { timeout: 5000, interval: 200 })
+      .not.toHaveProperty('coupon_claimer')
+    const history = await runInDurableObject(env.PROFILES.getByName(buyer), (_, state) =>
+      state.storage.sql
+        .exec('SELECT tag, from_value, to_value FROM tag_history ORDER BY id')
+        .toArray(),
+    )
+    expect(history).toContainEqual({
+      tag: 'lifecycle_stage',
+      from_value: '"declining"',
+      to_value: '"churned"',
+    })
+  })
+
+  it('an alarm that runs early changes nothing and sets itself again', async () => {
+    const anon = uniqueId('a')
+    await post('/v1/batch', { batch: [order(anon, Date.now() - DAY)] })
+    const stub = env.PROFILES.getByName(anon)
+    const before = await storedTags(anon)
+    const alarm = await runInDurableObject(stub, (_, state) => state.storage.getAlarm())
+    expect(alarm).toBeGreaterThan(Date.now())
+    expect(await runDurableObjectAlarm(stub)).toBe(true)
+    expect(await storedTags(anon)).toEqual(before)
+    expect(await runInDurableObject(stub, (_, state) => state.storage.getAlarm())).toBe(alarm)
+  })
+
+  it('drops events past the retention period, and the oldest beyond 10,000', async () => {
+    const anon = uniqueId('a')
+    const now = Date.now()
+    await post('/v1/batch', { batch: [track(anon, 'First', now)] })
+    const stub = env.PROFILES.getByName(anon)
+    const seed = (count: number, receivedAt: number, prefix: string) =>
+      runInDurableObject(stub, (_, state) =>
+        state.storage.transactionSync(() => {
+          for (let i = 0; i < count; i++)
+            state.storage.sql.exec(
+              'INSERT INTO events (message_id, ts, received_at, body) VALUES (?, ?, ?, ?)',
+              `${prefix}${i}`,
+              receivedAt,
+              receivedAt,
+              '{}',
+            )
+        }),
+      )
+    const ids = () =>
+      runInDurableObject(stub, (_, state) =>
+        state.storage.sql
+          .exec<{ message_id: string }>('SELECT message_id FROM events')
+          .toArray()
+          .map((row) => row.message_id),
+      )
+
+    await seed(1, now - 91 * DAY, 'expired')
+    await post('/v1/batch', { batch: [track(anon, 'Second', now)] })
+    expect(await ids()).toHaveLength(2)
+
+    await seed(10_000, now - DAY, 'old')
+    await post('/v1/batch', { batch: [track(anon, 'Third', now)] })
+    const kept = await ids()
+    expect(kept).toHaveLength(10_000)
+    expect(kept.filter((id) => id.startsWith('old'))).toHaveLength(10_000 - 3)
+  })
+
+  it('keeps the receive time of events for retention', async () => {
+    const anon = uniqueId('a')
+    const before = Date.now()
+    await post('/v1/batch', { batch: [track(anon, 'X', before - 200 * DAY)] })
+    const rows = await runInDurableObject(env.PROFILES.getByName(anon), (_, state) =>
+      state.storage.sql
+        .exec<{ ts: number; received_at: number }>('SELECT ts, received_at FROM events')
+        .toArray(),
+    )
+    expect(rows).toHaveLength(1)
+    expect(rows[0]!.ts).toBe(Date.parse(iso(before - 200 * DAY)))
+    expect(rows[0]!.received_at).toBeGreaterThanOrEqual(before)
+  })
+})

@@ -1,0 +1,31 @@
+import { describe, expect, it } from 'vitest'
+import catalog from '../../examples/rules/catalog.json'
+import { get, json } from './helpers.ts'
+
+describe('GET /v1/rules', () => {
+  it('serves the active rules document with an ETag', async () => {
+    const response = await get('/v1/rules')
+    expect(response.status).toBe(200)
+    expect(response.headers.get('content-type')).toContain('application/json')
+    expect(response.headers.get('etag')).toMatch(/^"[0-9a-f]{16}"$/)
+    expect(await response.json()).toEqual(catalog)
+  })
+
+  it('answers 304 with no body when If-None-Match has the current ETag', async () => {
+    const etag = (await get('/v1/rules')).headers.get('etag')!
+    for (const header of [etag, `W/${etag}`, `"old", ${etag}`, '*']) {
+      const response = await get('/v1/rules', { 'if-none-match': header })
+      expect(response.status, header).toBe(304)
+      expect(response.headers.get('etag')).toBe(etag)
+      expect(await response.text()).toBe('')
+    }
+    const stale = await get('/v1/rules', { 'if-none-match': '"0000"' })
+    expect(stale.status).toBe(200)
+  })
+
+  it('needs a writeKey', async () => {
+    const response = await get('/v1/rules', { authorization: '' })
+    expect(response.status).toBe(401)
+    expect((await json(response)).error).toContain('missing writeKey')
+  })
+})
