@@ -60,7 +60,8 @@ export type StateSnapshot = { [key: string]: Json }
 export interface StateOptions {
   /**
    * How many recent `messageId`s a state remembers to drop duplicates. `Infinity` remembers all
-   * (the CLI); a server that dedupes against its own event store can keep it small.
+   * (the CLI); `0` remembers none, for a caller that deduplicates against its own event store (the
+   * collector's events table).
    * @default 10000
    */
   maxMessageIds?: number

@@ -151,6 +151,13 @@ export function parseEvent(value: unknown): ParseResult {
       error: `"timestamp" must be an ISO-8601 date-time with a time zone, like 2026-01-31T12:00:00Z (got ${describe(value.timestamp)})`,
     }
   }
+  for (const key of ['userId', 'anonymousId', 'previousId'] as const) {
+    const id = value[key]
+    // An empty string counts as absent (some clients send one); another type is a mistake.
+    if (id !== undefined && id !== null && typeof id !== 'string') {
+      return { ok: false, error: `"${key}" must be a string (got ${describe(id)})` }
+    }
+  }
   if (type === 'alias') {
     if (!isId(value.previousId))
       return { ok: false, error: 'an alias needs a non-empty "previousId"' }

@@ -25,7 +25,7 @@ export function specialize(
   constantOf: ConstantOf,
   slotOf: SlotOf = () => undefined,
 ): Evaluate | undefined {
-  const [a, b, c] = args
+  const [a, b] = args
   switch (op) {
     case 'var':
       return readPath(args, constantOf)

@@ -1,13 +1,13 @@
 // The semantics of every JsonLogic operation, in one table that both the compiler (`logic.ts`) and
 // the explainer (`logic-explain.ts`) evaluate through; the compiler only adds fast paths in front.
 import { glob } from './glob.ts'
-import { invalidArguments, LogicError } from './logic-error.ts'
+import { LogicError } from './logic-error.ts'
 import { iterator } from './logic-iterate.ts'
 import { divide, duration, max, min, minus, modulo, plus, times } from './logic-math.ts'
 import { compare, lookup, numberFor, pathSegments, toText, truthy } from './logic-values.ts'
 import type { Comparison } from './logic-values.ts'
 import { argumentList } from './logic-operation.ts'
-import type { Eager, Evaluate, Lazy, Operation } from './logic-operation.ts'
+import type { Evaluate, Lazy, Operation } from './logic-operation.ts'
 import { didYouMean } from './suggest.ts'
 
 /** `in`: membership in an array (strict equality) or substring of a string; else `false`. */

@@ -31,6 +31,7 @@ describe('parseEvent', () => {
     [{ ...good, type: 'alias', userId: 'u' }, /alias needs a non-empty "previousId"/],
     [{ ...good, properties: [1] }, /"properties" must be an object/],
     [{ ...good, messageId: 7 }, /"messageId" must be a string/],
+    [{ ...good, userId: 42 }, /"userId" must be a string \(got 42\)/],
   ])('rejects %j', (value, message) => {
     expect(errorOf(value)).toMatch(message)
   })
