@@ -1,7 +1,9 @@
 // Builds the runnable JS that Node 20 needs (it cannot run .ts): the CLI behind `npx tagwise`
-// and the `tagwise/rules` entry, plus the browser SDK (see build-sdk.js). Runs from `prepare`, so a
-// plain `npm install` leaves a working CLI.
+// and the `tagwise/rules` entry, plus the browser SDK (see build-sdk.js) and the mini-program
+// adapter (see build-miniprogram.js). Runs from `prepare`, so a plain `npm install` leaves a
+// working CLI.
 import { build } from 'esbuild'
+import { buildMiniprogram } from './build-miniprogram.js'
 import { buildSdk } from './build-sdk.js'
 
 const common = { bundle: true, format: 'esm', target: 'es2022', logLevel: 'warning' }
@@ -15,4 +17,5 @@ await Promise.all([
     platform: 'neutral',
   }),
   buildSdk(),
+  buildMiniprogram(),
 ])

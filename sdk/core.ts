@@ -1,6 +1,7 @@
 import type { StateSnapshot, TagValue } from '../rules/index.ts'
 import type { Tagwise } from './api.ts'
 import type { ResolvedOptions } from './options.ts'
+import { base64 } from './base64.ts'
 import type { Platform } from './platform.ts'
 import { createQueue, type QueuedEvent } from './queue.ts'
 import { fetchRules, type CachedRules } from './remote-rules.ts'
@@ -19,6 +20,8 @@ export interface Core {
   leave(): void
   /** The network is back. */
   online(): void
+  /** Records an event of a type the API has no call for (the mini-program's `screen`). */
+  emit(fields: Fields): void
   stop(): void
 }
 
@@ -44,7 +47,7 @@ export function createCore(options: ResolvedOptions, platform: Platform): Core {
         return fallback as R
       }
     }
-  const auth = { authorization: `Basic ${safe(btoa, '')(`${options.writeKey}:`)}` }
+  const auth = { authorization: `Basic ${base64(`${options.writeKey}:`)}` }
   let identity: Identity = newIdentity()
   let granted = options.consent
   let ready = false
@@ -141,8 +144,9 @@ export function createCore(options: ResolvedOptions, platform: Platform): Core {
 
   const refreshTags = async () => {
     if (!granted) return
-    const query = new URLSearchParams({ anonymousId: identity.anonymousId })
-    if (identity.userId !== undefined) query.set('userId', identity.userId)
+    // Built by hand: mini-program runtimes have no URLSearchParams.
+    let query = `anonymousId=${encodeURIComponent(identity.anonymousId)}`
+    if (identity.userId !== undefined) query += `&userId=${encodeURIComponent(identity.userId)}`
     const response = await platform.request(`${options.endpoint}/v1/tags?${query}`, {
       method: 'GET',
       headers: auth,
@@ -272,6 +276,7 @@ export function createCore(options: ResolvedOptions, platform: Platform): Core {
       transport.beacon()
     }),
     online: safe(() => transport.online()),
+    emit: safe((fields) => emit(fields)),
     stop: () => {
       transport.stop()
       live.stop()

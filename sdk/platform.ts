@@ -30,7 +30,7 @@ export interface HttpRequest {
 export interface Platform {
   store: Store
   request(url: string, init: HttpRequest): Promise<HttpResponse>
-  /** Fire-and-forget delivery while the page goes away; `false` when it could not be queued. */
+  /** Fire-and-forget delivery while the page goes away; `false` when it could not be queued. Without it, leaving flushes. */
   beacon?(url: string, body: string): boolean
   /** `false` when the host knows it is offline. */
   online(): boolean

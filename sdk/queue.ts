@@ -24,6 +24,10 @@ export interface Queue {
 
 type Stored = { items: QueuedEvent[]; dropped: number }
 
+/** The events of a stored queue. Storage a host can write to (mini-programs) may hold anything. */
+const eventsOf = (stored: Stored | undefined): QueuedEvent[] =>
+  Array.isArray(stored?.items) ? stored.items.filter((e) => typeof e?.messageId === 'string') : []
+
 /**
  * Creates the queue stored under `key`. Tabs of one site share it: each write keeps the stored
  * events of other tabs (all but those this tab holds or removed), and a page that loads adopts
@@ -46,7 +50,7 @@ export function createQueue(store: Store, key: string, max: number): Queue {
       const removed = gone
       gone = new Set()
       return store.update<Stored>(key, (stored) => {
-        const others = (stored?.items ?? []).filter(
+        const others = eventsOf(stored).filter(
           (e) => !ids.has(e.messageId) && !removed.has(e.messageId),
         )
         return { items: [...others, ...items].slice(-max), dropped: queue.dropped }
@@ -87,8 +91,8 @@ export function createQueue(store: Store, key: string, max: number): Queue {
       const fresh = items
       items = []
       ids.clear()
-      for (const event of [...stored.items, ...fresh]) queue.push(event)
-      queue.dropped += stored.dropped || 0
+      for (const event of [...eventsOf(stored), ...fresh]) queue.push(event)
+      queue.dropped += Number(stored.dropped) || 0
     },
     async clear() {
       items = []

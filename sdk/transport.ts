@@ -30,7 +30,7 @@ export interface Transport {
   schedule(): void
   /** Sends everything queued; resolves when the queue is empty or a send failed (it is retried later). */
   flush(): Promise<void>
-  /** Hands the queue to `sendBeacon` (page going away); events stay queued until acknowledged. */
+  /** Hands the queue to `sendBeacon` (page going away), or flushes where there is none; events stay queued until acknowledged. */
   beacon(): void
   /** Network is back: retry now. */
   online(): void
@@ -52,7 +52,10 @@ export function createTransport(o: TransportOptions): Transport {
     clearTimeout(timer)
     timer = setTimeout(() => {
       timer = undefined
-      void flush()
+      // Timers may fire a little before the wall clock reaches `retryAt`: wait for the rest.
+      const rest = Math.ceil(retryAt - Date.now())
+      if (rest > 0) wake(rest)
+      else void flush()
     }, delay)
   }
 
@@ -76,7 +79,7 @@ export function createTransport(o: TransportOptions): Transport {
         : date >= 0
           ? date
           : backoff / 2 + Math.random() * (backoff / 2)
-    retryAt = Date.now() + delay
+    retryAt = Date.now() + Math.ceil(delay)
     wake(delay)
   }
 
@@ -145,6 +148,9 @@ export function createTransport(o: TransportOptions): Transport {
     },
     beacon() {
       if (!o.allowed() || !o.queue.items.length) return
+      // Without a beacon (mini-programs), requests survive the app going to the background for a
+      // few seconds: a normal flush gets acknowledgements, so nothing is sent twice.
+      if (!o.platform.beacon) return void flush()
       const batch: unknown[] = []
       let size = 0
       for (const event of o.queue.items) {

@@ -73,6 +73,19 @@ describe('transport', () => {
     expect(collector.batches()).toHaveLength(4) // acknowledged: not sent again
   })
 
+  it('retries by itself after a jittered delay that is not a whole millisecond', async () => {
+    fakeTime()
+    vi.spyOn(Math, 'random').mockReturnValue(0.3337)
+    const collector = fakeCollector()
+    collector.reply({ status: 500 })
+    const tw = start(collector, { autoPage: false })
+    await tw.ready
+    tw.track('a')
+    await tw.flush()
+    await tick(1000) // 500 + 0.3337 × 500 = 666.85 ms
+    expect(collector.batches().map(names)).toEqual([['a'], ['a']])
+  })
+
   it('waits as long as Retry-After says on 429', async () => {
     fakeTime()
     const collector = fakeCollector()

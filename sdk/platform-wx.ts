@@ -1,0 +1,35 @@
+import type { Platform } from './platform.ts'
+import { wxRequest } from './wx-request.ts'
+import { wxStore } from './wx-storage.ts'
+import type { WxApi } from './wx-types.ts'
+
+/** The mini-program's {@link Platform} plus the app state its capture layer keeps current. */
+export interface WxPlatform extends Platform {
+  /** The app came to the foreground (`true`) or went to the background. */
+  setVisible(visible: boolean): void
+  /** The network came back (`true`) or went away. */
+  setOnline(online: boolean): void
+}
+
+/**
+ * The {@link Platform} over `wx`: storage through `wx.*StorageSync`, transport through
+ * `wx.request`, no beacon (leaving flushes instead: requests outlive the app going to the
+ * background by a few seconds). The app counts as visible until told otherwise.
+ */
+export function wxPlatform(
+  wx: WxApi,
+  context: () => Record<string, unknown>,
+  log: (...args: unknown[]) => void,
+): WxPlatform {
+  let visible = true
+  let online = true
+  return {
+    store: wxStore(wx, log),
+    request: wxRequest(wx),
+    online: () => online,
+    visible: () => visible,
+    context,
+    setVisible: (value) => void (visible = value),
+    setOnline: (value) => void (online = value),
+  }
+}

@@ -1,0 +1,129 @@
+import type { Json } from '../rules/index.ts'
+import type { Tagwise } from './api.ts'
+import { createDwell } from './capture/dwell.ts'
+import { wrapPages } from './capture/wx-pages.ts'
+import { createCore } from './core.ts'
+import { inertTagwise } from './inert.ts'
+import type { MiniprogramOptions } from './miniprogram-options.ts'
+import { resolveOptions } from './options.ts'
+import { wxPlatform } from './platform-wx.ts'
+import type { WxApi, WxPageInstance } from './wx-types.ts'
+
+// The runtime's globals (not imported: they exist in mini-programs only).
+declare const wx: WxApi | undefined
+declare const getCurrentPages: (() => WxPageInstance[]) | undefined
+
+/** The screen on show: `path` is `'/' + route`, the form `wx.navigateTo` and share paths use. */
+interface Screen {
+  path: string
+  query: Record<string, string>
+  referrer: string
+}
+
+/**
+ * Starts tagwise in a WeChat-style mini-program: wraps `Page()` to send a `screen` event each time
+ * a page shows and `Page Left` `{ path, dwell_ms }` (foreground time) when it is left, tracks
+ * `Share` from share handlers, evaluates session tags on the device and sends every event to the
+ * collector through `wx.request` (persisted in `wx` storage until acknowledged). Call it in
+ * `app.js` before `App(...)`, so every page registered later is captured. Never throws.
+ *
+ * @example
+ * // app.js
+ * const { createTagwise } = require('./libs/tagwise-miniprogram.js')
+ * const tw = createTagwise({ writeKey: 'demo-write-key', endpoint: 'https://collect.example.com' })
+ * App({ tw })
+ *
+ * // pages/coupon/index.js
+ * const { tw } = getApp()
+ * Page({
+ *   claim(e) { tw.track('Coupon Claimed', { coupon_id: e.currentTarget.dataset.id }) },
+ * })
+ */
+export function createTagwise(options: MiniprogramOptions): Tagwise {
+  try {
+    return start(options)
+  } catch (error) {
+    if (options?.debug) console.debug('[tagwise]', error)
+    return inertTagwise()
+  }
+}
+
+function start(options: MiniprogramOptions): Tagwise {
+  const api = options.wx ?? (typeof wx === 'undefined' ? undefined : wx)
+  if (!api) throw new Error('no `wx`: call createTagwise inside a mini-program, or pass { wx }')
+  const o = resolveOptions({ ...options, coupons: false, vitals: false, personalize: false }, '')
+  if (!o.endpoint) throw new Error('`endpoint` is required: the collector URL, e.g. https://…')
+  const log = (...args: unknown[]) => {
+    if (o.debug) console.debug('[tagwise]', ...args)
+  }
+  let screen: Screen = { path: '', query: {}, referrer: '' }
+  const platform = wxPlatform(api, () => ({ page: { ...screen } }), log)
+  const core = createCore(o, platform)
+  const tw = core.api
+  const dwell = createDwell()
+  /** The page instance whose visit is open. */
+  let current: WxPageInstance | undefined
+  let hiddenAt: number | undefined
+  /** The app was in the background for a whole session timeout: the shown page is a new visit. */
+  let expired = false
+
+  const leave = () => {
+    current = undefined
+    const left = o.dwell ? dwell.leave() : undefined
+    if (left) tw.track('Page Left', left)
+  }
+  const enter = (page: WxPageInstance) => {
+    // The route as the runtime reports it when the page shows (see MINIPROGRAM.md: the stack during
+    // the previous page's onHide is not specified).
+    const top = typeof getCurrentPages === 'function' ? getCurrentPages().slice(-1)[0] : undefined
+    const shown = top ?? page
+    const route = shown.route ?? page.route ?? ''
+    const query: Record<string, string> = {}
+    for (const [k, v] of Object.entries(shown.options ?? {})) if (v !== undefined) query[k] = v
+    screen = { path: `/${route}`, query, referrer: screen.path }
+    current = page
+    if (o.autoPage)
+      core.emit({ type: 'screen', name: route, properties: { path: screen.path, query } })
+    dwell.start(screen.path, true)
+  }
+
+  wrapPages({
+    show(page) {
+      if (page === current && !expired) dwell.visibility(true)
+      else {
+        leave()
+        enter(page)
+      }
+      expired = false
+    },
+    hide(page) {
+      if (page === current) dwell.visibility(false)
+    },
+    unload(page) {
+      if (page === current) leave()
+    },
+    share(channel, result, from) {
+      const properties: Record<string, Json> = { path: screen.path, channel }
+      if (from) properties.from = from
+      const target = (result as { path?: unknown } | undefined)?.path
+      if (typeof target === 'string') properties.share_path = target
+      tw.track('Share', properties)
+    },
+  })
+  api.onAppHide?.(() => {
+    hiddenAt = Date.now()
+    platform.setVisible(false)
+    core.visibility(false)
+  })
+  api.onAppShow?.(() => {
+    expired = hiddenAt !== undefined && Date.now() - hiddenAt >= o.sessionTimeoutMinutes * 60_000
+    hiddenAt = undefined
+    platform.setVisible(true)
+    core.visibility(true)
+  })
+  api.onNetworkStatusChange?.(({ isConnected }) => {
+    platform.setOnline(isConnected)
+    if (isConnected) core.online()
+  })
+  return tw
+}
