@@ -7,8 +7,8 @@ import type {
   ProfileState,
   StateOptions,
   StateSnapshot,
-  TagInfo,
 } from './api.ts'
+import type { Core } from './core.ts'
 import type { MetricValue, TagValue } from './document.ts'
 import { isParsedEvent, parseEvent, type ParsedEvent } from './event.ts'
 import { isObject, type Json } from './json.ts'
@@ -21,57 +21,13 @@ import {
   sessionAt,
   type Session,
 } from './sessions.ts'
-import type { CompiledTag, Slots, TagData } from './tags.ts'
-import { insertPage, pageEntry, trimPages, visitsOf, type PageEntry, type Visit } from './visits.ts'
-import { bucketExpiry, bucketOf, lowestBucket } from './window.ts'
-
-/** A time-dependent expression node (a comparison over `since_*`, dwell or `now`) of a tag. */
-export interface TimeUnit {
-  tag: string
-  evaluate(data: TagData): unknown
-}
-
-/** The compiled rules a state runs on (built by `compileRules`). */
-export interface Core {
-  metrics: CompiledMetric[]
-  /** The metrics an event of this type and name could feed. */
-  route: (type: string, name: unknown) => CompiledMetric[]
-  tags: CompiledTag[]
-  slots: Slots
-  info: Map<string, TagInfo>
-  timeout: number
-  units: TimeUnit[]
-}
-
-/** The JSON data of a state; `snapshot()` is a copy of it. */
-interface Data {
-  v: 1
-  seq: number
-  ids: string[]
-  traits: Record<string, [Json, number, number]>
-  sessions: Session[]
-  life: Record<string, Acc>
-  buckets: Record<string, Record<string, Acc>>
-  pages: PageEntry[]
-  defs: Record<string, string>
-}
+import { emptyData, own, restoreData, setOwn, type Data } from './state-data.ts'
+import type { TagData } from './tags.ts'
+import { insertPage, pageEntry, trimPages, visitsOf, type Visit } from './visits.ts'
+import { bucketOf, lowestBucket } from './window.ts'
+import { structural, windowAcc } from './window-fold.ts'
 
 const DEFAULT_MAX_IDS = 10_000
-
-/** Sets an own property, also for the key `__proto__` (which plain assignment would treat as the prototype). */
-function setOwn<T>(target: Record<string, T>, key: string, value: T): void {
-  if (key === '__proto__')
-    Object.defineProperty(target, key, {
-      value,
-      enumerable: true,
-      writable: true,
-      configurable: true,
-    })
-  else target[key] = value
-}
-
-const own = <T>(target: Record<string, T>, key: string): T | undefined =>
-  Object.prototype.hasOwnProperty.call(target, key) ? target[key] : undefined
 
 /** Creates an empty state, or restores one from a snapshot (metrics whose definition changed start empty). */
 export function createProfileState(
@@ -83,10 +39,10 @@ export function createProfileState(
 }
 
 class State implements ProfileState {
-  private readonly core: Core
+  readonly core: Core
   private readonly maxIds: number
   private readonly hasDwell: boolean
-  private data: Data
+  data: Data
   private ids: Set<string>
   /** Visits derived from the page timeline; rebuilt when read after the timeline changed. */
   private visitCache: Visit[] | undefined
@@ -101,7 +57,7 @@ class State implements ProfileState {
     this.ids = new Set(this.data.ids)
   }
 
-  private get visits(): Visit[] {
+  get visits(): Visit[] {
     return (this.visitCache ??= visitsOf(this.data.pages, this.core.timeout))
   }
 
@@ -214,63 +170,13 @@ class State implements ProfileState {
     }
   }
 
-  /** The metric's accumulators inside its window at `now`, folded into a fresh accumulator. */
-  private windowAcc(metric: CompiledMetric, now: number, session: Session | undefined): Acc {
-    const { aggregator, window, id } = metric
-    const acc = aggregator.create()
-    if (window.kind === 'lifetime') {
-      const stored = this.data.life[id]
-      if (stored) aggregator.merge(acc, stored)
-    } else if (window.kind === 'session') {
-      const stored = session?.accs[id]
-      if (stored) aggregator.merge(acc, stored)
-    } else {
-      const buckets = this.data.buckets[id]
-      const lo = lowestBucket(now, window.bucketMs)
-      const hi = bucketOf(now, window.bucketMs)
-      if (buckets)
-        for (const key of Object.keys(buckets)) {
-          const index = Number(key)
-          if (index >= lo && index <= hi) aggregator.merge(acc, buckets[key]!)
-        }
-    }
-    if (metric.dwell) {
-      for (const visit of this.visits) {
-        if (!visit.m.includes(id) || visit.t > now || !this.inWindow(metric, visit.t, now, session))
-          continue
-        let dwell = visit.dwell
-        if (dwell === null) {
-          // Only the latest visit is open; it counts while its session is current.
-          if (!session || visit.t < session.start) continue
-          dwell = Math.min(now - visit.t, this.core.timeout)
-        }
-        aggregator.add(acc, { value: dwell, ts: visit.t, seq: 0 })
-      }
-    }
-    return acc
-  }
-
-  private inWindow(
-    metric: CompiledMetric,
-    ts: number,
-    now: number,
-    session: Session | undefined,
-  ): boolean {
-    const window = metric.window
-    if (window.kind === 'lifetime') return true
-    if (window.kind === 'session')
-      return session !== undefined && ts >= session.start && ts <= session.end
-    const index = bucketOf(ts, window.bucketMs)
-    return index >= lowestBucket(now, window.bucketMs) && index <= bucketOf(now, window.bucketMs)
-  }
-
   /** Metric values at `now`; on the device only `session` metrics (the others are the edge's). */
   private metricsAt(now: number, device = false): Record<string, MetricValue> {
     const session = currentSession(this.data.sessions, now, this.core.timeout)
     const metrics: Record<string, MetricValue> = {}
     for (const metric of this.core.metrics) {
       if (device && metric.window.kind !== 'session') continue
-      metrics[metric.id] = metric.aggregator.value(this.windowAcc(metric, now, session), now)
+      metrics[metric.id] = metric.aggregator.value(windowAcc(this, metric, now, session), now)
     }
     return metrics
   }
@@ -337,14 +243,14 @@ class State implements ProfileState {
       const metrics = { ...segment.metrics }
       const session = currentSession(this.data.sessions, t, this.core.timeout)
       for (const m of continuous)
-        metrics[m.id] = m.aggregator.value(this.windowAcc(m, t, session), t)
+        metrics[m.id] = m.aggregator.value(windowAcc(this, m, t, session), t)
       return metrics
     }
     const at = (t: number) => this.tagsAt(metricsFor(t), t, options)
     const baseKey = JSON.stringify(present)
     return nextChangeAt(now, {
       structural: (t) => {
-        const next = this.structural(t, device)
+        const next = structural(this, t, device)
         segment = { from: t, to: next ?? Infinity, metrics: fold(t) }
         return next
       },
@@ -361,40 +267,6 @@ class State implements ProfileState {
         })
       },
     })
-  }
-
-  /** Earliest time after `t` at which some metric's value jumps. */
-  private structural(t: number, device: boolean): number | null {
-    let next = Infinity
-    const consider = (time: number) => {
-      if (time > t && time < next) next = time
-    }
-    const { timeout } = this.core
-    const session = currentSession(this.data.sessions, t, timeout)
-    if (session) consider(session.end + timeout)
-    for (const metric of this.core.metrics) {
-      const window = metric.window
-      if (device && window.kind !== 'session') continue
-      if (window.kind === 'sliding') {
-        const lo = lowestBucket(t, window.bucketMs)
-        for (const key of Object.keys(this.data.buckets[metric.id] ?? {})) {
-          const index = Number(key)
-          if (index >= lo) consider(bucketExpiry(index, window.bucketMs))
-        }
-      }
-      if (metric.dwell) {
-        for (const visit of this.visits) {
-          if (!visit.m.includes(metric.id)) continue
-          if (visit.dwell === null) consider(visit.t + timeout)
-          if (window.kind === 'sliding') {
-            const index = bucketOf(visit.t, window.bucketMs)
-            if (index >= lowestBucket(t, window.bucketMs))
-              consider(bucketExpiry(index, window.bucketMs))
-          }
-        }
-      }
-    }
-    return next === Infinity ? null : next
   }
 
   explain(tagId: string, now: number, options: EvaluateOptions = {}): Explanation {
@@ -464,35 +336,4 @@ class State implements ProfileState {
     this.visitCache = undefined
     for (const visit of trimPages(data.pages, this.core.timeout)) this.finalize(visit)
   }
-}
-
-function emptyData(core: Core): Data {
-  const defs: Record<string, string> = {}
-  for (const metric of core.metrics) defs[metric.id] = metric.fingerprint
-  return { v: 1, seq: 0, ids: [], traits: {}, sessions: [], life: {}, buckets: {}, pages: [], defs }
-}
-
-/** Reads a snapshot, keeping only data of metrics whose definition is unchanged. */
-function restoreData(core: Core, snapshot: StateSnapshot): Data {
-  const raw = JSON.parse(JSON.stringify(snapshot)) as Partial<Data>
-  if (raw.v !== 1 || !Array.isArray(raw.sessions) || !Array.isArray(raw.pages)) {
-    throw new Error('not a tagwise state snapshot (expected the object returned by snapshot())')
-  }
-  const data = emptyData(core)
-  const kept = new Set(
-    core.metrics.filter((m) => raw.defs?.[m.id] === m.fingerprint).map((m) => m.id),
-  )
-  const keep = <T>(record: Record<string, T> | undefined) => {
-    const out: Record<string, T> = {}
-    for (const [id, value] of Object.entries(record ?? {})) if (kept.has(id)) out[id] = value
-    return out
-  }
-  data.seq = raw.seq ?? 0
-  data.ids = raw.ids ?? []
-  data.traits = raw.traits ?? {}
-  data.life = keep(raw.life)
-  data.buckets = keep(raw.buckets)
-  data.sessions = raw.sessions.map((s) => ({ start: s.start, end: s.end, accs: keep(s.accs) }))
-  data.pages = raw.pages.map((p) => ({ ...p, m: p.m.filter((id) => kept.has(id)) }))
-  return data
 }

@@ -1,7 +1,7 @@
 import type { Logic, TagDef } from './document.ts'
 import { compileLogic, logicVars } from './logic.ts'
 import { nodes, type TagAnalysis } from './references.ts'
-import type { TimeUnit } from './state.ts'
+import type { TimeUnit } from './core.ts'
 import type { CompiledTag } from './tags.ts'
 
 const TIME_OPS = new Set(['<', '<=', '>', '>=', '==', '!=', '===', '!==', '!', '!!'])
