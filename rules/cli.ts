@@ -14,7 +14,8 @@ import { parseEvent, parseTimestamp, type ParsedEvent } from './event.ts'
 import { IdentityGraph } from './identity.ts'
 import { RulesError, formatProblem } from './problem.ts'
 import { didYouMean } from './suggest.ts'
-import { LIMITS, checkRules } from './validate.ts'
+import { LIMITS } from './limits.ts'
+import { checkRules } from './validate.ts'
 
 const USAGE = `Usage:
   tagwise check RULES.json
