@@ -49,22 +49,68 @@ export function compareTo(op: Comparison, a: Evaluate, k: number | string): Eval
 // expressions (`{">": [{"var": "metrics.x"}, 3]}`) costs one call and one array read.
 export function compareSlot(op: Comparison, i: number, k: number | string): Evaluate {
   const fn = compareSlotUnregistered(op, i, k)
-  comparisons.set(fn, { slot: i, compare: fn })
+  slotTests.set(fn, { slot: i, op, k })
   return fn
 }
 
-// Fused closures the `and` below can recognize: a slot's null guard, a slot compared to a constant.
-export const notNull = new WeakMap<Evaluate, number>()
-const comparisons = new WeakMap<Evaluate, { slot: number; compare: Evaluate }>()
+/** `===`/`!==` of a slotted `var` and a constant, fused the same way. */
+export function identitySlot(op: '===' | '!==', i: number, k: unknown): Evaluate {
+  const equal = op === '==='
+  const fn: Evaluate = (data) => ((data as Slotted).v[i] === k) === equal
+  slotTests.set(fn, { slot: i, op, k })
+  return fn
+}
 
-// The null guard the rules language recommends, `{"and": [{"!==": [x, null]}, {">": [x, K]}]}`
-// on one slot, as one closure: both parts are booleans, so `and` is the guard, then the test.
-export function guardedComparison(guard: Evaluate, test: Evaluate): Evaluate | undefined {
-  const slot = notNull.get(guard)
-  const comparison = comparisons.get(test)
-  if (slot === undefined || comparison?.slot !== slot) return undefined
-  const compare = comparison.compare
-  return (data) => (data as Slotted).v[slot] !== null && (compare(data) as boolean)
+type SlotOp = Comparison | '===' | '!=='
+
+/** A fused closure's test, `v[slot] op k`, for `and`/`or` below to combine. */
+const slotTests = new WeakMap<Evaluate, { slot: number; op: SlotOp; k: unknown }>()
+
+/** `x op k` with the same results as the fused closures (one function, so it inlines). */
+function test(op: SlotOp, x: unknown, k: unknown): boolean {
+  switch (op) {
+    case '===':
+      return x === k
+    case '!==':
+      return x !== k
+    default:
+      if (typeof x === typeof k && (typeof x === 'string' || (typeof x === 'number' && x === x))) {
+        const [a, b] = [x as number, k as number]
+        return op === '=='
+          ? a === b
+          : op === '!='
+            ? a !== b
+            : op === '<'
+              ? a < b
+              : op === '<='
+                ? a <= b
+                : op === '>'
+                  ? a > b
+                  : a >= b
+      }
+      return compare(op, x, k)
+  }
+}
+
+/**
+ * `and`/`or` of two fused slot tests (`{"and": [{">=": [x, 1]}, {"===": [y, 0]}]}`, or the null
+ * guard the rules language recommends before a comparison) as one closure. Both parts are
+ * booleans, so `and`/`or` give the same result as the two tests joined with `&&`/`||`.
+ */
+export function combineSlotTests(op: 'and' | 'or', a: Evaluate, b: Evaluate): Evaluate | undefined {
+  const x = slotTests.get(a)
+  const y = slotTests.get(b)
+  if (!x || !y) return undefined
+  if (op === 'and') {
+    return (data) => {
+      const v = (data as Slotted).v
+      return test(x.op, v[x.slot] ?? null, x.k) && test(y.op, v[y.slot] ?? null, y.k)
+    }
+  }
+  return (data) => {
+    const v = (data as Slotted).v
+    return test(x.op, v[x.slot] ?? null, x.k) || test(y.op, v[y.slot] ?? null, y.k)
+  }
 }
 
 function compareSlotUnregistered(op: Comparison, i: number, k: number | string): Evaluate {

@@ -4,7 +4,13 @@
 // falls back to the shared implementation whenever its shortcut does not apply, so results and
 // errors are the same as the generic evaluation.
 import { compileGlob } from './glob.ts'
-import { compareBoth, compareSlot, compareTo, guardedComparison, notNull } from './logic-compare.ts'
+import {
+  combineSlotTests,
+  compareBoth,
+  compareSlot,
+  compareTo,
+  identitySlot,
+} from './logic-compare.ts'
 import { divide, minus, modulo, plus, times } from './logic-math.ts'
 import type { Evaluate } from './logic-operation.ts'
 import { pathReader } from './logic-path.ts'
@@ -49,12 +55,7 @@ export function specialize(
       const right = constantOf(b)
       const equal = op === '==='
       const slot = slotOf(a)
-      if (right && slot !== undefined) {
-        const k = right.value
-        const fn: Evaluate = (data) => ((data as Slotted).v[slot] === k) === equal
-        if (k === null && !equal) notNull.set(fn, slot)
-        return fn
-      }
+      if (right && slot !== undefined) return identitySlot(op, slot, right.value)
       if (right) return (data) => (a!(data) === right.value) === equal
       return (data) => (a!(data) === b!(data)) === equal
     }
@@ -66,9 +67,9 @@ export function specialize(
       return args.length === 2 ? arithmetic(op, a!, b!) : undefined
     case 'and':
     case 'or':
-      if (op === 'and' && args.length === 2) {
-        const guarded = guardedComparison(a!, b!)
-        if (guarded) return guarded
+      if (args.length === 2) {
+        const fused = combineSlotTests(op, a!, b!)
+        if (fused) return fused
       }
       return args.length === 1 ? a : args.length > 1 ? logical(op, args) : undefined
     case 'if':

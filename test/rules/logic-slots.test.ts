@@ -33,6 +33,9 @@ const rules: unknown[] = [
   { if: [{ '>': [{ var: 'metrics.a' }, 1] }, { var: 'metrics.b' }, 'no'] },
   { and: [{ '!==': [{ var: 'metrics.a' }, null] }, { '>': [{ var: 'metrics.a' }, 3] }] },
   { and: [{ '!==': [{ var: 'metrics.a' }, null] }, { '<=': [{ var: 'metrics.b' }, 3] }] },
+  { or: [{ '>=': [{ var: 'metrics.a' }, 3] }, { '===': [{ var: 'metrics.b' }, 0] }] },
+  { and: [{ '<': [{ var: 'metrics.a' }, '5'] }, { '!=': [{ var: 'tags.t' }, 'x'] }] },
+  { or: [{ '==': [{ var: 'metrics.a' }, 'x'] }, { '>': [{ var: 'tags.t' }, 0] }] },
 ]
 const values: [unknown, unknown, unknown][] = [
   [4, 1, 'x'],
