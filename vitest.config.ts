@@ -13,8 +13,9 @@ export default defineConfig({
       },
       {
         // The collector runs in workerd (the Workers runtime) with its real bindings from
-        // wrangler.toml. The adminKey, a gitignored secret locally, is given here, and a second
-        // source that allows one origin only, for the CORS tests.
+        // wrangler.toml. The adminKey, a gitignored secret locally, is given here, a second
+        // source that allows one origin only, for the CORS tests, and sources with small rate
+        // limits.
         plugins: [
           cloudflareTest({
             wrangler: { configPath: './wrangler.toml' },
@@ -24,6 +25,9 @@ export default defineConfig({
                 SOURCES: JSON.stringify({
                   'demo-write-key': { origins: ['*'] },
                   'shop-write-key': { origins: ['https://shop.example'] },
+                  // Small limits for the rate limit tests.
+                  'limited-write-key': { origins: ['*'], rateLimits: { client: '3/60' } },
+                  'busy-profile-key': { origins: ['*'], rateLimits: { profile: '5/60' } },
                 }),
               },
             },

@@ -1,14 +1,23 @@
 import type { ProfileDO } from './profile-do.ts'
+import type { RulesDO } from './rules-do.ts'
 
 /** The Worker's bindings (`wrangler.toml`, `.dev.vars`, secrets). */
 export interface Env {
   /** One SQLite-backed Durable Object per profile, named by the profile id. */
   PROFILES: DurableObjectNamespace<ProfileDO>
+  /** The published rules versions (one object, named `rules`). */
+  RULES: DurableObjectNamespace<RulesDO>
+  /** How often (ms) an isolate re-reads the active rules version. @default "5000" */
+  RULES_REFRESH_MS?: string
   /**
    * Sources: JSON `{ "<writeKey>": { "origins": ["https://shop.example", ...] } }`; `"*"` allows
    * any origin.
    */
   SOURCES: string
+  /** Requests per writeKey + client IP, `"<count>/<seconds>"`. @default "1200/60" */
+  RATE_LIMIT_CLIENT?: string
+  /** Events per profile, `"<count>/<seconds>"`. @default "2000/60" */
+  RATE_LIMIT_PROFILE?: string
   /** Secret for the admin routes (`Authorization: Bearer …`); admin routes answer 503 without it. */
   ADMIN_KEY?: string
 }

@@ -25,3 +25,9 @@ export const onError: ErrorHandler = (error) => {
 /** Unknown routes: 404 that names the route. */
 export const notFound: NotFoundHandler = (c) =>
   c.json({ success: false, error: `no route ${c.req.method} ${new URL(c.req.url).pathname}` }, 404)
+
+/** `429` with `Retry-After` (whole seconds, at least 1) for a wait of `waitMs`. */
+export const tooManyRequests = (waitMs: number, message: string): HTTPException => {
+  const seconds = Math.max(1, Math.ceil(waitMs / 1000))
+  return fail(429, `${message}: retry after ${seconds} s`, { 'Retry-After': String(seconds) })
+}

@@ -3,8 +3,10 @@ import { app } from './app.ts'
 import type { Env } from './env.ts'
 
 export { ProfileDO } from './profile-do.ts'
+export { RulesDO } from './rules-do.ts'
 export type { Env } from './env.ts'
 export type { IngestOutcome, ProfileView } from './profile-do.ts'
+export type { PublishResult, RulesVersion } from './rules-do.ts'
 export type { IngestResponse } from './routes/ingest.ts'
 
 // workerd reads a module Worker's handlers from its default export: the one default in the code.

@@ -18,3 +18,6 @@ export const MAX_STORED_EVENTS = 10_000
 export const MAX_TAG_HISTORY = 1000
 /** Events `GET /v1/profiles/:id` lists. */
 export const PROFILE_EVENTS_SHOWN = 100
+
+/** Largest rules document `PUT /v1/rules` reads, in bytes (the engine's own limit is 1 MB). */
+export const MAX_RULES_BYTES = 1024 * 1024

@@ -9,9 +9,12 @@ import type {
 } from '../rules/index.ts'
 import { activeRules, type ActiveRules } from './active-rules.ts'
 import type { Env } from './env.ts'
+import type { MergePayload, Routed } from './forward.ts'
 import { PROFILE_EVENTS_SHOWN } from './limits.ts'
 import type { PreparedEvent } from './prepare-event.ts'
-import { ProfileStore, type TagHistoryEntry } from './profile-store.ts'
+import { absorbProfile } from './profile-merge.ts'
+import { TokenBuckets, type Rate } from './rate-limit.ts'
+import { ProfileStore, type Forward, type TagHistoryEntry } from './profile-store.ts'
 import { tagChanges } from './tag-changes.ts'
 
 /** What a profile did with a batch's events (positions index the events it was given). */
@@ -21,6 +24,8 @@ export interface IngestOutcome {
   rejected: { position: number; error: string }[]
   /** Every tag the profile holds after the commit. */
   tags: Record<string, TagValue>
+  /** Set when the profile is over its rate limit: nothing was stored, retry after this wait. */
+  retryAfterMs?: number
 }
 
 /** Everything the admin API shows about a profile. */
@@ -47,9 +52,16 @@ const STATE_OPTIONS: StateOptions = { maxMessageIds: 0 }
  * primary key, so retries are duplicates), counted into the engine state, the state snapshot is
  * saved and the tags are re-evaluated; changes go to the tag history, and an alarm at the engine's
  * `nextChangeAt` records changes that come with time alone.
+ *
+ * Identity merge: a profile merged into another keeps only a forward (`forwardTo`), and every
+ * method then answers `{ forwardedTo }` so the Worker asks the target instead (`atProfile`). Its
+ * data moves in two idempotent steps the Worker drives: the target `absorb`s the `mergePayload`,
+ * then this profile is `releaseMerged`. A forward is set before the data moves, so no event can
+ * land here after the payload was read.
  */
 export class ProfileDO extends DurableObject<Env> {
   private readonly store: ProfileStore
+  private readonly limiter = new TokenBuckets(1)
   /** The engine state, restored lazily from the snapshot and kept while the object lives. */
   private state: { version: string; state: ProfileState } | undefined
 
@@ -58,15 +70,22 @@ export class ProfileDO extends DurableObject<Env> {
     this.store = new ProfileStore(ctx.storage.sql)
   }
 
-  /** Stores and counts a batch's events for `profile`; resolves once committed. */
+  /** Stores and counts a batch's events for `profile` (at most `rate`); resolves once committed. */
   async ingest(
     profile: string,
     events: PreparedEvent[],
     receivedAt: number,
-  ): Promise<IngestOutcome> {
+    rate: Rate,
+  ): Promise<Routed<IngestOutcome>> {
     const active = await activeRules(this.env)
     // Events are clamped to the Worker's receive time; never evaluate before it.
     const now = Math.max(Date.now(), receivedAt)
+    const forward = this.store.forward()
+    if (forward) return forwarded(forward)
+    // One object per profile: its bucket is exact. In memory only: an evicted object was idle.
+    const retryAfterMs = this.limiter.take('events', events.length, rate, now)
+    if (retryAfterMs > 0)
+      return { value: { accepted: 0, duplicates: 0, rejected: [], tags: {}, retryAfterMs } }
     const outcome = this.transaction(() => {
       this.store.setProfileId(profile)
       const { state } = this.stateFor(active)
@@ -92,27 +111,31 @@ export class ProfileDO extends DurableObject<Env> {
       return { result, nextChangeAt }
     })
     await this.schedule(outcome.nextChangeAt, now)
-    return outcome.result
+    return { value: outcome.result }
   }
 
   /** The profile's tags now (those of an empty profile if it has no events yet). */
-  async tags(): Promise<Record<string, TagValue>> {
+  async tags(): Promise<Routed<Record<string, TagValue>>> {
     const active = await activeRules(this.env)
+    const forward = this.store.forward()
+    if (forward) return forwarded(forward)
     if (this.store.profileId() === undefined)
-      return active.rules.createState(STATE_OPTIONS).evaluate(Date.now()).tags
-    return (await this.refresh(active, Date.now())).tags
+      return { value: active.rules.createState(STATE_OPTIONS).evaluate(Date.now()).tags }
+    return { value: (await this.refresh(active, Date.now())).tags }
   }
 
   /** Everything about the profile, or `null` when it has no events. */
-  async view(): Promise<ProfileView | null> {
-    const profile = this.store.profileId()
-    if (profile === undefined) return null
+  async view(): Promise<Routed<ProfileView | null>> {
     const active = await activeRules(this.env)
+    const forward = this.store.forward()
+    if (forward) return forwarded(forward)
+    const profile = this.store.profileId()
+    if (profile === undefined) return { value: null }
     const now = Date.now()
     const { tags, metrics } = await this.refresh(active, now)
-    return {
+    const view: ProfileView = {
       profile,
-      aliases: [],
+      aliases: this.store.aliases(),
       traits: this.store.traits(),
       tags,
       metrics,
@@ -121,26 +144,105 @@ export class ProfileDO extends DurableObject<Env> {
       evaluatedAt: new Date(now).toISOString(),
       rulesVersion: active.version,
     }
+    return { value: view }
   }
 
   /** Why `tag` has its value now, or `null` when the profile has no events. */
-  async explain(tag: string): Promise<Explanation | null> {
-    if (this.store.profileId() === undefined) return null
+  async explain(tag: string): Promise<Routed<Explanation | null>> {
     const active = await activeRules(this.env)
-    return this.stateFor(active).state.explain(tag, Date.now())
+    const forward = this.store.forward()
+    if (forward) return forwarded(forward)
+    if (this.store.profileId() === undefined) return { value: null }
+    return { value: this.stateFor(active).state.explain(tag, Date.now()) }
   }
 
-  /** Erases everything the profile holds (events, state, tags, history, traits, alarm). */
-  async erase(): Promise<void> {
+  /**
+   * Erases everything the profile holds (events, state, tags, history, traits, alarm, forward) and
+   * returns the ids merged into it, for the Worker to erase their forwards too.
+   */
+  async erase(): Promise<string[]> {
+    const aliases = this.store.aliases()
     this.state = undefined
     await this.ctx.storage.deleteAlarm()
     await this.ctx.storage.deleteAll()
     this.store.migrate()
+    return aliases
+  }
+
+  /**
+   * Merges this profile (`self`) into `to` as of a link seen at `at` (epoch ms): sets the forward,
+   * pending until the target has absorbed this profile. Idempotent: an existing forward is kept
+   * and returned (the first link wins) and a link back to a profile merged into this one (a
+   * cycle) is ignored (`null`).
+   */
+  async forwardTo(self: string, to: string, at: number): Promise<Forward | null> {
+    return this.transaction(() => {
+      const existing = this.store.forward()
+      if (existing) {
+        if (existing.to !== to && at < existing.at)
+          console.warn(
+            `tagwise: ${self} links to ${to} earlier than to ${existing.to}, kept: the first link received wins`,
+          )
+        return existing
+      }
+      if (to === self || this.store.hasAlias(to)) return null
+      // Pending even without data: the target records the alias (erase, `aliases`) on absorb.
+      const forward = { to, at, pending: true }
+      this.store.setProfileId(self)
+      this.store.setForward(forward)
+      return forward
+    })
+  }
+
+  /** The data to move to the forward's target, or `null` when it has moved already. */
+  async mergePayload(): Promise<MergePayload | null> {
+    if (!this.store.forward()?.pending) return null
+    return {
+      events: this.store.storedEvents(),
+      snapshot: this.store.snapshot() ?? null,
+      aliases: this.store.aliases(),
+    }
+  }
+
+  /** Takes in profile `from`'s data (identity merge) unless it did already. */
+  async absorb(self: string, from: string, payload: MergePayload): Promise<Routed<null>> {
+    const active = await activeRules(this.env)
+    const forward = this.store.forward()
+    if (forward) return forwarded(forward)
+    const now = Date.now()
+    const done = this.transaction(() => {
+      if (this.store.hasAlias(from)) return undefined
+      this.store.setProfileId(self)
+      if (!payload.snapshot && !payload.events.length) {
+        // Nothing to count (the id was new): only the alias is recorded, no tag is re-evaluated.
+        for (const alias of [from, ...payload.aliases]) this.store.addAlias(alias, now)
+        return undefined
+      }
+      const { state } = this.stateFor(active)
+      absorbProfile(this.store, state, active.rules, STATE_OPTIONS, from, payload, now)
+      this.store.saveSnapshot(active.version, state.snapshot())
+      this.store.saveTraits(state.traits())
+      return this.record(state, now)
+    })
+    if (done) await this.schedule(done.nextChangeAt, now)
+    return { value: null }
+  }
+
+  /** Drops the data a merge moved away, keeping the forward. */
+  async releaseMerged(): Promise<void> {
+    const forward = this.store.forward()
+    if (!forward?.pending) return
+    this.state = undefined
+    this.transaction(() => {
+      this.store.clearData()
+      this.store.setForward({ ...forward, pending: false })
+    })
+    await this.ctx.storage.deleteAlarm()
   }
 
   /** Time-driven tags: re-evaluates at the engine's `nextChangeAt` and records what changed. */
   override async alarm(): Promise<void> {
-    if (this.store.profileId() === undefined) return
+    if (this.store.profileId() === undefined || this.store.forward()) return
     await this.refresh(await activeRules(this.env), Date.now())
   }
 
@@ -195,3 +297,5 @@ export class ProfileDO extends DurableObject<Env> {
     return this.state
   }
 }
+
+const forwarded = (forward: Forward) => ({ forwardedTo: forward.to, pending: forward.pending })

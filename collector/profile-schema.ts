@@ -2,12 +2,15 @@
  * The tables of a profile's Durable Object (SQLite). Created on first use and after an erase;
  * `IF NOT EXISTS` keeps it idempotent, so it also runs on every cold start.
  *
- * - `meta`: the profile id (a Durable Object does not know the name it was addressed by).
+ * - `meta`: the profile id (a Durable Object does not know the name it was addressed by) and, once
+ *   the profile was merged into another (identity merge), `forward` (that profile's id), `forward_at`
+ *   (the link's event time) and `forward_pending` (`1` until the target holds this profile's data).
  * - `events`: recent events by `messageId` (the primary key deduplicates retries), kept for the
  *   retention period by receive time.
  * - `state`: the engine's snapshot and the rules version it was built with.
  * - `tags`, `tag_history`: current tag values (JSON) and every change `(tag, from, to, at)`.
  * - `traits`: merged identify traits (JSON values).
+ * - `aliases`: ids merged into this profile; a merge already recorded here is not applied twice.
  */
 export const PROFILE_SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -33,4 +36,5 @@ CREATE TABLE IF NOT EXISTS tag_history (
   at INTEGER NOT NULL
 );
 CREATE TABLE IF NOT EXISTS traits (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS aliases (id TEXT PRIMARY KEY, merged_at INTEGER NOT NULL);
 `

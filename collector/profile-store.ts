@@ -9,6 +9,24 @@ export interface TagHistoryEntry extends TagChange {
   at: string
 }
 
+/** Where a merged profile went (identity merge). */
+export interface Forward {
+  /** The profile it was merged into. */
+  to: string
+  /** Event time (epoch ms) of the link that merged it: the earliest link wins. */
+  at: number
+  /** True until the target has absorbed this profile's data. */
+  pending: boolean
+}
+
+/** A stored event with its columns, as moved by an identity merge. */
+export interface StoredEvent {
+  messageId: string
+  ts: number
+  receivedAt: number
+  event: Json
+}
+
 /** The SQL of one profile (synchronous: callers group calls in one `transactionSync`). */
 export class ProfileStore {
   constructor(private readonly sql: SqlStorage) {
@@ -28,6 +46,64 @@ export class ProfileStore {
 
   setProfileId(id: string): void {
     this.sql.exec(`INSERT OR IGNORE INTO meta (key, value) VALUES ('profile', ?)`, id)
+  }
+
+  forward(): Forward | undefined {
+    const meta = new Map(
+      this.sql
+        .exec<{ key: string; value: string }>(
+          `SELECT key, value FROM meta WHERE key IN ('forward', 'forward_at', 'forward_pending')`,
+        )
+        .toArray()
+        .map((row) => [row.key, row.value]),
+    )
+    const to = meta.get('forward')
+    if (to === undefined) return undefined
+    return { to, at: Number(meta.get('forward_at')), pending: meta.get('forward_pending') === '1' }
+  }
+
+  setForward({ to, at, pending }: Forward): void {
+    const set = `INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)`
+    this.sql.exec(set, 'forward', to)
+    this.sql.exec(set, 'forward_at', String(at))
+    this.sql.exec(set, 'forward_pending', pending ? '1' : '0')
+  }
+
+  /** Ids merged into this profile, oldest merge first. */
+  aliases(): string[] {
+    return this.sql
+      .exec<{ id: string }>(`SELECT id FROM aliases ORDER BY merged_at, id`)
+      .toArray()
+      .map((row) => row.id)
+  }
+
+  hasAlias(id: string): boolean {
+    return this.sql.exec(`SELECT 1 FROM aliases WHERE id = ?`, id).toArray().length > 0
+  }
+
+  addAlias(id: string, at: number): void {
+    this.sql.exec(`INSERT OR IGNORE INTO aliases (id, merged_at) VALUES (?, ?)`, id, at)
+  }
+
+  /** Every stored event with its columns, in timestamp order. */
+  storedEvents(): StoredEvent[] {
+    return this.sql
+      .exec<{ message_id: string; ts: number; received_at: number; body: string }>(
+        `SELECT message_id, ts, received_at, body FROM events ORDER BY ts, rowid`,
+      )
+      .toArray()
+      .map((row) => ({
+        messageId: row.message_id,
+        ts: row.ts,
+        receivedAt: row.received_at,
+        event: JSON.parse(row.body) as Json,
+      }))
+  }
+
+  /** Drops everything but `meta` (the id and the forward): after a merge moved the data away. */
+  clearData(): void {
+    for (const table of ['events', 'state', 'tags', 'tag_history', 'traits', 'aliases'])
+      this.sql.exec(`DELETE FROM ${table}`)
   }
 
   hasEvent(messageId: string): boolean {

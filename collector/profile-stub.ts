@@ -2,7 +2,18 @@ import type { Env } from './env.ts'
 import type { ProfileDO } from './profile-do.ts'
 
 /** The RPC methods of a profile's Durable Object. */
-export type ProfileRpc = Pick<ProfileDO, 'ingest' | 'tags' | 'view' | 'explain' | 'erase'>
+export type ProfileRpc = Pick<
+  ProfileDO,
+  | 'ingest'
+  | 'tags'
+  | 'view'
+  | 'explain'
+  | 'erase'
+  | 'forwardTo'
+  | 'mergePayload'
+  | 'absorb'
+  | 'releaseMerged'
+>
 
 /**
  * The Durable Object of profile `id`. Its methods take and return plain JSON data, so the RPC

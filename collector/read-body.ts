@@ -3,10 +3,14 @@ import { fail } from './http-error.ts'
 /**
  * The request body as text, at most `limit` bytes: `413` as soon as it is known to be larger
  * (from `Content-Length`, else while streaming, so an oversized body is never buffered whole), `400`
- * when it is not UTF-8.
+ * when it is not UTF-8. `fix` tells the client what to do about a body too large.
  */
-export async function readBody(request: Request, limit: number): Promise<string> {
-  const tooLarge = () => fail(413, `body over ${limit / 1024} KB: send fewer events per request`)
+export async function readBody(
+  request: Request,
+  limit: number,
+  fix = 'send fewer events per request',
+): Promise<string> {
+  const tooLarge = () => fail(413, `body over ${limit / 1024} KB: ${fix}`)
   const length = Number(request.headers.get('content-length') ?? 0)
   if (length > limit) throw tooLarge()
   if (!request.body) return ''

@@ -1,9 +1,15 @@
 import { isRecord } from './values.ts'
 
-/** A source: the origins whose pages may send with its writeKey. */
+/** A source: the origins whose pages may send with its writeKey, and its own rate limits. */
 export interface Source {
+  writeKey: string
   /** Exact origins (`https://shop.example`), or `'*'` for any. */
   origins: readonly string[]
+  /**
+   * Rates (`"<count>/<seconds>"`) overriding the `RATE_LIMIT_CLIENT` (requests per writeKey + IP)
+   * and `RATE_LIMIT_PROFILE` (events per profile) vars for this source, e.g. a server source.
+   */
+  rateLimits?: { client?: string; profile?: string }
 }
 
 let cached: { text: string; sources: Map<string, Source> } | undefined
@@ -26,7 +32,16 @@ export function sourcesOf(text: string): Map<string, Source> {
     const origins = isRecord(value) ? value.origins : undefined
     if (!Array.isArray(origins) || !origins.every((o) => typeof o === 'string'))
       throw new Error(`SOURCES["${writeKey}"].origins must be an array of origins (or ["*"])`)
-    sources.set(writeKey, { origins })
+    const rateLimits = isRecord(value) ? value.rateLimits : undefined
+    if (
+      rateLimits !== undefined &&
+      (!isRecord(rateLimits) ||
+        !Object.values(rateLimits).every((rate) => typeof rate === 'string'))
+    )
+      throw new Error(
+        `SOURCES["${writeKey}"].rateLimits must be like {"client": "1200/60", "profile": "2000/60"}`,
+      )
+    sources.set(writeKey, { writeKey, origins, ...(rateLimits && { rateLimits }) })
   }
   cached = { text, sources }
   return sources

@@ -1,11 +1,12 @@
 import { Hono, type Context } from 'hono'
 import { EVENT_TYPES, parseTimestamp, type EventType, type TagValue } from '../../rules/index.ts'
+import { deliverBatch } from '../deliver-batch.ts'
 import type { AppEnv } from '../env.ts'
-import { fail } from '../http-error.ts'
+import { fail, tooManyRequests } from '../http-error.ts'
 import { MAX_BATCH_EVENTS, MAX_BODY_BYTES, MAX_JSON_DEPTH } from '../limits.ts'
 import { parseJson } from '../parse-json.ts'
 import { prepareEvent, type PreparedEvent, type RequestFacts } from '../prepare-event.ts'
-import { profileStub } from '../profile-stub.ts'
+import { describeRate, limitClient } from '../limit-rates.ts'
 import { readBody } from '../read-body.ts'
 import { authorizeSource, basicWriteKey } from '../source-auth.ts'
 import { describe, isRecord } from '../values.ts'
@@ -42,7 +43,8 @@ async function handle(c: Context<AppEnv>, type?: EventType): Promise<Response> {
     )
   if (body.writeKey !== undefined && typeof body.writeKey !== 'string')
     throw fail(400, `"writeKey" must be a string (got ${describe(body.writeKey)})`)
-  authorizeSource(c, basicWriteKey(c.req.header('authorization')) ?? body.writeKey)
+  const source = authorizeSource(c, basicWriteKey(c.req.header('authorization')) ?? body.writeKey)
+  const rates = limitClient(c, source)
 
   const facts: RequestFacts = { receivedAt }
   let events: unknown[]
@@ -75,37 +77,36 @@ async function handle(c: Context<AppEnv>, type?: EventType): Promise<Response> {
   }
 
   const response: IngestResponse = { success: true, accepted: 0, duplicates: 0, rejected: [] }
-  const byProfile = new Map<string, { indexes: number[]; events: PreparedEvent[] }>()
+  const good: { index: number; event: PreparedEvent }[] = []
   const prepared = await Promise.all(events.map((event) => prepareEvent(event, facts)))
   prepared.forEach((result, index) => {
-    if (!result.ok)
-      return void response.rejected.push({
-        index,
-        messageId: result.messageId,
-        error: result.error,
-      })
-    let group = byProfile.get(result.event.profile)
-    if (!group) byProfile.set(result.event.profile, (group = { indexes: [], events: [] }))
-    group.indexes.push(index)
-    group.events.push(result.event)
+    if (result.ok) return void good.push({ index, event: result.event })
+    response.rejected.push({ index, messageId: result.messageId, error: result.error })
   })
 
-  // One call (one storage transaction) per profile, in parallel; each resolves after its commit.
-  const outcomes = await Promise.all(
-    [...byProfile].map(async ([profile, group]) => ({
-      group,
-      outcome: await profileStub(c.env, profile).ingest(profile, group.events, receivedAt),
-    })),
-  )
-  for (const { group, outcome } of outcomes) {
-    response.accepted += outcome.accepted
-    response.duplicates += outcome.duplicates
-    for (const { position, error } of outcome.rejected) {
-      const event = group.events[position]!
-      response.rejected.push({ index: group.indexes[position]!, messageId: event.messageId, error })
+  if (good.length) {
+    const delivered = await deliverBatch(
+      c.env,
+      good.map((g) => g.event),
+      receivedAt,
+      rates.profile,
+    )
+    const limited = delivered.deliveries.filter((d) => d.outcome.retryAfterMs !== undefined)
+    if (limited.length)
+      throw tooManyRequests(
+        Math.max(...limited.map((d) => d.outcome.retryAfterMs!)),
+        `profile ${JSON.stringify(limited[0]!.profile)} is over its rate limit (${describeRate(rates.profile)} events); the other profiles' events were stored, and a retry of the whole batch counts them once`,
+      )
+    for (const { positions, outcome } of delivered.deliveries) {
+      response.accepted += outcome.accepted
+      response.duplicates += outcome.duplicates
+      for (const { position, error } of outcome.rejected) {
+        const { index, event } = good[positions[position]!]!
+        response.rejected.push({ index, messageId: event.messageId, error })
+      }
     }
+    if (delivered.tags) response.tags = delivered.tags
   }
   response.rejected.sort((a, b) => a.index - b.index)
-  if (outcomes.length === 1) response.tags = outcomes[0]!.outcome.tags
   return c.json(response)
 }

@@ -4,18 +4,21 @@ import { adminAuth } from '../admin-auth.ts'
 import type { AppEnv } from '../env.ts'
 import { fail } from '../http-error.ts'
 import { MAX_ID_LENGTH } from '../limits.ts'
+import { atProfile } from '../forwards.ts'
 import { profileStub } from '../profile-stub.ts'
 
 /**
  * Admin (Bearer adminKey): `GET /v1/profiles/:id` (everything the edge holds),
  * `GET /v1/profiles/:id/explain/:tag` (why a tag has its value), `DELETE /v1/profiles/:id`
- * (erase; `204`, also for a profile that never existed).
+ * (erase; `204`, also for a profile that never existed). An id merged into another profile
+ * (identity merge) answers for that profile; erasing it erases the whole person: the profile it
+ * joined and every id merged into that.
  */
 export const profiles = new Hono<AppEnv>()
   .use('/profiles/*', adminAuth())
   .get('/profiles/:id', async (c) => {
     const id = profileId(c)
-    const view = await profileStub(c.env, id).view()
+    const { value: view } = await atProfile(c.env, id, (stub) => stub.view())
     if (!view) throw notFound(id)
     return c.json(view)
   })
@@ -25,12 +28,17 @@ export const profiles = new Hono<AppEnv>()
     const { rules } = await activeRules(c.env)
     if (!rules.tags.some((t) => t.id === tag))
       throw fail(404, `unknown tag ${JSON.stringify(tag)}: GET /v1/rules lists the tags`)
-    const explanation = await profileStub(c.env, id).explain(tag)
+    const { value: explanation } = await atProfile(c.env, id, (stub) => stub.explain(tag))
     if (!explanation) throw notFound(id)
     return c.json(explanation)
   })
   .delete('/profiles/:id', async (c) => {
-    await profileStub(c.env, profileId(c)).erase()
+    const id = profileId(c)
+    const { profile } = await atProfile(c.env, id, (stub) => stub.view())
+    const aliases = await profileStub(c.env, profile).erase()
+    await Promise.all(
+      [...new Set([id, ...aliases])].map((alias) => profileStub(c.env, alias).erase()),
+    )
     return c.body(null, 204)
   })
 

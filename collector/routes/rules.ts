@@ -1,26 +1,89 @@
-import { Hono } from 'hono'
-import { activeRules } from '../active-rules.ts'
+import { Hono, type Context } from 'hono'
+import { HTTPException } from 'hono/http-exception'
+import { checkRules } from '../../rules/index.ts'
+import { activeRules, bundledRules, rulesVersion, useRules } from '../active-rules.ts'
+import { adminAuth } from '../admin-auth.ts'
 import type { AppEnv } from '../env.ts'
+import { fail } from '../http-error.ts'
+import { MAX_RULES_BYTES } from '../limits.ts'
+import { readBody } from '../read-body.ts'
+import { rulesStub } from '../rules-stub.ts'
+import { limitClient } from '../limit-rates.ts'
 import { authorizeSource, basicWriteKey } from '../source-auth.ts'
 
 /**
  * `GET /v1/rules` (writeKey) → the active rules document with a strong `ETag` (its version);
  * `If-None-Match` with that tag → `304`, so the SDK revalidates without downloading it again.
+ *
+ * Admin (adminKey): `PUT /v1/rules` publishes a new version (validated; `If-Match` guards against
+ * overwriting a version the caller has not seen) and `GET /v1/rules/versions` lists them.
  */
-export const rules = new Hono<AppEnv>().get('/rules', async (c) => {
-  authorizeSource(c, basicWriteKey(c.req.header('authorization')))
-  const active = await activeRules(c.env)
-  const etag = `"${active.version}"`
-  const headers = { ETag: etag, 'Cache-Control': 'no-cache' }
-  if (matches(c.req.header('if-none-match'), etag)) return c.body(null, 304, headers)
-  return c.body(active.text, 200, { ...headers, 'Content-Type': 'application/json' })
-})
+export const rules = new Hono<AppEnv>()
+  .get('/rules', async (c) => {
+    limitClient(c, authorizeSource(c, basicWriteKey(c.req.header('authorization'))))
+    const active = await activeRules(c.env)
+    const etag = `"${active.version}"`
+    const headers = { ETag: etag, 'Cache-Control': 'no-cache' }
+    // `If-None-Match` compares weakly (RFC 9110 13.1.2): `W/` prefixes are ignored.
+    const tags = entityTags(c.req.header('if-none-match')) ?? []
+    const strong = tags.map((tag) => (tag.startsWith('W/') ? tag.slice(2) : tag))
+    if (strong.some((tag) => tag === '*' || tag === active.version))
+      return c.body(null, 304, headers)
+    return c.body(active.text, 200, { ...headers, 'Content-Type': 'application/json' })
+  })
+  .put('/rules', adminAuth(), async (c) => publish(c))
+  .get('/rules/versions', adminAuth(), async (c) => {
+    const [active, versions] = await Promise.all([activeRules(c.env), rulesStub(c.env).versions()])
+    return c.json({ active: active.version, versions })
+  })
 
-/** `If-None-Match` matching is weak (RFC 9110 13.1.2): `W/` prefixes are ignored; `*` matches. */
-function matches(header: string | undefined, etag: string): boolean {
-  if (header === undefined) return false
+async function publish(c: Context<AppEnv>): Promise<Response> {
+  const text = await readBody(
+    c.req.raw,
+    MAX_RULES_BYTES,
+    'the rules engine takes documents up to 1 MB',
+  )
+  const check = checkRules(text)
+  if (!check.ok)
+    throw new HTTPException(400, {
+      res: Response.json(
+        {
+          success: false,
+          error: `the rules document has ${check.problems.length} problem(s): fix each one at its path and send it again`,
+          problems: check.problems,
+        },
+        { status: 400 },
+      ),
+    })
+  // Stored compact, so the version names the document, not its whitespace.
+  const compact = JSON.stringify(JSON.parse(text))
+  // `If-Match` compares strongly (RFC 9110 13.1.1): a weak tag never matches.
+  const ifMatch = entityTags(c.req.header('if-match'))?.filter((tag) => !tag.startsWith('W/'))
+  const [version, fallback] = await Promise.all([rulesVersion(compact), bundledRules()])
+  const result = await rulesStub(c.env).publish(version, compact, fallback.version, ifMatch)
+  if (result.status === 'stale')
+    throw fail(
+      412,
+      `If-Match does not name the active version "${result.current}": GET /v1/rules, apply your change to it and send it with If-Match: "${result.current}"`,
+      { ETag: `"${result.current}"` },
+    )
+  await useRules(compact)
+  return c.json({ success: true, ...result, warnings: check.warnings }, 200, {
+    ETag: `"${version}"`,
+  })
+}
+
+/** The entity tags of an `If-Match`/`If-None-Match` header, unquoted (`W/` kept), or `undefined`. */
+function entityTags(header: string | undefined): string[] | undefined {
+  if (header === undefined) return undefined
   return header
     .split(',')
-    .map((tag) => tag.trim().replace(/^W\//, ''))
-    .some((tag) => tag === '*' || tag === etag)
+    .map((tag) => tag.trim())
+    .map((tag) => {
+      const weak = tag.startsWith('W/')
+      const bare = weak ? tag.slice(2) : tag
+      const unquoted =
+        bare.length >= 2 && bare.startsWith('"') && bare.endsWith('"') ? bare.slice(1, -1) : bare
+      return weak ? `W/${unquoted}` : unquoted
+    })
 }

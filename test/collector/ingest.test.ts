@@ -314,7 +314,15 @@ describe('POST /v1/track|page|screen|identify|alias|group', () => {
     const view = await json<{ events: StoredEvent[]; traits: unknown }>(
       await admin(`/v1/profiles/${user}`),
     )
-    expect(view.events.map((e) => e.type).sort()).toEqual(['alias', 'group', 'identify'])
+    // The alias merged the anonymous profile into the user's.
+    expect(view.events.map((e) => e.type).sort()).toEqual([
+      'alias',
+      'group',
+      'identify',
+      'page',
+      'screen',
+      'track',
+    ])
     expect(view.traits).toEqual({ vip: true })
   })
 

@@ -1,50 +1,64 @@
 import { describe, expect, it } from 'vitest'
 import catalog from '../../examples/rules/catalog.json'
-import { compileRules, type ProfileState } from '../../rules/index.ts'
-import { generateEvents, shuffle } from '../support/events.ts'
-import { admin, json, post } from './helpers.ts'
+import { compileRules, IdentityGraph, type ProfileState } from '../../rules/index.ts'
+import { generateEvents, shuffle, visitorsOf } from '../support/events.ts'
+import { admin, get, json, post } from './helpers.ts'
 
 const DAY = 86_400_000
 
 interface View {
+  profile: string
+  aliases: string[]
   tags: Record<string, unknown>
   metrics: Record<string, unknown>
   evaluatedAt: string
 }
 
-describe('parity with the engine', () => {
-  it('gives each profile the tags and metrics the engine computes from the same events', async () => {
+describe('parity with the engine (tagwise eval)', () => {
+  it('gives each person, identify and alias merges included, the tags and metrics the engine computes', async () => {
     const now = Date.now()
     const days = 110
-    const events = generateEvents({
-      seed: 3,
-      visitors: 10,
-      days,
-      start: new Date(now - days * DAY).toISOString(),
-    })
-    // Shuffled and split into batches: arrival order must not matter.
+    const options = { seed: 3, visitors: 10, days, start: new Date(now - days * DAY).toISOString() }
+    const events = generateEvents(options)
+    expect(events.some((e) => e.type === 'alias')).toBe(true)
+    // Shuffled and split into batches: arrival order must not matter, not even for identity links
+    // (anonymous events may arrive before or after the identify that merges them).
     const shuffled = shuffle(events, 11)
     for (let i = 0; i < shuffled.length; i += 400) {
       const body = await json(await post('/v1/batch', { batch: shuffled.slice(i, i + 400) }))
       expect(body.rejected).toEqual([])
     }
 
-    // The engine on its own, one state per profile key (userId, else anonymousId).
+    // The engine as `tagwise eval` runs it: an identity graph over all events, then one state per
+    // profile key.
     const rules = compileRules(catalog)
+    const graph = new IdentityGraph()
+    events.forEach((event, n) => graph.addEvent(event, Date.parse(event.timestamp as string), n))
     const states = new Map<string, ProfileState>()
     for (const event of events) {
-      const key = (event.userId ?? event.anonymousId) as string
+      const key = graph.profileKeyOf(event)
       let state = states.get(key)
-      if (!state) states.set(key, (state = rules.createState()))
+      if (!state) states.set(key, (state = rules.createState({ maxMessageIds: Infinity })))
       expect(state.ingest(event).status).toBe('counted')
     }
-    expect(states.size).toBeGreaterThan(10)
+    const visitors = visitorsOf(options)
+    expect([...states.keys()].sort()).toEqual(visitors.map((v) => v.profile).sort())
 
     for (const [profile, state] of states) {
       const view = await json<View>(await admin(`/v1/profiles/${encodeURIComponent(profile)}`))
+      expect(view.profile).toBe(profile)
       const expected = state.evaluate(Date.parse(view.evaluatedAt))
       expect(view.tags, profile).toEqual(expected.tags)
       expect(view.metrics, profile).toEqual(expected.metrics)
+    }
+    for (const visitor of visitors.filter((v) => v.userId !== null)) {
+      const view = await json<View>(await admin(`/v1/profiles/${visitor.anonymousId}`))
+      expect(view.profile).toBe(visitor.userId)
+      expect(view.aliases).toEqual([visitor.anonymousId])
+      const tags = await json<{ profile: string }>(
+        await get(`/v1/tags?anonymousId=${visitor.anonymousId}`),
+      )
+      expect(tags.profile).toBe(visitor.userId)
     }
   })
 })

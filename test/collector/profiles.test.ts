@@ -33,7 +33,10 @@ async function profileWithOrder() {
   await post('/v1/batch', {
     batch: [
       { type: 'identify', userId: user, traits: { plan: 'plus' }, timestamp: iso(now - 3000) },
-      track('x', 'Order Completed', now - 2000, { userId: user, properties: { revenue: 120 } }),
+      track(uniqueId('a'), 'Order Completed', now - 2000, {
+        userId: user,
+        properties: { revenue: 120 },
+      }),
     ],
   })
   return user
@@ -47,7 +50,7 @@ describe('GET /v1/profiles/:id', () => {
     const view = await json<View>(response)
     expect(view).toMatchObject({
       profile: user,
-      aliases: [],
+      aliases: [expect.stringMatching(/^a-/)],
       traits: { plan: 'plus' },
       tags: { lifecycle_stage: 'new' },
     })

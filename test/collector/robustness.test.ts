@@ -73,6 +73,8 @@ describe('exactly once', () => {
     // ...which sends the same batch again (with a new sentAt, as Segment clients do).
     const retry = await json(await post('/v1/batch', { batch, sentAt: iso(Date.now()) }))
     expect(retry).toMatchObject({ accepted: 0, duplicates: 1 })
-    expect(await profileStub(env, anon).tags()).toMatchObject({ lifecycle_stage: 'new' })
+    expect(await profileStub(env, anon).tags()).toMatchObject({
+      value: { lifecycle_stage: 'new' },
+    })
   })
 })

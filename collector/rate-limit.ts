@@ -1,0 +1,49 @@
+/** A rate: at most `limit` units per `periodMs`, with bursts up to `limit`. */
+export interface Rate {
+  limit: number
+  periodMs: number
+}
+
+/**
+ * Parses a rate written `"<count>/<seconds>"` (for example `"1200/60"`: 1,200 per minute). A
+ * malformed value is the operator's mistake: it throws, naming `name` and the expected form.
+ */
+export function parseRate(text: string, name: string): Rate {
+  const slash = text.indexOf('/')
+  const limit = Number(text.slice(0, slash))
+  const seconds = Number(text.slice(slash + 1))
+  if (slash === -1 || !(limit >= 1) || !(seconds > 0) || !Number.isInteger(limit))
+    throw new Error(
+      `${name} must be "<count>/<seconds>", like "1200/60" (got ${JSON.stringify(text)})`,
+    )
+  return { limit, periodMs: seconds * 1000 }
+}
+
+/**
+ * Token buckets by key: each holds up to `limit` tokens and refills at `limit / periodMs`. A cost
+ * larger than the bucket passes when the bucket is full and leaves it in debt, so an oversized
+ * batch is throttled, never refused forever. At most `maxKeys` buckets are kept (least recently
+ * used dropped first: a dropped key starts full again, erring on the side of letting traffic in).
+ */
+export class TokenBuckets {
+  private readonly buckets = new Map<string, { tokens: number; at: number }>()
+
+  constructor(private readonly maxKeys: number) {}
+
+  /** Takes `cost` tokens for `key` at `now`: `0` when allowed, else the ms to wait before a retry. */
+  take(key: string, cost: number, rate: Rate, now: number): number {
+    const perMs = rate.limit / rate.periodMs
+    const bucket = this.buckets.get(key)
+    const tokens = bucket
+      ? Math.min(rate.limit, bucket.tokens + (now - bucket.at) * perMs)
+      : rate.limit
+    this.buckets.delete(key)
+    if (tokens < Math.min(cost, rate.limit)) {
+      this.buckets.set(key, { tokens, at: now })
+      return Math.ceil((Math.min(cost, rate.limit) - tokens) / perMs)
+    }
+    this.buckets.set(key, { tokens: tokens - cost, at: now })
+    if (this.buckets.size > this.maxKeys) this.buckets.delete(this.buckets.keys().next().value!)
+    return 0
+  }
+}
