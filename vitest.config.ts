@@ -1,4 +1,4 @@
-import { cloudflareTest } from '@cloudflare/vitest-pool-workers'
+import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-pool-workers'
 import { defineConfig } from 'vitest/config'
 
 export default defineConfig({
@@ -17,11 +17,13 @@ export default defineConfig({
         // source that allows one origin only, for the CORS tests, and sources with small rate
         // limits.
         plugins: [
-          cloudflareTest({
+          cloudflareTest(async () => ({
             wrangler: { configPath: './wrangler.toml' },
             miniflare: {
               bindings: {
                 ADMIN_KEY: 'test-admin-key',
+                // Applied to the test D1 database by test/collector/setup.ts.
+                TEST_MIGRATIONS: await readD1Migrations('./migrations'),
                 SOURCES: JSON.stringify({
                   'demo-write-key': { origins: ['*'] },
                   'shop-write-key': { origins: ['https://shop.example'] },
@@ -31,11 +33,12 @@ export default defineConfig({
                 }),
               },
             },
-          }),
+          })),
         ],
         test: {
           name: 'collector',
           include: ['test/collector/**/*.test.ts'],
+          setupFiles: ['./test/collector/setup.ts'],
         },
       },
     ],

@@ -7,6 +7,11 @@ export interface Env {
   PROFILES: DurableObjectNamespace<ProfileDO>
   /** The published rules versions (one object, named `rules`). */
   RULES: DurableObjectNamespace<RulesDO>
+  /**
+   * Cross-profile queries (migrations/0001_init.sql): the tag index, the recent tag-change log and
+   * the profile directory.
+   */
+  DB: D1Database
   /** How often (ms) an isolate re-reads the active rules version. @default "5000" */
   RULES_REFRESH_MS?: string
   /**

@@ -2,5 +2,8 @@
 type CollectorEnv = import('../../collector/env.ts').Env
 
 declare namespace Cloudflare {
-  interface Env extends CollectorEnv {}
+  interface Env extends CollectorEnv {
+    /** migrations/, read by vitest.config.ts and applied by setup.ts. */
+    TEST_MIGRATIONS: import('cloudflare:test').D1Migration[]
+  }
 }
