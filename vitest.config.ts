@@ -22,6 +22,10 @@ export default defineConfig({
             miniflare: {
               bindings: {
                 ADMIN_KEY: 'test-admin-key',
+                // Backfill pages run only when a test runs the rules object's alarm, a few
+                // profiles at a time, so the tests can stop and resume a run between pages.
+                BACKFILL_PAUSE_MS: '3600000',
+                BACKFILL_PAGE_SIZE: '4',
                 // Applied to the test D1 database by test/collector/setup.ts.
                 TEST_MIGRATIONS: await readD1Migrations('./migrations'),
                 SOURCES: JSON.stringify({

@@ -40,6 +40,19 @@ export function activeRules(env: Env): Promise<ActiveRules> {
   return rules
 }
 
+/**
+ * The active rules if they are `version` (re-reading the rules object when this isolate knows
+ * another one), else `undefined`: `version` was superseded.
+ */
+export async function activeRulesAt(env: Env, version: string): Promise<ActiveRules | undefined> {
+  let active = await activeRules(env)
+  if (active.version !== version) {
+    current = undefined
+    active = await activeRules(env)
+  }
+  return active.version === version ? active : undefined
+}
+
 /** Makes `text` (just published) active in this isolate at once; resolves to it compiled. */
 export function useRules(text: string): Promise<ActiveRules> {
   const rules = compile(text)

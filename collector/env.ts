@@ -23,6 +23,10 @@ export interface Env {
   RATE_LIMIT_CLIENT?: string
   /** Events per profile, `"<count>/<seconds>"`. @default "2000/60" */
   RATE_LIMIT_PROFILE?: string
+  /** Profiles a rules backfill rebuilds per page (one alarm of the rules object). @default "50" */
+  BACKFILL_PAGE_SIZE?: string
+  /** Pause between two backfill pages, in ms, to spread a large backfill's load. @default "0" */
+  BACKFILL_PAUSE_MS?: string
   /** Secret for the admin routes (`Authorization: Bearer …`); admin routes answer 503 without it. */
   ADMIN_KEY?: string
 }

@@ -7,12 +7,15 @@ import type {
   StateOptions,
   TagValue,
 } from '../rules/index.ts'
-import { activeRules, type ActiveRules } from './active-rules.ts'
+import { activeRules, activeRulesAt, type ActiveRules } from './active-rules.ts'
 import type { Env } from './env.ts'
 import type { MergePayload, Routed } from './forward.ts'
 import { PROFILE_EVENTS_SHOWN } from './limits.ts'
 import type { PreparedEvent } from './prepare-event.ts'
+import { listProfile, unlistProfiles } from './profile-directory.ts'
+import { ProfileListing } from './profile-listing.ts'
 import { absorbProfile } from './profile-merge.ts'
+import { rebuildState } from './profile-rebuild.ts'
 import { TokenBuckets, type Rate } from './rate-limit.ts'
 import { ProfileStore, type Forward, type TagHistoryEntry } from './profile-store.ts'
 import { tagChanges } from './tag-changes.ts'
@@ -43,6 +46,9 @@ export interface ProfileView {
   rulesVersion: string
 }
 
+/** What `rebuild` did: `forwarded` and `empty` profiles hold no data to rebuild. */
+export type RebuildOutcome = 'rebuilt' | 'forwarded' | 'empty' | 'superseded'
+
 /** The events table deduplicates by `messageId`, so the engine state need not remember ids. */
 const STATE_OPTIONS: StateOptions = { maxMessageIds: 0 }
 
@@ -61,13 +67,17 @@ const STATE_OPTIONS: StateOptions = { maxMessageIds: 0 }
  */
 export class ProfileDO extends DurableObject<Env> {
   private readonly store: ProfileStore
+  private readonly listing: ProfileListing
   private readonly limiter = new TokenBuckets(1)
   /** The engine state, restored lazily from the snapshot and kept while the object lives. */
   private state: { version: string; state: ProfileState } | undefined
+  /** The directory write under way, if any: an erase waits for it before the route unlists. */
+  private listingWrite: Promise<void> | undefined
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env)
     this.store = new ProfileStore(ctx.storage.sql)
+    this.listing = new ProfileListing(ctx.storage.sql)
   }
 
   /** Stores and counts a batch's events for `profile` (at most `rate`); resolves once committed. */
@@ -91,6 +101,7 @@ export class ProfileDO extends DurableObject<Env> {
       const { state } = this.stateFor(active)
       const result: IngestOutcome = { accepted: 0, duplicates: 0, rejected: [], tags: {} }
       let identified = false
+      let listed = false
       events.forEach((prepared, position) => {
         if (this.store.hasEvent(prepared.messageId)) return void result.duplicates++
         const ingested = state.ingest(prepared.event)
@@ -105,11 +116,13 @@ export class ProfileDO extends DurableObject<Env> {
         this.store.pruneEvents(now)
         this.store.saveSnapshot(active.version, state.snapshot())
         if (identified) this.store.saveTraits(state.traits())
+        listed = this.listing.due(now)
       }
       const { tags, nextChangeAt } = this.record(state, now)
       result.tags = tags
-      return { result, nextChangeAt }
+      return { result, nextChangeAt, listed }
     })
+    if (outcome.listed) this.list(profile, now)
     await this.schedule(outcome.nextChangeAt, now)
     return { value: outcome.result }
   }
@@ -163,6 +176,8 @@ export class ProfileDO extends DurableObject<Env> {
   async erase(): Promise<string[]> {
     const aliases = this.store.aliases()
     this.state = undefined
+    this.listing.forget()
+    await this.listingWrite
     await this.ctx.storage.deleteAlarm()
     await this.ctx.storage.deleteAll()
     this.store.migrate()
@@ -222,8 +237,9 @@ export class ProfileDO extends DurableObject<Env> {
       absorbProfile(this.store, state, active.rules, STATE_OPTIONS, from, payload, now)
       this.store.saveSnapshot(active.version, state.snapshot())
       this.store.saveTraits(state.traits())
-      return this.record(state, now)
+      return { ...this.record(state, now), listed: this.listing.due(now) }
     })
+    if (done?.listed) this.list(self, now)
     if (done) await this.schedule(done.nextChangeAt, now)
     return { value: null }
   }
@@ -238,6 +254,32 @@ export class ProfileDO extends DurableObject<Env> {
       this.store.setForward({ ...forward, pending: false })
     })
     await this.ctx.storage.deleteAlarm()
+    // A forward is no profile of its own: the directory lists the profile it joined.
+    const self = this.store.profileId()
+    if (self !== undefined) await unlistProfiles(this.env.DB, [self])
+  }
+
+  /**
+   * Rules backfill: rebuilds the engine state from the stored events under rules `version` (a
+   * fresh state, events replayed in timestamp order within the retention period), then evaluates
+   * and records tag changes as any evaluation does. Idempotent, so a backfill page that is retried
+   * after a crash changes nothing twice. `superseded` when `version` is no longer active.
+   */
+  async rebuild(version: string): Promise<RebuildOutcome> {
+    const active = await activeRulesAt(this.env, version)
+    if (!active) return 'superseded'
+    if (this.store.forward()) return 'forwarded'
+    if (this.store.profileId() === undefined) return 'empty'
+    const now = Date.now()
+    const evaluation = this.transaction(() => {
+      const state = rebuildState(this.store, active.rules, STATE_OPTIONS, now)
+      this.state = { version: active.version, state }
+      this.store.saveSnapshot(active.version, state.snapshot())
+      this.store.saveTraits(state.traits())
+      return this.record(state, now)
+    })
+    await this.schedule(evaluation.nextChangeAt, now)
+    return 'rebuilt'
   }
 
   /** Time-driven tags: re-evaluates at the engine's `nextChangeAt` and records what changed. */
@@ -260,6 +302,23 @@ export class ProfileDO extends DurableObject<Env> {
     return evaluation
   }
 
+  /** Lists the profile in the directory after its commit, without holding up the answer. */
+  private list(profile: string, now: number): void {
+    const write = listProfile(this.env.DB, profile, now)
+      .catch((error: unknown) => {
+        console.warn(
+          'tagwise: listing a profile in the directory failed, retried next commit:',
+          error,
+        )
+        this.listing.retry()
+      })
+      .finally(() => {
+        if (this.listingWrite === write) this.listingWrite = undefined
+      })
+    this.listingWrite = write
+    this.ctx.waitUntil(write)
+  }
+
   private async schedule(nextChangeAt: number | null, now: number): Promise<void> {
     if (nextChangeAt === null) await this.ctx.storage.deleteAlarm()
     else await this.ctx.storage.setAlarm(Math.max(nextChangeAt, now + 1))
@@ -274,6 +333,7 @@ export class ProfileDO extends DurableObject<Env> {
       return this.ctx.storage.transactionSync(body)
     } catch (error) {
       this.state = undefined
+      this.listing.forget()
       throw error
     }
   }

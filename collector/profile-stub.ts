@@ -13,6 +13,7 @@ export type ProfileRpc = Pick<
   | 'mergePayload'
   | 'absorb'
   | 'releaseMerged'
+  | 'rebuild'
 >
 
 /**

@@ -5,12 +5,13 @@ import type { AppEnv } from '../env.ts'
 import { fail } from '../http-error.ts'
 import { MAX_ID_LENGTH } from '../limits.ts'
 import { atProfile } from '../forwards.ts'
+import { unlistProfiles } from '../profile-directory.ts'
 import { profileStub } from '../profile-stub.ts'
 
 /**
  * Admin (Bearer adminKey): `GET /v1/profiles/:id` (everything the edge holds),
  * `GET /v1/profiles/:id/explain/:tag` (why a tag has its value), `DELETE /v1/profiles/:id`
- * (erase; `204`, also for a profile that never existed). An id merged into another profile
+ * (erase, directory row included; `204`, also for a profile that never existed). An id merged into another profile
  * (identity merge) answers for that profile; erasing it erases the whole person: the profile it
  * joined and every id merged into that.
  */
@@ -36,9 +37,9 @@ export const profiles = new Hono<AppEnv>()
     const id = profileId(c)
     const { profile } = await atProfile(c.env, id, (stub) => stub.view())
     const aliases = await profileStub(c.env, profile).erase()
-    await Promise.all(
-      [...new Set([id, ...aliases])].map((alias) => profileStub(c.env, alias).erase()),
-    )
+    const ids = [...new Set([id, ...aliases])]
+    await Promise.all(ids.map((alias) => profileStub(c.env, alias).erase()))
+    await unlistProfiles(c.env.DB, [...new Set([profile, ...ids])])
     return c.body(null, 204)
   })
 

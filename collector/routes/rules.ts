@@ -16,7 +16,9 @@ import { authorizeSource, basicWriteKey } from '../source-auth.ts'
  * `If-None-Match` with that tag → `304`, so the SDK revalidates without downloading it again.
  *
  * Admin (adminKey): `PUT /v1/rules` publishes a new version (validated; `If-Match` guards against
- * overwriting a version the caller has not seen) and `GET /v1/rules/versions` lists them.
+ * overwriting a version the caller has not seen; `?backfill=1` then rebuilds every known profile
+ * from its stored events in the background), `GET /v1/rules/versions` lists them and
+ * `GET /v1/rules/backfill` shows the latest backfill's progress.
  */
 export const rules = new Hono<AppEnv>()
   .get('/rules', async (c) => {
@@ -36,8 +38,19 @@ export const rules = new Hono<AppEnv>()
     const [active, versions] = await Promise.all([activeRules(c.env), rulesStub(c.env).versions()])
     return c.json({ active: active.version, versions })
   })
+  .get('/rules/backfill', adminAuth(), async (c) => {
+    const status = await rulesStub(c.env).backfillStatus()
+    if (!status) throw fail(404, 'no backfill has run: PUT /v1/rules?backfill=1 starts one')
+    return c.json(status)
+  })
 
 async function publish(c: Context<AppEnv>): Promise<Response> {
+  const backfill = c.req.query('backfill')
+  if (backfill !== undefined && backfill !== '0' && backfill !== '1')
+    throw fail(
+      400,
+      `"backfill" must be 1 (rebuild every profile) or 0 (got ${JSON.stringify(backfill)})`,
+    )
   const text = await readBody(
     c.req.raw,
     MAX_RULES_BYTES,
@@ -60,7 +73,13 @@ async function publish(c: Context<AppEnv>): Promise<Response> {
   // `If-Match` compares strongly (RFC 9110 13.1.1): a weak tag never matches.
   const ifMatch = entityTags(c.req.header('if-match'))?.filter((tag) => !tag.startsWith('W/'))
   const [version, fallback] = await Promise.all([rulesVersion(compact), bundledRules()])
-  const result = await rulesStub(c.env).publish(version, compact, fallback.version, ifMatch)
+  const result = await rulesStub(c.env).publish(
+    version,
+    compact,
+    fallback.version,
+    ifMatch,
+    backfill === '1',
+  )
   if (result.status === 'stale')
     throw fail(
       412,

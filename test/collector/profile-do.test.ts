@@ -59,6 +59,44 @@ describe('ProfileDO', () => {
     expect(calls.n).toBe(1)
   })
 
+  it('writes each profile of a batch in one storage transaction, its first commit included', async () => {
+    const anons = Array.from({ length: 5 }, () => uniqueId('a'))
+    // Spies on every way a Durable Object writes storage, installed before the first commit.
+    const spies = await Promise.all(
+      anons.map((anon) =>
+        runInDurableObject(env.PROFILES.getByName(anon), (_, state) => {
+          const storage = state.storage
+          const counter = { transactions: 0, other: 0 }
+          const transactionSync = storage.transactionSync.bind(storage)
+          storage.transactionSync = <T>(body: () => T) => {
+            counter.transactions++
+            return transactionSync(body)
+          }
+          const transaction = storage.transaction.bind(storage)
+          storage.transaction = (body) => {
+            counter.other++
+            return transaction(body)
+          }
+          const put = storage.put.bind(storage) as (...args: unknown[]) => Promise<void>
+          storage.put = ((...args: unknown[]) => {
+            counter.other++
+            return put(...args)
+          }) as typeof storage.put
+          return counter
+        }),
+      ),
+    )
+    const now = Date.now()
+    for (let round = 0; round < 3; round++) {
+      // 20 events, 4 per profile, interleaved.
+      const batch = Array.from({ length: 20 }, (_, i) =>
+        track(anons[i % 5]!, 'Product Viewed', now - 1000 * round - i),
+      )
+      expect((await json(await post('/v1/batch', { batch }))).accepted).toBe(20)
+      for (const spy of spies) expect(spy).toEqual({ transactions: round + 1, other: 0 })
+    }
+  })
+
   it('restores its state from the snapshot after being evicted', async () => {
     const anon = uniqueId('a')
     const now = Date.now()

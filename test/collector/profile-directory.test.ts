@@ -1,0 +1,92 @@
+import { abortAllDurableObjects, runInDurableObject } from 'cloudflare:test'
+import { env } from 'cloudflare:workers'
+import { describe, expect, it } from 'vitest'
+import { admin, iso, post, track, uniqueId } from './helpers.ts'
+
+const HOUR = 3_600_000
+
+interface Row {
+  id: string
+  first_seen: number
+  last_seen: number
+}
+
+const row = (id: string) =>
+  env.DB.prepare('SELECT id, first_seen, last_seen FROM profiles WHERE id = ?')
+    .bind(id)
+    .first<Row>()
+
+/** Rewrites the profile's directory row, to see whether a later commit writes it again. */
+const setLastSeen = (id: string, lastSeen: number) =>
+  env.DB.prepare('UPDATE profiles SET last_seen = ? WHERE id = ?').bind(lastSeen, id).run()
+
+describe('profile directory (D1 profiles)', () => {
+  it('lists a profile on its first commit', async () => {
+    const anon = uniqueId('a')
+    const before = Date.now()
+    await post('/v1/batch', { batch: [track(anon, 'X', before - 5000)] })
+    await expect.poll(() => row(anon)).not.toBeNull()
+    const listed = (await row(anon))!
+    expect(listed.first_seen).toBeGreaterThanOrEqual(before)
+    expect(listed.last_seen).toBe(listed.first_seen)
+  })
+
+  it('refreshes last_seen at most once an hour, even after an eviction', async () => {
+    const anon = uniqueId('a')
+    await post('/v1/batch', { batch: [track(anon, 'X', Date.now() - 5000)] })
+    await expect.poll(() => row(anon)).not.toBeNull()
+    await setLastSeen(anon, 1)
+    await post('/v1/batch', { batch: [track(anon, 'Y', Date.now() - 4000)] })
+    await abortAllDurableObjects()
+    await post('/v1/batch', { batch: [track(anon, 'Z', Date.now() - 3000)] })
+    // Give a (wrong) background write the time to land.
+    await new Promise((resolve) => setTimeout(resolve, 200))
+    expect((await row(anon))!.last_seen).toBe(1)
+
+    // An hour after the profile's last listing, its next commit refreshes the row.
+    await runInDurableObject(env.PROFILES.getByName(anon), (_, state) => {
+      state.storage.sql.exec(
+        `UPDATE meta SET value = ? WHERE key = 'listed_at'`,
+        String(Date.now() - HOUR - 1000),
+      )
+    })
+    await abortAllDurableObjects()
+    const now = Date.now()
+    await post('/v1/batch', { batch: [track(anon, 'W', now - 2000)] })
+    await expect.poll(async () => (await row(anon))!.last_seen).toBeGreaterThanOrEqual(now)
+  })
+
+  it('an identity merge unlists the absorbed anonymous profile and lists the user', async () => {
+    const [anon, user] = [uniqueId('a'), uniqueId('u')]
+    await post('/v1/batch', { batch: [track(anon, 'X', Date.now() - 5000)] })
+    await expect.poll(() => row(anon)).not.toBeNull()
+    const identify = {
+      type: 'identify',
+      anonymousId: anon,
+      userId: user,
+      messageId: uniqueId('m'),
+      timestamp: iso(Date.now() - 1000),
+    }
+    await post('/v1/batch', { batch: [identify] })
+    await expect.poll(() => row(user)).not.toBeNull()
+    expect(await row(anon)).toBeNull()
+  })
+
+  it('erasing a person unlists the profile and the ids merged into it', async () => {
+    const [anon, user] = [uniqueId('a'), uniqueId('u')]
+    await post('/v1/batch', { batch: [track(user, 'X', Date.now() - 5000, { userId: user })] })
+    await post('/v1/alias', { previousId: anon, userId: user, messageId: uniqueId('m') })
+    await expect.poll(() => row(user)).not.toBeNull()
+    expect((await admin(`/v1/profiles/${anon}`, { method: 'DELETE' })).status).toBe(204)
+    expect(await row(user)).toBeNull()
+    expect(await row(anon)).toBeNull()
+  })
+
+  it('erasing right after the first commit leaves no row behind', async () => {
+    const anon = uniqueId('a')
+    await post('/v1/batch', { batch: [track(anon, 'X', Date.now() - 5000)] })
+    expect((await admin(`/v1/profiles/${anon}`, { method: 'DELETE' })).status).toBe(204)
+    await new Promise((resolve) => setTimeout(resolve, 200))
+    expect(await row(anon)).toBeNull()
+  })
+})
