@@ -1,22 +1,17 @@
 import { Hono, type Context } from 'hono'
-import { EVENT_TYPES, parseTimestamp, type EventType, type TagValue } from '../../rules/index.ts'
+import { EVENT_TYPES, type EventType, type TagValue } from '../../rules/index.ts'
 import { deliverBatch } from '../deliver-batch.ts'
 import type { AppEnv } from '../env.ts'
-import { fail, tooManyRequests } from '../http-error.ts'
-import { MAX_BATCH_EVENTS, MAX_BODY_BYTES, MAX_JSON_DEPTH } from '../limits.ts'
-import { parseJson } from '../parse-json.ts'
-import { prepareEvent, type PreparedEvent, type RequestFacts } from '../prepare-event.ts'
-import { describeRate, limitClient } from '../limit-rates.ts'
-import { readBody } from '../read-body.ts'
-import { authorizeSource, basicWriteKey } from '../source-auth.ts'
-import { describe, isRecord } from '../values.ts'
+import { tooManyRequests } from '../http-error.ts'
+import { describeRate } from '../limit-rates.ts'
+import { readBatch, type RejectedEvent } from '../read-batch.ts'
 
 /** The `200` answer to an ingest request (spec: collector.md, "Ingest"). */
 export interface IngestResponse {
   success: true
   accepted: number
   duplicates: number
-  rejected: { index: number; messageId: string | null; error: string }[]
+  rejected: RejectedEvent[]
   /** All tags the edge holds for the profile, when every accepted event belongs to one profile. */
   tags?: Record<string, TagValue>
 }
@@ -34,55 +29,8 @@ export const ingest = new Hono<AppEnv>()
   })
 
 async function handle(c: Context<AppEnv>, type?: EventType): Promise<Response> {
-  const receivedAt = Date.now()
-  const body = parseJson(await readBody(c.req.raw, MAX_BODY_BYTES), MAX_JSON_DEPTH)
-  if (!isRecord(body))
-    throw fail(
-      400,
-      `body must be a JSON object${type ? ' (an event)' : ' like {"batch": [...]}'} (got ${describe(body)})`,
-    )
-  if (body.writeKey !== undefined && typeof body.writeKey !== 'string')
-    throw fail(400, `"writeKey" must be a string (got ${describe(body.writeKey)})`)
-  const source = authorizeSource(c, basicWriteKey(c.req.header('authorization')) ?? body.writeKey)
-  const rates = limitClient(c, source)
-
-  const facts: RequestFacts = { receivedAt }
-  let events: unknown[]
-  if (type) {
-    facts.type = type
-    events = [body]
-  } else {
-    if (!Array.isArray(body.batch))
-      throw fail(400, `"batch" must be an array of events (got ${describe(body.batch)})`)
-    if (body.batch.length === 0) throw fail(400, 'no events: "batch" is empty')
-    if (body.batch.length > MAX_BATCH_EVENTS)
-      throw fail(
-        413,
-        `"batch" has ${body.batch.length} events, at most ${MAX_BATCH_EVENTS} are allowed: split it`,
-      )
-    events = body.batch
-    if (body.sentAt !== undefined && body.sentAt !== null) {
-      facts.sentAt = parseTimestamp(body.sentAt)
-      if (facts.sentAt === undefined)
-        throw fail(
-          400,
-          `"sentAt" must be an ISO-8601 date-time with a time zone (got ${describe(body.sentAt)})`,
-        )
-    }
-    if (body.context !== undefined && body.context !== null) {
-      if (!isRecord(body.context))
-        throw fail(400, `"context" must be an object (got ${describe(body.context)})`)
-      facts.context = body.context
-    }
-  }
-
-  const response: IngestResponse = { success: true, accepted: 0, duplicates: 0, rejected: [] }
-  const good: { index: number; event: PreparedEvent }[] = []
-  const prepared = await Promise.all(events.map((event) => prepareEvent(event, facts)))
-  prepared.forEach((result, index) => {
-    if (result.ok) return void good.push({ index, event: result.event })
-    response.rejected.push({ index, messageId: result.messageId, error: result.error })
-  })
+  const { receivedAt, good, rejected, rates } = await readBatch(c, type)
+  const response: IngestResponse = { success: true, accepted: 0, duplicates: 0, rejected }
 
   if (good.length) {
     const delivered = await deliverBatch(

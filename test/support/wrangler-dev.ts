@@ -1,0 +1,109 @@
+// Runs the collector under `wrangler dev` (workerd + miniflare, as `npm start` does) for tests and
+// benchmarks that need real HTTP: on 127.0.0.1, a free port, its own inspector port and its own
+// state directory under the OS temp dir, with the D1 migrations applied first.
+import { spawn, spawnSync } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+
+export interface WranglerDev {
+  /** `http://127.0.0.1:<port>` */
+  url: string
+  /** Stops wrangler (its whole process group) and removes the state directory. */
+  stop(): Promise<void>
+}
+
+export interface WranglerDevOptions {
+  /** Vars and secrets (`--var NAME:VALUE`), e.g. `ADMIN_KEY`. */
+  vars?: Record<string, string>
+  /** Another Worker entry than wrangler.toml's `main`, with the same bindings. */
+  script?: string
+  /** How long to wait for "Ready on", in ms. @default 90000 */
+  timeoutMs?: number
+}
+
+const WRANGLER = 'node_modules/.bin/wrangler'
+const ENV = { ...process.env, CI: '1', WRANGLER_SEND_METRICS: 'false', NO_COLOR: '1' }
+
+/** A TCP port free on 127.0.0.1 right now. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer()
+    server.once('error', reject)
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number }
+      server.close(() => resolve(port))
+    })
+  })
+}
+
+export async function startWranglerDev(options: WranglerDevOptions = {}): Promise<WranglerDev> {
+  const state = mkdtempSync(join(tmpdir(), 'tagwise-dev-'))
+  const migrate = spawnSync(
+    WRANGLER,
+    ['d1', 'migrations', 'apply', 'DB', '--local', '--persist-to', state],
+    { env: ENV, stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' },
+  )
+  if (migrate.status !== 0)
+    throw new Error(`wrangler d1 migrations apply failed:\n${migrate.stdout}${migrate.stderr}`)
+  const port = await freePort()
+  const vars = Object.entries(options.vars ?? {}).flatMap(([k, v]) => ['--var', `${k}:${v}`])
+  const args = [
+    'dev',
+    ...(options.script ? [options.script] : []),
+    '--ip',
+    '127.0.0.1',
+    '--port',
+    String(port),
+    '--inspector-port',
+    String(await freePort()),
+    '--persist-to',
+    state,
+    '--log-level',
+    'warn',
+    ...vars,
+  ]
+  // Its own process group, so stop() ends wrangler and the workerd it started.
+  const child = spawn(WRANGLER, args, {
+    env: ENV,
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let output = ''
+  const url = `http://127.0.0.1:${port}`
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
+  const stop = async () => {
+    if (child.exitCode === null && child.pid !== undefined) {
+      try {
+        process.kill(-child.pid, 'SIGTERM')
+      } catch {
+        // already gone
+      }
+      await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 5000))])
+      if (child.exitCode === null)
+        try {
+          process.kill(-child.pid, 'SIGKILL')
+        } catch {
+          // already gone
+        }
+    }
+    rmSync(state, { recursive: true, force: true })
+  }
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()))
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()))
+
+  // "Ready on" is not printed at --log-level warn: poll the health route instead.
+  const deadline = Date.now() + (options.timeoutMs ?? 90_000)
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) break
+    try {
+      if ((await fetch(`${url}/v1/health`)).ok) return { url, stop }
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250))
+  }
+  await stop()
+  throw new Error(`wrangler dev did not start on ${url}:\n${output}`)
+}
