@@ -102,16 +102,26 @@ export class ProfileDO extends DurableObject<Env> {
       const result: IngestOutcome = { accepted: 0, duplicates: 0, rejected: [], tags: {} }
       let identified = false
       let listed = false
+      // One query finds the batch's stored ids, one statement per 25 events stores the new ones.
+      const known = this.store.storedIds(events.map((prepared) => prepared.messageId))
+      const fresh: { messageId: string; ts: number; receivedAt: number; event: unknown }[] = []
       events.forEach((prepared, position) => {
-        if (this.store.hasEvent(prepared.messageId)) return void result.duplicates++
+        if (known.has(prepared.messageId)) return void result.duplicates++
         const ingested = state.ingest(prepared.event)
         if (ingested.status === 'rejected')
           return void result.rejected.push({ position, error: ingested.error })
         if (ingested.status === 'duplicate') return void result.duplicates++
-        this.store.addEvent(prepared.messageId, prepared.ts, receivedAt, prepared.event)
+        known.add(prepared.messageId)
+        fresh.push({
+          messageId: prepared.messageId,
+          ts: prepared.ts,
+          receivedAt,
+          event: prepared.event,
+        })
         if (prepared.event.type === 'identify') identified = true
         result.accepted++
       })
+      this.store.addEvents(fresh)
       if (result.accepted) {
         this.store.pruneEvents(now)
         this.store.saveSnapshot(active.version, state.snapshot())

@@ -18,7 +18,8 @@ export function absorbProfile(
   payload: MergePayload,
   now: number,
 ): void {
-  const fresh = payload.events.filter((stored) => !store.hasEvent(stored.messageId))
+  const known = store.storedIds(payload.events.map((stored) => stored.messageId))
+  const fresh = payload.events.filter((stored) => !known.has(stored.messageId))
   let other: ProfileState | undefined
   if (payload.snapshot && fresh.length === payload.events.length) {
     try {
@@ -32,8 +33,7 @@ export function absorbProfile(
     for (const stored of fresh) other.ingest(stored.event)
   }
   state.merge(other)
-  for (const stored of fresh)
-    store.addEvent(stored.messageId, stored.ts, stored.receivedAt, stored.event)
+  store.addEvents(fresh)
   for (const alias of [from, ...payload.aliases]) store.addAlias(alias, now)
   store.pruneEvents(now)
 }

@@ -106,20 +106,32 @@ export class ProfileStore {
       this.sql.exec(`DELETE FROM ${table}`)
   }
 
-  hasEvent(messageId: string): boolean {
-    return (
-      this.sql.exec(`SELECT 1 FROM events WHERE message_id = ?`, messageId).toArray().length > 0
-    )
+  /** Which of `messageIds` are stored already (one query for a whole batch). */
+  storedIds(messageIds: readonly string[]): Set<string> {
+    const known = new Set<string>()
+    for (const ids of chunks(messageIds, MAX_BOUND))
+      for (const row of this.sql.exec<{ message_id: string }>(
+        `SELECT message_id FROM events WHERE message_id IN (${ids.map(() => '?').join(',')})`,
+        ...ids,
+      ))
+        known.add(row.message_id)
+    return known
   }
 
-  addEvent(messageId: string, ts: number, receivedAt: number, event: unknown): void {
-    this.sql.exec(
-      `INSERT INTO events (message_id, ts, received_at, body) VALUES (?, ?, ?, ?)`,
-      messageId,
-      ts,
-      receivedAt,
-      JSON.stringify(event),
-    )
+  /** Stores new events (their ids are not stored yet), a few statements for a whole batch. */
+  addEvents(
+    events: readonly { messageId: string; ts: number; receivedAt: number; event: unknown }[],
+  ): void {
+    for (const rows of chunks(events, MAX_BOUND / 4))
+      this.sql.exec(
+        `INSERT INTO events (message_id, ts, received_at, body) VALUES ${rows.map(() => '(?, ?, ?, ?)').join(', ')}`,
+        ...rows.flatMap((row) => [
+          row.messageId,
+          row.ts,
+          row.receivedAt,
+          JSON.stringify(row.event),
+        ]),
+      )
   }
 
   /** Drops events past the retention period, then the oldest beyond the per-profile maximum. */
@@ -233,4 +245,13 @@ export class ProfileStore {
     for (const [key, value] of Object.entries(traits))
       this.sql.exec(`INSERT INTO traits (key, value) VALUES (?, ?)`, key, JSON.stringify(value))
   }
+}
+
+/** Most values bound to one statement (Durable Object SQL allows 100). */
+const MAX_BOUND = 100
+
+function chunks<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = []
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size))
+  return out
 }

@@ -10,6 +10,8 @@ import { join } from 'node:path'
 export interface WranglerDev {
   /** `http://127.0.0.1:<port>` */
   url: string
+  /** The Chrome DevTools inspector of the Worker (for a CPU profile). */
+  inspectorPort: number
   /** Stops wrangler (its whole process group) and removes the state directory. */
   stop(): Promise<void>
 }
@@ -19,6 +21,8 @@ export interface WranglerDevOptions {
   vars?: Record<string, string>
   /** Another Worker entry than wrangler.toml's `main`, with the same bindings. */
   script?: string
+  /** Where the state directory is made. @default the OS temp dir */
+  stateDir?: string
   /** How long to wait for "Ready on", in ms. @default 90000 */
   timeoutMs?: number
 }
@@ -39,7 +43,7 @@ export function freePort(): Promise<number> {
 }
 
 export async function startWranglerDev(options: WranglerDevOptions = {}): Promise<WranglerDev> {
-  const state = mkdtempSync(join(tmpdir(), 'tagwise-dev-'))
+  const state = mkdtempSync(join(options.stateDir ?? tmpdir(), 'tagwise-dev-'))
   const migrate = spawnSync(
     WRANGLER,
     ['d1', 'migrations', 'apply', 'DB', '--local', '--persist-to', state],
@@ -48,6 +52,7 @@ export async function startWranglerDev(options: WranglerDevOptions = {}): Promis
   if (migrate.status !== 0)
     throw new Error(`wrangler d1 migrations apply failed:\n${migrate.stdout}${migrate.stderr}`)
   const port = await freePort()
+  const inspectorPort = await freePort()
   const vars = Object.entries(options.vars ?? {}).flatMap(([k, v]) => ['--var', `${k}:${v}`])
   const args = [
     'dev',
@@ -57,7 +62,7 @@ export async function startWranglerDev(options: WranglerDevOptions = {}): Promis
     '--port',
     String(port),
     '--inspector-port',
-    String(await freePort()),
+    String(inspectorPort),
     '--persist-to',
     state,
     '--log-level',
@@ -98,7 +103,7 @@ export async function startWranglerDev(options: WranglerDevOptions = {}): Promis
   while (Date.now() < deadline) {
     if (child.exitCode !== null) break
     try {
-      if ((await fetch(`${url}/v1/health`)).ok) return { url, stop }
+      if ((await fetch(`${url}/v1/health`)).ok) return { url, inspectorPort, stop }
     } catch {
       // not listening yet
     }

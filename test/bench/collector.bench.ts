@@ -1,0 +1,196 @@
+// The collector under load, over real HTTP on 127.0.0.1 (`wrangler dev`: workerd + miniflare, local
+// SQLite Durable Objects and D1), against baselines served by the same server in the same run:
+//
+// - baseline: `GET /v1/health` (routing and HTTP only);
+// - parse: `POST /bench/parse` with a 20-event batch: everything `POST /v1/batch` does before
+//   storage (body, JSON, writeKey, client rate, each event prepared and validated), no Durable
+//   Object (a bench-only Worker entry, test/bench/collector-parse-worker.ts);
+// - full: `POST /v1/batch` with a 20-event batch of one profile (the browser case), rotating over
+//   many profiles: parse, then one Durable Object call and one storage transaction per batch,
+//   engine ingest + evaluation, answered after the commit.
+//
+// Method: a bounded loop of CONCURRENCY requests in flight on keep-alive connections (node:http),
+// each scenario warmed up, then measured for a fixed time in rounds of rotating order; rates are
+// requests (and events) per second, latencies p50/p99 of the measured requests, and each ratio is
+// the median of its per-round ratios. The first batches of never-seen profiles (object creation,
+// directory listing) are measured on their own. The rate limits are raised
+// through vars for this run only. Client and server share the machine's cores, so absolute figures
+// depend on the machine; the ratios are the point. No assertions: it prints, `npm run bench` runs it.
+import { existsSync } from 'node:fs'
+import { Agent, request } from 'node:http'
+import { startWranglerDev } from '../support/wrangler-dev.ts'
+import { fmt, median, table, verdict } from './harness.ts'
+
+const CONCURRENCY = 16
+const WARMUP_MS = 2000
+const MEASURE_MS = 2500
+const ROUNDS = 3
+const NEW_PROFILES_MS = 2500
+const EVENTS_PER_BATCH = 20
+/** Profiles the full-ingest scenario spreads its batches over. */
+const PROFILES = 500
+const AUTH = `Basic ${Buffer.from('demo-write-key:').toString('base64')}`
+const HIGH_RATE = '100000000/60'
+
+interface Sample {
+  requests: number
+  errors: number
+  latencies: number[]
+  elapsedMs: number
+}
+
+const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY })
+
+function send(url: URL, method: string, body?: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      url,
+      {
+        method,
+        agent,
+        headers: body
+          ? { 'content-type': 'application/json', authorization: AUTH }
+          : { authorization: AUTH },
+      },
+      (res) => {
+        res.resume()
+        res.on('end', () => resolve(res.statusCode ?? 0))
+        res.on('error', reject)
+      },
+    )
+    req.on('error', reject)
+    req.end(body)
+  })
+}
+
+/** Runs `next()` requests with CONCURRENCY in flight for `durationMs`. */
+async function load(
+  durationMs: number,
+  next: () => { url: URL; method: string; body?: string },
+): Promise<Sample> {
+  const sample: Sample = { requests: 0, errors: 0, latencies: [], elapsedMs: 0 }
+  const start = performance.now()
+  const end = start + durationMs
+  const worker = async () => {
+    while (performance.now() < end) {
+      const { url, method, body } = next()
+      const t0 = performance.now()
+      const status = await send(url, method, body).catch(() => 0)
+      sample.latencies.push(performance.now() - t0)
+      sample.requests++
+      if (status !== 200) sample.errors++
+    }
+  }
+  await Promise.all(Array.from({ length: CONCURRENCY }, worker))
+  sample.elapsedMs = performance.now() - start
+  return sample
+}
+
+let sequence = 0
+/** A 20-event batch of one visitor as the browser SDK sends it (pages and tracks, context). */
+function batch(profile: string): string {
+  const now = Date.now()
+  const events = Array.from({ length: EVENTS_PER_BATCH }, (_, i) => {
+    const page = i % 4 === 0
+    return {
+      type: page ? 'page' : 'track',
+      ...(page ? {} : { event: i % 3 ? 'Product Viewed' : 'Coupon Claimed' }),
+      anonymousId: profile,
+      messageId: `bench-${process.pid}-${sequence++}`,
+      timestamp: new Date(now - (EVENTS_PER_BATCH - i) * 1000).toISOString(),
+      properties: page
+        ? { path: '/checkout/cart', title: 'Cart' }
+        : { category: 'luggage', product_id: `p${i}`, price: 49.5, coupon_id: 'BAGS20' },
+      context: {
+        page: { path: '/checkout/cart', url: 'https://shop.example/checkout/cart' },
+        userAgent: 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 Chrome/126.0 Safari/537.36',
+        locale: 'en-US',
+      },
+    }
+  })
+  return JSON.stringify({ batch: events, sentAt: new Date(now).toISOString() })
+}
+
+const percentile = (values: number[], p: number) => {
+  const sorted = [...values].sort((a, b) => a - b)
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN
+}
+
+// Local SQLite fsyncs each commit to the state directory's disk, a cost that is the machine's, not
+// the collector's (production storage is Cloudflare's): the state lives on tmpfs when there is one.
+const stateDir = existsSync('/dev/shm') ? '/dev/shm' : undefined
+const dev = await startWranglerDev({
+  script: 'test/bench/collector-parse-worker.ts',
+  vars: { RATE_LIMIT_CLIENT: HIGH_RATE, RATE_LIMIT_PROFILE: HIGH_RATE, ADMIN_KEY: 'bench' },
+  stateDir,
+})
+try {
+  const health = new URL('/v1/health', dev.url)
+  const parse = new URL('/bench/parse', dev.url)
+  const ingest = new URL('/v1/batch', dev.url)
+  let profile = 0
+  let fresh = 0
+  const scenarios: Record<string, () => { url: URL; method: string; body?: string }> = {
+    baseline: () => ({ url: health, method: 'GET' }),
+    parse: () => ({ url: parse, method: 'POST', body: batch(`bench-p-${profile++ % PROFILES}`) }),
+    full: () => ({ url: ingest, method: 'POST', body: batch(`bench-${profile++ % PROFILES}`) }),
+  }
+  const names = Object.keys(scenarios)
+  for (const name of names) await load(WARMUP_MS, scenarios[name]!)
+  // Rounds in rotating order, so each ratio compares runs moments apart on a shared machine.
+  const rounds: Map<string, Sample>[] = []
+  for (let round = 0; round < ROUNDS; round++) {
+    const results = new Map<string, Sample>()
+    for (let i = 0; i < names.length; i++) {
+      const name = names[(i + round) % names.length]!
+      results.set(name, await load(MEASURE_MS, scenarios[name]!))
+    }
+    rounds.push(results)
+  }
+  // The first batch of a profile creates its Durable Object and lists it in the D1 directory.
+  const created = await load(NEW_PROFILES_MS, () => ({
+    url: ingest,
+    method: 'POST',
+    body: batch(`bench-new-${fresh++}`),
+  }))
+
+  const rate = (s: Sample) => (s.requests - s.errors) / (s.elapsedMs / 1000)
+  const merged = (name: string): Sample => {
+    const all = rounds.map((r) => r.get(name)!)
+    return {
+      requests: all.reduce((n, s) => n + s.requests, 0),
+      errors: all.reduce((n, s) => n + s.errors, 0),
+      latencies: all.flatMap((s) => s.latencies),
+      elapsedMs: all.reduce((n, s) => n + s.elapsedMs, 0),
+    }
+  }
+  const rows = [['scenario', 'requests/s', 'events/s', 'p50 ms', 'p99 ms', 'errors']]
+  const row = (name: string, s: Sample, events: number) =>
+    rows.push([
+      name,
+      fmt(rate(s)),
+      events ? fmt(rate(s) * events) : '–',
+      fmt(percentile(s.latencies, 50)),
+      fmt(percentile(s.latencies, 99)),
+      String(s.errors),
+    ])
+  row('baseline: GET /v1/health', merged('baseline'), 0)
+  row('parse + validate, no storage', merged('parse'), EVENTS_PER_BATCH)
+  row(`full ingest, ${PROFILES} profiles`, merged('full'), EVENTS_PER_BATCH)
+  row('full ingest, new profiles', created, EVENTS_PER_BATCH)
+  console.log(
+    `wrangler dev on 127.0.0.1 (state on ${stateDir ?? 'disk'}), ${CONCURRENCY} requests in flight, ${ROUNDS} rounds of ${MEASURE_MS / 1000} s per scenario after ${WARMUP_MS / 1000} s of warm-up each; ${EVENTS_PER_BATCH} events per batch, each batch one profile\n`,
+  )
+  console.log(table(rows))
+  const ratio = (a: string, b: string) =>
+    median(rounds.map((r) => rate(r.get(a)!) / rate(r.get(b)!)))
+  console.log(`\nmedian of per-round ratios (${ROUNDS} rounds):`)
+  console.log(`full / baseline (requests/s): ${fmt(ratio('full', 'baseline'))}×`)
+  console.log(`full / parse (events/s):      ${verdict(ratio('full', 'parse'), 0.5, 'at least')}`)
+  console.log(
+    'storage transactions per batch per profile: 1 (counted by test/collector/profile-do.test.ts)',
+  )
+} finally {
+  agent.destroy()
+  await dev.stop()
+}
