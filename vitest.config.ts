@@ -8,7 +8,18 @@ export default defineConfig({
         test: {
           name: 'node',
           include: ['test/**/*.test.ts'],
-          exclude: ['test/bench/**', 'test/collector/**', 'node_modules/**'],
+          exclude: ['test/bench/**', 'test/collector/**', 'test/e2e/**', 'node_modules/**'],
+        },
+      },
+      {
+        // Real Chromium (Debian's, via playwright-core) against the collector under wrangler dev,
+        // started once for the project by the global setup.
+        test: {
+          name: 'e2e',
+          include: ['test/e2e/**/*.test.ts'],
+          globalSetup: ['./test/e2e/global-setup.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
         },
       },
       {

@@ -12,6 +12,8 @@ export interface Env {
    * the profile directory.
    */
   DB: D1Database
+  /** Static assets (dist/public): the SDK at /tagwise.js, the demo shop and the dashboard. */
+  ASSETS?: Fetcher
   /** How often (ms) an isolate re-reads the active rules version. @default "5000" */
   RULES_REFRESH_MS?: string
   /**

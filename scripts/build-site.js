@@ -1,0 +1,30 @@
+// Assembles dist/public/, the Worker's static assets (wrangler.toml [assets]) served next to the API:
+// - /tagwise.js, /tagwise-vitals.js: the SDK's script-tag build and its lazy web-vitals chunk, on the
+//   collector's own origin so pages can keep `script-src 'self'`;
+// - examples/shop/** at / (the demo shop) and examples/dashboard/** at /dashboard/.
+// Rebuilt from scratch each time, so a file removed from examples/ is not served any more.
+import { cp, mkdir, rm, stat, writeFile } from 'node:fs/promises'
+
+const OUT = 'dist/public'
+
+const exists = (path) =>
+  stat(path).then(
+    () => true,
+    () => false,
+  )
+
+export async function buildSite() {
+  await rm(OUT, { recursive: true, force: true })
+  await mkdir(OUT, { recursive: true })
+  if (await exists('examples/shop')) await cp('examples/shop', OUT, { recursive: true })
+  else
+    await writeFile(
+      `${OUT}/index.html`,
+      '<!doctype html><title>tagwise</title><p>The tagwise collector. API under /v1.</p>\n',
+    )
+  if (await exists('examples/dashboard'))
+    await cp('examples/dashboard', `${OUT}/dashboard`, { recursive: true })
+  for (const file of ['tagwise.js', 'tagwise-vitals.js']) await cp(`dist/${file}`, `${OUT}/${file}`)
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) await buildSite()

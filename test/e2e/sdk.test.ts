@@ -1,0 +1,200 @@
+// The script-tag SDK in a real Chromium against the real collector (wrangler dev): on-device tags
+// personalize the page with no round trip, and every event reaches the collector exactly once —
+// offline, on page close, under a strict CSP.
+import type { Browser, BrowserContext, Page } from 'playwright-core'
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import {
+  collectorUrl,
+  controlVisibility,
+  launchBrowser,
+  profile,
+  screenshot,
+  serveFixtures,
+  setHidden,
+  watchErrors,
+} from './browser.ts'
+
+let browser: Browser
+let context: BrowserContext
+let page: Page
+let errors: string[]
+let violations: () => Promise<string[]>
+
+beforeAll(async () => {
+  browser = await launchBrowser()
+})
+afterAll(async () => {
+  await browser?.close()
+})
+
+beforeEach(async (test) => {
+  context = await browser.newContext()
+  await serveFixtures(context)
+  await controlVisibility(context)
+  // CSP violations are reported to the page as events: keep them where the test can read them.
+  await context.addInitScript(() => {
+    const seen: string[] = []
+    ;(window as unknown as { __violations: string[] }).__violations = seen
+    document.addEventListener('securitypolicyviolation', (e) =>
+      seen.push(`${e.violatedDirective} ${e.blockedURI}`),
+    )
+  })
+  page = await context.newPage()
+  errors = watchErrors(page)
+  violations = () =>
+    page.evaluate(() => (window as unknown as { __violations: string[] }).__violations)
+  test.onTestFailed(async () => {
+    if (!page.isClosed()) await screenshot(page, `failed-${test.task.name.replace(/\W+/g, '-')}`)
+  })
+})
+afterEach(async () => {
+  await context?.close()
+})
+
+const url = (path: string) => `${collectorUrl()}${path}`
+const anonymousId = () =>
+  page.evaluate(() => (window as unknown as TagwiseWindow).tagwise.user().anonymousId)
+type TagwiseWindow = {
+  tagwise: {
+    user(): { anonymousId: string }
+    ready: Promise<void>
+    has(tag: string): boolean
+  }
+}
+const ready = () => page.evaluate(() => (window as unknown as TagwiseWindow).tagwise.ready)
+
+/** Polls the collector until the profile has `count` events of the given name. */
+async function eventsArrived(id: string, name: string, count: number) {
+  let events: { event?: string; messageId: string; properties?: Record<string, unknown> }[] = []
+  await expect
+    .poll(
+      async () => {
+        events = ((await profile(id))?.events ?? []).filter((e) => e.event === name)
+        return events.length
+      },
+      { timeout: 15_000, interval: 250 },
+    )
+    .toBeGreaterThanOrEqual(count)
+  return events
+}
+
+describe('the script-tag SDK in Chromium', () => {
+  it('shows the checkout nudge after 10 s of visible time on checkout, by time alone', async () => {
+    await page.clock.install()
+    await page.goto(url('/checkout/payment'))
+    await ready()
+    const nudge = page.locator('#nudge')
+    await expect.poll(() => nudge.isVisible()).toBe(false)
+    await page.clock.runFor(9_000)
+    expect(await nudge.isVisible()).toBe(false)
+    await page.clock.runFor(2_000)
+    await expect.poll(() => nudge.isVisible()).toBe(true)
+    await screenshot(page, 'checkout-hesitant')
+    expect(await violations()).toEqual([])
+    expect(errors).toEqual([])
+  })
+
+  it('is served under a CSP that really blocks inline scripts (the checks above can fail)', async () => {
+    await page.goto(url('/csp-probe'))
+    await ready()
+    expect(await page.title()).toBe('CSP probe')
+    await expect.poll(violations).toEqual([expect.stringMatching(/^script-src/)])
+  })
+
+  it('does not count hidden time: the nudge waits for 10 s of *visible* time', async () => {
+    await page.clock.install()
+    await page.goto(url('/checkout/payment'))
+    await ready()
+    const nudge = page.locator('#nudge')
+    await page.clock.runFor(3_000)
+    await setHidden(page, true)
+    await page.clock.runFor(60_000) // a minute in another tab
+    await setHidden(page, false)
+    expect(await nudge.isVisible()).toBe(false)
+    await page.clock.runFor(5_000) // 8 s visible in all
+    expect(await nudge.isVisible()).toBe(false)
+    await page.clock.runFor(3_000) // 11 s visible
+    await expect.poll(() => nudge.isVisible()).toBe(true)
+  })
+
+  it('personalizes the next page after a coupon claim without waiting for the server', async () => {
+    await page.goto(url('/coupons'))
+    await ready()
+    // From now on the collector never answers: the tag must come from the device alone.
+    const held: string[] = []
+    await context.route(
+      (u) => u.pathname === '/v1/batch' || u.pathname === '/v1/tags',
+      (route) => void held.push(route.request().url()),
+    )
+    await page.getByRole('button', { name: 'Claim 10% off' }).click()
+    await page.getByRole('link', { name: 'Back to the shop' }).click()
+    await page.waitForURL(url('/'))
+    await expect.poll(() => page.locator('#claimed').isVisible()).toBe(true)
+    expect(await page.locator('#default').isVisible()).toBe(false)
+    expect(await page.evaluate(() => document.documentElement.dataset.twTags)).toContain(
+      'coupon_claimer',
+    )
+    await screenshot(page, 'coupon-claimer-next-page')
+    expect(await violations()).toEqual([])
+  })
+
+  it('delivers events made offline exactly once when the browser is back online', async () => {
+    await page.goto(url('/'))
+    await ready()
+    const id = await anonymousId()
+    // The first page view is in: the profile exists before the network goes away.
+    await expect
+      .poll(async () => (await profile(id))?.events.length ?? 0, { timeout: 15_000 })
+      .toBeGreaterThan(0)
+    await context.setOffline(true)
+    for (let i = 0; i < 5; i++) await page.getByRole('button', { name: 'View a product' }).click()
+    await page.waitForTimeout(2_500) // past the flush interval: sends fail while offline
+    await context.setOffline(false)
+    const events = await eventsArrived(id, 'Product Viewed', 5)
+    await page.waitForTimeout(2_500) // a duplicate would arrive within another flush
+    const final = (await profile(id))!.events.filter((e) => e.event === 'Product Viewed')
+    expect(final.map((e) => e.properties?.n).sort()).toEqual([1, 2, 3, 4, 5])
+    expect(new Set(final.map((e) => e.messageId)).size).toBe(5)
+    expect(events.length).toBe(5)
+    expect(await violations()).toEqual([])
+  })
+
+  it('sends an event tracked right before the page closes, by beacon', async () => {
+    // A second page of the same origin hears every sendBeacon call of the first one: the closing
+    // page cannot be inspected any more, and Playwright does not report its beacons.
+    await context.addInitScript(() => {
+      const channel = new BroadcastChannel('beacons')
+      const send = navigator.sendBeacon.bind(navigator)
+      navigator.sendBeacon = (target, data) => {
+        channel.postMessage(typeof data === 'string' ? data : String(target))
+        return send(target, data)
+      }
+    })
+    const observer = await context.newPage()
+    await observer.goto(url('/coupons'))
+    await observer.evaluate(() => {
+      const seen: string[] = []
+      ;(window as unknown as { __beacons: string[] }).__beacons = seen
+      new BroadcastChannel('beacons').onmessage = (message) => seen.push(String(message.data))
+    })
+    const sent: string[] = []
+    page.on('request', (request) => {
+      if (request.url().endsWith('/v1/batch')) sent.push(request.postData() ?? '')
+    })
+    await page.goto(url('/'))
+    await ready()
+    const id = await anonymousId()
+    await page.getByRole('button', { name: 'View a product' }).click()
+    expect(sent.filter((body) => body.includes('Product Viewed'))).toEqual([])
+    await page.close({ runBeforeUnload: true })
+    const events = await eventsArrived(id, 'Product Viewed', 1)
+    expect(events).toHaveLength(1)
+    const beacons = await observer.evaluate(
+      () => (window as unknown as { __beacons: string[] }).__beacons,
+    )
+    const beacon = beacons.find((body) => body.includes('"Product Viewed"'))
+    expect(beacon).toBeDefined()
+    // A beacon cannot set headers: the writeKey travels in the body.
+    expect(JSON.parse(beacon!).writeKey).toBe('demo-write-key')
+  })
+})
