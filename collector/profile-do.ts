@@ -344,6 +344,7 @@ export class ProfileDO extends DurableObject<Env> {
     } catch (error) {
       this.state = undefined
       this.listing.forget()
+      this.store.forget()
       throw error
     }
   }
