@@ -27,6 +27,14 @@ export interface StoredEvent {
   event: Json
 }
 
+/** An event to store. */
+export interface NewEvent {
+  messageId: string
+  ts: number
+  receivedAt: number
+  event: unknown
+}
+
 /**
  * The SQL of one profile (synchronous: callers group calls in one `transactionSync`). The object is
  * the only writer of its storage, so the rows every batch reads (the id, the forward, the current
@@ -145,10 +153,37 @@ export class ProfileStore {
     return known
   }
 
+  /**
+   * Stores the events whose ids are not stored yet and returns those ids: one statement per 25
+   * events finds the duplicates and stores the rest.
+   */
+  insertNewEvents(events: readonly NewEvent[]): Set<string> {
+    const inserted = new Set<string>()
+    for (const rows of chunks(events, MAX_BOUND / 4))
+      for (const row of this.sql.exec<{ message_id: string }>(
+        `INSERT OR IGNORE INTO events (message_id, ts, received_at, body)
+         VALUES ${rows.map(() => '(?, ?, ?, ?)').join(', ')} RETURNING message_id`,
+        ...rows.flatMap((row) => [
+          row.messageId,
+          row.ts,
+          row.receivedAt,
+          JSON.stringify(row.event),
+        ]),
+      ))
+        inserted.add(row.message_id)
+    return inserted
+  }
+
+  removeEvents(messageIds: readonly string[]): void {
+    for (const ids of chunks(messageIds, MAX_BOUND))
+      this.sql.exec(
+        `DELETE FROM events WHERE message_id IN (${ids.map(() => '?').join(',')})`,
+        ...ids,
+      )
+  }
+
   /** Stores new events (their ids are not stored yet), a few statements for a whole batch. */
-  addEvents(
-    events: readonly { messageId: string; ts: number; receivedAt: number; event: unknown }[],
-  ): void {
+  addEvents(events: readonly NewEvent[]): void {
     for (const rows of chunks(events, MAX_BOUND / 4))
       this.sql.exec(
         `INSERT INTO events (message_id, ts, received_at, body) VALUES ${rows.map(() => '(?, ?, ?, ?)').join(', ')}`,
