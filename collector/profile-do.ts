@@ -102,26 +102,23 @@ export class ProfileDO extends DurableObject<Env> {
       const result: IngestOutcome = { accepted: 0, duplicates: 0, rejected: [], tags: {} }
       let identified = false
       let listed = false
-      // One query finds the batch's stored ids, one statement per 25 events stores the new ones.
-      const known = this.store.storedIds(events.map((prepared) => prepared.messageId))
-      const fresh: { messageId: string; ts: number; receivedAt: number; event: unknown }[] = []
-      events.forEach((prepared, position) => {
-        if (known.has(prepared.messageId)) return void result.duplicates++
-        const ingested = state.ingest(prepared.event)
+      // One statement per 25 events stores the new ones and tells which they are.
+      const fresh = this.store.insertNewEvents(
+        events.map(({ messageId, ts, event }) => ({ messageId, ts, receivedAt, event })),
+      )
+      const uncounted: string[] = []
+      events.forEach(({ messageId, event }, position) => {
+        // A second event with the same id in the batch is a duplicate too.
+        if (!fresh.delete(messageId)) return void result.duplicates++
+        const ingested = state.ingest(event)
+        if (ingested.status !== 'counted') uncounted.push(messageId)
         if (ingested.status === 'rejected')
           return void result.rejected.push({ position, error: ingested.error })
         if (ingested.status === 'duplicate') return void result.duplicates++
-        known.add(prepared.messageId)
-        fresh.push({
-          messageId: prepared.messageId,
-          ts: prepared.ts,
-          receivedAt,
-          event: prepared.event,
-        })
-        if (prepared.event.type === 'identify') identified = true
+        if (event.type === 'identify') identified = true
         result.accepted++
       })
-      this.store.addEvents(fresh)
+      this.store.removeEvents(uncounted)
       if (result.accepted) {
         this.store.pruneEvents(now)
         this.store.saveSnapshot(active.version, state.snapshot())
@@ -344,6 +341,7 @@ export class ProfileDO extends DurableObject<Env> {
     } catch (error) {
       this.state = undefined
       this.listing.forget()
+      this.store.forget()
       throw error
     }
   }

@@ -27,8 +27,26 @@ export interface StoredEvent {
   event: Json
 }
 
-/** The SQL of one profile (synchronous: callers group calls in one `transactionSync`). */
+/** An event to store. */
+export interface NewEvent {
+  messageId: string
+  ts: number
+  receivedAt: number
+  event: unknown
+}
+
+/**
+ * The SQL of one profile (synchronous: callers group calls in one `transactionSync`). The object is
+ * the only writer of its storage, so the rows every batch reads (the id, the forward, the current
+ * tags) are cached after their first read; `forget` drops the cache when a transaction rolls back.
+ */
 export class ProfileStore {
+  private cache: {
+    profileId?: string | undefined
+    forward?: Forward | undefined
+    tags?: Record<string, TagValue>
+  } = {}
+
   constructor(private readonly sql: SqlStorage) {
     this.migrate()
   }
@@ -36,19 +54,34 @@ export class ProfileStore {
   /** Creates the tables (again, after `deleteAll`). */
   migrate(): void {
     this.sql.exec(PROFILE_SCHEMA)
+    this.forget()
+  }
+
+  /** Drops what was cached (the storage was rolled back or erased). */
+  forget(): void {
+    this.cache = {}
   }
 
   profileId(): string | undefined {
-    return this.sql
-      .exec<{ value: string }>(`SELECT value FROM meta WHERE key = 'profile'`)
-      .toArray()[0]?.value
+    if (!('profileId' in this.cache))
+      this.cache.profileId = this.sql
+        .exec<{ value: string }>(`SELECT value FROM meta WHERE key = 'profile'`)
+        .toArray()[0]?.value
+    return this.cache.profileId
   }
 
   setProfileId(id: string): void {
+    if (this.profileId() !== undefined) return
     this.sql.exec(`INSERT OR IGNORE INTO meta (key, value) VALUES ('profile', ?)`, id)
+    this.cache.profileId = id
   }
 
   forward(): Forward | undefined {
+    if (!('forward' in this.cache)) this.cache.forward = this.readForward()
+    return this.cache.forward
+  }
+
+  private readForward(): Forward | undefined {
     const meta = new Map(
       this.sql
         .exec<{ key: string; value: string }>(
@@ -67,6 +100,7 @@ export class ProfileStore {
     this.sql.exec(set, 'forward', to)
     this.sql.exec(set, 'forward_at', String(at))
     this.sql.exec(set, 'forward_pending', pending ? '1' : '0')
+    this.cache.forward = { to, at, pending }
   }
 
   /** Ids merged into this profile, oldest merge first. */
@@ -104,6 +138,7 @@ export class ProfileStore {
   clearData(): void {
     for (const table of ['events', 'state', 'tags', 'tag_history', 'traits', 'aliases'])
       this.sql.exec(`DELETE FROM ${table}`)
+    delete this.cache.tags
   }
 
   /** Which of `messageIds` are stored already (one query for a whole batch). */
@@ -118,10 +153,37 @@ export class ProfileStore {
     return known
   }
 
+  /**
+   * Stores the events whose ids are not stored yet and returns those ids: one statement per 25
+   * events finds the duplicates and stores the rest.
+   */
+  insertNewEvents(events: readonly NewEvent[]): Set<string> {
+    const inserted = new Set<string>()
+    for (const rows of chunks(events, MAX_BOUND / 4))
+      for (const row of this.sql.exec<{ message_id: string }>(
+        `INSERT OR IGNORE INTO events (message_id, ts, received_at, body)
+         VALUES ${rows.map(() => '(?, ?, ?, ?)').join(', ')} RETURNING message_id`,
+        ...rows.flatMap((row) => [
+          row.messageId,
+          row.ts,
+          row.receivedAt,
+          JSON.stringify(row.event),
+        ]),
+      ))
+        inserted.add(row.message_id)
+    return inserted
+  }
+
+  removeEvents(messageIds: readonly string[]): void {
+    for (const ids of chunks(messageIds, MAX_BOUND))
+      this.sql.exec(
+        `DELETE FROM events WHERE message_id IN (${ids.map(() => '?').join(',')})`,
+        ...ids,
+      )
+  }
+
   /** Stores new events (their ids are not stored yet), a few statements for a whole batch. */
-  addEvents(
-    events: readonly { messageId: string; ts: number; receivedAt: number; event: unknown }[],
-  ): void {
+  addEvents(events: readonly NewEvent[]): void {
     for (const rows of chunks(events, MAX_BOUND / 4))
       this.sql.exec(
         `INSERT INTO events (message_id, ts, received_at, body) VALUES ${rows.map(() => '(?, ?, ?, ?)').join(', ')}`,
@@ -136,7 +198,19 @@ export class ProfileStore {
 
   /** Drops events past the retention period, then the oldest beyond the per-profile maximum. */
   pruneEvents(now: number): void {
-    this.sql.exec(`DELETE FROM events WHERE received_at < ?`, now - EVENT_RETENTION_MS)
+    // Index ends only, no walk (one min/max per subquery, else SQLite scans): the oldest receive
+    // time, and the span of rowids, which only grow, so it bounds the count (the exact cut below
+    // walks up to 10,000 rows).
+    const { oldest, span } = this.sql
+      .exec<{ oldest: number | null; span: number | null }>(
+        `SELECT (SELECT min(received_at) FROM events) AS oldest,
+           (SELECT max(rowid) FROM events) - (SELECT min(rowid) FROM events) + 1 AS span`,
+      )
+      .one()
+    const cutoff = now - EVENT_RETENTION_MS
+    if (oldest !== null && oldest < cutoff)
+      this.sql.exec(`DELETE FROM events WHERE received_at < ?`, cutoff)
+    if (span === null || span <= MAX_STORED_EVENTS) return
     this.sql.exec(
       `DELETE FROM events WHERE rowid IN (
         SELECT rowid FROM events ORDER BY received_at DESC, rowid DESC LIMIT -1 OFFSET ?)`,
@@ -175,16 +249,25 @@ export class ProfileStore {
     )
   }
 
+  /** The current tags (a copy). */
   tags(): Record<string, TagValue> {
-    const tags: Record<string, TagValue> = {}
-    for (const row of this.sql.exec<{ tag: string; value: string }>(`SELECT tag, value FROM tags`))
-      tags[row.tag] = JSON.parse(row.value) as TagValue
-    return tags
+    if (!this.cache.tags) {
+      const tags: Record<string, TagValue> = {}
+      for (const row of this.sql.exec<{ tag: string; value: string }>(
+        `SELECT tag, value FROM tags`,
+      ))
+        tags[row.tag] = JSON.parse(row.value) as TagValue
+      this.cache.tags = tags
+    }
+    return { ...this.cache.tags }
   }
 
   /** Applies tag changes and appends them to the history (bounded). */
   applyTagChanges(changes: readonly TagChange[], at: number): void {
+    const tags = this.tags()
     for (const { tag, from, to } of changes) {
+      if (to === null) delete tags[tag]
+      else tags[tag] = to
       if (to === null) this.sql.exec(`DELETE FROM tags WHERE tag = ?`, tag)
       else
         this.sql.exec(
@@ -206,6 +289,7 @@ export class ProfileStore {
         `DELETE FROM tag_history WHERE id <= (SELECT max(id) FROM tag_history) - ?`,
         MAX_TAG_HISTORY,
       )
+    this.cache.tags = tags
   }
 
   /** Tag changes, newest first. */

@@ -22,10 +22,10 @@ import { startWranglerDev } from '../support/wrangler-dev.ts'
 import { fmt, median, table, verdict } from './harness.ts'
 
 const CONCURRENCY = 16
-const WARMUP_MS = 2000
-const MEASURE_MS = 2500
-const ROUNDS = 3
-const NEW_PROFILES_MS = 2500
+const WARMUP_MS = 1500
+const MEASURE_MS = 2000
+const ROUNDS = 4
+const NEW_PROFILES_MS = 2000
 const EVENTS_PER_BATCH = 20
 /** Profiles the full-ingest scenario spreads its batches over. */
 const PROFILES = 500

@@ -84,7 +84,8 @@ async function people(seed: number) {
   // Unique ids per run: the directory and the objects outlive a test.
   const suffix = uniqueId('')
   const rename = (id: unknown) => (typeof id === 'string' ? `${id}${suffix}` : id)
-  const events = generateEvents(options).map((event) => ({
+  const generated = generateEvents(options)
+  const events = generated.map((event) => ({
     ...event,
     anonymousId: rename(event.anonymousId),
     userId: rename(event.userId),
@@ -96,7 +97,11 @@ async function people(seed: number) {
     const body = await json(await post('/v1/batch', { batch: shuffled.slice(i, i + 400) }))
     expect(body.rejected).toEqual([])
   }
-  const profiles = visitorsOf(options).map((v) => `${v.profile}${suffix}`)
+  const visitors = visitorsOf(options)
+  // Some people sign in: their user profiles absorbed anonymous ones (identify and alias merges).
+  expect(visitors.some((v) => v.userId !== null)).toBe(true)
+  expect(generated.some((e) => e.type === 'alias')).toBe(true)
+  const profiles = visitors.map((v) => `${v.profile}${suffix}`)
   await listed(profiles)
   return { events, profiles: [...new Set(profiles)] }
 }

@@ -87,6 +87,18 @@ describe('POST /v1/batch', () => {
     expect(view.metrics.product_views_session).toBe(3)
   })
 
+  it('counts an event repeated within one batch once', async () => {
+    const anon = uniqueId('a')
+    const event = track(anon, 'Product Viewed', Date.now() - 1000)
+    const body = await json(await post('/v1/batch', { batch: [event, event, { ...event }] }))
+    expect(body).toMatchObject({ accepted: 1, duplicates: 2, rejected: [] })
+    expect(await storedEvents(anon)).toHaveLength(1)
+    const view = await json<{ metrics: Record<string, unknown> }>(
+      await admin(`/v1/profiles/${anon}`),
+    )
+    expect(view.metrics.product_views_session).toBe(1)
+  })
+
   it('deduplicates events without a messageId by their content', async () => {
     const anon = uniqueId('a')
     const event = { type: 'track', event: 'Coupon Claimed', anonymousId: anon }
