@@ -57,6 +57,12 @@ export interface Tagwise {
    * @example console.log(JSON.stringify(tw.explain('checkout_hesitant'), null, 2))
    */
   explain(tag: string): Explanation | undefined
+  /**
+   * What waits to be sent: queued events and events dropped because the queue was full (reported
+   * to the collector with the next batch). For debug panels and health checks.
+   * @example if (tw.queued().events > 100) console.warn('collector unreachable?')
+   */
+  queued(): { events: number; dropped: number }
   /** The current identity. @example tw.user().anonymousId */
   user(): TagwiseUser
   /**

@@ -242,6 +242,7 @@ export function createCore(options: ResolvedOptions, platform: Platform): Core {
       () => undefined,
     ),
     explain: safe((tag) => live.explain(tag)),
+    queued: () => ({ events: queue.items.length, dropped: queue.dropped }),
     user: safe(
       () => ({
         anonymousId: identity.anonymousId,

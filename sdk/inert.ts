@@ -15,6 +15,7 @@ export function inertTagwise(): Tagwise {
     value: none,
     on: () => none,
     explain: none,
+    queued: () => ({ events: 0, dropped: 0 }),
     user: () => ({ anonymousId: '', sessionId: '' }),
     consent: none,
     flush: () => done,

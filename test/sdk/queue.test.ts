@@ -33,12 +33,14 @@ describe('persisted queue', () => {
     await tw.ready
     for (let i = 1; i <= 5; i++) tw.track(`e${i}`)
     await tw.flush()
+    expect(tw.queued()).toEqual({ events: 3, dropped: 2 })
     collector.requests.length = 0
     window.dispatchEvent(new Event('online'))
     await tw.flush()
     const [request] = collector.batches()
     expect(request!.body.batch.map((e: any) => e.event)).toEqual(['e3', 'e4', 'e5'])
     expect(request!.body.context).toEqual({ droppedEvents: 2 })
+    expect(tw.queued()).toEqual({ events: 0, dropped: 0 })
     tw.track('e6')
     await tw.flush()
     expect(collector.batches()[1]!.body.context).toBeUndefined()

@@ -1,0 +1,16 @@
+import { chromium } from 'playwright-core'
+const b = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu'] })
+const ctx = await b.newContext({ viewport: { width: 1200, height: 900 } })
+const p = await ctx.newPage()
+p.on('console', (m) => m.type() === 'error' && console.log('console', m.text()))
+p.on('pageerror', (e) => console.log('pageerror', e.message))
+const base = 'http://127.0.0.1:8799'
+await p.goto(base + '/visa/japan'); await p.waitForTimeout(500)
+await p.goto(base + '/product?id=lg-cabin'); await p.waitForTimeout(300)
+await p.goto(base + '/product?id=lg-check'); await p.waitForTimeout(300)
+await p.goto(base + '/coupons'); await p.click('text=Claim SPRING10'); await p.waitForTimeout(300)
+await p.goto(base + '/'); await p.waitForTimeout(2500)
+await p.click('.debug-toggle'); await p.waitForTimeout(300)
+await p.screenshot({ path: '/tmp/shop-home.png', fullPage: false })
+console.log(await p.evaluate(() => JSON.stringify(tagwise.tags())))
+await b.close()
