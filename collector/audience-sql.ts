@@ -183,7 +183,7 @@ function leafParts(
   c: Columns,
   p: Parameters,
   texts: ReadonlyMap<string, readonly string[]>,
-): { sql: string; sarg: string | undefined } {
+): { sql: string; sarg: string | undefined; canError: boolean } {
   const v = c.value
   const classes: [string, Part][] = [
     [`${v} = 'true'`, { sql: literal(leaf.truth(true)), sarg: `${v} = 'true'` }],
@@ -213,7 +213,11 @@ function leafParts(
       ? possible.map((part) => `(${part.sarg})`).join(' OR ')
       : '0'
     : undefined
-  return { sql, sarg }
+  // Parts are built from 1, 0, NULL and comparisons of non-NULL columns: NULL is the only error.
+  const canError =
+    leaf.truth(undefined) === null ||
+    [...classes.map(([, part]) => part), number].some((part) => part.sql.includes('NULL'))
+  return { sql, sarg, canError }
 }
 
 /** Tags whose text values the engine must judge (comparisons SQL cannot decide on text). */
@@ -245,12 +249,22 @@ function tagsOf(condition: Condition, into: string[] = []): string[] {
   return into
 }
 
-type Candidates = 'all' | 'none' | string
+/**
+ * Profiles that may match (`all`, `none` or a SELECT of `profile`); `exact` when they are exactly
+ * the matches, so the query needs no further test; `canError` when the condition may throw.
+ */
+interface Candidates {
+  sql: 'all' | 'none' | string
+  exact: boolean
+  canError: boolean
+}
 
 /**
  * A superset of the matching profiles that the indexes find: a leaf false for an absent tag can
  * only match profiles holding the tag (and its index condition); `and` intersects, `or` unites.
- * Negations and leaves true for absent tags need every profile.
+ * Negations and leaves true for absent tags need every profile. A leaf's set is exact (it applies
+ * the leaf's full test), so is an intersection of exact sets; a union is exact when no part but
+ * the last can throw (a throw ends JsonLogic's `or` before later parts are tried).
  */
 function candidates(
   condition: Condition,
@@ -259,41 +273,49 @@ function candidates(
 ): Candidates {
   switch (condition.kind) {
     case 'const':
-      return condition.truth === 1 ? 'all' : 'none'
+      return {
+        sql: condition.truth === 1 ? 'all' : 'none',
+        exact: true,
+        canError: condition.truth === null,
+      }
     case 'not':
-      return 'all'
+      return { sql: 'all', exact: false, canError: candidates(condition.arg, p, texts).canError }
     case 'leaf': {
       const { leaf } = condition
-      if (leaf.truth(undefined) === 1) return 'all'
-      const { sql, sarg } = leafParts(leaf, { value: 'value', num: 'num' }, p, texts)
-      if (sarg === '0') return 'none'
+      const { sql, sarg, canError } = leafParts(leaf, { value: 'value', num: 'num' }, p, texts)
+      if (leaf.truth(undefined) === 1) return { sql: 'all', exact: false, canError }
+      if (sarg === '0') return { sql: 'none', exact: true, canError }
       const narrow = sarg === undefined ? '' : ` AND (${sarg})`
-      return `SELECT profile FROM tag_index WHERE tag = ${p.bind(leaf.tag)}${narrow} AND (${sql}) = 1`
+      return {
+        sql: `SELECT profile FROM tag_index WHERE tag = ${p.bind(leaf.tag)}${narrow} AND (${sql}) = 1`,
+        exact: true,
+        canError,
+      }
     }
     case 'and': {
       const parts = condition.args.map((arg) => candidates(arg, p, texts))
-      if (parts.includes('none') || !parts.length) return 'none'
-      return compound(
-        parts.filter((part) => part !== 'all'),
-        'INTERSECT',
-        'all',
-      )
+      const canError = parts.some((part) => part.canError)
+      if (!parts.length || parts.some((part) => part.sql === 'none'))
+        return { sql: 'none', exact: true, canError }
+      const exact = parts.every((part) => part.exact)
+      return { sql: compound(parts, 'all', 'INTERSECT'), exact, canError }
     }
     case 'or': {
       const parts = condition.args.map((arg) => candidates(arg, p, texts))
-      if (parts.includes('all')) return 'all'
-      return compound(
-        parts.filter((part) => part !== 'none'),
-        'UNION',
-        'none',
-      )
+      const canError = parts.some((part) => part.canError)
+      if (parts.some((part) => part.sql === 'all')) return { sql: 'all', exact: false, canError }
+      const exact =
+        parts.every((part) => part.exact) && parts.slice(0, -1).every((part) => !part.canError)
+      return { sql: compound(parts, 'none', 'UNION'), exact, canError }
     }
   }
 }
 
-function compound(parts: string[], operator: string, empty: Candidates): Candidates {
-  if (parts.length <= 1) return parts[0] ?? empty
-  return parts.map((part) => `SELECT profile FROM (${part})`).join(` ${operator} `)
+/** The sets of `parts` other than `neutral` combined with `operator` (`neutral` when none are left). */
+function compound(parts: Candidates[], neutral: 'all' | 'none', operator: string): string {
+  const sets = parts.map((part) => part.sql).filter((sql) => sql !== neutral)
+  if (sets.length <= 1) return sets[0] ?? neutral
+  return sets.map((sql) => `SELECT profile FROM (${sql})`).join(` ${operator} `)
 }
 
 function expression(
@@ -346,8 +368,13 @@ function compact(sql: string, values: readonly (string | number)[]): Statement {
   return { sql: out + sql.slice(i), params }
 }
 
-/** Every known profile: the directory, and any the index holds that it does not (yet). */
-const EVERY_PROFILE = 'SELECT id AS profile FROM profiles UNION SELECT profile FROM tag_index'
+/**
+ * Every known profile: the directory, and any the index holds that it does not (yet). Written as
+ * UNION ALL of disjoint parts, the index part grouped in primary-key order, so that no temporary
+ * B-tree of every index row is built (a plain UNION took about twice as long over 100k profiles).
+ */
+const EVERY_PROFILE = `SELECT id AS profile FROM profiles UNION ALL
+  SELECT profile FROM tag_index i GROUP BY profile HAVING NOT EXISTS (SELECT 1 FROM profiles WHERE id = i.profile)`
 
 /** The statements of one audience query, or `null` when nothing can match. */
 export interface AudienceStatements {
@@ -376,16 +403,19 @@ export function audienceStatements(
     select: (from: string, where: string, p: Parameters) => string,
   ): Statement | null => {
     const p = new Parameters()
-    const from = candidates(condition, p, texts)
+    const { sql: from, exact } = candidates(condition, p, texts)
     if (from === 'none') return null
+    // Exact candidates are the answer; otherwise each profile's tags are joined and tested.
     const alias = new Map(tags.map((tag, i) => [tag, `t${i}`]))
-    const joins = tags
-      .map(
-        (tag, i) =>
-          ` LEFT JOIN tag_index t${i} ON t${i}.profile = c.profile AND t${i}.tag = ${p.bind(tag)}`,
-      )
-      .join('')
-    const where = `(${expression(condition, alias, p, texts)}) = 1`
+    const joins = exact
+      ? ''
+      : tags
+          .map(
+            (tag, i) =>
+              ` LEFT JOIN tag_index t${i} ON t${i}.profile = c.profile AND t${i}.tag = ${p.bind(tag)}`,
+          )
+          .join('')
+    const where = exact ? '1' : `(${expression(condition, alias, p, texts)}) = 1`
     const statement = compact(
       `WITH c(profile) AS (${from === 'all' ? EVERY_PROFILE : from}) ${select(`c${joins}`, where, p)}`,
       p.values,

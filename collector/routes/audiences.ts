@@ -3,14 +3,7 @@ import type { TagValue } from '../../rules/index.ts'
 import { activeRules } from '../active-rules.ts'
 import { adminAuth } from '../admin-auth.ts'
 import { decodeCursor, encodeCursor } from '../audience-cursor.ts'
-import {
-  audienceStatements,
-  MAX_TEXT_VALUES,
-  textTags,
-  textValuesStatement,
-  type Statement,
-} from '../audience-sql.ts'
-import { parseWhere } from '../audience-where.ts'
+import { queryAudience } from '../audience-query.ts'
 import type { AppEnv } from '../env.ts'
 import { fail } from '../http-error.ts'
 import { MAX_ID_LENGTH } from '../limits.ts'
@@ -75,50 +68,14 @@ export const audiences = new Hono<AppEnv>()
     }
 
     const { rules } = await activeRules(c.env)
-    const condition = parseWhere(
-      body.where,
-      rules.tags.map((tag) => tag.id),
-    )
-    const texts = new Map<string, string[]>()
-    const needed = textTags(condition)
-    if (needed.length) {
-      const results = await c.env.DB.batch<{ value: string }>(
-        needed.map((tag) => prepare(c.env.DB, textValuesStatement(tag))),
-      )
-      needed.forEach((tag, i) => {
-        const values = results[i]!.results.map((row) => row.value)
-        if (values.length > MAX_TEXT_VALUES)
-          throw fail(
-            400,
-            `tag "${tag}" has more than ${MAX_TEXT_VALUES} distinct text values: compare it with ==, != or in a list of strings`,
-          )
-        texts.set(tag, values)
-      })
-    }
-
-    const statements = audienceStatements(condition, texts, { after, limit })
-    if (!statements) return c.json<AudienceResponse>({ count: 0, profiles: [], cursor: null })
-    const [counted, rows] = await c.env.DB.batch([
-      prepare(c.env.DB, statements.count),
-      prepare(c.env.DB, statements.page),
-    ])
-    // Tags become properties through Object.fromEntries, which defines them: a tag named
-    // `__proto__` would be plain data, never a prototype.
-    const found: { id: string; tags: [string, TagValue][] }[] = []
-    for (const row of rows!.results as { profile: string; tag: string | null; value: string }[]) {
-      let last = found[found.length - 1]
-      if (last?.id !== row.profile) found.push((last = { id: row.profile, tags: [] }))
-      if (row.tag !== null) last.tags.push([row.tag, JSON.parse(row.value) as TagValue])
-    }
-    const profiles = found.map(({ id, tags }) => ({ id, tags: Object.fromEntries(tags) }))
-    const more = profiles.length > limit
-    if (more) profiles.length = limit
-    const count = (counted!.results[0] as { n: number }).n
+    const tagIds = rules.tags.map((tag) => tag.id)
+    const { count, profiles, next } = await queryAudience(c.env.DB, tagIds, body.where, {
+      after,
+      limit,
+    })
     return c.json<AudienceResponse>({
       count,
       profiles,
-      cursor: more ? encodeCursor(profiles[limit - 1]!.id) : null,
+      cursor: next === null ? null : encodeCursor(next),
     })
   })
-
-const prepare = (db: D1Database, { sql, params }: Statement) => db.prepare(sql).bind(...params)
