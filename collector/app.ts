@@ -2,6 +2,8 @@ import { Hono } from 'hono'
 import { publicCors } from './cors.ts'
 import type { AppEnv } from './env.ts'
 import { notFound, onError } from './http-error.ts'
+import { audiences } from './routes/audiences.ts'
+import { catalog } from './routes/catalog.ts'
 import { health } from './routes/health.ts'
 import { ingest } from './routes/ingest.ts'
 import { profiles } from './routes/profiles.ts'
@@ -23,9 +25,9 @@ const PUBLIC_ROUTES = [
 
 /**
  * The collector's HTTP API (spec: collector.md). Public routes: writeKey and CORS. Admin routes
- * (`/v1/profiles`): adminKey and no CORS, since the key never belongs in a browser.
+ * (`/v1/profiles`, `/v1/audiences`, `/v1/catalog`): adminKey and no CORS, since the key never belongs in a browser.
  */
 export const app = new Hono<AppEnv>().onError(onError).notFound(notFound)
 for (const path of PUBLIC_ROUTES) app.use(path, publicCors())
 app.route('/v1', health).route('/v1', ingest).route('/v1', rules).route('/v1', tags)
-app.route('/v1', profiles)
+app.route('/v1', profiles).route('/v1', audiences).route('/v1', catalog)

@@ -8,6 +8,8 @@ export type { Env } from './env.ts'
 export type { IngestOutcome, ProfileView } from './profile-do.ts'
 export type { PublishResult, RulesVersion } from './rules-do.ts'
 export type { IngestResponse } from './routes/ingest.ts'
+export type { AudienceResponse } from './routes/audiences.ts'
+export type { CatalogMetric, CatalogResponse, CatalogTag } from './routes/catalog.ts'
 
 // workerd reads a module Worker's handlers from its default export: the one default in the code.
 export default { fetch: app.fetch } satisfies ExportedHandler<Env>

@@ -1,0 +1,113 @@
+import type { TagValue } from '../rules/index.ts'
+import {
+  audienceStatements,
+  MAX_TEXT_VALUES,
+  textTags,
+  textValuesStatement,
+  type Statement,
+} from './audience-sql.ts'
+import { parseWhere, type Condition } from './audience-where.ts'
+import { fail } from './http-error.ts'
+
+/** One page of an audience. */
+export interface AudiencePage {
+  /** Every matching profile. */
+  count: number
+  /** This page's profiles, by id, each with every tag the index holds for it. */
+  profiles: { id: string; tags: Record<string, TagValue> }[]
+  /** The last profile id of the page when more follow, else `null`. */
+  next: string | null
+}
+
+/** A prepared statement, as D1 has them. */
+export interface SqlStatement {
+  bind(...values: unknown[]): SqlStatement
+}
+
+/** What an audience query needs of a D1 database (any binding: the Worker's, Miniflare's proxy). */
+export interface SqlDatabase {
+  prepare(sql: string): SqlStatement
+  batch<T = unknown>(statements: SqlStatement[]): Promise<{ results: T[] }[]>
+}
+
+const prepare = (db: SqlDatabase, { sql, params }: Statement) => db.prepare(sql).bind(...params)
+
+/**
+ * The profiles of the tag index whose tags satisfy `where` (checked against `tagIds`; `400` for
+ * what cannot be answered), `limit` of them after the profile id `after`. Count and page come
+ * from one D1 batch, so both see the same snapshot; a second batch runs only for the rare
+ * comparisons that need a tag's text values judged by the engine, when the tag has some.
+ */
+export async function queryAudience(
+  db: SqlDatabase,
+  tagIds: readonly string[],
+  where: unknown,
+  page: { after?: string; limit: number },
+): Promise<AudiencePage> {
+  const condition = parseWhere(where, tagIds)
+  // Text values some comparisons need judged by the engine are rare (they take a number compared
+  // with a tag that holds strings): the first batch assumes there are none and fetches them in the
+  // same snapshot; only when some exist does a second batch run with them.
+  const needed = textTags(condition)
+  let texts = new Map<string, string[]>()
+  let answer = await run(db, condition, texts, page, needed)
+  if (answer.texts.some((values) => values.length)) {
+    texts = new Map(needed.map((tag, i) => [tag, answer.texts[i]!]))
+    answer = await run(db, condition, texts, page, [])
+  }
+  if (!answer.rows) return { count: 0, profiles: [], next: null }
+  // Tags become properties through Object.fromEntries, which defines them: a tag named
+  // `__proto__` would be plain data, never a prototype.
+  const found: { id: string; tags: [string, TagValue][] }[] = []
+  for (const row of answer.rows) {
+    let last = found[found.length - 1]
+    if (last?.id !== row.profile) found.push((last = { id: row.profile, tags: [] }))
+    if (row.tag !== null) last.tags.push([row.tag, JSON.parse(row.value) as TagValue])
+  }
+  const more = found.length > page.limit
+  if (more) found.length = page.limit
+  return {
+    count: answer.count,
+    profiles: found.map(({ id, tags }) => ({ id, tags: Object.fromEntries(tags) })),
+    next: more ? found[page.limit - 1]!.id : null,
+  }
+}
+
+interface Run {
+  count: number
+  /** `null` when nothing can match (no query ran). */
+  rows: { profile: string; tag: string | null; value: string }[] | null
+  /** The distinct text values of each tag of `textsOf`. */
+  texts: string[][]
+}
+
+/** One D1 batch: count, page, and the distinct text values of `textsOf` (same snapshot). */
+async function run(
+  db: SqlDatabase,
+  condition: Condition,
+  texts: ReadonlyMap<string, readonly string[]>,
+  page: { after?: string; limit: number },
+  textsOf: readonly string[],
+): Promise<Run> {
+  const statements = audienceStatements(condition, texts, page)
+  const batch = textsOf.map((tag) => prepare(db, textValuesStatement(tag)))
+  if (statements) batch.push(prepare(db, statements.count), prepare(db, statements.page))
+  if (!batch.length) return { count: 0, rows: null, texts: [] }
+  const results = await db.batch<Record<string, unknown>>(batch)
+  const values = textsOf.map((tag, i) => {
+    const found = results[i]!.results.map((row) => row.value as string)
+    if (found.length > MAX_TEXT_VALUES)
+      throw fail(
+        400,
+        `tag "${tag}" has more than ${MAX_TEXT_VALUES} distinct text values: compare it with ==, != or in a list of strings`,
+      )
+    return found
+  })
+  if (!statements) return { count: 0, rows: null, texts: values }
+  const [counted, rows] = results.slice(textsOf.length)
+  return {
+    count: (counted!.results[0] as { n: number }).n,
+    rows: rows!.results as Run['rows'],
+    texts: values,
+  }
+}

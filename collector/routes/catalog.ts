@@ -1,0 +1,99 @@
+import { Hono } from 'hono'
+import type { TagKind } from '../../rules/index.ts'
+import { activeRules } from '../active-rules.ts'
+import { adminAuth } from '../admin-auth.ts'
+import { coverageByTag, coverageStatement, type Coverage } from '../catalog-coverage.ts'
+import type { AppEnv } from '../env.ts'
+
+/** One tag of `GET /v1/catalog`. */
+export interface CatalogTag {
+  id: string
+  name: string | null
+  description: string | null
+  /** Its category path ("/" separated, a key of `categories` or any path), or `null`. */
+  category: string | null
+  owner: string | null
+  status: 'draft' | 'certified' | 'deprecated'
+  deprecated: boolean
+  kind: TagKind
+  /** Where it is evaluated: on the device too (session metrics only), or at the edge only. */
+  evaluates: 'device' | 'edge'
+  coverage: Coverage
+  /** ISO-8601 time of the latest change of the tag in the index, or `null` when none holds it. */
+  lastChangeAt: string | null
+}
+
+/** One metric of `GET /v1/catalog`. */
+export interface CatalogMetric {
+  id: string
+  description: string | null
+  agg: string
+  window: string
+  /** `device` for session metrics (the SDK computes them too), else `edge`. */
+  evaluates: 'device' | 'edge'
+}
+
+/** The answer to `GET /v1/catalog`. */
+export interface CatalogResponse {
+  /** The active rules version (as `GET /v1/rules` gives it in its `ETag`). */
+  rulesVersion: string
+  /** Profiles in the directory (or, while it is empty, profiles in the tag index). */
+  profiles: number
+  categories: Record<string, string>
+  tags: CatalogTag[]
+  metrics: CatalogMetric[]
+}
+
+const text = (value: unknown): string | null => (typeof value === 'string' ? value : null)
+
+// The directory counts profiles; before anything wrote it, the tag index is the best count there is.
+const PROFILES_SQL = `SELECT CASE WHEN EXISTS (SELECT 1 FROM profiles)
+  THEN (SELECT count(*) FROM profiles)
+  ELSE (SELECT count(DISTINCT profile) FROM tag_index) END AS n`
+
+/**
+ * `GET /v1/catalog` (adminKey): every tag of the active rules in document order with its metadata,
+ * kind, where it evaluates and its coverage in the tag index; every metric. Two statements in one
+ * D1 batch, whatever the number of tags.
+ */
+export const catalog = new Hono<AppEnv>().get('/catalog', adminAuth(), async (c) => {
+  const { version, document, rules } = await activeRules(c.env)
+  const info = new Map(rules.tags.map((tag) => [tag.id, tag]))
+  const scoreTags = rules.tags.filter((tag) => tag.kind === 'score').map((tag) => tag.id)
+  const [coverageRows, profileRows] = await c.env.DB.batch([
+    coverageStatement(c.env.DB, scoreTags),
+    c.env.DB.prepare(PROFILES_SQL),
+  ])
+  const coverage = coverageByTag(coverageRows!.results as Record<string, unknown>[])
+  const tags = Object.entries(document.tags).map(([id, def]): CatalogTag => {
+    const status = def.status ?? 'draft'
+    const held = coverage.get(id)
+    return {
+      id,
+      name: text(def.name),
+      description: text(def.description),
+      category: text(def.category),
+      owner: text(def.owner),
+      status,
+      deprecated: status === 'deprecated',
+      kind: info.get(id)!.kind,
+      evaluates: info.get(id)!.evaluatedOn,
+      coverage: held?.coverage ?? { profiles: 0, distinctValues: 0, bucketed: false, values: [] },
+      lastChangeAt: held?.lastChangeAt == null ? null : new Date(held.lastChangeAt).toISOString(),
+    }
+  })
+  const metrics = Object.entries(document.metrics).map(([id, def]): CatalogMetric => ({
+    id,
+    description: text(def.description),
+    agg: def.agg,
+    window: def.window,
+    evaluates: def.window === 'session' ? 'device' : 'edge',
+  }))
+  return c.json<CatalogResponse>({
+    rulesVersion: version,
+    profiles: (profileRows!.results[0] as { n: number }).n,
+    categories: document.categories ?? {},
+    tags,
+    metrics,
+  })
+})
