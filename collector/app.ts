@@ -4,6 +4,7 @@ import type { AppEnv } from './env.ts'
 import { notFound, onError } from './http-error.ts'
 import { audiences } from './routes/audiences.ts'
 import { catalog } from './routes/catalog.ts'
+import { changes } from './routes/changes.ts'
 import { health } from './routes/health.ts'
 import { ingest } from './routes/ingest.ts'
 import { profiles } from './routes/profiles.ts'
@@ -25,9 +26,9 @@ const PUBLIC_ROUTES = [
 
 /**
  * The collector's HTTP API (spec: collector.md). Public routes: writeKey and CORS. Admin routes
- * (`/v1/profiles`, `/v1/audiences`, `/v1/catalog`): adminKey and no CORS, since the key never belongs in a browser.
+ * (`/v1/profiles`, `/v1/audiences`, `/v1/catalog`, `/v1/changes`): adminKey and no CORS, since the key never belongs in a browser.
  */
 export const app = new Hono<AppEnv>().onError(onError).notFound(notFound)
 for (const path of PUBLIC_ROUTES) app.use(path, publicCors())
 app.route('/v1', health).route('/v1', ingest).route('/v1', rules).route('/v1', tags)
-app.route('/v1', profiles).route('/v1', audiences).route('/v1', catalog)
+app.route('/v1', profiles).route('/v1', audiences).route('/v1', catalog).route('/v1', changes)

@@ -12,6 +12,8 @@ export interface Env {
    * the profile directory.
    */
   DB: D1Database
+  /** The export queue: every committed tag change, from the profiles' outboxes (export-consumer.ts). */
+  TAG_CHANGES: Queue<import('./export-message.ts').ExportMessage>
   /** Static assets (dist/public): the SDK at /tagwise.js, the demo shop and the dashboard. */
   ASSETS?: Fetcher
   /** How often (ms) an isolate re-reads the active rules version. @default "5000" */

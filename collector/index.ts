@@ -1,6 +1,9 @@
-// The Worker entry (wrangler.toml `main`): the HTTP API and the Durable Object class it binds.
+// The Worker entry (wrangler.toml `main`): the HTTP API, the export queue's consumer and the
+// Durable Object classes it binds.
 import { app } from './app.ts'
 import type { Env } from './env.ts'
+import type { ExportMessage } from './export-message.ts'
+import { consumeExport } from './export-consumer.ts'
 
 export { ProfileDO } from './profile-do.ts'
 export { RulesDO } from './rules-do.ts'
@@ -8,8 +11,13 @@ export type { Env } from './env.ts'
 export type { IngestOutcome, ProfileView } from './profile-do.ts'
 export type { PublishResult, RulesVersion } from './rules-do.ts'
 export type { IngestResponse } from './routes/ingest.ts'
+export type { ChangesResponse } from './routes/changes.ts'
+export type { ExportedChange, ExportMessage } from './export-message.ts'
 export type { AudienceResponse } from './routes/audiences.ts'
 export type { CatalogMetric, CatalogResponse, CatalogTag } from './routes/catalog.ts'
 
 // workerd reads a module Worker's handlers from its default export: the one default in the code.
-export default { fetch: app.fetch } satisfies ExportedHandler<Env>
+export default {
+  fetch: app.fetch,
+  queue: consumeExport,
+} satisfies ExportedHandler<Env, ExportMessage>

@@ -18,6 +18,8 @@ import { absorbProfile } from './profile-merge.ts'
 import { rebuildState } from './profile-rebuild.ts'
 import { TokenBuckets, type Rate } from './rate-limit.ts'
 import { ProfileStore, type Forward, type TagHistoryEntry } from './profile-store.ts'
+import { Outbox } from './outbox.ts'
+import { removeFromIndex } from './tag-index.ts'
 import { tagChanges } from './tag-changes.ts'
 
 /** What a profile did with a batch's events (positions index the events it was given). */
@@ -51,6 +53,10 @@ export type RebuildOutcome = 'rebuilt' | 'forwarded' | 'empty' | 'superseded'
 
 /** The events table deduplicates by `messageId`, so the engine state need not remember ids. */
 const STATE_OPTIONS: StateOptions = { maxMessageIds: 0 }
+/** Messages per `sendBatch` (the queue takes at most 100 per call). */
+const OUTBOX_PAGE = 100
+/** How soon an outbox the queue refused is tried again, in ms. */
+const OUTBOX_RETRY_MS = 30_000
 
 /**
  * One profile (spec: collector.md, "Profiles"): a SQLite-backed Durable Object named by the
@@ -68,6 +74,9 @@ const STATE_OPTIONS: StateOptions = { maxMessageIds: 0 }
 export class ProfileDO extends DurableObject<Env> {
   private readonly store: ProfileStore
   private readonly listing: ProfileListing
+  private readonly outbox: Outbox
+  /** The outbox drain under way, if any: one at a time, so no message is sent twice by this object. */
+  private draining: Promise<void> | undefined
   private readonly limiter = new TokenBuckets(1)
   /** The engine state, restored lazily from the snapshot and kept while the object lives. */
   private state: { version: string; state: ProfileState } | undefined
@@ -78,6 +87,7 @@ export class ProfileDO extends DurableObject<Env> {
     super(ctx, env)
     this.store = new ProfileStore(ctx.storage.sql)
     this.listing = new ProfileListing(ctx.storage.sql)
+    this.outbox = new Outbox(ctx.storage.sql)
   }
 
   /** Stores and counts a batch's events for `profile` (at most `rate`); resolves once committed. */
@@ -261,9 +271,13 @@ export class ProfileDO extends DurableObject<Env> {
       this.store.setForward({ ...forward, pending: false })
     })
     await this.ctx.storage.deleteAlarm()
-    // A forward is no profile of its own: the directory lists the profile it joined.
+    // Changes committed before the merge still go out (the index then forgets this id).
+    await this.drain()
+    // A forward is no profile of its own: the directory and the tag index list the profile it
+    // joined.
     const self = this.store.profileId()
-    if (self !== undefined) await unlistProfiles(this.env.DB, [self])
+    if (self !== undefined)
+      await Promise.all([unlistProfiles(this.env.DB, [self]), removeFromIndex(this.env.DB, [self])])
   }
 
   /**
@@ -291,6 +305,8 @@ export class ProfileDO extends DurableObject<Env> {
 
   /** Time-driven tags: re-evaluates at the engine's `nextChangeAt` and records what changed. */
   override async alarm(): Promise<void> {
+    // The alarm also retries an outbox the queue refused (see drain).
+    await this.drain()
     if (this.store.profileId() === undefined || this.store.forward()) return
     await this.refresh(await activeRules(this.env), Date.now())
   }
@@ -302,11 +318,56 @@ export class ProfileDO extends DurableObject<Env> {
     return evaluation
   }
 
-  /** Evaluates `state` at `now` and applies tag changes to the tables (inside a transaction). */
+  /**
+   * Evaluates `state` at `now` and applies tag changes to the tables, with their export messages
+   * in the outbox (inside the caller's transaction).
+   */
   private record(state: ProfileState, now: number) {
     const evaluation = state.evaluate(now)
-    this.store.applyTagChanges(tagChanges(this.store.tags(), evaluation.tags), now)
+    const changes = tagChanges(this.store.tags(), evaluation.tags)
+    this.store.applyTagChanges(changes, now)
+    const profile = this.store.profileId()
+    if (changes.length && profile !== undefined)
+      this.outbox.add(
+        changes.map(({ tag, from, to }) => ({
+          type: 'tag.changed',
+          change: {
+            id: crypto.randomUUID(),
+            profile,
+            tag,
+            from,
+            to,
+            at: now,
+            rulesVersion: this.state?.version ?? '',
+          },
+        })),
+      )
     return evaluation
+  }
+
+  /**
+   * Sends the outbox to the export queue, oldest first, and deletes what the queue accepted.
+   * Runs after commits (never inside a transaction). When the queue refuses, the messages stay
+   * and the alarm comes back within `OUTBOX_RETRY_MS` to try again, whatever else it waits for.
+   */
+  private drain(): Promise<void> {
+    this.draining ??= (async () => {
+      try {
+        for (let rows = this.outbox.pending(OUTBOX_PAGE); rows.length;) {
+          await this.env.TAG_CHANGES.sendBatch(rows.map(({ message }) => ({ body: message })))
+          this.outbox.remove(rows[rows.length - 1]!.seq)
+          rows = this.outbox.pending(OUTBOX_PAGE)
+        }
+      } catch (error) {
+        console.warn('tagwise: the export queue refused tag changes; retrying by alarm:', error)
+        const retryAt = Date.now() + OUTBOX_RETRY_MS
+        const alarm = await this.ctx.storage.getAlarm()
+        if (alarm === null || alarm > retryAt) await this.ctx.storage.setAlarm(retryAt)
+      } finally {
+        this.draining = undefined
+      }
+    })()
+    return this.draining
   }
 
   /** Lists the profile in the directory after its commit, without holding up the answer. */
@@ -326,9 +387,11 @@ export class ProfileDO extends DurableObject<Env> {
     this.ctx.waitUntil(write)
   }
 
+  /** Sets the alarm at `nextChangeAt`, then drains the outbox without holding up the answer. */
   private async schedule(nextChangeAt: number | null, now: number): Promise<void> {
     if (nextChangeAt === null) await this.ctx.storage.deleteAlarm()
     else await this.ctx.storage.setAlarm(Math.max(nextChangeAt, now + 1))
+    this.ctx.waitUntil(this.drain())
   }
 
   /**

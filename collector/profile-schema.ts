@@ -11,6 +11,7 @@
  * - `tags`, `tag_history`: current tag values (JSON) and every change `(tag, from, to, at)`.
  * - `traits`: merged identify traits (JSON values).
  * - `aliases`: ids merged into this profile; a merge already recorded here is not applied twice.
+ * - `outbox`: export messages (tag changes) committed with the changes, until the queue took them.
  */
 export const PROFILE_SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -39,4 +40,5 @@ CREATE TABLE IF NOT EXISTS tag_history (
 );
 CREATE TABLE IF NOT EXISTS traits (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS aliases (id TEXT PRIMARY KEY, merged_at INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS outbox (seq INTEGER PRIMARY KEY AUTOINCREMENT, body TEXT NOT NULL);
 `

@@ -6,6 +6,7 @@ import { fail } from '../http-error.ts'
 import { MAX_ID_LENGTH } from '../limits.ts'
 import { atProfile } from '../forwards.ts'
 import { unlistProfiles } from '../profile-directory.ts'
+import { removeFromIndex } from '../tag-index.ts'
 import { profileStub } from '../profile-stub.ts'
 
 /**
@@ -39,7 +40,8 @@ export const profiles = new Hono<AppEnv>()
     const aliases = await profileStub(c.env, profile).erase()
     const ids = [...new Set([id, ...aliases])]
     await Promise.all(ids.map((alias) => profileStub(c.env, alias).erase()))
-    await unlistProfiles(c.env.DB, [...new Set([profile, ...ids])])
+    const erased = [...new Set([profile, ...ids])]
+    await Promise.all([unlistProfiles(c.env.DB, erased), removeFromIndex(c.env.DB, erased)])
     return c.body(null, 204)
   })
 
