@@ -14,6 +14,11 @@ export const MAX_ID_LENGTH = 256
 export const EVENT_RETENTION_MS = 90 * 86_400_000
 /** Most events a profile keeps; older ones (by receive time) are dropped first. */
 export const MAX_STORED_EVENTS = 10_000
+/**
+ * Events a profile counts between two saves of its engine state (checkpoints): a restore replays at
+ * most this many stored events after the last checkpoint.
+ */
+export const CHECKPOINT_EVENTS = 200
 /** Most tag changes a profile keeps in its history. */
 export const MAX_TAG_HISTORY = 1000
 /** Events `GET /v1/profiles/:id` lists. */

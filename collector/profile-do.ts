@@ -10,7 +10,7 @@ import type {
 import { activeRules, activeRulesAt, type ActiveRules } from './active-rules.ts'
 import type { Env } from './env.ts'
 import type { MergePayload, Routed } from './forward.ts'
-import { PROFILE_EVENTS_SHOWN } from './limits.ts'
+import { CHECKPOINT_EVENTS, PROFILE_EVENTS_SHOWN } from './limits.ts'
 import type { PreparedEvent } from './prepare-event.ts'
 import { listProfile, unlistProfiles } from './profile-directory.ts'
 import { ProfileListing } from './profile-listing.ts'
@@ -61,9 +61,11 @@ const OUTBOX_RETRY_MS = 30_000
 /**
  * One profile (spec: collector.md, "Profiles"): a SQLite-backed Durable Object named by the
  * profile id. A batch is one storage transaction: new events are stored (their `messageId` is the
- * primary key, so retries are duplicates), counted into the engine state, the state snapshot is
- * saved and the tags are re-evaluated; changes go to the tag history, and an alarm at the engine's
- * `nextChangeAt` records changes that come with time alone.
+ * primary key, so retries are duplicates), counted into the engine state and the tags are
+ * re-evaluated; changes go to the tag history, and an alarm at the engine's `nextChangeAt` records
+ * changes that come with time alone. The stored events are the truth: the engine state is saved
+ * as a checkpoint every `CHECKPOINT_EVENTS` events (and at once after a merge, a rebuild, a
+ * prune or under new rules), and a restore replays the events stored after it.
  *
  * Identity merge: a profile merged into another keeps only a forward (`forwardTo`), and every
  * method then answers `{ forwardedTo }` so the Worker asks the target instead (`atProfile`). Its
@@ -78,8 +80,8 @@ export class ProfileDO extends DurableObject<Env> {
   /** The outbox drain under way, if any: one at a time, so no message is sent twice by this object. */
   private draining: Promise<void> | undefined
   private readonly limiter = new TokenBuckets(1)
-  /** The engine state, restored lazily from the snapshot and kept while the object lives. */
-  private state: { version: string; state: ProfileState } | undefined
+  /** The engine state, restored lazily from the checkpoint and kept while the object lives. */
+  private state: LiveState | undefined
   /** The directory write under way, if any: an erase waits for it before the route unlists. */
   private listingWrite: Promise<void> | undefined
 
@@ -108,7 +110,8 @@ export class ProfileDO extends DurableObject<Env> {
       return { value: { accepted: 0, duplicates: 0, rejected: [], tags: {}, retryAfterMs } }
     const outcome = this.transaction(() => {
       this.store.setProfileId(profile)
-      const { state } = this.stateFor(active)
+      const live = this.stateFor(active)
+      const { state } = live
       const result: IngestOutcome = { accepted: 0, duplicates: 0, rejected: [], tags: {} }
       let identified = false
       let listed = false
@@ -130,8 +133,11 @@ export class ProfileDO extends DurableObject<Env> {
       })
       this.store.removeEvents(uncounted)
       if (result.accepted) {
-        this.store.pruneEvents(now)
-        this.store.saveSnapshot(active.version, state.snapshot())
+        // The events are stored: the state is saved only every CHECKPOINT_EVENTS (a restore
+        // replays the events after it), or at once when events it counts may have been pruned.
+        const pruned = this.store.pruneEvents(now)
+        live.unsaved += result.accepted
+        if (pruned || live.unsaved >= CHECKPOINT_EVENTS) this.checkpoint(live)
         if (identified) this.store.saveTraits(state.traits())
         listed = this.listing.due(now)
       }
@@ -228,10 +234,16 @@ export class ProfileDO extends DurableObject<Env> {
 
   /** The data to move to the forward's target, or `null` when it has moved already. */
   async mergePayload(): Promise<MergePayload | null> {
+    const active = await activeRules(this.env)
     if (!this.store.forward()?.pending) return null
+    const events = this.store.storedEvents()
+    const hasState = events.length > 0 || this.store.snapshot() !== undefined
     return {
-      events: this.store.storedEvents(),
-      snapshot: this.store.snapshot() ?? null,
+      events,
+      // The whole state: the checkpoint with the events after it counted.
+      snapshot: hasState
+        ? { rulesVersion: active.version, snapshot: this.stateFor(active).state.snapshot() }
+        : null,
       aliases: this.store.aliases(),
     }
   }
@@ -250,9 +262,10 @@ export class ProfileDO extends DurableObject<Env> {
         for (const alias of [from, ...payload.aliases]) this.store.addAlias(alias, now)
         return undefined
       }
-      const { state } = this.stateFor(active)
+      const live = this.stateFor(active)
+      const { state } = live
       absorbProfile(this.store, state, active.rules, STATE_OPTIONS, from, payload, now)
-      this.store.saveSnapshot(active.version, state.snapshot())
+      this.checkpoint(live)
       this.store.saveTraits(state.traits())
       return { ...this.record(state, now), listed: this.listing.due(now) }
     })
@@ -294,8 +307,8 @@ export class ProfileDO extends DurableObject<Env> {
     const now = Date.now()
     const evaluation = this.transaction(() => {
       const state = rebuildState(this.store, active.rules, STATE_OPTIONS, now)
-      this.state = { version: active.version, state }
-      this.store.saveSnapshot(active.version, state.snapshot())
+      this.state = { version: active.version, state, unsaved: 0 }
+      this.checkpoint(this.state)
       this.store.saveTraits(state.traits())
       return this.record(state, now)
     })
@@ -409,24 +422,49 @@ export class ProfileDO extends DurableObject<Env> {
     }
   }
 
-  /** The engine state for the active rules: cached, else restored from the snapshot. */
-  private stateFor(active: ActiveRules): { version: string; state: ProfileState } {
+  /** Saves the state (inside a transaction): a checkpoint that counts every stored event. */
+  private checkpoint(live: LiveState): void {
+    this.store.saveSnapshot(live.version, live.state.snapshot())
+    live.unsaved = 0
+  }
+
+  /**
+   * The engine state for the active rules: cached, else restored from the checkpoint with the
+   * events stored after it replayed. A checkpoint saved under other rules is saved again on the
+   * next commit.
+   */
+  private stateFor(active: ActiveRules): LiveState {
     if (this.state?.version === active.version) return this.state
     const saved = this.store.snapshot()
     let state: ProfileState
+    let unsaved = 0
     try {
       state = saved
         ? active.rules.restore(saved.snapshot, STATE_OPTIONS)
         : active.rules.createState(STATE_OPTIONS)
+      for (const event of this.store.eventsAfter(saved?.upTo ?? 0)) {
+        state.ingest(event)
+        unsaved++
+      }
     } catch (error) {
       // An unreadable snapshot is rebuilt from the stored events rather than lost.
       console.warn('tagwise: rebuilding a profile state from its events:', error)
       state = active.rules.createState(STATE_OPTIONS)
       for (const event of this.store.eventsByTime()) state.ingest(event)
+      unsaved = Infinity
     }
-    this.state = { version: active.version, state }
+    if (saved?.rulesVersion !== active.version) unsaved = Infinity
+    this.state = { version: active.version, state, unsaved }
     return this.state
   }
+}
+
+/** The engine state in memory. */
+interface LiveState {
+  version: string
+  state: ProfileState
+  /** Events counted since the last checkpoint (infinite: none was saved under `version`). */
+  unsaved: number
 }
 
 const forwarded = (forward: Forward) => ({ forwardedTo: forward.to, pending: forward.pending })

@@ -27,6 +27,13 @@ export interface StoredEvent {
   event: Json
 }
 
+/** A saved engine state and the last event (rowid) it counts. */
+export interface SavedState {
+  rulesVersion: string
+  snapshot: StateSnapshot
+  upTo: number
+}
+
 /** An event to store. */
 export interface NewEvent {
   messageId: string
@@ -138,6 +145,7 @@ export class ProfileStore {
   clearData(): void {
     for (const table of ['events', 'state', 'tags', 'tag_history', 'traits', 'aliases'])
       this.sql.exec(`DELETE FROM ${table}`)
+    this.sql.exec(`DELETE FROM meta WHERE key = 'snapshot_up_to'`)
     delete this.cache.tags
   }
 
@@ -196,8 +204,11 @@ export class ProfileStore {
       )
   }
 
-  /** Drops events past the retention period, then the oldest beyond the per-profile maximum. */
-  pruneEvents(now: number): void {
+  /**
+   * Drops events past the retention period, then the oldest beyond the per-profile maximum.
+   * Returns whether it deleted (or may have deleted) any.
+   */
+  pruneEvents(now: number): boolean {
     // Index ends only, no walk (one min/max per subquery, else SQLite scans): the oldest receive
     // time, and the span of rowids, which only grow, so it bounds the count (the exact cut below
     // walks up to 10,000 rows).
@@ -208,14 +219,15 @@ export class ProfileStore {
       )
       .one()
     const cutoff = now - EVENT_RETENTION_MS
-    if (oldest !== null && oldest < cutoff)
-      this.sql.exec(`DELETE FROM events WHERE received_at < ?`, cutoff)
-    if (span === null || span <= MAX_STORED_EVENTS) return
+    const expired = oldest !== null && oldest < cutoff
+    if (expired) this.sql.exec(`DELETE FROM events WHERE received_at < ?`, cutoff)
+    if (span === null || span <= MAX_STORED_EVENTS) return expired
     this.sql.exec(
       `DELETE FROM events WHERE rowid IN (
         SELECT rowid FROM events ORDER BY received_at DESC, rowid DESC LIMIT -1 OFFSET ?)`,
       MAX_STORED_EVENTS,
     )
+    return true
   }
 
   /** The latest `limit` events by timestamp, newest first. */
@@ -232,21 +244,48 @@ export class ProfileStore {
       yield JSON.parse(row.body)
   }
 
-  snapshot(): { rulesVersion: string; snapshot: StateSnapshot } | undefined {
+  /**
+   * The saved engine state (a checkpoint): it counts the events up to rowid `upTo`; the events
+   * stored after it are counted by replaying `eventsAfter(upTo)`. A snapshot saved before
+   * checkpoints existed counted every stored event (`upTo` is then infinite).
+   */
+  snapshot(): SavedState | undefined {
     const row = this.sql
-      .exec<{ rules_version: string; snapshot: string }>(
-        `SELECT rules_version, snapshot FROM state WHERE id = 1`,
+      .exec<{ rules_version: string; snapshot: string; up_to: string | null }>(
+        `SELECT rules_version, snapshot,
+           (SELECT value FROM meta WHERE key = 'snapshot_up_to') AS up_to FROM state WHERE id = 1`,
       )
       .toArray()[0]
-    return row && { rulesVersion: row.rules_version, snapshot: JSON.parse(row.snapshot) }
+    return (
+      row && {
+        rulesVersion: row.rules_version,
+        snapshot: JSON.parse(row.snapshot) as StateSnapshot,
+        upTo: row.up_to === null ? Infinity : Number(row.up_to),
+      }
+    )
   }
 
+  /** Saves a state that counts every event stored now (a checkpoint). */
   saveSnapshot(rulesVersion: string, snapshot: StateSnapshot): void {
     this.sql.exec(
       `INSERT OR REPLACE INTO state (id, rules_version, snapshot) VALUES (1, ?, ?)`,
       rulesVersion,
       JSON.stringify(snapshot),
     )
+    this.sql.exec(
+      `INSERT OR REPLACE INTO meta (key, value)
+       VALUES ('snapshot_up_to', (SELECT coalesce(max(rowid), 0) FROM events))`,
+    )
+  }
+
+  /** The events stored after rowid `upTo`, in the order they were stored. */
+  *eventsAfter(upTo: number): Generator<unknown> {
+    if (upTo === Infinity) return
+    for (const row of this.sql.exec<{ body: string }>(
+      `SELECT body FROM events WHERE rowid > ? ORDER BY rowid`,
+      upTo,
+    ))
+      yield JSON.parse(row.body)
   }
 
   /** The current tags (a copy). */

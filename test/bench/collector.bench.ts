@@ -182,11 +182,17 @@ try {
     `wrangler dev on 127.0.0.1 (state on ${stateDir ?? 'disk'}), ${CONCURRENCY} requests in flight, ${ROUNDS} rounds of ${MEASURE_MS / 1000} s per scenario after ${WARMUP_MS / 1000} s of warm-up each; ${EVENTS_PER_BATCH} events per batch, each batch one profile\n`,
   )
   console.log(table(rows))
-  const ratio = (a: string, b: string) =>
-    median(rounds.map((r) => rate(r.get(a)!) / rate(r.get(b)!)))
+  const ratios = (a: string, b: string) => rounds.map((r) => rate(r.get(a)!) / rate(r.get(b)!))
+  const each = (values: number[]) => values.map((v) => fmt(v, 2)).join(', ')
   console.log(`\nmedian of per-round ratios (${ROUNDS} rounds):`)
-  console.log(`full / baseline (requests/s): ${fmt(ratio('full', 'baseline'))}×`)
-  console.log(`full / parse (events/s):      ${verdict(ratio('full', 'parse'), 0.5, 'at least')}`)
+  const baselineRatios = ratios('full', 'baseline')
+  const parseRatios = ratios('full', 'parse')
+  console.log(
+    `full / baseline (requests/s): ${fmt(median(baselineRatios))}×  (rounds: ${each(baselineRatios)})`,
+  )
+  console.log(
+    `full / parse (events/s):      ${verdict(median(parseRatios), 0.5, 'at least')}  (rounds: ${each(parseRatios)})`,
+  )
   console.log(
     'storage transactions per batch per profile: 1 (counted by test/collector/profile-do.test.ts)',
   )

@@ -97,6 +97,46 @@ describe('ProfileDO', () => {
     }
   })
 
+  it('saves its engine state every 200 events; a restore replays the events stored after it', async () => {
+    const anon = uniqueId('a')
+    const checkpoint = () =>
+      runInDurableObject(env.PROFILES.getByName(anon), (_, state) => ({
+        snapshot: state.storage.sql.exec<{ snapshot: string }>('SELECT snapshot FROM state').one()
+          .snapshot,
+        upTo: Number(
+          state.storage.sql
+            .exec<{ value: string }>(`SELECT value FROM meta WHERE key = 'snapshot_up_to'`)
+            .one().value,
+        ),
+      }))
+    const now = Date.now()
+    let sent = 0
+    const views = (count: number) =>
+      post('/v1/batch', {
+        batch: Array.from({ length: count }, () =>
+          track(anon, 'Product Viewed', now - 1000 + sent++),
+        ),
+      })
+    // The first commit saves the state; the next ones only store their events.
+    await views(10)
+    const first = await checkpoint()
+    expect(first.upTo).toBe(10)
+    await views(10)
+    expect(await checkpoint()).toEqual(first)
+    // Evicted: the checkpoint plus the 10 events after it.
+    await abortAllDurableObjects()
+    expect(await metricsOf(anon)).toMatchObject({ product_views_30d: 20 })
+
+    // 10 replayed + 150 new: not yet; + 50 more: 210 unsaved, saved with all 220 events.
+    for (let i = 0; i < 3; i++) await views(50)
+    expect(await checkpoint()).toEqual(first)
+    await views(50)
+    const second = await checkpoint()
+    expect(second.upTo).toBe(220)
+    await abortAllDurableObjects()
+    expect(await metricsOf(anon)).toMatchObject({ product_views_30d: 220 })
+  })
+
   it('restores its state from the snapshot after being evicted', async () => {
     const anon = uniqueId('a')
     const now = Date.now()
