@@ -5,6 +5,10 @@ import { applyToIndex } from './tag-index.ts'
 /** Longest wait between two deliveries of a message the consumer could not handle, in seconds. */
 const MAX_RETRY_DELAY_S = 300
 
+/** Exponential backoff: 2 s after the first attempt, doubling, at most 5 minutes. */
+export const retryDelaySeconds = (attempts: number): number =>
+  Math.min(2 ** Math.max(1, attempts), MAX_RETRY_DELAY_S)
+
 /**
  * The export queue's consumer (same Worker): applies a batch of tag changes to the D1 tag index
  * and change log in one D1 batch, then acknowledges it. If D1 fails, every message is retried with
@@ -12,7 +16,11 @@ const MAX_RETRY_DELAY_S = 300
  * moves them to the dead-letter queue. Applying is idempotent, so a redelivery after a crash
  * between the D1 write and the acknowledgement changes nothing.
  */
-export async function consumeExport(batch: MessageBatch<ExportMessage>, env: Env): Promise<void> {
+export async function consumeExport(
+  batch: MessageBatch<ExportMessage>,
+  env: Env,
+  _ctx?: ExecutionContext,
+): Promise<void> {
   const changes = batch.messages.flatMap((m) =>
     m.body.type === 'tag.changed' ? [m.body.change] : [],
   )
@@ -22,6 +30,6 @@ export async function consumeExport(batch: MessageBatch<ExportMessage>, env: Env
   } catch (error) {
     console.warn('tagwise: updating the tag index failed; the batch is retried:', error)
     for (const message of batch.messages)
-      message.retry({ delaySeconds: Math.min(2 ** message.attempts, MAX_RETRY_DELAY_S) })
+      message.retry({ delaySeconds: retryDelaySeconds(message.attempts) })
   }
 }

@@ -1,0 +1,211 @@
+import {
+  createExecutionContext,
+  createMessageBatch,
+  getQueueResult,
+  runDurableObjectAlarm,
+  runInDurableObject,
+} from 'cloudflare:test'
+import { env } from 'cloudflare:workers'
+import { describe, expect, it } from 'vitest'
+import { retryDelaySeconds } from '../../collector/export-consumer.ts'
+import worker from '../../collector/index.ts'
+import type { ExportedChange, ExportMessage } from '../../collector/index.ts'
+import { admin, json, post, track, uniqueId } from './helpers.ts'
+
+const indexRows = async (profile: string) =>
+  (
+    await env.DB.prepare(
+      'SELECT tag, value, updated_at FROM tag_index WHERE profile = ? ORDER BY tag',
+    )
+      .bind(profile)
+      .all<{ tag: string; value: string; updated_at: number }>()
+  ).results.map((row) => ({ tag: row.tag, value: JSON.parse(row.value), at: row.updated_at }))
+
+const loggedChanges = async (profile: string) =>
+  (
+    await env.DB.prepare('SELECT id, tag, to_value FROM tag_changes WHERE profile = ? ORDER BY seq')
+      .bind(profile)
+      .all<{ id: string; tag: string; to_value: string | null }>()
+  ).results
+
+const claim = (anon: string) =>
+  track(anon, 'Coupon Claimed', Date.now(), { properties: { coupon_id: 'SPRING10' } })
+
+/** Runs the Worker's queue consumer on `changes`, as the queue would deliver them. */
+async function consume(changes: ExportedChange[], attempts = 1) {
+  const batch = createMessageBatch<ExportMessage>(
+    'tagwise-tag-changes',
+    changes.map((change, i) => ({
+      id: `msg-${i}-${change.id}`,
+      timestamp: new Date(),
+      attempts,
+      body: { type: 'tag.changed', change },
+    })),
+  )
+  const ctx = createExecutionContext()
+  await worker.queue(batch, env, ctx)
+  return getQueueResult(batch, ctx)
+}
+const change = (
+  profile: string,
+  tag: string,
+  to: ExportedChange['to'],
+  at: number,
+): ExportedChange => ({
+  id: uniqueId('c'),
+  profile,
+  tag,
+  from: null,
+  to,
+  at,
+  rulesVersion: '1',
+})
+
+describe('export of tag changes', () => {
+  it('indexes every committed change in D1 through the queue, and lists it in the live feed', async () => {
+    const anon = uniqueId('a')
+    const response = await json(await post('/v1/batch', { batch: [claim(anon)] }))
+    expect(response.tags).toMatchObject({ coupon_claimer: true })
+    await expect
+      .poll(() => indexRows(anon), { timeout: 10_000, interval: 100 })
+      .toEqual(
+        expect.arrayContaining([expect.objectContaining({ tag: 'coupon_claimer', value: true })]),
+      )
+    const feed = await json<{
+      changes: { profile: string; tag: string; to: unknown; rulesVersion: string }[]
+    }>(await admin('/v1/changes?limit=500'))
+    expect(feed.changes).toContainEqual(
+      expect.objectContaining({ profile: anon, tag: 'coupon_claimer', from: null, to: true }),
+    )
+    // Audiences read the index the export keeps.
+    const audience = await json<{ profiles: { id: string }[] }>(
+      await admin('/v1/audiences/query', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ where: { var: 'tags.coupon_claimer' }, limit: 1000 }),
+      }),
+    )
+    expect(audience.profiles.map((p) => p.id)).toContain(anon)
+  })
+
+  it('applies a redelivered change once and never lets an older change overwrite a newer one', async () => {
+    const profile = uniqueId('p')
+    const t = Date.now()
+    const tierMid = change(profile, 'spend_tier_30d', 'mid', t)
+    const tierHigh = change(profile, 'spend_tier_30d', 'high', t + 1000)
+    const flagOn = change(profile, 'coupon_claimer', true, t)
+    const flagOff = change(profile, 'coupon_claimer', null, t + 1000)
+    // Newer first, then the older ones late (a retried message), then everything again.
+    expect((await consume([tierHigh, flagOff])).explicitAcks).toHaveLength(0)
+    await consume([tierMid, flagOn])
+    await consume([tierMid, tierHigh, flagOn, flagOff], 2)
+    expect(await indexRows(profile)).toEqual([
+      { tag: 'spend_tier_30d', value: 'high', at: t + 1000 },
+    ])
+    expect((await loggedChanges(profile)).map((c) => c.id).sort()).toEqual(
+      [tierMid.id, tierHigh.id, flagOn.id, flagOff.id].sort(),
+    )
+  })
+
+  it('acknowledges a batch it indexed, and retries it with backoff when D1 fails', async () => {
+    const ok = await consume([change(uniqueId('p'), 'coupon_claimer', true, Date.now())])
+    expect(ok.ackAll).toBe(true)
+    const broken = {
+      ...env,
+      DB: {
+        prepare: env.DB.prepare.bind(env.DB),
+        batch: () => Promise.reject(new Error('D1 down')),
+      },
+    }
+    const batch = createMessageBatch<ExportMessage>('tagwise-tag-changes', [
+      {
+        id: 'm1',
+        timestamp: new Date(),
+        attempts: 3,
+        body: { type: 'tag.changed', change: change('p', 't', true, 1) },
+      },
+    ])
+    const ctx = createExecutionContext()
+    await worker.queue(batch, broken as unknown as typeof env, ctx)
+    const result = await getQueueResult(batch, ctx)
+    expect(result.ackAll).toBe(false)
+    expect(result.retryMessages).toMatchObject([{ msgId: 'm1' }])
+    expect([1, 2, 3, 8, 9, 20].map(retryDelaySeconds)).toEqual([2, 4, 8, 256, 300, 300])
+  })
+
+  it('keeps changes in the outbox when the queue refuses them, and sends them by alarm', async () => {
+    const anon = uniqueId('a')
+    const stub = env.PROFILES.getByName(anon)
+    const queue = env.TAG_CHANGES
+    const outbox = () =>
+      runInDurableObject(
+        stub,
+        (_, state) => state.storage.sql.exec('SELECT seq FROM outbox').toArray().length,
+      )
+    await runInDurableObject(stub, (instance) => {
+      ;(instance as unknown as { env: typeof env }).env = {
+        ...env,
+        TAG_CHANGES: {
+          ...queue,
+          sendBatch: () => Promise.reject(new Error('queue down')),
+        } as typeof queue,
+      }
+    })
+    expect((await json(await post('/v1/batch', { batch: [claim(anon)] }))).accepted).toBe(1)
+    await expect.poll(outbox).toBeGreaterThan(0)
+    expect(await runInDurableObject(stub, (_, state) => state.storage.getAlarm())).not.toBeNull()
+    await new Promise((resolve) => setTimeout(resolve, 300))
+    expect(await indexRows(anon)).toEqual([])
+    // The queue is back: the alarm sends the outbox.
+    await runInDurableObject(stub, (instance) => {
+      ;(instance as unknown as { env: typeof env }).env = env
+    })
+    await runDurableObjectAlarm(stub)
+    expect(await outbox()).toBe(0)
+    await expect
+      .poll(() => indexRows(anon), { timeout: 10_000, interval: 100 })
+      .toEqual(expect.arrayContaining([expect.objectContaining({ tag: 'coupon_claimer' })]))
+  })
+
+  it('removes an erased profile from the index and the feed', async () => {
+    const anon = uniqueId('a')
+    await post('/v1/batch', { batch: [claim(anon)] })
+    await expect.poll(() => indexRows(anon), { timeout: 10_000, interval: 100 }).not.toEqual([])
+    expect((await admin(`/v1/profiles/${anon}`, { method: 'DELETE' })).status).toBe(204)
+    expect(await indexRows(anon)).toEqual([])
+    expect(await loggedChanges(anon)).toEqual([])
+  })
+})
+
+describe('GET /v1/changes', () => {
+  it('pages oldest first after a cursor', async () => {
+    const profile = uniqueId('p')
+    await consume([1, 2, 3].map((i) => change(profile, `t${i}`, i, Date.now() + i)))
+    const first = await json<{
+      changes: { seq: number; profile: string; at: string }[]
+      cursor: number
+    }>(await admin('/v1/changes?limit=500'))
+    const mine = first.changes.filter((c) => c.profile === profile)
+    expect(mine.map((c) => c.seq)).toEqual([...mine.map((c) => c.seq)].sort((a, b) => a - b))
+    expect(mine).toHaveLength(3)
+    expect(mine[0]!.at).toMatch(/^\d{4}-\d\d-\d\dT/)
+    const after = await json<{ changes: unknown[]; cursor: number }>(
+      await admin(`/v1/changes?after=${mine[1]!.seq}&limit=1`),
+    )
+    expect(after.changes).toEqual([expect.objectContaining({ seq: mine[2]!.seq })])
+    expect(after.cursor).toBe(mine[2]!.seq)
+  })
+
+  it('says which parameter is wrong, and needs the adminKey', async () => {
+    const bad = await admin('/v1/changes?limit=0')
+    expect(bad.status).toBe(400)
+    expect((await json<{ error: string }>(bad)).error).toMatch(
+      /limit must be an integer from 1 to 500/,
+    )
+    expect((await admin('/v1/changes?after=-1')).status).toBe(400)
+    expect(
+      (await admin('/v1/changes', { headers: { authorization: 'Basic ZGVtby13cml0ZS1rZXk6' } }))
+        .status,
+    ).toBe(401)
+  })
+})
