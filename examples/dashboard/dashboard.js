@@ -1,0 +1,575 @@
+// The tagwise dashboard: plain ES module, no build step, same origin as the collector's API.
+// Admin routes need the adminKey (prefilled with the local demo key on localhost; kept in
+// sessionStorage only), `GET /v1/rules` the writeKey.
+const $ = (selector, root = document) => root.querySelector(selector)
+const el = (tag, attributes = {}, ...children) => {
+  const node = document.createElement(tag)
+  for (const [name, value] of Object.entries(attributes)) {
+    if (name === 'text') node.textContent = value
+    else if (value !== undefined && value !== false)
+      node.setAttribute(name, value === true ? '' : value)
+  }
+  node.append(...children.filter((c) => c !== undefined && c !== null))
+  return node
+}
+const svg = (tag, attributes = {}, ...children) => {
+  const node = document.createElementNS('http://www.w3.org/2000/svg', tag)
+  for (const [name, value] of Object.entries(attributes)) node.setAttribute(name, value)
+  node.append(...children)
+  return node
+}
+const show = (value) => (typeof value === 'string' ? value : JSON.stringify(value))
+const when = (iso) => (iso ? new Date(iso).toLocaleString() : '—')
+const local = ['localhost', '127.0.0.1', '[::1]'].includes(location.hostname)
+
+// ——— keys and API ———
+const keys = {
+  admin: sessionStorage.getItem('tw:admin') ?? (local ? 'dev-admin-key' : ''),
+  write: sessionStorage.getItem('tw:write') ?? (local ? 'demo-write-key' : ''),
+}
+$('#admin-key').value = keys.admin
+$('#write-key').value = keys.write
+$('#keys').addEventListener('submit', (event) => {
+  event.preventDefault()
+  keys.admin = $('#admin-key').value.trim()
+  keys.write = $('#write-key').value.trim()
+  sessionStorage.setItem('tw:admin', keys.admin)
+  sessionStorage.setItem('tw:write', keys.write)
+  refreshAll()
+})
+const status = (text, error = false) => {
+  $('#status').textContent = text
+  $('#status').classList.toggle('error', error)
+}
+
+/** Calls the API; resolves `{ ok, status, body, headers }`, never rejects. */
+async function api(path, { method = 'GET', body, admin = true, headers = {} } = {}) {
+  const auth = admin ? `Bearer ${keys.admin}` : `Basic ${btoa(`${keys.write}:`)}`
+  try {
+    const response = await fetch(path, {
+      method,
+      headers: {
+        authorization: auth,
+        ...(body ? { 'content-type': 'application/json' } : {}),
+        ...headers,
+      },
+      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+    })
+    const text = await response.text()
+    let parsed = null
+    try {
+      parsed = text ? JSON.parse(text) : null
+    } catch {
+      parsed = { error: text }
+    }
+    if (response.status === 401 || response.status === 403)
+      status(`${path}: ${parsed?.error ?? response.status} — check the keys above.`, true)
+    return { ok: response.ok, status: response.status, body: parsed, headers: response.headers }
+  } catch (error) {
+    status(`${path}: ${error.message}`, true)
+    return { ok: false, status: 0, body: null, headers: new Headers() }
+  }
+}
+
+// ——— catalog ———
+let catalog = null
+function coverageBar(tag, total) {
+  const width = 260
+  const height = 16
+  const values = tag.coverage.values
+  const bar = svg('svg', {
+    width,
+    height,
+    viewBox: `0 0 ${width} ${height}`,
+    role: 'img',
+    'aria-label': `${tag.coverage.profiles} of ${total} profiles`,
+  })
+  bar.append(svg('rect', { x: 0, y: 0, width, height, rx: 4, fill: '#e5e7eb' }))
+  let x = 0
+  const colors = ['#2c4bd6', '#0f766e', '#b45309', '#7c3aed', '#be123c', '#0369a1']
+  values.forEach((v, i) => {
+    const w = total ? (v.profiles / total) * width : 0
+    const rect = svg('rect', {
+      x,
+      y: 0,
+      width: Math.max(w, 0),
+      height,
+      fill: colors[i % colors.length],
+    })
+    rect.append(svg('title', {}, `${show(v.value)}: ${v.profiles}`))
+    bar.append(rect)
+    x += w
+  })
+  return bar
+}
+function renderCatalog() {
+  const body = $('#catalog-body')
+  if (!catalog) return
+  const total = catalog.profiles
+  $('#catalog-summary').textContent =
+    `${catalog.tags.length} tags, ${catalog.metrics.length} metrics, ${total} profiles · rules version ${catalog.rulesVersion}`
+  const groups = new Map()
+  for (const tag of catalog.tags) {
+    const category = tag.category ?? 'uncategorized'
+    if (!groups.has(category)) groups.set(category, [])
+    groups.get(category).push(tag)
+  }
+  body.replaceChildren(
+    ...[...groups.entries()].map(([category, tags]) => {
+      const rows = tags.map((tag) =>
+        el(
+          'tr',
+          { class: tag.deprecated ? 'deprecated' : undefined },
+          el(
+            'th',
+            { scope: 'row' },
+            el('code', {}, tag.id),
+            el('div', { class: 'muted small' }, tag.name ?? ''),
+          ),
+          el(
+            'td',
+            {},
+            el('span', { class: `pill ${tag.status}` }, tag.status),
+            tag.deprecated ? el('span', { class: 'pill deprecated' }, 'deprecated') : undefined,
+          ),
+          el(
+            'td',
+            {},
+            tag.kind,
+            el(
+              'div',
+              { class: 'muted small' },
+              tag.evaluates === 'device' ? 'device + edge' : 'edge',
+            ),
+          ),
+          el('td', {}, tag.owner ?? '—'),
+          el(
+            'td',
+            {},
+            coverageBar(tag, total),
+            el(
+              'div',
+              { class: 'small' },
+              `${tag.coverage.profiles} profiles · ` +
+                tag.coverage.values
+                  .slice(0, 4)
+                  .map((v) => `${show(v.value)} ${v.profiles}`)
+                  .join(', '),
+            ),
+          ),
+          el('td', { class: 'small' }, when(tag.lastChangeAt)),
+        ),
+      )
+      return el(
+        'div',
+        { class: 'group' },
+        el('h3', {}, catalog.categories?.[category] ?? category),
+        el(
+          'table',
+          {},
+          el(
+            'thead',
+            {},
+            el(
+              'tr',
+              {},
+              ...['Tag', 'Status', 'Kind', 'Owner', 'Coverage', 'Last change'].map((h) =>
+                el('th', { scope: 'col' }, h),
+              ),
+            ),
+          ),
+          el('tbody', {}, ...rows),
+        ),
+      )
+    }),
+  )
+}
+async function loadCatalog() {
+  const result = await api('/v1/catalog')
+  if (!result.ok) {
+    $('#catalog-body').replaceChildren(
+      el(
+        'p',
+        { class: 'muted' },
+        `The catalog is not available (${result.body?.error ?? result.status}).`,
+      ),
+    )
+    return
+  }
+  catalog = result.body
+  renderCatalog()
+  fillTagOptions()
+}
+$('#catalog-refresh').addEventListener('click', loadCatalog)
+
+// ——— profiles ———
+async function explainInto(profile, tag, target) {
+  const result = await api(
+    `/v1/profiles/${encodeURIComponent(profile)}/explain/${encodeURIComponent(tag)}`,
+  )
+  target.textContent = result.ok
+    ? JSON.stringify(result.body, null, 2)
+    : (result.body?.error ?? `HTTP ${result.status}`)
+  target.hidden = false
+}
+async function lookUp(id) {
+  const body = $('#profile-body')
+  const result = await api(`/v1/profiles/${encodeURIComponent(id)}`)
+  if (!result.ok) {
+    body.replaceChildren(el('p', { class: 'muted' }, result.body?.error ?? `No profile ${id}.`))
+    return
+  }
+  const p = result.body
+  const tagRows = Object.entries(p.tags).map(([tag, value]) => {
+    const why = el('button', { type: 'button', class: 'link' }, 'why?')
+    const out = el('pre', { class: 'code', hidden: true })
+    why.addEventListener('click', () => explainInto(p.profile, tag, out))
+    return el('li', {}, el('code', {}, tag), ' = ', el('strong', {}, show(value)), ' ', why, out)
+  })
+  const history = p.tagHistory
+    .slice()
+    .reverse()
+    .map((h) =>
+      el(
+        'li',
+        {},
+        el('time', { datetime: new Date(h.at).toISOString() }, when(new Date(h.at).toISOString())),
+        ' ',
+        el('code', {}, h.tag),
+        `: ${show(h.from)} → ${show(h.to)}`,
+      ),
+    )
+  const events = p.events.map((e) =>
+    el(
+      'li',
+      {},
+      el('time', {}, when(e.timestamp)),
+      ' ',
+      el('strong', {}, e.type === 'track' ? e.event : e.type),
+      ' ',
+      el('span', { class: 'muted small' }, e.context?.page?.path ?? e.properties?.path ?? ''),
+    ),
+  )
+  body.replaceChildren(
+    el(
+      'h3',
+      {},
+      p.profile,
+      p.aliases.length
+        ? el('span', { class: 'muted small' }, `  (merged: ${p.aliases.join(', ')})`)
+        : undefined,
+    ),
+    el(
+      'div',
+      { class: 'columns' },
+      el(
+        'div',
+        {},
+        el('h4', {}, 'Tags'),
+        el('ul', { class: 'plain' }, ...tagRows),
+        el('h4', {}, 'Traits'),
+        el('pre', { class: 'code' }, JSON.stringify(p.traits, null, 2)),
+      ),
+      el(
+        'div',
+        {},
+        el('h4', {}, 'Tag history'),
+        el('ol', { class: 'plain' }, ...(history.length ? history : [el('li', {}, 'none yet')])),
+      ),
+      el(
+        'div',
+        {},
+        el('h4', {}, `Latest events (${p.events.length})`),
+        el('ol', { class: 'plain timeline' }, ...events),
+      ),
+    ),
+  )
+}
+$('#profile-form').addEventListener('submit', (event) => {
+  event.preventDefault()
+  const id = $('#profile-id').value.trim()
+  if (id) {
+    history.replaceState(null, '', `#profiles=${encodeURIComponent(id)}`)
+    lookUp(id)
+  }
+})
+
+// ——— live feed ———
+let feedCursor
+const feed = []
+function renderFeedChart() {
+  // Changes per minute over the last 30 minutes of the feed.
+  const now = Date.now()
+  const buckets = new Array(30).fill(0)
+  for (const c of feed) {
+    const age = Math.floor((now - Date.parse(c.at)) / 60_000)
+    if (age >= 0 && age < 30) buckets[29 - age]++
+  }
+  const max = Math.max(1, ...buckets)
+  const chart = svg('svg', {
+    width: 300,
+    height: 48,
+    viewBox: '0 0 300 48',
+    role: 'img',
+    'aria-label': `tag changes per minute, last 30 minutes: ${buckets.reduce((a, b) => a + b, 0)} in all`,
+  })
+  buckets.forEach((n, i) =>
+    chart.append(
+      svg('rect', {
+        x: i * 10 + 1,
+        y: 48 - (n / max) * 46,
+        width: 8,
+        height: (n / max) * 46,
+        fill: '#2c4bd6',
+      }),
+    ),
+  )
+  $('#feed-chart').replaceChildren(chart)
+}
+async function pollFeed() {
+  const query = feedCursor === undefined ? '?limit=50' : `?after=${feedCursor}&limit=200`
+  const result = await api(`/v1/changes${query}`)
+  if (!result.ok) {
+    if (feedCursor === undefined)
+      $('#feed-list').replaceChildren(
+        el(
+          'li',
+          { class: 'muted' },
+          `The feed is not available (${result.body?.error ?? result.status}).`,
+        ),
+      )
+    return
+  }
+  feedCursor = result.body.cursor ?? feedCursor ?? 0
+  if (!result.body.changes.length && feed.length) return
+  feed.push(...result.body.changes)
+  feed.splice(0, Math.max(0, feed.length - 200))
+  $('#feed-list').replaceChildren(
+    ...feed
+      .slice()
+      .reverse()
+      .slice(0, 50)
+      .map((c) => {
+        const who = el('a', { href: `#profiles=${encodeURIComponent(c.profile)}` }, c.profile)
+        who.addEventListener('click', () => {
+          $('#profile-id').value = c.profile
+          lookUp(c.profile)
+        })
+        return el(
+          'li',
+          {},
+          el('time', {}, new Date(c.at).toLocaleTimeString()),
+          ' ',
+          who,
+          ' ',
+          el('code', {}, c.tag),
+          `: ${show(c.from)} → ${show(c.to)}`,
+        )
+      }),
+  )
+  if (!feed.length)
+    $('#feed-list').replaceChildren(
+      el(
+        'li',
+        { class: 'muted' },
+        'No tag changes yet. Browse the shop or run npm run demo:traffic.',
+      ),
+    )
+  renderFeedChart()
+}
+
+// ——— audiences ———
+const OPERATORS = [
+  ['has', 'has the tag'],
+  ['not', 'does not have the tag'],
+  ['==', 'equals'],
+  ['!=', 'differs from'],
+  ['>=', 'is at least'],
+  ['<', 'is below'],
+]
+function fillTagOptions() {
+  for (const select of document.querySelectorAll('.condition-tag')) {
+    const current = select.value || select.dataset.want
+    select.replaceChildren(...(catalog?.tags ?? []).map((t) => el('option', { value: t.id }, t.id)))
+    if (current) select.value = current
+  }
+}
+let conditionCount = 0
+function addCondition(tag, op = 'has', value = '') {
+  const n = ++conditionCount
+  const row = el(
+    'li',
+    { class: 'condition' },
+    el('label', { for: `c-tag-${n}`, class: 'sr-only' }, 'Tag'),
+    el('select', { id: `c-tag-${n}`, class: 'condition-tag' }),
+    el('label', { for: `c-op-${n}`, class: 'sr-only' }, 'Condition'),
+    el(
+      'select',
+      { id: `c-op-${n}`, class: 'condition-op' },
+      ...OPERATORS.map(([v, label]) => el('option', { value: v }, label)),
+    ),
+    el('label', { for: `c-value-${n}`, class: 'sr-only' }, 'Value'),
+    el('input', {
+      id: `c-value-${n}`,
+      class: 'condition-value',
+      placeholder: 'value (for equals / thresholds)',
+    }),
+  )
+  const remove = el('button', { type: 'button', class: 'link' }, 'remove')
+  remove.addEventListener('click', () => row.remove())
+  row.append(remove)
+  $('#conditions').append(row)
+  fillTagOptions()
+  if (tag) {
+    $('.condition-tag', row).dataset.want = tag
+    $('.condition-tag', row).value = tag
+  }
+  $('.condition-op', row).value = op
+  $('.condition-value', row).value = value
+}
+const literal = (text) => {
+  if (text === 'true' || text === 'false') return text === 'true'
+  return text !== '' && !Number.isNaN(Number(text)) ? Number(text) : text
+}
+function where() {
+  const parts = [...document.querySelectorAll('.condition')].map((row) => {
+    const tag = { var: `tags.${$('.condition-tag', row).value}` }
+    const op = $('.condition-op', row).value
+    const value = literal($('.condition-value', row).value.trim())
+    if (op === 'has') return { '!!': [tag] }
+    if (op === 'not') return { '!': [tag] }
+    return { [op]: [tag, value] }
+  })
+  if (parts.length === 1) return parts[0]
+  return { [$('#audience-join').value]: parts }
+}
+async function runAudience(cursor) {
+  const query = where()
+  if (!query) return
+  $('#audience-where').textContent = JSON.stringify(query)
+  const result = await api('/v1/audiences/query', {
+    method: 'POST',
+    body: { where: query, limit: 50, ...(cursor ? { cursor } : {}) },
+  })
+  const out = $('#audience-result')
+  if (!result.ok) {
+    out.replaceChildren(
+      el(
+        'p',
+        { class: 'error' },
+        result.body?.error ?? `Audiences are not available (${result.status}).`,
+      ),
+    )
+    return
+  }
+  const { count, profiles, cursor: next } = result.body
+  const more = el('button', { type: 'button', hidden: !next }, 'Next page')
+  more.addEventListener('click', () => runAudience(next))
+  out.replaceChildren(
+    el('p', { class: 'big' }, el('strong', {}, String(count)), ` profile${count === 1 ? '' : 's'}`),
+    el(
+      'ul',
+      { class: 'plain members' },
+      ...profiles.map((p) => {
+        const link = el('a', { href: `#profiles=${encodeURIComponent(p.id)}` }, p.id)
+        link.addEventListener('click', () => {
+          $('#profile-id').value = p.id
+          lookUp(p.id)
+        })
+        return el(
+          'li',
+          {},
+          link,
+          el(
+            'span',
+            { class: 'muted small' },
+            ' ' +
+              Object.entries(p.tags)
+                .slice(0, 5)
+                .map(([t, v]) => `${t}=${show(v)}`)
+                .join(' · '),
+          ),
+        )
+      }),
+    ),
+    more,
+  )
+}
+$('#add-condition').addEventListener('click', () => addCondition())
+$('#audience-form').addEventListener('submit', (event) => {
+  event.preventDefault()
+  runAudience()
+})
+
+// ——— rules editor ———
+let rulesEtag = null
+async function loadRules() {
+  const result = await api('/v1/rules', { admin: false })
+  if (!result.ok) {
+    $('#rules-result').replaceChildren(
+      el('p', { class: 'error' }, result.body?.error ?? `HTTP ${result.status}`),
+    )
+    return
+  }
+  rulesEtag = result.headers.get('etag')
+  $('#rules-text').value = JSON.stringify(result.body, null, 2)
+  $('#rules-version').textContent = `active version ${rulesEtag}`
+}
+async function publishRules() {
+  const text = $('#rules-text').value
+  try {
+    JSON.parse(text)
+  } catch (error) {
+    $('#rules-result').replaceChildren(el('p', { class: 'error' }, `Not JSON: ${error.message}`))
+    return
+  }
+  const result = await api('/v1/rules', {
+    method: 'PUT',
+    body: text,
+    headers: rulesEtag ? { 'if-match': rulesEtag } : {},
+  })
+  const out = $('#rules-result')
+  if (result.ok) {
+    rulesEtag = result.headers.get('etag')
+    $('#rules-version').textContent = `active version ${rulesEtag}`
+    out.replaceChildren(
+      el(
+        'p',
+        { class: 'ok' },
+        `Published version ${rulesEtag}. Profiles use it from their next event.`,
+      ),
+    )
+    loadCatalog()
+    return
+  }
+  out.replaceChildren(
+    el('p', { class: 'error' }, result.body?.error ?? `HTTP ${result.status}`),
+    el(
+      'ul',
+      { class: 'problems' },
+      ...(result.body?.problems ?? []).map((p) =>
+        el('li', {}, el('code', {}, p.path || '/'), ` ${p.message}`),
+      ),
+    ),
+  )
+}
+$('#rules-load').addEventListener('click', loadRules)
+$('#rules-publish').addEventListener('click', publishRules)
+
+// ——— start ———
+function refreshAll() {
+  status('')
+  loadCatalog()
+  loadRules()
+  feedCursor = undefined
+  feed.length = 0
+  pollFeed()
+}
+addCondition('lifecycle_stage', '==', 'growing')
+refreshAll()
+setInterval(pollFeed, 3000)
+const linked = /^#profiles=(.+)$/.exec(location.hash)
+if (linked) {
+  $('#profile-id').value = decodeURIComponent(linked[1])
+  lookUp(decodeURIComponent(linked[1]))
+}
