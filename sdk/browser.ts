@@ -18,6 +18,29 @@ export function browserPlatform(
     },
     // A string body is sent as text/plain, which needs no CORS preflight.
     beacon: (url, body) => (nav?.sendBeacon ? nav.sendBeacon(url, body) : false),
+    // `storage: 'memory'` asks for nothing to outlive the page: no backup either.
+    backup:
+      storage === 'memory'
+        ? undefined
+        : {
+            write: (key, value) => {
+              try {
+                localStorage.setItem(key, JSON.stringify(value))
+              } catch {
+                // Storage blocked or full: the asynchronous store is all there is.
+              }
+            },
+            take: <T>(key: string): T | undefined => {
+              try {
+                const text = localStorage.getItem(key)
+                if (text === null) return undefined
+                localStorage.removeItem(key)
+                return JSON.parse(text) as T
+              } catch {
+                return undefined
+              }
+            },
+          },
     online: () => nav?.onLine !== false,
     visible: () => typeof document === 'undefined' || document.visibilityState !== 'hidden',
     context,

@@ -30,6 +30,13 @@ type Fields = { type: string } & Record<string, unknown>
 /** How long `ready` waits for rules that are not cached yet. */
 const RULES_WAIT_MS = 3000
 
+/** What a page leaves in the platform's synchronous backup as it goes away. */
+interface Backup {
+  user: Identity
+  state: StateSnapshot | undefined
+  durable: Record<string, TagValue>
+}
+
 /** Creates the platform-independent instance: identity, engine, queue and transport. */
 export function createCore(options: ResolvedOptions, platform: Platform): Core {
   const { store, context } = platform
@@ -157,14 +164,27 @@ export function createCore(options: ResolvedOptions, platform: Platform): Core {
   }
 
   const start = async () => {
-    const [user, cachedDurable, snapshot, cachedRules] = await Promise.all([
+    let [user, cachedDurable, snapshot, cachedRules] = await Promise.all([
       store.get<Identity>(key('user')),
       store.get<Record<string, TagValue>>(key('durable')),
       store.get<StateSnapshot>(key('state')),
       store.get<CachedRules>(key('rules')),
     ])
-    if (user?.anonymousId) identity = user
-    if (cachedDurable) setDurable(cachedDurable)
+    // What the previous page wrote synchronously as it went away, when it is newer than what its
+    // asynchronous writes left (they may have been cut off by the navigation).
+    const backup = safe(() => platform.backup?.take<Backup>(key('backup')))()
+    const newer =
+      backup?.user?.anonymousId &&
+      (!user?.anonymousId || backup.user.lastActivity >= user.lastActivity)
+        ? backup
+        : undefined
+    if (newer) {
+      identity = newer.user
+      renamed = true
+    } else if (user?.anonymousId) identity = user
+    if (newer?.durable) setDurable(newer.durable)
+    else if (cachedDurable) setDurable(cachedDurable)
+    if (newer?.state) snapshot = newer.state
     if (granted) await queue.load()
     const load = (rules: CachedRules | undefined, state?: StateSnapshot, cache = false) => {
       if (!rules) return
@@ -189,6 +209,8 @@ export function createCore(options: ResolvedOptions, platform: Platform): Core {
       })
     }
     ready = true
+    // The backup is taken: the asynchronous store gets its newer data.
+    if (newer) persist()
     for (const fn of pending.splice(0)) safe(fn)()
     if (queue.items.length) transport.schedule()
     void refreshTags().catch(log)
@@ -274,6 +296,12 @@ export function createCore(options: ResolvedOptions, platform: Platform): Core {
     }),
     leave: safe(() => {
       persist()
+      if (granted && ready)
+        platform.backup?.write(key('backup'), {
+          user: identity,
+          state: live.snapshot(),
+          durable,
+        } satisfies Backup)
       transport.beacon()
     }),
     online: safe(() => transport.online()),

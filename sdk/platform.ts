@@ -32,6 +32,12 @@ export interface Platform {
   request(url: string, init: HttpRequest): Promise<HttpResponse>
   /** Fire-and-forget delivery while the page goes away; `false` when it could not be queued. Without it, leaving flushes. */
   beacon?(url: string, body: string): boolean
+  /**
+   * A small synchronous store for the last moment of a page (`pagehide`), when an asynchronous
+   * write may be cut off by the navigation (IndexedDB transactions of an unloading page can be
+   * aborted). Hosts whose {@link Store} is synchronous already do not need it.
+   */
+  backup?: { write(key: string, value: unknown): void; take<T>(key: string): T | undefined }
   /** `false` when the host knows it is offline. */
   online(): boolean
   /** Whether the app is in the foreground (time-driven tags only run then). */

@@ -222,7 +222,7 @@ async function lookUp(id) {
   const p = result.body
   const tagRows = Object.entries(p.tags).map(([tag, value]) => {
     const why = el('button', { type: 'button', class: 'link' }, 'why?')
-    const out = el('pre', { class: 'code', hidden: true })
+    const out = el('pre', { class: 'code', hidden: true, tabindex: '0' })
     why.addEventListener('click', () => explainInto(p.profile, tag, out))
     return el('li', {}, el('code', {}, tag), ' = ', el('strong', {}, show(value)), ' ', why, out)
   })
@@ -268,7 +268,7 @@ async function lookUp(id) {
         el('h4', {}, 'Tags'),
         el('ul', { class: 'plain' }, ...tagRows),
         el('h4', {}, 'Traits'),
-        el('pre', { class: 'code' }, JSON.stringify(p.traits, null, 2)),
+        el('pre', { class: 'code', tabindex: '0' }, JSON.stringify(p.traits, null, 2)),
       ),
       el(
         'div',

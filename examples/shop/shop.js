@@ -104,7 +104,9 @@ function footer() {
 
 // ——— product cards ———
 function card(p) {
-  const art = el('div', { class: 'art', style: `--hue:${p.hue}`, 'aria-hidden': 'true' }, p.icon)
+  const art = el('div', { class: 'art', 'aria-hidden': 'true' }, p.icon)
+  // Through the CSSOM: the CSP (_headers) blocks inline style attributes.
+  art.style.setProperty('--hue', p.hue)
   return el(
     'li',
     { class: 'card' },

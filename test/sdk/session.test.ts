@@ -68,3 +68,26 @@ describe('sessions and identity', () => {
     expect(reload.user().userId).toBe('u1')
   })
 })
+
+describe('leaving the page', () => {
+  it('keeps the device tags of a page that navigated away before its asynchronous writes finished', async () => {
+    // Without IndexedDB the asynchronous store is memory, standing for writes the navigation cut
+    // off: nothing reaches the next page through it, only the synchronous backup of pagehide.
+    vi.stubGlobal('indexedDB', undefined)
+    const writeKey = freshKey()
+    const collector = fakeCollector()
+    const first = start(collector, { writeKey })
+    await first.ready
+    first.track('Coupon Claimed', { coupon_id: 'SPRING10' })
+    expect(first.has('coupon_claimer')).toBe(true)
+    window.dispatchEvent(new Event('pagehide'))
+    const anonymousId = first.user().anonymousId
+
+    const next = start(collector, { writeKey })
+    await next.ready
+    expect(next.user().anonymousId).toBe(anonymousId)
+    expect(next.has('coupon_claimer')).toBe(true)
+    // Taken once: a later page falls back to the asynchronous store.
+    expect(localStorage.getItem(`${writeKey}:backup`)).toBeNull()
+  })
+})
