@@ -1,6 +1,7 @@
 // Coverage of every tag in one pass over tag_index: profiles per tag and per value, with numbers
 // bucketed where listing them one by one would say nothing (scores; value tags with many numbers).
 import type { TagValue } from '../rules/index.ts'
+import type { Statement } from './audience-sql.ts'
 
 /** Values (or buckets) listed per tag, most frequent first. */
 export const MAX_COVERAGE_VALUES = 20
@@ -76,11 +77,8 @@ interface Row {
  * [0, 1] in tenths; another tag's numbers are listed one by one while it has at most 20 distinct
  * ones, else in tenths of [min, max]; any other value (flags, labels, text) one by one.
  */
-export function coverageStatement(
-  db: D1Database,
-  scoreTags: readonly string[],
-): D1PreparedStatement {
-  return db.prepare(SQL).bind(JSON.stringify(scoreTags))
+export function coverageStatement(scoreTags: readonly string[]): Statement {
+  return { sql: SQL, params: [JSON.stringify(scoreTags)] }
 }
 
 /** The rows of {@link coverageStatement} as coverage per tag. */

@@ -279,6 +279,13 @@ describe('audience queries and hostile input', () => {
     ])
   })
 
+  it('pages through unicode profile ids in byte order, each once', async () => {
+    const ids = ['é', 'z', '😀', '\uffff', 'a b', "o'brien"]
+    await seedIndex(ids.map((id) => ({ id, tags: { cart_open: true } })))
+    const { ids: paged } = await allPages({ var: 'tags.cart_open' }, 1)
+    expect(paged).toEqual([...ids].sort(byBytes))
+  })
+
   const rows = async () =>
     (await env.DB.prepare('SELECT count(*) AS n FROM tag_index').first<{ n: number }>())!.n
 
