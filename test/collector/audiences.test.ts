@@ -201,6 +201,29 @@ describe('POST /v1/audiences/query', () => {
     )
   })
 
+  it('gives the same answers when the index also fills num for numeric strings', async () => {
+    // The contract leaves open whether "numeric" includes strings like "0.7": both must work.
+    const numericStrings = await env.DB.prepare(
+      `UPDATE tag_index SET num = CAST(json_extract(value, '$') AS REAL)
+       WHERE value IN ('"0"', '"0.7"', '"5"', '"1e3"')`,
+    ).run()
+    expect(numericStrings.meta.changes).toBeGreaterThan(0)
+    try {
+      await fc.assert(
+        fc.asyncProperty(where, async (w) => {
+          const got = await answer({ where: w, limit: 1000 })
+          expect(
+            got.profiles.map((p) => p.id),
+            JSON.stringify(w),
+          ).toEqual(bruteForce(universe, w))
+        }),
+        { numRuns: 60, seed: 8 },
+      )
+    } finally {
+      await env.DB.prepare(`UPDATE tag_index SET num = NULL WHERE value LIKE '"%'`).run()
+    }
+  })
+
   it('answers the contract examples like the engine', async () => {
     const examples = [
       {
