@@ -93,7 +93,9 @@ async function run(
   const batch = textsOf.map((tag) => prepare(db, textValuesStatement(tag)))
   if (statements) batch.push(prepare(db, statements.count), prepare(db, statements.page))
   if (!batch.length) return { count: 0, rows: null, texts: [] }
-  const results = await db.batch<Record<string, unknown>>(batch)
+  const results = await db.batch<Record<string, unknown>>(batch).catch((error: unknown) => {
+    throw tooComplex(error) ?? error
+  })
   const values = textsOf.map((tag, i) => {
     const found = results[i]!.results.map((row) => row.value as string)
     if (found.length > MAX_TEXT_VALUES)
@@ -110,4 +112,15 @@ async function run(
     rows: rows!.results as Run['rows'],
     texts: values,
   }
+}
+
+// SQLite's words when a statement exceeds one of D1's limits (expression depth, compound terms,
+// function arguments, statement length): the query is too large, not the server broken.
+const LIMIT_ERRORS = ['too large', 'too many', 'too big', 'too long']
+
+/** A `400` for a statement over D1's limits, else `undefined`. */
+function tooComplex(error: unknown): Error | undefined {
+  const message = error instanceof Error ? error.message : String(error)
+  if (!LIMIT_ERRORS.some((words) => message.includes(words))) return undefined
+  return fail(400, `"where" is too large for one D1 query (${message}): split it`)
 }

@@ -12,6 +12,8 @@ import { fail } from './http-error.ts'
 export const MAX_PARAMETERS = 100
 /** SQLite joins at most 64 tables; a query reads at most this many different tags. */
 export const MAX_QUERY_TAGS = 32
+/** D1 runs SQL statements of at most 100,000 bytes (the SQL text is ASCII: characters are bytes). */
+export const MAX_SQL_LENGTH = 100_000
 /** Distinct text values of one tag the engine judges when SQL cannot (see {@link textTags}). */
 export const MAX_TEXT_VALUES = 10_000
 
@@ -39,16 +41,45 @@ class Parameters {
 
 const literal = (truth: Truth): string => (truth === null ? 'NULL' : String(truth))
 
-// Three-valued and/or/not that evaluate their left side first and once (`CASE x WHEN ...`), like
-// JsonLogic: `and` stops at the first false, `or` at the first true, an error (NULL) stops both.
-function and3(a: string, b: string): string {
-  if (a === '0' || a === 'NULL') return a
-  return a === '1' ? b : `CASE ${a} WHEN 1 THEN ${b} WHEN 0 THEN 0 END`
+// D1's SQLite allows expression trees 100 deep, 5 terms per compound SELECT and about 100
+// arguments per function: and/or are flat coalesce() lists (nested per 50 arguments) rather than
+// nested CASEs, and compound SELECTs are nested per 5 terms.
+const MAX_ARGUMENTS = 50
+const MAX_COMPOUND_TERMS = 5
+
+/**
+ * Three-valued `and`/`or` over `args` (1, 0 or NULL each), like JsonLogic: the first argument that
+ * is not 1 (`and`) or not 0 (`or`) decides, an error (NULL) included; otherwise 1 (`and`) or 0
+ * (`or`). Each argument maps to NULL ("go on") or its verdict, and coalesce() takes the first
+ * verdict (-1 standing for an error until the end).
+ */
+function junction(kind: 'and' | 'or', args: string[]): string {
+  const [go, stop] = kind === 'and' ? ['1', '0'] : ['0', '1']
+  const decided: string[] = []
+  for (const arg of args) {
+    if (arg === go) continue
+    decided.push(arg)
+    // A constant verdict decides: later arguments are never reached.
+    if (arg === stop || arg === 'NULL') break
+  }
+  if (!decided.length) return go
+  if (decided.length === 1) return decided[0]!
+  if (decided.length > MAX_ARGUMENTS) {
+    const chunks: string[] = []
+    for (let i = 0; i < decided.length; i += MAX_ARGUMENTS)
+      chunks.push(junction(kind, decided.slice(i, i + MAX_ARGUMENTS)))
+    return junction(kind, chunks)
+  }
+  const verdicts = decided.map((arg) =>
+    arg === stop
+      ? stop
+      : arg === 'NULL'
+        ? '-1'
+        : `CASE ${arg} WHEN ${go} THEN NULL WHEN ${stop} THEN ${stop} ELSE -1 END`,
+  )
+  return `nullif(coalesce(${verdicts.join(', ')}, ${go}), -1)`
 }
-function or3(a: string, b: string): string {
-  if (a === '1' || a === 'NULL') return a
-  return a === '0' ? b : `CASE ${a} WHEN 0 THEN ${b} WHEN 1 THEN 1 END`
-}
+const and3 = (a: string, b: string) => junction('and', [a, b])
 function not3(a: string): string {
   if (a === '1' || a === '0') return a === '1' ? '0' : '1'
   return a === 'NULL' ? a : `(1 - (${a}))`
@@ -311,11 +342,26 @@ function candidates(
   }
 }
 
-/** The sets of `parts` other than `neutral` combined with `operator` (`neutral` when none are left). */
+/**
+ * The distinct sets of `parts` other than `neutral` combined with `operator` (`neutral` when none
+ * are left), nested so that no compound SELECT has more than 5 terms.
+ */
 function compound(parts: Candidates[], neutral: 'all' | 'none', operator: string): string {
-  const sets = parts.map((part) => part.sql).filter((sql) => sql !== neutral)
-  if (sets.length <= 1) return sets[0] ?? neutral
-  return sets.map((sql) => `SELECT profile FROM (${sql})`).join(` ${operator} `)
+  let sets = [...new Set(parts.map((part) => part.sql).filter((sql) => sql !== neutral))]
+  if (!sets.length) return neutral
+  while (sets.length > 1) {
+    const next: string[] = []
+    for (let i = 0; i < sets.length; i += MAX_COMPOUND_TERMS) {
+      const terms = sets.slice(i, i + MAX_COMPOUND_TERMS)
+      next.push(
+        terms.length === 1
+          ? terms[0]!
+          : terms.map((sql) => `SELECT profile FROM (${sql})`).join(` ${operator} `),
+      )
+    }
+    sets = next
+  }
+  return sets[0]!
 }
 
 function expression(
@@ -336,9 +382,8 @@ function expression(
     case 'and':
     case 'or': {
       // JsonLogic returns false for an empty `and`/`or`.
-      const join = condition.kind === 'and' ? and3 : or3
       const args = condition.args.map((arg) => expression(arg, alias, p, texts))
-      return args.length ? args.reduceRight((rest, arg) => join(arg, rest)) : '0'
+      return args.length ? junction(condition.kind, args) : '0'
     }
   }
 }
@@ -420,6 +465,11 @@ export function audienceStatements(
       `WITH c(profile) AS (${from === 'all' ? EVERY_PROFILE : from}) ${select(`c${joins}`, where, p)}`,
       p.values,
     )
+    if (statement.sql.length > MAX_SQL_LENGTH)
+      throw fail(
+        400,
+        `"where" compiles to ${statement.sql.length} characters of SQL; at most ${MAX_SQL_LENGTH} fit in one query: split it`,
+      )
     if (statement.params.length > MAX_PARAMETERS)
       throw fail(
         400,

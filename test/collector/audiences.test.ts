@@ -224,6 +224,25 @@ describe('POST /v1/audiences/query', () => {
     }
   })
 
+  it('agrees with the engine on long and/or lists (nested per 50 arguments in SQL)', async () => {
+    // For `and`, leaves true for nearly every profile, so that 60 of them still match some.
+    const broad = fc
+      .sample(
+        leaf.map((l) => ({ '!': l })),
+        { numRuns: 600, seed: 1 },
+      )
+      .filter((arg) => bruteForce(universe, arg).length >= universe.length * 0.97)
+      .slice(0, 60)
+    const narrow = fc.sample(leaf, { numRuns: 60, seed: 2 })
+    for (const w of [{ and: broad }, { or: narrow }]) {
+      expect(Object.values(w)[0]).toHaveLength(60)
+      const expected = bruteForce(universe, w)
+      expect(expected.length).toBeGreaterThan(0)
+      const got = await answer({ where: w, limit: 1000 })
+      expect(got.profiles.map((p) => p.id)).toEqual(expected)
+    }
+  })
+
   it('answers the contract examples like the engine', async () => {
     const examples = [
       {
@@ -426,6 +445,30 @@ describe('audience query validation', () => {
       { where: { '!': [true, false] } },
       /where\["!"\]: "!" takes exactly one condition/,
     )
+  })
+
+  it('answers or rejects with a 400 the largest expressions the engine accepts, never a 500', async () => {
+    const tags = ['coupon_hunter', 'window_shopper', 'cart_open']
+    for (const [op, n] of [
+      ['and', 40],
+      ['or', 40],
+      ['and', 400],
+      ['or', 700],
+    ] as const) {
+      const args = Array.from({ length: n }, (_, i) =>
+        i % 2 ? { var: `tags.${tags[i % 3]}` } : { '!': { var: `tags.${tags[i % 3]}` } },
+      )
+      const response = await query({ where: { [op]: args } })
+      expect([200, 400], `${op} of ${n}`).toContain(response.status)
+      if (response.status === 400)
+        expect(((await response.json()) as Answer).error).toMatch(
+          /SQL; at most 100000 fit|too large for one D1 query/,
+        )
+    }
+    const small = await query({
+      where: { or: [{ var: 'tags.cart_open' }, { var: 'tags.coupon_hunter' }] },
+    })
+    expect(small.status).toBe(200)
   })
 
   it('names unknown operations and tags with a suggestion', async () => {
