@@ -425,8 +425,16 @@ const EVERY_PROFILE = `SELECT id AS profile FROM profiles UNION ALL
 export interface AudienceStatements {
   /** `{ n }`: every match. */
   count: Statement
-  /** `{ profile, tag, value }` rows of the page's profiles (`tag` NULL for a profile without tags), by profile. */
+  /**
+   * `{ profile, tag, value }` rows of the page's profiles (`tag` NULL for a profile without tags),
+   * by profile; with `n`, the count of every match, when `counted`.
+   */
   page: Statement
+  /**
+   * The page also counts (one pass over the candidates, for queries that test each one): `count`
+   * is then needed only for an empty page after a cursor.
+   */
+  counted: boolean
 }
 
 /**
@@ -444,11 +452,12 @@ export function audienceStatements(
       400,
       `"where" reads ${tags.length} different tags; at most ${MAX_QUERY_TAGS} are allowed: split the query`,
     )
+  const exact = candidates(condition, new Parameters(), texts).exact
   const build = (
     select: (from: string, where: string, p: Parameters) => string,
   ): Statement | null => {
     const p = new Parameters()
-    const { sql: from, exact } = candidates(condition, p, texts)
+    const { sql: from } = candidates(condition, p, texts)
     if (from === 'none') return null
     // Exact candidates are the answer; otherwise each profile's tags are joined and tested.
     const alias = new Map(tags.map((tag, i) => [tag, `t${i}`]))
@@ -479,12 +488,22 @@ export function audienceStatements(
   }
   const count = build((from, where) => `SELECT count(*) AS n FROM ${from} WHERE ${where}`)
   if (!count) return null
+  const tagsOfPage = ` LEFT JOIN tag_index t ON t.profile = m.profile ORDER BY m.profile, t.tag`
   const rows = build((from, where, p) => {
-    const after = page.after === undefined ? '' : ` AND c.profile > ${p.bind(page.after)}`
+    const after = page.after === undefined ? '' : ` AND profile > ${p.bind(page.after)}`
+    const limit = p.bind(page.limit + 1)
+    // Exact candidates come from the indexes in profile order, so the page stops after `limit`
+    // of them; tested candidates are all tested anyway, so the same pass counts them.
+    if (exact)
+      return (
+        `, m(profile) AS (SELECT profile FROM ${from} WHERE ${where}${after} ORDER BY profile LIMIT ${limit})` +
+        ` SELECT m.profile AS profile, t.tag AS tag, t.value AS value FROM m${tagsOfPage}`
+      )
     return (
-      `, m(profile) AS (SELECT c.profile FROM ${from} WHERE ${where}${after} ORDER BY c.profile LIMIT ${p.bind(page.limit + 1)})` +
-      ` SELECT m.profile AS profile, t.tag AS tag, t.value AS value FROM m LEFT JOIN tag_index t ON t.profile = m.profile ORDER BY m.profile, t.tag`
+      `, matches(profile, n) AS (SELECT c.profile, count(*) OVER () FROM ${from} WHERE ${where}),` +
+      ` m(profile, n) AS (SELECT profile, n FROM matches WHERE 1${after} ORDER BY profile LIMIT ${limit})` +
+      ` SELECT m.profile AS profile, m.n AS n, t.tag AS tag, t.value AS value FROM m${tagsOfPage}`
     )
   })
-  return { count, page: rows! }
+  return { count, page: rows!, counted: !exact }
 }

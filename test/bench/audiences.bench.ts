@@ -178,7 +178,8 @@ try {
       `${fmt(quantile(times, 0.5) / base50)}×`,
     ])
     const condition = parseWhere(where, tagIds)
-    const { count: statement } = audienceStatements(condition, new Map(), { limit: 50 })!
+    const statements = audienceStatements(condition, new Map(), { limit: 50 })!
+    const statement = statements.counted ? statements.page : statements.count
     const plan = await db
       .prepare(`EXPLAIN QUERY PLAN ${statement.sql}`)
       .bind(...statement.params)
@@ -201,7 +202,7 @@ try {
   ])
   console.log(table(out))
   console.log(
-    `\nQuery plans (the count statement; the page statement adds the page's tag lookups):\n`,
+    `\nQuery plans (the statement that tests the candidates: the count, or the page that also counts):\n`,
   )
   console.log(plans.join('\n'))
 } finally {

@@ -3,6 +3,7 @@ import fc from 'fast-check'
 import { beforeAll, describe, expect, it } from 'vitest'
 import catalog from '../../examples/rules/catalog.json'
 import { compileLogic, LogicError, truthy } from '../../rules/index.ts'
+import { encodeCursor } from '../../collector/audience-cursor.ts'
 import { admin, BASE, basic, bearer, WRITE_KEY } from './helpers.ts'
 import { clearIndex, engineProfiles, seedIndex, type IndexedProfile } from './tag-index.ts'
 
@@ -274,6 +275,11 @@ describe('POST /v1/audiences/query', () => {
     expect(ids).toEqual(expected)
     expect(counts.length).toBe(Math.ceil(expected.length / 7))
     expect(new Set(counts)).toEqual(new Set([expected.length]))
+    // After the last profile (profiles removed meanwhile, say): an empty page, still the count.
+    for (const w2 of [w, { var: 'tags.coupon_hunter' }]) {
+      const beyond = await answer({ where: w2, cursor: encodeCursor('\u{10FFFF}') })
+      expect(beyond).toEqual({ count: bruteForce(universe, w2).length, profiles: [], cursor: null })
+    }
   })
 
   it('returns each profile with every tag the index holds for it', async () => {
