@@ -1,13 +1,9 @@
 import type { TagValue } from '../rules/index.ts'
-import {
-  audienceStatements,
-  MAX_TEXT_VALUES,
-  textTags,
-  textValuesStatement,
-  type Statement,
-} from './audience-sql.ts'
+import { MAX_TEXT_VALUES, textTags, textValuesStatement } from './audience-leaf.ts'
+import { audienceStatements } from './audience-sql.ts'
 import { parseWhere, type Condition } from './audience-where.ts'
 import { fail } from './http-error.ts'
+import type { Statement } from './sql-statement.ts'
 
 /** One page of an audience. */
 export interface AudiencePage {

@@ -1,7 +1,7 @@
 // Coverage of every tag in one pass over tag_index: profiles per tag and per value, with numbers
 // bucketed where listing them one by one would say nothing (scores; value tags with many numbers).
 import type { TagValue } from '../rules/index.ts'
-import type { Statement } from './audience-sql.ts'
+import type { Statement } from './sql-statement.ts'
 
 /** Values (or buckets) listed per tag, most frequent first. */
 export const MAX_COVERAGE_VALUES = 20
