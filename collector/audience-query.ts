@@ -1,13 +1,9 @@
 import type { TagValue } from '../rules/index.ts'
-import {
-  audienceStatements,
-  MAX_TEXT_VALUES,
-  textTags,
-  textValuesStatement,
-  type Statement,
-} from './audience-sql.ts'
+import { MAX_TEXT_VALUES, textTags, textValuesStatement } from './audience-leaf.ts'
+import { audienceStatements } from './audience-sql.ts'
 import { parseWhere, type Condition } from './audience-where.ts'
 import { fail } from './http-error.ts'
+import type { Statement } from './sql-statement.ts'
 
 /** One page of an audience. */
 export interface AudiencePage {
@@ -91,9 +87,12 @@ async function run(
 ): Promise<Run> {
   const statements = audienceStatements(condition, texts, page)
   const batch = textsOf.map((tag) => prepare(db, textValuesStatement(tag)))
-  if (statements) batch.push(prepare(db, statements.count), prepare(db, statements.page))
+  if (statements) {
+    if (!statements.counted) batch.push(prepare(db, statements.count))
+    batch.push(prepare(db, statements.page))
+  }
   if (!batch.length) return { count: 0, rows: null, texts: [] }
-  const results = await db.batch<Record<string, unknown>>(batch)
+  const results = await send(db, batch)
   const values = textsOf.map((tag, i) => {
     const found = results[i]!.results.map((row) => row.value as string)
     if (found.length > MAX_TEXT_VALUES)
@@ -104,10 +103,31 @@ async function run(
     return found
   })
   if (!statements) return { count: 0, rows: null, texts: values }
-  const [counted, rows] = results.slice(textsOf.length)
-  return {
-    count: (counted!.results[0] as { n: number }).n,
-    rows: rows!.results as Run['rows'],
-    texts: values,
-  }
+  const answers = results.slice(textsOf.length)
+  const rows = answers[answers.length - 1]!.results as (NonNullable<Run['rows']>[number] & {
+    n?: number
+  })[]
+  let count: number
+  if (!statements.counted) count = (answers[0]!.results[0] as { n: number }).n
+  else if (rows.length) count = rows[0]!.n!
+  else if (page.after === undefined) count = 0
+  // An empty page after a cursor says nothing about the count: ask for it.
+  else count = ((await send(db, [prepare(db, statements.count)]))[0]!.results[0] as { n: number }).n
+  return { count, rows, texts: values }
+}
+
+const send = (db: SqlDatabase, batch: SqlStatement[]) =>
+  db.batch<Record<string, unknown>>(batch).catch((error: unknown) => {
+    throw tooComplex(error) ?? error
+  })
+
+// SQLite's words when a statement exceeds one of D1's limits (expression depth, compound terms,
+// function arguments, statement length): the query is too large, not the server broken.
+const LIMIT_ERRORS = ['too large', 'too many', 'too big', 'too long']
+
+/** A `400` for a statement over D1's limits, else `undefined`. */
+function tooComplex(error: unknown): Error | undefined {
+  const message = error instanceof Error ? error.message : String(error)
+  if (!LIMIT_ERRORS.some((words) => message.includes(words))) return undefined
+  return fail(400, `"where" is too large for one D1 query (${message}): split it`)
 }

@@ -1,6 +1,7 @@
 // Coverage of every tag in one pass over tag_index: profiles per tag and per value, with numbers
 // bucketed where listing them one by one would say nothing (scores; value tags with many numbers).
 import type { TagValue } from '../rules/index.ts'
+import type { Statement } from './sql-statement.ts'
 
 /** Values (or buckets) listed per tag, most frequent first. */
 export const MAX_COVERAGE_VALUES = 20
@@ -27,26 +28,31 @@ export interface Coverage {
 /** A tag's coverage and the time of its latest change in the index (ms epoch), by tag id. */
 export type CoverageByTag = Map<string, { coverage: Coverage; lastChangeAt: number | null }>
 
+// Rows are first grouped by (tag, value), so bucketing works on distinct values, not on every row.
 // A JSON number starts with '-' or a digit: the range ['-', ':') of the value text. Groups are keyed
 // by the value's JSON text, or 'b<i>' for a score bucket and 'r<i>' for a bucket over [min, max]
 // (no JSON text starts with 'b' or 'r'). ?1 is the JSON list of score tags.
 const SQL = `WITH
+pairs AS (
+  SELECT tag, value, num, count(*) AS profiles, max(updated_at) AS last
+  FROM tag_index GROUP BY tag, value
+),
 numbers AS (
-  SELECT tag, min(num) AS lo, max(num) AS hi, count(DISTINCT num) AS distinct_numbers
-  FROM tag_index WHERE value >= '-' AND value < ':' GROUP BY tag
+  SELECT tag, min(num) AS lo, max(num) AS hi, count(*) AS distinct_numbers
+  FROM pairs WHERE value >= '-' AND value < ':' GROUP BY tag
 ),
 keyed AS (
-  SELECT i.tag AS tag, i.updated_at AS updated_at, n.lo AS lo, n.hi AS hi,
+  SELECT p.tag AS tag, p.profiles AS profiles, p.last AS last, n.lo AS lo, n.hi AS hi,
     CASE
-      WHEN NOT (i.value >= '-' AND i.value < ':') THEN i.value
-      WHEN i.tag IN (SELECT value FROM json_each(?1)) THEN 'b' || max(0, min(CAST(i.num * ${BUCKETS} AS INTEGER), ${BUCKETS - 1}))
-      WHEN n.distinct_numbers <= ${MAX_EXACT_NUMBERS} THEN i.value
-      ELSE 'r' || min(CAST((i.num - n.lo) * ${BUCKETS} / (n.hi - n.lo) AS INTEGER), ${BUCKETS - 1})
+      WHEN NOT (p.value >= '-' AND p.value < ':') THEN p.value
+      WHEN p.tag IN (SELECT value FROM json_each(?1)) THEN 'b' || max(0, min(CAST(p.num * ${BUCKETS} AS INTEGER), ${BUCKETS - 1}))
+      WHEN n.distinct_numbers <= ${MAX_EXACT_NUMBERS} THEN p.value
+      ELSE 'r' || min(CAST((p.num - n.lo) * ${BUCKETS} / (n.hi - n.lo) AS INTEGER), ${BUCKETS - 1})
     END AS k
-  FROM tag_index i LEFT JOIN numbers n ON n.tag = i.tag
+  FROM pairs p LEFT JOIN numbers n ON n.tag = p.tag
 ),
 grouped AS (
-  SELECT tag, k, count(*) AS profiles, max(updated_at) AS last, max(lo) AS lo, max(hi) AS hi
+  SELECT tag, k, sum(profiles) AS profiles, max(last) AS last, max(lo) AS lo, max(hi) AS hi
   FROM keyed GROUP BY tag, k
 ),
 ranked AS (
@@ -76,11 +82,8 @@ interface Row {
  * [0, 1] in tenths; another tag's numbers are listed one by one while it has at most 20 distinct
  * ones, else in tenths of [min, max]; any other value (flags, labels, text) one by one.
  */
-export function coverageStatement(
-  db: D1Database,
-  scoreTags: readonly string[],
-): D1PreparedStatement {
-  return db.prepare(SQL).bind(JSON.stringify(scoreTags))
+export function coverageStatement(scoreTags: readonly string[]): Statement {
+  return { sql: SQL, params: [JSON.stringify(scoreTags)] }
 }
 
 /** The rows of {@link coverageStatement} as coverage per tag. */

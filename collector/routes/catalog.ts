@@ -60,14 +60,15 @@ export const catalog = new Hono<AppEnv>().get('/catalog', adminAuth(), async (c)
   const { version, document, rules } = await activeRules(c.env)
   const info = new Map(rules.tags.map((tag) => [tag.id, tag]))
   const scoreTags = rules.tags.filter((tag) => tag.kind === 'score').map((tag) => tag.id)
+  const coverage = coverageStatement(scoreTags)
   const [coverageRows, profileRows] = await c.env.DB.batch([
-    coverageStatement(c.env.DB, scoreTags),
+    c.env.DB.prepare(coverage.sql).bind(...coverage.params),
     c.env.DB.prepare(PROFILES_SQL),
   ])
-  const coverage = coverageByTag(coverageRows!.results as Record<string, unknown>[])
+  const held = coverageByTag(coverageRows!.results as Record<string, unknown>[])
   const tags = Object.entries(document.tags).map(([id, def]): CatalogTag => {
     const status = def.status ?? 'draft'
-    const held = coverage.get(id)
+    const found = held.get(id)
     return {
       id,
       name: text(def.name),
@@ -78,8 +79,8 @@ export const catalog = new Hono<AppEnv>().get('/catalog', adminAuth(), async (c)
       deprecated: status === 'deprecated',
       kind: info.get(id)!.kind,
       evaluates: info.get(id)!.evaluatedOn,
-      coverage: held?.coverage ?? { profiles: 0, distinctValues: 0, bucketed: false, values: [] },
-      lastChangeAt: held?.lastChangeAt == null ? null : new Date(held.lastChangeAt).toISOString(),
+      coverage: found?.coverage ?? { profiles: 0, distinctValues: 0, bucketed: false, values: [] },
+      lastChangeAt: found?.lastChangeAt == null ? null : new Date(found.lastChangeAt).toISOString(),
     }
   })
   const metrics = Object.entries(document.metrics).map(([id, def]): CatalogMetric => ({

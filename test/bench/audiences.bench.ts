@@ -9,6 +9,7 @@ import catalog from '../../examples/rules/catalog.json'
 import { compileRules, IdentityGraph, type ProfileState } from '../../rules/index.ts'
 import { queryAudience, type SqlDatabase } from '../../collector/audience-query.ts'
 import { audienceStatements } from '../../collector/audience-sql.ts'
+import { coverageStatement } from '../../collector/catalog-coverage.ts'
 import { parseWhere } from '../../collector/audience-where.ts'
 import { generateEvents, mulberry32 } from '../support/events.ts'
 import { fmt, table } from './harness.ts'
@@ -177,16 +178,31 @@ try {
       `${fmt(quantile(times, 0.5) / base50)}×`,
     ])
     const condition = parseWhere(where, tagIds)
-    const { count: statement } = audienceStatements(condition, new Map(), { limit: 50 })!
+    const statements = audienceStatements(condition, new Map(), { limit: 50 })!
+    const statement = statements.counted ? statements.page : statements.count
     const plan = await db
       .prepare(`EXPLAIN QUERY PLAN ${statement.sql}`)
       .bind(...statement.params)
       .all<{ id: number; parent: number; detail: string }>()
     plans.push(`${name}:\n${plan.results.map((r) => `  ${r.detail}`).join('\n')}`)
   }
+  const coverage = coverageStatement(rules.tags.filter((t) => t.kind === 'score').map((t) => t.id))
+  const catalogTimes = await timed(() =>
+    db
+      .prepare(coverage.sql)
+      .bind(...coverage.params)
+      .all(),
+  )
+  out.push([
+    'GET /v1/catalog coverage (all tags)',
+    '',
+    fmt(quantile(catalogTimes, 0.5)),
+    fmt(quantile(catalogTimes, 0.99)),
+    `${fmt(quantile(catalogTimes, 0.5) / base50)}×`,
+  ])
   console.log(table(out))
   console.log(
-    `\nQuery plans (the count statement; the page statement adds the page's tag lookups):\n`,
+    `\nQuery plans (the statement that tests the candidates: the count, or the page that also counts):\n`,
   )
   console.log(plans.join('\n'))
 } finally {

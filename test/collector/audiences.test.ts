@@ -3,6 +3,7 @@ import fc from 'fast-check'
 import { beforeAll, describe, expect, it } from 'vitest'
 import catalog from '../../examples/rules/catalog.json'
 import { compileLogic, LogicError, truthy } from '../../rules/index.ts'
+import { encodeCursor } from '../../collector/audience-cursor.ts'
 import { admin, BASE, basic, bearer, WRITE_KEY } from './helpers.ts'
 import { clearIndex, engineProfiles, seedIndex, type IndexedProfile } from './tag-index.ts'
 
@@ -201,6 +202,48 @@ describe('POST /v1/audiences/query', () => {
     )
   })
 
+  it('gives the same answers when the index also fills num for numeric strings', async () => {
+    // The contract leaves open whether "numeric" includes strings like "0.7": both must work.
+    const numericStrings = await env.DB.prepare(
+      `UPDATE tag_index SET num = CAST(json_extract(value, '$') AS REAL)
+       WHERE value IN ('"0"', '"0.7"', '"5"', '"1e3"')`,
+    ).run()
+    expect(numericStrings.meta.changes).toBeGreaterThan(0)
+    try {
+      await fc.assert(
+        fc.asyncProperty(where, async (w) => {
+          const got = await answer({ where: w, limit: 1000 })
+          expect(
+            got.profiles.map((p) => p.id),
+            JSON.stringify(w),
+          ).toEqual(bruteForce(universe, w))
+        }),
+        { numRuns: 60, seed: 8 },
+      )
+    } finally {
+      await env.DB.prepare(`UPDATE tag_index SET num = NULL WHERE value LIKE '"%'`).run()
+    }
+  })
+
+  it('agrees with the engine on long and/or lists (nested per 50 arguments in SQL)', async () => {
+    // For `and`, leaves true for nearly every profile, so that 60 of them still match some.
+    const broad = fc
+      .sample(
+        leaf.map((l) => ({ '!': l })),
+        { numRuns: 600, seed: 1 },
+      )
+      .filter((arg) => bruteForce(universe, arg).length >= universe.length * 0.97)
+      .slice(0, 60)
+    const narrow = fc.sample(leaf, { numRuns: 60, seed: 2 })
+    for (const w of [{ and: broad }, { or: narrow }]) {
+      expect(Object.values(w)[0]).toHaveLength(60)
+      const expected = bruteForce(universe, w)
+      expect(expected.length).toBeGreaterThan(0)
+      const got = await answer({ where: w, limit: 1000 })
+      expect(got.profiles.map((p) => p.id)).toEqual(expected)
+    }
+  })
+
   it('answers the contract examples like the engine', async () => {
     const examples = [
       {
@@ -232,6 +275,11 @@ describe('POST /v1/audiences/query', () => {
     expect(ids).toEqual(expected)
     expect(counts.length).toBe(Math.ceil(expected.length / 7))
     expect(new Set(counts)).toEqual(new Set([expected.length]))
+    // After the last profile (profiles removed meanwhile, say): an empty page, still the count.
+    for (const w2 of [w, { var: 'tags.coupon_hunter' }]) {
+      const beyond = await answer({ where: w2, cursor: encodeCursor('\u{10FFFF}') })
+      expect(beyond).toEqual({ count: bruteForce(universe, w2).length, profiles: [], cursor: null })
+    }
   })
 
   it('returns each profile with every tag the index holds for it', async () => {
@@ -277,6 +325,13 @@ describe('audience queries and hostile input', () => {
       { id: 'plain', tags: { lifecycle_stage: 'new' } },
       { id: '__proto__', tags: { value_segment: 'loyal' } },
     ])
+  })
+
+  it('pages through unicode profile ids in byte order, each once', async () => {
+    const ids = ['é', 'z', '😀', '\uffff', 'a b', "o'brien"]
+    await seedIndex(ids.map((id) => ({ id, tags: { cart_open: true } })))
+    const { ids: paged } = await allPages({ var: 'tags.cart_open' }, 1)
+    expect(paged).toEqual([...ids].sort(byBytes))
   })
 
   const rows = async () =>
@@ -396,6 +451,30 @@ describe('audience query validation', () => {
       { where: { '!': [true, false] } },
       /where\["!"\]: "!" takes exactly one condition/,
     )
+  })
+
+  it('answers or rejects with a 400 the largest expressions the engine accepts, never a 500', async () => {
+    const tags = ['coupon_hunter', 'window_shopper', 'cart_open']
+    for (const [op, n] of [
+      ['and', 40],
+      ['or', 40],
+      ['and', 400],
+      ['or', 700],
+    ] as const) {
+      const args = Array.from({ length: n }, (_, i) =>
+        i % 2 ? { var: `tags.${tags[i % 3]}` } : { '!': { var: `tags.${tags[i % 3]}` } },
+      )
+      const response = await query({ where: { [op]: args } })
+      expect([200, 400], `${op} of ${n}`).toContain(response.status)
+      if (response.status === 400)
+        expect(((await response.json()) as Answer).error).toMatch(
+          /SQL; at most 100000 fit|too large for one D1 query/,
+        )
+    }
+    const small = await query({
+      where: { or: [{ var: 'tags.cart_open' }, { var: 'tags.coupon_hunter' }] },
+    })
+    expect(small.status).toBe(200)
   })
 
   it('names unknown operations and tags with a suggestion', async () => {
