@@ -129,8 +129,8 @@ function renderCatalog() {
           el(
             'td',
             {},
+            // `deprecated` is a status: one pill says it.
             el('span', { class: `pill ${tag.status}` }, tag.status),
-            tag.deprecated ? el('span', { class: 'pill deprecated' }, 'deprecated') : undefined,
           ),
           el(
             'td',
