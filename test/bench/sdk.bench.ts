@@ -1,0 +1,142 @@
+// The browser SDK's main-thread cost (spec: sdk.md, "Size and speed"): the median time of one
+// `track()` call with the example catalog (31 metrics, 24 tags, 10 of them on the device), against
+// baselines in the same process: the engine alone doing the same work (`ingest` + device-scope
+// `evaluate`), and `JSON.stringify` of the event (what any analytics SDK does at least once). Then
+// each bundle's size, min+gzip, built as it ships.
+//
+// Method: `createTagwise` without a DOM (Node; memory storage, a fetch that acknowledges at once),
+// so what is timed is the synchronous part of `track()` — everything the page waits for: event
+// build, engine ingest and evaluation, tag diff, queueing. Rounds of 500 calls, alternating with the
+// baselines; medians over rounds, per call. No assertions: it prints.
+import { build } from 'esbuild'
+import { readFileSync } from 'node:fs'
+import { gzipSync } from 'node:zlib'
+import { loadRules, type RulesDocument } from '../../rules/index.ts'
+import { createTagwise } from '../../sdk/index.ts'
+import { fmt, gc, median, table } from './harness.ts'
+
+const catalog = JSON.parse(readFileSync('examples/rules/catalog.json', 'utf8')) as RulesDocument
+const CALLS = 500
+const ROUNDS = 30
+
+const ack: typeof fetch = async (_url, init) => {
+  const body = init?.body ? (JSON.parse(String(init.body)) as { batch?: unknown[] }) : {}
+  return Response.json({
+    success: true,
+    accepted: body.batch?.length ?? 0,
+    duplicates: 0,
+    rejected: [],
+    tags: {},
+  })
+}
+const tw = createTagwise({
+  writeKey: 'bench',
+  endpoint: 'http://127.0.0.1:9',
+  rules: catalog,
+  storage: 'memory',
+  vitals: false,
+  fetch: ack,
+})
+await tw.ready
+
+const engine = loadRules(catalog)
+const state = engine.createState({ maxMessageIds: 0 })
+const event = (i: number) => ({
+  event: i % 5 === 0 ? 'Coupon Claimed' : 'Product Viewed',
+  properties: {
+    product_id: `p${i % 40}`,
+    category: ['luggage', 'flights', 'outdoor'][i % 3]!,
+    price: 100 + (i % 7),
+  },
+})
+let n = 0
+const candidates: Record<string, () => void> = {
+  'tw.track()': () => {
+    const e = event(n++)
+    tw.track(e.event, e.properties)
+  },
+  'engine ingest + device evaluate': () => {
+    const e = event(n++)
+    const now = Date.now()
+    state.ingest({
+      type: 'track',
+      event: e.event,
+      properties: e.properties,
+      anonymousId: 'a',
+      messageId: `m${n}`,
+      timestamp: new Date(now).toISOString(),
+      context: {},
+    } as never)
+    state.evaluate(now, { scope: 'device', nextChangeAt: true })
+  },
+  'JSON.stringify(event)': () => {
+    JSON.stringify({
+      type: 'track',
+      ...event(n++),
+      anonymousId: 'a',
+      messageId: `m${n}`,
+      timestamp: new Date().toISOString(),
+    })
+  },
+}
+
+const perCall: Record<string, number[]> = Object.fromEntries(
+  Object.keys(candidates).map((k) => [k, []]),
+)
+for (let round = -3; round < ROUNDS; round++) {
+  for (const [name, fn] of Object.entries(candidates)) {
+    gc()
+    const start = performance.now()
+    for (let i = 0; i < CALLS; i++) fn()
+    const ms = (performance.now() - start) / CALLS
+    if (round >= 0) perCall[name]!.push(ms)
+    // Let the transport's timers and acknowledgements run between rounds, as a page would.
+    await new Promise((resolve) => setTimeout(resolve, 5))
+  }
+}
+const trackMs = median(perCall['tw.track()']!)
+console.log(
+  table([
+    ['candidate', 'median per call', 'tw.track() ÷ this'],
+    ...Object.keys(candidates).map((name) => [
+      name,
+      `${fmt(median(perCall[name]!) * 1000)} µs`,
+      fmt(trackMs / median(perCall[name]!)),
+    ]),
+  ]),
+)
+console.log(
+  `\ntrack() median ${fmt(trackMs * 1000)} µs: ${trackMs < 0.1 ? 'met' : 'NOT met'} (target < 100 µs)`,
+)
+
+// Bundle sizes as they ship (web-vitals is a separate lazy chunk).
+const sizes: string[][] = [['entry', 'min', 'min+gzip']]
+for (const [name, entry, external] of [
+  ['tagwise.js (script tag, incl. engine)', 'sdk/global.ts', ['web-vitals']],
+  ['tagwise (npm, incl. engine + idb-keyval)', 'sdk/index.ts', ['web-vitals']],
+  ['tagwise/miniprogram (incl. engine)', 'sdk/miniprogram.ts', []],
+  ['engine (loadRules only)', 'loadRules', []],
+] as const) {
+  // The engine as the SDK takes it: `loadRules` alone, tree-shaken.
+  const input =
+    entry === 'loadRules'
+      ? { stdin: { contents: "export { loadRules } from './rules/index.ts'", resolveDir: '.' } }
+      : { entryPoints: [entry] }
+  const result = await build({
+    ...input,
+    bundle: true,
+    minify: true,
+    write: false,
+    format: 'esm',
+    target: 'es2020',
+    external: [...external],
+    logLevel: 'silent',
+  })
+  const code = result.outputFiles[0]!.contents
+  sizes.push([name, `${fmt(code.length / 1024)} KB`, `${fmt(gzipSync(code).length / 1024)} KB`])
+}
+console.log('\n' + table(sizes))
+console.log(
+  'peers (init + one track, min+gzip): Snowplow 18.3 KB, Segment analytics-next 31.7 KB, RudderStack 35.3 KB, sa-sdk-javascript 51.5 KB, PostHog 127 KB',
+)
+process.exit(0)
