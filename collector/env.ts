@@ -14,6 +14,12 @@ export interface Env {
   DB: D1Database
   /** The export queue: every committed tag change, from the profiles' outboxes (export-consumer.ts). */
   TAG_CHANGES: Queue<import('./export-message.ts').ExportMessage>
+  /**
+   * Where tag changes are delivered besides the D1 index: a JSON array of webhook and
+   * Segment-compatible destinations (destinations.ts); `env:NAME` values read other vars/secrets.
+   * @default none
+   */
+  DESTINATIONS?: string
   /** Static assets (dist/public): the SDK at /tagwise.js, the demo shop and the dashboard. */
   ASSETS?: Fetcher
   /** How often (ms) an isolate re-reads the active rules version. @default "5000" */

@@ -1,6 +1,8 @@
+import { deliverExport } from './deliver-export.ts'
+import { readDestinations } from './destinations.ts'
 import type { Env } from './env.ts'
 import type { ExportMessage } from './export-message.ts'
-import { applyToIndex } from './tag-index.ts'
+import { applyToIndex, removeFromIndex } from './tag-index.ts'
 
 /** Longest wait between two deliveries of a message the consumer could not handle, in seconds. */
 const MAX_RETRY_DELAY_S = 300
@@ -10,26 +12,41 @@ export const retryDelaySeconds = (attempts: number): number =>
   Math.min(2 ** Math.max(1, attempts), MAX_RETRY_DELAY_S)
 
 /**
- * The export queue's consumer (same Worker): applies a batch of tag changes to the D1 tag index
- * and change log in one D1 batch, then acknowledges it. If D1 fails, every message is retried with
+ * The export queue's consumer (same Worker). First the D1 tag index and change log (one D1 batch;
+ * erasures remove the profile's rows), then the destinations of `DESTINATIONS` (webhooks,
+ * Segment-compatible APIs; see deliver-export.ts). Messages that failed anywhere are retried with
  * exponential backoff (2, 4, 8 … s, at most 5 min); after `max_retries` (wrangler.toml) the queue
- * moves them to the dead-letter queue. Applying is idempotent, so a redelivery after a crash
- * between the D1 write and the acknowledgement changes nothing.
+ * moves them to the dead-letter queue. Every step is idempotent — the index by change id and time,
+ * destinations by the delivery log and their idempotency keys — so a redelivery after a crash
+ * changes nothing twice.
  */
 export async function consumeExport(
   batch: MessageBatch<ExportMessage>,
   env: Env,
   _ctx?: ExecutionContext,
 ): Promise<void> {
-  const changes = batch.messages.flatMap((m) =>
-    m.body.type === 'tag.changed' ? [m.body.change] : [],
-  )
+  const messages = batch.messages.map((m) => m.body)
+  let retry: Set<number>
   try {
-    await applyToIndex(env.DB, changes)
-    batch.ackAll()
+    await applyToIndex(
+      env.DB,
+      messages.flatMap((m) => (m.type === 'tag.changed' ? [m.change] : [])),
+    )
+    await removeFromIndex(
+      env.DB,
+      messages.flatMap((m) => (m.type === 'profile.deleted' ? [m.deletion.profile] : [])),
+    )
+    const destinations = readDestinations(
+      env.DESTINATIONS,
+      env as unknown as Record<string, unknown>,
+    )
+    retry = await deliverExport(env.DB, destinations, messages, Date.now())
   } catch (error) {
-    console.warn('tagwise: updating the tag index failed; the batch is retried:', error)
-    for (const message of batch.messages)
-      message.retry({ delaySeconds: retryDelaySeconds(message.attempts) })
+    console.warn('tagwise: exporting tag changes failed; the batch is retried:', error)
+    retry = new Set(messages.keys())
   }
+  batch.messages.forEach((message, i) => {
+    if (retry.has(i)) message.retry({ delaySeconds: retryDelaySeconds(message.attempts) })
+    else message.ack()
+  })
 }

@@ -42,6 +42,16 @@ export const profiles = new Hono<AppEnv>()
     await Promise.all(ids.map((alias) => profileStub(c.env, alias).erase()))
     const erased = [...new Set([profile, ...ids])]
     await Promise.all([unlistProfiles(c.env.DB, erased), removeFromIndex(c.env.DB, erased)])
+    // Destinations learn of the erasure through the export queue (with its retries).
+    const at = Date.now()
+    await c.env.TAG_CHANGES.sendBatch(
+      erased.map((id) => ({
+        body: {
+          type: 'profile.deleted' as const,
+          deletion: { id: crypto.randomUUID(), profile: id, at },
+        },
+      })),
+    )
     return c.body(null, 204)
   })
 

@@ -1,0 +1,211 @@
+import { createExecutionContext, createMessageBatch, getQueueResult, SELF } from 'cloudflare:test'
+import { env } from 'cloudflare:workers'
+import { Webhook } from 'standardwebhooks'
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import { readDestinations } from '../../collector/destinations.ts'
+import { retryDelaySeconds } from '../../collector/export-consumer.ts'
+import worker from '../../collector/index.ts'
+import type { ExportedChange, ExportMessage } from '../../collector/index.ts'
+import { admin, json, uniqueId } from './helpers.ts'
+
+const SECRET = `whsec_${btoa('a test secret of thirty-two byte')}`
+const HOOK = 'https://hooks.test/tagwise'
+const CDP = 'https://cdp.test'
+
+const withDestinations = (destinations: unknown[]) =>
+  ({
+    ...env,
+    DESTINATIONS: JSON.stringify(destinations),
+    HOOK_SECRET: SECRET,
+  }) as unknown as typeof env
+const webhook = { type: 'webhook', url: HOOK, secret: 'env:HOOK_SECRET' }
+const segment = { type: 'segment', endpoint: CDP, writeKey: 'demo-write-key', traitPrefix: 'tw_' }
+
+const change = (
+  profile: string,
+  tag: string,
+  to: ExportedChange['to'],
+  at: number,
+): ExportMessage => ({
+  type: 'tag.changed',
+  change: { id: uniqueId('c'), profile, tag, from: null, to, at, rulesVersion: '1' },
+})
+
+/** Runs the consumer on `messages` (all with `attempts`) and returns the ids it retried. */
+async function consume(target: typeof env, messages: ExportMessage[], attempts = 1) {
+  const batch = createMessageBatch<ExportMessage>(
+    'tagwise-tag-changes',
+    messages.map((body, i) => ({ id: `m${i}`, timestamp: new Date(), attempts, body })),
+  )
+  const ctx = createExecutionContext()
+  await worker.queue(batch, target, ctx)
+  const result = await getQueueResult(batch, ctx)
+  return result.retryMessages.map((r: { msgId: string }) => messages[Number(r.msgId.slice(1))]!)
+}
+
+interface Received {
+  url: string
+  headers: Record<string, string>
+  body: string
+}
+/** Stubs outbound fetch: `status(request, n)` answers the n-th request to each URL. */
+function receivers(status: (r: Received, n: number) => number) {
+  const received: Received[] = []
+  const ok: Received[] = []
+  const counts = new Map<string, number>()
+  vi.spyOn(globalThis, 'fetch').mockImplementation(async (input, init) => {
+    const request = new Request(input, init)
+    const r = {
+      url: request.url,
+      headers: Object.fromEntries(request.headers),
+      body: await request.text(),
+    }
+    const n = (counts.get(r.url) ?? 0) + 1
+    counts.set(r.url, n)
+    received.push(r)
+    const code = status(r, n)
+    if (code < 300) ok.push(r)
+    return new Response(null, { status: code })
+  })
+  return { received, ok }
+}
+afterEach(() => {
+  vi.restoreAllMocks()
+})
+
+describe('webhooks', () => {
+  it('delivers each change signed per Standard Webhooks, verified by the standardwebhooks package', async () => {
+    const { ok } = receivers(() => 204)
+    const profile = uniqueId('p')
+    const messages = [
+      change(profile, 'coupon_claimer', true, Date.now()),
+      change(profile, 'spend_tier_30d', 'mid', Date.now()),
+    ]
+    expect(await consume(withDestinations([webhook]), messages)).toEqual([])
+    expect(ok).toHaveLength(2)
+    const verifier = new Webhook(SECRET)
+    const payloads = ok.map(
+      (r) => verifier.verify(r.body, r.headers) as { type: string; data: Record<string, unknown> },
+    )
+    expect(payloads.map((p) => [p.type, p.data.tag, p.data.to])).toEqual([
+      ['tag.changed', 'coupon_claimer', true],
+      ['tag.changed', 'spend_tier_30d', 'mid'],
+    ])
+    expect(ok.map((r) => r.headers['webhook-id'])).toEqual(
+      messages.map((m) => m.type === 'tag.changed' && m.change.id),
+    )
+    // A tampered body fails verification: the check above can fail.
+    expect(() => verifier.verify(ok[0]!.body.replace('true', 'false'), ok[0]!.headers)).toThrow()
+  })
+
+  it('a receiver failing twice then succeeding gets each change once per success, in order per profile', async () => {
+    const { ok } = receivers((r, n) => (r.url === HOOK && n <= 2 ? 503 : 200))
+    const p = uniqueId('p')
+    const q = uniqueId('q')
+    const t = Date.now()
+    const all = [
+      change(p, 'a', 1, t),
+      change(p, 'b', 2, t + 1),
+      change(q, 'c', 3, t),
+      change(p, 'd', 4, t + 2),
+    ]
+    const target = withDestinations([webhook, segment])
+    let pending = all
+    for (let attempt = 1; pending.length && attempt <= 6; attempt++)
+      pending = await consume(target, pending, attempt)
+    expect(pending).toEqual([])
+    const hooks = ok
+      .filter((r) => r.url === HOOK)
+      .map((r) => JSON.parse(r.body).data as { profile: string; tag: string })
+    expect(hooks.map((d) => d.tag).sort()).toEqual(['a', 'b', 'c', 'd'])
+    expect(hooks.filter((d) => d.profile === p).map((d) => d.tag)).toEqual(['a', 'b', 'd'])
+    // The Segment-compatible destination took the first batch and never got it again.
+    const cdp = ok.filter((r) => r.url === `${CDP}/v1/batch`)
+    expect(cdp).toHaveLength(1)
+  })
+
+  it('a receiver failing forever is retried with backoff until the queue dead-letters the messages', async () => {
+    receivers(() => 500)
+    const message = change(uniqueId('p'), 'a', true, Date.now())
+    for (let attempt = 1; attempt <= 6; attempt++)
+      expect(await consume(withDestinations([webhook]), [message], attempt)).toEqual([message])
+    // wrangler.toml: max_retries = 5, dead_letter_queue = "tagwise-tag-changes-dlq".
+    expect([1, 2, 3, 4, 5].map(retryDelaySeconds)).toEqual([2, 4, 8, 16, 32])
+  })
+
+  it('tells destinations of an erasure', async () => {
+    const { ok } = receivers(() => 200)
+    const profile = uniqueId('p')
+    const deletion: ExportMessage = {
+      type: 'profile.deleted',
+      deletion: { id: uniqueId('d'), profile, at: Date.now() },
+    }
+    expect(await consume(withDestinations([webhook, segment]), [deletion])).toEqual([])
+    expect(
+      ok.map((r) => [r.url, JSON.parse(r.body).type, JSON.parse(r.body).data?.profile]),
+    ).toEqual([[HOOK, 'profile.deleted', profile]])
+  })
+})
+
+describe('Segment-compatible destinations', () => {
+  it('sends one identify per profile with prefixed traits, which another tagwise collector stores', async () => {
+    // The destination is this very collector (SELF): a second tagwise behind the Segment API.
+    const bodies: Received[] = []
+    vi.spyOn(globalThis, 'fetch').mockImplementation(async (input, init) => {
+      const request = new Request(input, init)
+      bodies.push({
+        url: request.url,
+        headers: Object.fromEntries(request.headers),
+        body: await request.clone().text(),
+      })
+      return SELF.fetch(request.url.replace(CDP, 'https://collector.test'), request)
+    })
+    const user = uniqueId('u')
+    const t = Date.now() - 1000
+    const retried = await consume(withDestinations([segment]), [
+      change(user, 'coupon_claimer', true, t),
+      change(user, 'spend_tier_30d', 'mid', t + 1),
+      change(user, 'spend_tier_30d', 'high', t + 2),
+    ])
+    expect(retried).toEqual([])
+    const sent = JSON.parse(bodies[0]!.body) as {
+      batch: { type: string; userId: string; traits: object; messageId: string }[]
+    }
+    expect(sent.batch).toEqual([
+      expect.objectContaining({
+        type: 'identify',
+        userId: user,
+        traits: { tw_coupon_claimer: true, tw_spend_tier_30d: 'high' },
+      }),
+    ])
+    expect(bodies[0]!.headers.authorization).toBe(`Basic ${btoa('demo-write-key:')}`)
+    vi.restoreAllMocks()
+    const profile = await json<{ traits: Record<string, unknown> }>(
+      await admin(`/v1/profiles/${user}`),
+    )
+    expect(profile.traits).toMatchObject({ tw_coupon_claimer: true, tw_spend_tier_30d: 'high' })
+  })
+})
+
+describe('DESTINATIONS', () => {
+  it('names the field that is wrong', () => {
+    expect(readDestinations(undefined, {})).toEqual([])
+    expect(() => readDestinations('{', {})).toThrow('DESTINATIONS must be a JSON array')
+    expect(() => readDestinations('[{"type":"email"}]', {})).toThrow(
+      'DESTINATIONS[0].type must be "webhook" or "segment"',
+    )
+    expect(() => readDestinations(JSON.stringify([webhook]), {})).toThrow(
+      'DESTINATIONS[0].secret refers to HOOK_SECRET, which is not set',
+    )
+    expect(() => readDestinations(JSON.stringify([{ ...webhook, secret: 'plain' }]), {})).toThrow(
+      '"whsec_"',
+    )
+    expect(() =>
+      readDestinations(JSON.stringify([{ ...segment, endpoint: 'ftp://x' }]), {}),
+    ).toThrow('DESTINATIONS[0].endpoint must be an http(s) URL')
+    expect(readDestinations(JSON.stringify([webhook, segment]), { HOOK_SECRET: SECRET })).toEqual([
+      { type: 'webhook', id: HOOK, url: HOOK, secret: SECRET },
+      { type: 'segment', id: CDP, endpoint: CDP, writeKey: 'demo-write-key', traitPrefix: 'tw_' },
+    ])
+  })
+})
