@@ -8,7 +8,32 @@ export default defineConfig({
         test: {
           name: 'node',
           include: ['test/**/*.test.ts'],
-          exclude: ['test/bench/**', 'test/collector/**', 'test/e2e/**', 'node_modules/**'],
+          exclude: [
+            'test/bench/**',
+            'test/collector/**',
+            'test/e2e/**',
+            'test/sdk/**',
+            'test/rules/device-mode.test.ts',
+            'node_modules/**',
+          ],
+        },
+      },
+      {
+        // As the device builds ship (scripts/device-define.js): the engine without its fast paths.
+        // The SDK's tests, and the engine's conformance and property tests again, so the generic
+        // evaluators are proven on their own too.
+        define: { __TAGWISE_FAST__: 'false' },
+        test: {
+          name: 'device',
+          include: [
+            'test/sdk/**/*.test.ts',
+            'test/rules/device-mode.test.ts',
+            'test/rules/logic.test.ts',
+            'test/rules/logic-slots.test.ts',
+            'test/rules/property.test.ts',
+            'test/rules/tags.test.ts',
+            'test/rules/catalog.test.ts',
+          ],
         },
       },
       {

@@ -6,6 +6,15 @@ import { evaluator, operationArguments, operationOf } from './logic-operation.ts
 import type { Evaluate } from './logic-operation.ts'
 import { operation, OPERATION_NAMES, unknownOperation } from './logic-ops.ts'
 
+/**
+ * Whether compiled expressions use the specialized fast paths (logic-fast.ts, logic-compare.ts):
+ * speed-only duplicates of the generic evaluators, with the same results. Builds where bytes matter
+ * more than nanoseconds (the browser SDK and the mini-program adapter) define `__TAGWISE_FAST__` as
+ * `false`, and the minifier drops the fast paths; everywhere else they are on. The conformance and
+ * property tests run in both modes (vitest project `rules-generic`).
+ */
+declare const __TAGWISE_FAST__: boolean | undefined
+
 export { LogicError } from './logic-error.ts'
 export type { LogicErrorType } from './logic-error.ts'
 export type { Evaluate } from './logic-operation.ts'
@@ -60,9 +69,11 @@ function compileNode(rule: unknown, scope: Scope): Evaluate {
   )
   const slotted = op === 'var' && scope.top ? slotRead(shaped.args, args, scope) : undefined
   if (slotted) return slotted
-  const fn =
-    (shaped.spread ? undefined : specialize(op, args, constantOf, slotOf)) ??
-    evaluator(semantics, args, shaped.spread)
+  let fn: Evaluate | undefined
+  // The flag is tested here, not through a named constant, so the minifier can fold it away.
+  if (!shaped.spread && (typeof __TAGWISE_FAST__ === 'undefined' || __TAGWISE_FAST__))
+    fn = specialize(op, args, constantOf, slotOf)
+  fn ??= evaluator(semantics, args, shaped.spread)
   if (semantics.impure || !args.every((arg) => constants.has(arg))) return fn
   // Constant folding: an operation on constants that does not read the data is computed now,
   // and one that always fails fails at evaluation, like the unfolded expression would.

@@ -10,6 +10,7 @@
 // `??`); the runtime has no DOM and the adapter uses none, so no polyfills.
 import { copyFile, mkdir } from 'node:fs/promises'
 import { build } from 'esbuild'
+import { DEVICE_DEFINE } from './device-define.js'
 
 const common = {
   entryPoints: ['sdk/miniprogram.ts'],
@@ -18,6 +19,7 @@ const common = {
   target: 'es2017',
   legalComments: 'none',
   logLevel: 'warning',
+  define: DEVICE_DEFINE,
 }
 
 export async function buildMiniprogram() {

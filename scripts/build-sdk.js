@@ -7,9 +7,16 @@
 //   in a classic script resolves against the script's own URL, so the chunk loads from wherever
 //   tagwise.js was served (same origin: fine under `script-src 'self'`), only when vitals are on.
 import { build } from 'esbuild'
+import { DEVICE_DEFINE } from './device-define.js'
 
 const VITALS_CHUNK = './tagwise-vitals.js'
-const common = { bundle: true, target: 'es2020', logLevel: 'warning', legalComments: 'none' }
+const common = {
+  bundle: true,
+  target: 'es2020',
+  logLevel: 'warning',
+  legalComments: 'none',
+  define: DEVICE_DEFINE,
+}
 
 /** Points the lazy `import('web-vitals')` at the separately built chunk. */
 const vitalsChunk = {
