@@ -28,6 +28,7 @@ export default defineConfig({
           include: [
             'test/sdk/**/*.test.ts',
             'test/rules/device-mode.test.ts',
+            'test/rules/device.test.ts',
             'test/rules/logic.test.ts',
             'test/rules/logic-slots.test.ts',
             'test/rules/property.test.ts',

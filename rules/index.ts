@@ -1,6 +1,8 @@
 // The public API of `tagwise/rules`: everything not re-exported here is private.
 export { compileRules } from './compile.ts'
 export { loadRules } from './load.ts'
+export { loadDeviceRules } from './device.ts'
+export type { DeviceRules, DeviceState } from './device.ts'
 export { checkRules } from './validate.ts'
 export { parseEvent, parseTimestamp, eventPath, EVENT_TYPES } from './event.ts'
 export { RulesError, formatProblem } from './problem.ts'

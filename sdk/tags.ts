@@ -1,11 +1,12 @@
-import { loadRules } from '../rules/index.ts'
+import { loadDeviceRules } from '../rules/index.ts'
 import type {
+  DeviceRules,
+  DeviceState,
   Explanation,
-  ProfileState,
-  Rules,
   RulesDocument,
   StateSnapshot,
   TagValue,
+  TagwiseEvent,
 } from '../rules/index.ts'
 
 /** One tag that changed: `from`/`to` are `undefined` when the tag is absent. */
@@ -53,8 +54,8 @@ export function createLiveTags(
   log: (...args: unknown[]) => void,
   visible: boolean,
 ): LiveTags {
-  let rules: Rules | undefined
-  let state: ProfileState | undefined
+  let rules: DeviceRules | undefined
+  let state: DeviceState | undefined
   let durable: Record<string, TagValue> = {}
   let current: Record<string, TagValue> = {}
   let hidden = 0
@@ -72,14 +73,12 @@ export function createLiveTags(
   const expire = (t: number) => {
     if (t - last >= timeout()) restart(t)
   }
-  const scope = () => ({ scope: 'device' as const, durableTags: durable })
 
   const count = (event: Record<string, unknown>) => {
     const t = Date.parse(event.timestamp as string)
     expire(t)
     if (event.type === 'page' || event.type === 'screen') restart(t)
-    const result = state!.ingest({ ...event, timestamp: iso(t - offset(t)) })
-    if (result.status === 'rejected') log('event not counted', result.error)
+    state!.ingest({ ...event, timestamp: iso(t - offset(t)) } as TagwiseEvent)
     if (t > last) last = t
   }
 
@@ -89,7 +88,7 @@ export function createLiveTags(
     if (state) {
       const now = Date.now()
       expire(now)
-      device = state.evaluate(now - offset(now), { ...scope(), nextChangeAt: false }).tags
+      device = state.evaluate(now - offset(now), durable, false).tags
     }
     // The edge evaluates device tags too, but the device's own values are newer.
     const onDevice = new Set(rules?.tags.filter((t) => t.evaluatedOn === 'device').map((t) => t.id))
@@ -117,7 +116,7 @@ export function createLiveTags(
     if (!state || hiddenAt !== undefined) return
     const now = Date.now()
     expire(now)
-    const next = state.evaluate(now - offset(now), scope()).nextChangeAt
+    const next = state.evaluate(now - offset(now), durable).nextChangeAt
     if (next === null) return
     // A session that ended in real time ends its tags, hidden time or not.
     const end = last + timeout()
@@ -130,16 +129,16 @@ export function createLiveTags(
       return current
     },
     setRules(document, snapshot) {
-      const loaded = loadRules(document)
-      let restored: ProfileState | undefined
+      const loaded = loadDeviceRules(document)
+      let restored: DeviceState | undefined
       if (snapshot)
         try {
-          restored = loaded.restore(snapshot, { maxMessageIds: 0 })
+          restored = loaded.createState(snapshot)
         } catch (error) {
           log('device state not restored', error)
         }
       rules = loaded
-      state = restored ?? loaded.createState({ maxMessageIds: 0 })
+      state = restored ?? loaded.createState()
       const waiting = early ?? []
       early = undefined
       for (const event of waiting) count(event)
@@ -176,12 +175,12 @@ export function createLiveTags(
           metrics: {},
         }
       const now = Date.now()
-      return state.explain(tag, now - offset(now), scope())
+      return state.explain(tag, now - offset(now), durable)
     },
     reset() {
       if (early) early = []
       durable = {}
-      state = rules?.createState({ maxMessageIds: 0 })
+      state = rules?.createState()
       hidden = 0
       last = 0
       update()

@@ -1,0 +1,203 @@
+import type { Acc } from './aggregate.ts'
+import type { Evaluation, Explanation, StateSnapshot } from './api.ts'
+import type { MetricValue, TagValue } from './document.ts'
+import { eventPath, type TagwiseEvent } from './event.ts'
+import { isObject, toNumeric, type Json } from './json.ts'
+import type { CompiledMetric } from './metric.ts'
+import { nextChangeAt } from './next-change.ts'
+import { own, setOwn } from './state-data.ts'
+import type { CompiledTag, TagData } from './tags.ts'
+import type { TimeUnit } from './core.ts'
+
+/** The compiled device rules a {@link DeviceState} runs on. */
+export interface DeviceCore {
+  /** The `session` metrics only: nothing else is evaluated on a device. */
+  metrics: CompiledMetric[]
+  /** Every tag in evaluation order; `onDevice` tags are evaluated, the others read `durable`. */
+  tags: CompiledTag[]
+  /** The metrics each tag reads directly. */
+  reads: Map<string, readonly string[]>
+  /** Time-dependent expression nodes of device tags (see `timeUnits`). */
+  units: TimeUnit[]
+  timeout: number
+}
+
+/** The current session's state, as JSON (what `snapshot()` returns). */
+interface Data {
+  v: 'device'
+  /** Start and latest event time of the current session (`e < 0`: no session yet). */
+  s: number
+  e: number
+  /** Input order, for ties between equal timestamps (`first`/`last`/`top`). */
+  q: number
+  /** Accumulators of the session metrics (closed dwell visits included). */
+  a: Record<string, Acc>
+  /** The latest page visit if it is still open: start, path, the dwell metrics it counts for. */
+  o: { t: number; p: string | null; m: string[] } | null
+  /** Merged identify traits. */
+  t: Record<string, Json>
+  /** Fingerprints of the metric definitions the data was counted under. */
+  f: Record<string, string>
+}
+
+/** A device profile state: the current session only, events in the order they happen. */
+export interface DeviceState {
+  /** Counts one event the SDK built (a good event; not validated again). */
+  ingest(event: TagwiseEvent): void
+  evaluate(now: number, durable: Record<string, TagValue>, next?: boolean): Evaluation
+  /** Why a device-evaluated tag has its value; `undefined` for any other tag id. */
+  explain(tagId: string, now: number, durable: Record<string, TagValue>): Explanation | undefined
+  snapshot(): StateSnapshot
+}
+
+/**
+ * The device's profile state. A device sees only its own events, in the order it makes them, and
+ * only evaluates tags over `session` metrics, so it keeps the current session and nothing else:
+ * one accumulator per session metric and the open page visit. Semantics are the full engine's
+ * (`rules/state.ts`) for events in timestamp order — the parity tests prove it; an event older than
+ * the latest one (a clock set back) is counted at the latest time, so the order still holds.
+ *
+ * A snapshot whose metric definitions changed keeps only the unchanged metrics' data; one that is
+ * not a device snapshot throws.
+ */
+export function createDeviceState(core: DeviceCore, snapshot?: StateSnapshot): DeviceState {
+  const { metrics, timeout } = core
+  const f: Record<string, string> = {}
+  for (const m of metrics) f[m.id] = m.fingerprint
+  let data: Data = { v: 'device', s: 0, e: -1, q: 0, a: {}, o: null, t: {}, f }
+  if (snapshot) {
+    const raw = JSON.parse(JSON.stringify(snapshot)) as Data
+    if (raw.v !== 'device' || !isObject(raw.a)) throw new Error('not a tagwise device snapshot')
+    for (const m of metrics) if (raw.f[m.id] !== m.fingerprint) delete raw.a[m.id]
+    if (raw.o) raw.o.m = raw.o.m.filter((id) => raw.f[id] === f[id])
+    data = { ...raw, f }
+  }
+
+  const add = (metric: CompiledMetric, value: unknown, ts: number) =>
+    metric.aggregator.add((data.a[metric.id] ??= metric.aggregator.create()), {
+      value,
+      ts,
+      seq: data.q,
+    })
+
+  /** Hands a finished visit's dwell (capped at the session timeout) to its metrics. */
+  const close = (dwell: number) => {
+    const visit = data.o!
+    data.o = null
+    for (const metric of metrics)
+      if (visit.m.includes(metric.id)) add(metric, Math.min(Math.max(dwell, 0), timeout), visit.t)
+  }
+
+  const current = (now: number) => data.e >= 0 && now - data.e < timeout && now >= data.s
+
+  const metricsAt = (now: number): Record<string, MetricValue> => {
+    const live = current(now)
+    const out: Record<string, MetricValue> = {}
+    for (const metric of metrics) {
+      const { aggregator, id } = metric
+      const acc = aggregator.create()
+      const stored = live ? data.a[id] : undefined
+      if (stored) aggregator.merge(acc, stored)
+      const open = data.o
+      if (live && open && open.t <= now && open.m.includes(id))
+        aggregator.add(acc, { value: Math.min(now - open.t, timeout), ts: open.t, seq: 0 })
+      out[id] = aggregator.value(acc, now)
+    }
+    return out
+  }
+
+  const tagsAt = (now: number, durable: Record<string, TagValue>) => {
+    const metricValues = metricsAt(now)
+    const tags: Record<string, TagValue | null> = {}
+    const present: Record<string, TagValue> = {}
+    const tagData: TagData = { metrics: metricValues, tags, traits: data.t, now, v: [] }
+    for (const tag of core.tags) {
+      const value = tag.onDevice ? tag.evaluate(tagData) : own(durable, tag.id)
+      tags[tag.id] = value ?? null
+      if (value !== undefined && tag.onDevice) present[tag.id] = value
+    }
+    return { tagData, present }
+  }
+
+  return {
+    ingest(raw) {
+      const ts = Math.max(Date.parse(raw.timestamp), data.e)
+      data.q++
+      if (data.e < 0 || ts - data.e >= timeout) {
+        // A new session: the previous one (and its open visit) no longer counts anywhere here.
+        data.s = ts
+        data.a = {}
+        data.o = null
+      }
+      data.e = ts
+      if (raw.type === 'identify' && isObject(raw.traits))
+        for (const key of Object.keys(raw.traits)) setOwn(data.t, key, raw.traits[key] as Json)
+      const event = { raw, ts }
+      const isPage = raw.type === 'page' || raw.type === 'screen'
+      const dwellIds: string[] = []
+      for (const metric of metrics) {
+        if (metric.dwell) {
+          if (isPage && metric.matches(event)) dwellIds.push(metric.id)
+        } else if (metric.accepts(raw.type, raw.event) && metric.matches(event))
+          add(metric, metric.field(event), ts)
+      }
+      const path = eventPath(raw) ?? null
+      if (isPage) {
+        if (data.o) close(ts - data.o.t)
+        data.o = { t: ts, p: path, m: dwellIds }
+      } else if (raw.type === 'track' && raw.event === 'Page Left' && data.o?.p === path)
+        close(toNumeric(raw.properties?.dwell_ms) ?? ts - data.o.t)
+    },
+
+    evaluate(now, durable, next = true) {
+      const { tagData, present } = tagsAt(now, durable)
+      let nextAt: number | null = null
+      if (next) {
+        const key = JSON.stringify(present)
+        nextAt = nextChangeAt(now, {
+          structural: (t) => {
+            let at = Infinity
+            if (current(t)) at = data.e + timeout
+            const open = data.o
+            if (open && open.m.length && open.t + timeout > t) at = Math.min(at, open.t + timeout)
+            return at === Infinity ? null : at
+          },
+          tagsKey: (t) => (t === now ? key : JSON.stringify(tagsAt(t, durable).present)),
+          unitKeys: (t) => {
+            if (!core.units.length) return []
+            const at = tagsAt(t, durable).tagData
+            return core.units.map((u) => {
+              try {
+                return JSON.stringify(u.evaluate(at)) ?? 'undefined'
+              } catch {
+                return '!error'
+              }
+            })
+          },
+        })
+      }
+      return { tags: present, metrics: tagData.metrics, nextChangeAt: nextAt }
+    },
+
+    explain(tagId, now, durable) {
+      const tag = core.tags.find((t) => t.id === tagId && t.onDevice)
+      if (!tag) return undefined
+      const { tagData, present } = tagsAt(now, durable)
+      const metricValues: Record<string, MetricValue> = {}
+      for (const id of core.reads.get(tagId)!) metricValues[id] = tagData.metrics[id] ?? null
+      const parts = tag.explain(tagData)
+      const error = parts.map((p) => p.tree.error).find((e) => e !== undefined)
+      return {
+        tag: tag.id,
+        kind: tag.kind,
+        value: own(present, tag.id) ?? null,
+        evaluatedOn: 'device',
+        parts,
+        metrics: metricValues,
+        ...(error !== undefined ? { error } : {}),
+      }
+    },
+
+    snapshot: () => JSON.parse(JSON.stringify(data)) as StateSnapshot,
+  }
+}

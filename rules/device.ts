@@ -1,0 +1,69 @@
+import type { StateSnapshot, TagInfo } from './api.ts'
+import { createDeviceState, type DeviceState } from './device-state.ts'
+import type { RulesDocument } from './document.ts'
+import { compileMetric } from './metric.ts'
+import { analyzeTags } from './references.ts'
+import { compileTag } from './tags.ts'
+import { timeUnits } from './time-units.ts'
+
+/** A rules document compiled for a device (see {@link loadDeviceRules}). */
+export interface DeviceRules {
+  /** Session timeout in ms. */
+  readonly sessionTimeoutMs: number
+  /** Every tag, in evaluation order. */
+  readonly tags: readonly TagInfo[]
+  /** A new, empty state, or one restored from `snapshot()` (throws when it is not one). */
+  createState(snapshot?: StateSnapshot): DeviceState
+}
+
+export type { DeviceState } from './device-state.ts'
+
+/**
+ * Compiles a valid rules document (validated elsewhere, like {@link loadRules}) for a device: the
+ * browser SDK and the mini-program adapter. Only `session` metrics and device-evaluable tags are
+ * compiled for evaluation; the other tags are read from the durable tags the edge sends. The
+ * operations, aggregations, tag kinds and the search for `nextChangeAt` are the full engine's own
+ * code; only the state differs (one session, events in order), which keeps the device bundle small.
+ *
+ * @example
+ * const rules = loadDeviceRules(document)
+ * const state = rules.createState()
+ * state.ingest({ type: 'page', anonymousId: 'a', timestamp: new Date().toISOString() })
+ * state.evaluate(Date.now(), durableTags).tags
+ */
+export function loadDeviceRules(document: RulesDocument): DeviceRules {
+  const defs = document.metrics
+  const facts: Record<string, { window: string; agg: string }> = {}
+  for (const id of Object.keys(defs)) facts[id] = { window: defs[id]!.window, agg: defs[id]!.agg }
+  const analysis = analyzeTags(document.tags, facts, [])
+  const metrics = Object.keys(defs)
+    .filter((id) => defs[id]!.window === 'session')
+    .map((id) => compileMetric(id, defs[id]!))
+  const tags = analysis.map((a) =>
+    compileTag(a.id, document.tags[a.id]!, undefined, a.evaluatedOn === 'device'),
+  )
+  const timeout = (document.session?.timeoutMinutes ?? 30) * 60_000
+  const core = {
+    metrics,
+    tags,
+    timeout,
+    reads: new Map(analysis.map((a) => [a.id, a.metrics])),
+    units: timeUnits(
+      analysis.filter((a) => a.evaluatedOn === 'device'),
+      document.tags,
+      new Set(metrics.filter((m) => m.continuous).map((m) => m.id)),
+      tags.filter((t) => t.onDevice),
+    ),
+  }
+  return {
+    sessionTimeoutMs: timeout,
+    tags: analysis.map(({ id, kind, evaluatedOn, metrics, tags }) => ({
+      id,
+      kind,
+      evaluatedOn,
+      metrics,
+      tags,
+    })),
+    createState: (snapshot) => createDeviceState(core, snapshot),
+  }
+}

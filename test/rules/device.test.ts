@@ -1,0 +1,205 @@
+// The device engine (`loadDeviceRules`: one session, events in order) against the full engine in
+// device scope, on generated documents and event streams: same tags, metrics, nextChangeAt and
+// explanations. This is the parity the SDK relies on: a tag means the same on the device and the edge.
+import fc from 'fast-check'
+import { describe, expect, it } from 'vitest'
+import type { DeviceState, RulesDocument, TagValue } from '../../rules/index.ts'
+import { compileRules, loadDeviceRules, parseEvent } from '../../rules/index.ts'
+import {
+  DAY,
+  HOUR,
+  MINUTE,
+  assertSame,
+  checkedNows,
+  docArb,
+  eventsArb,
+  nowOffsetArb,
+  thresholdDocArb,
+  thresholdEventsArb,
+  type Event,
+} from '../support/rules-arbitraries.ts'
+import catalog from '../../examples/rules/catalog.json' with { type: 'json' }
+
+const RUNS = Number(process.env.PROPERTY_RUNS ?? 150)
+const TIMEOUT = Math.max(10_000, RUNS * 50)
+
+/**
+ * What a device sees: good events only, each once (the SDK makes every event itself, with a fresh
+ * messageId), in the order they happen.
+ */
+function deviceStream(events: Event[]): Event[] {
+  const seen = new Set<unknown>()
+  const out: { e: Event; ts: number; i: number }[] = []
+  events.forEach((e, i) => {
+    const parsed = parseEvent(e)
+    if (!parsed.ok) return
+    if (e.messageId !== undefined) {
+      if (seen.has(e.messageId)) return
+      seen.add(e.messageId)
+    }
+    out.push({ e, ts: parsed.event.ts, i })
+  })
+  return out.sort((a, b) => a.ts - b.ts || a.i - b.i).map((x) => x.e)
+}
+
+/** Durable values for the edge tags, as the collector would send them. */
+function durableFor(doc: RulesDocument): Record<string, TagValue> {
+  const out: Record<string, TagValue> = {}
+  const rules = compileRules(doc)
+  rules.tags.forEach((t, i) => {
+    if (t.evaluatedOn === 'edge' && i % 2 === 0) out[t.id] = i % 4 === 0 ? true : 'durable'
+  })
+  return out
+}
+
+function check(doc: RulesDocument, events: Event[], nows: number[], durable = durableFor(doc)) {
+  const full = compileRules(doc)
+  const device = loadDeviceRules(doc)
+  const stream = deviceStream(events)
+  const a = full.createState({ maxMessageIds: Infinity })
+  const b = device.createState()
+  for (const e of stream) {
+    a.ingest(e)
+    b.ingest(e as never)
+  }
+  const options = { scope: 'device' as const, durableTags: durable }
+  expect(device.tags).toEqual(full.tags)
+  for (const now of nows) {
+    assertSame('device vs full engine', now, b.evaluate(now, durable), a.evaluate(now, options))
+    for (const tag of full.tags.filter((t) => t.evaluatedOn === 'device'))
+      assertSame(
+        `explain ${tag.id}`,
+        now,
+        b.explain(tag.id, now, durable),
+        a.explain(tag.id, now, options),
+      )
+  }
+  return { device, b, stream }
+}
+
+describe('device engine equals the full engine in device scope (parity)', () => {
+  it(
+    'on generated documents and streams: tags, metrics, nextChangeAt, explain',
+    () => {
+      fc.assert(
+        fc.property(docArb, eventsArb, fc.integer({ min: 0, max: 10 * DAY }), (doc, events, x) => {
+          check(doc, events, checkedNows(doc, events, x))
+        }),
+        { numRuns: RUNS },
+      )
+    },
+    TIMEOUT,
+  )
+
+  it(
+    'around thresholds of time-growing metrics (since_*, dwell): the same nextChangeAt',
+    () => {
+      fc.assert(
+        fc.property(thresholdDocArb, thresholdEventsArb, nowOffsetArb, (doc, events, offset) => {
+          const last = Date.parse(events[events.length - 1]!.timestamp as string)
+          check(doc, events, [last, last + offset, last + 20 * MINUTE, last + 2 * HOUR])
+        }),
+        { numRuns: RUNS },
+      )
+    },
+    TIMEOUT,
+  )
+
+  it(
+    'snapshot → JSON → restore mid-stream, then continuing, equals an uninterrupted run',
+    () => {
+      fc.assert(
+        fc.property(docArb, eventsArb, fc.nat(), fc.nat(10 * DAY), (doc, events, cut, x) => {
+          const nows = checkedNows(doc, events, x)
+          const device = loadDeviceRules(doc)
+          const stream = deviceStream(events)
+          const k = cut % (stream.length + 1)
+          const whole = device.createState()
+          const first = device.createState()
+          for (const e of stream) whole.ingest(e as never)
+          for (const e of stream.slice(0, k)) first.ingest(e as never)
+          const restored = device.createState(JSON.parse(JSON.stringify(first.snapshot())))
+          for (const e of stream.slice(k)) restored.ingest(e as never)
+          for (const now of nows)
+            assertSame(
+              'restored vs uninterrupted',
+              now,
+              restored.evaluate(now, {}),
+              whole.evaluate(now, {}),
+            )
+        }),
+        { numRuns: RUNS },
+      )
+    },
+    TIMEOUT,
+  )
+})
+
+describe('device engine', () => {
+  const doc = catalog as unknown as RulesDocument
+  const t0 = Date.parse('2026-03-02T10:00:00Z')
+  const page = (path: string, at: number) => ({
+    type: 'page' as const,
+    anonymousId: 'a',
+    timestamp: new Date(at).toISOString(),
+    properties: { path },
+  })
+  const ingest = (state: DeviceState, events: ReturnType<typeof page>[]) =>
+    events.forEach((e) => state.ingest(e))
+
+  it('evaluates the example catalog like the edge does for a device journey', () => {
+    const events = [
+      page('/', t0),
+      page('/checkout/payment', t0 + 5_000),
+      {
+        type: 'track',
+        event: 'Coupon Claimed',
+        anonymousId: 'a',
+        timestamp: new Date(t0 + 6_000).toISOString(),
+        properties: { coupon_id: 'c1' },
+      },
+    ] as Event[]
+    const { b } = check(doc, events, [t0 + 6_000, t0 + 16_000, t0 + 40 * MINUTE])
+    expect(Object.keys(b.evaluate(t0 + 16_000, {}).tags).length).toBeGreaterThan(0)
+  })
+
+  it('counts an event from a clock set back at the latest time, so sessions stay in order', () => {
+    const rules = loadDeviceRules(doc)
+    const state = rules.createState()
+    ingest(state, [page('/', t0), page('/a', t0 - HOUR)])
+    const later = rules.createState()
+    ingest(later, [page('/', t0), page('/a', t0)])
+    expect(state.evaluate(t0 + 1000, {})).toEqual(later.evaluate(t0 + 1000, {}))
+  })
+
+  it('keeps the data of unchanged metrics when a restored snapshot meets new rules', () => {
+    const before = loadDeviceRules(doc)
+    const state = before.createState()
+    ingest(state, [page('/checkout/payment', t0), page('/', t0 + 20_000)])
+    const ids = Object.keys(before.createState().evaluate(t0, {}).metrics)
+    const [described, redefined] = [ids[0]!, ids[1]!]
+    const edited = structuredClone(doc)
+    edited.metrics[described] = { ...edited.metrics[described]!, description: 'same, described' }
+    edited.metrics[redefined] = { agg: 'count', window: 'session' }
+    const restored = loadDeviceRules(edited).createState(state.snapshot())
+    const values = restored.evaluate(t0 + 21_000, {}).metrics
+    const original = state.evaluate(t0 + 21_000, {}).metrics
+    expect(values[described]).toEqual(original[described])
+    expect(values[redefined]).toBe(0)
+  })
+
+  it('refuses a snapshot that is not a device snapshot', () => {
+    const rules = loadDeviceRules(doc)
+    expect(() => rules.createState(compileRules(doc).createState().snapshot())).toThrow(
+      /not a tagwise device snapshot/,
+    )
+  })
+
+  it('explains only device tags', () => {
+    const rules = loadDeviceRules(doc)
+    const state = rules.createState()
+    const edge = rules.tags.find((t) => t.evaluatedOn === 'edge')!
+    expect(state.explain(edge.id, t0, {})).toBeUndefined()
+    expect(state.explain('no_such_tag', t0, {})).toBeUndefined()
+  })
+})
