@@ -14,13 +14,17 @@ export interface Sample {
  */
 export type Acc = { [key: string]: Json }
 
-/** The behavior of one aggregation over accumulators. */
-export interface Aggregator {
+/** How one aggregation folds samples into an accumulator and reads its value. */
+export interface Fold {
   create(): Acc
   add(acc: Acc, sample: Sample): void
-  merge(into: Acc, from: Acc): void
   /** The metric value of `acc` (all accumulators of the window merged) at `now`. */
   value(acc: Acc, now: number): MetricValue
+}
+
+/** A {@link Fold} whose accumulators also merge (time buckets, sessions, identity merges). */
+export interface Aggregator extends Fold {
+  merge(into: Acc, from: Acc): void
 }
 
 /** Distinct values are exact up to this many per accumulator (the spec asks for at least 1,000). */
@@ -59,53 +63,59 @@ const numeric = (agg: (acc: Acc, x: number) => void) => (acc: Acc, sample: Sampl
   if (x !== undefined) agg(acc, x)
 }
 
-const extreme = (pick: (a: number, b: number) => number): Aggregator => ({
+type Merge = (into: Acc, from: Acc) => void
+
+const extreme = (pick: (a: number, b: number) => number): Fold => ({
   create: () => ({ m: null }),
   add: numeric((acc, x) => {
     acc.m = acc.m === null ? x : pick(acc.m as number, x)
   }),
-  merge: (into, from) => {
-    if (from.m !== null)
-      into.m = into.m === null ? (from.m as number) : pick(into.m as number, from.m as number)
-  },
   value: (acc) => acc.m as number | null,
 })
+const mergeExtreme =
+  (pick: (a: number, b: number) => number): Merge =>
+  (into, from) => {
+    if (from.m !== null)
+      into.m = into.m === null ? (from.m as number) : pick(into.m as number, from.m as number)
+  }
 
 /** `first`/`last`: the value of the earliest/latest event by timestamp, then input order. */
-const ordered = (wantLater: boolean): Aggregator => {
-  const better = (ts: number, seq: number, acc: Acc) =>
-    acc.ts === null || later(ts, seq, acc.ts as number, acc.seq as number) === wantLater
-  return {
-    create: () => ({ ts: null, seq: 0, v: null }),
-    add: (acc, { value, ts, seq }) => {
-      if (value === null || value === undefined || !better(ts, seq, acc)) return
-      acc.ts = ts
-      acc.seq = seq
-      acc.v = value as Json
-    },
-    merge: (into, from) => {
-      if (from.ts !== null && better(from.ts as number, from.seq as number, into)) {
-        into.ts = from.ts as number
-        into.seq = from.seq as number
-        into.v = from.v as Json
-      }
-    },
-    value: (acc) => (acc.ts === null ? null : (acc.v as Json)),
+const better = (wantLater: boolean, ts: number, seq: number, acc: Acc) =>
+  acc.ts === null || later(ts, seq, acc.ts as number, acc.seq as number) === wantLater
+const ordered = (wantLater: boolean): Fold => ({
+  create: () => ({ ts: null, seq: 0, v: null }),
+  add: (acc, { value, ts, seq }) => {
+    if (value === null || value === undefined || !better(wantLater, ts, seq, acc)) return
+    acc.ts = ts
+    acc.seq = seq
+    acc.v = value as Json
+  },
+  value: (acc) => (acc.ts === null ? null : (acc.v as Json)),
+})
+const mergeOrdered =
+  (wantLater: boolean): Merge =>
+  (into, from) => {
+    if (from.ts !== null && better(wantLater, from.ts as number, from.seq as number, into)) {
+      into.ts = from.ts as number
+      into.seq = from.seq as number
+      into.v = from.v as Json
+    }
   }
-}
 
 /** `since_first`/`since_last`: ms from the earliest/latest matching event to `now`. */
-const since = (pick: (a: number, b: number) => number): Aggregator => ({
+const since = (pick: (a: number, b: number) => number): Fold => ({
   create: () => ({ t: null }),
   add: (acc, { ts }) => {
     acc.t = acc.t === null ? ts : pick(acc.t as number, ts)
   },
-  merge: (into, from) => {
-    if (from.t !== null)
-      into.t = into.t === null ? (from.t as number) : pick(into.t as number, from.t as number)
-  },
   value: (acc, now) => (acc.t === null ? null : now - (acc.t as number)),
 })
+const mergeSince =
+  (pick: (a: number, b: number) => number): Merge =>
+  (into, from) => {
+    if (from.t !== null)
+      into.t = into.t === null ? (from.t as number) : pick(into.t as number, from.t as number)
+  }
 
 type TopEntry = [count: number, ts: number, seq: number]
 
@@ -135,24 +145,22 @@ function topAdd(counts: Record<string, TopEntry>, key: string, n: number, ts: nu
   counts[key] = [base + n, ts, seq]
 }
 
-const AGGREGATORS: Record<Aggregation, Aggregator> = {
+function dwellAdd(acc: Acc, ms: number): void {
+  addCompensated(acc, ms)
+  acc.m = acc.m === null ? ms : Math.max(acc.m as number, ms)
+}
+
+const FOLDS: Record<Aggregation, Fold> = {
   count: {
     create: () => ({ n: 0 }),
     add: (acc) => {
       acc.n = (acc.n as number) + 1
-    },
-    merge: (into, from) => {
-      into.n = (into.n as number) + (from.n as number)
     },
     value: (acc) => acc.n as number,
   },
   sum: {
     create: () => ({ s: 0, c: 0 }),
     add: numeric(addCompensated),
-    merge: (into, from) => {
-      addCompensated(into, from.s as number)
-      addCompensated(into, from.c as number)
-    },
     value: total,
   },
   avg: {
@@ -161,11 +169,6 @@ const AGGREGATORS: Record<Aggregation, Aggregator> = {
       addCompensated(acc, x)
       acc.n = (acc.n as number) + 1
     }),
-    merge: (into, from) => {
-      addCompensated(into, from.s as number)
-      addCompensated(into, from.c as number)
-      into.n = (into.n as number) + (from.n as number)
-    },
     value: (acc) => ((acc.n as number) === 0 ? null : total(acc) / (acc.n as number)),
   },
   min: extreme(Math.min),
@@ -178,16 +181,6 @@ const AGGREGATORS: Record<Aggregation, Aggregator> = {
       const key = jsonKey(value)
       if (keys[key] === undefined && Object.keys(keys).length < DISTINCT_CAP) keys[key] = 1
     },
-    merge: (into, from) => {
-      const keys = into.k as Record<string, 1>
-      let size = Object.keys(keys).length
-      for (const key of Object.keys(from.k as object)) {
-        if (keys[key] === undefined && size < DISTINCT_CAP) {
-          keys[key] = 1
-          size++
-        }
-      }
-    },
     value: (acc) => Object.keys(acc.k as object).length,
   },
   top: {
@@ -195,12 +188,6 @@ const AGGREGATORS: Record<Aggregation, Aggregator> = {
     add: (acc, { value, ts, seq }) => {
       if (value === null || value === undefined) return
       topAdd(acc.k as Record<string, TopEntry>, jsonKey(value), 1, ts, seq)
-    },
-    merge: (into, from) => {
-      const counts = into.k as Record<string, TopEntry>
-      for (const [key, [n, ts, seq]] of Object.entries(from.k as Record<string, TopEntry>)) {
-        topAdd(counts, key, n, ts, seq)
-      }
     },
     value: (acc) => {
       let best: string | undefined
@@ -226,26 +213,64 @@ const AGGREGATORS: Record<Aggregation, Aggregator> = {
   dwell: {
     create: () => ({ s: 0, c: 0, m: null }),
     add: (acc, { value }) => dwellAdd(acc, value as number),
-    merge: (into, from) => {
-      addCompensated(into, from.s as number)
-      addCompensated(into, from.c as number)
-      if (from.m !== null)
-        into.m = into.m === null ? (from.m as number) : Math.max(into.m as number, from.m as number)
-    },
     value: total,
   },
   dwell_max: {
     create: () => ({ s: 0, c: 0, m: null }),
     add: (acc, { value }) => dwellAdd(acc, value as number),
-    merge: (into, from) => AGGREGATORS.dwell.merge(into, from),
     value: (acc) => acc.m as number | null,
   },
 }
 
-function dwellAdd(acc: Acc, ms: number): void {
-  addCompensated(acc, ms)
-  acc.m = acc.m === null ? ms : Math.max(acc.m as number, ms)
+const mergeSum: Merge = (into, from) => {
+  addCompensated(into, from.s as number)
+  addCompensated(into, from.c as number)
+}
+const mergeMax = /* @__PURE__ */ mergeExtreme(Math.max)
+const mergeDwell: Merge = (into, from) => {
+  mergeSum(into, from)
+  mergeMax(into, from)
 }
 
+// Merging is what time buckets, sessions joined by a late event and identity merges need; a device
+// state has none of them, so the merges live apart and device builds leave them out.
+const MERGES: Record<Aggregation, Merge> = {
+  count: (into, from) => {
+    into.n = (into.n as number) + (from.n as number)
+  },
+  sum: mergeSum,
+  avg: (into, from) => {
+    mergeSum(into, from)
+    into.n = (into.n as number) + (from.n as number)
+  },
+  min: /* @__PURE__ */ mergeExtreme(Math.min),
+  max: mergeMax,
+  distinct: (into, from) => {
+    const keys = into.k as Record<string, 1>
+    let size = Object.keys(keys).length
+    for (const key of Object.keys(from.k as object)) {
+      if (keys[key] === undefined && size < DISTINCT_CAP) {
+        keys[key] = 1
+        size++
+      }
+    }
+  },
+  top: (into, from) => {
+    const counts = into.k as Record<string, TopEntry>
+    for (const [key, [n, ts, seq]] of Object.entries(from.k as Record<string, TopEntry>)) {
+      topAdd(counts, key, n, ts, seq)
+    }
+  },
+  first: /* @__PURE__ */ mergeOrdered(false),
+  last: /* @__PURE__ */ mergeOrdered(true),
+  since_first: /* @__PURE__ */ mergeSince(Math.min),
+  since_last: /* @__PURE__ */ mergeSince(Math.max),
+  dwell: mergeDwell,
+  dwell_max: mergeDwell,
+}
+
+/** The fold of an aggregation (no merging: what a device state needs). */
+export const fold = (agg: Aggregation): Fold => FOLDS[agg]
+
 /** The aggregator of an aggregation. */
-export const aggregator = (agg: Aggregation): Aggregator => AGGREGATORS[agg]
+export const aggregator = (agg: Aggregation): Aggregator => ({ ...FOLDS[agg], merge: MERGES[agg] })

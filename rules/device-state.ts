@@ -1,9 +1,9 @@
-import type { Acc } from './aggregate.ts'
+import type { Acc, Fold } from './aggregate.ts'
 import type { Evaluation, Explanation, StateSnapshot } from './api.ts'
 import type { MetricValue, TagValue } from './document.ts'
 import { eventPath, type TagwiseEvent } from './event.ts'
 import { isObject, toNumeric, type Json } from './json.ts'
-import type { CompiledMetric } from './metric.ts'
+import type { MetricMatcher } from './metric.ts'
 import { nextChangeAt } from './next-change.ts'
 import { own, setOwn } from './state-data.ts'
 import type { CompiledTag, TagData } from './tags.ts'
@@ -12,7 +12,7 @@ import type { TimeUnit } from './core.ts'
 /** The compiled device rules a {@link DeviceState} runs on. */
 export interface DeviceCore {
   /** The `session` metrics only: nothing else is evaluated on a device. */
-  metrics: CompiledMetric[]
+  metrics: DeviceMetric[]
   /** Every tag in evaluation order; `onDevice` tags are evaluated, the others read `durable`. */
   tags: CompiledTag[]
   /** The metrics each tag reads directly. */
@@ -20,6 +20,11 @@ export interface DeviceCore {
   /** Time-dependent expression nodes of device tags (see `timeUnits`). */
   units: TimeUnit[]
   timeout: number
+}
+
+/** A `session` metric on a device: its matching and its fold (accumulators never merge here). */
+export interface DeviceMetric extends MetricMatcher {
+  aggregator: Fold
 }
 
 /** The current session's state, as JSON (what `snapshot()` returns). */
@@ -73,7 +78,7 @@ export function createDeviceState(core: DeviceCore, snapshot?: StateSnapshot): D
     data = { ...raw, f }
   }
 
-  const add = (metric: CompiledMetric, value: unknown, ts: number) =>
+  const add = (metric: DeviceMetric, value: unknown, ts: number) =>
     metric.aggregator.add((data.a[metric.id] ??= metric.aggregator.create()), {
       value,
       ts,
@@ -95,12 +100,13 @@ export function createDeviceState(core: DeviceCore, snapshot?: StateSnapshot): D
     const out: Record<string, MetricValue> = {}
     for (const metric of metrics) {
       const { aggregator, id } = metric
-      const acc = aggregator.create()
-      const stored = live ? data.a[id] : undefined
-      if (stored) aggregator.merge(acc, stored)
+      let acc = (live && data.a[id]) || aggregator.create()
       const open = data.o
-      if (live && open && open.t <= now && open.m.includes(id))
+      if (live && open && open.t <= now && open.m.includes(id)) {
+        // The open visit counts as if it ended now: on a copy, the state does not change.
+        acc = JSON.parse(JSON.stringify(acc)) as Acc
         aggregator.add(acc, { value: Math.min(now - open.t, timeout), ts: open.t, seq: 0 })
+      }
       out[id] = aggregator.value(acc, now)
     }
     return out

@@ -1,8 +1,9 @@
 import type { StateSnapshot, TagInfo } from './api.ts'
+import { deviceAnalysis } from './device-analysis.ts'
 import { createDeviceState, type DeviceState } from './device-state.ts'
 import type { RulesDocument } from './document.ts'
-import { compileMetric } from './metric.ts'
-import { analyzeTags } from './references.ts'
+import { fold } from './aggregate.ts'
+import { matchMetric } from './metric.ts'
 import { compileTag } from './tags.ts'
 import { timeUnits } from './time-units.ts'
 
@@ -33,12 +34,10 @@ export type { DeviceState } from './device-state.ts'
  */
 export function loadDeviceRules(document: RulesDocument): DeviceRules {
   const defs = document.metrics
-  const facts: Record<string, { window: string; agg: string }> = {}
-  for (const id of Object.keys(defs)) facts[id] = { window: defs[id]!.window, agg: defs[id]!.agg }
-  const analysis = analyzeTags(document.tags, facts, [])
+  const analysis = deviceAnalysis(document)
   const metrics = Object.keys(defs)
     .filter((id) => defs[id]!.window === 'session')
-    .map((id) => compileMetric(id, defs[id]!))
+    .map((id) => ({ ...matchMetric(id, defs[id]!), aggregator: fold(defs[id]!.agg) }))
   const tags = analysis.map((a) =>
     compileTag(a.id, document.tags[a.id]!, undefined, a.evaluatedOn === 'device'),
   )

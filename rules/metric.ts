@@ -5,12 +5,10 @@ import { compileGlob } from './glob.ts'
 import { compileLogic, truthy } from './logic.ts'
 import { parseWindow, type Window } from './window.ts'
 
-/** A metric definition compiled for fast matching. */
-export interface CompiledMetric {
+/** Which events feed a metric, and what it reads from them. */
+export interface MetricMatcher {
   id: string
   agg: Aggregation
-  window: Window
-  aggregator: Aggregator
   /** `dwell`/`dwell_max`: fed by visits, not by single events. */
   dwell: boolean
   /** Its value moves with time alone (`since_*`, an open dwell visit). */
@@ -23,6 +21,12 @@ export interface CompiledMetric {
   accepts(type: string, name: unknown): boolean
   /** A fingerprint of the definition: a restored state keeps a metric's data only if it is unchanged. */
   fingerprint: string
+}
+
+/** A metric definition compiled for fast matching. */
+export interface CompiledMetric extends MetricMatcher {
+  window: Window
+  aggregator: Aggregator
 }
 
 /** A short hash of a text (two 32-bit FNV-1a lanes): every snapshot carries one per metric. */
@@ -81,6 +85,11 @@ export function metricRouter(
 export function compileMetric(id: string, def: MetricDef): CompiledMetric {
   const window = parseWindow(def.window)
   if (typeof window === 'string') throw new Error(`metrics.${id}.window: ${window}`)
+  return { ...matchMetric(id, def), window, aggregator: aggregator(def.agg) }
+}
+
+/** Compiles the event matching of a metric definition that passed validation. */
+export function matchMetric(id: string, def: MetricDef): MetricMatcher {
   const dwell = def.agg === 'dwell' || def.agg === 'dwell_max'
   const events = def.events ?? {}
   // `event` implies `type: "track"`; dwell metrics ignore type and event (visits start on page/screen).
@@ -97,8 +106,6 @@ export function compileMetric(id: string, def: MetricDef): CompiledMetric {
   return {
     id,
     agg: def.agg,
-    window,
-    aggregator: aggregator(def.agg),
     dwell,
     continuous: dwell || def.agg === 'since_first' || def.agg === 'since_last',
     accepts: (type, name) =>
