@@ -3,6 +3,7 @@ import { deviceAnalysis } from './device-analysis.ts'
 import { createDeviceState, type DeviceState } from './device-state.ts'
 import type { RulesDocument } from './document.ts'
 import { fold } from './aggregate.ts'
+import { compileExplained } from './logic-explain.ts'
 import { matchMetric } from './metric.ts'
 import { compileTag } from './tags.ts'
 import { timeUnits } from './time-units.ts'
@@ -37,9 +38,12 @@ export function loadDeviceRules(document: RulesDocument): DeviceRules {
   const analysis = deviceAnalysis(document)
   const metrics = Object.keys(defs)
     .filter((id) => defs[id]!.window === 'session')
-    .map((id) => ({ ...matchMetric(id, defs[id]!), aggregator: fold(defs[id]!.agg) }))
+    .map((id) => ({
+      ...matchMetric(id, defs[id]!, compileExplained),
+      aggregator: fold(defs[id]!.agg),
+    }))
   const tags = analysis.map((a) =>
-    compileTag(a.id, document.tags[a.id]!, undefined, a.evaluatedOn === 'device'),
+    compileTag(a.id, document.tags[a.id]!, a.evaluatedOn === 'device', compileExplained),
   )
   const timeout = (document.session?.timeoutMinutes ?? 30) * 60_000
   const core = {
@@ -52,6 +56,7 @@ export function loadDeviceRules(document: RulesDocument): DeviceRules {
       document.tags,
       new Set(metrics.filter((m) => m.continuous).map((m) => m.id)),
       tags.filter((t) => t.onDevice),
+      compileExplained,
     ),
   }
   return {

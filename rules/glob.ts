@@ -2,6 +2,8 @@
 // than `/`. Matching simulates the pattern's automaton over the text (a set of live pattern
 // positions per character), so it takes O(text × pattern) time and never backtracks.
 
+declare const __TAGWISE_FAST__: boolean | undefined
+
 /** Token codes: a literal character is its UTF-16 code unit (≥ 0); wildcards are negative. */
 const ONE = -1
 const STAR = -2
@@ -82,6 +84,8 @@ function automaton(tokens: Int32Array): (text: string) => boolean {
  */
 export function compileGlob(pattern: string): (text: string) => boolean {
   const tokens = tokenize(pattern)
+  // The shortcuts below are speed only: device builds leave them out (see rules/logic.ts).
+  if (typeof __TAGWISE_FAST__ !== 'undefined' && !__TAGWISE_FAST__) return automaton(tokens)
   const wildcards = tokens.filter((token) => token < 0)
   if (wildcards.length === 0) return (text) => text === pattern
   const prefix = pattern.slice(0, pattern.indexOf('*'))

@@ -1,5 +1,6 @@
 import type { Rules, StateOptions, StateSnapshot, TagInfo } from './api.ts'
-import type { RulesDocument } from './document.ts'
+import type { Logic, RulesDocument } from './document.ts'
+import { compileLogic } from './logic.ts'
 import { compileMetric, metricRouter } from './metric.ts'
 import { analyzeTags } from './references.ts'
 import type { Core } from './core.ts'
@@ -39,8 +40,9 @@ export function loadRules(document: RulesDocument): Rules {
     metrics.map((m) => m.id),
     analysis.map((a) => a.id),
   )
+  const compile = (rule: Logic) => compileLogic(rule, { slot: slots.of })
   const tags = analysis.map((a) =>
-    compileTag(a.id, document.tags[a.id]!, slots, a.evaluatedOn === 'device'),
+    compileTag(a.id, document.tags[a.id]!, a.evaluatedOn === 'device', compile, slots),
   )
   const timeout = (document.session?.timeoutMinutes ?? DEFAULT_TIMEOUT_MINUTES) * 60_000
   const core: Core = {
@@ -55,6 +57,7 @@ export function loadRules(document: RulesDocument): Rules {
       document.tags,
       new Set(metrics.filter((m) => m.continuous).map((m) => m.id)),
       tags,
+      (rule) => compileLogic(rule),
     ),
   }
   return {

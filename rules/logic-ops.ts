@@ -8,7 +8,6 @@ import { compare, lookup, numberFor, pathSegments, toText, truthy } from './logi
 import type { Comparison } from './logic-values.ts'
 import { argumentList } from './logic-operation.ts'
 import type { Evaluate, Lazy, Operation } from './logic-operation.ts'
-import { didYouMean } from './suggest.ts'
 
 /** `in`: membership in an array (strict equality) or substring of a string; else `false`. */
 function contains(needle: unknown, haystack: unknown): boolean {
@@ -163,10 +162,10 @@ export function operation(op: string): Operation | undefined {
 /** Every supported operation name. */
 export const OPERATION_NAMES: readonly string[] = Object.freeze([...operations.keys()])
 
-/** The error for an unknown operation, suggesting the closest known one. */
-export function unknownOperation(op: string): LogicError {
-  return new LogicError(
-    'Unknown Operator',
-    `unknown operation "${op}"${didYouMean(op, OPERATION_NAMES)}`,
-  )
+/**
+ * The error for an unknown operation; `hint` is appended to the message (validation and
+ * `compileLogic` suggest the closest known name; the explainer, which device builds carry, does not).
+ */
+export function unknownOperation(op: string, hint = ''): LogicError {
+  return new LogicError('Unknown Operator', `unknown operation "${op}"${hint}`)
 }

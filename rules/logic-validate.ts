@@ -2,7 +2,8 @@
 // only wrong at evaluation (`{"and": true}`) are not problems here: they are JsonLogic error cases
 // that make the expression throw, which the rules language allows.
 import { operationOf } from './logic-operation.ts'
-import { operation, unknownOperation } from './logic-ops.ts'
+import { operation, OPERATION_NAMES, unknownOperation } from './logic-ops.ts'
+import { didYouMean } from './suggest.ts'
 import type { Problem } from './problem.ts'
 
 /** The largest JsonLogic expression the rules language accepts. */
@@ -48,7 +49,10 @@ export function validateLogic(rule: unknown, path: string): Problem[] {
     if (op !== undefined) {
       childPath = member(entry.path, op)
       if (operation(op) === undefined) {
-        problems.push({ path: childPath, message: unknownOperation(op).message })
+        problems.push({
+          path: childPath,
+          message: unknownOperation(op, didYouMean(op, OPERATION_NAMES)).message,
+        })
       }
       const raw = (value as Record<string, unknown>)[op]
       if (Array.isArray(raw)) children = raw

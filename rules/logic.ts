@@ -5,6 +5,7 @@ import { specialize } from './logic-fast.ts'
 import { evaluator, operationArguments, operationOf } from './logic-operation.ts'
 import type { Evaluate } from './logic-operation.ts'
 import { operation, OPERATION_NAMES, unknownOperation } from './logic-ops.ts'
+import { didYouMean } from './suggest.ts'
 
 /**
  * Whether compiled expressions use the specialized fast paths (logic-fast.ts, logic-compare.ts):
@@ -59,7 +60,7 @@ function compileNode(rule: unknown, scope: Scope): Evaluate {
   const op = operationOf(rule)
   if (op === undefined) return constant(rule)
   const semantics = operation(op)
-  if (semantics === undefined) throw unknownOperation(op)
+  if (semantics === undefined) throw unknownOperation(op, didYouMean(op, OPERATION_NAMES))
   const shaped = operationArguments(op, semantics, (rule as Record<string, unknown>)[op])
   if (shaped instanceof LogicError) return thrower(shaped)
   // The per-item expression of map/filter/reduce/all/some/none reads the item, not the data.

@@ -2,7 +2,7 @@ import { aggregator, type Aggregator } from './aggregate.ts'
 import type { Aggregation, MetricDef } from './document.ts'
 import { eventPath, type ParsedEvent } from './event.ts'
 import { compileGlob } from './glob.ts'
-import { compileLogic, truthy } from './logic.ts'
+import { compileLogic, truthy, type Evaluate } from './logic.ts'
 import { parseWindow, type Window } from './window.ts'
 
 /** Which events feed a metric, and what it reads from them. */
@@ -85,11 +85,15 @@ export function metricRouter(
 export function compileMetric(id: string, def: MetricDef): CompiledMetric {
   const window = parseWindow(def.window)
   if (typeof window === 'string') throw new Error(`metrics.${id}.window: ${window}`)
-  return { ...matchMetric(id, def), window, aggregator: aggregator(def.agg) }
+  return { ...matchMetric(id, def, compileLogic), window, aggregator: aggregator(def.agg) }
 }
 
-/** Compiles the event matching of a metric definition that passed validation. */
-export function matchMetric(id: string, def: MetricDef): MetricMatcher {
+/** Compiles the event matching of a metric definition that passed validation (`where` with `compile`). */
+export function matchMetric(
+  id: string,
+  def: MetricDef,
+  compile: (rule: unknown) => Evaluate,
+): MetricMatcher {
   const dwell = def.agg === 'dwell' || def.agg === 'dwell_max'
   const events = def.events ?? {}
   // `event` implies `type: "track"`; dwell metrics ignore type and event (visits start on page/screen).
@@ -101,7 +105,7 @@ export function matchMetric(id: string, def: MetricDef): MetricMatcher {
   const typeAlso = !dwell && events.event !== undefined ? asList(events.type) : undefined
   const names = dwell ? undefined : asList(events.event)
   const path = events.path === undefined ? undefined : compileGlob(events.path)
-  const where = events.where === undefined ? undefined : compileLogic(events.where)
+  const where = events.where === undefined ? undefined : compile(events.where)
   const readField = def.field === undefined ? () => undefined : compilePath(def.field)
   return {
     id,

@@ -1,7 +1,7 @@
 import type { Json } from './json.ts'
 import { toNumeric } from './json.ts'
 import type { Logic, TagDef, TagKind, TagValue } from './document.ts'
-import { compileLogic, explainLogic, truthy, type ExplainNode } from './logic.ts'
+import { explainLogic, truthy, type Evaluate, type ExplainNode } from './logic.ts'
 import { compilePath } from './metric.ts'
 
 /** Data a tag expression sees. */
@@ -93,9 +93,17 @@ export function feature(value: unknown): number {
   return toNumeric(value) ?? 0
 }
 
-/** Compiles a tag definition that passed validation. */
-export function compileTag(id: string, def: TagDef, slots?: Slots, onDevice = false): CompiledTag {
-  const options = { slot: slots?.of }
+/** Compiles one JsonLogic expression of a tag (the edge's `compileLogic`, or the device's). */
+export type Compile = (rule: Logic) => Evaluate
+
+/** Compiles a tag definition that passed validation; `slots` lets score weights read by index. */
+export function compileTag(
+  id: string,
+  def: TagDef,
+  onDevice: boolean,
+  compile: Compile,
+  slots?: Slots,
+): CompiledTag {
   const kind = tagKind(def)
   const parts = tagExpressions(def)
   const explainParts = (data: TagData) =>
@@ -103,10 +111,10 @@ export function compileTag(id: string, def: TagDef, slots?: Slots, onDevice = fa
   let evaluate: (data: TagData) => TagValue | undefined
   let explain = explainParts
   if ('when' in def) {
-    const when = compileLogic(def.when, options)
+    const when = compile(def.when)
     evaluate = (data) => (truthy(when(data)) ? true : undefined)
   } else if ('tiers' in def) {
-    const of = compileLogic(def.tiers.of, options)
+    const of = compile(def.tiers.of)
     const { cuts, labels } = def.tiers
     evaluate = (data) => {
       const x = toNumeric(of(data))
@@ -116,7 +124,7 @@ export function compileTag(id: string, def: TagDef, slots?: Slots, onDevice = fa
       return present(labels[i])
     }
   } else if ('cases' in def) {
-    const cases = def.cases.map((c) => ({ when: compileLogic(c.when, options), then: c.then }))
+    const cases = def.cases.map((c) => ({ when: compile(c.when), then: c.then }))
     const otherwise = def.else
     evaluate = (data) => {
       for (const c of cases) if (truthy(c.when(data))) return present(c.then)
@@ -158,7 +166,7 @@ export function compileTag(id: string, def: TagDef, slots?: Slots, onDevice = fa
       },
     ]
   } else {
-    const value = compileLogic(def.value, options)
+    const value = compile(def.value)
     evaluate = (data) => {
       const v = value(data)
       return v === '' ? undefined : present(v)

@@ -1,8 +1,8 @@
 import type { Logic, TagDef } from './document.ts'
-import { compileLogic, logicVars } from './logic.ts'
+import { logicVars } from './logic.ts'
 import { nodes, type TagAnalysis } from './references.ts'
 import type { TimeUnit } from './core.ts'
-import type { CompiledTag } from './tags.ts'
+import type { CompiledTag, Compile } from './tags.ts'
 
 const TIME_OPS = new Set(['<', '<=', '>', '>=', '==', '!=', '===', '!==', '!', '!!'])
 const EQUALITIES = new Set(['==', '!=', '===', '!=='])
@@ -17,6 +17,7 @@ export function timeUnits(
   defs: Record<string, TagDef>,
   continuous: Set<string>,
   compiled: CompiledTag[],
+  compile: Compile,
 ): TimeUnit[] {
   const timeTags = new Set(analysis.filter((a) => a.timeDependent).map((a) => a.id))
   const moves = (path: string) => {
@@ -35,19 +36,19 @@ export function timeUnits(
         if (!TIME_OPS.has(op)) continue
         const { paths, dynamic } = logicVars(node)
         if (!dynamic && !paths.some(moves)) continue
-        units.push({ tag: tag.id, evaluate: compileLogic(node) })
+        units.push({ tag: tag.id, evaluate: compile(node) })
         // An equality holds at a single instant, so bisection between two times where it is false
         // cannot see it; its two monotone halves (<= and >=) flip exactly there.
         const args = (node as Record<string, unknown>)[op]
         if (EQUALITIES.has(op) && Array.isArray(args) && args.length === 2) {
           for (const half of ['<=', '>=']) {
-            units.push({ tag: tag.id, evaluate: compileLogic({ [half]: args } as Logic) })
+            units.push({ tag: tag.id, evaluate: compile({ [half]: args } as Logic) })
           }
         }
         // The between forms (a < b < c) flip twice; each of their two comparisons flips once.
         if (BETWEENS.has(op) && Array.isArray(args) && args.length === 3) {
           for (const pair of [args.slice(0, 2), args.slice(1)]) {
-            units.push({ tag: tag.id, evaluate: compileLogic({ [op]: pair } as Logic) })
+            units.push({ tag: tag.id, evaluate: compile({ [op]: pair } as Logic) })
           }
         }
       }
@@ -56,7 +57,7 @@ export function timeUnits(
     const def = defs[tag.id]
     if (def && 'tiers' in def) {
       for (const cut of def.tiers.cuts) {
-        units.push({ tag: tag.id, evaluate: compileLogic({ '>=': [def.tiers.of, cut] } as Logic) })
+        units.push({ tag: tag.id, evaluate: compile({ '>=': [def.tiers.of, cut] } as Logic) })
       }
     }
     units.push({ tag: tag.id, evaluate: (data) => tag.evaluate(data) })
