@@ -11,7 +11,7 @@
 import { build } from 'esbuild'
 import { readFileSync } from 'node:fs'
 import { gzipSync } from 'node:zlib'
-import { loadRules, type RulesDocument } from '../../rules/index.ts'
+import { loadDeviceRules, loadRules, type RulesDocument } from '../../rules/index.ts'
 import { createTagwise } from '../../sdk/index.ts'
 import { fmt, gc, median, table } from './harness.ts'
 
@@ -41,6 +41,7 @@ await tw.ready
 
 const engine = loadRules(catalog)
 const state = engine.createState({ maxMessageIds: 0 })
+const device = loadDeviceRules(catalog).createState()
 const event = (i: number) => ({
   event: i % 5 === 0 ? 'Coupon Claimed' : 'Product Viewed',
   properties: {
@@ -55,7 +56,21 @@ const candidates: Record<string, () => void> = {
     const e = event(n++)
     tw.track(e.event, e.properties)
   },
-  'engine ingest + device evaluate': () => {
+  'device engine ingest + evaluate': () => {
+    const e = event(n++)
+    const now = Date.now()
+    device.ingest({
+      type: 'track',
+      event: e.event,
+      properties: e.properties,
+      anonymousId: 'a',
+      messageId: `m${n}`,
+      timestamp: new Date(now).toISOString(),
+      context: {},
+    })
+    device.evaluate(now, {})
+  },
+  'full engine ingest + device-scope evaluate': () => {
     const e = event(n++)
     const now = Date.now()
     state.ingest({
@@ -115,12 +130,17 @@ for (const [name, entry, external] of [
   ['tagwise.js (script tag, incl. engine)', 'sdk/global.ts', ['web-vitals']],
   ['tagwise (npm, incl. engine + idb-keyval)', 'sdk/index.ts', ['web-vitals']],
   ['tagwise/miniprogram (incl. engine)', 'sdk/miniprogram.ts', []],
-  ['engine (loadRules only)', 'loadRules', []],
+  ['device engine (loadDeviceRules only)', 'loadDeviceRules', []],
 ] as const) {
-  // The engine as the SDK takes it: `loadRules` alone, tree-shaken.
+  // The engine as the SDK takes it: `loadDeviceRules` alone, tree-shaken.
   const input =
-    entry === 'loadRules'
-      ? { stdin: { contents: "export { loadRules } from './rules/index.ts'", resolveDir: '.' } }
+    entry === 'loadDeviceRules'
+      ? {
+          stdin: {
+            contents: "export { loadDeviceRules } from './rules/index.ts'",
+            resolveDir: '.',
+          },
+        }
       : { entryPoints: [entry] }
   const result = await build({
     ...input,
