@@ -127,7 +127,36 @@ export function createCore(options: ResolvedOptions, platform: Platform): Core {
     else if (pending.length < options.maxQueue) pending.push(fn)
   }
 
-  const emit = (fields: Fields, before?: (event: QueuedEvent) => void) => {
+  /**
+   * Events made before `ready` and not counted yet. A page that goes away before it is ready
+   * leaves them in the synchronous backup, and the next page that starts counts them (`mine`: this
+   * page's own, which it counts itself).
+   */
+  const early: QueuedEvent[] = []
+  const mine = new Set<string>()
+
+  /** Counts an event as who the person is now (identify and alias change who that is). */
+  const count = (event: QueuedEvent, at: number) => {
+    if (event.type === 'alias') {
+      event.previousId = identity.userId ?? identity.anonymousId
+      identity.userId = event.userId as string
+      renamed = true
+    } else if (event.type === 'identify' && event.userId !== undefined) {
+      identity.userId = event.userId as string
+      renamed = true
+    }
+    touchSession(identity, at, sessionMs)
+    event.anonymousId = identity.anonymousId
+    if (identity.userId !== undefined) event.userId = identity.userId
+    ;(event.context as Record<string, unknown>).sessionId = identity.sessionId
+    live.ingest(event)
+    if (!granted) return
+    queue.push(event)
+    transport.schedule()
+    persist()
+  }
+
+  const emit = (fields: Fields) => {
     const now = Date.now()
     const event: QueuedEvent = {
       ...fields,
@@ -135,18 +164,23 @@ export function createCore(options: ResolvedOptions, platform: Platform): Core {
       timestamp: new Date(now).toISOString(),
       context: { ...context(), library: { name: 'tagwise', version } },
     }
-    whenReady(() => {
-      before?.(event)
-      touchSession(identity, now, sessionMs)
-      event.anonymousId = identity.anonymousId
-      if (identity.userId !== undefined) event.userId = identity.userId
-      ;(event.context as Record<string, unknown>).sessionId = identity.sessionId
-      live.ingest(event)
-      if (!granted) return
-      queue.push(event)
-      transport.schedule()
-      persist()
+    if (ready) return safe(count)(event, now)
+    if (pending.length >= options.maxQueue) return
+    early.push(event)
+    mine.add(event.messageId)
+    pending.push(() => {
+      early.shift()
+      count(event, now)
     })
+  }
+
+  /** Counts the events a page left behind before it was ready (see `early`). */
+  const adoptEarly = () => {
+    const left = safe(() => platform.backup?.take<QueuedEvent[]>(key('early')))()
+    if (!Array.isArray(left)) return
+    for (const event of left)
+      if (typeof event?.messageId === 'string' && !mine.has(event.messageId))
+        safe(count)(event, Date.parse(event.timestamp as string) || Date.now())
   }
 
   const refreshTags = async () => {
@@ -211,6 +245,7 @@ export function createCore(options: ResolvedOptions, platform: Platform): Core {
     ready = true
     // The backup is taken: the asynchronous store gets its newer data.
     if (newer) persist()
+    adoptEarly()
     for (const fn of pending.splice(0)) safe(fn)()
     if (queue.items.length) transport.schedule()
     void refreshTags().catch(log)
@@ -228,20 +263,13 @@ export function createCore(options: ResolvedOptions, platform: Platform): Core {
     }),
     identify: safe((userId, traits) => {
       if (typeof userId === 'object' && userId) [userId, traits] = [undefined, userId]
-      emit({ type: 'identify', traits: { ...traits } }, () => {
-        if (userId !== undefined) {
-          identity.userId = String(userId)
-          renamed = true
-        }
+      emit({
+        type: 'identify',
+        traits: { ...traits },
+        ...(userId !== undefined ? { userId: String(userId) } : {}),
       })
     }),
-    alias: safe((userId) =>
-      emit({ type: 'alias', userId: String(userId) }, (event) => {
-        event.previousId = identity.userId ?? identity.anonymousId
-        identity.userId = String(userId)
-        renamed = true
-      }),
-    ),
+    alias: safe((userId) => emit({ type: 'alias', userId: String(userId) })),
     reset: safe(() =>
       whenReady(() => {
         identity = newIdentity()
@@ -296,6 +324,7 @@ export function createCore(options: ResolvedOptions, platform: Platform): Core {
     }),
     leave: safe(() => {
       persist()
+      if (granted && !ready && early.length) platform.backup?.write(key('early'), early)
       if (granted && ready)
         platform.backup?.write(key('backup'), {
           user: identity,

@@ -26,6 +26,33 @@ describe('persisted queue', () => {
     expect(third.events()).toEqual([]) // acknowledged events left the stored queue
   })
 
+  it('keeps the events of a page closed before it was ready, and the next page sends them once', async () => {
+    const writeKey = freshKey()
+    const slow = fakeCollector()
+    slow.state.rulesGate = new Promise(() => undefined) // the first page never gets its rules
+    const closing = new AbortController()
+    start(slow, { writeKey, rules: 'remote', signal: closing.signal }).track('Coupon Claimed', {
+      coupon_id: 'c1',
+    })
+    window.dispatchEvent(new Event('pagehide'))
+    closing.abort()
+
+    const collector = fakeCollector()
+    const next = start(collector, { writeKey, autoPage: false })
+    await next.ready
+    expect(next.has('coupon_claimer')).toBe(true)
+    await next.flush()
+    const sent = collector.events()
+    expect(sent.map((e) => e.event ?? e.type)).toEqual(['page', 'Coupon Claimed', 'Page Left'])
+    expect(new Set(sent.map((e) => e.messageId)).size).toBe(3)
+    expect(sent.every((e) => e.anonymousId === next.user().anonymousId)).toBe(true)
+
+    await settle()
+    const again = fakeCollector()
+    await start(again, { writeKey, autoPage: false }).flush()
+    expect(again.events()).toEqual([])
+  })
+
   it('drops the oldest events beyond maxQueue and reports how many in the next batch', async () => {
     const collector = fakeCollector()
     collector.reply('network-error')
