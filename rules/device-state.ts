@@ -127,7 +127,9 @@ export function createDeviceState(core: DeviceCore, snapshot?: StateSnapshot): D
 
   return {
     ingest(raw) {
-      const ts = Math.max(Date.parse(raw.timestamp), data.e)
+      const at = Date.parse(raw.timestamp)
+      if (at !== at) return // not a good event: no time to count it at
+      const ts = Math.max(at, data.e)
       data.q++
       if (data.e < 0 || ts - data.e >= timeout) {
         // A new session: the previous one (and its open visit) no longer counts anywhere here.

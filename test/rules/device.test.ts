@@ -166,10 +166,24 @@ describe('device engine', () => {
   it('counts an event from a clock set back at the latest time, so sessions stay in order', () => {
     const rules = loadDeviceRules(doc)
     const state = rules.createState()
-    ingest(state, [page('/', t0), page('/a', t0 - HOUR)])
+    ingest(state, [page('/', t0), page('/checkout/payment', t0 - HOUR)])
     const later = rules.createState()
-    ingest(later, [page('/', t0), page('/a', t0)])
-    expect(state.evaluate(t0 + 1000, {})).toEqual(later.evaluate(t0 + 1000, {}))
+    ingest(later, [page('/', t0), page('/checkout/payment', t0)])
+    const expected = later.evaluate(t0 + 12_000, {})
+    expect(Object.keys(expected.tags)).not.toEqual([])
+    expect(state.evaluate(t0 + 12_000, {})).toEqual(expected)
+  })
+
+  it('ignores an event without a parseable timestamp, without losing the session', () => {
+    const rules = loadDeviceRules(doc)
+    const state = rules.createState()
+    const pay = page('/checkout/payment', t0 + 1000)
+    ingest(state, [page('/', t0), { ...page('/a', t0), timestamp: 'soon' }, pay])
+    const clean = rules.createState()
+    ingest(clean, [page('/', t0), pay])
+    const expected = clean.evaluate(t0 + 12_000, {})
+    expect(Object.keys(expected.tags)).not.toEqual([])
+    expect(state.evaluate(t0 + 12_000, {})).toEqual(expected)
   })
 
   it('keeps the data of unchanged metrics when a restored snapshot meets new rules', () => {
