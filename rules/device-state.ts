@@ -72,7 +72,8 @@ export function createDeviceState(core: DeviceCore, snapshot?: StateSnapshot): D
   let data: Data = { v: 'device', s: 0, e: -1, q: 0, a: {}, o: null, t: {}, f }
   if (snapshot) {
     const raw = JSON.parse(JSON.stringify(snapshot)) as Data
-    if (raw.v !== 'device' || !isObject(raw.a)) throw new Error('not a tagwise device snapshot')
+    if (raw.v !== 'device' || !isObject(raw.a) || !isObject(raw.f))
+      throw new Error('not a tagwise device snapshot')
     for (const m of metrics) if (raw.f[m.id] !== m.fingerprint) delete raw.a[m.id]
     if (raw.o) raw.o.m = raw.o.m.filter((id) => raw.f[id] === f[id])
     data = { ...raw, f }

@@ -207,6 +207,8 @@ describe('device engine', () => {
     expect(() => rules.createState(compileRules(doc).createState().snapshot())).toThrow(
       /not a tagwise device snapshot/,
     )
+    const { f: _, ...partial } = rules.createState().snapshot()
+    expect(() => rules.createState(partial)).toThrow(/not a tagwise device snapshot/)
   })
 
   it('explains only device tags', () => {
