@@ -5,29 +5,47 @@ import { DEVICE_DEFINE } from './scripts/device-define.js'
 
 const device = (config) => ({ ...config, define: { ...config.define, ...DEVICE_DEFINE } })
 
+/** The browser builds load the device plan as a lazy chunk (scripts/build-sdk.js): not counted here. */
+const lazyPlan = (config) => ({
+  ...device(config),
+  plugins: [
+    ...(config.plugins ?? []),
+    {
+      name: 'lazy-device-plan',
+      setup(b) {
+        b.onResolve({ filter: /device-plan\.ts$/ }, (args) =>
+          args.kind === 'dynamic-import'
+            ? { path: './tagwise-plan.js', external: true }
+            : undefined,
+        )
+      },
+    },
+  ],
+})
+
 export default [
   {
     name: 'sdk (full, incl. engine, idb-keyval)',
     path: 'sdk/index.ts',
     import: '{ createTagwise }',
     ignore: ['web-vitals'],
-    limit: '14.7 KB',
+    limit: '13.9 KB',
     gzip: true,
-    modifyEsbuildConfig: device,
+    modifyEsbuildConfig: lazyPlan,
   },
   {
     name: 'tagwise.js (script tag entry)',
     path: 'sdk/global.ts',
     ignore: ['web-vitals'],
-    limit: '15 KB',
+    limit: '14.2 KB',
     gzip: true,
-    modifyEsbuildConfig: device,
+    modifyEsbuildConfig: lazyPlan,
   },
   {
-    name: 'mini-program adapter (tagwise/miniprogram, incl. engine)',
+    name: 'mini-program adapter (tagwise/miniprogram, incl. engine and device plan)',
     path: 'sdk/miniprogram.ts',
     import: '{ createTagwise }',
-    limit: '13.9 KB',
+    limit: '14.4 KB',
     gzip: true,
     modifyEsbuildConfig: device,
   },
@@ -35,7 +53,15 @@ export default [
     name: 'device engine (loadDeviceRules)',
     path: 'rules/index.ts',
     import: '{ loadDeviceRules }',
-    limit: '8 KB',
+    limit: '7.1 KB',
+    gzip: true,
+    modifyEsbuildConfig: device,
+  },
+  {
+    name: 'device plan chunk (lazy: inline rules, or a collector without plans)',
+    path: 'rules/device-plan.ts',
+    import: '{ devicePlan }',
+    limit: '1.4 KB',
     gzip: true,
     modifyEsbuildConfig: device,
   },

@@ -3,7 +3,8 @@ import { logicVars } from './logic-vars.ts'
 import type { TagAnalysis } from './references.ts'
 import { tagExpressions, tagKind } from './tags.ts'
 
-const CONTINUOUS = ['since_first', 'since_last', 'dwell', 'dwell_max']
+/** Aggregations whose value moves with time alone. */
+export const CONTINUOUS = ['since_first', 'since_last', 'dwell', 'dwell_max']
 
 /**
  * What `analyzeTags` (rules/references.ts) finds for a document that passed validation, without its

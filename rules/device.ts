@@ -1,12 +1,12 @@
 import type { StateSnapshot, TagInfo } from './api.ts'
-import { deviceAnalysis } from './device-analysis.ts'
 import { createDeviceState, type DeviceState } from './device-state.ts'
 import type { RulesDocument } from './document.ts'
 import { fold } from './aggregate.ts'
 import { compileExplained } from './logic-explain.ts'
 import { matchMetric } from './metric.ts'
 import { compileTag } from './tags.ts'
-import { timeUnits } from './time-units.ts'
+import type { DevicePlan } from './device-plan.ts'
+import { compileUnits } from './time-units.ts'
 
 /** A rules document compiled for a device (see {@link loadDeviceRules}). */
 export interface DeviceRules {
@@ -27,15 +27,17 @@ export type { DeviceState } from './device-state.ts'
  * operations, aggregations, tag kinds and the search for `nextChangeAt` are the full engine's own
  * code; only the state differs (one session, events in order), which keeps the device bundle small.
  *
+ * `plan` is the document's {@link devicePlan} (the collector sends it with the document).
+ *
  * @example
- * const rules = loadDeviceRules(document)
+ * const rules = loadDeviceRules(document, devicePlan(document))
  * const state = rules.createState()
  * state.ingest({ type: 'page', anonymousId: 'a', timestamp: new Date().toISOString() })
  * state.evaluate(Date.now(), durableTags).tags
  */
-export function loadDeviceRules(document: RulesDocument): DeviceRules {
+export function loadDeviceRules(document: RulesDocument, plan: DevicePlan): DeviceRules {
   const defs = document.metrics
-  const analysis = deviceAnalysis(document)
+  const analysis = plan.tags
   const metrics = Object.keys(defs)
     .filter((id) => defs[id]!.window === 'session')
     .map((id) => ({
@@ -51,10 +53,8 @@ export function loadDeviceRules(document: RulesDocument): DeviceRules {
     tags,
     timeout,
     reads: new Map(analysis.map((a) => [a.id, a.metrics])),
-    units: timeUnits(
-      analysis.filter((a) => a.evaluatedOn === 'device'),
-      document.tags,
-      new Set(metrics.filter((m) => m.continuous).map((m) => m.id)),
+    units: compileUnits(
+      plan.units,
       tags.filter((t) => t.onDevice),
       compileExplained,
     ),

@@ -6,7 +6,7 @@ import { analyzeTags } from './references.ts'
 import type { Core } from './core.ts'
 import { createProfileState } from './state.ts'
 import { compileTag, slotsFor } from './tags.ts'
-import { timeUnits } from './time-units.ts'
+import { compileUnits, timeUnitRules } from './time-units.ts'
 
 const DEFAULT_TIMEOUT_MINUTES = 30
 
@@ -52,10 +52,12 @@ export function loadRules(document: RulesDocument): Rules {
     slots,
     info,
     timeout,
-    units: timeUnits(
-      analysis,
-      document.tags,
-      new Set(metrics.filter((m) => m.continuous).map((m) => m.id)),
+    units: compileUnits(
+      timeUnitRules(
+        analysis,
+        document.tags,
+        new Set(metrics.filter((m) => m.continuous).map((m) => m.id)),
+      ),
       tags,
       (rule) => compileLogic(rule),
     ),

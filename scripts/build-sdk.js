@@ -6,6 +6,8 @@
 //   IIFE's `import('web-vitals')` is rewritten to `import('./tagwise-vitals.js')`: a dynamic import
 //   in a classic script resolves against the script's own URL, so the chunk loads from wherever
 //   tagwise.js was served (same origin: fine under `script-src 'self'`), only when vitals are on.
+//   The same for dist/tagwise-plan.js, the device plan (rules/device-plan.ts), loaded only when
+//   the rules come inline or from a collector that did not send their plan.
 import { build } from 'esbuild'
 import { DEVICE_DEFINE } from './device-define.js'
 
@@ -18,12 +20,20 @@ const common = {
   define: DEVICE_DEFINE,
 }
 
-/** Points the lazy `import('web-vitals')` at the separately built chunk. */
-const vitalsChunk = {
-  name: 'vitals-chunk',
+const PLAN_CHUNK = './tagwise-plan.js'
+
+/**
+ * Points the lazy `import('web-vitals')` and `import('../rules/device-plan.ts')` (the device plan,
+ * computed on the device only for inline rules or an older collector) at the separately built
+ * chunks.
+ */
+const lazyChunks = {
+  name: 'lazy-chunks',
   setup(b) {
-    b.onResolve({ filter: /^web-vitals$/ }, (args) =>
-      args.kind === 'dynamic-import' ? { path: VITALS_CHUNK, external: true } : undefined,
+    b.onResolve({ filter: /^web-vitals$|device-plan\.ts$/ }, (args) =>
+      args.kind === 'dynamic-import'
+        ? { path: args.path === 'web-vitals' ? VITALS_CHUNK : PLAN_CHUNK, external: true }
+        : undefined,
     )
   },
 }
@@ -32,8 +42,11 @@ export async function buildSdk() {
   await Promise.all([
     build({
       ...common,
-      entryPoints: ['sdk/index.ts'],
-      outfile: 'dist/sdk.js',
+      entryPoints: { sdk: 'sdk/index.ts' },
+      outdir: 'dist',
+      // The device plan becomes a chunk of its own, which the app's bundler keeps lazy.
+      splitting: true,
+      chunkNames: 'chunks/[name]-[hash]',
       format: 'esm',
       platform: 'browser',
       external: ['idb-keyval', 'web-vitals'],
@@ -45,7 +58,7 @@ export async function buildSdk() {
       format: 'iife',
       platform: 'browser',
       minify: true,
-      plugins: [vitalsChunk],
+      plugins: [lazyChunks],
     }),
     build({
       ...common,
@@ -54,6 +67,14 @@ export async function buildSdk() {
         resolveDir: '.',
       },
       outfile: 'dist/tagwise-vitals.js',
+      format: 'esm',
+      platform: 'browser',
+      minify: true,
+    }),
+    build({
+      ...common,
+      entryPoints: ['rules/device-plan.ts'],
+      outfile: 'dist/tagwise-plan.js',
       format: 'esm',
       platform: 'browser',
       minify: true,

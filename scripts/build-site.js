@@ -1,5 +1,6 @@
 // Assembles dist/public/, the Worker's static assets (wrangler.toml [assets]) served next to the API:
-// - /tagwise.js, /tagwise-vitals.js: the SDK's script-tag build and its lazy web-vitals chunk, on the
+// - /tagwise.js, /tagwise-vitals.js, /tagwise-plan.js: the SDK's script-tag build and its lazy
+//   web-vitals and device-plan chunks, on the
 //   collector's own origin so pages can keep `script-src 'self'`;
 // - examples/shop/** at / (the demo shop) and examples/dashboard/** at /dashboard/.
 // Rebuilt from scratch each time, so a file removed from examples/ is not served any more.
@@ -24,7 +25,8 @@ export async function buildSite() {
     )
   if (await exists('examples/dashboard'))
     await cp('examples/dashboard', `${OUT}/dashboard`, { recursive: true })
-  for (const file of ['tagwise.js', 'tagwise-vitals.js']) await cp(`dist/${file}`, `${OUT}/${file}`)
+  for (const file of ['tagwise.js', 'tagwise-vitals.js', 'tagwise-plan.js'])
+    await cp(`dist/${file}`, `${OUT}/${file}`)
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) await buildSite()

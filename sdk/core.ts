@@ -220,27 +220,32 @@ export function createCore(options: ResolvedOptions, platform: Platform): Core {
     else if (cachedDurable) setDurable(cachedDurable)
     if (newer?.state) snapshot = newer.state
     if (granted) await queue.load()
-    const load = (rules: CachedRules | undefined, state?: StateSnapshot, cache = false) => {
+    const load = async (rules: CachedRules | undefined, state?: StateSnapshot, cache = false) => {
       if (!rules) return
       try {
-        live.setRules(rules.document, state)
+        // The collector sends the device plan with the document; for a document given inline (or
+        // from an older collector) it is computed here, by a chunk loaded only then.
+        const plan =
+          rules.plan ?? (await import('../rules/device-plan.ts')).devicePlan(rules.document)
+        live.setRules(rules.document, plan, state)
         if (cache && granted) void store.set(key('rules'), rules)
       } catch (error) {
         log('rules not loaded', error)
       }
     }
-    if (options.rules !== 'remote') load({ document: options.rules, etag: null }, snapshot)
+    if (options.rules !== 'remote') await load({ document: options.rules, etag: null }, snapshot)
     else {
       const remote = fetchRules(platform, options.endpoint, auth, cachedRules)
-      // Cached rules make the tags available before any request; a new version replaces them.
-      // Without a cache, `ready` waits for the rules a little, not forever: events that come
-      // before them are counted when they arrive.
-      if (cachedRules) load(cachedRules, snapshot)
-      else
-        await Promise.race([remote, new Promise((resolve) => setTimeout(resolve, RULES_WAIT_MS))])
-      void remote.then((fresh) => {
-        if (fresh && fresh !== cachedRules) load(fresh, live.snapshot() ?? snapshot, true)
-      })
+      // Cached rules make the tags available before any request; a new version replaces them
+      // (after them, so an older version never lands last). Without a cache, `ready` waits for
+      // the rules a little, not forever: events that come before them are counted when they
+      // arrive.
+      const cached = load(cachedRules, snapshot)
+      const fresh = Promise.all([remote, cached]).then(([rules]) =>
+        rules && rules !== cachedRules ? load(rules, live.snapshot() ?? snapshot, true) : undefined,
+      )
+      if (cachedRules) await cached
+      else await Promise.race([fresh, new Promise((resolve) => setTimeout(resolve, RULES_WAIT_MS))])
     }
     ready = true
     // The backup is taken: the asynchronous store gets its newer data.

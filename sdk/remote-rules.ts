@@ -1,14 +1,16 @@
-import type { RulesDocument } from '../rules/index.ts'
+import type { DevicePlan, RulesDocument } from '../rules/index.ts'
 import type { Platform } from './platform.ts'
 
-/** A rules document with the ETag it was served with. */
+/** A rules document with the ETag it was served with, and its device plan when the collector sent one. */
 export interface CachedRules {
   document: RulesDocument
   etag: string | null
+  plan?: DevicePlan
 }
 
 /**
- * `GET /v1/rules`, revalidating `cached` with `If-None-Match`. Resolves to the new document, to
+ * `GET /v1/rules?device=1` (the document with its device plan; a collector without plans sends the
+ * plain document), revalidating `cached` with `If-None-Match`. Resolves to the new document, to
  * `cached` when unchanged (304), or to `undefined` when it could not be loaded.
  */
 export async function fetchRules(
@@ -18,16 +20,16 @@ export async function fetchRules(
   cached?: CachedRules,
 ): Promise<CachedRules | undefined> {
   try {
-    const response = await platform.request(`${endpoint}/v1/rules`, {
+    const response = await platform.request(`${endpoint}/v1/rules?device=1`, {
       method: 'GET',
       headers: cached?.etag ? { ...headers, 'if-none-match': cached.etag } : headers,
     })
     if (response.status === 304) return cached
     if (response.status !== 200) return cached
-    return {
-      document: (await response.json()) as RulesDocument,
-      etag: response.headers.get('etag'),
+    const { device, ...document } = (await response.json()) as RulesDocument & {
+      device?: DevicePlan
     }
+    return { document, etag: response.headers.get('etag'), plan: device }
   } catch {
     return cached
   }

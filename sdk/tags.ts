@@ -1,5 +1,6 @@
 import { loadDeviceRules } from '../rules/index.ts'
 import type {
+  DevicePlan,
   DeviceRules,
   DeviceState,
   Explanation,
@@ -20,8 +21,8 @@ export interface TagChange {
 export interface LiveTags {
   /** The merged tags now. */
   readonly current: Readonly<Record<string, TagValue>>
-  /** Loads a rules document, restoring the device state from `snapshot` when given. */
-  setRules(document: RulesDocument, snapshot?: StateSnapshot): void
+  /** Loads a rules document and its plan, restoring the device state from `snapshot` when given. */
+  setRules(document: RulesDocument, plan: DevicePlan, snapshot?: StateSnapshot): void
   /** Feeds one event to the engine (synchronously) and re-evaluates. */
   ingest(event: Record<string, unknown>): void
   /** Replaces the durable tags (the edge's latest word) and re-evaluates. */
@@ -128,8 +129,8 @@ export function createLiveTags(
     get current() {
       return current
     },
-    setRules(document, snapshot) {
-      const loaded = loadDeviceRules(document)
+    setRules(document, plan, snapshot) {
+      const loaded = loadDeviceRules(document, plan)
       let restored: DeviceState | undefined
       if (snapshot)
         try {

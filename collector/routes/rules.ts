@@ -1,7 +1,13 @@
 import { Hono, type Context } from 'hono'
 import { HTTPException } from 'hono/http-exception'
-import { checkRules } from '../../rules/index.ts'
-import { activeRules, bundledRules, rulesVersion, useRules } from '../active-rules.ts'
+import { checkRules, devicePlan } from '../../rules/index.ts'
+import {
+  activeRules,
+  bundledRules,
+  rulesVersion,
+  useRules,
+  type ActiveRules,
+} from '../active-rules.ts'
 import { adminAuth } from '../admin-auth.ts'
 import type { AppEnv } from '../env.ts'
 import { fail } from '../http-error.ts'
@@ -11,9 +17,23 @@ import { rulesStub } from '../rules-stub.ts'
 import { limitClient } from '../limit-rates.ts'
 import { authorizeSource, basicWriteKey } from '../source-auth.ts'
 
+/** The device form of each active document, computed once per version and isolate. */
+const deviceTexts = new WeakMap<ActiveRules, string>()
+const deviceText = (active: ActiveRules): string => {
+  let text = deviceTexts.get(active)
+  if (text === undefined) {
+    text = JSON.stringify({ ...active.document, device: devicePlan(active.document) })
+    deviceTexts.set(active, text)
+  }
+  return text
+}
+
 /**
  * `GET /v1/rules` (writeKey) → the active rules document with a strong `ETag` (its version);
  * `If-None-Match` with that tag → `304`, so the SDK revalidates without downloading it again.
+ * `?device=1` (what the SDK asks for) adds a `device` member, the document's device plan (the
+ * analysis and time units the device engine runs on, see `devicePlan`), so devices need not carry
+ * the code that computes it; its `ETag` is the version with `-device`.
  *
  * Admin (adminKey): `PUT /v1/rules` publishes a new version (validated; `If-Match` guards against
  * overwriting a version the caller has not seen; `?backfill=1` then rebuilds every known profile
@@ -24,14 +44,15 @@ export const rules = new Hono<AppEnv>()
   .get('/rules', async (c) => {
     limitClient(c, authorizeSource(c, basicWriteKey(c.req.header('authorization'))))
     const active = await activeRules(c.env)
-    const etag = `"${active.version}"`
-    const headers = { ETag: etag, 'Cache-Control': 'no-cache' }
+    const device = c.req.query('device') === '1'
+    const version = device ? `${active.version}-device` : active.version
+    const headers = { ETag: `"${version}"`, 'Cache-Control': 'no-cache' }
     // `If-None-Match` compares weakly (RFC 9110 13.1.2): `W/` prefixes are ignored.
     const tags = entityTags(c.req.header('if-none-match')) ?? []
     const strong = tags.map((tag) => (tag.startsWith('W/') ? tag.slice(2) : tag))
-    if (strong.some((tag) => tag === '*' || tag === active.version))
-      return c.body(null, 304, headers)
-    return c.body(active.text, 200, { ...headers, 'Content-Type': 'application/json' })
+    if (strong.some((tag) => tag === '*' || tag === version)) return c.body(null, 304, headers)
+    const text = device ? deviceText(active) : active.text
+    return c.body(text, 200, { ...headers, 'Content-Type': 'application/json' })
   })
   .put('/rules', adminAuth(), async (c) => publish(c))
   .get('/rules/versions', adminAuth(), async (c) => {

@@ -11,7 +11,7 @@
 import { build } from 'esbuild'
 import { readFileSync } from 'node:fs'
 import { gzipSync } from 'node:zlib'
-import { loadDeviceRules, loadRules, type RulesDocument } from '../../rules/index.ts'
+import { devicePlan, loadDeviceRules, loadRules, type RulesDocument } from '../../rules/index.ts'
 import { createTagwise } from '../../sdk/index.ts'
 import { fmt, gc, median, table } from './harness.ts'
 
@@ -41,7 +41,7 @@ await tw.ready
 
 const engine = loadRules(catalog)
 const state = engine.createState({ maxMessageIds: 0 })
-const device = loadDeviceRules(catalog).createState()
+const device = loadDeviceRules(catalog, devicePlan(catalog)).createState()
 const event = (i: number) => ({
   event: i % 5 === 0 ? 'Coupon Claimed' : 'Product Viewed',
   properties: {

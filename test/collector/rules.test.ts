@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import catalog from '../../examples/rules/catalog.json'
+import { devicePlan, type RulesDocument } from '../../rules/index.ts'
 import { get, json } from './helpers.ts'
 
 describe('GET /v1/rules', () => {
@@ -21,6 +22,21 @@ describe('GET /v1/rules', () => {
     }
     const stale = await get('/v1/rules', { 'if-none-match': '"0000"' })
     expect(stale.status).toBe(200)
+  })
+
+  it('adds the device plan for ?device=1, under an ETag of its own', async () => {
+    const plain = (await get('/v1/rules')).headers.get('etag')!
+    const response = await get('/v1/rules?device=1')
+    expect(response.status).toBe(200)
+    const etag = response.headers.get('etag')!
+    expect(etag).toBe(`${plain.slice(0, -1)}-device"`)
+    const { device, ...document } = (await response.json()) as Record<string, unknown>
+    expect(document).toEqual(catalog)
+    expect(device).toEqual(devicePlan(catalog as unknown as RulesDocument))
+    expect((await get('/v1/rules?device=1', { 'if-none-match': etag })).status).toBe(304)
+    // The plain document's tag does not revalidate the device form, nor the other way round.
+    expect((await get('/v1/rules?device=1', { 'if-none-match': plain })).status).toBe(200)
+    expect((await get('/v1/rules', { 'if-none-match': etag })).status).toBe(200)
   })
 
   it('needs a writeKey', async () => {

@@ -4,7 +4,7 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import type { DeviceState, RulesDocument, TagValue } from '../../rules/index.ts'
-import { compileRules, loadDeviceRules, parseEvent } from '../../rules/index.ts'
+import { compileRules, devicePlan, loadDeviceRules, parseEvent } from '../../rules/index.ts'
 import {
   DAY,
   HOUR,
@@ -22,6 +22,10 @@ import catalog from '../../examples/rules/catalog.json' with { type: 'json' }
 
 const RUNS = Number(process.env.PROPERTY_RUNS ?? 150)
 const TIMEOUT = Math.max(10_000, RUNS * 50)
+
+/** The device engine as the SDK gets it: the plan comes over the wire, as JSON. */
+const load = (doc: RulesDocument) =>
+  loadDeviceRules(doc, JSON.parse(JSON.stringify(devicePlan(doc))))
 
 /**
  * What a device sees: good events only, each once (the SDK makes every event itself, with a fresh
@@ -54,7 +58,7 @@ function durableFor(doc: RulesDocument): Record<string, TagValue> {
 
 function check(doc: RulesDocument, events: Event[], nows: number[], durable = durableFor(doc)) {
   const full = compileRules(doc)
-  const device = loadDeviceRules(doc)
+  const device = load(doc)
   const stream = deviceStream(events)
   const a = full.createState({ maxMessageIds: Infinity })
   const b = device.createState()
@@ -111,7 +115,7 @@ describe('device engine equals the full engine in device scope (parity)', () => 
       fc.assert(
         fc.property(docArb, eventsArb, fc.nat(), fc.nat(10 * DAY), (doc, events, cut, x) => {
           const nows = checkedNows(doc, events, x)
-          const device = loadDeviceRules(doc)
+          const device = load(doc)
           const stream = deviceStream(events)
           const k = cut % (stream.length + 1)
           const whole = device.createState()
@@ -164,7 +168,7 @@ describe('device engine', () => {
   })
 
   it('counts an event from a clock set back at the latest time, so sessions stay in order', () => {
-    const rules = loadDeviceRules(doc)
+    const rules = load(doc)
     const state = rules.createState()
     ingest(state, [page('/', t0), page('/checkout/payment', t0 - HOUR)])
     const later = rules.createState()
@@ -175,7 +179,7 @@ describe('device engine', () => {
   })
 
   it('ignores an event without a parseable timestamp, without losing the session', () => {
-    const rules = loadDeviceRules(doc)
+    const rules = load(doc)
     const state = rules.createState()
     const pay = page('/checkout/payment', t0 + 1000)
     ingest(state, [page('/', t0), { ...page('/a', t0), timestamp: 'soon' }, pay])
@@ -187,7 +191,7 @@ describe('device engine', () => {
   })
 
   it('keeps the data of unchanged metrics when a restored snapshot meets new rules', () => {
-    const before = loadDeviceRules(doc)
+    const before = load(doc)
     const state = before.createState()
     ingest(state, [page('/checkout/payment', t0), page('/', t0 + 20_000)])
     const ids = Object.keys(before.createState().evaluate(t0, {}).metrics)
@@ -195,7 +199,7 @@ describe('device engine', () => {
     const edited = structuredClone(doc)
     edited.metrics[described] = { ...edited.metrics[described]!, description: 'same, described' }
     edited.metrics[redefined] = { agg: 'count', window: 'session' }
-    const restored = loadDeviceRules(edited).createState(state.snapshot())
+    const restored = load(edited).createState(state.snapshot())
     const values = restored.evaluate(t0 + 21_000, {}).metrics
     const original = state.evaluate(t0 + 21_000, {}).metrics
     expect(values[described]).toEqual(original[described])
@@ -203,7 +207,7 @@ describe('device engine', () => {
   })
 
   it('refuses a snapshot that is not a device snapshot', () => {
-    const rules = loadDeviceRules(doc)
+    const rules = load(doc)
     expect(() => rules.createState(compileRules(doc).createState().snapshot())).toThrow(
       /not a tagwise device snapshot/,
     )
@@ -212,7 +216,7 @@ describe('device engine', () => {
   })
 
   it('explains only device tags', () => {
-    const rules = loadDeviceRules(doc)
+    const rules = load(doc)
     const state = rules.createState()
     const edge = rules.tags.find((t) => t.evaluatedOn === 'edge')!
     expect(state.explain(edge.id, t0, {})).toBeUndefined()

@@ -31,6 +31,8 @@ export function fakeCollector() {
     gate: undefined as Promise<void> | undefined,
     /** When set, rules requests wait for it. */
     rulesGate: undefined as Promise<void> | undefined,
+    /** When set, `GET /v1/rules?device=1` sends it as the document's device plan (like the collector). */
+    plan: undefined as unknown,
   }
   const respond = (reply: Reply) => {
     if (reply === 'network-error') throw new TypeError('Failed to fetch')
@@ -56,7 +58,9 @@ export function fakeCollector() {
     if (request.path === '/v1/rules') {
       if (state.rulesGate) await state.rulesGate
       if (request.headers['if-none-match'] === state.etag) return respond({ status: 304 })
-      return respond({ status: 200, body: state.rules, headers: { etag: state.etag } })
+      const device = state.plan !== undefined && new URL(url).searchParams.get('device') === '1'
+      const body = device ? { ...(state.rules as object), device: state.plan } : state.rules
+      return respond({ status: 200, body, headers: { etag: state.etag } })
     }
     if (request.path === '/v1/tags')
       return respond({ status: 200, body: { profile: 'p', tags: state.tags, rulesVersion: 1 } })

@@ -1,6 +1,7 @@
 // @vitest-environment happy-dom
 import 'fake-indexeddb/auto'
 import { describe, expect, it, vi } from 'vitest'
+import { devicePlan } from '../../rules/index.ts'
 import { CATALOG, fakeCollector, fakeTime, freshKey, settle, setVisible, start } from './harness.ts'
 
 /** A fetch that never answers: proves something works before any network request. */
@@ -133,6 +134,30 @@ describe('rules', () => {
     await settle()
     const rulesRequest = again.requests.find((r) => r.path === '/v1/rules')!
     expect(rulesRequest.headers['if-none-match']).toBe('"v1"')
+  })
+
+  it('runs on the device plan the collector sends with the rules', async () => {
+    const collector = fakeCollector()
+    const plan = devicePlan(CATALOG)
+    // A plan that leaves coupon_claimer to the edge: the device must follow the plan it was sent.
+    const edge = plan.tags.find((t) => t.id === 'coupon_claimer')!
+    collector.state.plan = {
+      ...plan,
+      tags: plan.tags.map((t) => (t === edge ? { ...t, evaluatedOn: 'edge' } : t)),
+    }
+    const tw = start(collector, { rules: 'remote', autoPage: false })
+    await tw.ready
+    expect(collector.requests.find((r) => r.path === '/v1/rules')!.url).toContain('device=1')
+    tw.track('Coupon Claimed', { coupon_id: 'c' })
+    expect(tw.has('coupon_claimer')).toBe(false)
+    expect(tw.explain('coupon_claimer')).toMatchObject({ evaluatedOn: 'edge' })
+
+    const fair = fakeCollector()
+    fair.state.plan = plan
+    const other = start(fair, { rules: 'remote', autoPage: false })
+    await other.ready
+    other.track('Coupon Claimed', { coupon_id: 'c' })
+    expect(other.has('coupon_claimer')).toBe(true)
   })
 
   it('switches to a new rules version when the collector has one', async () => {

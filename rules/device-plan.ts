@@ -1,0 +1,35 @@
+import { CONTINUOUS, deviceAnalysis } from './device-analysis.ts'
+import type { RulesDocument } from './document.ts'
+import type { TagAnalysis } from './references.ts'
+import { timeUnitRules, type UnitRule } from './time-units.ts'
+
+/**
+ * What a device needs to know about a rules document beyond the document itself, as JSON: the tags
+ * in evaluation order with where each is evaluated, and the expression nodes that time alone can
+ * flip (for `nextChangeAt`). The collector computes it once per rules version and sends it with
+ * the document (`GET /v1/rules?device=1`), so the SDK does not carry the analysis; the SDK
+ * computes it itself (a lazily loaded chunk) only for documents it gets inline or from an older
+ * collector.
+ */
+export interface DevicePlan {
+  tags: TagAnalysis[]
+  units: UnitRule[]
+}
+
+/**
+ * The {@link DevicePlan} of a document that passed validation.
+ *
+ * @example
+ * const rules = loadDeviceRules(document, devicePlan(document))
+ */
+export function devicePlan(document: RulesDocument): DevicePlan {
+  const tags = deviceAnalysis(document)
+  const { metrics } = document
+  const continuous = new Set(
+    Object.keys(metrics).filter(
+      (id) => metrics[id]!.window === 'session' && CONTINUOUS.includes(metrics[id]!.agg),
+    ),
+  )
+  const onDevice = tags.filter((a) => a.evaluatedOn === 'device')
+  return { tags, units: timeUnitRules(onDevice, document.tags, continuous) }
+}
