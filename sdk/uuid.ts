@@ -1,12 +1,15 @@
-/** A random UUID v4: `crypto.randomUUID` where available (secure contexts), else `getRandomValues`, else `Math.random`. */
+/**
+ * A random UUID v4: `crypto.randomUUID` where available (secure contexts), else from
+ * `getRandomValues`, else from `Math.random` (mini-programs have no `crypto`).
+ */
 export function uuid(): string {
   const c = globalThis.crypto
   if (c?.randomUUID) return c.randomUUID()
-  const bytes = new Uint8Array(16)
-  if (c?.getRandomValues) c.getRandomValues(bytes)
-  else for (let i = 0; i < 16; i++) bytes[i] = (Math.random() * 256) | 0
-  bytes[6] = (bytes[6]! & 15) | 64
-  bytes[8] = (bytes[8]! & 63) | 128
-  const hex = Array.from(bytes, (b) => (b + 256).toString(16).slice(1)).join('')
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`
+  const random = c?.getRandomValues ? c.getRandomValues(new Uint8Array(31)) : undefined
+  let i = 0
+  // Each x or y is 4 random bits; y is the variant (8, 9, a or b), the 4 is the version.
+  return 'xxxxxxxx-xxxx-4xxx-yxxx-xxxxxxxxxxxx'.replace(/[xy]/g, (digit) => {
+    const bits = (random ? random[i++]! : Math.random() * 16) & 15
+    return (digit === 'x' ? bits : (bits & 3) | 8).toString(16)
+  })
 }
