@@ -7,11 +7,13 @@ const DIGITS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/
 export function base64(text: string): string {
   let out = ''
   for (let i = 0; i < text.length; i += 3) {
-    const [a, b, c] = [0, 1, 2].map((j) => text.charCodeAt(i + j) & 255) as [number, number, number]
-    const n = (a << 16) | ((i + 1 < text.length ? b : 0) << 8) | (i + 2 < text.length ? c : 0)
-    out += DIGITS[n >> 18]! + DIGITS[(n >> 12) & 63]!
-    out += i + 1 < text.length ? DIGITS[(n >> 6) & 63]! : '='
-    out += i + 2 < text.length ? DIGITS[n & 63]! : '='
+    // Past the end, `charCodeAt` is NaN, which `& 255` makes 0.
+    const n =
+      ((text.charCodeAt(i) & 255) << 16) |
+      ((text.charCodeAt(i + 1) & 255) << 8) |
+      (text.charCodeAt(i + 2) & 255)
+    // Four digits per three characters; '=' pads where fewer than three were left.
+    for (let j = 0; j < 4; j++) out += j > text.length - i ? '=' : DIGITS[(n >> (18 - 6 * j)) & 63]
   }
   return out
 }
