@@ -107,12 +107,9 @@ export function createCore(options: ResolvedOptions, platform: Platform): Core {
   const queue = createQueue(store, key('queue'), options.maxQueue)
   queue.persist = granted
   const transport = createTransport({
+    ...options,
     platform,
     queue,
-    endpoint: options.endpoint,
-    writeKey: options.writeKey,
-    flushAt: options.flushAt,
-    flushInterval: options.flushInterval,
     allowed: () => granted,
     onTags: (tags, batch) => {
       // Tags of a batch sent before reset() belong to the previous person.

@@ -1,4 +1,5 @@
 import type { Json } from '../rules/index.ts'
+import type { ResolvedOptions } from './options.ts'
 import type { Platform } from './platform.ts'
 import type { Queue, QueuedEvent } from './queue.ts'
 
@@ -10,13 +11,12 @@ const BACKOFF_BASE_MS = 1000
 const BACKOFF_MAX_MS = 60_000
 
 /** What the transport needs from the instance. */
-export interface TransportOptions {
+export interface TransportOptions extends Pick<
+  ResolvedOptions,
+  'endpoint' | 'writeKey' | 'flushAt' | 'flushInterval'
+> {
   platform: Platform
   queue: Queue
-  endpoint: string
-  writeKey: string
-  flushAt: number
-  flushInterval: number
   /** Whether sending is allowed right now (consent). */
   allowed(): boolean
   /** Tags the collector returned with an acknowledgement. */
@@ -42,6 +42,7 @@ export interface Transport {
  * "simple" (no CORS preflight) and lets `keepalive` requests and beacons share one format.
  */
 export function createTransport(o: TransportOptions): Transport {
+  const { platform, queue, allowed, log } = o
   const url = `${o.endpoint}/v1/batch`
   let inflight: Promise<void> | undefined
   let timer: ReturnType<typeof setTimeout> | undefined
@@ -64,81 +65,78 @@ export function createTransport(o: TransportOptions): Transport {
       batch,
       sentAt: new Date().toISOString(),
       writeKey: o.writeKey,
-      ...(dropped ? { context: { droppedEvents: dropped } } : {}),
+      // `undefined` leaves it out of the JSON.
+      context: dropped ? { droppedEvents: dropped } : undefined,
+    })
+
+  const post = (text: string, keepalive: boolean) =>
+    platform.request(url, {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain' },
+      body: text,
+      keepalive,
     })
 
   const retry = (retryAfter: string | null) => {
-    attempts++
-    const seconds = Number(retryAfter)
-    const date = retryAfter ? Date.parse(retryAfter) - Date.now() : NaN
-    const backoff = Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** (attempts - 1))
-    // Jitter spreads the retries of many clients after an outage; Retry-After is the server's word.
-    const delay =
-      retryAfter && seconds >= 0
-        ? seconds * 1000
-        : date >= 0
-          ? date
-          : backoff / 2 + Math.random() * (backoff / 2)
+    const backoff = Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** attempts++)
+    // Retry-After (seconds or an HTTP date) is the server's word; else jitter spreads the retries
+    // of many clients after an outage.
+    let delay = retryAfter
+      ? +retryAfter >= 0
+        ? +retryAfter * 1000
+        : Date.parse(retryAfter) - Date.now()
+      : NaN
+    if (!(delay >= 0)) delay = backoff / 2 + Math.random() * (backoff / 2)
     retryAt = Date.now() + Math.ceil(delay)
     wake(delay)
   }
 
   const sendOnce = async (): Promise<boolean> => {
-    await o.queue.saved()
-    const batch = o.queue.items.slice(0, MAX_BATCH)
-    if (!batch.length || !o.allowed()) return false
-    const dropped = o.queue.dropped
+    await queue.saved()
+    const batch = queue.items.slice(0, MAX_BATCH)
+    if (!batch.length || !allowed()) return false
+    const dropped = queue.dropped
     const text = body(batch, dropped)
-    const ids = new Set(batch.map((e) => e.messageId))
-    let status = 0
     try {
-      const response = await o.platform.request(url, {
-        method: 'POST',
-        headers: { 'content-type': 'text/plain' },
-        body: text,
-        keepalive: text.length < KEEPALIVE_BYTES,
-      })
-      status = response.status
+      const response = await post(text, text.length < KEEPALIVE_BYTES)
+      const status = response.status
+      if (status === 429 || status >= 500) {
+        retry(response.headers.get('retry-after'))
+        return false
+      }
+      let tags: Record<string, Json> | undefined
       if (status === 200) {
         const result = (await response.json().catch(() => ({}))) as {
           rejected?: { messageId?: string; error?: string }[]
           tags?: Record<string, Json>
         }
-        for (const r of result.rejected ?? []) o.log('rejected', r.messageId, r.error)
-        o.queue.remove(ids)
-        o.queue.dropped = Math.max(0, o.queue.dropped - dropped)
+        for (const r of result.rejected ?? []) log('rejected', r.messageId, r.error)
+        queue.dropped = Math.max(0, queue.dropped - dropped)
         attempts = 0
-        if (result.tags && typeof result.tags === 'object') o.onTags(result.tags, batch)
-        return true
+        tags = result.tags
       }
-      if (status === 429 || status >= 500) {
-        retry(response.headers.get('retry-after'))
-        return false
-      }
+      // Any other status (400, 401, 403, 413...) will not get better by retrying this batch.
+      else log('batch dropped', status)
+      queue.remove(new Set(batch.map((e) => e.messageId)))
+      if (tags && typeof tags === 'object') o.onTags(tags, batch)
+      return true
     } catch (error) {
-      o.log('send failed', error)
+      log('send failed', error)
       retry(null)
       return false
     }
-    // Any other status (400, 401, 403, 413...) will not get better by retrying this batch.
-    o.log('batch dropped', status)
-    o.queue.remove(ids)
-    return true
   }
 
   const run = async () => {
-    while (o.queue.items.length && o.allowed() && o.platform.online() && Date.now() >= retryAt)
+    while (queue.items.length && allowed() && platform.online() && Date.now() >= retryAt)
       if (!(await sendOnce())) break
   }
 
-  const flush = (): Promise<void> => {
-    if (!inflight) inflight = run().finally(() => (inflight = undefined))
-    return inflight
-  }
+  const flush = () => (inflight ??= run().finally(() => (inflight = undefined)))
 
   return {
     schedule() {
-      if (o.queue.items.length >= o.flushAt && Date.now() >= retryAt) void flush()
+      if (queue.items.length >= o.flushAt && Date.now() >= retryAt) void flush()
       else if (!timer) wake(Math.max(o.flushInterval, retryAt - Date.now()))
     },
     flush: async () => {
@@ -147,28 +145,19 @@ export function createTransport(o: TransportOptions): Transport {
       await flush()
     },
     beacon() {
-      if (!o.allowed() || !o.queue.items.length) return
+      if (!allowed() || !queue.items.length) return
       // Without a beacon (mini-programs), requests survive the app going to the background for a
       // few seconds: a normal flush gets acknowledgements, so nothing is sent twice.
-      if (!o.platform.beacon) return void flush()
+      if (!platform.beacon) return void flush()
       const batch: unknown[] = []
       let size = 0
-      for (const event of o.queue.items) {
+      for (const event of queue.items) {
         size += JSON.stringify(event).length + 1
         if (size > KEEPALIVE_BYTES - 500) break
         batch.push(event)
       }
-      const text = body(batch, o.queue.dropped)
-      const sent = o.platform.beacon?.(url, text)
-      if (!sent)
-        o.platform
-          .request(url, {
-            method: 'POST',
-            headers: { 'content-type': 'text/plain' },
-            body: text,
-            keepalive: true,
-          })
-          .catch(() => undefined)
+      const text = body(batch, queue.dropped)
+      if (!platform.beacon(url, text)) post(text, true).catch(() => undefined)
     },
     online() {
       retryAt = 0
