@@ -326,17 +326,18 @@ export function createCore(options: ResolvedOptions, platform: Platform): Core {
     }),
     leave: safe(() => {
       persist()
-      if (granted && !ready && early.length) platform.backup?.write(key('early'), early)
-      if (granted && ready)
-        platform.backup?.write(key('backup'), {
-          user: identity,
-          state: live.snapshot(),
-          durable,
-        } satisfies Backup)
+      if (granted)
+        if (ready)
+          platform.backup?.write(key('backup'), {
+            user: identity,
+            state: live.snapshot(),
+            durable,
+          } satisfies Backup)
+        else if (early.length) platform.backup?.write(key('early'), early)
       transport.beacon()
     }),
-    online: safe(() => transport.online()),
-    emit: safe((fields) => emit(fields)),
+    online: safe(transport.online),
+    emit: safe(emit),
     stop: () => {
       transport.stop()
       live.stop()

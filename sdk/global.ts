@@ -31,7 +31,7 @@ try {
   w.tagwise = tw
   for (const [method, args] of queued) {
     const fn = tw[method] as ((...a: unknown[]) => unknown) | undefined
-    if (typeof fn === 'function') fn(...Array.from(args))
+    if (typeof fn === 'function') fn.apply(tw, args as unknown[])
   }
 } catch {
   // Never break the host page.

@@ -87,7 +87,7 @@ export function createQueue(store: Store, key: string, max: number): Queue {
     saved: () => writing,
     async load() {
       const stored = await store.get<Stored>(key)
-      if (!stored || !Array.isArray(stored.items)) return
+      if (!Array.isArray(stored?.items)) return
       const fresh = items
       items = []
       ids.clear()

@@ -24,7 +24,7 @@ export async function fetchRules(
       method: 'GET',
       headers: cached?.etag ? { ...headers, 'if-none-match': cached.etag } : headers,
     })
-    if (response.status === 304) return cached
+    // Not modified (304), or nothing better to be had.
     if (response.status !== 200) return cached
     const { device, ...document } = (await response.json()) as RulesDocument & {
       device?: DevicePlan

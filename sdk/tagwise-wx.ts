@@ -50,9 +50,9 @@ export function createTagwise(options: MiniprogramOptions): Tagwise {
 
 function start(options: MiniprogramOptions): Tagwise {
   const api = options.wx ?? (typeof wx === 'undefined' ? undefined : wx)
-  if (!api) throw new Error('no `wx`: call createTagwise inside a mini-program, or pass { wx }')
+  if (!api) throw new Error('no `wx` here: pass { wx }')
   const o = resolveOptions({ ...options, coupons: false, vitals: false, personalize: false }, '')
-  if (!o.endpoint) throw new Error('`endpoint` is required: the collector URL, e.g. https://…')
+  if (!o.endpoint) throw new Error('pass { endpoint }: the collector URL')
   const log = (...args: unknown[]) => {
     if (o.debug) console.debug('[tagwise]', ...args)
   }
