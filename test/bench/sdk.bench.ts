@@ -8,7 +8,7 @@
 // so what is timed is the synchronous part of `track()` — everything the page waits for: event
 // build, engine ingest and evaluation, tag diff, queueing. Rounds of 500 calls, alternating with the
 // baselines; medians over rounds, per call. No assertions: it prints.
-import { build } from 'esbuild'
+import { build, type PluginBuild } from 'esbuild'
 import { readFileSync } from 'node:fs'
 import { gzipSync } from 'node:zlib'
 import { devicePlan, loadDeviceRules, loadRules, type RulesDocument } from '../../rules/index.ts'
@@ -124,13 +124,23 @@ console.log(
   `\ntrack() median ${fmt(trackMs * 1000)} µs: ${trackMs < 0.1 ? 'met' : 'NOT met'} (target < 100 µs)`,
 )
 
-// Bundle sizes as they ship (web-vitals is a separate lazy chunk).
+// Bundle sizes as they ship: web-vitals and, in browsers, the device plan are lazy chunks of
+// their own (the plan loads only for inline rules or a collector that did not send it).
+const lazyPlan = {
+  name: 'lazy-device-plan',
+  setup(b: PluginBuild) {
+    b.onResolve({ filter: /device-plan\.ts$/ }, (args) =>
+      args.kind === 'dynamic-import' ? { path: './tagwise-plan.js', external: true } : undefined,
+    )
+  },
+}
 const sizes: string[][] = [['entry', 'min', 'min+gzip']]
-for (const [name, entry, external] of [
-  ['tagwise.js (script tag, incl. engine)', 'sdk/global.ts', ['web-vitals']],
-  ['tagwise (npm, incl. engine + idb-keyval)', 'sdk/index.ts', ['web-vitals']],
-  ['tagwise/miniprogram (incl. engine)', 'sdk/miniprogram.ts', []],
-  ['device engine (loadDeviceRules only)', 'loadDeviceRules', []],
+for (const [name, entry, external, lazy] of [
+  ['tagwise.js (script tag, incl. engine)', 'sdk/global.ts', ['web-vitals'], true],
+  ['tagwise (npm, incl. engine + idb-keyval)', 'sdk/index.ts', ['web-vitals'], true],
+  ['tagwise/miniprogram (incl. engine, device plan)', 'sdk/miniprogram.ts', [], false],
+  ['device engine (loadDeviceRules only)', 'loadDeviceRules', [], false],
+  ['device plan chunk (lazy)', 'rules/device-plan.ts', [], false],
 ] as const) {
   // The engine as the SDK takes it: `loadDeviceRules` alone, tree-shaken.
   const input =
@@ -150,6 +160,7 @@ for (const [name, entry, external] of [
     format: 'esm',
     target: 'es2020',
     external: [...external],
+    plugins: lazy ? [lazyPlan] : [],
     logLevel: 'silent',
     // As the device builds ship (scripts/device-define.js).
     define: { __TAGWISE_FAST__: 'false' },
