@@ -1,10 +1,7 @@
-import type { RulesDocument } from './document.ts'
+import { CONTINUOUS_AGGREGATIONS, type RulesDocument } from './document.ts'
 import { logicVars } from './logic-vars.ts'
 import type { TagAnalysis } from './references.ts'
 import { tagExpressions, tagKind } from './tags.ts'
-
-/** Aggregations whose value moves with time alone. */
-export const CONTINUOUS = ['since_first', 'since_last', 'dwell', 'dwell_max']
 
 /**
  * What `analyzeTags` (rules/references.ts) finds for a document that passed validation, without its
@@ -52,7 +49,7 @@ export function deviceAnalysis(document: RulesDocument): TagAnalysis[] {
       tags: [...deps],
       timeDependent:
         now ||
-        direct.some((m) => CONTINUOUS.includes(metrics[m]!.agg)) ||
+        direct.some((m) => CONTINUOUS_AGGREGATIONS.has(metrics[m]!.agg)) ||
         [...deps].some((t) => done.get(t)?.timeDependent),
     })
   }

@@ -1,5 +1,5 @@
-import { CONTINUOUS, deviceAnalysis } from './device-analysis.ts'
-import type { RulesDocument } from './document.ts'
+import { deviceAnalysis } from './device-analysis.ts'
+import { CONTINUOUS_AGGREGATIONS, type RulesDocument } from './document.ts'
 import type { TagAnalysis } from './references.ts'
 import { timeUnitRules, type UnitRule } from './time-units.ts'
 
@@ -27,7 +27,7 @@ export function devicePlan(document: RulesDocument): DevicePlan {
   const { metrics } = document
   const continuous = new Set(
     Object.keys(metrics).filter(
-      (id) => metrics[id]!.window === 'session' && CONTINUOUS.includes(metrics[id]!.agg),
+      (id) => metrics[id]!.window === 'session' && CONTINUOUS_AGGREGATIONS.has(metrics[id]!.agg),
     ),
   )
   const onDevice = tags.filter((a) => a.evaluatedOn === 'device')

@@ -43,6 +43,14 @@ export const NULLABLE_AGGREGATIONS: ReadonlySet<Aggregation> = new Set([
   'dwell_max',
 ])
 
+/** Aggregations whose value moves with time alone (`since_*`, and dwell while a visit is open). */
+export const CONTINUOUS_AGGREGATIONS: ReadonlySet<Aggregation> = new Set([
+  'since_first',
+  'since_last',
+  'dwell',
+  'dwell_max',
+])
+
 /** A JsonLogic expression. */
 export type Logic = Json
 

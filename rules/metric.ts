@@ -1,5 +1,5 @@
 import { aggregator, type Aggregator } from './aggregate.ts'
-import type { Aggregation, MetricDef } from './document.ts'
+import { CONTINUOUS_AGGREGATIONS, type Aggregation, type MetricDef } from './document.ts'
 import { eventPath, type ParsedEvent } from './event.ts'
 import { compileGlob } from './glob.ts'
 import { compileLogic, truthy, type Evaluate } from './logic.ts'
@@ -11,8 +11,6 @@ export interface MetricMatcher {
   agg: Aggregation
   /** `dwell`/`dwell_max`: fed by visits, not by single events. */
   dwell: boolean
-  /** Its value moves with time alone (`since_*`, an open dwell visit). */
-  continuous: boolean
   /** Does this event feed the metric? For dwell metrics: does this page/screen event start a visit that counts? */
   matches(event: ParsedEvent): boolean
   /** The `field` value of an event (`undefined` when missing or no field). */
@@ -25,6 +23,8 @@ export interface MetricMatcher {
 
 /** A metric definition compiled for fast matching. */
 export interface CompiledMetric extends MetricMatcher {
+  /** Its value moves with time alone (`since_*`, an open dwell visit). */
+  continuous: boolean
   window: Window
   aggregator: Aggregator
 }
@@ -85,7 +85,12 @@ export function metricRouter(
 export function compileMetric(id: string, def: MetricDef): CompiledMetric {
   const window = parseWindow(def.window)
   if (typeof window === 'string') throw new Error(`metrics.${id}.window: ${window}`)
-  return { ...matchMetric(id, def, compileLogic), window, aggregator: aggregator(def.agg) }
+  return {
+    ...matchMetric(id, def, compileLogic),
+    window,
+    aggregator: aggregator(def.agg),
+    continuous: CONTINUOUS_AGGREGATIONS.has(def.agg),
+  }
 }
 
 /** Compiles the event matching of a metric definition that passed validation (`where` with `compile`). */
@@ -111,7 +116,6 @@ export function matchMetric(
     id,
     agg: def.agg,
     dwell,
-    continuous: dwell || def.agg === 'since_first' || def.agg === 'since_last',
     accepts: (type, name) =>
       dwell
         ? type === 'page' || type === 'screen'

@@ -1,5 +1,11 @@
 import type { TagInfo } from './api.ts'
-import { NULLABLE_AGGREGATIONS, type Aggregation, type Logic, type TagDef } from './document.ts'
+import {
+  CONTINUOUS_AGGREGATIONS,
+  NULLABLE_AGGREGATIONS,
+  type Aggregation,
+  type Logic,
+  type TagDef,
+} from './document.ts'
 import { isObject } from './json.ts'
 import { logicVars } from './logic.ts'
 import type { Problem } from './problem.ts'
@@ -16,8 +22,6 @@ export interface TagReads {
 
 /** Metric facts the analysis needs. */
 export type MetricFacts = Record<string, { window: string; agg: string }>
-
-const CONTINUOUS = new Set(['since_first', 'since_last', 'dwell', 'dwell_max'])
 
 /** Tag facts plus what the engine needs to find time-driven changes. */
 export interface TagAnalysis extends TagInfo {
@@ -101,7 +105,7 @@ export function analyzeTags(
     const device = direct.every((m) => metrics[m]?.window === 'session')
     const timeDependent =
       r.now ||
-      direct.some((m) => CONTINUOUS.has(metrics[m]?.agg ?? '')) ||
+      direct.some((m) => CONTINUOUS_AGGREGATIONS.has(metrics[m]?.agg as Aggregation)) ||
       [...r.tags].some((t) => analysis.get(t)?.timeDependent)
     analysis.set(id, {
       id,
