@@ -162,22 +162,24 @@ export function createDeviceState(core: DeviceCore, snapshot?: StateSnapshot): D
       const { tagData, present } = tagsAt(now, durable)
       let nextAt: number | null = null
       if (next) {
-        const key = JSON.stringify(present)
+        // The search asks for the tags and for the units at the same instants: evaluate each once.
+        let last = { t: now, at: { tagData, present } }
+        const at = (t: number) => (last.t === t ? last : (last = { t, at: tagsAt(t, durable) })).at
         nextAt = nextChangeAt(now, {
           structural: (t) => {
-            let at = Infinity
-            if (current(t)) at = data.e + timeout
+            let end = Infinity
+            if (current(t)) end = data.e + timeout
             const open = data.o
-            if (open && open.m.length && open.t + timeout > t) at = Math.min(at, open.t + timeout)
-            return at === Infinity ? null : at
+            if (open && open.m.length && open.t + timeout > t) end = Math.min(end, open.t + timeout)
+            return end === Infinity ? null : end
           },
-          tagsKey: (t) => (t === now ? key : JSON.stringify(tagsAt(t, durable).present)),
+          tagsKey: (t) => JSON.stringify(at(t).present),
           unitKeys: (t) => {
             if (!core.units.length) return []
-            const at = tagsAt(t, durable).tagData
+            const data = at(t).tagData
             return core.units.map((u) => {
               try {
-                return JSON.stringify(u.evaluate(at)) ?? 'undefined'
+                return JSON.stringify(u.evaluate(data)) ?? 'undefined'
               } catch {
                 return '!error'
               }
