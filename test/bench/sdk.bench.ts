@@ -11,7 +11,13 @@
 import { build, type PluginBuild } from 'esbuild'
 import { readFileSync } from 'node:fs'
 import { gzipSync } from 'node:zlib'
-import { devicePlan, loadDeviceRules, loadRules, type RulesDocument } from '../../rules/index.ts'
+import {
+  devicePlan,
+  loadDeviceRules,
+  loadRules,
+  type RulesDocument,
+  type TagwiseEvent,
+} from '../../rules/index.ts'
 import { createTagwise } from '../../sdk/index.ts'
 import { fmt, gc, median, table } from './harness.ts'
 
@@ -51,37 +57,32 @@ const event = (i: number) => ({
   },
 })
 let n = 0
+/** The next event as the SDK hands it to its engine, at `now`. */
+const trackAt = (now: number): TagwiseEvent => {
+  const e = event(n++)
+  return {
+    type: 'track',
+    event: e.event,
+    properties: e.properties,
+    anonymousId: 'a',
+    messageId: `m${n}`,
+    timestamp: new Date(now).toISOString(),
+    context: {},
+  }
+}
 const candidates: Record<string, () => void> = {
   'tw.track()': () => {
     const e = event(n++)
     tw.track(e.event, e.properties)
   },
   'device engine ingest + evaluate': () => {
-    const e = event(n++)
     const now = Date.now()
-    device.ingest({
-      type: 'track',
-      event: e.event,
-      properties: e.properties,
-      anonymousId: 'a',
-      messageId: `m${n}`,
-      timestamp: new Date(now).toISOString(),
-      context: {},
-    })
+    device.ingest(trackAt(now))
     device.evaluate(now, {})
   },
   'full engine ingest + device-scope evaluate': () => {
-    const e = event(n++)
     const now = Date.now()
-    state.ingest({
-      type: 'track',
-      event: e.event,
-      properties: e.properties,
-      anonymousId: 'a',
-      messageId: `m${n}`,
-      timestamp: new Date(now).toISOString(),
-      context: {},
-    } as never)
+    state.ingest(trackAt(now))
     state.evaluate(now, { scope: 'device', nextChangeAt: true })
   },
   'JSON.stringify(event)': () => {
