@@ -14,7 +14,9 @@ export type LogicErrorType = 'NaN' | 'Invalid Arguments' | 'Unknown Operator'
  * }
  */
 export class LogicError extends Error {
-  readonly type: LogicErrorType
+  // Declared, not a class field: assigned once in the constructor, without the field helper that
+  // device builds (targeting ES2020) would otherwise carry.
+  declare readonly type: LogicErrorType
   constructor(type: LogicErrorType, message: string) {
     super(message)
     this.name = 'LogicError'

@@ -55,7 +55,12 @@ export async function buildSdk() {
       ...common,
       entryPoints: ['sdk/global.ts'],
       outfile: 'dist/tagwise.js',
-      format: 'iife',
+      // An IIFE written by hand around an ES module build: esbuild's own IIFE format adds its
+      // CommonJS interop helpers (≈ 0.7 KB min, never called) as soon as a dynamic import is
+      // external. The entry has no exports, so the module body is the whole script.
+      format: 'esm',
+      banner: { js: '(()=>{"use strict";' },
+      footer: { js: '})();' },
       platform: 'browser',
       minify: true,
       plugins: [lazyChunks],
