@@ -11,6 +11,7 @@
 import { copyFile, mkdir } from 'node:fs/promises'
 import { build } from 'esbuild'
 import { DEVICE_DEFINE } from './device-define.js'
+import { buildMinified } from './minify.js'
 
 const common = {
   entryPoints: ['sdk/miniprogram.ts'],
@@ -24,7 +25,7 @@ const common = {
 
 export async function buildMiniprogram() {
   await Promise.all([
-    build({ ...common, outfile: 'dist/tagwise-miniprogram.js', format: 'cjs', minify: true }),
+    buildMinified({ ...common, format: 'cjs' }, 'dist/tagwise-miniprogram.js', { ecma: 2017 }),
     build({ ...common, outfile: 'dist/miniprogram.js', format: 'esm' }),
   ])
 }

@@ -10,6 +10,7 @@
 //   the rules come inline or from a collector that did not send their plan.
 import { build } from 'esbuild'
 import { DEVICE_DEFINE } from './device-define.js'
+import { buildMinified } from './minify.js'
 
 const VITALS_CHUNK = './tagwise-vitals.js'
 const common = {
@@ -51,39 +52,36 @@ export async function buildSdk() {
       platform: 'browser',
       external: ['idb-keyval', 'web-vitals'],
     }),
-    build({
-      ...common,
-      entryPoints: ['sdk/global.ts'],
-      outfile: 'dist/tagwise.js',
-      // An IIFE written by hand around an ES module build: esbuild's own IIFE format adds its
-      // CommonJS interop helpers (≈ 0.7 KB min, never called) as soon as a dynamic import is
-      // external. The entry has no exports, so the module body is the whole script.
-      format: 'esm',
-      banner: { js: '(()=>{"use strict";' },
-      footer: { js: '})();' },
-      platform: 'browser',
-      minify: true,
-      plugins: [lazyChunks],
-    }),
-    build({
-      ...common,
-      stdin: {
-        contents: "export { onCLS, onINP, onLCP, onTTFB } from 'web-vitals'",
-        resolveDir: '.',
+    // An IIFE written by hand around an ES module build: esbuild's own IIFE format adds its
+    // CommonJS interop helpers (≈ 0.7 KB min, never called) as soon as a dynamic import is
+    // external. The entry has no exports, so the module body is the whole script.
+    buildMinified(
+      {
+        ...common,
+        entryPoints: ['sdk/global.ts'],
+        format: 'esm',
+        platform: 'browser',
+        plugins: [lazyChunks],
       },
-      outfile: 'dist/tagwise-vitals.js',
-      format: 'esm',
-      platform: 'browser',
-      minify: true,
-    }),
-    build({
-      ...common,
-      entryPoints: ['rules/device-plan.ts'],
-      outfile: 'dist/tagwise-plan.js',
-      format: 'esm',
-      platform: 'browser',
-      minify: true,
-    }),
+      'dist/tagwise.js',
+      { wrap: (code) => `(()=>{"use strict";${code}})();\n` },
+    ),
+    buildMinified(
+      {
+        ...common,
+        stdin: {
+          contents: "export { onCLS, onINP, onLCP, onTTFB } from 'web-vitals'",
+          resolveDir: '.',
+        },
+        format: 'esm',
+        platform: 'browser',
+      },
+      'dist/tagwise-vitals.js',
+    ),
+    buildMinified(
+      { ...common, entryPoints: ['rules/device-plan.ts'], format: 'esm', platform: 'browser' },
+      'dist/tagwise-plan.js',
+    ),
   ])
 }
 

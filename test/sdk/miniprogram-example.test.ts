@@ -1,24 +1,25 @@
 // @vitest-environment node
 // Runs the files of examples/miniprogram in the fake runtime, as the mini-program runtime would:
 // app.js first, then each page file of app.json, each as a CommonJS module. The adapter the
-// example requires from libs/ (a build output) is the source here.
+// example requires from libs/ is the file that ships, dist/tagwise-miniprogram.js (Terser-minified
+// CommonJS; `npm test` builds it first), so the minified build is what runs the journey here.
 import { readFileSync } from 'node:fs'
 import { dirname, join, normalize } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import catalog from '../../examples/rules/catalog.json' with { type: 'json' }
-import * as adapter from '../../sdk/miniprogram.ts'
 import { fakeWx, type FakeRuntime, type SentRequest } from './fake-wx.ts'
 
 const ROOT = 'examples/miniprogram'
+const BUILT = 'dist/tagwise-miniprogram.js'
 let rt: FakeRuntime
 
 /** Runs `file` (relative to the example) as a CommonJS module and returns its exports. */
 function run(file: string): unknown {
   const path = normalize(join(ROOT, file))
-  if (path === join(ROOT, 'libs/tagwise-miniprogram.js')) return adapter
+  const source = path === join(ROOT, 'libs/tagwise-miniprogram.js') ? BUILT : path
   const module = { exports: {} as unknown }
   const require = (name: string) => run(join(dirname(file), name))
-  new Function('require', 'module', 'exports', readFileSync(path, 'utf8'))(
+  new Function('require', 'module', 'exports', readFileSync(source, 'utf8'))(
     require,
     module,
     module.exports,
