@@ -144,12 +144,10 @@ export function createDeviceState(core: DeviceCore, snapshot?: StateSnapshot): D
       const event = { raw, ts }
       const isPage = raw.type === 'page' || raw.type === 'screen'
       const dwellIds: string[] = []
-      for (const metric of metrics) {
-        if (metric.dwell) {
-          if (isPage && metric.matches(event)) dwellIds.push(metric.id)
-        } else if (metric.accepts(raw.type, raw.event) && metric.matches(event))
-          add(metric, metric.field(event), ts)
-      }
+      for (const metric of metrics)
+        if (metric.matches(event))
+          if (metric.dwell) dwellIds.push(metric.id)
+          else add(metric, metric.field(event), ts)
       const path = eventPath(raw) ?? null
       if (isPage) {
         if (data.o) close(ts - data.o.t)

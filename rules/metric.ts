@@ -11,7 +11,7 @@ export interface MetricMatcher {
   agg: Aggregation
   /** `dwell`/`dwell_max`: fed by visits, not by single events. */
   dwell: boolean
-  /** Does this event feed the metric? For dwell metrics: does this page/screen event start a visit that counts? */
+  /** Does this event feed the metric? For dwell metrics: is it a page/screen event that starts a visit that counts? */
   matches(event: ParsedEvent): boolean
   /** The `field` value of an event (`undefined` when missing or no field). */
   field(event: ParsedEvent): unknown
@@ -112,21 +112,20 @@ export function matchMetric(
   const path = events.path === undefined ? undefined : compileGlob(events.path)
   const where = events.where === undefined ? undefined : compile(events.where)
   const readField = def.field === undefined ? () => undefined : compilePath(def.field)
+  const accepts = (type: string, name: unknown) =>
+    dwell
+      ? type === 'page' || type === 'screen'
+      : (types === undefined || types.has(type)) &&
+        (typeAlso === undefined || typeAlso.has(type)) &&
+        (names === undefined || names.has(name as string))
   return {
     id,
     agg: def.agg,
     dwell,
-    accepts: (type, name) =>
-      dwell
-        ? type === 'page' || type === 'screen'
-        : (types === undefined || types.has(type)) &&
-          (typeAlso === undefined || typeAlso.has(type)) &&
-          (names === undefined || names.has(name as string)),
+    accepts,
     matches(event) {
       const raw = event.raw
-      if (types !== undefined && !types.has(raw.type)) return false
-      if (typeAlso !== undefined && !typeAlso.has(raw.type)) return false
-      if (names !== undefined && !names.has(raw.event as string)) return false
+      if (!accepts(raw.type, raw.event)) return false
       if (path !== undefined) {
         const p = eventPath(raw)
         if (p === undefined || !path(p)) return false

@@ -1,8 +1,10 @@
 // The minifier of the files that ship to devices (tagwise.js, its lazy chunks, the mini-program
 // file): esbuild bundles them, Terser minifies them. Measured on tagwise.js, Terser's output is
 // about 6 % smaller min+gzip than esbuild's own minifier (13.0 vs 13.8 KB): its compressor inlines
-// and merges more, and bytes are what a script tag costs every visitor. Only Terser's safe
-// transforms: no `unsafe*` options, so the output behaves as the source.
+// and merges more, and bytes are what a script tag costs every visitor. esbuild's syntax
+// minification goes first (−0.1 KB more: it folds what the TypeScript output leaves, such as
+// `__TAGWISE_FAST__` branches), and Terser's mangler last (its names gzip better than esbuild's).
+// Only safe transforms: no `unsafe*` options, so the output behaves as the source.
 import { build } from 'esbuild'
 import { minify } from 'terser'
 import { writeFile } from 'node:fs/promises'
@@ -12,7 +14,12 @@ import { writeFile } from 'node:fs/promises'
  * `outfile`. `ecma` caps the syntax Terser may emit (the build's own target).
  */
 export async function buildMinified(options, outfile, { ecma = 2020, wrap } = {}) {
-  const result = await build({ ...options, write: false, minify: false, legalComments: 'none' })
+  const result = await build({
+    ...options,
+    write: false,
+    minifySyntax: true,
+    legalComments: 'none',
+  })
   const code = result.outputFiles[0].text
   const min = await minify(code, {
     ecma,
