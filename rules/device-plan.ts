@@ -1,12 +1,14 @@
 import { deviceAnalysis } from './device-analysis.ts'
 import { CONTINUOUS_AGGREGATIONS, type RulesDocument } from './document.ts'
+import { metricFingerprint } from './metric.ts'
 import type { TagAnalysis } from './references.ts'
 import { timeUnitRules, type UnitRule } from './time-units.ts'
 
 /**
  * What a device needs to know about a rules document beyond the document itself, as JSON: the tags
- * in evaluation order with where each is evaluated, and the expression nodes that time alone can
- * flip (for `nextChangeAt`). The collector computes it once per rules version and sends it with
+ * in evaluation order with where each is evaluated, the expression nodes that time alone can
+ * flip (for `nextChangeAt`), and the fingerprints of the session metrics (a device state restored
+ * under new rules keeps the data of the metrics whose definition did not change). The collector computes it once per rules version and sends it with
  * the document (`GET /v1/rules?device=1`), so the SDK does not carry the analysis; the SDK
  * computes it itself (a lazily loaded chunk) only for documents it gets inline or from an older
  * collector.
@@ -14,6 +16,8 @@ import { timeUnitRules, type UnitRule } from './time-units.ts'
 export interface DevicePlan {
   tags: TagAnalysis[]
   units: UnitRule[]
+  /** Session metric id → `metricFingerprint` of its definition. */
+  fingerprints: Record<string, string>
 }
 
 /**
@@ -25,11 +29,12 @@ export interface DevicePlan {
 export function devicePlan(document: RulesDocument): DevicePlan {
   const tags = deviceAnalysis(document)
   const { metrics } = document
-  const continuous = new Set(
-    Object.keys(metrics).filter(
-      (id) => metrics[id]!.window === 'session' && CONTINUOUS_AGGREGATIONS.has(metrics[id]!.agg),
-    ),
-  )
+  const session = Object.keys(metrics).filter((id) => metrics[id]!.window === 'session')
+  const continuous = new Set(session.filter((id) => CONTINUOUS_AGGREGATIONS.has(metrics[id]!.agg)))
   const onDevice = tags.filter((a) => a.evaluatedOn === 'device')
-  return { tags, units: timeUnitRules(onDevice, document.tags, continuous) }
+  return {
+    tags,
+    units: timeUnitRules(onDevice, document.tags, continuous),
+    fingerprints: Object.fromEntries(session.map((id) => [id, metricFingerprint(metrics[id]!)])),
+  }
 }

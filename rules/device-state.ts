@@ -25,6 +25,8 @@ export interface DeviceCore {
 /** A `session` metric on a device: its matching and its fold (accumulators never merge here). */
 export interface DeviceMetric extends MetricMatcher {
   aggregator: Fold
+  /** From the device plan (`metricFingerprint`). */
+  fingerprint: string
 }
 
 /** The current session's state, as JSON (what `snapshot()` returns). */

@@ -43,6 +43,9 @@ export function loadDeviceRules(document: RulesDocument, plan: DevicePlan): Devi
     .map((id) => ({
       ...matchMetric(id, defs[id]!, compileExplained),
       aggregator: fold(defs[id]!.agg),
+      // A plan cached before plans had fingerprints: the same for every metric, which is right
+      // within one rules version (a new version comes with a new plan).
+      fingerprint: plan.fingerprints?.[id] ?? '',
     }))
   const tags = analysis.map((a) =>
     compileTag(a.id, document.tags[a.id]!, a.evaluatedOn === 'device', compileExplained),

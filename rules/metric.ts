@@ -17,12 +17,12 @@ export interface MetricMatcher {
   field(event: ParsedEvent): unknown
   /** Whether an event of this type and name could match (the cheap part of {@link matches}). */
   accepts(type: string, name: unknown): boolean
-  /** A fingerprint of the definition: a restored state keeps a metric's data only if it is unchanged. */
-  fingerprint: string
 }
 
 /** A metric definition compiled for fast matching. */
 export interface CompiledMetric extends MetricMatcher {
+  /** See {@link metricFingerprint}. */
+  fingerprint: string
   /** Its value moves with time alone (`since_*`, an open dwell visit). */
   continuous: boolean
   window: Window
@@ -40,6 +40,13 @@ function hash(text: string): string {
   }
   return (a >>> 0).toString(36) + (b >>> 0).toString(36)
 }
+
+/**
+ * A fingerprint of a metric definition: a restored state keeps a metric's data only if it is
+ * unchanged. Devices get their session metrics' fingerprints in the device plan.
+ */
+export const metricFingerprint = (def: MetricDef): string =>
+  hash(JSON.stringify([def.events ?? null, def.agg, def.field ?? null, def.window]))
 
 /** Reads a dotted path through own properties only (no prototype keys such as `__proto__`). */
 export function compilePath(path: string): (value: unknown) => unknown {
@@ -87,6 +94,7 @@ export function compileMetric(id: string, def: MetricDef): CompiledMetric {
   if (typeof window === 'string') throw new Error(`metrics.${id}.window: ${window}`)
   return {
     ...matchMetric(id, def, compileLogic),
+    fingerprint: metricFingerprint(def),
     window,
     aggregator: aggregator(def.agg),
     continuous: CONTINUOUS_AGGREGATIONS.has(def.agg),
@@ -140,6 +148,5 @@ export function matchMetric(
       return true
     },
     field: (event) => readField(event.raw),
-    fingerprint: hash(JSON.stringify([def.events ?? null, def.agg, def.field ?? null, def.window])),
   }
 }

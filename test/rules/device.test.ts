@@ -205,6 +205,22 @@ describe('device engine', () => {
     expect(values[redefined]).toBe(0)
   })
 
+  it('runs on a plan cached before plans had fingerprints, and keeps its data within the version', () => {
+    const { fingerprints: _, ...older } = JSON.parse(JSON.stringify(devicePlan(doc)))
+    const rules = loadDeviceRules(doc, older)
+    const state = rules.createState()
+    ingest(state, [page('/checkout/payment', t0), page('/', t0 + 20_000)])
+    const restored = loadDeviceRules(doc, older).createState(state.snapshot())
+    const now = t0 + 21_000
+    expect(restored.evaluate(now, {})).toEqual(state.evaluate(now, {}))
+    // Under a plan with fingerprints, that data counts as from other definitions: dropped once.
+    const upgraded = load(doc).createState(state.snapshot())
+    expect(upgraded.evaluate(now, {}).metrics).toEqual(
+      load(doc).createState().evaluate(now, {}).metrics,
+    )
+    expect(upgraded.evaluate(now, {}).metrics).not.toEqual(state.evaluate(now, {}).metrics)
+  })
+
   it('refuses a snapshot that is not a device snapshot', () => {
     const rules = load(doc)
     expect(() => rules.createState(compileRules(doc).createState().snapshot())).toThrow(
