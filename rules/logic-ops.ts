@@ -103,7 +103,10 @@ const comparison = (op: Comparison | '===' | '!==') => ({
 // `console` is not part of the language: a host may not have it (the engine never assumes one).
 const logger = (globalThis as { console?: { log(value: unknown): void } }).console
 
-const table: Record<string, Operation> = {
+// No prototype (`__proto__: null`): `table[op]` is an own operation or `undefined`, never an
+// inherited property.
+const table: Record<string, Operation | null> = {
+  __proto__: null,
   var: { impure: true, lazy: readVar },
   missing: {
     impure: true,
@@ -152,15 +155,11 @@ const table: Record<string, Operation> = {
   },
 }
 
-const operations = new Map(Object.entries(table))
-
 /** The operation named `op`, or `undefined` for an unknown one (never an inherited property). */
-export function operation(op: string): Operation | undefined {
-  return operations.get(op)
-}
+export const operation = (op: string) => table[op] as Operation | undefined
 
 /** Every supported operation name. */
-export const OPERATION_NAMES: readonly string[] = Object.freeze([...operations.keys()])
+export const OPERATION_NAMES: readonly string[] = /* @__PURE__ */ Object.freeze(Object.keys(table))
 
 /**
  * The error for an unknown operation; `hint` is appended to the message (validation and
