@@ -29,15 +29,11 @@ function hasOperation(rule: unknown): boolean {
   return operationOf(rule) !== undefined
 }
 
+// A constant shows its value even when it was not evaluated.
 function literal(value: unknown): Built {
-  const node: ExplainNode = { op: 'literal', value, args: [], skipped: true }
-  return {
-    node,
-    run: () => {
-      node.skipped = undefined
-      return value
-    },
-  }
+  const built = recorded('literal', [], () => value)
+  built.node.value = value
+  return built
 }
 
 function recorded(op: string, children: Built[], evaluate: Evaluate): Built {
@@ -95,9 +91,8 @@ export const compileExplained = (rule: unknown): Evaluate => build(rule).run
 // Drops the keys that stayed `undefined`, so a node only has `value`, `error` or `skipped` when
 // they say something.
 function tidy(node: ExplainNode): ExplainNode {
-  if (node.value === undefined) delete node.value
-  if (node.error === undefined) delete node.error
-  if (node.skipped === undefined) delete node.skipped
+  for (const key in node)
+    if (node[key as keyof ExplainNode] === undefined) delete node[key as keyof ExplainNode]
   node.args.forEach(tidy)
   return node
 }
