@@ -58,20 +58,6 @@ export function evaluator(
 ): Evaluate {
   const { eager, lazy } = operation
   if (lazy) return (data) => lazy(args, data)
-  const apply = eager!
-  const [first] = args
-  if (spread) {
-    return (data) => {
-      const values = first!(data)
-      return apply(Array.isArray(values) ? values : [values], data)
-    }
-  }
-  if (args.length === 1) return (data) => apply([first!(data)], data)
-  return (data) => apply(evaluateAll(args, data), data)
-}
-
-function evaluateAll(args: readonly Evaluate[], data: unknown): unknown[] {
-  const values = new Array<unknown>(args.length)
-  for (let i = 0; i < args.length; i++) values[i] = args[i]!(data)
-  return values
+  return (data) =>
+    eager!(spread ? argumentList(args[0]!(data)) : args.map((arg) => arg(data)), data)
 }
