@@ -4,7 +4,7 @@ import { glob } from './glob.ts'
 import { LogicError } from './logic-error.ts'
 import { iterator } from './logic-iterate.ts'
 import { divide, duration, max, min, minus, modulo, plus, times } from './logic-math.ts'
-import { compare, lookup, numberFor, pathSegments, toText, truthy } from './logic-values.ts'
+import { compare, numberFor, toText, truthy, valueAt } from './logic-values.ts'
 import type { Comparison } from './logic-values.ts'
 import { argumentList } from './logic-operation.ts'
 import type { Evaluate, Lazy, Operation } from './logic-operation.ts'
@@ -34,13 +34,10 @@ function merge(values: readonly unknown[]): unknown[] {
 }
 
 function missing(keys: readonly unknown[], data: unknown): unknown[] {
-  const absent: unknown[] = []
-  for (const key of keys) {
-    const segments = pathSegments(key)
-    const value = segments === undefined ? undefined : lookup(data, segments)
-    if (value === undefined || value === null || value === '') absent.push(key)
-  }
-  return absent
+  return keys.filter((key) => {
+    const value = valueAt(data, key)
+    return value === undefined || value === null || value === ''
+  })
 }
 
 function missingSome([need, keys]: readonly unknown[], data: unknown): unknown[] {
@@ -50,12 +47,8 @@ function missingSome([need, keys]: readonly unknown[], data: unknown): unknown[]
 }
 
 /** `var`: the value at a dotted path of the data (own properties only), else the default or null. */
-function readVar(args: readonly Evaluate[], data: unknown): unknown {
-  const segments = args.length === 0 ? [] : pathSegments(args[0]!(data))
-  const value = segments === undefined ? undefined : lookup(data, segments)
-  if (value !== undefined && value !== null) return value
-  return args.length > 1 ? args[1]!(data) : null
-}
+const readVar: Lazy = (args, data) =>
+  valueAt(data, args[0]?.(data)) ?? (args.length > 1 ? args[1]!(data) : null)
 
 function chain(op: Comparison | '===' | '!=='): Lazy {
   return (args, data) => {
@@ -81,16 +74,13 @@ function choose(args: readonly Evaluate[], data: unknown): unknown {
   return i < args.length ? args[i]!(data) : null
 }
 
-function and(args: readonly Evaluate[], data: unknown): unknown {
-  let value: unknown = false
-  for (const arg of args) if (!truthy((value = arg(data)))) return value
-  return value
-}
-
-function or(args: readonly Evaluate[], data: unknown): unknown {
-  let value: unknown = false
-  for (const arg of args) if (truthy((value = arg(data)))) return value
-  return value
+/** `and` (`stop` false) or `or` (`stop` true): the first value whose truthiness is `stop`, else the last. */
+function logical(stop: boolean): Lazy {
+  return (args, data) => {
+    let value: unknown = false
+    for (const arg of args) if (truthy((value = arg(data))) === stop) return value
+    return value
+  }
 }
 
 const atLeastTwo = (args: readonly unknown[]) =>
@@ -125,8 +115,8 @@ const table: Record<string, Operation | null> = {
   '<=': comparison('<='),
   '!': { eager: ([value]) => !truthy(value) },
   '!!': { eager: ([value]) => truthy(value) },
-  or: { array: true, lazy: or },
-  and: { array: true, lazy: and },
+  or: { array: true, lazy: logical(true) },
+  and: { array: true, lazy: logical(false) },
   max: { spread: true, eager: max },
   min: { spread: true, eager: min },
   '+': { spread: true, eager: plus },

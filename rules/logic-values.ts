@@ -125,3 +125,9 @@ export function lookup(data: unknown, segments: readonly string[]): unknown {
   }
   return value
 }
+
+/** The value at a `var` path in `data` (see {@link pathSegments}, {@link lookup}), if any. */
+export function valueAt(data: unknown, path: unknown): unknown {
+  const segments = pathSegments(path)
+  return segments && lookup(data, segments)
+}
