@@ -70,12 +70,13 @@ function build(rule: unknown): Built {
   const raw = (rule as Record<string, unknown>)[op]
   const semantics = operation(op)
   const shaped = semantics ? operationArguments(op, semantics, raw) : unknownOperation(op)
+  // The argument nodes are the written arguments, also when the operation cannot be evaluated.
+  const children = argumentList(raw).map(build)
   if (shaped instanceof LogicError) {
-    return recorded(op, argumentList(raw).map(build), () => {
+    return recorded(op, children, () => {
       throw shaped
     })
   }
-  const children = shaped.args.map(build)
   const runs = children.map((child) => child.run)
   return recorded(op, children, evaluator(semantics!, runs, shaped.spread))
 }

@@ -17,8 +17,6 @@ export interface Operation {
   readonly spread?: boolean
   /** Why the written arguments can never be valid, or `undefined`. */
   readonly check?: (args: readonly unknown[]) => string | undefined
-  /** Reads the data or has an effect, so the result must not be computed at compile time. */
-  readonly impure?: boolean
   /** Semantics over evaluated arguments (every argument is evaluated, in order). */
   readonly eager?: Eager
   /** Semantics over argument evaluators, for operations that evaluate lazily or in another scope. */

@@ -97,12 +97,11 @@ const logger = (globalThis as { console?: { log(value: unknown): void } }).conso
 // inherited property.
 const table: Record<string, Operation | null> = {
   __proto__: null,
-  var: { impure: true, lazy: readVar },
+  var: { lazy: readVar },
   missing: {
-    impure: true,
     eager: (values, data) => missing(Array.isArray(values[0]) ? values[0] : values, data),
   },
-  missing_some: { impure: true, eager: missingSome },
+  missing_some: { eager: missingSome },
   if: { array: true, lazy: choose },
   '?:': { array: true, lazy: choose },
   '==': comparison('=='),
@@ -134,7 +133,7 @@ const table: Record<string, Operation | null> = {
   in: { eager: ([needle, haystack]) => contains(needle, haystack) },
   cat: { eager: (values) => values.map((value) => toText(value)).join('') },
   substr: { eager: substr },
-  log: { impure: true, eager: ([value = null]) => (logger?.log(value), value) },
+  log: { eager: ([value = null]) => (logger?.log(value), value) },
   days: { eager: duration('days', 86_400_000) },
   hours: { eager: duration('hours', 3_600_000) },
   minutes: { eager: duration('minutes', 60_000) },

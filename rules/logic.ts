@@ -54,6 +54,10 @@ interface Scope {
 }
 
 const ITERATIONS = new Set(['map', 'filter', 'reduce', 'all', 'some', 'none'])
+// The operations that read the data or have an effect: never computed at compile time. Known here,
+// not in the operation table, because only the compiler folds constants (device builds carry the
+// table, not the compiler).
+const IMPURE = new Set(['var', 'missing', 'missing_some', 'log'])
 
 function compileNode(rule: unknown, scope: Scope): Evaluate {
   if (Array.isArray(rule)) return compileArray(rule.map((item) => compileNode(item, scope)))
@@ -75,7 +79,7 @@ function compileNode(rule: unknown, scope: Scope): Evaluate {
   if (!shaped.spread && (typeof __TAGWISE_FAST__ === 'undefined' || __TAGWISE_FAST__))
     fn = specialize(op, args, constantOf, slotOf)
   fn ??= evaluator(semantics, args, shaped.spread)
-  if (semantics.impure || !args.every((arg) => constants.has(arg))) return fn
+  if (IMPURE.has(op) || !args.every((arg) => constants.has(arg))) return fn
   // Constant folding: an operation on constants that does not read the data is computed now,
   // and one that always fails fails at evaluation, like the unfolded expression would.
   try {
