@@ -131,7 +131,7 @@ const table: Record<string, Operation | null> = {
   some: iterator('some'),
   merge: { eager: merge },
   in: { eager: ([needle, haystack]) => contains(needle, haystack) },
-  cat: { eager: (values) => values.map((value) => toText(value)).join('') },
+  cat: { eager: (values) => values.map(toText).join('') },
   substr: { eager: substr },
   log: { eager: ([value = null]) => (logger?.log(value), value) },
   days: { eager: duration('days', 86_400_000) },

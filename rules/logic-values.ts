@@ -23,18 +23,9 @@ export function truthy(value: unknown): boolean {
  * (other strings, arrays, objects) → `NaN`.
  */
 function toNumber(value: unknown): number {
-  switch (typeof value) {
-    case 'number':
-      return value
-    case 'boolean':
-      return value ? 1 : 0
-    case 'string':
-      return value === '' ? 0 : (toNumeric(value) ?? NaN)
-    case 'undefined':
-      return 0
-    default:
-      return value === null ? 0 : NaN
-  }
+  if (typeof value === 'string') return value === '' ? 0 : (toNumeric(value) ?? NaN)
+  if (value === null || value === undefined) return 0
+  return typeof value === 'number' || typeof value === 'boolean' ? +value : NaN
 }
 
 /** `toNumber`, throwing `LogicError('NaN')` (naming `op`) when the value is not a number. */
@@ -87,20 +78,25 @@ export function compare(op: Comparison, a: unknown, b: unknown): boolean {
  * methods of the data: `null`/`undefined` → `""`, arrays joined with `,`, objects →
  * `[object Object]`.
  */
-export function toText(value: unknown, seen?: Set<unknown>): string {
+export function toText(value: unknown): string {
   if (typeof value === 'string') return value
   if (value === null || value === undefined) return ''
   if (Array.isArray(value)) {
-    const inProgress = seen ?? new Set<unknown>()
+    // An array inside itself is `""` there, as in `String()`.
     if (inProgress.has(value)) return ''
     inProgress.add(value)
-    const text = value.map((item) => toText(item, inProgress)).join(',')
-    inProgress.delete(value)
-    return text
+    try {
+      return value.map(toText).join(',')
+    } finally {
+      inProgress.delete(value)
+    }
   }
   if (typeof value === 'object') return '[object Object]'
   return String(value)
 }
+
+/** The arrays `toText` is converting. */
+const inProgress = new Set<unknown>()
 
 const hasOwn = Object.prototype.hasOwnProperty
 
