@@ -15,13 +15,11 @@ function contains(needle: unknown, haystack: unknown): boolean {
   return typeof haystack === 'string' && haystack.includes(toText(needle))
 }
 
+// `slice` already treats a start or a negative length like JsonLogic's `substr` (counted from the
+// end, clamped to the text, truncated to an integer).
 function substr([source, start, length]: readonly unknown[]): string {
-  const text = toText(source)
-  const from = Math.trunc(numberFor('substr', start))
-  const begin = from < 0 ? Math.max(0, text.length + from) : Math.min(from, text.length)
-  if (length === undefined || length === null) return text.slice(begin)
-  const count = Math.trunc(numberFor('substr', length))
-  return text.slice(begin, count < 0 ? Math.max(begin, text.length + count) : begin + count)
+  const rest = toText(source).slice(numberFor('substr', start))
+  return length === undefined || length === null ? rest : rest.slice(0, numberFor('substr', length))
 }
 
 function merge(values: readonly unknown[]): unknown[] {
