@@ -2,37 +2,10 @@
 // expression is evaluated with the item as data (`reduce`: `{ current, accumulator }`).
 import { invalidArguments } from './logic-error.ts'
 import { operationOf } from './logic-operation.ts'
-import type { Lazy, Operation } from './logic-operation.ts'
+import type { Operation } from './logic-operation.ts'
 import { truthy } from './logic-values.ts'
 
 type Iteration = 'map' | 'filter' | 'reduce' | 'all' | 'some' | 'none'
-
-function iterate(op: Iteration, tests: boolean): Lazy {
-  return (args, data) => {
-    const value = args[0]!(data)
-    if (tests && !Array.isArray(value)) throw invalidArguments(op, 'an array to test')
-    const list: readonly unknown[] = Array.isArray(value) ? value : []
-    const body = args[1]!
-    const holds = (item: unknown) => truthy(body(item))
-    switch (op) {
-      case 'reduce': {
-        let accumulator = args.length > 2 ? args[2]!(data) : null
-        for (const current of list) accumulator = body({ current, accumulator })
-        return accumulator
-      }
-      case 'map':
-        return list.map((item) => body(item))
-      case 'filter':
-        return list.filter(holds)
-      case 'all':
-        return list.length > 0 && list.every(holds)
-      case 'some':
-        return list.some(holds)
-      default:
-        return !list.some(holds)
-    }
-  }
-}
 
 /**
  * An iterating operation. `map`/`filter`/`reduce` treat a value that is not an array as empty;
@@ -48,6 +21,29 @@ export function iterator(op: Iteration): Operation {
       (!tests && args[1] === null)
         ? 'an array (or an expression giving one) and an expression for each item'
         : undefined,
-    lazy: iterate(op, tests),
+    lazy: (args, data) => {
+      const value = args[0]!(data)
+      if (tests && !Array.isArray(value)) throw invalidArguments(op, 'an array to test')
+      const list: readonly unknown[] = Array.isArray(value) ? value : []
+      const body = args[1]!
+      const holds = (item: unknown) => truthy(body(item))
+      switch (op) {
+        case 'reduce': {
+          let accumulator = args.length > 2 ? args[2]!(data) : null
+          for (const current of list) accumulator = body({ current, accumulator })
+          return accumulator
+        }
+        case 'map':
+          return list.map((item) => body(item))
+        case 'filter':
+          return list.filter(holds)
+        case 'all':
+          return list.length > 0 && list.every(holds)
+        case 'some':
+          return list.some(holds)
+        default:
+          return !list.some(holds)
+      }
+    },
   }
 }

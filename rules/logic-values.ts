@@ -103,8 +103,9 @@ const hasOwn = Object.prototype.hasOwnProperty
 /** Splits a `var` path into property names; `null`/`""`/`undefined` → `[]` (the data itself). */
 export function pathSegments(path: unknown): string[] | undefined {
   if (path === null || path === undefined || path === '') return []
-  if (typeof path === 'string') return path.split('.')
-  if (typeof path === 'number' || typeof path === 'boolean') return String(path).split('.')
+  if (typeof path === 'string' || typeof path === 'number' || typeof path === 'boolean') {
+    return String(path).split('.')
+  }
   return undefined
 }
 
