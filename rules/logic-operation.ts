@@ -1,5 +1,6 @@
 // What an operation is: how it takes its written arguments, and how it is evaluated generically
 // over compiled arguments (the explainer always, the compiler when it has no fast path).
+import { isObject } from './json.ts'
 import { invalidArguments } from './logic-error.ts'
 import type { LogicError } from './logic-error.ts'
 
@@ -25,7 +26,7 @@ export interface Operation {
 
 /** The operation name when `rule` is an operation: an object with exactly one key. */
 export function operationOf(rule: unknown): string | undefined {
-  if (typeof rule !== 'object' || rule === null || Array.isArray(rule)) return undefined
+  if (!isObject(rule)) return undefined
   const keys = Object.keys(rule)
   return keys.length === 1 ? keys[0] : undefined
 }
