@@ -19,11 +19,11 @@ export function iterator(op: Iteration): Operation {
       args.length < 2 ||
       (!Array.isArray(args[0]) && operationOf(args[0]) === undefined) ||
       (!tests && args[1] === null)
-        ? 'an array (or an expression giving one) and an expression for each item'
+        ? 'an array and an expression for each item'
         : undefined,
     lazy: (args, data) => {
       const value = args[0]!(data)
-      if (tests && !Array.isArray(value)) throw invalidArguments(op, 'an array to test')
+      if (tests && !Array.isArray(value)) throw invalidArguments(op, 'an array')
       const list: readonly unknown[] = Array.isArray(value) ? value : []
       const body = args[1]!
       const holds = (item: unknown) => truthy(body(item))
