@@ -1,7 +1,7 @@
 // Explaining a JsonLogic expression: a plain tree walk over the same operation semantics the
 // compiler uses (`logic-ops.ts`), recording each node's value instead of optimizing.
 import { LogicError } from './logic-error.ts'
-import { argumentList, evaluator, operationArguments, operationOf } from './logic-operation.ts'
+import { argumentList, argumentShape, evaluator, operationOf } from './logic-operation.ts'
 import type { Evaluate } from './logic-operation.ts'
 import { operation, unknownOperation } from './logic-ops.ts'
 
@@ -69,16 +69,16 @@ function build(rule: unknown): Built {
   if (op === undefined) return literal(rule)
   const raw = (rule as Record<string, unknown>)[op]
   const semantics = operation(op)
-  const shaped = semantics ? operationArguments(op, semantics, raw) : unknownOperation(op)
+  const spread = semantics ? argumentShape(op, semantics, raw) : unknownOperation(op)
   // The argument nodes are the written arguments, also when the operation cannot be evaluated.
   const children = argumentList(raw).map(build)
-  if (shaped instanceof LogicError) {
+  if (spread instanceof LogicError) {
     return recorded(op, children, () => {
-      throw shaped
+      throw spread
     })
   }
   const runs = children.map((child) => child.run)
-  return recorded(op, children, evaluator(semantics!, runs, shaped.spread))
+  return recorded(op, children, evaluator(semantics!, runs, spread))
 }
 
 /**

@@ -36,17 +36,19 @@ export function argumentList(raw: unknown): readonly unknown[] {
   return Array.isArray(raw) ? raw : [raw]
 }
 
-/** The argument nodes of an operation, or the error evaluating it always throws. */
-export function operationArguments(
+/**
+ * Whether an operation's written arguments are valid: the error evaluating it always throws if
+ * not, else whether its lone argument supplies the argument list (`spread`).
+ */
+export function argumentShape(
   op: string,
   operation: Operation,
   raw: unknown,
-): { args: readonly unknown[]; spread: boolean } | LogicError {
+): boolean | LogicError {
   if (operation.array && !Array.isArray(raw)) return invalidArguments(op, 'an array of arguments')
-  const args = argumentList(raw)
-  const problem = operation.check?.(args)
+  const problem = operation.check?.(argumentList(raw))
   if (problem !== undefined) return invalidArguments(op, problem)
-  return { args, spread: operation.spread === true && operationOf(raw) !== undefined }
+  return !!operation.spread && operationOf(raw) !== undefined
 }
 
 /** The generic evaluator of an operation over evaluated arguments (the compiler's fallback). */

@@ -2,7 +2,7 @@
 // `script-src 'self'` Content-Security-Policy), then evaluate it against data many times.
 import { LogicError } from './logic-error.ts'
 import { specialize } from './logic-fast.ts'
-import { evaluator, operationArguments, operationOf } from './logic-operation.ts'
+import { argumentList, argumentShape, evaluator, operationOf } from './logic-operation.ts'
 import type { Evaluate } from './logic-operation.ts'
 import { operation, OPERATION_NAMES, unknownOperation } from './logic-ops.ts'
 import { didYouMean } from './suggest.ts'
@@ -65,20 +65,22 @@ function compileNode(rule: unknown, scope: Scope): Evaluate {
   if (op === undefined) return constant(rule)
   const semantics = operation(op)
   if (semantics === undefined) throw unknownOperation(op, didYouMean(op, OPERATION_NAMES))
-  const shaped = operationArguments(op, semantics, (rule as Record<string, unknown>)[op])
-  if (shaped instanceof LogicError) return thrower(shaped)
+  const raw = (rule as Record<string, unknown>)[op]
+  const spread = argumentShape(op, semantics, raw)
+  if (spread instanceof LogicError) return thrower(spread)
+  const written = argumentList(raw)
   // The per-item expression of map/filter/reduce/all/some/none reads the item, not the data.
   const item: Scope = { top: false, slot: undefined }
-  const args = shaped.args.map((arg, i) =>
+  const args = written.map((arg, i) =>
     compileNode(arg, ITERATIONS.has(op) && i === 1 ? item : scope),
   )
-  const slotted = op === 'var' && scope.top ? slotRead(shaped.args, args, scope) : undefined
+  const slotted = op === 'var' && scope.top ? slotRead(written, args, scope) : undefined
   if (slotted) return slotted
   let fn: Evaluate | undefined
   // The flag is tested here, not through a named constant, so the minifier can fold it away.
-  if (!shaped.spread && (typeof __TAGWISE_FAST__ === 'undefined' || __TAGWISE_FAST__))
+  if (!spread && (typeof __TAGWISE_FAST__ === 'undefined' || __TAGWISE_FAST__))
     fn = specialize(op, args, constantOf, slotOf)
-  fn ??= evaluator(semantics, args, shaped.spread)
+  fn ??= evaluator(semantics, args, spread)
   if (IMPURE.has(op) || !args.every((arg) => constants.has(arg))) return fn
   // Constant folding: an operation on constants that does not read the data is computed now,
   // and one that always fails fails at evaluation, like the unfolded expression would.
