@@ -62,14 +62,14 @@ function holds(op: Comparison, order: number): boolean {
  */
 export function compare(op: Comparison, a: unknown, b: unknown): boolean {
   if (typeof a === 'string' && typeof b === 'string') return holds(op, a < b ? -1 : a > b ? 1 : 0)
-  const x = toNumber(a)
-  const y = toNumber(b)
   if ((a == null && typeof b === 'string') || (typeof a === 'string' && b == null)) {
     if (op === '==' || op === '!=') return op === '!='
+    const x = toNumber(a)
+    const y = toNumber(b)
     return x === x && y === y && holds(op, x - y)
   }
-  if (x !== x) throw notANumber(op, a)
-  if (y !== y) throw notANumber(op, b)
+  const x = numberFor(op, a)
+  const y = numberFor(op, b)
   return holds(op, x < y ? -1 : x > y ? 1 : 0)
 }
 
