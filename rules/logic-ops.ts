@@ -146,7 +146,9 @@ const table: Record<string, Operation | null> = {
 export const operation = (op: string) => table[op] as Operation | undefined
 
 /** Every supported operation name. */
-export const OPERATION_NAMES: readonly string[] = /* @__PURE__ */ Object.freeze(Object.keys(table))
+export const OPERATION_NAMES: readonly string[] = /* @__PURE__ */ Object.freeze(
+  /* @__PURE__ */ Object.keys(table),
+)
 
 /**
  * The error for an unknown operation; `hint` is appended to the message (validation and
