@@ -12,7 +12,8 @@ declare const __TAGWISE_FAST__: boolean | undefined
 const tokenize = (pattern: string): string[] => [...(pattern.match(/\*\*+|[^]/g) ?? []), '']
 
 /** The general matcher: a breadth-first walk over the pattern positions that are still alive. */
-function automaton(tokens: readonly string[]): (text: string) => boolean {
+function automaton(pattern: string): (text: string) => boolean {
+  const tokens = tokenize(pattern)
   const end = tokens.length - 1
   let live = new Int32Array(end + 1)
   let next = new Int32Array(end + 1)
@@ -65,9 +66,9 @@ function automaton(tokens: readonly string[]): (text: string) => boolean {
  * isVisa('/visa') // false
  */
 export function compileGlob(pattern: string): (text: string) => boolean {
-  const tokens = tokenize(pattern)
   // The shortcuts below are speed only: device builds leave them out (see rules/logic.ts).
-  if (typeof __TAGWISE_FAST__ !== 'undefined' && !__TAGWISE_FAST__) return automaton(tokens)
+  if (typeof __TAGWISE_FAST__ !== 'undefined' && !__TAGWISE_FAST__) return automaton(pattern)
+  const tokens = tokenize(pattern)
   const wildcards = tokens.filter((token) => token === '?' || token[0] === '*')
   if (wildcards.length === 0) return (text) => text === pattern
   const prefix = pattern.slice(0, pattern.indexOf('*'))
@@ -76,7 +77,7 @@ export function compileGlob(pattern: string): (text: string) => boolean {
   if (wildcards.length === 1 && last === '*') {
     return (text) => text.startsWith(prefix) && text.indexOf('/', prefix.length) < 0
   }
-  return automaton(tokens)
+  return automaton(pattern)
 }
 
 const CACHE_SIZE = 256
