@@ -4,56 +4,41 @@
 
 declare const __TAGWISE_FAST__: boolean | undefined
 
-/** Token codes: a literal character is its UTF-16 code unit (≥ 0); wildcards are negative. */
-const ONE = -1
-const STAR = -2
-const GLOBSTAR = -3
-const SLASH = 47
-
-function tokenize(pattern: string): Int32Array {
-  const tokens: number[] = []
-  for (let i = 0; i < pattern.length; i++) {
-    const code = pattern.charCodeAt(i)
-    if (code === 42 /* * */) {
-      let end = i + 1
-      while (pattern.charCodeAt(end) === 42) end++
-      tokens.push(end - i > 1 ? GLOBSTAR : STAR)
-      i = end - 1
-    } else tokens.push(code === 63 /* ? */ ? ONE : code)
-  }
-  return Int32Array.from(tokens)
-}
+/**
+ * The pattern's tokens: a character, `*`, or a run of stars (`**`); then `''`, which matches
+ * nothing and is no wildcard, so the end position needs no bounds check. (A fixed expression
+ * splits the pattern; the text is never matched by one.)
+ */
+const tokenize = (pattern: string): string[] => [...(pattern.match(/\*\*+|[^]/g) ?? []), '']
 
 /** The general matcher: a breadth-first walk over the pattern positions that are still alive. */
-function automaton(tokens: Int32Array): (text: string) => boolean {
-  const end = tokens.length
+function automaton(pattern: string): (text: string) => boolean {
+  const tokens = tokenize(pattern)
+  const end = tokens.length - 1
   let live = new Int32Array(end + 1)
   let next = new Int32Array(end + 1)
-  const stamps = new Int32Array(end + 1)
+  // `stamps[p] === stamp`: position p is live after the current step. Stamps are doubles, so
+  // they never wrap around.
+  const stamps = new Float64Array(end + 1)
   let stamp = 0
   let size = 0
 
   // Adds a position and, through wildcards that may match nothing, the positions after it.
   function add(position: number): void {
-    while (stamps[position] !== stamp) {
+    for (; stamps[position] !== stamp; position++) {
       stamps[position] = stamp
       next[size++] = position
-      if (position === end || tokens[position]! > STAR) return
-      position++
+      if (tokens[position]![0] !== '*') return
     }
   }
 
   return function matchGlob(text: string): boolean {
-    if (stamp > 0x3fffffff - text.length) {
-      stamps.fill(0)
-      stamp = 0
-    }
     stamp++
     size = 0
     add(0)
-    let count = size
-    for (let i = 0; i < text.length && count > 0; i++) {
-      const code = text.charCodeAt(i)
+    for (let i = 0; i < text.length && size > 0; i++) {
+      const char = text[i]
+      const count = size
       const swap = live
       live = next
       next = swap
@@ -61,12 +46,10 @@ function automaton(tokens: Int32Array): (text: string) => boolean {
       size = 0
       for (let k = 0; k < count; k++) {
         const position = live[k]!
-        if (position === end) continue
         const token = tokens[position]!
-        if (token === GLOBSTAR || (token === STAR && code !== SLASH)) add(position)
-        else if (token === code || (token === ONE && code !== SLASH)) add(position + 1)
+        if (token.length > 1 || (token === '*' && char !== '/')) add(position)
+        else if (token === char || (token === '?' && char !== '/')) add(position + 1)
       }
-      count = size
     }
     return stamps[end] === stamp
   }
@@ -83,18 +66,18 @@ function automaton(tokens: Int32Array): (text: string) => boolean {
  * isVisa('/visa') // false
  */
 export function compileGlob(pattern: string): (text: string) => boolean {
-  const tokens = tokenize(pattern)
   // The shortcuts below are speed only: device builds leave them out (see rules/logic.ts).
-  if (typeof __TAGWISE_FAST__ !== 'undefined' && !__TAGWISE_FAST__) return automaton(tokens)
-  const wildcards = tokens.filter((token) => token < 0)
+  if (typeof __TAGWISE_FAST__ !== 'undefined' && !__TAGWISE_FAST__) return automaton(pattern)
+  const tokens = tokenize(pattern)
+  const wildcards = tokens.filter((token) => token === '?' || token[0] === '*')
   if (wildcards.length === 0) return (text) => text === pattern
   const prefix = pattern.slice(0, pattern.indexOf('*'))
-  const last = tokens[tokens.length - 1]
-  if (wildcards.length === 1 && last === GLOBSTAR) return (text) => text.startsWith(prefix)
-  if (wildcards.length === 1 && last === STAR) {
+  const last = tokens[tokens.length - 2]
+  if (wildcards.length === 1 && last!.length > 1) return (text) => text.startsWith(prefix)
+  if (wildcards.length === 1 && last === '*') {
     return (text) => text.startsWith(prefix) && text.indexOf('/', prefix.length) < 0
   }
-  return automaton(tokens)
+  return automaton(pattern)
 }
 
 const CACHE_SIZE = 256
@@ -102,7 +85,7 @@ const cache = new Map<string, (text: string) => boolean>()
 
 /**
  * Whether `text` matches the glob `pattern` (see {@link compileGlob}). Compiled patterns are cached
- * (the 256 most recently compiled).
+ * (up to 256; the cache starts over when full).
  *
  * @example
  * glob('/checkout/*', '/checkout/pay') // true
@@ -111,9 +94,8 @@ const cache = new Map<string, (text: string) => boolean>()
 export function glob(pattern: string, text: string): boolean {
   let matcher = cache.get(pattern)
   if (matcher === undefined) {
-    if (cache.size >= CACHE_SIZE) cache.delete(cache.keys().next().value!)
-    matcher = compileGlob(pattern)
-    cache.set(pattern, matcher)
+    if (cache.size >= CACHE_SIZE) cache.clear()
+    cache.set(pattern, (matcher = compileGlob(pattern)))
   }
   return matcher(text)
 }

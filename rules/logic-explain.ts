@@ -1,7 +1,7 @@
 // Explaining a JsonLogic expression: a plain tree walk over the same operation semantics the
 // compiler uses (`logic-ops.ts`), recording each node's value instead of optimizing.
 import { LogicError } from './logic-error.ts'
-import { argumentList, evaluator, operationArguments, operationOf } from './logic-operation.ts'
+import { argumentList, argumentShape, evaluator, operationOf } from './logic-operation.ts'
 import type { Evaluate } from './logic-operation.ts'
 import { operation, unknownOperation } from './logic-ops.ts'
 
@@ -29,15 +29,11 @@ function hasOperation(rule: unknown): boolean {
   return operationOf(rule) !== undefined
 }
 
+// A constant shows its value even when it was not evaluated.
 function literal(value: unknown): Built {
-  const node: ExplainNode = { op: 'literal', value, args: [], skipped: true }
-  return {
-    node,
-    run: () => {
-      node.skipped = undefined
-      return value
-    },
-  }
+  const built = recorded('literal', [], () => value)
+  built.node.value = value
+  return built
 }
 
 function recorded(op: string, children: Built[], evaluate: Evaluate): Built {
@@ -73,15 +69,16 @@ function build(rule: unknown): Built {
   if (op === undefined) return literal(rule)
   const raw = (rule as Record<string, unknown>)[op]
   const semantics = operation(op)
-  const shaped = semantics ? operationArguments(op, semantics, raw) : unknownOperation(op)
-  if (shaped instanceof LogicError) {
-    return recorded(op, argumentList(raw).map(build), () => {
-      throw shaped
+  const spread = semantics ? argumentShape(op, semantics, raw) : unknownOperation(op)
+  // The argument nodes are the written arguments, also when the operation cannot be evaluated.
+  const children = argumentList(raw).map(build)
+  if (spread instanceof LogicError) {
+    return recorded(op, children, () => {
+      throw spread
     })
   }
-  const children = shaped.args.map(build)
   const runs = children.map((child) => child.run)
-  return recorded(op, children, evaluator(semantics!, runs, shaped.spread))
+  return recorded(op, children, evaluator(semantics!, runs, spread))
 }
 
 /**
@@ -95,9 +92,8 @@ export const compileExplained = (rule: unknown): Evaluate => build(rule).run
 // Drops the keys that stayed `undefined`, so a node only has `value`, `error` or `skipped` when
 // they say something.
 function tidy(node: ExplainNode): ExplainNode {
-  if (node.value === undefined) delete node.value
-  if (node.error === undefined) delete node.error
-  if (node.skipped === undefined) delete node.skipped
+  for (const key in node)
+    if (node[key as keyof ExplainNode] === undefined) delete node[key as keyof ExplainNode]
   node.args.forEach(tidy)
   return node
 }

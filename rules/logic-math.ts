@@ -4,62 +4,51 @@
 import { invalidArguments, notFinite } from './logic-error.ts'
 import { numberFor } from './logic-values.ts'
 
+type Values = readonly unknown[]
+
 /** Returns `n`, or throws `LogicError('NaN')` when it is `NaN` or infinite. */
 function finite(op: string, n: number): number {
   if (n - n !== 0) throw notFinite(op)
   return n
 }
 
-export function plus(values: readonly unknown[]): number {
-  let sum = 0
-  for (const value of values) sum += numberFor('+', value)
-  return finite('+', sum)
-}
-
-export function times(values: readonly unknown[]): number {
-  let product = 1
-  for (const value of values) product *= numberFor('*', value)
-  return finite('*', product)
-}
-
-export function minus(values: readonly unknown[]): number {
-  if (values.length === 0) throw invalidArguments('-', 'at least 1 argument')
-  let result = numberFor('-', values[0])
-  if (values.length === 1) return finite('-', 0 - result)
-  for (let i = 1; i < values.length; i++) result -= numberFor('-', values[i])
-  return finite('-', result)
-}
-
-export function divide(values: readonly unknown[]): number {
-  if (values.length === 0) throw invalidArguments('/', 'at least 1 argument')
-  let result = numberFor('/', values[0])
-  if (values.length === 1) return finite('/', 1 / result)
-  for (let i = 1; i < values.length; i++) result /= numberFor('/', values[i])
-  return finite('/', result)
-}
-
-export function modulo(values: readonly unknown[]): number {
-  if (values.length < 2) throw invalidArguments('%', 'at least 2 arguments')
-  let result = numberFor('%', values[0])
-  for (let i = 1; i < values.length; i++) result %= numberFor('%', values[i])
-  return finite('%', result)
-}
-
-function extreme(op: 'max' | 'min'): (values: readonly unknown[]) => number {
+/**
+ * `op` as a left fold of its operands with `step`, after checking there are at least `least`.
+ * With a `unit`, the fold starts from it: always when no operand is required (`+`, `*`), else
+ * only for a lone operand (`-x` is `0 - x`, `/x` is `1 / x`).
+ */
+function fold(
+  op: string,
+  least: number,
+  step: (result: number, n: number) => number,
+  unit?: number,
+): (values: Values) => number {
   return (values) => {
-    if (values.length === 0) throw invalidArguments(op, 'at least 1 argument')
-    let result = numberFor(op, values[0])
-    for (let i = 1; i < values.length; i++) {
-      const n = numberFor(op, values[i])
-      if (op === 'max' ? n > result : n < result) result = n
+    if (values.length < least) {
+      throw invalidArguments(op, least > 1 ? 'at least 2 arguments' : 'at least 1 argument')
     }
+    const seeded = unit !== undefined && (least === 0 || values.length === 1)
+    let result = seeded ? unit : numberFor(op, values[0])
+    for (let i = seeded ? 0 : 1; i < values.length; i++)
+      result = step(result, numberFor(op, values[i]))
     return result
   }
 }
 
-export const max = extreme('max')
-export const min = extreme('min')
+/** `fold`, with a result that must be finite. */
+function arithmetic(...[op, ...rest]: Parameters<typeof fold>): (values: Values) => number {
+  const apply = fold(op, ...rest)
+  return (values) => finite(op, apply(values))
+}
 
-export function duration(op: string, milliseconds: number): (values: readonly unknown[]) => number {
+export const plus = arithmetic('+', 0, (a, b) => a + b, 0)
+export const times = arithmetic('*', 0, (a, b) => a * b, 1)
+export const minus = arithmetic('-', 1, (a, b) => a - b, 0)
+export const divide = arithmetic('/', 1, (a, b) => a / b, 1)
+export const modulo = arithmetic('%', 2, (a, b) => a % b)
+export const max = fold('max', 1, (a, b) => (b > a ? b : a))
+export const min = fold('min', 1, (a, b) => (b < a ? b : a))
+
+export function duration(op: string, milliseconds: number): (values: Values) => number {
   return ([n]) => finite(op, numberFor(op, n) * milliseconds)
 }

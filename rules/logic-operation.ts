@@ -1,5 +1,6 @@
 // What an operation is: how it takes its written arguments, and how it is evaluated generically
 // over compiled arguments (the explainer always, the compiler when it has no fast path).
+import { isObject } from './json.ts'
 import { invalidArguments } from './logic-error.ts'
 import type { LogicError } from './logic-error.ts'
 
@@ -17,8 +18,6 @@ export interface Operation {
   readonly spread?: boolean
   /** Why the written arguments can never be valid, or `undefined`. */
   readonly check?: (args: readonly unknown[]) => string | undefined
-  /** Reads the data or has an effect, so the result must not be computed at compile time. */
-  readonly impure?: boolean
   /** Semantics over evaluated arguments (every argument is evaluated, in order). */
   readonly eager?: Eager
   /** Semantics over argument evaluators, for operations that evaluate lazily or in another scope. */
@@ -27,7 +26,7 @@ export interface Operation {
 
 /** The operation name when `rule` is an operation: an object with exactly one key. */
 export function operationOf(rule: unknown): string | undefined {
-  if (typeof rule !== 'object' || rule === null || Array.isArray(rule)) return undefined
+  if (!isObject(rule)) return undefined
   const keys = Object.keys(rule)
   return keys.length === 1 ? keys[0] : undefined
 }
@@ -37,17 +36,19 @@ export function argumentList(raw: unknown): readonly unknown[] {
   return Array.isArray(raw) ? raw : [raw]
 }
 
-/** The argument nodes of an operation, or the error evaluating it always throws. */
-export function operationArguments(
+/**
+ * Whether an operation's written arguments are valid: the error evaluating it always throws if
+ * not, else whether its lone argument supplies the argument list (`spread`).
+ */
+export function argumentShape(
   op: string,
   operation: Operation,
   raw: unknown,
-): { args: readonly unknown[]; spread: boolean } | LogicError {
+): boolean | LogicError {
   if (operation.array && !Array.isArray(raw)) return invalidArguments(op, 'an array of arguments')
-  const args = argumentList(raw)
-  const problem = operation.check?.(args)
+  const problem = operation.check?.(argumentList(raw))
   if (problem !== undefined) return invalidArguments(op, problem)
-  return { args, spread: operation.spread === true && operationOf(raw) !== undefined }
+  return !!operation.spread && operationOf(raw) !== undefined
 }
 
 /** The generic evaluator of an operation over evaluated arguments (the compiler's fallback). */
@@ -58,20 +59,6 @@ export function evaluator(
 ): Evaluate {
   const { eager, lazy } = operation
   if (lazy) return (data) => lazy(args, data)
-  const apply = eager!
-  const [first] = args
-  if (spread) {
-    return (data) => {
-      const values = first!(data)
-      return apply(Array.isArray(values) ? values : [values], data)
-    }
-  }
-  if (args.length === 1) return (data) => apply([first!(data)], data)
-  return (data) => apply(evaluateAll(args, data), data)
-}
-
-function evaluateAll(args: readonly Evaluate[], data: unknown): unknown[] {
-  const values = new Array<unknown>(args.length)
-  for (let i = 0; i < args.length; i++) values[i] = args[i]!(data)
-  return values
+  return (data) =>
+    eager!(spread ? argumentList(args[0]!(data)) : args.map((arg) => arg(data)), data)
 }

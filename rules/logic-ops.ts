@@ -4,7 +4,7 @@ import { glob } from './glob.ts'
 import { LogicError } from './logic-error.ts'
 import { iterator } from './logic-iterate.ts'
 import { divide, duration, max, min, minus, modulo, plus, times } from './logic-math.ts'
-import { compare, lookup, numberFor, pathSegments, toText, truthy } from './logic-values.ts'
+import { compare, numberFor, toText, truthy, valueAt } from './logic-values.ts'
 import type { Comparison } from './logic-values.ts'
 import { argumentList } from './logic-operation.ts'
 import type { Evaluate, Lazy, Operation } from './logic-operation.ts'
@@ -15,13 +15,11 @@ function contains(needle: unknown, haystack: unknown): boolean {
   return typeof haystack === 'string' && haystack.includes(toText(needle))
 }
 
+// `slice` already treats a start or a negative length like JsonLogic's `substr` (counted from the
+// end, clamped to the text, truncated to an integer).
 function substr([source, start, length]: readonly unknown[]): string {
-  const text = toText(source)
-  const from = Math.trunc(numberFor('substr', start))
-  const begin = from < 0 ? Math.max(0, text.length + from) : Math.min(from, text.length)
-  if (length === undefined || length === null) return text.slice(begin)
-  const count = Math.trunc(numberFor('substr', length))
-  return text.slice(begin, count < 0 ? Math.max(begin, text.length + count) : begin + count)
+  const rest = toText(source).slice(numberFor('substr', start))
+  return length === undefined || length === null ? rest : rest.slice(0, numberFor('substr', length))
 }
 
 function merge(values: readonly unknown[]): unknown[] {
@@ -34,13 +32,10 @@ function merge(values: readonly unknown[]): unknown[] {
 }
 
 function missing(keys: readonly unknown[], data: unknown): unknown[] {
-  const absent: unknown[] = []
-  for (const key of keys) {
-    const segments = pathSegments(key)
-    const value = segments === undefined ? undefined : lookup(data, segments)
-    if (value === undefined || value === null || value === '') absent.push(key)
-  }
-  return absent
+  return keys.filter((key) => {
+    const value = valueAt(data, key)
+    return value === undefined || value === null || value === ''
+  })
 }
 
 function missingSome([need, keys]: readonly unknown[], data: unknown): unknown[] {
@@ -50,12 +45,8 @@ function missingSome([need, keys]: readonly unknown[], data: unknown): unknown[]
 }
 
 /** `var`: the value at a dotted path of the data (own properties only), else the default or null. */
-function readVar(args: readonly Evaluate[], data: unknown): unknown {
-  const segments = args.length === 0 ? [] : pathSegments(args[0]!(data))
-  const value = segments === undefined ? undefined : lookup(data, segments)
-  if (value !== undefined && value !== null) return value
-  return args.length > 1 ? args[1]!(data) : null
-}
+const readVar: Lazy = (args, data) =>
+  valueAt(data, args[0]?.(data)) ?? (args.length > 1 ? args[1]!(data) : null)
 
 function chain(op: Comparison | '===' | '!=='): Lazy {
   return (args, data) => {
@@ -81,16 +72,13 @@ function choose(args: readonly Evaluate[], data: unknown): unknown {
   return i < args.length ? args[i]!(data) : null
 }
 
-function and(args: readonly Evaluate[], data: unknown): unknown {
-  let value: unknown = false
-  for (const arg of args) if (!truthy((value = arg(data)))) return value
-  return value
-}
-
-function or(args: readonly Evaluate[], data: unknown): unknown {
-  let value: unknown = false
-  for (const arg of args) if (truthy((value = arg(data)))) return value
-  return value
+/** `and` (`stop` false) or `or` (`stop` true): the first value whose truthiness is `stop`, else the last. */
+function logical(stop: boolean): Lazy {
+  return (args, data) => {
+    let value: unknown = false
+    for (const arg of args) if (truthy((value = arg(data))) === stop) return value
+    return value
+  }
 }
 
 const atLeastTwo = (args: readonly unknown[]) =>
@@ -103,13 +91,15 @@ const comparison = (op: Comparison | '===' | '!==') => ({
 // `console` is not part of the language: a host may not have it (the engine never assumes one).
 const logger = (globalThis as { console?: { log(value: unknown): void } }).console
 
-const table: Record<string, Operation> = {
-  var: { impure: true, lazy: readVar },
+// No prototype (`__proto__: null`): `table[op]` is an own operation or `undefined`, never an
+// inherited property.
+const table: Record<string, Operation | null> = {
+  __proto__: null,
+  var: { lazy: readVar },
   missing: {
-    impure: true,
     eager: (values, data) => missing(Array.isArray(values[0]) ? values[0] : values, data),
   },
-  missing_some: { impure: true, eager: missingSome },
+  missing_some: { eager: missingSome },
   if: { array: true, lazy: choose },
   '?:': { array: true, lazy: choose },
   '==': comparison('=='),
@@ -122,8 +112,8 @@ const table: Record<string, Operation> = {
   '<=': comparison('<='),
   '!': { eager: ([value]) => !truthy(value) },
   '!!': { eager: ([value]) => truthy(value) },
-  or: { array: true, lazy: or },
-  and: { array: true, lazy: and },
+  or: { array: true, lazy: logical(true) },
+  and: { array: true, lazy: logical(false) },
   max: { spread: true, eager: max },
   min: { spread: true, eager: min },
   '+': { spread: true, eager: plus },
@@ -139,9 +129,9 @@ const table: Record<string, Operation> = {
   some: iterator('some'),
   merge: { eager: merge },
   in: { eager: ([needle, haystack]) => contains(needle, haystack) },
-  cat: { eager: (values) => values.map((value) => toText(value)).join('') },
+  cat: { eager: (values) => values.map(toText).join('') },
   substr: { eager: substr },
-  log: { impure: true, eager: ([value = null]) => (logger?.log(value), value) },
+  log: { eager: ([value = null]) => (logger?.log(value), value) },
   days: { eager: duration('days', 86_400_000) },
   hours: { eager: duration('hours', 3_600_000) },
   minutes: { eager: duration('minutes', 60_000) },
@@ -152,15 +142,13 @@ const table: Record<string, Operation> = {
   },
 }
 
-const operations = new Map(Object.entries(table))
-
 /** The operation named `op`, or `undefined` for an unknown one (never an inherited property). */
-export function operation(op: string): Operation | undefined {
-  return operations.get(op)
-}
+export const operation = (op: string) => table[op] as Operation | undefined
 
 /** Every supported operation name. */
-export const OPERATION_NAMES: readonly string[] = Object.freeze([...operations.keys()])
+export const OPERATION_NAMES: readonly string[] = /* @__PURE__ */ Object.freeze(
+  /* @__PURE__ */ Object.keys(table),
+)
 
 /**
  * The error for an unknown operation; `hint` is appended to the message (validation and

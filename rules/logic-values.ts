@@ -23,18 +23,9 @@ export function truthy(value: unknown): boolean {
  * (other strings, arrays, objects) → `NaN`.
  */
 function toNumber(value: unknown): number {
-  switch (typeof value) {
-    case 'number':
-      return value
-    case 'boolean':
-      return value ? 1 : 0
-    case 'string':
-      return value === '' ? 0 : (toNumeric(value) ?? NaN)
-    case 'undefined':
-      return 0
-    default:
-      return value === null ? 0 : NaN
-  }
+  if (typeof value === 'string') return value === '' ? 0 : (toNumeric(value) ?? NaN)
+  if (value === null || value === undefined) return 0
+  return typeof value === 'number' || typeof value === 'boolean' ? +value : NaN
 }
 
 /** `toNumber`, throwing `LogicError('NaN')` (naming `op`) when the value is not a number. */
@@ -71,14 +62,14 @@ function holds(op: Comparison, order: number): boolean {
  */
 export function compare(op: Comparison, a: unknown, b: unknown): boolean {
   if (typeof a === 'string' && typeof b === 'string') return holds(op, a < b ? -1 : a > b ? 1 : 0)
-  const x = toNumber(a)
-  const y = toNumber(b)
   if ((a == null && typeof b === 'string') || (typeof a === 'string' && b == null)) {
     if (op === '==' || op === '!=') return op === '!='
+    const x = toNumber(a)
+    const y = toNumber(b)
     return x === x && y === y && holds(op, x - y)
   }
-  if (x !== x) throw notANumber(op, a)
-  if (y !== y) throw notANumber(op, b)
+  const x = numberFor(op, a)
+  const y = numberFor(op, b)
   return holds(op, x < y ? -1 : x > y ? 1 : 0)
 }
 
@@ -87,28 +78,34 @@ export function compare(op: Comparison, a: unknown, b: unknown): boolean {
  * methods of the data: `null`/`undefined` → `""`, arrays joined with `,`, objects →
  * `[object Object]`.
  */
-export function toText(value: unknown, seen?: Set<unknown>): string {
+export function toText(value: unknown): string {
   if (typeof value === 'string') return value
   if (value === null || value === undefined) return ''
   if (Array.isArray(value)) {
-    const inProgress = seen ?? new Set<unknown>()
+    // An array inside itself is `""` there, as in `String()`.
     if (inProgress.has(value)) return ''
     inProgress.add(value)
-    const text = value.map((item) => toText(item, inProgress)).join(',')
-    inProgress.delete(value)
-    return text
+    try {
+      return value.map(toText).join(',')
+    } finally {
+      inProgress.delete(value)
+    }
   }
   if (typeof value === 'object') return '[object Object]'
   return String(value)
 }
+
+/** The arrays `toText` is converting. */
+const inProgress = new Set<unknown>()
 
 const hasOwn = Object.prototype.hasOwnProperty
 
 /** Splits a `var` path into property names; `null`/`""`/`undefined` → `[]` (the data itself). */
 export function pathSegments(path: unknown): string[] | undefined {
   if (path === null || path === undefined || path === '') return []
-  if (typeof path === 'string') return path.split('.')
-  if (typeof path === 'number' || typeof path === 'boolean') return String(path).split('.')
+  if (typeof path === 'string' || typeof path === 'number' || typeof path === 'boolean') {
+    return String(path).split('.')
+  }
   return undefined
 }
 
@@ -124,4 +121,10 @@ export function lookup(data: unknown, segments: readonly string[]): unknown {
     value = (value as Record<string, unknown>)[segment]
   }
   return value
+}
+
+/** The value at a `var` path in `data` (see {@link pathSegments}, {@link lookup}), if any. */
+export function valueAt(data: unknown, path: unknown): unknown {
+  const segments = pathSegments(path)
+  return segments && lookup(data, segments)
 }

@@ -19,7 +19,7 @@ export function logicVars(rule: unknown): { paths: string[]; dynamic: boolean } 
   let dynamic = false
 
   const key = (path: unknown): void => {
-    if (path === null || path === '') dynamic = true
+    if (path === undefined || path === null || path === '') dynamic = true
     else if (typeof path === 'string' || typeof path === 'number' || typeof path === 'boolean') {
       paths.add(String(path))
     } else {
@@ -35,8 +35,7 @@ export function logicVars(rule: unknown): { paths: string[]; dynamic: boolean } 
     const args = argumentList((node as Record<string, unknown>)[op])
     switch (op) {
       case 'var':
-        if (args.length === 0) dynamic = true
-        else key(args[0])
+        key(args[0])
         return args.slice(1).forEach(visit)
       case 'missing':
         if (!Array.isArray(args[0])) return args.forEach(key)

@@ -2,7 +2,7 @@
 // `script-src 'self'` Content-Security-Policy), then evaluate it against data many times.
 import { LogicError } from './logic-error.ts'
 import { specialize } from './logic-fast.ts'
-import { evaluator, operationArguments, operationOf } from './logic-operation.ts'
+import { argumentList, argumentShape, evaluator, operationOf } from './logic-operation.ts'
 import type { Evaluate } from './logic-operation.ts'
 import { operation, OPERATION_NAMES, unknownOperation } from './logic-ops.ts'
 import { didYouMean } from './suggest.ts'
@@ -54,6 +54,10 @@ interface Scope {
 }
 
 const ITERATIONS = new Set(['map', 'filter', 'reduce', 'all', 'some', 'none'])
+// The operations that read the data or have an effect: never computed at compile time. Known here,
+// not in the operation table, because only the compiler folds constants (device builds carry the
+// table, not the compiler).
+const IMPURE = new Set(['var', 'missing', 'missing_some', 'log'])
 
 function compileNode(rule: unknown, scope: Scope): Evaluate {
   if (Array.isArray(rule)) return compileArray(rule.map((item) => compileNode(item, scope)))
@@ -61,21 +65,23 @@ function compileNode(rule: unknown, scope: Scope): Evaluate {
   if (op === undefined) return constant(rule)
   const semantics = operation(op)
   if (semantics === undefined) throw unknownOperation(op, didYouMean(op, OPERATION_NAMES))
-  const shaped = operationArguments(op, semantics, (rule as Record<string, unknown>)[op])
-  if (shaped instanceof LogicError) return thrower(shaped)
+  const raw = (rule as Record<string, unknown>)[op]
+  const spread = argumentShape(op, semantics, raw)
+  if (spread instanceof LogicError) return thrower(spread)
+  const written = argumentList(raw)
   // The per-item expression of map/filter/reduce/all/some/none reads the item, not the data.
   const item: Scope = { top: false, slot: undefined }
-  const args = shaped.args.map((arg, i) =>
+  const args = written.map((arg, i) =>
     compileNode(arg, ITERATIONS.has(op) && i === 1 ? item : scope),
   )
-  const slotted = op === 'var' && scope.top ? slotRead(shaped.args, args, scope) : undefined
+  const slotted = op === 'var' && scope.top ? slotRead(written, args, scope) : undefined
   if (slotted) return slotted
   let fn: Evaluate | undefined
   // The flag is tested here, not through a named constant, so the minifier can fold it away.
-  if (!shaped.spread && (typeof __TAGWISE_FAST__ === 'undefined' || __TAGWISE_FAST__))
+  if (!spread && (typeof __TAGWISE_FAST__ === 'undefined' || __TAGWISE_FAST__))
     fn = specialize(op, args, constantOf, slotOf)
-  fn ??= evaluator(semantics, args, shaped.spread)
-  if (semantics.impure || !args.every((arg) => constants.has(arg))) return fn
+  fn ??= evaluator(semantics, args, spread)
+  if (IMPURE.has(op) || !args.every((arg) => constants.has(arg))) return fn
   // Constant folding: an operation on constants that does not read the data is computed now,
   // and one that always fails fails at evaluation, like the unfolded expression would.
   try {
