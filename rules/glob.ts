@@ -4,12 +4,29 @@
 
 declare const __TAGWISE_FAST__: boolean | undefined
 
+/** Token codes: a literal character is its UTF-16 code unit (≥ 0); wildcards are negative. */
+const ONE = -1
+const STAR = -2
+const GLOBSTAR = -3
+const SLASH = 47
+
 /**
- * The pattern's tokens: a character, `*`, or a run of stars (`**`); then `''`, which matches
- * nothing and is no wildcard, so the end position needs no bounds check. (A fixed expression
- * splits the pattern; the text is never matched by one.)
+ * The pattern's tokens, ending with `NaN` (read past the last character): the end position then
+ * has a token that matches nothing and is no wildcard, so no step needs a bounds check.
  */
-const tokenize = (pattern: string): string[] => [...(pattern.match(/\*\*+|[^]/g) ?? []), '']
+function tokenize(pattern: string): number[] {
+  const tokens: number[] = []
+  for (let i = 0; i <= pattern.length; i++) {
+    const code = pattern.charCodeAt(i)
+    if (code === 42 /* * */) {
+      let end = i + 1
+      while (pattern.charCodeAt(end) === 42) end++
+      tokens.push(end - i > 1 ? GLOBSTAR : STAR)
+      i = end - 1
+    } else tokens.push(code === 63 /* ? */ ? ONE : code)
+  }
+  return tokens
+}
 
 /** The general matcher: a breadth-first walk over the pattern positions that are still alive. */
 function automaton(pattern: string): (text: string) => boolean {
@@ -28,7 +45,7 @@ function automaton(pattern: string): (text: string) => boolean {
     for (; stamps[position] !== stamp; position++) {
       stamps[position] = stamp
       next[size++] = position
-      if (tokens[position]![0] !== '*') return
+      if (!(tokens[position]! < ONE)) return
     }
   }
 
@@ -37,7 +54,7 @@ function automaton(pattern: string): (text: string) => boolean {
     size = 0
     add(0)
     for (let i = 0; i < text.length && size > 0; i++) {
-      const char = text[i]
+      const code = text.charCodeAt(i)
       const count = size
       const swap = live
       live = next
@@ -46,9 +63,9 @@ function automaton(pattern: string): (text: string) => boolean {
       size = 0
       for (let k = 0; k < count; k++) {
         const position = live[k]!
-        const token = tokens[position]!
-        if (token.length > 1 || (token === '*' && char !== '/')) add(position)
-        else if (token === char || (token === '?' && char !== '/')) add(position + 1)
+        const token = tokens[position]
+        if (token === GLOBSTAR || (token === STAR && code !== SLASH)) add(position)
+        else if (token === code || (token === ONE && code !== SLASH)) add(position + 1)
       }
     }
     return stamps[end] === stamp
@@ -69,12 +86,12 @@ export function compileGlob(pattern: string): (text: string) => boolean {
   // The shortcuts below are speed only: device builds leave them out (see rules/logic.ts).
   if (typeof __TAGWISE_FAST__ !== 'undefined' && !__TAGWISE_FAST__) return automaton(pattern)
   const tokens = tokenize(pattern)
-  const wildcards = tokens.filter((token) => token === '?' || token[0] === '*')
+  const wildcards = tokens.filter((token) => token < 0)
   if (wildcards.length === 0) return (text) => text === pattern
   const prefix = pattern.slice(0, pattern.indexOf('*'))
   const last = tokens[tokens.length - 2]
-  if (wildcards.length === 1 && last!.length > 1) return (text) => text.startsWith(prefix)
-  if (wildcards.length === 1 && last === '*') {
+  if (wildcards.length === 1 && last === GLOBSTAR) return (text) => text.startsWith(prefix)
+  if (wildcards.length === 1 && last === STAR) {
     return (text) => text.startsWith(prefix) && text.indexOf('/', prefix.length) < 0
   }
   return automaton(pattern)
