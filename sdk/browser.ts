@@ -44,5 +44,8 @@ export function browserPlatform(
     online: () => nav?.onLine !== false,
     visible: () => typeof document === 'undefined' || document.visibilityState !== 'hidden',
     context,
+    // What `btoa` would throw on keeps its low byte, as in mini-programs (`base64.ts`).
+    base64: (text) =>
+      btoa(text.replace(/[^\0-\xff]/g, (c) => String.fromCharCode(c.charCodeAt(0) & 255))),
   }
 }

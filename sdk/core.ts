@@ -1,7 +1,6 @@
 import type { StateSnapshot, TagValue } from '../rules/index.ts'
 import type { Tagwise } from './api.ts'
 import type { ResolvedOptions } from './options.ts'
-import { base64 } from './base64.ts'
 import type { Platform } from './platform.ts'
 import { createQueue, type QueuedEvent } from './queue.ts'
 import { fetchRules, type CachedRules } from './remote-rules.ts'
@@ -54,7 +53,8 @@ export function createCore(options: ResolvedOptions, platform: Platform): Core {
         return fallback as R
       }
     }
-  const auth = { authorization: `Basic ${base64(`${options.writeKey}:`)}` }
+  // Per request, inside its error handling: a browser without `btoa` still counts and sends events.
+  const auth = () => ({ authorization: `Basic ${platform.base64(`${options.writeKey}:`)}` })
   let identity: Identity = newIdentity()
   let granted = options.consent
   let ready = false
@@ -187,7 +187,7 @@ export function createCore(options: ResolvedOptions, platform: Platform): Core {
     if (identity.userId !== undefined) query += `&userId=${encodeURIComponent(identity.userId)}`
     const response = await platform.request(`${options.endpoint}/v1/tags?${query}`, {
       method: 'GET',
-      headers: auth,
+      headers: auth(),
     })
     if (response.status !== 200) return
     const body = (await response.json()) as { tags?: Record<string, TagValue> }

@@ -44,4 +44,9 @@ export interface Platform {
   visible(): boolean
   /** Context merged into every event (`page`, `userAgent`, `locale`...). */
   context(): Record<string, unknown>
+  /**
+   * Base64 of a Latin-1 string, like `btoa`; characters above U+00FF keep their low byte (for the
+   * write key's HTTP Basic header: browsers have `btoa`, mini-programs get `base64.ts`).
+   */
+  base64(text: string): string
 }

@@ -16,13 +16,13 @@ export interface CachedRules {
 export async function fetchRules(
   platform: Platform,
   endpoint: string,
-  headers: Record<string, string>,
+  headers: () => Record<string, string>,
   cached?: CachedRules,
 ): Promise<CachedRules | undefined> {
   try {
     const response = await platform.request(`${endpoint}/v1/rules?device=1`, {
       method: 'GET',
-      headers: cached?.etag ? { ...headers, 'if-none-match': cached.etag } : headers,
+      headers: { ...headers(), ...(cached?.etag ? { 'if-none-match': cached.etag } : {}) },
     })
     // Not modified (304), or nothing better to be had.
     if (response.status !== 200) return cached
