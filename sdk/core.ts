@@ -120,7 +120,7 @@ export function createCore(options: ResolvedOptions, platform: Platform): Core {
 
   /** Runs `fn` now, or when ready (calls made before are applied in order, up to `maxQueue`). */
   const whenReady = (fn: () => void) => {
-    if (ready) safe(fn)()
+    if (ready) fn()
     else if (pending.length < options.maxQueue) pending.push(fn)
   }
 
@@ -161,7 +161,7 @@ export function createCore(options: ResolvedOptions, platform: Platform): Core {
       timestamp: new Date(now).toISOString(),
       context: { ...context(), library: { name: 'tagwise', version } },
     }
-    if (ready) return safe(count)(event, now)
+    if (ready) return count(event, now)
     if (pending.length >= options.maxQueue) return
     early.push(event)
     mine.add(event.messageId)
@@ -173,7 +173,7 @@ export function createCore(options: ResolvedOptions, platform: Platform): Core {
 
   /** Counts the events a page left behind before it was ready (see `early`). */
   const adoptEarly = () => {
-    const left = safe(() => platform.backup?.take<QueuedEvent[]>(key('early')))()
+    const left = platform.backup?.take<QueuedEvent[]>(key('early'))
     if (!Array.isArray(left)) return
     for (const event of left)
       if (typeof event?.messageId === 'string' && !mine.has(event.messageId))
@@ -203,7 +203,7 @@ export function createCore(options: ResolvedOptions, platform: Platform): Core {
     ])
     // What the previous page wrote synchronously as it went away, when it is newer than what its
     // asynchronous writes left (they may have been cut off by the navigation).
-    const backup = safe(() => platform.backup?.take<Backup>(key('backup')))()
+    const backup = platform.backup?.take<Backup>(key('backup'))
     const newer =
       backup?.user?.anonymousId &&
       (!user?.anonymousId || backup.user.lastActivity >= user.lastActivity)
