@@ -6,11 +6,9 @@ const SELECTOR = `[${SHOW}],[${HIDE}]`
 
 /** Whether `"tag"` (present) or `"tag=value"` (value as text) holds. */
 const holds = (condition: string, tags: Record<string, TagValue>): boolean => {
-  const at = condition.indexOf('=')
-  const tag = (at < 0 ? condition : condition.slice(0, at)).trim()
-  const value = tags[tag]
-  if (value === undefined) return false
-  return at < 0 || String(value) === condition.slice(at + 1).trim()
+  const [tag, expected] = condition.split(/=([^]*)/)
+  const value = tags[tag!.trim()]
+  return value !== undefined && (expected === undefined || String(value) === expected.trim())
 }
 
 const applyTo = (element: Element, tags: Record<string, TagValue>) => {
@@ -35,7 +33,21 @@ export function personalize(
   signal?: AbortSignal,
 ): (tags: Record<string, TagValue>) => void {
   if (typeof document === 'undefined') return () => undefined
-  const apply = (tags: Record<string, TagValue>) => {
+  const applyAll = (tags: Record<string, TagValue>) => {
+    for (const element of document.querySelectorAll(SELECTOR)) applyTo(element, tags)
+  }
+  if (typeof MutationObserver === 'function') {
+    // Any added element or changed condition: one native selector query re-checks them all.
+    const observer = new MutationObserver(() => applyAll(current()))
+    observer.observe(document.documentElement, {
+      childList: true,
+      subtree: true,
+      attributes: true,
+      attributeFilter: [SHOW, HIDE],
+    })
+    signal?.addEventListener('abort', () => observer.disconnect())
+  }
+  return (tags) => {
     if (signal?.aborted) return
     document.documentElement.setAttribute(
       'data-tw-tags',
@@ -45,28 +57,6 @@ export function personalize(
         )
         .join(' '),
     )
-    for (const element of document.querySelectorAll(SELECTOR)) applyTo(element, tags)
+    applyAll(tags)
   }
-  if (typeof MutationObserver === 'function') {
-    const observer = new MutationObserver((records) => {
-      const tags = current()
-      for (const record of records) {
-        if (record.type === 'attributes') applyTo(record.target as Element, tags)
-        for (const node of record.addedNodes) {
-          if (node.nodeType !== 1) continue
-          const element = node as Element
-          if (element.matches(SELECTOR)) applyTo(element, tags)
-          for (const inner of element.querySelectorAll(SELECTOR)) applyTo(inner, tags)
-        }
-      }
-    })
-    observer.observe(document.documentElement, {
-      childList: true,
-      subtree: true,
-      attributes: true,
-      attributeFilter: [SHOW, HIDE],
-    })
-    signal?.addEventListener('abort', () => observer.disconnect())
-  }
-  return apply
 }
