@@ -3,7 +3,7 @@ import type { Tagwise } from './api.ts'
 import type { ResolvedOptions } from './options.ts'
 import type { Platform } from './platform.ts'
 import { createQueue, type QueuedEvent } from './queue.ts'
-import { fetchRules, type CachedRules } from './remote-rules.ts'
+import { fetchRules, type CachedRules, type Get } from './remote-rules.ts'
 import { newIdentity, touchSession, type Identity } from './session.ts'
 import { createLiveTags, type TagChange } from './tags.ts'
 import { createTransport } from './transport.ts'
@@ -53,8 +53,13 @@ export function createCore(options: ResolvedOptions, platform: Platform): Core {
         return fallback as R
       }
     }
-  // Per request, inside its error handling: a browser without `btoa` still counts and sends events.
-  const auth = () => ({ authorization: `Basic ${platform.base64(`${options.writeKey}:`)}` })
+  /** `GET /v1/<path>` with the write key as HTTP Basic username. */
+  const get: Get = (path, headers) =>
+    platform.request(`${options.endpoint}/v1/${path}`, {
+      method: 'GET',
+      // Built per request, inside its error handling: a browser without `btoa` still sends events.
+      headers: { authorization: `Basic ${platform.base64(`${options.writeKey}:`)}`, ...headers },
+    })
   let identity: Identity = newIdentity()
   let granted = options.consent
   let ready = false
@@ -185,10 +190,7 @@ export function createCore(options: ResolvedOptions, platform: Platform): Core {
     // Built by hand: mini-program runtimes have no URLSearchParams.
     let query = `anonymousId=${encodeURIComponent(identity.anonymousId)}`
     if (identity.userId !== undefined) query += `&userId=${encodeURIComponent(identity.userId)}`
-    const response = await platform.request(`${options.endpoint}/v1/tags?${query}`, {
-      method: 'GET',
-      headers: auth(),
-    })
+    const response = await get(`tags?${query}`)
     if (response.status !== 200) return
     const body = (await response.json()) as { tags?: Record<string, TagValue> }
     if (body.tags && typeof body.tags === 'object') setDurable(body.tags)
@@ -232,7 +234,7 @@ export function createCore(options: ResolvedOptions, platform: Platform): Core {
     }
     if (options.rules !== 'remote') await load({ document: options.rules, etag: null }, snapshot)
     else {
-      const remote = fetchRules(platform, options.endpoint, auth, cachedRules)
+      const remote = fetchRules(get, cachedRules)
       // Cached rules make the tags available before any request; a new version replaces them
       // (after them, so an older version never lands last). Without a cache, `ready` waits for
       // the rules a little, not forever: events that come before them are counted when they
