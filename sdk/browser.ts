@@ -10,12 +10,10 @@ export function browserPlatform(
   const nav = typeof navigator === 'undefined' ? undefined : navigator
   return {
     store: storage === 'memory' ? memoryStore() : indexedDbStore(),
-    // Looked up per call, and called unbound (`fetch` throws "Illegal invocation" on a wrong `this`).
-    request: async (url, init) => {
-      const f = customFetch ?? globalThis.fetch
-      if (typeof f !== 'function') throw new Error('fetch is not available')
-      return f(url, { ...init, credentials: 'omit' })
-    },
+    // Looked up per call, and called unbound (`fetch` throws "Illegal invocation" on a wrong `this`);
+    // without any, the call's TypeError is the rejection.
+    request: async (url, init) =>
+      (customFetch ?? globalThis.fetch)(url, { ...init, credentials: 'omit' }),
     // A string body is sent as text/plain, which needs no CORS preflight.
     beacon: (url, body) => (nav?.sendBeacon ? nav.sendBeacon(url, body) : false),
     // `storage: 'memory'` asks for nothing to outlive the page: no backup either.
@@ -30,12 +28,12 @@ export function browserPlatform(
                 // Storage blocked or full: the asynchronous store is all there is.
               }
             },
-            take: <T>(key: string): T | undefined => {
+            take: <T>(key: string): T | null | undefined => {
               try {
                 const text = localStorage.getItem(key)
-                if (text === null) return undefined
                 localStorage.removeItem(key)
-                return JSON.parse(text) as T
+                // A missing key parses as `null`.
+                return JSON.parse(text!) as T
               } catch {
                 return undefined
               }
