@@ -76,9 +76,9 @@ export function createCore(options: ResolvedOptions, platform: Platform): Core {
     platform.visible(),
   )
   let durable: Record<string, TagValue> = {}
-  const setDurable = (tags: Record<string, TagValue>) => {
-    durable = tags
-    live.setDurable(tags)
+  /** Takes the edge's latest tags; anything but an object (storage, responses) is ignored. */
+  const setDurable = (tags: unknown) => {
+    if (tags && typeof tags === 'object') live.setDurable((durable = tags as typeof durable))
   }
 
   let persisting = false
@@ -193,7 +193,7 @@ export function createCore(options: ResolvedOptions, platform: Platform): Core {
     const response = await get(`tags?${query}`)
     if (response.status !== 200) return
     const body = (await response.json()) as { tags?: Record<string, TagValue> }
-    if (body.tags && typeof body.tags === 'object') setDurable(body.tags)
+    setDurable(body.tags)
   }
 
   const start = async () => {
@@ -215,8 +215,7 @@ export function createCore(options: ResolvedOptions, platform: Platform): Core {
       identity = newer.user
       renamed = true
     } else if (user?.anonymousId) identity = user
-    if (newer?.durable) setDurable(newer.durable)
-    else if (cachedDurable) setDurable(cachedDurable)
+    setDurable(newer?.durable || cachedDurable)
     if (newer?.state) snapshot = newer.state
     if (granted) await queue.load()
     const load = async (rules: CachedRules | undefined, state?: StateSnapshot, cache = false) => {
