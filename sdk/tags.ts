@@ -92,9 +92,8 @@ export function createLiveTags(
       device = state.evaluate(now - offset(now), durable, false).tags
     }
     // The edge evaluates device tags too, but the device's own values are newer.
-    const onDevice = new Set(rules?.tags.filter((t) => t.evaluatedOn === 'device').map((t) => t.id))
-    const merged: Record<string, TagValue> = {}
-    for (const [tag, value] of Object.entries(durable)) if (!onDevice.has(tag)) merged[tag] = value
+    const merged = { ...durable }
+    for (const t of rules?.tags ?? []) if (t.evaluatedOn === 'device') delete merged[t.id]
     Object.assign(merged, device)
     const changes: TagChange[] = []
     for (const tag of new Set([...Object.keys(current), ...Object.keys(merged)])) {
