@@ -139,11 +139,9 @@ export function createCore(options: ResolvedOptions, platform: Platform): Core {
 
   /** Counts an event as who the person is now (identify and alias change who that is). */
   const count = (event: QueuedEvent, at: number) => {
-    if (event.type === 'alias') {
-      event.previousId = identity.userId ?? identity.anonymousId
-      identity.userId = event.userId as string
-      renamed = true
-    } else if (event.type === 'identify' && event.userId !== undefined) {
+    if (event.type === 'alias') event.previousId = identity.userId ?? identity.anonymousId
+    // Only identify and alias carry a userId before this (the others get the identity's below).
+    if (event.userId !== undefined) {
       identity.userId = event.userId as string
       renamed = true
     }
