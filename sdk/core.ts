@@ -229,7 +229,7 @@ export function createCore(options: ResolvedOptions, platform: Platform): Core {
         log('rules not loaded', error)
       }
     }
-    if (options.rules !== 'remote') await load({ document: options.rules, etag: null }, snapshot)
+    if (options.rules !== 'remote') await load({ document: options.rules }, snapshot)
     else {
       const remote = fetchRules(get, cachedRules)
       // Cached rules make the tags available before any request; a new version replaces them

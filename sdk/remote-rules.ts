@@ -4,7 +4,7 @@ import type { HttpResponse } from './platform.ts'
 /** A rules document with the ETag it was served with, and its device plan when the collector sent one. */
 export interface CachedRules {
   document: RulesDocument
-  etag: string | null
+  etag?: string | null
   plan?: DevicePlan
 }
 
