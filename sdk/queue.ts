@@ -87,12 +87,11 @@ export function createQueue(store: Store, key: string, max: number): Queue {
     saved: () => writing,
     async load() {
       const stored = await store.get<Stored>(key)
-      if (!Array.isArray(stored?.items)) return
       const fresh = items
       items = []
       ids.clear()
       for (const event of [...eventsOf(stored), ...fresh]) queue.push(event)
-      queue.dropped += Number(stored.dropped) || 0
+      queue.dropped += Number(stored?.dropped) || 0
     },
     async clear() {
       items = []
