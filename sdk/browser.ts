@@ -1,9 +1,10 @@
+import type { TagwiseOptions } from './options.ts'
 import type { Platform } from './platform.ts'
 import { indexedDbStore, memoryStore } from './storage.ts'
 
 /** The browser's implementation of the {@link Platform}; every feature is detected, none assumed. */
 export function browserPlatform(
-  storage: 'indexeddb' | 'memory',
+  storage: TagwiseOptions['storage'],
   customFetch: typeof fetch | undefined,
   context: () => Record<string, unknown>,
 ): Platform {

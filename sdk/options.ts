@@ -45,9 +45,11 @@ export interface TagwiseOptions {
   signal?: AbortSignal
 }
 
-/** Options with their defaults applied. */
-export type ResolvedOptions = Required<Omit<TagwiseOptions, 'fetch' | 'signal'>> &
-  Pick<TagwiseOptions, 'fetch' | 'signal'>
+/** Options with their defaults applied (`storage` and `debug` mean their default when absent). */
+export type ResolvedOptions = Required<
+  Omit<TagwiseOptions, 'fetch' | 'signal' | 'storage' | 'debug'>
+> &
+  Pick<TagwiseOptions, 'fetch' | 'signal' | 'storage' | 'debug'>
 
 /** Applies the defaults (an option given as `undefined` gets its default too). */
 export function resolveOptions(options: TagwiseOptions, origin: string): ResolvedOptions {
@@ -64,9 +66,7 @@ export function resolveOptions(options: TagwiseOptions, origin: string): Resolve
     flushInterval: 2000,
     maxQueue: 1000,
     sessionTimeoutMinutes: 30,
-    storage: 'indexeddb',
     consent: true,
-    debug: false,
     ...given,
   } as ResolvedOptions
   resolved.endpoint = resolved.endpoint.replace(/\/+$/, '')
