@@ -131,11 +131,23 @@ export function createCore(options: ResolvedOptions, platform: Platform): Core {
 
   /**
    * Events made before `ready` and not counted yet. A page that goes away before it is ready
-   * leaves them in the synchronous backup, and the next page that starts counts them (`mine`: this
-   * page's own, which it counts itself).
+   * leaves them in the synchronous backup, and the next page takes them as it starts (before it
+   * has any of its own) and counts them first, as its own early events.
    */
   const early: QueuedEvent[] = []
-  const mine = new Set<string>()
+  let leftEarly = false
+  const later = (event: QueuedEvent, at: number) => {
+    early.push(event)
+    pending.push(() => {
+      early.shift()
+      count(event, at)
+    })
+  }
+  const left = platform.backup?.take<QueuedEvent[]>(key('early'))
+  if (Array.isArray(left))
+    for (const event of left)
+      if (typeof event?.messageId === 'string')
+        later(event, Date.parse(event.timestamp as string) || Date.now())
 
   /** Counts an event as who the person is now (identify and alias change who that is). */
   const count = (event: QueuedEvent, at: number) => {
@@ -165,22 +177,7 @@ export function createCore(options: ResolvedOptions, platform: Platform): Core {
       context: { ...context(), library: { name: 'tagwise', version } },
     }
     if (ready) return count(event, now)
-    if (pending.length >= options.maxQueue) return
-    early.push(event)
-    mine.add(event.messageId)
-    pending.push(() => {
-      early.shift()
-      count(event, now)
-    })
-  }
-
-  /** Counts the events a page left behind before it was ready (see `early`). */
-  const adoptEarly = () => {
-    const left = platform.backup?.take<QueuedEvent[]>(key('early'))
-    if (!Array.isArray(left)) return
-    for (const event of left)
-      if (typeof event?.messageId === 'string' && !mine.has(event.messageId))
-        safe(count)(event, Date.parse(event.timestamp as string) || Date.now())
+    if (pending.length < options.maxQueue) later(event, now)
   }
 
   const refreshTags = async () => {
@@ -246,7 +243,8 @@ export function createCore(options: ResolvedOptions, platform: Platform): Core {
     ready = true
     // The backup is taken: the asynchronous store gets its newer data.
     if (newer) persist()
-    adoptEarly()
+    // This page went away and came back: it counts the events it left itself.
+    if (leftEarly) platform.backup?.take(key('early'))
     for (const fn of pending.splice(0)) safe(fn)()
     if (queue.items.length) transport.schedule()
     void refreshTags().catch(log)
@@ -332,7 +330,10 @@ export function createCore(options: ResolvedOptions, platform: Platform): Core {
             state: live.snapshot(),
             durable,
           } satisfies Backup)
-        else if (early.length) platform.backup?.write(key('early'), early)
+        else if (early.length) {
+          platform.backup?.write(key('early'), early)
+          leftEarly = true
+        }
       transport.beacon()
     }),
     online: safe(transport.online),
