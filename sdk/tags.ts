@@ -130,15 +130,13 @@ export function createLiveTags(
     },
     setRules(document, plan, snapshot) {
       const loaded = loadDeviceRules(document, plan)
-      let restored: DeviceState | undefined
-      if (snapshot)
-        try {
-          restored = loaded.createState(snapshot)
-        } catch (error) {
-          log('device state not restored', error)
-        }
+      try {
+        state = loaded.createState(snapshot)
+      } catch (error) {
+        log('device state not restored', error)
+        state = loaded.createState()
+      }
       rules = loaded
-      state = restored ?? loaded.createState()
       const waiting = early ?? []
       early = undefined
       for (const event of waiting) count(event)
