@@ -153,11 +153,10 @@ export function createLiveTags(
       update()
     },
     visibility(isVisible) {
+      // The hidden time so far is banked; a page hidden again just keeps its clock stopped.
       const now = Date.now()
-      if (isVisible && hiddenAt !== undefined) {
-        hidden += now - hiddenAt
-        hiddenAt = undefined
-      } else if (!isVisible && hiddenAt === undefined) hiddenAt = now
+      hidden = offset(now)
+      hiddenAt = isVisible ? undefined : now
       update()
     },
     explain(tag) {
