@@ -96,7 +96,7 @@ export function createLiveTags(
     for (const t of rules?.tags ?? []) if (t.evaluatedOn === 'device') delete merged[t.id]
     Object.assign(merged, device)
     const changes: TagChange[] = []
-    for (const tag of new Set([...Object.keys(current), ...Object.keys(merged)])) {
+    for (const tag of Object.keys({ ...current, ...merged })) {
       const from = current[tag]
       const to = merged[tag]
       if (JSON.stringify(from) !== JSON.stringify(to)) changes.push({ tag, from, to })
