@@ -53,8 +53,7 @@ export type ResolvedOptions = Required<
 
 /** Applies the defaults (an option given as `undefined` gets its default too). */
 export function resolveOptions(options: TagwiseOptions, origin: string): ResolvedOptions {
-  const given = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined))
-  const resolved = {
+  const resolved: Record<string, unknown> = {
     endpoint: origin,
     rules: 'remote',
     autoPage: true,
@@ -67,8 +66,9 @@ export function resolveOptions(options: TagwiseOptions, origin: string): Resolve
     maxQueue: 1000,
     sessionTimeoutMinutes: 30,
     consent: true,
-    ...given,
-  } as ResolvedOptions
-  resolved.endpoint = resolved.endpoint.replace(/\/+$/, '')
-  return resolved
+  }
+  for (const [name, value] of Object.entries(options))
+    if (value !== undefined) resolved[name] = value
+  resolved.endpoint = (resolved.endpoint as string).replace(/\/+$/, '')
+  return resolved as ResolvedOptions
 }
