@@ -33,21 +33,12 @@ export function personalize(
   signal?: AbortSignal,
 ): (tags: Record<string, TagValue>) => void {
   if (typeof document === 'undefined') return () => undefined
-  const applyAll = (tags: Record<string, TagValue>) => {
-    for (const element of document.querySelectorAll(SELECTOR)) applyTo(element, tags)
+  /** Applies the tags to `element` and the elements under it. */
+  const applyUnder = (element: Element, tags: Record<string, TagValue>) => {
+    if (element.matches(SELECTOR)) applyTo(element, tags)
+    for (const inner of element.querySelectorAll(SELECTOR)) applyTo(inner, tags)
   }
-  if (typeof MutationObserver === 'function') {
-    // Any added element or changed condition: one native selector query re-checks them all.
-    const observer = new MutationObserver(() => applyAll(current()))
-    observer.observe(document.documentElement, {
-      childList: true,
-      subtree: true,
-      attributes: true,
-      attributeFilter: [SHOW, HIDE],
-    })
-    signal?.addEventListener('abort', () => observer.disconnect())
-  }
-  return (tags) => {
+  const apply = (tags: Record<string, TagValue>) => {
     if (signal?.aborted) return
     document.documentElement.setAttribute(
       'data-tw-tags',
@@ -57,6 +48,23 @@ export function personalize(
         )
         .join(' '),
     )
-    applyAll(tags)
+    applyUnder(document.documentElement, tags)
   }
+  if (typeof MutationObserver === 'function') {
+    const observer = new MutationObserver((records) => {
+      const tags = current()
+      // A changed condition's element, and each added element with what is under it.
+      for (const record of records)
+        for (const node of record.type === 'attributes' ? [record.target] : record.addedNodes)
+          if (node.nodeType === 1) applyUnder(node as Element, tags)
+    })
+    observer.observe(document.documentElement, {
+      childList: true,
+      subtree: true,
+      attributes: true,
+      attributeFilter: [SHOW, HIDE],
+    })
+    signal?.addEventListener('abort', () => observer.disconnect())
+  }
+  return apply
 }
