@@ -76,13 +76,12 @@ export function createQueue(store: Store, key: string, max: number): Queue {
       save()
     },
     remove(acked) {
-      const before = items.length
       items = items.filter((e) => !acked.has(e.messageId))
       for (const id of acked) {
         ids.delete(id)
         gone.add(id)
       }
-      if (items.length !== before) save()
+      save()
     },
     saved: () => writing,
     async load() {
