@@ -1,21 +1,20 @@
+import type { TagwiseOptions } from './options.ts'
 import type { Platform } from './platform.ts'
 import { indexedDbStore, memoryStore } from './storage.ts'
 
 /** The browser's implementation of the {@link Platform}; every feature is detected, none assumed. */
 export function browserPlatform(
-  storage: 'indexeddb' | 'memory',
+  storage: TagwiseOptions['storage'],
   customFetch: typeof fetch | undefined,
   context: () => Record<string, unknown>,
 ): Platform {
   const nav = typeof navigator === 'undefined' ? undefined : navigator
   return {
     store: storage === 'memory' ? memoryStore() : indexedDbStore(),
-    // Looked up per call, and called unbound (`fetch` throws "Illegal invocation" on a wrong `this`).
-    request: async (url, init) => {
-      const f = customFetch ?? globalThis.fetch
-      if (typeof f !== 'function') throw new Error('fetch is not available')
-      return f(url, { ...init, credentials: 'omit' })
-    },
+    // Looked up per call, and called unbound (`fetch` throws "Illegal invocation" on a wrong `this`);
+    // without any, the call's TypeError is the rejection.
+    request: async (url, init) =>
+      (customFetch ?? globalThis.fetch)(url, { ...init, credentials: 'omit' }),
     // A string body is sent as text/plain, which needs no CORS preflight.
     beacon: (url, body) => (nav?.sendBeacon ? nav.sendBeacon(url, body) : false),
     // `storage: 'memory'` asks for nothing to outlive the page: no backup either.
@@ -30,12 +29,12 @@ export function browserPlatform(
                 // Storage blocked or full: the asynchronous store is all there is.
               }
             },
-            take: <T>(key: string): T | undefined => {
+            take: <T>(key: string): T | null | undefined => {
               try {
                 const text = localStorage.getItem(key)
-                if (text === null) return undefined
                 localStorage.removeItem(key)
-                return JSON.parse(text) as T
+                // A missing key parses as `null`.
+                return JSON.parse(text!) as T
               } catch {
                 return undefined
               }
@@ -44,5 +43,8 @@ export function browserPlatform(
     online: () => nav?.onLine !== false,
     visible: () => typeof document === 'undefined' || document.visibilityState !== 'hidden',
     context,
+    // What `btoa` would throw on keeps its low byte, as in mini-programs (`base64.ts`).
+    base64: (text) =>
+      btoa(text.replace(/[^\0-\xff]/g, (c) => String.fromCharCode(c.charCodeAt(0) & 255))),
   }
 }

@@ -1,10 +1,9 @@
 import type { StateSnapshot, TagValue } from '../rules/index.ts'
 import type { Tagwise } from './api.ts'
 import type { ResolvedOptions } from './options.ts'
-import { base64 } from './base64.ts'
 import type { Platform } from './platform.ts'
 import { createQueue, type QueuedEvent } from './queue.ts'
-import { fetchRules, type CachedRules } from './remote-rules.ts'
+import { fetchRules, type CachedRules, type Get } from './remote-rules.ts'
 import { newIdentity, touchSession, type Identity } from './session.ts'
 import { createLiveTags, type TagChange } from './tags.ts'
 import { createTransport } from './transport.ts'
@@ -54,7 +53,13 @@ export function createCore(options: ResolvedOptions, platform: Platform): Core {
         return fallback as R
       }
     }
-  const auth = { authorization: `Basic ${base64(`${options.writeKey}:`)}` }
+  /** `GET /v1/<path>` with the write key as HTTP Basic username. */
+  const get: Get = (path, headers) =>
+    platform.request(`${options.endpoint}/v1/${path}`, {
+      method: 'GET',
+      // Built per request, inside its error handling: a browser without `btoa` still sends events.
+      headers: { authorization: `Basic ${platform.base64(`${options.writeKey}:`)}`, ...headers },
+    })
   let identity: Identity = newIdentity()
   let granted = options.consent
   let ready = false
@@ -71,9 +76,9 @@ export function createCore(options: ResolvedOptions, platform: Platform): Core {
     platform.visible(),
   )
   let durable: Record<string, TagValue> = {}
-  const setDurable = (tags: Record<string, TagValue>) => {
-    durable = tags
-    live.setDurable(tags)
+  /** Takes the edge's latest tags; anything but an object (storage, responses) is ignored. */
+  const setDurable = (tags: unknown) => {
+    if (tags && typeof tags === 'object') live.setDurable((durable = tags as typeof durable))
   }
 
   let persisting = false
@@ -120,25 +125,35 @@ export function createCore(options: ResolvedOptions, platform: Platform): Core {
 
   /** Runs `fn` now, or when ready (calls made before are applied in order, up to `maxQueue`). */
   const whenReady = (fn: () => void) => {
-    if (ready) safe(fn)()
+    if (ready) fn()
     else if (pending.length < options.maxQueue) pending.push(fn)
   }
 
   /**
    * Events made before `ready` and not counted yet. A page that goes away before it is ready
-   * leaves them in the synchronous backup, and the next page that starts counts them (`mine`: this
-   * page's own, which it counts itself).
+   * leaves them in the synchronous backup, and the next page takes them as it starts (before it
+   * has any of its own) and counts them first, as its own early events.
    */
   const early: QueuedEvent[] = []
-  const mine = new Set<string>()
+  let leftEarly = false
+  const later = (event: QueuedEvent, at: number) => {
+    early.push(event)
+    pending.push(() => {
+      early.shift()
+      count(event, at)
+    })
+  }
+  const left = platform.backup?.take<QueuedEvent[]>(key('early'))
+  if (Array.isArray(left))
+    for (const event of left)
+      if (typeof event?.messageId === 'string')
+        later(event, Date.parse(event.timestamp as string) || Date.now())
 
   /** Counts an event as who the person is now (identify and alias change who that is). */
   const count = (event: QueuedEvent, at: number) => {
-    if (event.type === 'alias') {
-      event.previousId = identity.userId ?? identity.anonymousId
-      identity.userId = event.userId as string
-      renamed = true
-    } else if (event.type === 'identify' && event.userId !== undefined) {
+    if (event.type === 'alias') event.previousId = identity.userId ?? identity.anonymousId
+    // Only identify and alias carry a userId before this (the others get the identity's below).
+    if (event.userId !== undefined) {
       identity.userId = event.userId as string
       renamed = true
     }
@@ -161,23 +176,8 @@ export function createCore(options: ResolvedOptions, platform: Platform): Core {
       timestamp: new Date(now).toISOString(),
       context: { ...context(), library: { name: 'tagwise', version } },
     }
-    if (ready) return safe(count)(event, now)
-    if (pending.length >= options.maxQueue) return
-    early.push(event)
-    mine.add(event.messageId)
-    pending.push(() => {
-      early.shift()
-      count(event, now)
-    })
-  }
-
-  /** Counts the events a page left behind before it was ready (see `early`). */
-  const adoptEarly = () => {
-    const left = safe(() => platform.backup?.take<QueuedEvent[]>(key('early')))()
-    if (!Array.isArray(left)) return
-    for (const event of left)
-      if (typeof event?.messageId === 'string' && !mine.has(event.messageId))
-        safe(count)(event, Date.parse(event.timestamp as string) || Date.now())
+    if (ready) return count(event, now)
+    if (pending.length < options.maxQueue) later(event, now)
   }
 
   const refreshTags = async () => {
@@ -185,13 +185,10 @@ export function createCore(options: ResolvedOptions, platform: Platform): Core {
     // Built by hand: mini-program runtimes have no URLSearchParams.
     let query = `anonymousId=${encodeURIComponent(identity.anonymousId)}`
     if (identity.userId !== undefined) query += `&userId=${encodeURIComponent(identity.userId)}`
-    const response = await platform.request(`${options.endpoint}/v1/tags?${query}`, {
-      method: 'GET',
-      headers: auth,
-    })
+    const response = await get(`tags?${query}`)
     if (response.status !== 200) return
     const body = (await response.json()) as { tags?: Record<string, TagValue> }
-    if (body.tags && typeof body.tags === 'object') setDurable(body.tags)
+    setDurable(body.tags)
   }
 
   const start = async () => {
@@ -203,7 +200,7 @@ export function createCore(options: ResolvedOptions, platform: Platform): Core {
     ])
     // What the previous page wrote synchronously as it went away, when it is newer than what its
     // asynchronous writes left (they may have been cut off by the navigation).
-    const backup = safe(() => platform.backup?.take<Backup>(key('backup')))()
+    const backup = platform.backup?.take<Backup>(key('backup'))
     const newer =
       backup?.user?.anonymousId &&
       (!user?.anonymousId || backup.user.lastActivity >= user.lastActivity)
@@ -213,8 +210,7 @@ export function createCore(options: ResolvedOptions, platform: Platform): Core {
       identity = newer.user
       renamed = true
     } else if (user?.anonymousId) identity = user
-    if (newer?.durable) setDurable(newer.durable)
-    else if (cachedDurable) setDurable(cachedDurable)
+    setDurable(newer?.durable || cachedDurable)
     if (newer?.state) snapshot = newer.state
     if (granted) await queue.load()
     const load = async (rules: CachedRules | undefined, state?: StateSnapshot, cache = false) => {
@@ -230,9 +226,9 @@ export function createCore(options: ResolvedOptions, platform: Platform): Core {
         log('rules not loaded', error)
       }
     }
-    if (options.rules !== 'remote') await load({ document: options.rules, etag: null }, snapshot)
+    if (options.rules !== 'remote') await load({ document: options.rules }, snapshot)
     else {
-      const remote = fetchRules(platform, options.endpoint, auth, cachedRules)
+      const remote = fetchRules(get, cachedRules)
       // Cached rules make the tags available before any request; a new version replaces them
       // (after them, so an older version never lands last). Without a cache, `ready` waits for
       // the rules a little, not forever: events that come before them are counted when they
@@ -247,7 +243,8 @@ export function createCore(options: ResolvedOptions, platform: Platform): Core {
     ready = true
     // The backup is taken: the asynchronous store gets its newer data.
     if (newer) persist()
-    adoptEarly()
+    // This page went away and came back: it counts the events it left itself.
+    if (leftEarly) platform.backup?.take(key('early'))
     for (const fn of pending.splice(0)) safe(fn)()
     if (queue.items.length) transport.schedule()
     void refreshTags().catch(log)
@@ -333,7 +330,10 @@ export function createCore(options: ResolvedOptions, platform: Platform): Core {
             state: live.snapshot(),
             durable,
           } satisfies Backup)
-        else if (early.length) platform.backup?.write(key('early'), early)
+        else if (early.length) {
+          platform.backup?.write(key('early'), early)
+          leftEarly = true
+        }
       transport.beacon()
     }),
     online: safe(transport.online),

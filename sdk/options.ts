@@ -45,14 +45,15 @@ export interface TagwiseOptions {
   signal?: AbortSignal
 }
 
-/** Options with their defaults applied. */
-export type ResolvedOptions = Required<Omit<TagwiseOptions, 'fetch' | 'signal'>> &
-  Pick<TagwiseOptions, 'fetch' | 'signal'>
+/** Options with their defaults applied (`storage` and `debug` mean their default when absent). */
+export type ResolvedOptions = Required<
+  Omit<TagwiseOptions, 'fetch' | 'signal' | 'storage' | 'debug'>
+> &
+  Pick<TagwiseOptions, 'fetch' | 'signal' | 'storage' | 'debug'>
 
 /** Applies the defaults (an option given as `undefined` gets its default too). */
 export function resolveOptions(options: TagwiseOptions, origin: string): ResolvedOptions {
-  const given = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined))
-  const resolved = {
+  const resolved: Record<string, unknown> = {
     endpoint: origin,
     rules: 'remote',
     autoPage: true,
@@ -64,11 +65,10 @@ export function resolveOptions(options: TagwiseOptions, origin: string): Resolve
     flushInterval: 2000,
     maxQueue: 1000,
     sessionTimeoutMinutes: 30,
-    storage: 'indexeddb',
     consent: true,
-    debug: false,
-    ...given,
-  } as ResolvedOptions
-  resolved.endpoint = resolved.endpoint.replace(/\/+$/, '')
-  return resolved
+  }
+  for (const [name, value] of Object.entries(options))
+    if (value !== undefined) resolved[name] = value
+  resolved.endpoint = (resolved.endpoint as string).replace(/\/+$/, '')
+  return resolved as ResolvedOptions
 }

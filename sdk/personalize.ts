@@ -6,11 +6,9 @@ const SELECTOR = `[${SHOW}],[${HIDE}]`
 
 /** Whether `"tag"` (present) or `"tag=value"` (value as text) holds. */
 const holds = (condition: string, tags: Record<string, TagValue>): boolean => {
-  const at = condition.indexOf('=')
-  const tag = (at < 0 ? condition : condition.slice(0, at)).trim()
-  const value = tags[tag]
-  if (value === undefined) return false
-  return at < 0 || String(value) === condition.slice(at + 1).trim()
+  const [tag, expected] = condition.split(/=([^]*)/)
+  const value = tags[tag!.trim()]
+  return value !== undefined && (expected === undefined || String(value) === expected.trim())
 }
 
 const applyTo = (element: Element, tags: Record<string, TagValue>) => {
@@ -35,6 +33,11 @@ export function personalize(
   signal?: AbortSignal,
 ): (tags: Record<string, TagValue>) => void {
   if (typeof document === 'undefined') return () => undefined
+  /** Applies the tags to `element` and the elements under it. */
+  const applyUnder = (element: Element, tags: Record<string, TagValue>) => {
+    if (element.matches(SELECTOR)) applyTo(element, tags)
+    for (const inner of element.querySelectorAll(SELECTOR)) applyTo(inner, tags)
+  }
   const apply = (tags: Record<string, TagValue>) => {
     if (signal?.aborted) return
     document.documentElement.setAttribute(
@@ -45,20 +48,15 @@ export function personalize(
         )
         .join(' '),
     )
-    for (const element of document.querySelectorAll(SELECTOR)) applyTo(element, tags)
+    applyUnder(document.documentElement, tags)
   }
   if (typeof MutationObserver === 'function') {
     const observer = new MutationObserver((records) => {
       const tags = current()
-      for (const record of records) {
-        if (record.type === 'attributes') applyTo(record.target as Element, tags)
-        for (const node of record.addedNodes) {
-          if (node.nodeType !== 1) continue
-          const element = node as Element
-          if (element.matches(SELECTOR)) applyTo(element, tags)
-          for (const inner of element.querySelectorAll(SELECTOR)) applyTo(inner, tags)
-        }
-      }
+      // A changed condition's element, and each added element with what is under it.
+      for (const record of records)
+        for (const node of record.type === 'attributes' ? [record.target] : record.addedNodes)
+          if (node.nodeType === 1) applyUnder(node as Element, tags)
     })
     observer.observe(document.documentElement, {
       childList: true,

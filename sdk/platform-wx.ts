@@ -1,3 +1,4 @@
+import { base64 } from './base64.ts'
 import type { Platform } from './platform.ts'
 import { wxRequest } from './wx-request.ts'
 import { wxStore } from './wx-storage.ts'
@@ -29,6 +30,7 @@ export function wxPlatform(
     online: () => online,
     visible: () => visible,
     context,
+    base64,
     setVisible: (value) => void (visible = value),
     setOnline: (value) => void (online = value),
   }

@@ -35,13 +35,19 @@ export interface Platform {
   /**
    * A small synchronous store for the last moment of a page (`pagehide`), when an asynchronous
    * write may be cut off by the navigation (IndexedDB transactions of an unloading page can be
-   * aborted). Hosts whose {@link Store} is synchronous already do not need it.
+   * aborted). Hosts whose {@link Store} is synchronous already do not need it. `take` reads and
+   * removes a value (`null` or `undefined`: none).
    */
-  backup?: { write(key: string, value: unknown): void; take<T>(key: string): T | undefined }
+  backup?: { write(key: string, value: unknown): void; take<T>(key: string): T | null | undefined }
   /** `false` when the host knows it is offline. */
   online(): boolean
   /** Whether the app is in the foreground (time-driven tags only run then). */
   visible(): boolean
   /** Context merged into every event (`page`, `userAgent`, `locale`...). */
   context(): Record<string, unknown>
+  /**
+   * Base64 of a Latin-1 string, like `btoa`; characters above U+00FF keep their low byte (for the
+   * write key's HTTP Basic header: browsers have `btoa`, mini-programs get `base64.ts`).
+   */
+  base64(text: string): string
 }

@@ -76,23 +76,21 @@ export function createQueue(store: Store, key: string, max: number): Queue {
       save()
     },
     remove(acked) {
-      const before = items.length
       items = items.filter((e) => !acked.has(e.messageId))
       for (const id of acked) {
         ids.delete(id)
         gone.add(id)
       }
-      if (items.length !== before) save()
+      save()
     },
     saved: () => writing,
     async load() {
       const stored = await store.get<Stored>(key)
-      if (!Array.isArray(stored?.items)) return
       const fresh = items
       items = []
       ids.clear()
       for (const event of [...eventsOf(stored), ...fresh]) queue.push(event)
-      queue.dropped += Number(stored.dropped) || 0
+      queue.dropped += Number(stored?.dropped) || 0
     },
     async clear() {
       items = []

@@ -24,27 +24,18 @@ export function indexedDbStore(): Store {
   } catch {
     // IndexedDB exists but throws on use (old Firefox private mode): memory it is.
   }
-  const run =
-    <A extends unknown[], R>(
-      onIdb: (store: UseStore, ...args: A) => Promise<R>,
-      onMemory: (...args: A) => Promise<R>,
-    ) =>
-    async (...args: A): Promise<R> => {
+  type Op = (...args: unknown[]) => Promise<unknown>
+  const store: Record<string, Op> = {}
+  // Each Store method is idb-keyval's function of that name, which takes the store last.
+  for (const [name, op] of Object.entries({ get, set, del, update }) as [keyof Store, Op][])
+    store[name] = async (...args) => {
       if (idb)
         try {
-          return await onIdb(idb, ...args)
+          return await op(...args, idb)
         } catch {
           idb = undefined
         }
-      return onMemory(...args)
+      return (memory[name] as Op)(...args)
     }
-  return {
-    get: run((s, key: string) => get(key, s), memory.get) as Store['get'],
-    set: run((s, key: string, value: unknown) => set(key, value, s), memory.set),
-    del: run((s, key: string) => del(key, s), memory.del),
-    update: run(
-      (s, key: string, fn: (old: unknown) => unknown) => update(key, fn, s),
-      memory.update,
-    ) as Store['update'],
-  }
+  return store as unknown as Store
 }

@@ -92,12 +92,11 @@ export function createLiveTags(
       device = state.evaluate(now - offset(now), durable, false).tags
     }
     // The edge evaluates device tags too, but the device's own values are newer.
-    const onDevice = new Set(rules?.tags.filter((t) => t.evaluatedOn === 'device').map((t) => t.id))
-    const merged: Record<string, TagValue> = {}
-    for (const [tag, value] of Object.entries(durable)) if (!onDevice.has(tag)) merged[tag] = value
+    const merged = { ...durable }
+    for (const t of rules?.tags ?? []) if (t.evaluatedOn === 'device') delete merged[t.id]
     Object.assign(merged, device)
     const changes: TagChange[] = []
-    for (const tag of new Set([...Object.keys(current), ...Object.keys(merged)])) {
+    for (const tag of Object.keys({ ...current, ...merged })) {
       const from = current[tag]
       const to = merged[tag]
       if (JSON.stringify(from) !== JSON.stringify(to)) changes.push({ tag, from, to })
@@ -131,15 +130,13 @@ export function createLiveTags(
     },
     setRules(document, plan, snapshot) {
       const loaded = loadDeviceRules(document, plan)
-      let restored: DeviceState | undefined
-      if (snapshot)
-        try {
-          restored = loaded.createState(snapshot)
-        } catch (error) {
-          log('device state not restored', error)
-        }
+      try {
+        state = loaded.createState(snapshot)
+      } catch (error) {
+        log('device state not restored', error)
+        state = loaded.createState()
+      }
       rules = loaded
-      state = restored ?? loaded.createState()
       const waiting = early ?? []
       early = undefined
       for (const event of waiting) count(event)
@@ -156,11 +153,10 @@ export function createLiveTags(
       update()
     },
     visibility(isVisible) {
+      // The hidden time so far is banked; a page hidden again just keeps its clock stopped.
       const now = Date.now()
-      if (isVisible && hiddenAt !== undefined) {
-        hidden += now - hiddenAt
-        hiddenAt = undefined
-      } else if (!isVisible && hiddenAt === undefined) hiddenAt = now
+      hidden = offset(now)
+      hiddenAt = isVisible ? undefined : now
       update()
     },
     explain(tag) {

@@ -19,8 +19,8 @@ export interface TransportOptions extends Pick<
   queue: Queue
   /** Whether sending is allowed right now (consent). */
   allowed(): boolean
-  /** Tags the collector returned with an acknowledgement. */
-  onTags(tags: Record<string, Json>, batch: QueuedEvent[]): void
+  /** Tags the collector returned with an acknowledgement (as it sent them: not checked). */
+  onTags(tags: unknown, batch: QueuedEvent[]): void
   log(...args: unknown[]): void
 }
 
@@ -118,7 +118,7 @@ export function createTransport(o: TransportOptions): Transport {
       // Any other status (400, 401, 403, 413...) will not get better by retrying this batch.
       else log('batch dropped', status)
       queue.remove(new Set(batch.map((e) => e.messageId)))
-      if (tags && typeof tags === 'object') o.onTags(tags, batch)
+      if (tags) o.onTags(tags, batch)
       return true
     } catch (error) {
       log('send failed', error)

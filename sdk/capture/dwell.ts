@@ -23,8 +23,9 @@ export function createDwell(): Dwell {
       since = visible ? Date.now() : undefined
     },
     visibility(visible) {
-      if (!visible) stop()
-      else if (path !== undefined && since === undefined) since = Date.now()
+      // Banks the visible time so far either way; visible again, it runs on from now.
+      stop()
+      if (visible && path !== undefined) since = Date.now()
     },
     leave() {
       if (path === undefined) return undefined

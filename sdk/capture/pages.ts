@@ -12,7 +12,6 @@ export function capturePages(onNavigate: () => void, signal?: AbortSignal): void
   }
   for (const method of ['pushState', 'replaceState'] as const) {
     const original = history[method]
-    if (typeof original !== 'function') continue
     history[method] = function (this: History, ...args: Parameters<History['pushState']>) {
       const result = original.apply(this, args)
       try {
