@@ -143,11 +143,15 @@ export function createCore(options: ResolvedOptions, platform: Platform): Core {
       count(event, at)
     })
   }
-  const left = platform.backup?.take<QueuedEvent[]>(key('early'))
-  if (Array.isArray(left))
-    for (const event of left)
-      if (typeof event?.messageId === 'string')
-        later(event, Date.parse(event.timestamp as string) || Date.now())
+  /** Takes what pages left in the backup, except the events in `own` (this page counts those). */
+  const adopt = (own: Set<unknown>) => {
+    const left = platform.backup?.take<QueuedEvent[]>(key('early'))
+    if (Array.isArray(left))
+      for (const event of left)
+        if (typeof event?.messageId === 'string' && !own.has(event.messageId))
+          later(event, Date.parse(event.timestamp as string) || Date.now())
+  }
+  adopt(new Set())
 
   /** Counts an event as who the person is now (identify and alias change who that is). */
   const count = (event: QueuedEvent, at: number) => {
@@ -243,8 +247,9 @@ export function createCore(options: ResolvedOptions, platform: Platform): Core {
     ready = true
     // The backup is taken: the asynchronous store gets its newer data.
     if (newer) persist()
-    // This page went away and came back: it counts the events it left itself.
-    if (leftEarly) platform.backup?.take(key('early'))
+    // This page went away and came back: it counts the events it left itself, and those another
+    // page that went away since left with them.
+    if (leftEarly) adopt(new Set(early.map((event) => event.messageId)))
     for (const fn of pending.splice(0)) safe(fn)()
     if (queue.items.length) transport.schedule()
     void refreshTags().catch(log)

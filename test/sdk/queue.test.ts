@@ -1,7 +1,7 @@
 // @vitest-environment happy-dom
 import 'fake-indexeddb/auto'
 import { describe, expect, it } from 'vitest'
-import { fakeCollector, freshKey, settle, start } from './harness.ts'
+import { fakeCollector, freshKey, setVisible, settle, start } from './harness.ts'
 
 describe('persisted queue', () => {
   it('sends events queued on a previous page load (nothing lost when a page closes)', async () => {
@@ -51,6 +51,36 @@ describe('persisted queue', () => {
     const again = fakeCollector()
     await start(again, { writeKey, autoPage: false }).flush()
     expect(again.events()).toEqual([])
+  })
+
+  it('counts once what another page left while this one was away before it was ready', async () => {
+    const writeKey = freshKey()
+    let release = () => {}
+    const gated = fakeCollector()
+    gated.state.rulesGate = new Promise<void>((resolve) => (release = resolve))
+    const away = start(gated, { writeKey, rules: 'remote' })
+    away.track('Coupon Claimed', { coupon_id: 'a1' })
+    setVisible(false) // away leaves its early events in the backup
+    setVisible(true)
+
+    const other = fakeCollector()
+    other.state.rulesGate = new Promise(() => undefined)
+    const closing = new AbortController()
+    // Takes what `away` left, adds its own, and goes away before it is ready too.
+    start(other, { writeKey, rules: 'remote', signal: closing.signal }).track('Coupon Claimed', {
+      coupon_id: 'o1',
+    })
+    setVisible(false)
+    closing.abort()
+    setVisible(true)
+
+    release()
+    await away.ready
+    await away.flush()
+    const coupons = gated.events().filter((e) => e.event === 'Coupon Claimed')
+    expect(coupons.map((e) => e.properties?.coupon_id)).toEqual(['a1', 'o1'])
+    expect(gated.events().filter((e) => e.type === 'page')).toHaveLength(2)
+    expect(new Set(gated.events().map((e) => e.messageId)).size).toBe(gated.events().length)
   })
 
   it('drops the oldest events beyond maxQueue and reports how many in the next batch', async () => {
