@@ -56,7 +56,7 @@ export default [
   shipped(
     'mini-program adapter (dist/tagwise-miniprogram.js, incl. engine and device plan)',
     'dist/tagwise-miniprogram.js',
-    '14.1 KB',
+    '14.2 KB',
   ),
   {
     name: 'device engine (loadDeviceRules, esbuild)',
