@@ -6,12 +6,12 @@ import { timeUnitRules, type UnitRule } from './time-units.ts'
 
 /**
  * What a device needs to know about a rules document beyond the document itself, as JSON: the tags
- * in evaluation order with where each is evaluated, the expression nodes that time alone can
- * flip (for `nextChangeAt`), and the fingerprints of the session metrics (a device state restored
- * under new rules keeps the data of the metrics whose definition did not change). The collector computes it once per rules version and sends it with
- * the document (`GET /v1/rules?device=1`), so the SDK does not carry the analysis; the SDK
- * computes it itself (a lazily loaded chunk) only for documents it gets inline or from an older
- * collector.
+ * in evaluation order with where each is evaluated, the expression nodes that time alone can flip
+ * (for `nextChangeAt`), and the fingerprints of the session metrics (a device state restored under
+ * new rules keeps the data of the metrics whose definition did not change). The collector
+ * computes it once per rules version and sends it with the document (`GET /v1/rules?device=1`),
+ * so the SDK does not carry the analysis; the SDK computes it itself (a lazily loaded chunk) only
+ * for documents it gets inline or from an older collector.
  */
 export interface DevicePlan {
   tags: TagAnalysis[]
