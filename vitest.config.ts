@@ -19,16 +19,27 @@ export default defineConfig({
         },
       },
       {
-        // As the device builds ship (scripts/device-define.js): the engine without its fast paths.
-        // The SDK's tests, and the engine's conformance and property tests again, so the generic
-        // evaluators are proven on their own too.
-        define: { __TAGWISE_FAST__: 'false' },
+        // As the browser builds ship (scripts/device-define.js): the engine without its fast paths
+        // and without its rare features, which the SDK loads when a document needs them
+        // (rules/rare.ts). The SDK's tests and the device engine's parity tests.
+        define: { __TAGWISE_FAST__: 'false', __TAGWISE_RARE__: 'false' },
         test: {
           name: 'device',
           include: [
             'test/sdk/**/*.test.ts',
             'test/rules/device-mode.test.ts',
             'test/rules/device.test.ts',
+          ],
+        },
+      },
+      {
+        // The engine's conformance and property tests again without the fast paths, so the
+        // generic evaluators are proven on their own too.
+        define: { __TAGWISE_FAST__: 'false' },
+        test: {
+          name: 'generic',
+          include: [
+            'test/rules/device-mode.test.ts',
             'test/rules/logic.test.ts',
             'test/rules/logic-slots.test.ts',
             'test/rules/property.test.ts',

@@ -1,77 +1,25 @@
-import type { Aggregation, MetricValue } from './document.ts'
-import { toNumeric, type Json } from './json.ts'
+import { addCompensated, better, jsonKey, later, numeric, total } from './accumulator.ts'
+import type { Acc, Fold } from './accumulator.ts'
+import { DISTINCT_CAP, rareFolds } from './aggregate-rare.ts'
+import type { Aggregation } from './document.ts'
+import type { Json } from './json.ts'
 
-/** One matching event as an aggregation sees it: the `field` value, timestamp and input order. */
-export interface Sample {
-  value: unknown
-  ts: number
-  seq: number
-}
+export type { Acc, Fold, Sample } from './accumulator.ts'
+export { DISTINCT_CAP } from './aggregate-rare.ts'
 
-/**
- * A mutable, JSON-serializable accumulator. Accumulators of one aggregation merge associatively, so a
- * window can keep one per time bucket (or per session) and fold the ones inside the window.
- */
-export type Acc = { [key: string]: Json }
-
-/** How one aggregation folds samples into an accumulator and reads its value. */
-export interface Fold {
-  create(): Acc
-  add(acc: Acc, sample: Sample): void
-  /** The metric value of `acc` (all accumulators of the window merged) at `now`. */
-  value(acc: Acc, now: number): MetricValue
-}
+/** `false` in device builds: the rare features load lazily there (see rules/rare.ts). */
+declare const __TAGWISE_RARE__: boolean | undefined
 
 /** A {@link Fold} whose accumulators also merge (time buckets, sessions, identity merges). */
 export interface Aggregator extends Fold {
   merge(into: Acc, from: Acc): void
 }
 
-/** Distinct values are exact up to this many per accumulator (the spec asks for at least 1,000). */
-export const DISTINCT_CAP = 2048
 /** `top` keeps this many candidates per accumulator: exact up to 32 distinct values, as the spec asks. */
 export const TOP_CAP = 64
 
-/**
- * Sums use Neumaier's compensated summation: the result does not depend on the order events arrive
- * in or on how buckets are grouped, so the device, the edge and the CLI agree to the last digit.
- */
-function addCompensated(acc: Acc, x: number): void {
-  const s = acc.s as number
-  const t = s + x
-  acc.c = (acc.c as number) + (Math.abs(s) >= Math.abs(x) ? s - t + x : x - t + s)
-  acc.s = t
-}
-const total = (acc: Acc): number => (acc.s as number) + (acc.c as number)
-
-/** A key for JSON equality (`1` ≠ `"1"`, object keys in any order). */
-export function jsonKey(value: unknown): string {
-  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null'
-  if (Array.isArray(value)) return `[${value.map(jsonKey).join(',')}]`
-  const obj = value as Record<string, unknown>
-  return `{${Object.keys(obj)
-    .sort()
-    .map((k) => `${JSON.stringify(k)}:${jsonKey(obj[k])}`)
-    .join(',')}}`
-}
-
-const later = (ts: number, seq: number, ts2: number, seq2: number): boolean =>
-  ts > ts2 || (ts === ts2 && seq > seq2)
-
-const numeric = (agg: (acc: Acc, x: number) => void) => (acc: Acc, sample: Sample) => {
-  const x = toNumeric(sample.value)
-  if (x !== undefined) agg(acc, x)
-}
-
 type Merge = (into: Acc, from: Acc) => void
 
-const extreme = (pick: (a: number, b: number) => number): Fold => ({
-  create: () => ({ m: null }),
-  add: numeric((acc, x) => {
-    acc.m = acc.m === null ? x : pick(acc.m as number, x)
-  }),
-  value: (acc) => acc.m as number | null,
-})
 const mergeExtreme =
   (pick: (a: number, b: number) => number): Merge =>
   (into, from) => {
@@ -79,19 +27,6 @@ const mergeExtreme =
       into.m = into.m === null ? (from.m as number) : pick(into.m as number, from.m as number)
   }
 
-/** `first`/`last`: the value of the earliest/latest event by timestamp, then input order. */
-const better = (wantLater: boolean, ts: number, seq: number, acc: Acc) =>
-  acc.ts === null || later(ts, seq, acc.ts as number, acc.seq as number) === wantLater
-const ordered = (wantLater: boolean): Fold => ({
-  create: () => ({ ts: null, seq: 0, v: null }),
-  add: (acc, { value, ts, seq }) => {
-    if (value === null || value === undefined || !better(wantLater, ts, seq, acc)) return
-    acc.ts = ts
-    acc.seq = seq
-    acc.v = value as Json
-  },
-  value: (acc) => (acc.ts === null ? null : (acc.v as Json)),
-})
 const mergeOrdered =
   (wantLater: boolean): Merge =>
   (into, from) => {
@@ -102,14 +37,6 @@ const mergeOrdered =
     }
   }
 
-/** `since_first`/`since_last`: ms from the earliest/latest matching event to `now`. */
-const since = (pick: (a: number, b: number) => number): Fold => ({
-  create: () => ({ t: null }),
-  add: (acc, { ts }) => {
-    acc.t = acc.t === null ? ts : pick(acc.t as number, ts)
-  },
-  value: (acc, now) => (acc.t === null ? null : now - (acc.t as number)),
-})
 const mergeSince =
   (pick: (a: number, b: number) => number): Merge =>
   (into, from) => {
@@ -150,7 +77,8 @@ function dwellAdd(acc: Acc, ms: number): void {
   acc.m = acc.m === null ? ms : Math.max(acc.m as number, ms)
 }
 
-const FOLDS: Record<Aggregation, Fold> = {
+// The rare folds (rules/aggregate-rare.ts) are added below, or lazily in device builds.
+const FOLDS: Partial<Record<Aggregation, Fold>> = {
   count: {
     create: () => ({ n: 0 }),
     add: (acc) => {
@@ -162,26 +90,6 @@ const FOLDS: Record<Aggregation, Fold> = {
     create: () => ({ s: 0, c: 0 }),
     add: numeric(addCompensated),
     value: total,
-  },
-  avg: {
-    create: () => ({ s: 0, c: 0, n: 0 }),
-    add: numeric((acc, x) => {
-      addCompensated(acc, x)
-      acc.n = (acc.n as number) + 1
-    }),
-    value: (acc) => ((acc.n as number) === 0 ? null : total(acc) / (acc.n as number)),
-  },
-  min: extreme(Math.min),
-  max: extreme(Math.max),
-  distinct: {
-    create: () => ({ k: {} }),
-    add: (acc, { value }) => {
-      if (value === null || value === undefined) return
-      const keys = acc.k as Record<string, 1>
-      const key = jsonKey(value)
-      if (keys[key] === undefined && Object.keys(keys).length < DISTINCT_CAP) keys[key] = 1
-    },
-    value: (acc) => Object.keys(acc.k as object).length,
   },
   top: {
     create: () => ({ k: {} }),
@@ -205,10 +113,6 @@ const FOLDS: Record<Aggregation, Fold> = {
       return best === undefined ? null : (JSON.parse(best) as Json)
     },
   },
-  first: ordered(false),
-  last: ordered(true),
-  since_first: since(Math.min),
-  since_last: since(Math.max),
   // Dwell samples are whole visits: `value` is the visit's dwell in ms.
   dwell: {
     create: () => ({ s: 0, c: 0, m: null }),
@@ -220,6 +124,13 @@ const FOLDS: Record<Aggregation, Fold> = {
     add: (acc, { value }) => dwellAdd(acc, value as number),
     value: (acc) => acc.m as number | null,
   },
+}
+// The flag is tested here, not through a named constant, so the minifier can fold it away.
+if (typeof __TAGWISE_RARE__ === 'undefined' || __TAGWISE_RARE__) addFolds(rareFolds())
+
+/** Adds folds to the table (device builds: the rare ones, once they are loaded). */
+export function addFolds(folds: Partial<Record<Aggregation, Fold>>): void {
+  Object.assign(FOLDS, folds)
 }
 
 const mergeSum: Merge = (into, from) => {
@@ -270,7 +181,7 @@ const MERGES: Record<Aggregation, Merge> = {
 }
 
 /** The fold of an aggregation (no merging: what a device state needs). */
-export const fold = (agg: Aggregation): Fold => FOLDS[agg]
+export const fold = (agg: Aggregation): Fold => FOLDS[agg]!
 
 /** The aggregator of an aggregation. */
-export const aggregator = (agg: Aggregation): Aggregator => ({ ...FOLDS[agg], merge: MERGES[agg] })
+export const aggregator = (agg: Aggregation): Aggregator => ({ ...FOLDS[agg]!, merge: MERGES[agg] })

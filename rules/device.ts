@@ -4,7 +4,7 @@ import type { RulesDocument } from './document.ts'
 import { fold } from './aggregate.ts'
 import { compileExplained } from './logic-explain.ts'
 import { matchMetric } from './metric.ts'
-import { compileTag } from './tags.ts'
+import { compileTag, type CompiledTag } from './tags.ts'
 import type { DevicePlan } from './device-plan.ts'
 import { compileUnits } from './time-units.ts'
 
@@ -47,8 +47,12 @@ export function loadDeviceRules(document: RulesDocument, plan: DevicePlan): Devi
       // within one rules version (a new version comes with a new plan).
       fingerprint: plan.fingerprints?.[id] ?? '',
     }))
-  const tags = analysis.map((a) =>
-    compileTag(a.id, document.tags[a.id]!, a.evaluatedOn === 'device', compileExplained),
+  // Only the device's own tags are compiled (their kinds may be rare features that only they
+  // need loaded): the values of the others come from the edge.
+  const tags = analysis.map(({ id, kind, evaluatedOn }): CompiledTag =>
+    evaluatedOn === 'device'
+      ? compileTag(id, document.tags[id]!, true, compileExplained)
+      : { id, kind, onDevice: false, evaluate: () => undefined, parts: [], explain: () => [] },
   )
   const timeout = (document.session?.timeoutMinutes ?? 30) * 60_000
   const core = {

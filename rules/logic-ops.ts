@@ -1,47 +1,22 @@
 // The semantics of every JsonLogic operation, in one table that both the compiler (`logic.ts`) and
 // the explainer (`logic-explain.ts`) evaluate through; the compiler only adds fast paths in front.
+// The rare operations are defined in `logic-rare.ts` and join the table here (or, in device
+// builds, when their chunk is loaded: rules/rare.ts).
 import { glob } from './glob.ts'
 import { LogicError } from './logic-error.ts'
-import { iterator } from './logic-iterate.ts'
-import { divide, duration, max, min, minus, modulo, plus, times } from './logic-math.ts'
-import { compare, numberFor, toText, truthy, valueAt } from './logic-values.ts'
-import type { Comparison } from './logic-values.ts'
-import { argumentList } from './logic-operation.ts'
+import { divide, duration, minus, plus, times } from './logic-math.ts'
 import type { Evaluate, Lazy, Operation } from './logic-operation.ts'
+import { rareOperations } from './logic-rare.ts'
+import { compare, toText, truthy, valueAt } from './logic-values.ts'
+import type { Comparison } from './logic-values.ts'
+
+/** `false` in device builds: the rare features load lazily there (see rules/rare.ts). */
+declare const __TAGWISE_RARE__: boolean | undefined
 
 /** `in`: membership in an array (strict equality) or substring of a string; else `false`. */
 function contains(needle: unknown, haystack: unknown): boolean {
   if (Array.isArray(haystack)) return haystack.includes(needle)
   return typeof haystack === 'string' && haystack.includes(toText(needle))
-}
-
-// `slice` already treats a start or a negative length like JsonLogic's `substr` (counted from the
-// end, clamped to the text, truncated to an integer).
-function substr([source, start, length]: readonly unknown[]): string {
-  const rest = toText(source).slice(numberFor('substr', start))
-  return length === undefined || length === null ? rest : rest.slice(0, numberFor('substr', length))
-}
-
-function merge(values: readonly unknown[]): unknown[] {
-  const merged: unknown[] = []
-  for (const value of values) {
-    if (Array.isArray(value)) for (const item of value) merged.push(item)
-    else merged.push(value)
-  }
-  return merged
-}
-
-function missing(keys: readonly unknown[], data: unknown): unknown[] {
-  return keys.filter((key) => {
-    const value = valueAt(data, key)
-    return value === undefined || value === null || value === ''
-  })
-}
-
-function missingSome([need, keys]: readonly unknown[], data: unknown): unknown[] {
-  const list = argumentList(keys)
-  const absent = missing(list, data)
-  return list.length - absent.length >= numberFor('missing_some', need) ? [] : absent
 }
 
 /** `var`: the value at a dotted path of the data (own properties only), else the default or null. */
@@ -88,18 +63,12 @@ const comparison = (op: Comparison | '===' | '!==') => ({
   check: atLeastTwo,
   lazy: chain(op),
 })
-// `console` is not part of the language: a host may not have it (the engine never assumes one).
-const logger = (globalThis as { console?: { log(value: unknown): void } }).console
 
 // No prototype (`__proto__: null`): `table[op]` is an own operation or `undefined`, never an
-// inherited property.
+// inherited property. The rare operations (rules/logic-rare.ts) follow the common ones.
 const table: Record<string, Operation | null> = {
   __proto__: null,
   var: { lazy: readVar },
-  missing: {
-    eager: (values, data) => missing(Array.isArray(values[0]) ? values[0] : values, data),
-  },
-  missing_some: { eager: missingSome },
   if: { array: true, lazy: choose },
   '?:': { array: true, lazy: choose },
   '==': comparison('=='),
@@ -114,24 +83,11 @@ const table: Record<string, Operation | null> = {
   '!!': { eager: ([value]) => truthy(value) },
   or: { array: true, lazy: logical(true) },
   and: { array: true, lazy: logical(false) },
-  max: { spread: true, eager: max },
-  min: { spread: true, eager: min },
   '+': { spread: true, eager: plus },
   '-': { spread: true, eager: minus },
   '*': { spread: true, eager: times },
   '/': { spread: true, eager: divide },
-  '%': { spread: true, eager: modulo },
-  map: iterator('map'),
-  filter: iterator('filter'),
-  reduce: iterator('reduce'),
-  all: iterator('all'),
-  none: iterator('none'),
-  some: iterator('some'),
-  merge: { eager: merge },
   in: { eager: ([needle, haystack]) => contains(needle, haystack) },
-  cat: { eager: (values) => values.map(toText).join('') },
-  substr: { eager: substr },
-  log: { eager: ([value = null]) => (logger?.log(value), value) },
   days: { eager: duration('days', 86_400_000) },
   hours: { eager: duration('hours', 3_600_000) },
   minutes: { eager: duration('minutes', 60_000) },
@@ -141,11 +97,18 @@ const table: Record<string, Operation | null> = {
       typeof pattern === 'string' && typeof text === 'string' && glob(pattern, text),
   },
 }
+// The flag is tested here, not through a named constant, so the minifier can fold it away.
+if (typeof __TAGWISE_RARE__ === 'undefined' || __TAGWISE_RARE__) addOperations(rareOperations())
+
+/** Adds operations to the table (device builds: the rare ones, once they are loaded). */
+export function addOperations(operations: Record<string, Operation>): void {
+  Object.assign(table, operations)
+}
 
 /** The operation named `op`, or `undefined` for an unknown one (never an inherited property). */
 export const operation = (op: string) => table[op] as Operation | undefined
 
-/** Every supported operation name. */
+/** Every supported operation name (in device builds, those loaded when the module loaded). */
 export const OPERATION_NAMES: readonly string[] = /* @__PURE__ */ Object.freeze(
   /* @__PURE__ */ Object.keys(table),
 )

@@ -1,8 +1,10 @@
 import type { Json } from './json.ts'
-import { toNumeric } from './json.ts'
-import type { Logic, TagDef, TagKind, TagValue } from './document.ts'
+import type { FlagTag, Logic, TagDef, TagKind, TagValue, ValueTag } from './document.ts'
 import { explainLogic, truthy, type Evaluate, type ExplainNode } from './logic.ts'
-import { compilePath } from './metric.ts'
+import { rareKinds } from './tags-rare.ts'
+
+/** `false` in device builds: the rare features load lazily there (see rules/rare.ts). */
+declare const __TAGWISE_RARE__: boolean | undefined
 
 /** Data a tag expression sees. */
 export interface TagData {
@@ -74,7 +76,7 @@ export function tagExpressions(def: TagDef): { label: string; rule: Logic }[] {
 }
 
 /** `null`/`false` (and, where the spec says so, `""`) mean the tag is absent. */
-const present = (value: unknown): TagValue | undefined =>
+export const present = (value: unknown): TagValue | undefined =>
   value === null || value === undefined || value === false ? undefined : (value as TagValue)
 
 const safely =
@@ -87,14 +89,43 @@ const safely =
     }
   }
 
-/** A score feature as a number: numeric values as numbers, `true` → 1, anything else → 0. */
-export function feature(value: unknown): number {
-  if (value === true) return 1
-  return toNumeric(value) ?? 0
-}
-
 /** Compiles one JsonLogic expression of a tag (the edge's `compileLogic`, or the device's). */
 export type Compile = (rule: Logic) => Evaluate
+
+/** The labelled explain trees of a tag's parts. */
+export type ExplainParts = (data: TagData) => { label: string; tree: ExplainNode }[]
+
+/** How one tag kind evaluates; `explain` when its explanation is not its expressions' trees. */
+export type KindCompiler = (
+  def: TagDef,
+  compile: Compile,
+  slots: Slots | undefined,
+) => { evaluate: (data: TagData) => TagValue | undefined; explain?: ExplainParts }
+
+// The rare kinds (rules/tags-rare.ts: `tiers`, `cases`, `score`) are added below, or lazily in
+// device builds.
+const KINDS: Partial<Record<TagKind, KindCompiler>> = {
+  flag: (def, compile) => {
+    const when = compile((def as FlagTag).when)
+    return { evaluate: (data) => (truthy(when(data)) ? true : undefined) }
+  },
+  value: (def, compile) => {
+    const value = compile((def as ValueTag).value)
+    return {
+      evaluate: (data) => {
+        const v = value(data)
+        return v === '' ? undefined : present(v)
+      },
+    }
+  },
+}
+// The flag is tested here, not through a named constant, so the minifier can fold it away.
+if (typeof __TAGWISE_RARE__ === 'undefined' || __TAGWISE_RARE__) addKinds(rareKinds())
+
+/** Adds tag kinds (device builds: the rare ones, once they are loaded). */
+export function addKinds(kinds: Partial<Record<TagKind, KindCompiler>>): void {
+  Object.assign(KINDS, kinds)
+}
 
 /** Compiles a tag definition that passed validation; `slots` lets score weights read by index. */
 export function compileTag(
@@ -106,71 +137,15 @@ export function compileTag(
 ): CompiledTag {
   const kind = tagKind(def)
   const parts = tagExpressions(def)
-  const explainParts = (data: TagData) =>
-    parts.map(({ label, rule }) => ({ label, tree: explainLogic(rule, data) }))
-  let evaluate: (data: TagData) => TagValue | undefined
-  let explain = explainParts
-  if ('when' in def) {
-    const when = compile(def.when)
-    evaluate = (data) => (truthy(when(data)) ? true : undefined)
-  } else if ('tiers' in def) {
-    const of = compile(def.tiers.of)
-    const { cuts, labels } = def.tiers
-    evaluate = (data) => {
-      const x = toNumeric(of(data))
-      if (x === undefined) return undefined
-      let i = 0
-      while (i < cuts.length && cuts[i]! <= x) i++
-      return present(labels[i])
-    }
-  } else if ('cases' in def) {
-    const cases = def.cases.map((c) => ({ when: compile(c.when), then: c.then }))
-    const otherwise = def.else
-    evaluate = (data) => {
-      for (const c of cases) if (truthy(c.when(data))) return present(c.then)
-      return present(otherwise)
-    }
-  } else if ('score' in def) {
-    const { bias = 0, weights, threshold = 0.5 } = def.score
-    const terms = Object.entries(weights).map(([path, weight]) => {
-      const slot = slots?.of(path)
-      const read =
-        slot === undefined ? compilePath(path) : (data: unknown) => (data as TagData).v[slot]
-      return { path, weight, read }
-    })
-    const probability = (data: TagData) => {
-      let z = bias
-      for (const t of terms) z += t.weight * feature(t.read(data))
-      return 1 / (1 + Math.exp(-z))
-    }
-    evaluate = (data) => {
-      const p = probability(data)
-      return p >= threshold ? Math.round(p * 1e4) / 1e4 : undefined
-    }
-    explain = (data) => [
-      {
-        label: 'score',
-        tree: {
-          op: 'score',
-          value: probability(data),
-          args: [
-            { op: 'bias', value: bias, args: [] },
-            ...terms.map((t) => ({
-              op: `${t.weight} × ${t.path}`,
-              value: t.weight * feature(t.read(data)),
-              args: [{ op: 'var', value: t.read(data) ?? null, args: [] }],
-            })),
-            { op: 'threshold', value: threshold, args: [] },
-          ],
-        },
-      },
-    ]
-  } else {
-    const value = compile(def.value)
-    evaluate = (data) => {
-      const v = value(data)
-      return v === '' ? undefined : present(v)
-    }
+  const compiled = KINDS[kind]!(def, compile, slots)
+  return {
+    id,
+    kind,
+    onDevice,
+    evaluate: safely(compiled.evaluate),
+    parts,
+    explain:
+      compiled.explain ??
+      ((data) => parts.map(({ label, rule }) => ({ label, tree: explainLogic(rule, data) }))),
   }
-  return { id, kind, onDevice, evaluate: safely(evaluate), parts, explain }
 }

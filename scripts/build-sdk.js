@@ -7,7 +7,8 @@
 //   in a classic script resolves against the script's own URL, so the chunk loads from wherever
 //   tagwise.js was served (same origin: fine under `script-src 'self'`), only when vitals are on.
 //   The same for dist/tagwise-plan.js, the device plan (rules/device-plan.ts), loaded only when
-//   the rules come inline or from a collector that did not send their plan.
+//   the rules come inline or from a collector that did not send their plan, and for
+//   dist/tagwise-rare.js, the rare features (rules/rare.ts), loaded only for rules that use one.
 import { build } from 'esbuild'
 import { DEVICE_DEFINE } from './device-define.js'
 import { buildMinified } from './minify.js'
@@ -22,18 +23,24 @@ const common = {
 }
 
 const PLAN_CHUNK = './tagwise-plan.js'
+const RARE_CHUNK = './tagwise-rare.js'
+const CHUNKS = {
+  'web-vitals': VITALS_CHUNK,
+  'device-plan.ts': PLAN_CHUNK,
+  'device-rare.ts': RARE_CHUNK,
+}
 
 /**
- * Points the lazy `import('web-vitals')` and `import('../rules/device-plan.ts')` (the device plan,
- * computed on the device only for inline rules or an older collector) at the separately built
- * chunks.
+ * Points the lazy `import('web-vitals')`, `import('../rules/device-plan.ts')` (the device plan,
+ * computed on the device only for inline rules or an older collector) and
+ * `import('../rules/device-rare.ts')` at the separately built chunks.
  */
 const lazyChunks = {
   name: 'lazy-chunks',
   setup(b) {
-    b.onResolve({ filter: /^web-vitals$|device-plan\.ts$/ }, (args) =>
+    b.onResolve({ filter: /^web-vitals$|device-(plan|rare)\.ts$/ }, (args) =>
       args.kind === 'dynamic-import'
-        ? { path: args.path === 'web-vitals' ? VITALS_CHUNK : PLAN_CHUNK, external: true }
+        ? { path: CHUNKS[args.path.split('/').pop()], external: true }
         : undefined,
     )
   },
@@ -81,6 +88,10 @@ export async function buildSdk() {
     buildMinified(
       { ...common, entryPoints: ['rules/device-plan.ts'], format: 'esm', platform: 'browser' },
       'dist/tagwise-plan.js',
+    ),
+    buildMinified(
+      { ...common, entryPoints: ['rules/device-rare.ts'], format: 'esm', platform: 'browser' },
+      'dist/tagwise-rare.js',
     ),
   ])
 }

@@ -3,6 +3,7 @@ import type { Tagwise } from './api.ts'
 import type { ResolvedOptions } from './options.ts'
 import type { Platform } from './platform.ts'
 import { createQueue, type QueuedEvent } from './queue.ts'
+import { addRare } from '../rules/rare.ts'
 import { fetchRules, type CachedRules, type Get } from './remote-rules.ts'
 import { newIdentity, touchSession, type Identity } from './session.ts'
 import { createLiveTags, type TagChange } from './tags.ts'
@@ -25,6 +26,9 @@ export interface Core {
 }
 
 type Fields = { type: string } & Record<string, unknown>
+
+/** `false` in builds that load the rare features lazily (see rules/rare.ts). */
+declare const __TAGWISE_RARE__: boolean | undefined
 
 /** How long `ready` waits for rules that are not cached yet. */
 const RULES_WAIT_MS = 3000
@@ -224,6 +228,10 @@ export function createCore(options: ResolvedOptions, platform: Platform): Core {
         // from an older collector) it is computed here, by a chunk loaded only then.
         const plan =
           rules.plan ?? (await import('../rules/device-plan.ts')).devicePlan(rules.document)
+        // So are the rare features (rules/rare.ts) in builds that leave them out, only for a
+        // document that uses one. The flag is tested here so the minifier can fold it away.
+        if (typeof __TAGWISE_RARE__ !== 'undefined' && !__TAGWISE_RARE__ && plan.rare !== false)
+          addRare((await import('../rules/device-rare.ts')).rare)
         live.setRules(rules.document, plan, state)
         if (cache && granted) void store.set(key('rules'), rules)
       } catch (error) {

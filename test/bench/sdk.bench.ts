@@ -127,8 +127,9 @@ console.log(
 
 // Bundle sizes as they ship. The files a site or mini-program loads are measured as `npm run
 // build` wrote them (scripts/bench.js builds first; Terser-minified, scripts/minify.js); web-vitals
-// and, in browsers, the device plan are lazy chunks of their own (the plan loads only for inline
-// rules or a collector that did not send it). The npm entry and the engine alone are minified by
+// and, in browsers, the device plan and the rare features are lazy chunks of their own (the plan
+// loads only for inline rules or a collector that did not send it, the rare features only for
+// rules whose device tags use one, rules/rare.ts). The npm entry and the engine alone are minified by
 // esbuild, as an app's bundler would. kB = 1,000 bytes, as size-limit counts.
 const sizes: string[][] = [['entry', 'min', 'min+gzip']]
 const row = (name: string, code: Uint8Array) =>
@@ -137,14 +138,20 @@ for (const [name, file] of [
   ['tagwise.js (script tag, incl. engine + idb-keyval)', 'dist/tagwise.js'],
   ['tagwise-miniprogram.js (incl. engine, device plan)', 'dist/tagwise-miniprogram.js'],
   ['tagwise-plan.js (device plan chunk, lazy)', 'dist/tagwise-plan.js'],
+  ['tagwise-rare.js (rare features chunk, lazy)', 'dist/tagwise-rare.js'],
   ['tagwise-vitals.js (web-vitals chunk, lazy)', 'dist/tagwise-vitals.js'],
 ] as const)
   row(name, readFileSync(file))
 const lazyPlan = {
   name: 'lazy-device-plan',
   setup(b: PluginBuild) {
-    b.onResolve({ filter: /device-plan\.ts$/ }, (args) =>
-      args.kind === 'dynamic-import' ? { path: './tagwise-plan.js', external: true } : undefined,
+    b.onResolve({ filter: /device-(plan|rare)\.ts$/ }, (args) =>
+      args.kind === 'dynamic-import'
+        ? {
+            path: args.path.replace(/.*device-/, './tagwise-').replace('.ts', '.js'),
+            external: true,
+          }
+        : undefined,
     )
   },
 }
@@ -172,7 +179,7 @@ for (const [name, input] of [
     plugins: [lazyPlan],
     logLevel: 'silent',
     // As the device builds ship (scripts/device-define.js).
-    define: { __TAGWISE_FAST__: 'false' },
+    define: { __TAGWISE_FAST__: 'false', __TAGWISE_RARE__: 'false' },
   })
   row(name, result.outputFiles[0]!.contents)
 }

@@ -197,4 +197,95 @@ describe('the script-tag SDK in Chromium', () => {
     // A beacon cannot set headers: the writeKey travels in the body.
     expect(JSON.parse(beacon!).writeKey).toBe('demo-write-key')
   })
+
+  it('loads the rare features chunk only for rules that use one, and they evaluate', async () => {
+    const chunks = (p: Page) => {
+      const seen: string[] = []
+      p.on('request', (r) => seen.push(new URL(r.url()).pathname))
+      return seen
+    }
+    const catalogChunks = chunks(page)
+    await page.goto(url('/'))
+    await ready()
+    expect(catalogChunks).toContain('/tagwise.js')
+    expect(catalogChunks).not.toContain('/tagwise-rare.js')
+
+    // Rules the collector would send, here without their device plan: the page computes it (the
+    // plan chunk), and it says the rare features are needed (the rare chunk).
+    const rare = await browser.newContext()
+    await serveFixtures(rare)
+    await rare.route(
+      (u) => u.pathname === '/v1/rules',
+      (route) =>
+        route.fulfill({
+          status: 200,
+          contentType: 'application/json',
+          headers: { etag: '"rare-1"' },
+          body: JSON.stringify(RARE_RULES),
+        }),
+    )
+    const other = await rare.newPage()
+    const otherErrors = watchErrors(other)
+    const rareChunks = chunks(other)
+    await other.goto(url('/'))
+    const tags = await other.evaluate(async () => {
+      const tw = (
+        window as unknown as {
+          tagwise: {
+            ready: Promise<void>
+            track(event: string, properties: object): void
+            tags(): Record<string, unknown>
+          }
+        }
+      ).tagwise
+      await tw.ready
+      tw.track('Product Viewed', { category: 'flights', price: 1200 })
+      tw.track('Product Viewed', { category: 'hotels', price: 300 })
+      return tw.tags()
+    })
+    expect(rareChunks).toContain('/tagwise-plan.js')
+    expect(rareChunks).toContain('/tagwise-rare.js')
+    expect(tags).toEqual({ variety: 'mixed', first_seen: 'first: flights', budget: 'premium' })
+    expect(otherErrors).toEqual([])
+    await rare.close()
+  })
 })
+
+/** Device tags of the rare kinds, over rare aggregations and operations (rules/rare.ts). */
+const RARE_RULES = {
+  version: 1,
+  metrics: {
+    categories: {
+      events: { event: 'Product Viewed' },
+      agg: 'distinct',
+      field: 'properties.category',
+      window: 'session',
+    },
+    first_category: {
+      events: { event: 'Product Viewed' },
+      agg: 'first',
+      field: 'properties.category',
+      window: 'session',
+    },
+    priciest: {
+      events: { event: 'Product Viewed' },
+      agg: 'max',
+      field: 'properties.price',
+      window: 'session',
+    },
+  },
+  tags: {
+    variety: {
+      tiers: {
+        of: { var: 'metrics.categories' },
+        cuts: [2, 3],
+        labels: ['narrow', 'mixed', 'broad'],
+      },
+    },
+    first_seen: { value: { cat: ['first: ', { var: 'metrics.first_category' }] } },
+    budget: {
+      cases: [{ when: { '>=': [{ var: 'metrics.priciest' }, 1000] }, then: 'premium' }],
+      else: 'value',
+    },
+  },
+}

@@ -1,6 +1,7 @@
-// Runs only in the vitest project `device` (vitest.config.ts): proves the project really compiles
-// the engine as the device builds do, so its conformance and property runs cover the generic
-// evaluators without the fast paths.
+// Runs only in the vitest projects `device` and `generic` (vitest.config.ts): proves they really
+// compile the engine as the device builds do, so their conformance, property and parity runs
+// cover the generic evaluators without the fast paths. (test/sdk/rare.test.ts proves that the
+// `device` project also leaves the rare features out, as the browser builds do.)
 import { expect, it } from 'vitest'
 
 declare const __TAGWISE_FAST__: boolean | undefined

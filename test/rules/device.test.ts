@@ -19,6 +19,13 @@ import {
   type Event,
 } from '../support/rules-arbitraries.ts'
 import catalog from '../../examples/rules/catalog.json' with { type: 'json' }
+import { rare } from '../../rules/device-rare.ts'
+import { addRare } from '../../rules/rare.ts'
+
+// The vitest project `device` leaves the rare features out, as the browser builds do: they are
+// added here as the SDK adds them once it has loaded their chunk (rules/rare.ts). Elsewhere they
+// are built in and adding them changes nothing.
+addRare(rare)
 
 const RUNS = Number(process.env.PROPERTY_RUNS ?? 150)
 const TIMEOUT = Math.max(10_000, RUNS * 50)
