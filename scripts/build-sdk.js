@@ -9,6 +9,7 @@
 //   The same for dist/tagwise-plan.js, the device plan (rules/device-plan.ts), loaded only when
 //   the rules come inline or from a collector that did not send their plan, and for
 //   dist/tagwise-rare.js, the rare features (rules/rare.ts), loaded only for rules that use one.
+import { rm } from 'node:fs/promises'
 import { build } from 'esbuild'
 import { DEVICE_DEFINE } from './device-define.js'
 import { buildMinified } from './minify.js'
@@ -47,6 +48,9 @@ const lazyChunks = {
 }
 
 export async function buildSdk() {
+  // Chunk names carry a content hash: without this, every earlier build's chunks would stay (and
+  // ship in the npm package).
+  await rm('dist/chunks', { recursive: true, force: true })
   await Promise.all([
     build({
       ...common,
