@@ -1,11 +1,13 @@
 // Builds the browser SDK:
 // - dist/sdk.js: ESM for bundlers (`import { createTagwise } from 'tagwise'`); idb-keyval and
-//   web-vitals stay imports, so the app's bundler dedupes them and splits `import('web-vitals')`.
+//   web-vitals stay imports, so the app's bundler dedupes them, and sdk/capture/vitals-chunk.ts
+//   (web-vitals' only importer) is a chunk the app's bundler keeps lazy.
 // - dist/tagwise.js: the script-tag build (IIFE, minified, served by the collector at /tagwise.js)
-//   and dist/tagwise-vitals.js: web-vitals as an ES module. An IIFE cannot code-split, so the
-//   IIFE's `import('web-vitals')` is rewritten to `import('./tagwise-vitals.js')`: a dynamic import
-//   in a classic script resolves against the script's own URL, so the chunk loads from wherever
-//   tagwise.js was served (same origin: fine under `script-src 'self'`), only when vitals are on.
+//   and dist/tagwise-vitals.js: vitals-chunk.ts with web-vitals, as an ES module. An IIFE cannot
+//   code-split, so the IIFE's `import('./vitals-chunk.ts')` is rewritten to
+//   `import('./tagwise-vitals.js')`: a dynamic import in a classic script resolves against the
+//   script's own URL, so the chunk loads from wherever tagwise.js was served (same origin: fine
+//   under `script-src 'self'`), only when vitals are on.
 //   The same for dist/tagwise-plan.js, the device plan (rules/device-plan.ts), loaded only when
 //   the rules come inline or from a collector that did not send their plan.
 import { build } from 'esbuild'
@@ -24,16 +26,19 @@ const common = {
 const PLAN_CHUNK = './tagwise-plan.js'
 
 /**
- * Points the lazy `import('web-vitals')` and `import('../rules/device-plan.ts')` (the device plan,
- * computed on the device only for inline rules or an older collector) at the separately built
- * chunks.
+ * Points the lazy `import('./vitals-chunk.ts')` (web-vitals and its glue) and
+ * `import('../rules/device-plan.ts')` (the device plan, computed on the device only for inline
+ * rules or an older collector) at the separately built chunks.
  */
 const lazyChunks = {
   name: 'lazy-chunks',
   setup(b) {
-    b.onResolve({ filter: /^web-vitals$|device-plan\.ts$/ }, (args) =>
+    b.onResolve({ filter: /vitals-chunk\.ts$|device-plan\.ts$/ }, (args) =>
       args.kind === 'dynamic-import'
-        ? { path: args.path === 'web-vitals' ? VITALS_CHUNK : PLAN_CHUNK, external: true }
+        ? {
+            path: args.path.endsWith('vitals-chunk.ts') ? VITALS_CHUNK : PLAN_CHUNK,
+            external: true,
+          }
         : undefined,
     )
   },
@@ -45,7 +50,8 @@ export async function buildSdk() {
       ...common,
       entryPoints: { sdk: 'sdk/index.ts' },
       outdir: 'dist',
-      // The device plan becomes a chunk of its own, which the app's bundler keeps lazy.
+      // The device plan and the vitals glue become chunks of their own, which the app's bundler
+      // keeps lazy.
       splitting: true,
       chunkNames: 'chunks/[name]-[hash]',
       format: 'esm',
@@ -69,10 +75,7 @@ export async function buildSdk() {
     buildMinified(
       {
         ...common,
-        stdin: {
-          contents: "export { onCLS, onINP, onLCP, onTTFB } from 'web-vitals'",
-          resolveDir: '.',
-        },
+        entryPoints: ['sdk/capture/vitals-chunk.ts'],
         format: 'esm',
         platform: 'browser',
       },

@@ -60,7 +60,7 @@ function start(options: TagwiseOptions): Tagwise {
   const core = createCore(o, platform)
   const tw = core.api
   const dwell = createDwell()
-  const vitals = o.vitals ? captureVitals(() => import('web-vitals')) : undefined
+  const vitals = o.vitals ? captureVitals() : undefined
 
   const leave = () => {
     const left = o.dwell ? dwell.leave() : undefined
