@@ -4,14 +4,14 @@
 import { onCLS, onINP, onLCP, onTTFB, type Metric } from 'web-vitals'
 
 /**
- * Reports every change of LCP, INP, CLS and TTFB to `keep`, by the name `Page Left` carries them
- * under, rounded: milliseconds to integers, CLS to 4 digits.
+ * Keeps the latest LCP, INP, CLS and TTFB in `values`, by the name `Page Left` carries them under,
+ * rounded: milliseconds to integers, CLS to 4 digits.
  */
-export function watch(keep: (name: string, value: number) => void): void {
+export function watch(values: Record<string, number>): void {
   const report =
     (name: string, digits = 0) =>
     ({ value }: Metric) =>
-      keep(name, Number(value.toFixed(digits)))
+      (values[name] = Number(value.toFixed(digits)))
   // Every change, not only the final value: `Page Left` may be sent before a metric is final.
   const all = { reportAllChanges: true }
   onLCP(report('lcp_ms'), all)
