@@ -1,50 +1,24 @@
 // Builds the browser SDK:
 // - dist/sdk.js: ESM for bundlers (`import { createTagwise } from 'tagwise'`); idb-keyval and
-//   web-vitals stay imports, so the app's bundler dedupes them and splits `import('web-vitals')`.
+//   web-vitals stay imports, so the app's bundler dedupes them, and the lazy parts
+//   (sdk/capture/vitals-chunk.ts, web-vitals' only importer; the device plan; the rare features)
+//   are chunks the app's bundler keeps lazy.
 // - dist/tagwise.js: the script-tag build (IIFE, minified, served by the collector at /tagwise.js)
-//   and dist/tagwise-vitals.js: web-vitals as an ES module. An IIFE cannot code-split, so the
-//   IIFE's `import('web-vitals')` is rewritten to `import('./tagwise-vitals.js')`: a dynamic import
-//   in a classic script resolves against the script's own URL, so the chunk loads from wherever
-//   tagwise.js was served (same origin: fine under `script-src 'self'`), only when vitals are on.
-//   The same for dist/tagwise-plan.js, the device plan (rules/device-plan.ts), loaded only when
-//   the rules come inline or from a collector that did not send their plan, and for
-//   dist/tagwise-rare.js, the rare features (rules/rare.ts), loaded only for rules that use one.
+//   and its lazy chunks, each built on its own: dist/tagwise-vitals.js (web-vitals and its glue),
+//   dist/tagwise-plan.js (the device plan, rules/device-plan.ts) and dist/tagwise-rare.js (the
+//   rare features, rules/rare.ts); scripts/lazy-chunks.js says when each loads.
 import { rm } from 'node:fs/promises'
 import { build } from 'esbuild'
 import { DEVICE_DEFINE } from './device-define.js'
+import { lazyChunks } from './lazy-chunks.js'
 import { buildMinified } from './minify.js'
 
-const VITALS_CHUNK = './tagwise-vitals.js'
 const common = {
   bundle: true,
   target: 'es2020',
   logLevel: 'warning',
   legalComments: 'none',
   define: DEVICE_DEFINE,
-}
-
-const PLAN_CHUNK = './tagwise-plan.js'
-const RARE_CHUNK = './tagwise-rare.js'
-const CHUNKS = {
-  'web-vitals': VITALS_CHUNK,
-  'device-plan.ts': PLAN_CHUNK,
-  'device-rare.ts': RARE_CHUNK,
-}
-
-/**
- * Points the lazy `import('web-vitals')`, `import('../rules/device-plan.ts')` (the device plan,
- * computed on the device only for inline rules or an older collector) and
- * `import('../rules/device-rare.ts')` at the separately built chunks.
- */
-const lazyChunks = {
-  name: 'lazy-chunks',
-  setup(b) {
-    b.onResolve({ filter: /^web-vitals$|device-(plan|rare)\.ts$/ }, (args) =>
-      args.kind === 'dynamic-import'
-        ? { path: CHUNKS[args.path.split('/').pop()], external: true }
-        : undefined,
-    )
-  },
 }
 
 export async function buildSdk() {
@@ -56,7 +30,8 @@ export async function buildSdk() {
       ...common,
       entryPoints: { sdk: 'sdk/index.ts' },
       outdir: 'dist',
-      // The device plan becomes a chunk of its own, which the app's bundler keeps lazy.
+      // The device plan and the vitals glue become chunks of their own, which the app's bundler
+      // keeps lazy.
       splitting: true,
       chunkNames: 'chunks/[name]-[hash]',
       format: 'esm',
@@ -80,10 +55,7 @@ export async function buildSdk() {
     buildMinified(
       {
         ...common,
-        stdin: {
-          contents: "export { onCLS, onINP, onLCP, onTTFB } from 'web-vitals'",
-          resolveDir: '.',
-        },
+        entryPoints: ['sdk/capture/vitals-chunk.ts'],
         format: 'esm',
         platform: 'browser',
       },

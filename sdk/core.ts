@@ -113,13 +113,13 @@ export function createCore(options: ResolvedOptions, platform: Platform): Core {
     })
   }
 
-  const queue = createQueue(store, key('queue'), options.maxQueue)
-  queue.persist = granted
+  const allowed = () => granted
+  const queue = createQueue(store, key('queue'), options.maxQueue, allowed)
   const transport = createTransport({
     ...options,
     platform,
     queue,
-    allowed: () => granted,
+    allowed,
     onTags: (tags, batch) => {
       // Tags of a batch sent before reset() belong to the previous person.
       if (batch.every((e) => e.anonymousId === identity.anonymousId)) setDurable(tags)
@@ -315,7 +315,7 @@ export function createCore(options: ResolvedOptions, platform: Platform): Core {
     ),
     consent: safe((yes) => {
       const was = granted
-      granted = queue.persist = yes !== false
+      granted = yes !== false
       if (!granted) void queue.clear()
       else if (!was && ready) {
         persist()

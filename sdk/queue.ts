@@ -16,8 +16,6 @@ export interface Queue {
   saved(): Promise<void>
   /** Loads the persisted queue, keeping what was pushed meanwhile. */
   load(): Promise<void>
-  /** Whether the queue is written to storage (consent); while `false` storage is left alone. */
-  persist: boolean
   /** Empties the queue and deletes it from storage. */
   clear(): Promise<void>
 }
@@ -29,11 +27,12 @@ const eventsOf = (stored: Stored | undefined): QueuedEvent[] =>
   Array.isArray(stored?.items) ? stored.items.filter((e) => typeof e?.messageId === 'string') : []
 
 /**
- * Creates the queue stored under `key`. Tabs of one site share it: each write keeps the stored
+ * Creates the queue stored under `key`, written only while `allowed()` (consent; otherwise storage
+ * is left alone). Tabs of one site share it: each write keeps the stored
  * events of other tabs (all but those this tab holds or removed), and a page that loads adopts
  * them all. An event two tabs send is counted once: the collector deduplicates by messageId.
  */
-export function createQueue(store: Store, key: string, max: number): Queue {
+export function createQueue(store: Store, key: string, max: number, allowed: () => boolean): Queue {
   let items: QueuedEvent[] = []
   const ids = new Set<string>()
   /** Removed here (acknowledged, rejected, dropped) since the last write. */
@@ -41,12 +40,12 @@ export function createQueue(store: Store, key: string, max: number): Queue {
   let writing: Promise<void> = Promise.resolve()
   let dirty = false
   const save = () => {
-    if (!queue.persist || dirty) return
+    if (!allowed() || dirty) return
     dirty = true
     // Coalesce the writes of one task into one; errors are the store's (it falls back to memory).
     writing = writing.then(() => {
       dirty = false
-      if (!queue.persist) return
+      if (!allowed()) return
       const removed = gone
       gone = new Set()
       return store.update<Stored>(key, (stored) => {
@@ -62,7 +61,6 @@ export function createQueue(store: Store, key: string, max: number): Queue {
       return items
     },
     dropped: 0,
-    persist: true,
     push(event) {
       if (ids.has(event.messageId)) return
       ids.add(event.messageId)

@@ -60,11 +60,15 @@ function start(options: TagwiseOptions): Tagwise {
   const core = createCore(o, platform)
   const tw = core.api
   const dwell = createDwell()
-  const vitals = o.vitals ? captureVitals(() => import('web-vitals')) : undefined
+  /** The page load's vitals, for its first `Page Left` (SPA pages after it have none of their own). */
+  let vitals = o.vitals ? captureVitals() : undefined
 
   const leave = () => {
     const left = o.dwell ? dwell.leave() : undefined
-    if (left) tw.track('Page Left', { ...left, ...vitals?.take() })
+    if (left) {
+      tw.track('Page Left', { ...left, ...vitals })
+      vitals = undefined
+    }
   }
   const enter = () => {
     if (o.autoPage) tw.page()

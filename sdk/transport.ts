@@ -49,15 +49,15 @@ export function createTransport(o: TransportOptions): Transport {
   let retryAt = 0
   let attempts = 0
 
-  const wake = (delay: number) => {
+  /** Flushes at `at` (epoch ms), or at `retryAt` when that is later. */
+  const wake = (at: number) => {
     clearTimeout(timer)
     timer = setTimeout(() => {
       timer = undefined
       // Timers may fire a little before the wall clock reaches `retryAt`: wait for the rest.
-      const rest = Math.ceil(retryAt - Date.now())
-      if (rest > 0) wake(rest)
+      if (Date.now() < retryAt) wake(retryAt)
       else void flush()
-    }, delay)
+    }, at - Date.now())
   }
 
   const body = (batch: unknown[], dropped: number) =>
@@ -88,7 +88,7 @@ export function createTransport(o: TransportOptions): Transport {
       : NaN
     if (!(delay >= 0)) delay = backoff / 2 + Math.random() * (backoff / 2)
     retryAt = Date.now() + Math.ceil(delay)
-    wake(delay)
+    wake(retryAt)
   }
 
   const sendOnce = async (): Promise<boolean> => {
@@ -137,7 +137,7 @@ export function createTransport(o: TransportOptions): Transport {
   return {
     schedule() {
       if (queue.items.length >= o.flushAt && Date.now() >= retryAt) void flush()
-      else if (!timer) wake(Math.max(o.flushInterval, retryAt - Date.now()))
+      else if (!timer) wake(Math.max(Date.now() + o.flushInterval, retryAt))
     },
     flush: async () => {
       // A flush in flight may have taken only part of the queue: follow it with one more run.

@@ -8,7 +8,7 @@
 // so what is timed is the synchronous part of `track()` — everything the page waits for: event
 // build, engine ingest and evaluation, tag diff, queueing. Rounds of 500 calls, alternating with the
 // baselines; medians over rounds, per call. No assertions: it prints.
-import { build, type BuildOptions, type PluginBuild } from 'esbuild'
+import { build, type BuildOptions } from 'esbuild'
 import { readFileSync } from 'node:fs'
 import { gzipSync } from 'node:zlib'
 import {
@@ -20,6 +20,8 @@ import {
 } from '../../rules/index.ts'
 import { createTagwise } from '../../sdk/index.ts'
 import { fmt, gc, median, table } from './harness.ts'
+import { DEVICE_DEFINE } from '../../scripts/device-define.js'
+import { lazyChunks } from '../../scripts/lazy-chunks.js'
 
 const catalog = JSON.parse(readFileSync('examples/rules/catalog.json', 'utf8')) as RulesDocument
 const CALLS = 500
@@ -142,19 +144,6 @@ for (const [name, file] of [
   ['tagwise-vitals.js (web-vitals chunk, lazy)', 'dist/tagwise-vitals.js'],
 ] as const)
   row(name, readFileSync(file))
-const lazyPlan = {
-  name: 'lazy-device-plan',
-  setup(b: PluginBuild) {
-    b.onResolve({ filter: /device-(plan|rare)\.ts$/ }, (args) =>
-      args.kind === 'dynamic-import'
-        ? {
-            path: args.path.replace(/.*device-/, './tagwise-').replace('.ts', '.js'),
-            external: true,
-          }
-        : undefined,
-    )
-  },
-}
 for (const [name, input] of [
   ['tagwise (npm, esbuild-minified; incl. engine + idb-keyval)', { entryPoints: ['sdk/index.ts'] }],
   [
@@ -176,10 +165,10 @@ for (const [name, input] of [
     format: 'esm',
     target: 'es2020',
     external: ['web-vitals'],
-    plugins: [lazyPlan],
+    plugins: [lazyChunks],
     logLevel: 'silent',
     // As the device builds ship (scripts/device-define.js).
-    define: { __TAGWISE_FAST__: 'false', __TAGWISE_RARE__: 'false' },
+    define: DEVICE_DEFINE,
   })
   row(name, result.outputFiles[0]!.contents)
 }

@@ -1,0 +1,1 @@
+export declare const DEVICE_DEFINE: Record<string, string>
