@@ -45,9 +45,11 @@ export const plus = arithmetic('+', 0, (a, b) => a + b, 0)
 export const times = arithmetic('*', 0, (a, b) => a * b, 1)
 export const minus = arithmetic('-', 1, (a, b) => a - b, 0)
 export const divide = arithmetic('/', 1, (a, b) => a / b, 1)
-export const modulo = arithmetic('%', 2, (a, b) => a % b)
-export const max = fold('max', 1, (a, b) => (b > a ? b : a))
-export const min = fold('min', 1, (a, b) => (b < a ? b : a))
+// Pure: device builds leave the rare operations (`%`, `max`, `min`: rules/logic-rare.ts) out of the
+// core bundle only if the minifier may drop these unused definitions.
+export const modulo = /* @__PURE__ */ arithmetic('%', 2, (a, b) => a % b)
+export const max = /* @__PURE__ */ fold('max', 1, (a, b) => (b > a ? b : a))
+export const min = /* @__PURE__ */ fold('min', 1, (a, b) => (b < a ? b : a))
 
 export function duration(op: string, milliseconds: number): (values: Values) => number {
   return ([n]) => finite(op, numberFor(op, n) * milliseconds)
