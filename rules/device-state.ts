@@ -81,12 +81,8 @@ export function createDeviceState(core: DeviceCore, snapshot?: StateSnapshot): D
     data = { ...raw, f }
   }
 
-  const add = (metric: DeviceMetric, value: unknown, ts: number) =>
-    metric.aggregator.add((data.a[metric.id] ??= metric.aggregator.create()), {
-      value,
-      ts,
-      seq: data.q,
-    })
+  const add = ({ aggregator, id }: DeviceMetric, value: unknown, ts: number) =>
+    aggregator.add(data.a[id] ?? (data.a[id] = aggregator.create()), { value, ts, seq: data.q })
 
   /** Hands a finished visit's dwell (capped at the session timeout) to its metrics. */
   const close = (dwell: number) => {
