@@ -155,23 +155,23 @@ export function createDeviceState(core: DeviceCore, snapshot?: StateSnapshot): D
     },
 
     evaluate(now, durable, next = true) {
-      const { tagData, present } = tagsAt(now, durable)
+      // The search asks for the tags and for the units at the same instants: evaluate each once
+      // (with no units, it asks for them only where it just asked for the tags).
+      let last = now
+      let lastAt = tagsAt(now, durable)
+      const at = (t: number) => (t === last ? lastAt : (lastAt = tagsAt((last = t), durable)))
+      const { tagData, present } = lastAt
       let nextAt: number | null = null
       if (next) {
-        // The search asks for the tags and for the units at the same instants: evaluate each once.
-        let last = { t: now, at: { tagData, present } }
-        const at = (t: number) => (last.t === t ? last : (last = { t, at: tagsAt(t, durable) })).at
         nextAt = nextChangeAt(now, {
+          // The session ends, or the open visit reaches the dwell cap.
           structural: (t) => {
-            let end = Infinity
-            if (current(t)) end = data.e + timeout
-            const open = data.o
-            if (open && open.m.length && open.t + timeout > t) end = Math.min(end, open.t + timeout)
-            return end === Infinity ? null : end
+            const cap = data.o?.m.length ? data.o.t + timeout : t
+            const end = Math.min(current(t) ? data.e + timeout : Infinity, cap > t ? cap : Infinity)
+            return end < Infinity ? end : null
           },
           tagsKey: (t) => JSON.stringify(at(t).present),
           unitKeys: (t) => {
-            if (!core.units.length) return []
             const data = at(t).tagData
             return core.units.map((u) => {
               try {
