@@ -130,8 +130,9 @@ export function createDeviceState(core: DeviceCore, snapshot?: StateSnapshot): D
       if (at !== at) return // not a good event: no time to count it at
       const ts = Math.max(at, data.e)
       data.q++
-      if (data.e < 0 || ts - data.e >= timeout) {
-        // A new session: the previous one (and its open visit) no longer counts anywhere here.
+      if (!current(ts)) {
+        // A new session (`ts` is never before the session's start): the previous one (and its
+        // open visit) no longer counts anywhere here.
         data.s = ts
         data.a = {}
         data.o = null
@@ -140,14 +141,13 @@ export function createDeviceState(core: DeviceCore, snapshot?: StateSnapshot): D
       if (raw.type === 'identify' && isObject(raw.traits))
         for (const key of Object.keys(raw.traits)) setOwn(data.t, key, raw.traits[key] as Json)
       const event = { raw, ts }
-      const isPage = raw.type === 'page' || raw.type === 'screen'
       const dwellIds: string[] = []
       for (const metric of metrics)
         if (metric.matches(event))
           if (metric.dwell) dwellIds.push(metric.id)
           else add(metric, metric.field(event), ts)
       const path = eventPath(raw) ?? null
-      if (isPage) {
+      if (raw.type === 'page' || raw.type === 'screen') {
         if (data.o) close(ts - data.o.t)
         data.o = { t: ts, p: path, m: dwellIds }
       } else if (raw.type === 'track' && raw.event === 'Page Left' && data.o?.p === path)
