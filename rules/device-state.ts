@@ -81,12 +81,8 @@ export function createDeviceState(core: DeviceCore, snapshot?: StateSnapshot): D
     data = { ...raw, f }
   }
 
-  const add = (metric: DeviceMetric, value: unknown, ts: number) =>
-    metric.aggregator.add((data.a[metric.id] ??= metric.aggregator.create()), {
-      value,
-      ts,
-      seq: data.q,
-    })
+  const add = ({ aggregator, id }: DeviceMetric, value: unknown, ts: number) =>
+    aggregator.add(data.a[id] ?? (data.a[id] = aggregator.create()), { value, ts, seq: data.q })
 
   /** Hands a finished visit's dwell (capped at the session timeout) to its metrics. */
   const close = (dwell: number) => {
@@ -134,8 +130,9 @@ export function createDeviceState(core: DeviceCore, snapshot?: StateSnapshot): D
       if (at !== at) return // not a good event: no time to count it at
       const ts = Math.max(at, data.e)
       data.q++
-      if (data.e < 0 || ts - data.e >= timeout) {
-        // A new session: the previous one (and its open visit) no longer counts anywhere here.
+      if (!current(ts)) {
+        // A new session (`ts` is never before the session's start): the previous one (and its
+        // open visit) no longer counts anywhere here.
         data.s = ts
         data.a = {}
         data.o = null
@@ -144,14 +141,13 @@ export function createDeviceState(core: DeviceCore, snapshot?: StateSnapshot): D
       if (raw.type === 'identify' && isObject(raw.traits))
         for (const key of Object.keys(raw.traits)) setOwn(data.t, key, raw.traits[key] as Json)
       const event = { raw, ts }
-      const isPage = raw.type === 'page' || raw.type === 'screen'
       const dwellIds: string[] = []
       for (const metric of metrics)
         if (metric.matches(event))
           if (metric.dwell) dwellIds.push(metric.id)
           else add(metric, metric.field(event), ts)
       const path = eventPath(raw) ?? null
-      if (isPage) {
+      if (raw.type === 'page' || raw.type === 'screen') {
         if (data.o) close(ts - data.o.t)
         data.o = { t: ts, p: path, m: dwellIds }
       } else if (raw.type === 'track' && raw.event === 'Page Left' && data.o?.p === path)
@@ -159,23 +155,23 @@ export function createDeviceState(core: DeviceCore, snapshot?: StateSnapshot): D
     },
 
     evaluate(now, durable, next = true) {
-      const { tagData, present } = tagsAt(now, durable)
+      // The search asks for the tags and for the units at the same instants: evaluate each once
+      // (with no units, it asks for them only where it just asked for the tags).
+      let last = now
+      let lastAt = tagsAt(now, durable)
+      const at = (t: number) => (t === last ? lastAt : (lastAt = tagsAt((last = t), durable)))
+      const { tagData, present } = lastAt
       let nextAt: number | null = null
       if (next) {
-        // The search asks for the tags and for the units at the same instants: evaluate each once.
-        let last = { t: now, at: { tagData, present } }
-        const at = (t: number) => (last.t === t ? last : (last = { t, at: tagsAt(t, durable) })).at
         nextAt = nextChangeAt(now, {
+          // The session ends, or the open visit reaches the dwell cap.
           structural: (t) => {
-            let end = Infinity
-            if (current(t)) end = data.e + timeout
-            const open = data.o
-            if (open && open.m.length && open.t + timeout > t) end = Math.min(end, open.t + timeout)
-            return end === Infinity ? null : end
+            const cap = data.o?.m.length ? data.o.t + timeout : t
+            const end = Math.min(current(t) ? data.e + timeout : Infinity, cap > t ? cap : Infinity)
+            return end < Infinity ? end : null
           },
           tagsKey: (t) => JSON.stringify(at(t).present),
           unitKeys: (t) => {
-            if (!core.units.length) return []
             const data = at(t).tagData
             return core.units.map((u) => {
               try {

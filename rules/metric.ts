@@ -110,13 +110,8 @@ export function matchMetric(
   const dwell = def.agg === 'dwell' || def.agg === 'dwell_max'
   const events = def.events ?? {}
   // `event` implies `type: "track"`; dwell metrics ignore type and event (visits start on page/screen).
-  const types = dwell
-    ? undefined
-    : events.event !== undefined
-      ? new Set(['track'])
-      : asList(events.type)
-  const typeAlso = !dwell && events.event !== undefined ? asList(events.type) : undefined
-  const names = dwell ? undefined : asList(events.event)
+  const types = asList(events.type)
+  const names = asList(events.event)
   const path = events.path === undefined ? undefined : compileGlob(events.path)
   const where = events.where === undefined ? undefined : compile(events.where)
   const readField = def.field === undefined ? () => undefined : compilePath(def.field)
@@ -124,8 +119,7 @@ export function matchMetric(
     dwell
       ? type === 'page' || type === 'screen'
       : (types === undefined || types.has(type)) &&
-        (typeAlso === undefined || typeAlso.has(type)) &&
-        (names === undefined || names.has(name as string))
+        (names === undefined || (type === 'track' && names.has(name as string)))
   return {
     id,
     agg: def.agg,

@@ -32,9 +32,7 @@ export function nextChangeAt(now: number, timeline: Timeline): number | null {
   for (let step = 0; step < MAX_STEPS; step++) {
     const s = timeline.structural(t0)
     const end = (s ?? t0 + MAX_WINDOW_MS) - 1
-    if (end > t0) {
-      for (const t of flips(timeline, t0, end)) if (timeline.tagsKey(t) !== base) return t
-    }
+    for (const t of flips(timeline, t0, end)) if (timeline.tagsKey(t) !== base) return t
     if (s === null) return null
     if (timeline.tagsKey(s) !== base || step === MAX_STEPS - 1) return s
     t0 = s
@@ -72,7 +70,7 @@ function flips(timeline: Timeline, t0: number, end: number): number[] {
       }
     }
     if (found.size === before) break
-    bounds = [...new Set([t0, ...found, end + 1])].sort((x, y) => x - y)
+    bounds = [t0, ...[...found].sort((x, y) => x - y), end + 1] // every flip is in (t0, end]
   }
   return [...found].sort((x, y) => x - y)
 }
