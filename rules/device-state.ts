@@ -1,5 +1,5 @@
 import type { Acc, Fold } from './aggregate.ts'
-import type { Evaluation, Explanation, StateSnapshot } from './api.ts'
+import type { Evaluation, StateSnapshot } from './api.ts'
 import type { MetricValue, TagValue } from './document.ts'
 import { eventPath, type TagwiseEvent } from './event.ts'
 import { isObject, toNumeric, type Json } from './json.ts'
@@ -15,8 +15,6 @@ export interface DeviceCore {
   metrics: DeviceMetric[]
   /** Every tag in evaluation order; `onDevice` tags are evaluated, the others read `durable`. */
   tags: CompiledTag[]
-  /** The metrics each tag reads directly. */
-  reads: Map<string, readonly string[]>
   /** Time-dependent expression nodes of device tags (see `timeUnits`). */
   units: TimeUnit[]
   timeout: number
@@ -52,8 +50,11 @@ export interface DeviceState {
   /** Counts one event the SDK built (a good event; not validated again). */
   ingest(event: TagwiseEvent): void
   evaluate(now: number, durable: Record<string, TagValue>, next?: boolean): Evaluation
-  /** Why a device-evaluated tag has its value; `undefined` for any other tag id. */
-  explain(tagId: string, now: number, durable: Record<string, TagValue>): Explanation | undefined
+  /**
+   * What the tag expressions see at `now`: the metrics, every tag's value (`null` when absent),
+   * the traits. For explanations (`explainDeviceTag`, which loads with the rare features).
+   */
+  data(now: number, durable: Record<string, TagValue>): TagData
   snapshot(): StateSnapshot
 }
 
@@ -186,24 +187,7 @@ export function createDeviceState(core: DeviceCore, snapshot?: StateSnapshot): D
       return { tags: present, metrics: tagData.metrics, nextChangeAt: nextAt }
     },
 
-    explain(tagId, now, durable) {
-      const tag = core.tags.find((t) => t.id === tagId && t.onDevice)
-      if (!tag) return undefined
-      const { tagData, present } = tagsAt(now, durable)
-      const metricValues: Record<string, MetricValue> = {}
-      for (const id of core.reads.get(tagId)!) metricValues[id] = tagData.metrics[id] ?? null
-      const parts = tag.explain(tagData)
-      const error = parts.map((p) => p.tree.error).find((e) => e !== undefined)
-      return {
-        tag: tag.id,
-        kind: tag.kind,
-        value: own(present, tag.id) ?? null,
-        evaluatedOn: 'device',
-        parts,
-        metrics: metricValues,
-        ...(error !== undefined ? { error } : {}),
-      }
-    },
+    data: (now, durable) => tagsAt(now, durable).tagData,
 
     snapshot: () => JSON.parse(JSON.stringify(data)) as StateSnapshot,
   }

@@ -2,7 +2,7 @@ import type { StateSnapshot, TagInfo } from './api.ts'
 import { createDeviceState, type DeviceState } from './device-state.ts'
 import type { RulesDocument } from './document.ts'
 import { fold } from './aggregate.ts'
-import { compileExplained } from './logic-explain.ts'
+import { compileGeneric } from './logic-generic.ts'
 import { matchMetric } from './metric.ts'
 import { compileTag, type CompiledTag } from './tags.ts'
 import type { DevicePlan } from './device-plan.ts'
@@ -41,7 +41,7 @@ export function loadDeviceRules(document: RulesDocument, plan: DevicePlan): Devi
   const metrics = Object.keys(defs)
     .filter((id) => defs[id]!.window === 'session')
     .map((id) => ({
-      ...matchMetric(id, defs[id]!, compileExplained),
+      ...matchMetric(id, defs[id]!, compileGeneric),
       aggregator: fold(defs[id]!.agg),
       // A plan cached before plans had fingerprints: the same for every metric, which is right
       // within one rules version (a new version comes with a new plan).
@@ -51,19 +51,18 @@ export function loadDeviceRules(document: RulesDocument, plan: DevicePlan): Devi
   // need loaded): the values of the others come from the edge.
   const tags = analysis.map(({ id, kind, evaluatedOn }): CompiledTag =>
     evaluatedOn === 'device'
-      ? compileTag(id, document.tags[id]!, true, compileExplained)
-      : { id, kind, onDevice: false, evaluate: () => undefined, parts: [], explain: () => [] },
+      ? compileTag(id, document.tags[id]!, true, compileGeneric)
+      : { id, kind, onDevice: false, evaluate: () => undefined, parts: [] },
   )
   const timeout = (document.session?.timeoutMinutes ?? 30) * 60_000
   const core = {
     metrics,
     tags,
     timeout,
-    reads: new Map(analysis.map((a) => [a.id, a.metrics])),
     units: compileUnits(
       plan.units,
       tags.filter((t) => t.onDevice),
-      compileExplained,
+      compileGeneric,
     ),
   }
   return {

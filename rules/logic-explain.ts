@@ -81,14 +81,6 @@ function build(rule: unknown): Built {
   return recorded(op, children, evaluator(semantics!, runs, spread))
 }
 
-/**
- * Compiles an expression into the explainer's tree of closures: the same generic evaluation as
- * {@link compileLogic} without its compile-time work (constant folding, slots, fast paths), and
- * each run records its nodes' values. Device builds evaluate tags this way, so the device carries
- * one evaluator, the explainer, instead of two.
- */
-export const compileExplained = (rule: unknown): Evaluate => build(rule).run
-
 // Drops the keys that stayed `undefined`, so a node only has `value`, `error` or `skipped` when
 // they say something.
 function tidy(node: ExplainNode): ExplainNode {

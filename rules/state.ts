@@ -1,3 +1,4 @@
+import { explanation } from './explanation.ts'
 import type { Acc } from './aggregate.ts'
 import type {
   EvaluateOptions,
@@ -275,19 +276,7 @@ class State implements ProfileState {
     if (!tag || !info) throw new Error(`unknown tag "${tagId}"`)
     const metrics = this.metricsAt(now)
     const { data, present } = this.tagsAt(metrics, now, options)
-    const read: Record<string, MetricValue> = {}
-    for (const id of info.metrics) read[id] = metrics[id] ?? null
-    const parts = tag.explain(data)
-    const error = parts.map((p) => p.tree.error).find((e) => e !== undefined)
-    return {
-      tag: tagId,
-      kind: tag.kind,
-      value: own(present, tagId) ?? null,
-      evaluatedOn: info.evaluatedOn,
-      parts,
-      metrics: read,
-      ...(error !== undefined ? { error } : {}),
-    }
+    return explanation(tag, info.evaluatedOn, info.metrics, data, own(present, tagId))
   }
 
   traits(): Record<string, Json> {

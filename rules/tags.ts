@@ -1,6 +1,6 @@
 import type { Json } from './json.ts'
 import type { FlagTag, Logic, TagDef, TagKind, TagValue, ValueTag } from './document.ts'
-import { explainLogic, truthy, type Evaluate, type ExplainNode } from './logic.ts'
+import { truthy, type Evaluate, type ExplainNode } from './logic.ts'
 import { rareKinds } from './tags-rare.ts'
 
 /** `false` in device builds: the rare features load lazily there (see rules/rare.ts). */
@@ -53,8 +53,11 @@ export interface CompiledTag {
   evaluate(data: TagData): TagValue | undefined
   /** The expressions of the tag, labelled, for `explain`. */
   parts: { label: string; rule: Logic }[]
-  /** Builds the explain trees of the tag's parts. */
-  explain(data: TagData): { label: string; tree: ExplainNode }[]
+  /**
+   * The explain trees of a kind whose explanation is not its parts' trees (`score`); for the
+   * others, `rules/explanation.ts` explains the parts (the explainer stays out of device builds).
+   */
+  explain?: ExplainParts
 }
 
 /** The kind of a tag definition (validation guarantees exactly one). */
@@ -144,8 +147,6 @@ export function compileTag(
     onDevice,
     evaluate: safely(compiled.evaluate),
     parts,
-    explain:
-      compiled.explain ??
-      ((data) => parts.map(({ label, rule }) => ({ label, tree: explainLogic(rule, data) }))),
+    ...(compiled.explain ? { explain: compiled.explain } : {}),
   }
 }

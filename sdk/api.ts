@@ -53,10 +53,12 @@ export interface Tagwise {
   on(type: 'change', listener: (changes: TagChange[]) => void): () => void
   /**
    * Why a tag has its value: the expression tree with each node's value (device tags; edge tags
-   * report only their value). `undefined` for an unknown tag or before rules are loaded.
-   * @example console.log(JSON.stringify(tw.explain('checkout_hesitant'), null, 2))
+   * report only their value), as the tags are when it resolves. `undefined` for an unknown tag or
+   * before rules are loaded. Asynchronous: the explainer is not part of the core bundle, it loads
+   * (a small chunk, once) the first time a device tag is explained. Never rejects.
+   * @example tw.explain('checkout_hesitant').then((why) => console.log(JSON.stringify(why, null, 2)))
    */
-  explain(tag: string): Explanation | undefined
+  explain(tag: string): Promise<Explanation | undefined>
   /**
    * What waits to be sent: queued events and events dropped because the queue was full (reported
    * to the collector with the next batch). For debug panels and health checks.

@@ -303,7 +303,7 @@ export function createCore(options: ResolvedOptions, platform: Platform): Core {
       },
       () => undefined,
     ),
-    explain: safe((tag) => live.explain(tag)),
+    explain: (tag) => live.explain(tag).catch((error: unknown) => (log(error), undefined)),
     queued: () => ({ events: queue.items.length, dropped: queue.dropped }),
     user: safe(
       () => ({

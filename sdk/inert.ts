@@ -14,7 +14,7 @@ export function inertTagwise(): Tagwise {
     has: () => false,
     value: none,
     on: () => none,
-    explain: none,
+    explain: () => done.then(none),
     queued: () => ({ events: 0, dropped: 0 }),
     user: () => ({ anonymousId: '', sessionId: '' }),
     consent: none,

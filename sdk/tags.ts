@@ -1,4 +1,5 @@
 import { loadDeviceRules } from '../rules/index.ts'
+import type { explainDeviceTag } from '../rules/index.ts'
 import type {
   DevicePlan,
   DeviceRules,
@@ -29,7 +30,7 @@ export interface LiveTags {
   setDurable(tags: Record<string, TagValue>): void
   /** Page shown or hidden: hidden time does not count as dwell, and the timer pauses. */
   visibility(visible: boolean): void
-  explain(tag: string): Explanation | undefined
+  explain(tag: string): Promise<Explanation | undefined>
   /** Forgets the device state and durable tags (a new person). */
   reset(): void
   /** The device state to persist (`undefined` without rules). */
@@ -56,6 +57,8 @@ export function createLiveTags(
   visible: boolean,
 ): LiveTags {
   let rules: DeviceRules | undefined
+  /** The document `rules` were compiled from. */
+  let source: RulesDocument | undefined
   let state: DeviceState | undefined
   let durable: Record<string, TagValue> = {}
   let current: Record<string, TagValue> = {}
@@ -128,8 +131,8 @@ export function createLiveTags(
     get current() {
       return current
     },
-    setRules(document, plan, snapshot) {
-      const loaded = loadDeviceRules(document, plan)
+    setRules(rulesDocument, plan, snapshot) {
+      const loaded = loadDeviceRules(rulesDocument, plan)
       try {
         state = loaded.createState(snapshot)
       } catch (error) {
@@ -137,6 +140,7 @@ export function createLiveTags(
         state = loaded.createState()
       }
       rules = loaded
+      source = rulesDocument
       const waiting = early ?? []
       early = undefined
       for (const event of waiting) count(event)
@@ -159,20 +163,28 @@ export function createLiveTags(
       hiddenAt = isVisible ? undefined : now
       update()
     },
-    explain(tag) {
-      const info = rules?.tags.find((t) => t.id === tag)
-      if (!state || !info) return undefined
-      if (info.evaluatedOn === 'edge')
-        return {
-          tag,
-          kind: info.kind,
-          value: current[tag] ?? null,
-          evaluatedOn: 'edge',
-          parts: [],
-          metrics: {},
+    async explain(tag) {
+      let explainer: typeof explainDeviceTag | undefined
+      // Twice at most: the explainer is a rare feature, loaded with them the first time a device
+      // tag is explained (then the tags as they are once it is there).
+      for (;;) {
+        const info = rules?.tags.find((t) => t.id === tag)
+        if (!state || !info || !source) return undefined
+        if (info.evaluatedOn === 'edge')
+          return {
+            tag,
+            kind: info.kind,
+            value: current[tag] ?? null,
+            evaluatedOn: 'edge',
+            parts: [],
+            metrics: {},
+          }
+        if (explainer) {
+          const now = Date.now()
+          return explainer(source, info, state, now - offset(now), durable)
         }
-      const now = Date.now()
-      return state.explain(tag, now - offset(now), durable)
+        explainer = (await import('../rules/device-rare.ts')).explainDeviceTag
+      }
     },
     reset() {
       if (early) early = []

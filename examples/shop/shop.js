@@ -263,9 +263,10 @@ function renderDebug() {
   for (const name of names) {
     const why = el('button', { type: 'button', class: 'link' }, 'why?')
     const out = el('pre', { hidden: true })
-    why.addEventListener('click', () => {
-      out.textContent = JSON.stringify(tw.explain(name) ?? 'evaluated at the edge', null, 1)
+    why.addEventListener('click', async () => {
       out.hidden = !out.hidden
+      if (!out.hidden)
+        out.textContent = JSON.stringify((await tw.explain(name)) ?? 'unknown tag', null, 1)
     })
     list.append(
       el(

@@ -235,17 +235,22 @@ describe('the script-tag SDK in Chromium', () => {
             ready: Promise<void>
             track(event: string, properties: object): void
             tags(): Record<string, unknown>
+            explain(tag: string): Promise<unknown>
           }
         }
       ).tagwise
       await tw.ready
       tw.track('Product Viewed', { category: 'flights', price: 1200 })
       tw.track('Product Viewed', { category: 'hotels', price: 300 })
-      return tw.tags()
+      return { ...tw.tags(), why: await tw.explain('first_seen') }
     })
     expect(rareChunks).toContain('/tagwise-plan.js')
     expect(rareChunks).toContain('/tagwise-rare.js')
-    expect(tags).toEqual({ variety: 'mixed', first_seen: 'first: flights', budget: 'premium' })
+    const { why, ...values } = tags
+    expect(values).toEqual({ variety: 'mixed', first_seen: 'first: flights', budget: 'premium' })
+    // The explainer comes with the rare features, its `cat` included.
+    expect(why).toMatchObject({ value: 'first: flights', parts: [{ tree: { op: 'cat' } }] })
+    expect(why).not.toHaveProperty('error')
     expect(otherErrors).toEqual([])
     await rare.close()
   })

@@ -4,7 +4,13 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import type { DeviceState, RulesDocument, TagValue } from '../../rules/index.ts'
-import { compileRules, devicePlan, loadDeviceRules, parseEvent } from '../../rules/index.ts'
+import {
+  compileRules,
+  devicePlan,
+  explainDeviceTag,
+  loadDeviceRules,
+  parseEvent,
+} from '../../rules/index.ts'
 import {
   DAY,
   HOUR,
@@ -81,7 +87,7 @@ function check(doc: RulesDocument, events: Event[], nows: number[], durable = du
       assertSame(
         `explain ${tag.id}`,
         now,
-        b.explain(tag.id, now, durable),
+        explainDeviceTag(doc, tag, b, now, durable),
         a.explain(tag.id, now, options),
       )
   }
@@ -237,11 +243,12 @@ describe('device engine', () => {
     expect(() => rules.createState(partial)).toThrow(/not a tagwise device snapshot/)
   })
 
-  it('explains only device tags', () => {
+  it('gives explanations the data device tags see: edge tags as the edge sent them', () => {
     const rules = load(doc)
     const state = rules.createState()
     const edge = rules.tags.find((t) => t.evaluatedOn === 'edge')!
-    expect(state.explain(edge.id, t0, {})).toBeUndefined()
-    expect(state.explain('no_such_tag', t0, {})).toBeUndefined()
+    const data = state.data(t0, { [edge.id]: 'from the edge' })
+    expect(data.tags[edge.id]).toBe('from the edge')
+    expect(data.now).toBe(t0)
   })
 })

@@ -416,7 +416,7 @@ describe('tags', () => {
     rt.page!.claim({ currentTarget: { dataset: { id: 'spring-10' } } })
     expect(tw.has('coupon_claimer')).toBe(true)
     expect(changes).toHaveBeenCalledWith([{ tag: 'coupon_claimer', from: undefined, to: true }])
-    expect(tw.explain('coupon_claimer')?.value).toBe(true)
+    expect((await tw.explain('coupon_claimer'))?.value).toBe(true)
   })
 
   it('merges durable tags from the collector', async () => {

@@ -4,9 +4,10 @@
 // document that uses one, before the document is compiled, and then they work as on the edge.
 import 'fake-indexeddb/auto'
 import { describe, expect, it, vi } from 'vitest'
-import { devicePlan, type DevicePlan, type RulesDocument } from '../../rules/index.ts'
+import { devicePlan, type DevicePlan } from '../../rules/index.ts'
 import { operation } from '../../rules/logic-ops.ts'
 import { fakeCollector, start } from './harness.ts'
+import { RARE_DOC, view } from './rare-rules.ts'
 
 declare const __TAGWISE_RARE__: boolean | undefined
 
@@ -15,52 +16,6 @@ vi.mock('../../rules/device-rare.ts', async (original) => {
   loads.count++
   return original()
 })
-
-/** Session tags of every rare kind, over rare aggregations and operations. */
-const RARE_DOC: RulesDocument = {
-  version: 1,
-  metrics: {
-    views: { events: { event: 'Product Viewed' }, agg: 'count', window: 'session' },
-    categories: {
-      events: { event: 'Product Viewed' },
-      agg: 'distinct',
-      field: 'properties.category',
-      window: 'session',
-    },
-    first_category: {
-      events: { event: 'Product Viewed' },
-      agg: 'first',
-      field: 'properties.category',
-      window: 'session',
-    },
-    priciest: {
-      events: { event: 'Product Viewed' },
-      agg: 'max',
-      field: 'properties.price',
-      window: 'session',
-    },
-  },
-  tags: {
-    variety: {
-      tiers: {
-        of: { var: 'metrics.categories' },
-        cuts: [2, 3],
-        labels: ['narrow', 'mixed', 'broad'],
-      },
-    },
-    first_seen: { value: { cat: ['first: ', { var: 'metrics.first_category' }] } },
-    budget: {
-      cases: [
-        { when: { '>=': [{ var: 'metrics.priciest' }, 1000] }, then: 'premium' },
-        { when: { '>': [{ var: 'metrics.priciest' }, 0] }, then: 'value' },
-      ],
-    },
-    keen: { score: { bias: -2, weights: { 'metrics.views': 1 }, threshold: 0.7 } },
-    picky: { when: { some: [[{ var: 'metrics.categories' }], { '>=': [{ var: '' }, 3] }] } },
-  },
-}
-
-const view = (category: string, price: number) => ({ category, price })
 
 describe('rare features in the browser builds', () => {
   it('runs in a project that leaves them out, as the browser builds do', () => {
@@ -98,7 +53,7 @@ describe('rare features in the browser builds', () => {
     tw.track('Product Viewed', view('visas', 50))
     expect(tw.value('variety')).toBe('broad')
     expect(tw.has('picky')).toBe(true)
-    expect(tw.explain('keen')?.parts[0]?.tree.value).toBeCloseTo(0.8808, 4)
+    expect((await tw.explain('keen'))?.parts[0]?.tree.value).toBeCloseTo(0.8808, 4)
 
     await start(fakeCollector(), { rules: RARE_DOC, autoPage: false }).ready
     expect(loads.count).toBe(1)

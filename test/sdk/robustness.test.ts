@@ -13,7 +13,7 @@ async function exercise(options: Parameters<typeof start>[1] = {}) {
   await tw.ready
   tw.page()
   tw.alias('u2')
-  tw.explain('coupon_claimer')
+  await tw.explain('coupon_claimer')
   tw.on('change', () => undefined)()
   window.dispatchEvent(new Event('pagehide'))
   await tw.flush()

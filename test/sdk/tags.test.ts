@@ -150,7 +150,7 @@ describe('rules', () => {
     expect(collector.requests.find((r) => r.path === '/v1/rules')!.url).toContain('device=1')
     tw.track('Coupon Claimed', { coupon_id: 'c' })
     expect(tw.has('coupon_claimer')).toBe(false)
-    expect(tw.explain('coupon_claimer')).toMatchObject({ evaluatedOn: 'edge' })
+    expect(await tw.explain('coupon_claimer')).toMatchObject({ evaluatedOn: 'edge' })
 
     const fair = fakeCollector()
     fair.state.plan = plan

@@ -161,15 +161,15 @@ describe('createTagwise', () => {
     const tw = start(collector, { autoPage: false })
     await tw.ready
     tw.track('Coupon Claimed', { coupon_id: 'c1' })
-    const why = tw.explain('coupon_claimer')
+    const why = await tw.explain('coupon_claimer')
     expect(why).toMatchObject({
       tag: 'coupon_claimer',
       value: true,
       evaluatedOn: 'device',
       metrics: { coupon_claims_session: 1 },
     })
-    expect(tw.explain('no_such_tag')).toBeUndefined()
-    expect(tw.explain('lifecycle_stage')).toMatchObject({ evaluatedOn: 'edge', value: null })
+    expect(await tw.explain('no_such_tag')).toBeUndefined()
+    expect(await tw.explain('lifecycle_stage')).toMatchObject({ evaluatedOn: 'edge', value: null })
   })
 
   it('never throws for bad calls', async () => {
