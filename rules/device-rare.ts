@@ -8,7 +8,7 @@ import { rareOperations } from './logic-rare.ts'
 import { addRare, type RareFeatures } from './rare.ts'
 import { rareKinds } from './tags-rare.ts'
 
-export { explainDeviceTag } from './device-explain.ts'
+export { explainOnDevice } from './device-explain.ts'
 
 /** The rare operations, folds and tag kinds. */
 export const rare: RareFeatures = {

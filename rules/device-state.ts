@@ -52,7 +52,7 @@ export interface DeviceState {
   evaluate(now: number, durable: Record<string, TagValue>, next?: boolean): Evaluation
   /**
    * What the tag expressions see at `now`: the metrics, every tag's value (`null` when absent),
-   * the traits. For explanations (`explainDeviceTag`, which loads with the rare features).
+   * the traits. For explanations (`explainOnDevice`, which loads with the rare features).
    */
   data(now: number, durable: Record<string, TagValue>): TagData
   snapshot(): StateSnapshot

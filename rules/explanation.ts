@@ -1,5 +1,5 @@
 // An `explain` result: the tag's parts as explained trees, the metrics it reads, its value. The
-// full engine builds it in `ProfileState.explain`, the device in `explainDeviceTag`, which loads
+// full engine builds it in `ProfileState.explain`, the device in `explainOnDevice`, which loads
 // with the rare features (rules/rare.ts) so that device builds do not carry the explainer.
 import type { Explanation } from './api.ts'
 import type { MetricValue, TagValue } from './document.ts'

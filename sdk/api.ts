@@ -55,7 +55,7 @@ export interface Tagwise {
    * Why a tag has its value: the expression tree with each node's value (device tags; edge tags
    * report only their value), as the tags are when it resolves. `undefined` for an unknown tag or
    * before rules are loaded. Asynchronous: the explainer is not part of the core bundle, it loads
-   * (a small chunk, once) the first time a device tag is explained. Never rejects.
+   * (a small chunk, once) the first time a tag is explained. Never rejects.
    * @example tw.explain('checkout_hesitant').then((why) => console.log(JSON.stringify(why, null, 2)))
    */
   explain(tag: string): Promise<Explanation | undefined>

@@ -1,5 +1,4 @@
 import { loadDeviceRules } from '../rules/index.ts'
-import type { explainDeviceTag } from '../rules/index.ts'
 import type {
   DevicePlan,
   DeviceRules,
@@ -164,27 +163,13 @@ export function createLiveTags(
       update()
     },
     async explain(tag) {
-      let explainer: typeof explainDeviceTag | undefined
-      // Twice at most: the explainer is a rare feature, loaded with them the first time a device
-      // tag is explained (then the tags as they are once it is there).
-      for (;;) {
-        const info = rules?.tags.find((t) => t.id === tag)
-        if (!state || !info || !source) return undefined
-        if (info.evaluatedOn === 'edge')
-          return {
-            tag,
-            kind: info.kind,
-            value: current[tag] ?? null,
-            evaluatedOn: 'edge',
-            parts: [],
-            metrics: {},
-          }
-        if (explainer) {
-          const now = Date.now()
-          return explainer(source, info, state, now - offset(now), durable)
-        }
-        explainer = (await import('../rules/device-rare.ts')).explainDeviceTag
-      }
+      // The explainer is a rare feature: it loads with them, the first time a tag is explained.
+      const { explainOnDevice } = await import('../rules/device-rare.ts')
+      const info = rules?.tags.find((t) => t.id === tag)
+      const now = Date.now()
+      return state && info && source
+        ? explainOnDevice(source, info, state, now - offset(now), durable)
+        : undefined
     },
     reset() {
       if (early) early = []

@@ -7,7 +7,7 @@ import type { DeviceState, RulesDocument, TagValue } from '../../rules/index.ts'
 import {
   compileRules,
   devicePlan,
-  explainDeviceTag,
+  explainOnDevice,
   loadDeviceRules,
   parseEvent,
 } from '../../rules/index.ts'
@@ -87,7 +87,7 @@ function check(doc: RulesDocument, events: Event[], nows: number[], durable = du
       assertSame(
         `explain ${tag.id}`,
         now,
-        explainDeviceTag(doc, tag, b, now, durable),
+        explainOnDevice(doc, tag, b, now, durable),
         a.explain(tag.id, now, options),
       )
   }
