@@ -49,11 +49,12 @@ export function loadDeviceRules(document: RulesDocument, plan: DevicePlan): Devi
     }))
   // Only the device's own tags are compiled (their kinds may be rare features that only they
   // need loaded): the values of the others come from the edge.
-  const tags = analysis.map(({ id, kind, evaluatedOn }): CompiledTag =>
-    evaluatedOn === 'device'
-      ? compileTag(id, document.tags[id]!, true, compileGeneric)
-      : { id, kind, onDevice: false, evaluate: () => undefined, parts: [] },
-  )
+  const tags = analysis.map(({ id, kind, evaluatedOn }): CompiledTag => {
+    const def = document.tags[id]!
+    return evaluatedOn === 'device'
+      ? compileTag(id, def, true, compileGeneric)
+      : { id, kind, onDevice: false, evaluate: () => undefined, def }
+  })
   const timeout = (document.session?.timeoutMinutes ?? 30) * 60_000
   const core = {
     metrics,

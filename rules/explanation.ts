@@ -4,7 +4,7 @@
 import type { Explanation } from './api.ts'
 import type { MetricValue, TagValue } from './document.ts'
 import { explainLogic } from './logic-explain.ts'
-import type { CompiledTag, TagData } from './tags.ts'
+import { tagExpressions, type CompiledTag, type TagData } from './tags.ts'
 
 /** Explains `tag` as it evaluates on `data`, where its value is `value`. */
 export function explanation(
@@ -18,7 +18,7 @@ export function explanation(
   for (const id of reads) metrics[id] = data.metrics[id] ?? null
   const parts =
     tag.explain?.(data) ??
-    tag.parts.map(({ label, rule }) => ({ label, tree: explainLogic(rule, data) }))
+    tagExpressions(tag.def).map(({ label, rule }) => ({ label, tree: explainLogic(rule, data) }))
   const error = parts.map((p) => p.tree.error).find((e) => e !== undefined)
   return {
     tag: tag.id,

@@ -51,8 +51,8 @@ export interface CompiledTag {
   /** Evaluated on the device too (it reads only session metrics). */
   onDevice: boolean
   evaluate(data: TagData): TagValue | undefined
-  /** The expressions of the tag, labelled, for `explain`. */
-  parts: { label: string; rule: Logic }[]
+  /** The definition (explanations read its expressions: `tagExpressions`). */
+  def: TagDef
   /**
    * The explain trees of a kind whose explanation is not its parts' trees (`score`); for the
    * others, `rules/explanation.ts` explains the parts (the explainer stays out of device builds).
@@ -139,14 +139,13 @@ export function compileTag(
   slots?: Slots,
 ): CompiledTag {
   const kind = tagKind(def)
-  const parts = tagExpressions(def)
   const compiled = KINDS[kind]!(def, compile, slots)
   return {
     id,
     kind,
     onDevice,
     evaluate: safely(compiled.evaluate),
-    parts,
+    def,
     ...(compiled.explain ? { explain: compiled.explain } : {}),
   }
 }
