@@ -40,7 +40,7 @@ export default [
   shipped(
     'tagwise.js (script tag, as shipped; incl. engine, idb-keyval)',
     'dist/tagwise.js',
-    '10.7 KB',
+    '10.4 KB',
   ),
   shipped(
     'mini-program adapter (dist/tagwise-miniprogram.js, incl. engine and device plan)',

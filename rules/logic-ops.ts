@@ -12,6 +12,8 @@ import type { Comparison } from './logic-values.ts'
 
 /** `false` in device builds: the rare features load lazily there (see rules/rare.ts). */
 declare const __TAGWISE_RARE__: boolean | undefined
+/** `false` in the script-tag build's core: see rules/logic-error.ts. */
+declare const __TAGWISE_MESSAGES__: boolean | undefined
 
 /** `in`: membership in an array (strict equality) or substring of a string; else `false`. */
 function contains(needle: unknown, haystack: unknown): boolean {
@@ -118,5 +120,11 @@ export const OPERATION_NAMES: readonly string[] = /* @__PURE__ */ Object.freeze(
  * `compileLogic` suggest the closest known name; the explainer, which device builds carry, does not).
  */
 export function unknownOperation(op: string, hint = ''): LogicError {
-  return new LogicError('Unknown Operator', `unknown operation "${op}"${hint}`)
+  return new LogicError(
+    'Unknown Operator',
+    // Without messages in the script-tag core (see rules/logic-error.ts).
+    typeof __TAGWISE_MESSAGES__ === 'undefined' || __TAGWISE_MESSAGES__
+      ? `unknown operation "${op}"${hint}`
+      : '',
+  )
 }

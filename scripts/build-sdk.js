@@ -45,6 +45,8 @@ export async function buildSdk() {
       {
         ...common,
         entryPoints: ['sdk/global.ts'],
+        // No LogicError messages in the core: nothing there reads them (rules/logic-error.ts).
+        define: { ...DEVICE_DEFINE, __TAGWISE_MESSAGES__: 'false' },
         format: 'esm',
         platform: 'browser',
         plugins: [lazyChunks],

@@ -242,15 +242,21 @@ describe('the script-tag SDK in Chromium', () => {
       await tw.ready
       tw.track('Product Viewed', { category: 'flights', price: 1200 })
       tw.track('Product Viewed', { category: 'hotels', price: 300 })
-      return { ...tw.tags(), why: await tw.explain('first_seen') }
+      return {
+        ...tw.tags(),
+        why: await tw.explain('first_seen'),
+        broken: await tw.explain('broken'),
+      }
     })
     expect(rareChunks).toContain('/tagwise-plan.js')
     expect(rareChunks).toContain('/tagwise-rare.js')
-    const { why, ...values } = tags
+    const { why, broken, ...values } = tags
     expect(values).toEqual({ variety: 'mixed', first_seen: 'first: flights', budget: 'premium' })
     // The explainer comes with the rare features, its `cat` included.
     expect(why).toMatchObject({ value: 'first: flights', parts: [{ tree: { op: 'cat' } }] })
     expect(why).not.toHaveProperty('error')
+    // The core of tagwise.js has no error messages; the explainer's chunk has them.
+    expect(broken).toMatchObject({ value: null, error: '">" needs numbers, got "flights"' })
     expect(otherErrors).toEqual([])
     await rare.close()
   })
@@ -292,5 +298,7 @@ const RARE_RULES = {
       cases: [{ when: { '>=': [{ var: 'metrics.priciest' }, 1000] }, then: 'premium' }],
       else: 'value',
     },
+    // Fails: "flights" is no number. Absent, and explained with the error.
+    broken: { when: { '>': [{ var: 'metrics.first_category' }, 1] } },
   },
 }
