@@ -17,6 +17,13 @@ import { rulesStub } from '../rules-stub.ts'
 import { limitClient } from '../limit-rates.ts'
 import { authorizeSource, basicWriteKey } from '../source-auth.ts'
 
+/**
+ * The format of the device plan, in its ETag: a new format makes devices fetch the plan again for
+ * a version they have cached. 2: with `rare` (a device whose plan lacks it loads the rare
+ * features whether the document needs them or not).
+ */
+const PLAN_FORMAT = 2
+
 /** The device form of each active document, computed once per version and isolate. */
 const deviceTexts = new WeakMap<ActiveRules, string>()
 const deviceText = (active: ActiveRules): string => {
@@ -33,7 +40,8 @@ const deviceText = (active: ActiveRules): string => {
  * `If-None-Match` with that tag → `304`, so the SDK revalidates without downloading it again.
  * `?device=1` (what the SDK asks for) adds a `device` member, the document's device plan (the
  * analysis and time units the device engine runs on, see `devicePlan`), so devices need not carry
- * the code that computes it; its `ETag` is the version with `-device`.
+ * the code that computes it; its `ETag` is the version with `-device` and the plan's format
+ * ({@link PLAN_FORMAT}).
  *
  * Admin (adminKey): `PUT /v1/rules` publishes a new version (validated; `If-Match` guards against
  * overwriting a version the caller has not seen; `?backfill=1` then rebuilds every known profile
@@ -45,7 +53,7 @@ export const rules = new Hono<AppEnv>()
     limitClient(c, authorizeSource(c, basicWriteKey(c.req.header('authorization'))))
     const active = await activeRules(c.env)
     const device = c.req.query('device') === '1'
-    const version = device ? `${active.version}-device` : active.version
+    const version = device ? `${active.version}-device${PLAN_FORMAT}` : active.version
     const headers = { ETag: `"${version}"`, 'Cache-Control': 'no-cache' }
     // `If-None-Match` compares weakly (RFC 9110 13.1.2): `W/` prefixes are ignored.
     const tags = entityTags(c.req.header('if-none-match')) ?? []

@@ -29,7 +29,7 @@ describe('GET /v1/rules', () => {
     const response = await get('/v1/rules?device=1')
     expect(response.status).toBe(200)
     const etag = response.headers.get('etag')!
-    expect(etag).toBe(`${plain.slice(0, -1)}-device"`)
+    expect(etag).toBe(`${plain.slice(0, -1)}-device2"`)
     const { device, ...document } = (await response.json()) as Record<string, unknown>
     expect(document).toEqual(catalog)
     expect(device).toEqual(devicePlan(catalog as unknown as RulesDocument))
@@ -37,6 +37,10 @@ describe('GET /v1/rules', () => {
     // The plain document's tag does not revalidate the device form, nor the other way round.
     expect((await get('/v1/rules?device=1', { 'if-none-match': plain })).status).toBe(200)
     expect((await get('/v1/rules', { 'if-none-match': etag })).status).toBe(200)
+    // A plan cached in an older format (no `rare` flag) is sent again, now with the flag.
+    const older = `${plain.slice(0, -1)}-device"`
+    expect((await get('/v1/rules?device=1', { 'if-none-match': older })).status).toBe(200)
+    expect(device).toMatchObject({ rare: false })
   })
 
   it('needs a writeKey', async () => {
