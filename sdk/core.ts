@@ -67,7 +67,6 @@ export function createCore(options: ResolvedOptions, platform: Platform): Core {
   let identity: Identity = newIdentity()
   let granted = options.consent
   let ready = false
-  const pending: (() => void)[] = []
   const listeners = new Set<(changes: TagChange[]) => void>()
   const sessionMs = options.sessionTimeoutMinutes * 60_000
 
@@ -127,45 +126,40 @@ export function createCore(options: ResolvedOptions, platform: Platform): Core {
     log,
   })
 
-  /** Runs `fn` now, or when ready (calls made before are applied in order, up to `maxQueue`). */
-  const whenReady = (fn: () => void) => {
-    if (ready) fn()
-    else if (pending.length < options.maxQueue) pending.push(fn)
-  }
-
   /**
-   * Events made before `ready` and not counted yet. A page that goes away before it is ready
-   * leaves them in the synchronous backup, and the next page takes them as it starts (before it
-   * has any of its own) and counts them first, as its own early events.
+   * Calls and events made before `ready`, applied in order when it is (up to `maxQueue`). Its
+   * events are not counted yet: a page that goes away before it is ready leaves them in the
+   * synchronous backup, and the next page takes them as it starts (before it has any of its own)
+   * and counts them first, as its own early events.
    */
-  const early: QueuedEvent[] = []
+  const pending: (QueuedEvent | (() => void))[] = []
+  const early = () => pending.filter((item): item is QueuedEvent => typeof item === 'object')
   let leftEarly = false
-  const later = (event: QueuedEvent, at: number) => {
-    early.push(event)
-    pending.push(() => {
-      early.shift()
-      count(event, at)
-    })
+  /** Applies `item` now, or when ready. */
+  const whenReady = (item: QueuedEvent | (() => void)) => {
+    if (ready) apply(item)
+    else if (pending.length < options.maxQueue) pending.push(item)
   }
+  const apply = (item: QueuedEvent | (() => void)) =>
+    typeof item === 'function' ? item() : count(item)
   /** Takes what pages left in the backup, except the events in `own` (this page counts those). */
   const adopt = (own: Set<unknown>) => {
     const left = platform.backup?.take<QueuedEvent[]>(key('early'))
     if (Array.isArray(left))
       for (const event of left)
-        if (typeof event?.messageId === 'string' && !own.has(event.messageId))
-          later(event, Date.parse(event.timestamp as string) || Date.now())
+        if (typeof event?.messageId === 'string' && !own.has(event.messageId)) pending.push(event)
   }
   adopt(new Set())
 
   /** Counts an event as who the person is now (identify and alias change who that is). */
-  const count = (event: QueuedEvent, at: number) => {
+  const count = (event: QueuedEvent) => {
     if (event.type === 'alias') event.previousId = identity.userId ?? identity.anonymousId
     // Only identify and alias carry a userId before this (the others get the identity's below).
     if (event.userId !== undefined) {
       identity.userId = event.userId as string
       renamed = true
     }
-    touchSession(identity, at, sessionMs)
+    touchSession(identity, Date.parse(event.timestamp as string) || Date.now(), sessionMs)
     event.anonymousId = identity.anonymousId
     if (identity.userId !== undefined) event.userId = identity.userId
     ;(event.context as Record<string, unknown>).sessionId = identity.sessionId
@@ -177,15 +171,12 @@ export function createCore(options: ResolvedOptions, platform: Platform): Core {
   }
 
   const emit = (fields: Fields) => {
-    const now = Date.now()
-    const event: QueuedEvent = {
+    whenReady({
       ...fields,
       messageId: uuid(),
-      timestamp: new Date(now).toISOString(),
+      timestamp: new Date().toISOString(),
       context: { ...context(), library: { name: 'tagwise', version } },
-    }
-    if (ready) return count(event, now)
-    if (pending.length < options.maxQueue) later(event, now)
+    })
   }
 
   const refreshTags = async () => {
@@ -257,8 +248,8 @@ export function createCore(options: ResolvedOptions, platform: Platform): Core {
     if (newer) persist()
     // This page went away and came back: it counts the events it left itself, and those another
     // page that went away since left with them.
-    if (leftEarly) adopt(new Set(early.map((event) => event.messageId)))
-    for (const fn of pending.splice(0)) safe(fn)()
+    if (leftEarly) adopt(new Set(early().map((event) => event.messageId)))
+    for (const item of pending.splice(0)) safe(apply)(item)
     if (queue.items.length) transport.schedule()
     void refreshTags().catch(log)
   }
@@ -343,8 +334,8 @@ export function createCore(options: ResolvedOptions, platform: Platform): Core {
             state: live.snapshot(),
             durable,
           } satisfies Backup)
-        else if (early.length) {
-          platform.backup?.write(key('early'), early)
+        else if (early().length) {
+          platform.backup?.write(key('early'), early())
           leftEarly = true
         }
       transport.beacon()
