@@ -48,13 +48,12 @@ export function createCore(options: ResolvedOptions, platform: Platform): Core {
     if (options.debug) console.debug('[tagwise]', ...args)
   }
   const safe =
-    <A extends unknown[], R>(fn: (...args: A) => R, fallback?: R) =>
-    (...args: A): R => {
+    <A extends unknown[], R>(fn: (...args: A) => R) =>
+    (...args: A): R | undefined => {
       try {
         return fn(...args)
       } catch (error) {
         log(error)
-        return fallback as R
       }
     }
   /** `GET /v1/<path>` with the write key as HTTP Basic username. */
@@ -283,28 +282,23 @@ export function createCore(options: ResolvedOptions, platform: Platform): Core {
         persist()
       }),
     ),
-    tags: safe(() => ({ ...live.current }), {}),
-    has: safe((tag) => live.current[tag] !== undefined, false),
+    // Calls that only read plain data or hand work to promises need no `safe`: they cannot throw.
+    tags: () => ({ ...live.current }),
+    has: (tag) => api.value(tag) !== undefined,
     value: safe((tag) => live.current[tag]),
-    on: safe(
-      (type, listener) => {
-        if (type !== 'change' || typeof listener !== 'function') return () => undefined
-        listeners.add(listener)
-        return () => void listeners.delete(listener)
-      },
-      () => undefined,
-    ),
+    on: (type, listener) => {
+      if (type !== 'change' || typeof listener !== 'function') return () => undefined
+      listeners.add(listener)
+      return () => void listeners.delete(listener)
+    },
     explain: (tag) => live.explain(tag).catch((error: unknown) => (log(error), undefined)),
     queued: () => ({ events: queue.items.length, dropped: queue.dropped }),
-    user: safe(
-      () => ({
-        anonymousId: identity.anonymousId,
-        ...(identity.userId !== undefined ? { userId: identity.userId } : {}),
-        sessionId: identity.sessionId,
-      }),
-      { anonymousId: '', sessionId: '' },
-    ),
-    consent: safe((yes) => {
+    user: () => ({
+      anonymousId: identity.anonymousId,
+      ...(identity.userId !== undefined ? { userId: identity.userId } : {}),
+      sessionId: identity.sessionId,
+    }),
+    consent: (yes) => {
       const was = granted
       granted = yes !== false
       if (!granted) void queue.clear()
@@ -314,7 +308,7 @@ export function createCore(options: ResolvedOptions, platform: Platform): Core {
         // until its consent tool answers must not lose it).
         void queue.load().then(() => transport.schedule())
       }
-    }),
+    },
     flush: () => readyPromise.then(() => transport.flush()).catch(log),
     ready: readyPromise,
   }
