@@ -44,7 +44,7 @@ interface Backup {
 export function createCore(options: ResolvedOptions, platform: Platform): Core {
   const { store, context } = platform
   const key = (name: string) => `${options.writeKey}:${name}`
-  const log = (...args: unknown[]) => {
+  const log = (...args: unknown[]): undefined => {
     if (options.debug) console.debug('[tagwise]', ...args)
   }
   const safe =
@@ -291,7 +291,7 @@ export function createCore(options: ResolvedOptions, platform: Platform): Core {
       listeners.add(listener)
       return () => void listeners.delete(listener)
     },
-    explain: (tag) => live.explain(tag).catch((error: unknown) => (log(error), undefined)),
+    explain: (tag) => live.explain(tag).catch(log),
     queued: () => ({ events: queue.items.length, dropped: queue.dropped }),
     user: () => ({
       anonymousId: identity.anonymousId,
@@ -334,7 +334,7 @@ export function createCore(options: ResolvedOptions, platform: Platform): Core {
         }
       transport.beacon()
     }),
-    online: safe(transport.online),
+    online: transport.online,
     emit: safe(emit),
     stop: () => {
       transport.stop()
