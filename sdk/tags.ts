@@ -67,7 +67,8 @@ export function createLiveTags(
   let stopped: number | undefined = visible ? undefined : Date.now()
   let last = 0
   let timer: ReturnType<typeof setTimeout> | undefined
-  let early: Record<string, unknown>[] | undefined = []
+  /** Events ingested before the rules (there is no state until then). */
+  let early: Record<string, unknown>[] = []
 
   /** The device time at real time `t`. */
   const clock = (t: number) => stopped ?? t - hidden
@@ -143,15 +144,12 @@ export function createLiveTags(
       }
       rules = loaded
       source = rulesDocument
-      const waiting = early ?? []
-      early = undefined
-      for (const event of waiting) count(event)
+      for (const event of early.splice(0)) count(event)
       update()
     },
     ingest(event) {
-      if (early) {
-        if (early.length < MAX_EARLY) early.push(event)
-      } else count(event)
+      if (state) count(event)
+      else if (early.length < MAX_EARLY) early.push(event)
       update()
     },
     setDurable(tags) {
@@ -175,7 +173,7 @@ export function createLiveTags(
         : undefined
     },
     reset() {
-      if (early) early = []
+      early = []
       durable = {}
       state = rules?.createState()
       // No last event: the next one (or evaluation) starts a session, and the clock anew.
