@@ -184,9 +184,7 @@ export function createCore(options: ResolvedOptions, platform: Platform): Core {
     let query = `anonymousId=${encodeURIComponent(identity.anonymousId)}`
     if (identity.userId !== undefined) query += `&userId=${encodeURIComponent(identity.userId)}`
     const response = await get(`tags?${query}`)
-    if (response.status !== 200) return
-    const body = (await response.json()) as { tags?: Record<string, TagValue> }
-    setDurable(body.tags)
+    if (response.status === 200) setDurable(((await response.json()) as { tags?: unknown }).tags)
   }
 
   const start = async () => {
