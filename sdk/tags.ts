@@ -168,8 +168,9 @@ export function createLiveTags(
       // The explainer is a rare feature: it loads with them, the first time a tag is explained.
       const { explainOnDevice } = await import('../rules/device-rare.ts')
       const info = rules?.tags.find((t) => t.id === tag)
-      return state && info && source
-        ? explainOnDevice(source, info, state, clock(Date.now()), durable)
+      // A tag of the rules (`info`) has their document (`source`).
+      return state && info
+        ? explainOnDevice(source!, info, state, clock(Date.now()), durable)
         : undefined
     },
     reset() {
