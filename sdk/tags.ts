@@ -91,16 +91,15 @@ export function createLiveTags(
 
   /** Evaluates the tags now and reports changes; finding when they change next is deferred. */
   const update = () => {
-    let device: Record<string, TagValue> = {}
+    const merged = { ...durable }
+    // There is a state once there are rules.
     if (state) {
+      // The edge evaluates device tags too, but the device's own values are newer.
+      for (const t of rules!.tags) if (t.evaluatedOn === 'device') delete merged[t.id]
       const now = Date.now()
       expire(now)
-      device = state.evaluate(clock(now), durable, false).tags
+      Object.assign(merged, state.evaluate(clock(now), durable, false).tags)
     }
-    // The edge evaluates device tags too, but the device's own values are newer.
-    const merged = { ...durable }
-    for (const t of rules?.tags ?? []) if (t.evaluatedOn === 'device') delete merged[t.id]
-    Object.assign(merged, device)
     const changes: TagChange[] = []
     for (const tag of Object.keys({ ...current, ...merged })) {
       const from = current[tag]
