@@ -76,7 +76,8 @@ export function createLiveTags(
     hidden = 0
     if (stopped !== undefined) stopped = t
   }
-  const timeout = () => rules?.sessionTimeoutMs ?? Infinity
+  /** Only used with a state, that is with rules. */
+  const timeout = () => rules!.sessionTimeoutMs
   const expire = (t: number) => {
     if (t - last >= timeout()) restart(t)
   }
@@ -109,7 +110,8 @@ export function createLiveTags(
     current = merged
     if (changes.length) onChange(changes)
     clearTimeout(timer)
-    timer = setTimeout(arm, 0)
+    // Time-driven changes need rules, and happen only while the page is visible.
+    if (state && stopped === undefined) timer = setTimeout(arm, 0)
   }
 
   /**
@@ -118,10 +120,9 @@ export function createLiveTags(
    * of events, keeping `track()` itself cheap.
    */
   const arm = () => {
-    if (!state || stopped !== undefined) return
     const now = Date.now()
     expire(now)
-    const next = state.evaluate(clock(now), durable).nextChangeAt
+    const next = state!.evaluate(clock(now), durable).nextChangeAt
     if (next === null) return
     // A session that ended in real time ends its tags, hidden time or not.
     const end = last + timeout()
