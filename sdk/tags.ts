@@ -40,7 +40,6 @@ export interface LiveTags {
 const MAX_DELAY = 2 ** 31 - 1
 /** Events kept for the engine while the rules are still loading. */
 const MAX_EARLY = 200
-const iso = (ms: number) => new Date(ms).toISOString()
 
 /**
  * Wires the engine for the device. The engine counts an open page visit's dwell as `now − start`;
@@ -86,7 +85,7 @@ export function createLiveTags(
     const t = Date.parse(event.timestamp as string)
     expire(t)
     if (event.type === 'page' || event.type === 'screen') restart(t)
-    state!.ingest({ ...event, timestamp: iso(clock(t)) } as TagwiseEvent)
+    state!.ingest({ ...event, timestamp: new Date(clock(t)).toISOString() } as TagwiseEvent)
     if (t > last) last = t
   }
 
