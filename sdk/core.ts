@@ -200,14 +200,14 @@ export function createCore(options: ResolvedOptions, platform: Platform): Core {
     const newer =
       backup?.user?.anonymousId &&
       (!user?.anonymousId || backup.user.lastActivity >= user.lastActivity)
-        ? backup
-        : undefined
     if (newer) {
-      identity = newer.user
+      user = backup.user
       renamed = true
-    } else if (user?.anonymousId) identity = user
-    setDurable(newer?.durable || cachedDurable)
-    if (newer?.state) snapshot = newer.state
+      cachedDurable = backup.durable || cachedDurable
+      snapshot = backup.state || snapshot
+    }
+    if (user?.anonymousId) identity = user
+    setDurable(cachedDurable)
     if (granted) await queue.load()
     const load = async (rules: CachedRules | undefined, state?: StateSnapshot, cache = false) => {
       if (!rules) return
