@@ -262,7 +262,11 @@ export function createCore(options: ResolvedOptions, platform: Platform): Core {
       emit({ type: 'track', event, properties: { ...properties } })
     }),
     identify: safe((userId, traits) => {
-      if (typeof userId === 'object' && userId) [userId, traits] = [undefined, userId]
+      // identify(traits)
+      if (typeof userId === 'object' && userId) {
+        traits = userId
+        userId = undefined
+      }
       emit({
         type: 'identify',
         traits: { ...traits },
