@@ -16,7 +16,7 @@ export function browserPlatform(
     request: async (url, init) =>
       (customFetch ?? globalThis.fetch)(url, { ...init, credentials: 'omit' }),
     // A string body is sent as text/plain, which needs no CORS preflight.
-    beacon: (url, body) => (nav?.sendBeacon ? nav.sendBeacon(url, body) : false),
+    beacon: (url, body) => !!nav?.sendBeacon?.(url, body),
     // `storage: 'memory'` asks for nothing to outlive the page: no backup either.
     backup:
       storage === 'memory'

@@ -44,17 +44,16 @@ interface Backup {
 export function createCore(options: ResolvedOptions, platform: Platform): Core {
   const { store, context } = platform
   const key = (name: string) => `${options.writeKey}:${name}`
-  const log = (...args: unknown[]) => {
+  const log = (...args: unknown[]): undefined => {
     if (options.debug) console.debug('[tagwise]', ...args)
   }
   const safe =
-    <A extends unknown[], R>(fn: (...args: A) => R, fallback?: R) =>
-    (...args: A): R => {
+    <A extends unknown[], R>(fn: (...args: A) => R) =>
+    (...args: A): R | undefined => {
       try {
         return fn(...args)
       } catch (error) {
         log(error)
-        return fallback as R
       }
     }
   /** `GET /v1/<path>` with the write key as HTTP Basic username. */
@@ -67,7 +66,6 @@ export function createCore(options: ResolvedOptions, platform: Platform): Core {
   let identity: Identity = newIdentity()
   let granted = options.consent
   let ready = false
-  const pending: (() => void)[] = []
   const listeners = new Set<(changes: TagChange[]) => void>()
   const sessionMs = options.sessionTimeoutMinutes * 60_000
 
@@ -127,45 +125,40 @@ export function createCore(options: ResolvedOptions, platform: Platform): Core {
     log,
   })
 
-  /** Runs `fn` now, or when ready (calls made before are applied in order, up to `maxQueue`). */
-  const whenReady = (fn: () => void) => {
-    if (ready) fn()
-    else if (pending.length < options.maxQueue) pending.push(fn)
-  }
-
   /**
-   * Events made before `ready` and not counted yet. A page that goes away before it is ready
-   * leaves them in the synchronous backup, and the next page takes them as it starts (before it
-   * has any of its own) and counts them first, as its own early events.
+   * Calls and events made before `ready`, applied in order when it is (up to `maxQueue`). Its
+   * events are not counted yet: a page that goes away before it is ready leaves them in the
+   * synchronous backup, and the next page takes them as it starts (before it has any of its own)
+   * and counts them first, as its own early events.
    */
-  const early: QueuedEvent[] = []
+  const pending: (QueuedEvent | (() => void))[] = []
+  const early = () => pending.filter((item): item is QueuedEvent => typeof item === 'object')
   let leftEarly = false
-  const later = (event: QueuedEvent, at: number) => {
-    early.push(event)
-    pending.push(() => {
-      early.shift()
-      count(event, at)
-    })
+  /** Applies `item` now, or when ready. */
+  const whenReady = (item: QueuedEvent | (() => void)) => {
+    if (ready) apply(item)
+    else if (pending.length < options.maxQueue) pending.push(item)
   }
+  const apply = (item: QueuedEvent | (() => void)) =>
+    typeof item === 'function' ? item() : count(item)
   /** Takes what pages left in the backup, except the events in `own` (this page counts those). */
   const adopt = (own: Set<unknown>) => {
     const left = platform.backup?.take<QueuedEvent[]>(key('early'))
     if (Array.isArray(left))
       for (const event of left)
-        if (typeof event?.messageId === 'string' && !own.has(event.messageId))
-          later(event, Date.parse(event.timestamp as string) || Date.now())
+        if (typeof event?.messageId === 'string' && !own.has(event.messageId)) pending.push(event)
   }
   adopt(new Set())
 
   /** Counts an event as who the person is now (identify and alias change who that is). */
-  const count = (event: QueuedEvent, at: number) => {
+  const count = (event: QueuedEvent) => {
     if (event.type === 'alias') event.previousId = identity.userId ?? identity.anonymousId
     // Only identify and alias carry a userId before this (the others get the identity's below).
     if (event.userId !== undefined) {
       identity.userId = event.userId as string
       renamed = true
     }
-    touchSession(identity, at, sessionMs)
+    touchSession(identity, Date.parse(event.timestamp as string) || Date.now(), sessionMs)
     event.anonymousId = identity.anonymousId
     if (identity.userId !== undefined) event.userId = identity.userId
     ;(event.context as Record<string, unknown>).sessionId = identity.sessionId
@@ -177,15 +170,12 @@ export function createCore(options: ResolvedOptions, platform: Platform): Core {
   }
 
   const emit = (fields: Fields) => {
-    const now = Date.now()
-    const event: QueuedEvent = {
+    whenReady({
       ...fields,
       messageId: uuid(),
-      timestamp: new Date(now).toISOString(),
+      timestamp: new Date().toISOString(),
       context: { ...context(), library: { name: 'tagwise', version } },
-    }
-    if (ready) return count(event, now)
-    if (pending.length < options.maxQueue) later(event, now)
+    })
   }
 
   const refreshTags = async () => {
@@ -194,9 +184,7 @@ export function createCore(options: ResolvedOptions, platform: Platform): Core {
     let query = `anonymousId=${encodeURIComponent(identity.anonymousId)}`
     if (identity.userId !== undefined) query += `&userId=${encodeURIComponent(identity.userId)}`
     const response = await get(`tags?${query}`)
-    if (response.status !== 200) return
-    const body = (await response.json()) as { tags?: Record<string, TagValue> }
-    setDurable(body.tags)
+    if (response.status === 200) setDurable(((await response.json()) as { tags?: unknown }).tags)
   }
 
   const start = async () => {
@@ -212,14 +200,14 @@ export function createCore(options: ResolvedOptions, platform: Platform): Core {
     const newer =
       backup?.user?.anonymousId &&
       (!user?.anonymousId || backup.user.lastActivity >= user.lastActivity)
-        ? backup
-        : undefined
     if (newer) {
-      identity = newer.user
+      user = backup.user
       renamed = true
-    } else if (user?.anonymousId) identity = user
-    setDurable(newer?.durable || cachedDurable)
-    if (newer?.state) snapshot = newer.state
+      cachedDurable = backup.durable || cachedDurable
+      snapshot = backup.state || snapshot
+    }
+    if (user?.anonymousId) identity = user
+    setDurable(cachedDurable)
     if (granted) await queue.load()
     const load = async (rules: CachedRules | undefined, state?: StateSnapshot, cache = false) => {
       if (!rules) return
@@ -257,8 +245,8 @@ export function createCore(options: ResolvedOptions, platform: Platform): Core {
     if (newer) persist()
     // This page went away and came back: it counts the events it left itself, and those another
     // page that went away since left with them.
-    if (leftEarly) adopt(new Set(early.map((event) => event.messageId)))
-    for (const fn of pending.splice(0)) safe(fn)()
+    if (leftEarly) adopt(new Set(early().map((event) => event.messageId)))
+    for (const item of pending.splice(0)) safe(apply)(item)
     if (queue.items.length) transport.schedule()
     void refreshTags().catch(log)
   }
@@ -274,7 +262,11 @@ export function createCore(options: ResolvedOptions, platform: Platform): Core {
       emit({ type: 'track', event, properties: { ...properties } })
     }),
     identify: safe((userId, traits) => {
-      if (typeof userId === 'object' && userId) [userId, traits] = [undefined, userId]
+      // identify(traits)
+      if (typeof userId === 'object' && userId) {
+        traits = userId
+        userId = undefined
+      }
       emit({
         type: 'identify',
         traits: { ...traits },
@@ -292,28 +284,23 @@ export function createCore(options: ResolvedOptions, platform: Platform): Core {
         persist()
       }),
     ),
-    tags: safe(() => ({ ...live.current }), {}),
-    has: safe((tag) => live.current[tag] !== undefined, false),
+    // Calls that only read plain data or hand work to promises need no `safe`: they cannot throw.
+    tags: () => ({ ...live.current }),
+    has: (tag) => api.value(tag) !== undefined,
     value: safe((tag) => live.current[tag]),
-    on: safe(
-      (type, listener) => {
-        if (type !== 'change' || typeof listener !== 'function') return () => undefined
-        listeners.add(listener)
-        return () => void listeners.delete(listener)
-      },
-      () => undefined,
-    ),
-    explain: (tag) => live.explain(tag).catch((error: unknown) => (log(error), undefined)),
+    on: (type, listener) => {
+      if (type !== 'change' || typeof listener !== 'function') return () => undefined
+      listeners.add(listener)
+      return () => void listeners.delete(listener)
+    },
+    explain: (tag) => live.explain(tag).catch(log),
     queued: () => ({ events: queue.items.length, dropped: queue.dropped }),
-    user: safe(
-      () => ({
-        anonymousId: identity.anonymousId,
-        ...(identity.userId !== undefined ? { userId: identity.userId } : {}),
-        sessionId: identity.sessionId,
-      }),
-      { anonymousId: '', sessionId: '' },
-    ),
-    consent: safe((yes) => {
+    user: () => ({
+      anonymousId: identity.anonymousId,
+      ...(identity.userId !== undefined ? { userId: identity.userId } : {}),
+      sessionId: identity.sessionId,
+    }),
+    consent: (yes) => {
       const was = granted
       granted = yes !== false
       if (!granted) void queue.clear()
@@ -323,7 +310,7 @@ export function createCore(options: ResolvedOptions, platform: Platform): Core {
         // until its consent tool answers must not lose it).
         void queue.load().then(() => transport.schedule())
       }
-    }),
+    },
     flush: () => readyPromise.then(() => transport.flush()).catch(log),
     ready: readyPromise,
   }
@@ -343,13 +330,13 @@ export function createCore(options: ResolvedOptions, platform: Platform): Core {
             state: live.snapshot(),
             durable,
           } satisfies Backup)
-        else if (early.length) {
-          platform.backup?.write(key('early'), early)
+        else if (early().length) {
+          platform.backup?.write(key('early'), early())
           leftEarly = true
         }
       transport.beacon()
     }),
-    online: safe(transport.online),
+    online: transport.online,
     emit: safe(emit),
     stop: () => {
       transport.stop()

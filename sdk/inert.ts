@@ -3,7 +3,7 @@ import type { Tagwise } from './api.ts'
 /** An instance that does nothing, returned if creating the real one failed: the page keeps working. */
 export function inertTagwise(): Tagwise {
   const none = () => undefined
-  const done = Promise.resolve()
+  const done = Promise.resolve(undefined)
   return {
     page: none,
     track: none,
@@ -14,7 +14,7 @@ export function inertTagwise(): Tagwise {
     has: () => false,
     value: none,
     on: () => none,
-    explain: () => done.then(none),
+    explain: () => done,
     queued: () => ({ events: 0, dropped: 0 }),
     user: () => ({ anonymousId: '', sessionId: '' }),
     consent: none,

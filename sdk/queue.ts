@@ -90,13 +90,12 @@ export function createQueue(store: Store, key: string, max: number, allowed: () 
       for (const event of [...eventsOf(stored), ...fresh]) queue.push(event)
       queue.dropped += Number(stored?.dropped) || 0
     },
-    async clear() {
+    clear() {
       items = []
       ids.clear()
       gone = new Set()
       queue.dropped = 0
-      writing = writing.then(() => store.del(key))
-      await writing
+      return (writing = writing.then(() => store.del(key)))
     },
   }
   return queue

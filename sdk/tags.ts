@@ -40,13 +40,12 @@ export interface LiveTags {
 const MAX_DELAY = 2 ** 31 - 1
 /** Events kept for the engine while the rules are still loading. */
 const MAX_EARLY = 200
-const iso = (ms: number) => new Date(ms).toISOString()
 
 /**
  * Wires the engine for the device. The engine counts an open page visit's dwell as `now − start`;
  * the spec lets the device subtract hidden time, so the device's copy of the timeline runs on a
  * clock that stands still while the page is hidden during the latest visit: each event is ingested
- * at `t − hidden` and tags are evaluated at `now − hidden`. The offset resets at each page event and
+ * at `clock(t)` and tags are evaluated at `clock(now)`. The clock catches up at each page event and
  * when the real gap since the last event reaches the session timeout, so sessions are cut in real
  * time like on the edge.
  */
@@ -61,18 +60,23 @@ export function createLiveTags(
   let state: DeviceState | undefined
   let durable: Record<string, TagValue> = {}
   let current: Record<string, TagValue> = {}
+  /** How far the device clock is behind real time while the page is visible. */
   let hidden = 0
-  let hiddenAt: number | undefined = visible ? undefined : Date.now()
+  /** The device time the clock stands at while the page is hidden. */
+  let stopped: number | undefined = visible ? undefined : Date.now()
   let last = 0
   let timer: ReturnType<typeof setTimeout> | undefined
-  let early: Record<string, unknown>[] | undefined = []
+  /** Events ingested before the rules (there is no state until then). */
+  let early: Record<string, unknown>[] = []
 
-  const offset = (t: number) => hidden + (hiddenAt === undefined ? 0 : t - hiddenAt)
+  /** The device time at real time `t`. */
+  const clock = (t: number) => stopped ?? t - hidden
   const restart = (t: number) => {
     hidden = 0
-    if (hiddenAt !== undefined) hiddenAt = t
+    if (stopped !== undefined) stopped = t
   }
-  const timeout = () => rules?.sessionTimeoutMs ?? Infinity
+  /** Only used with a state, that is with rules. */
+  const timeout = () => rules!.sessionTimeoutMs
   const expire = (t: number) => {
     if (t - last >= timeout()) restart(t)
   }
@@ -81,22 +85,21 @@ export function createLiveTags(
     const t = Date.parse(event.timestamp as string)
     expire(t)
     if (event.type === 'page' || event.type === 'screen') restart(t)
-    state!.ingest({ ...event, timestamp: iso(t - offset(t)) } as TagwiseEvent)
+    state!.ingest({ ...event, timestamp: new Date(clock(t)).toISOString() } as TagwiseEvent)
     if (t > last) last = t
   }
 
   /** Evaluates the tags now and reports changes; finding when they change next is deferred. */
   const update = () => {
-    let device: Record<string, TagValue> = {}
+    const merged = { ...durable }
+    // There is a state once there are rules.
     if (state) {
+      // The edge evaluates device tags too, but the device's own values are newer.
+      for (const t of rules!.tags) if (t.evaluatedOn === 'device') delete merged[t.id]
       const now = Date.now()
       expire(now)
-      device = state.evaluate(now - offset(now), durable, false).tags
+      Object.assign(merged, state.evaluate(clock(now), durable, false).tags)
     }
-    // The edge evaluates device tags too, but the device's own values are newer.
-    const merged = { ...durable }
-    for (const t of rules?.tags ?? []) if (t.evaluatedOn === 'device') delete merged[t.id]
-    Object.assign(merged, device)
     const changes: TagChange[] = []
     for (const tag of Object.keys({ ...current, ...merged })) {
       const from = current[tag]
@@ -106,7 +109,8 @@ export function createLiveTags(
     current = merged
     if (changes.length) onChange(changes)
     clearTimeout(timer)
-    timer = setTimeout(arm, 0)
+    // Time-driven changes need rules, and happen only while the page is visible.
+    if (state && stopped === undefined) timer = setTimeout(arm, 0)
   }
 
   /**
@@ -115,14 +119,13 @@ export function createLiveTags(
    * of events, keeping `track()` itself cheap.
    */
   const arm = () => {
-    if (!state || hiddenAt !== undefined) return
     const now = Date.now()
     expire(now)
-    const next = state.evaluate(now - offset(now), durable).nextChangeAt
+    const next = state!.evaluate(clock(now), durable).nextChangeAt
     if (next === null) return
     // A session that ended in real time ends its tags, hidden time or not.
     const end = last + timeout()
-    const at = Math.min(next + offset(now), end > now ? end : Infinity)
+    const at = Math.min(next + hidden, end > now ? end : Infinity)
     timer = setTimeout(update, Math.min(MAX_DELAY, Math.max(0, at - now)))
   }
 
@@ -140,15 +143,12 @@ export function createLiveTags(
       }
       rules = loaded
       source = rulesDocument
-      const waiting = early ?? []
-      early = undefined
-      for (const event of waiting) count(event)
+      for (const event of early.splice(0)) count(event)
       update()
     },
     ingest(event) {
-      if (early) {
-        if (early.length < MAX_EARLY) early.push(event)
-      } else count(event)
+      if (state) count(event)
+      else if (early.length < MAX_EARLY) early.push(event)
       update()
     },
     setDurable(tags) {
@@ -158,24 +158,25 @@ export function createLiveTags(
     visibility(isVisible) {
       // The hidden time so far is banked; a page hidden again just keeps its clock stopped.
       const now = Date.now()
-      hidden = offset(now)
-      hiddenAt = isVisible ? undefined : now
+      const t = clock(now)
+      hidden = now - t
+      stopped = isVisible ? undefined : t
       update()
     },
     async explain(tag) {
       // The explainer is a rare feature: it loads with them, the first time a tag is explained.
       const { explainOnDevice } = await import('../rules/device-rare.ts')
       const info = rules?.tags.find((t) => t.id === tag)
-      const now = Date.now()
-      return state && info && source
-        ? explainOnDevice(source, info, state, now - offset(now), durable)
+      // A tag of the rules (`info`) has their document (`source`).
+      return state && info
+        ? explainOnDevice(source!, info, state, clock(Date.now()), durable)
         : undefined
     },
     reset() {
-      if (early) early = []
+      early = []
       durable = {}
       state = rules?.createState()
-      hidden = 0
+      // No last event: the next one (or evaluation) starts a session, and the clock anew.
       last = 0
       update()
     },

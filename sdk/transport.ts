@@ -139,11 +139,9 @@ export function createTransport(o: TransportOptions): Transport {
       if (queue.items.length >= o.flushAt && Date.now() >= retryAt) void flush()
       else if (!timer) wake(Math.max(Date.now() + o.flushInterval, retryAt))
     },
-    flush: async () => {
-      // A flush in flight may have taken only part of the queue: follow it with one more run.
-      if (inflight) await inflight
-      await flush()
-    },
+    // A flush in flight may have taken only part of the queue: follow it with one more run (which
+    // has nothing to do after a run this call started).
+    flush: () => flush().then(flush),
     beacon() {
       if (!allowed() || !queue.items.length) return
       // Without a beacon (mini-programs), requests survive the app going to the background for a
