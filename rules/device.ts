@@ -52,7 +52,7 @@ export function loadDeviceRules(document: RulesDocument, plan: DevicePlan): Devi
   const tags = analysis.map(({ id, kind, evaluatedOn }): CompiledTag => {
     const def = document.tags[id]!
     return evaluatedOn === 'device'
-      ? compileTag(id, def, true, compileGeneric)
+      ? compileTag(id, kind, def, true, compileGeneric)
       : { id, kind, onDevice: false, evaluate: () => undefined, def }
   })
   const timeout = (document.session?.timeoutMinutes ?? 30) * 60_000
