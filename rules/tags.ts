@@ -144,12 +144,6 @@ export function compileTag(
   slots?: Slots,
 ): CompiledTag {
   const compiled = KINDS[kind]!(def, compile, slots)
-  return {
-    id,
-    kind,
-    onDevice,
-    evaluate: safely(compiled.evaluate),
-    def,
-    ...(compiled.explain ? { explain: compiled.explain } : {}),
-  }
+  // The kind's `explain` comes along if it has one; its `evaluate` is wrapped.
+  return { id, kind, onDevice, def, ...compiled, evaluate: safely(compiled.evaluate) }
 }
