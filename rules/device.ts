@@ -60,11 +60,8 @@ export function loadDeviceRules(document: RulesDocument, plan: DevicePlan): Devi
     metrics,
     tags,
     timeout,
-    units: compileUnits(
-      plan.units,
-      tags.filter((t) => t.onDevice),
-      compileGeneric,
-    ),
+    // The plan's units are the device tags' only (`timeUnitRules` of them).
+    units: compileUnits(plan.units, tags, compileGeneric),
   }
   return {
     sessionTimeoutMs: timeout,
