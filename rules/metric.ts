@@ -1,5 +1,5 @@
 import { aggregator, type Aggregator } from './aggregate.ts'
-import { CONTINUOUS_AGGREGATIONS, type Aggregation, type MetricDef } from './document.ts'
+import { CONTINUOUS_AGGREGATIONS, type MetricDef } from './document.ts'
 import { eventPath, type ParsedEvent } from './event.ts'
 import { compileGlob } from './glob.ts'
 import { compileLogic, truthy, type Evaluate } from './logic.ts'
@@ -11,7 +11,6 @@ declare const __TAGWISE_FAST__: boolean | undefined
 /** Which events feed a metric, and what it reads from them. */
 export interface MetricMatcher {
   id: string
-  agg: Aggregation
   /** `dwell`/`dwell_max`: fed by visits, not by single events. */
   dwell: boolean
   /** Does this event feed the metric? For dwell metrics: is it a page/screen event that starts a visit that counts? */
@@ -129,7 +128,6 @@ export function matchMetric(
         (names === undefined || (type === 'track' && names.has(name as string)))
   return {
     id,
-    agg: def.agg,
     dwell,
     accepts,
     matches(event) {
