@@ -34,6 +34,6 @@ export function explainOnDevice(
       metrics: {},
     }
   const data = state.data(now, durable)
-  const tag = compileTag(info.id, document.tags[info.id]!, true, compileGeneric)
+  const tag = compileTag(info.id, info.kind, document.tags[info.id]!, true, compileGeneric)
   return explanation(tag, 'device', info.metrics, data, data.tags[info.id] ?? undefined)
 }

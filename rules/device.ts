@@ -52,7 +52,7 @@ export function loadDeviceRules(document: RulesDocument, plan: DevicePlan): Devi
   const tags = analysis.map(({ id, kind, evaluatedOn }): CompiledTag => {
     const def = document.tags[id]!
     return evaluatedOn === 'device'
-      ? compileTag(id, def, true, compileGeneric)
+      ? compileTag(id, kind, def, true, compileGeneric)
       : { id, kind, onDevice: false, evaluate: () => undefined, def }
   })
   const timeout = (document.session?.timeoutMinutes ?? 30) * 60_000
@@ -60,11 +60,8 @@ export function loadDeviceRules(document: RulesDocument, plan: DevicePlan): Devi
     metrics,
     tags,
     timeout,
-    units: compileUnits(
-      plan.units,
-      tags.filter((t) => t.onDevice),
-      compileGeneric,
-    ),
+    // The plan's units are the device tags' only (`timeUnitRules` of them).
+    units: compileUnits(plan.units, tags, compileGeneric),
   }
   return {
     sessionTimeoutMs: timeout,

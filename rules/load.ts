@@ -42,7 +42,7 @@ export function loadRules(document: RulesDocument): Rules {
   )
   const compile = (rule: Logic) => compileLogic(rule, { slot: slots.of })
   const tags = analysis.map((a) =>
-    compileTag(a.id, document.tags[a.id]!, a.evaluatedOn === 'device', compile, slots),
+    compileTag(a.id, a.kind, document.tags[a.id]!, a.evaluatedOn === 'device', compile, slots),
   )
   const timeout = (document.session?.timeoutMinutes ?? DEFAULT_TIMEOUT_MINUTES) * 60_000
   const core: Core = {

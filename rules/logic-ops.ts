@@ -59,7 +59,12 @@ function logical(stop: boolean): Lazy {
 }
 
 const atLeastTwo = (args: readonly unknown[]) =>
-  args.length < 2 ? 'at least 2 arguments' : undefined
+  args.length < 2
+    ? // Without messages in the script-tag core (see rules/logic-error.ts): any text is a problem.
+      typeof __TAGWISE_MESSAGES__ === 'undefined' || __TAGWISE_MESSAGES__
+      ? 'at least 2 arguments'
+      : ''
+    : undefined
 const comparison = (op: Comparison | '===' | '!==') => ({
   array: true,
   check: atLeastTwo,

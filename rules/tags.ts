@@ -130,22 +130,20 @@ export function addKinds(kinds: Partial<Record<TagKind, KindCompiler>>): void {
   Object.assign(KINDS, kinds)
 }
 
-/** Compiles a tag definition that passed validation; `slots` lets score weights read by index. */
+/**
+ * Compiles a tag definition that passed validation; `slots` lets score weights read by index. Its
+ * `kind` comes from the tag's analysis (`TagAnalysis.kind`, in a device plan too), so device
+ * builds need not carry `tagKind`.
+ */
 export function compileTag(
   id: string,
+  kind: TagKind,
   def: TagDef,
   onDevice: boolean,
   compile: Compile,
   slots?: Slots,
 ): CompiledTag {
-  const kind = tagKind(def)
   const compiled = KINDS[kind]!(def, compile, slots)
-  return {
-    id,
-    kind,
-    onDevice,
-    evaluate: safely(compiled.evaluate),
-    def,
-    ...(compiled.explain ? { explain: compiled.explain } : {}),
-  }
+  // The kind's `explain` comes along if it has one; its `evaluate` is wrapped.
+  return { id, kind, onDevice, def, ...compiled, evaluate: safely(compiled.evaluate) }
 }

@@ -75,9 +75,8 @@ export function compileUnits(
   compiled: readonly CompiledTag[],
   compile: Compile,
 ): TimeUnit[] {
-  return rules.map(({ tag, rule }) => {
-    if (rule !== undefined) return { tag, evaluate: compile(rule) }
-    const own = compiled.find((t) => t.id === tag)!
-    return { tag, evaluate: (data) => own.evaluate(data) }
-  })
+  return rules.map(({ tag, rule }) => ({
+    tag,
+    evaluate: rule === undefined ? compiled.find((t) => t.id === tag)!.evaluate : compile(rule),
+  }))
 }
