@@ -1,6 +1,8 @@
-// Bundle budgets (`npm run size`), measured as the device builds ship: with the engine's fast
-// paths left out (scripts/device-define.js). The 10 KB budget of the spec for the browser SDK is
-// not met yet (see README, "Status"); the limits below hold today's sizes so a regression fails.
+// Bundle budgets (`npm run size`, part of `npm test`), measured as the device builds ship: with the
+// engine's fast paths and rare features left out (scripts/device-define.js). The spec's budget for
+// the browser SDK, 10 KB (10,000 B) min+gzip with the engine, transport and idb-keyval, holds for
+// tagwise.js as it ships; its lazy chunks are measured on their own. The other limits hold today's
+// sizes, so a regression fails.
 import { DEVICE_DEFINE } from './scripts/device-define.js'
 import { lazyChunks } from './scripts/lazy-chunks.js'
 
@@ -33,19 +35,20 @@ export default [
     path: 'sdk/index.ts',
     import: '{ createTagwise }',
     ignore: ['web-vitals'],
-    limit: '11.1 KB',
+    limit: '11 KB',
     gzip: true,
     modifyEsbuildConfig: lazyChunked,
   },
   shipped(
     'tagwise.js (script tag, as shipped; incl. engine, idb-keyval)',
     'dist/tagwise.js',
-    '10.4 KB',
+    // The spec's budget.
+    '10 KB',
   ),
   shipped(
     'mini-program adapter (dist/tagwise-miniprogram.js, incl. engine and device plan)',
     'dist/tagwise-miniprogram.js',
-    '14.8 KB',
+    '14.5 KB',
   ),
   {
     name: 'device engine (loadDeviceRules, esbuild)',
@@ -63,7 +66,7 @@ export default [
   shipped(
     'rare features chunk (dist/tagwise-rare.js, lazy: rules whose device tags use one; explain)',
     'dist/tagwise-rare.js',
-    '4.8 KB',
+    '4.6 KB',
   ),
   shipped('web-vitals chunk (dist/tagwise-vitals.js, lazy)', 'dist/tagwise-vitals.js', '3.4 KB'),
 ]
