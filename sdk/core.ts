@@ -4,6 +4,7 @@ import type { ResolvedOptions } from './options.ts'
 import type { Platform } from './platform.ts'
 import { createQueue, type QueuedEvent } from './queue.ts'
 import { addRare } from '../rules/rare.ts'
+import { own } from '../rules/state-data.ts'
 import { fetchRules, type CachedRules, type Get } from './remote-rules.ts'
 import { newIdentity, touchSession, type Identity } from './session.ts'
 import { createLiveTags, type TagChange } from './tags.ts'
@@ -287,7 +288,8 @@ export function createCore(options: ResolvedOptions, platform: Platform): Core {
     // Calls that only read plain data or hand work to promises need no `safe`: they cannot throw.
     tags: () => ({ ...live.current }),
     has: (tag) => api.value(tag) !== undefined,
-    value: safe((tag) => live.current[tag]),
+    // Own properties only: `has('toString')` is no tag.
+    value: safe((tag) => own(live.current, tag)),
     on: (type, listener) => {
       if (type !== 'change' || typeof listener !== 'function') return () => undefined
       listeners.add(listener)

@@ -172,6 +172,15 @@ describe('createTagwise', () => {
     expect(await tw.explain('lifecycle_stage')).toMatchObject({ evaluatedOn: 'edge', value: null })
   })
 
+  it('knows only tags, not the properties every object has', async () => {
+    const tw = start(fakeCollector(), { autoPage: false })
+    await tw.ready
+    for (const name of ['toString', 'constructor', '__proto__', 'hasOwnProperty']) {
+      expect(tw.has(name)).toBe(false)
+      expect(tw.value(name)).toBeUndefined()
+    }
+  })
+
   it('never throws for bad calls', async () => {
     const collector = fakeCollector()
     const tw = start(collector, { autoPage: false })
