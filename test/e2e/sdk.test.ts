@@ -13,6 +13,7 @@ import {
   setHidden,
   watchErrors,
 } from './browser.ts'
+import { RARE_DOC } from '../support/rare-rules.ts'
 
 let browser: Browser
 let context: BrowserContext
@@ -262,42 +263,11 @@ describe('the script-tag SDK in Chromium', () => {
   })
 })
 
-/** Device tags of the rare kinds, over rare aggregations and operations (rules/rare.ts). */
+/** The rare features' document of the SDK tests, and a tag whose expression fails. */
 const RARE_RULES = {
-  version: 1,
-  metrics: {
-    categories: {
-      events: { event: 'Product Viewed' },
-      agg: 'distinct',
-      field: 'properties.category',
-      window: 'session',
-    },
-    first_category: {
-      events: { event: 'Product Viewed' },
-      agg: 'first',
-      field: 'properties.category',
-      window: 'session',
-    },
-    priciest: {
-      events: { event: 'Product Viewed' },
-      agg: 'max',
-      field: 'properties.price',
-      window: 'session',
-    },
-  },
+  ...RARE_DOC,
   tags: {
-    variety: {
-      tiers: {
-        of: { var: 'metrics.categories' },
-        cuts: [2, 3],
-        labels: ['narrow', 'mixed', 'broad'],
-      },
-    },
-    first_seen: { value: { cat: ['first: ', { var: 'metrics.first_category' }] } },
-    budget: {
-      cases: [{ when: { '>=': [{ var: 'metrics.priciest' }, 1000] }, then: 'premium' }],
-      else: 'value',
-    },
+    ...RARE_DOC.tags,
     // Fails: "flights" is no number. Absent, and explained with the error.
     broken: { when: { '>': [{ var: 'metrics.first_category' }, 1] } },
   },

@@ -4,7 +4,7 @@
 import 'fake-indexeddb/auto'
 import { describe, expect, it, vi } from 'vitest'
 import { fakeCollector, start } from './harness.ts'
-import { RARE_DOC, view } from './rare-rules.ts'
+import { RARE_DOC, view } from '../support/rare-rules.ts'
 
 const loads = vi.hoisted(() => ({ count: 0 }))
 vi.mock('../../rules/device-rare.ts', async (original) => {

@@ -7,7 +7,7 @@ import { describe, expect, it, vi } from 'vitest'
 import { devicePlan, type DevicePlan } from '../../rules/index.ts'
 import { operation } from '../../rules/logic-ops.ts'
 import { fakeCollector, start } from './harness.ts'
-import { RARE_DOC, view } from './rare-rules.ts'
+import { RARE_DOC, view } from '../support/rare-rules.ts'
 
 declare const __TAGWISE_RARE__: boolean | undefined
 
