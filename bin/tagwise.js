@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The CLI is written in TypeScript (rules/cli.ts) and built to dist/ by `npm install` (prepare).
+// The CLI is written in TypeScript (cli/cli.ts) and built to dist/ by `npm install` (prepare).
 import('../dist/cli.js').catch((error) => {
   if (error && error.code === 'ERR_MODULE_NOT_FOUND') {
     process.stderr.write(

@@ -1,7 +1,7 @@
-import type { ExplainNode } from './logic.ts'
-import type { MetricValue, RulesDocument, TagKind, TagValue } from './document.ts'
-import type { Json } from './json.ts'
-import type { Problem } from './problem.ts'
+import type { ExplainNode } from './logic/compile-logic.ts'
+import type { MetricValue, RulesDocument, TagKind, TagValue } from './document/document.ts'
+import type { Json } from './document/json.ts'
+import type { Problem } from './validate/problem.ts'
 
 /** What `ProfileState.ingest` did with an event. */
 export type IngestResult =

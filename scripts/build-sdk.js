@@ -64,11 +64,11 @@ export async function buildSdk() {
       'dist/tagwise-vitals.js',
     ),
     buildMinified(
-      { ...common, entryPoints: ['rules/device-plan.ts'], format: 'esm', platform: 'browser' },
+      { ...common, entryPoints: ['rules/device/device-plan.ts'], format: 'esm', platform: 'browser' },
       'dist/tagwise-plan.js',
     ),
     buildMinified(
-      { ...common, entryPoints: ['rules/device-rare.ts'], format: 'esm', platform: 'browser' },
+      { ...common, entryPoints: ['rules/device/rare-chunk.ts'], format: 'esm', platform: 'browser' },
       'dist/tagwise-rare.js',
     ),
   ])

@@ -10,7 +10,7 @@ import { buildSite } from './build-site.js'
 const common = { bundle: true, format: 'esm', target: 'es2022', logLevel: 'warning' }
 
 await Promise.all([
-  build({ ...common, entryPoints: ['rules/cli.ts'], outfile: 'dist/cli.js', platform: 'node' }),
+  build({ ...common, entryPoints: ['cli/cli.ts'], outfile: 'dist/cli.js', platform: 'node' }),
   build({
     ...common,
     entryPoints: ['rules/index.ts'],

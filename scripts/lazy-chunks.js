@@ -12,14 +12,14 @@ export const LAZY_CHUNKS = {
   // The device plan, computed on the device only for inline rules or an older collector.
   'device-plan.ts': './tagwise-plan.js',
   // The rare features (rules/rare.ts), only for rules whose device tags use one.
-  'device-rare.ts': './tagwise-rare.js',
+  'rare-chunk.ts': './tagwise-rare.js',
 }
 
 /** The esbuild plugin that points the dynamic imports of the chunks' entries at their files. */
 export const lazyChunks = {
   name: 'lazy-chunks',
   setup(b) {
-    b.onResolve({ filter: /(vitals-chunk|device-plan|device-rare)\.ts$/ }, (args) =>
+    b.onResolve({ filter: /(vitals-chunk|device-plan|rare-chunk)\.ts$/ }, (args) =>
       args.kind === 'dynamic-import'
         ? { path: LAZY_CHUNKS[args.path.split('/').pop()], external: true }
         : undefined,

@@ -165,7 +165,7 @@ export function createLiveTags(
     },
     async explain(tag) {
       // The explainer is a rare feature: it loads with them, the first time a tag is explained.
-      const { explainOnDevice } = await import('../rules/device-rare.ts')
+      const { explainOnDevice } = await import('../rules/device/rare-chunk.ts')
       const info = rules?.tags.find((t) => t.id === tag)
       // A tag of the rules (`info`) has their document (`source`).
       return state && info

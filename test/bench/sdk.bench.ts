@@ -18,8 +18,8 @@ import {
   type RulesDocument,
   type TagwiseEvent,
 } from '../../rules/index.ts'
-import { rare } from '../../rules/device-rare.ts'
-import { addRare } from '../../rules/rare.ts'
+import { rare } from '../../rules/device/rare-chunk.ts'
+import { addRare } from '../../rules/device/rare.ts'
 import { createTagwise } from '../../sdk/index.ts'
 import { fmt, gc, median, table } from './harness.ts'
 import { DEVICE_DEFINE } from '../../scripts/device-define.js'

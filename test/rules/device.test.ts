@@ -25,8 +25,8 @@ import {
   type Event,
 } from '../support/rules-arbitraries.ts'
 import catalog from '../../examples/rules/catalog.json' with { type: 'json' }
-import { rare } from '../../rules/device-rare.ts'
-import { addRare } from '../../rules/rare.ts'
+import { rare } from '../../rules/device/rare-chunk.ts'
+import { addRare } from '../../rules/device/rare.ts'
 
 // The vitest project `device` leaves the rare features out, as the browser builds do: they are
 // added here as the SDK adds them once it has loaded their chunk (rules/rare.ts). Elsewhere they

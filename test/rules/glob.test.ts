@@ -1,6 +1,6 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { compileGlob, glob } from '../../rules/glob.ts'
+import { compileGlob, glob } from '../../rules/logic/glob.ts'
 
 describe('glob', () => {
   it.each([

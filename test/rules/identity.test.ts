@@ -1,6 +1,6 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { IdentityGraph } from '../../rules/identity.ts'
+import { IdentityGraph } from '../../rules/state/identity.ts'
 
 type Event = { type: string; userId?: string; anonymousId?: string; previousId?: string; t: number }
 

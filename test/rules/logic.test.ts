@@ -9,7 +9,7 @@ import {
   LOGIC_OPERATIONS,
   LogicError,
   truthy,
-} from '../../rules/logic.ts'
+} from '../../rules/logic/compile-logic.ts'
 
 const fixtures = fileURLToPath(new URL('../fixtures/jsonlogic/', import.meta.url))
 

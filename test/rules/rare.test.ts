@@ -1,12 +1,12 @@
 // The rare features (rules/rare.ts): the names `devicePlan` looks for are exactly the features the
 // rare modules hold, and the plan says whether a document's device part needs them.
 import { describe, expect, it } from 'vitest'
-import { rareFolds } from '../../rules/aggregate-rare.ts'
+import { rareFolds } from '../../rules/aggregate/rare-folds.ts'
 import { devicePlan, type RulesDocument } from '../../rules/index.ts'
-import { LOGIC_OPERATIONS } from '../../rules/logic.ts'
-import { rareOperations } from '../../rules/logic-rare.ts'
-import { RARE } from '../../rules/rare.ts'
-import { rareKinds } from '../../rules/tags-rare.ts'
+import { LOGIC_OPERATIONS } from '../../rules/logic/compile-logic.ts'
+import { rareOperations } from '../../rules/logic/rare-operations.ts'
+import { RARE } from '../../rules/device/rare.ts'
+import { rareKinds } from '../../rules/tags/rare-kinds.ts'
 import catalog from '../../examples/rules/catalog.json' with { type: 'json' }
 
 const sorted = (names: readonly string[]) => [...names].sort()

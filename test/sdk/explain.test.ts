@@ -7,7 +7,7 @@ import { fakeCollector, start } from './harness.ts'
 import { RARE_DOC, view } from '../support/rare-rules.ts'
 
 const loads = vi.hoisted(() => ({ count: 0 }))
-vi.mock('../../rules/device-rare.ts', async (original) => {
+vi.mock('../../rules/device/rare-chunk.ts', async (original) => {
   loads.count++
   return original()
 })

@@ -5,14 +5,14 @@
 import 'fake-indexeddb/auto'
 import { describe, expect, it, vi } from 'vitest'
 import { devicePlan, type DevicePlan } from '../../rules/index.ts'
-import { operation } from '../../rules/logic-ops.ts'
+import { operation } from '../../rules/logic/operations.ts'
 import { fakeCollector, start } from './harness.ts'
 import { RARE_DOC, view } from '../support/rare-rules.ts'
 
 declare const __TAGWISE_RARE__: boolean | undefined
 
 const loads = vi.hoisted(() => ({ count: 0 }))
-vi.mock('../../rules/device-rare.ts', async (original) => {
+vi.mock('../../rules/device/rare-chunk.ts', async (original) => {
   loads.count++
   return original()
 })

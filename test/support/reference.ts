@@ -2,11 +2,11 @@
 // /work/shared/spec/rules.md ("Metric", "Windows", "Tag", "Precise semantics"), for ONE profile.
 // Everything is recomputed from the full list of events on every call: no buckets, no incremental
 // state, no sharing with rules/state.ts & co. Only the event parser, JsonLogic and glob are reused.
-import type { MetricDef, RulesDocument, TagDef } from '../../rules/document.ts'
-import type { TagwiseEvent } from '../../rules/event.ts'
-import { parseEvent } from '../../rules/event.ts'
-import { glob } from '../../rules/glob.ts'
-import { compileLogic, truthy } from '../../rules/logic.ts'
+import type { MetricDef, RulesDocument, TagDef } from '../../rules/document/document.ts'
+import type { TagwiseEvent } from '../../rules/document/event.ts'
+import { parseEvent } from '../../rules/document/event.ts'
+import { glob } from '../../rules/logic/glob.ts'
+import { compileLogic, truthy } from '../../rules/logic/compile-logic.ts'
 
 const MINUTE = 60_000
 const HOUR = 60 * MINUTE

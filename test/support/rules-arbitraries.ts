@@ -2,7 +2,7 @@
 // engine's parity tests (test/rules/device.test.ts): rules documents, one profile's event streams,
 // the `now`s at which the exact reference is authoritative, and a tolerant deep comparison.
 import fc from 'fast-check'
-import { AGGREGATIONS, FIELD_AGGREGATIONS } from '../../rules/document.ts'
+import { AGGREGATIONS, FIELD_AGGREGATIONS } from '../../rules/document/document.ts'
 import type { Evaluation, RulesDocument } from '../../rules/index.ts'
 import { parseEvent } from '../../rules/index.ts'
 import { windowEdgeConflicts } from './reference.ts'

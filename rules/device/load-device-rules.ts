@@ -1,0 +1,77 @@
+import type { StateSnapshot, TagInfo } from '../api.ts'
+import { createDeviceState, type DeviceState } from './device-state.ts'
+import type { RulesDocument } from '../document/document.ts'
+import { fold } from '../aggregate/folds.ts'
+import { compileGeneric } from '../logic/compile-generic.ts'
+import { matchMetric } from '../metric/metric.ts'
+import { compileTag, type CompiledTag } from '../tags/compile-tag.ts'
+import type { DevicePlan } from './device-plan.ts'
+import { compileUnits } from '../tags/time-units.ts'
+
+/** A rules document compiled for a device (see {@link loadDeviceRules}). */
+export interface DeviceRules {
+  /** Session timeout in ms. */
+  readonly sessionTimeoutMs: number
+  /** Every tag, in evaluation order. */
+  readonly tags: readonly TagInfo[]
+  /** A new, empty state, or one restored from `snapshot()` (throws when it is not one). */
+  createState(snapshot?: StateSnapshot): DeviceState
+}
+
+export type { DeviceState } from './device-state.ts'
+
+/**
+ * Compiles a valid rules document (validated elsewhere, like {@link loadRules}) for a device: the
+ * browser SDK and the mini-program adapter. Only `session` metrics and device-evaluable tags are
+ * compiled for evaluation; the other tags are read from the durable tags the edge sends. The
+ * operations, aggregations, tag kinds and the search for `nextChangeAt` are the full engine's own
+ * code; only the state differs (one session, events in order), which keeps the device bundle small.
+ *
+ * `plan` is the document's {@link devicePlan} (the collector sends it with the document).
+ *
+ * @example
+ * const rules = loadDeviceRules(document, devicePlan(document))
+ * const state = rules.createState()
+ * state.ingest({ type: 'page', anonymousId: 'a', timestamp: new Date().toISOString() })
+ * state.evaluate(Date.now(), durableTags).tags
+ */
+export function loadDeviceRules(document: RulesDocument, plan: DevicePlan): DeviceRules {
+  const defs = document.metrics
+  const analysis = plan.tags
+  const metrics = Object.keys(defs)
+    .filter((id) => defs[id]!.window === 'session')
+    .map((id) => ({
+      ...matchMetric(id, defs[id]!, compileGeneric),
+      aggregator: fold(defs[id]!.agg),
+      // A plan cached before plans had fingerprints: the same for every metric, which is right
+      // within one rules version (a new version comes with a new plan).
+      fingerprint: plan.fingerprints?.[id] ?? '',
+    }))
+  // Only the device's own tags are compiled (their kinds may be rare features that only they
+  // need loaded): the values of the others come from the edge.
+  const tags = analysis.map(({ id, kind, evaluatedOn }): CompiledTag => {
+    const def = document.tags[id]!
+    return evaluatedOn === 'device'
+      ? compileTag(id, kind, def, true, compileGeneric)
+      : { id, kind, onDevice: false, evaluate: () => undefined, def }
+  })
+  const timeout = (document.session?.timeoutMinutes ?? 30) * 60_000
+  const core = {
+    metrics,
+    tags,
+    timeout,
+    // The plan's units are the device tags' only (`timeUnitRules` of them).
+    units: compileUnits(plan.units, tags, compileGeneric),
+  }
+  return {
+    sessionTimeoutMs: timeout,
+    tags: analysis.map(({ id, kind, evaluatedOn, metrics, tags }) => ({
+      id,
+      kind,
+      evaluatedOn,
+      metrics,
+      tags,
+    })),
+    createState: (snapshot) => createDeviceState(core, snapshot),
+  }
+}

@@ -1,0 +1,76 @@
+// Static checks of a JsonLogic expression: unknown operations and size limits. Shapes that are
+// only wrong at evaluation (`{"and": true}`) are not problems here: they are JsonLogic error cases
+// that make the expression throw, which the rules language allows.
+import { operationOf } from './operation.ts'
+import { operation, OPERATION_NAMES, unknownOperation } from './operations.ts'
+import { didYouMean } from '../validate/suggest.ts'
+import type { Problem } from '../validate/problem.ts'
+
+/** The largest JsonLogic expression the rules language accepts. */
+export const LOGIC_LIMITS = {
+  /** Nesting: operations and arrays inside each other. */
+  depth: 32,
+  /** Operations, arrays and values in the whole expression. */
+  nodes: 2_000,
+} as const
+
+/** `.key` for a name-like key, else `["key"]`; so `tags.t.when.and[1]["=="][0]`. */
+function member(path: string, key: string): string {
+  if (!/^[A-Za-z_$][\w$]*$/.test(key)) return `${path}[${JSON.stringify(key)}]`
+  return path === '' ? key : `${path}.${key}`
+}
+
+/**
+ * Checks a JsonLogic expression found at `path` and returns its problems (none when it is valid):
+ * each unknown operation (with a suggestion), nesting deeper than {@link LOGIC_LIMITS}.depth, more
+ * than {@link LOGIC_LIMITS}.nodes nodes (one problem each).
+ *
+ * Nodes are operations, arrays and values; an operation's list of arguments is not a node of its
+ * own. Depth counts the operations and arrays on the longest path from the root: `{"var": "x"}`
+ * has depth 1 and 2 nodes. Paths continue `path` JavaScript-style: `.name` for operation names
+ * that are identifiers, `["=="]` for the others, `[i]` for argument and array positions.
+ *
+ * @example
+ * validateLogic({ and: [true, { var2: 'x' }] }, 'tags.vip.when')
+ * // [{ path: 'tags.vip.when.and[1].var2', message: 'unknown operation "var2" (did you mean "var"?)' }]
+ */
+export function validateLogic(rule: unknown, path: string): Problem[] {
+  const problems: Problem[] = []
+  let nodes = 0
+  let deepest = 0
+  // An explicit stack, so that absurdly deep input cannot overflow the call stack.
+  const stack: { value: unknown; path: string; depth: number }[] = [{ value: rule, path, depth: 1 }]
+  for (let entry = stack.pop(); entry !== undefined; entry = stack.pop()) {
+    const { value, depth } = entry
+    nodes++
+    let children: readonly unknown[] = []
+    let childPath = entry.path
+    const op = operationOf(value)
+    if (op !== undefined) {
+      childPath = member(entry.path, op)
+      if (operation(op) === undefined) {
+        problems.push({
+          path: childPath,
+          message: unknownOperation(op, didYouMean(op, OPERATION_NAMES)).message,
+        })
+      }
+      const raw = (value as Record<string, unknown>)[op]
+      if (Array.isArray(raw)) children = raw
+      else stack.push({ value: raw, path: childPath, depth: depth + 1 })
+    } else if (Array.isArray(value)) children = value
+    else continue
+    deepest = Math.max(deepest, depth)
+    for (let i = children.length - 1; i >= 0; i--) {
+      stack.push({ value: children[i], path: `${childPath}[${i}]`, depth: depth + 1 })
+    }
+  }
+  if (deepest > LOGIC_LIMITS.depth) {
+    const message = `expression is nested ${deepest} levels deep; the limit is ${LOGIC_LIMITS.depth}`
+    problems.push({ path, message })
+  }
+  if (nodes > LOGIC_LIMITS.nodes) {
+    const message = `expression has ${nodes} nodes; the limit is ${LOGIC_LIMITS.nodes}`
+    problems.push({ path, message })
+  }
+  return problems
+}

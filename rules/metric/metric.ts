@@ -1,0 +1,151 @@
+import { aggregator, type Aggregator } from '../aggregate/folds.ts'
+import { CONTINUOUS_AGGREGATIONS, type MetricDef } from '../document/document.ts'
+import { eventPath, type ParsedEvent } from '../document/event.ts'
+import { compileGlob } from '../logic/glob.ts'
+import { compileLogic, truthy, type Evaluate } from '../logic/compile-logic.ts'
+import { lookup } from '../logic/values.ts'
+import { parseWindow, type Window } from './window.ts'
+
+declare const __TAGWISE_FAST__: boolean | undefined
+
+/** Which events feed a metric, and what it reads from them. */
+export interface MetricMatcher {
+  id: string
+  /** `dwell`/`dwell_max`: fed by visits, not by single events. */
+  dwell: boolean
+  /** Does this event feed the metric? For dwell metrics: is it a page/screen event that starts a visit that counts? */
+  matches(event: ParsedEvent): boolean
+  /** The `field` value of an event (`undefined` when missing or no field). */
+  field(event: ParsedEvent): unknown
+  /** Whether an event of this type and name could match (the cheap part of {@link matches}). */
+  accepts(type: string, name: unknown): boolean
+}
+
+/** A metric definition compiled for fast matching. */
+export interface CompiledMetric extends MetricMatcher {
+  /** See {@link metricFingerprint}. */
+  fingerprint: string
+  /** Its value moves with time alone (`since_*`, an open dwell visit). */
+  continuous: boolean
+  window: Window
+  aggregator: Aggregator
+}
+
+/** A short hash of a text (two 32-bit FNV-1a lanes): every snapshot carries one per metric. */
+function hash(text: string): string {
+  let a = 0x811c9dc5
+  let b = 0x01000193 ^ text.length
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i)
+    a = Math.imul(a ^ c, 0x01000193)
+    b = Math.imul(b ^ c, 0x5bd1e995)
+  }
+  return (a >>> 0).toString(36) + (b >>> 0).toString(36)
+}
+
+/**
+ * A fingerprint of a metric definition: a restored state keeps a metric's data only if it is
+ * unchanged. Devices get their session metrics' fingerprints in the device plan.
+ */
+export const metricFingerprint = (def: MetricDef): string =>
+  hash(JSON.stringify([def.events ?? null, def.agg, def.field ?? null, def.window]))
+
+/** Reads a dotted path through own properties only (no prototype keys such as `__proto__`). */
+export function compilePath(path: string): (value: unknown) => unknown {
+  const parts = path.split('.')
+  // Device builds read with `var`'s `lookup` (the same reading, fewer bytes); the edge's own loop
+  // is a few per cent faster per event (see rules/logic.ts for the flag).
+  if (typeof __TAGWISE_FAST__ !== 'undefined' && !__TAGWISE_FAST__)
+    return (value) => lookup(value, parts)
+  return (value) => {
+    let current = value
+    for (const part of parts) {
+      if (current === null || typeof current !== 'object') return undefined
+      if (!Object.prototype.hasOwnProperty.call(current, part)) return undefined
+      current = (current as Record<string, unknown>)[part]
+    }
+    return current
+  }
+}
+
+const asList = (value: string | string[] | undefined): Set<string> | undefined =>
+  value === undefined ? undefined : new Set(Array.isArray(value) ? value : [value])
+
+/** Most distinct (type, event name) pairs whose candidate metrics are remembered. */
+const ROUTES = 1024
+
+/**
+ * The metrics an event of a given type and name could feed, so ingesting an event only tests those
+ * (an `Order Completed` does not try every page metric). Remembered per (type, name) pair, up to
+ * {@link ROUTES} pairs; past that, computed each time.
+ */
+export function metricRouter(
+  metrics: CompiledMetric[],
+): (type: string, name: unknown) => CompiledMetric[] {
+  const routes = new Map<string, CompiledMetric[]>()
+  return (type, name) => {
+    const key = typeof name === 'string' ? `${type}\u0000${name}` : type
+    let list = routes.get(key)
+    if (list === undefined) {
+      list = metrics.filter((m) => m.accepts(type, name))
+      if (routes.size < ROUTES) routes.set(key, list)
+    }
+    return list
+  }
+}
+
+/** Compiles a metric definition that passed validation. */
+export function compileMetric(id: string, def: MetricDef): CompiledMetric {
+  const window = parseWindow(def.window)
+  if (typeof window === 'string') throw new Error(`metrics.${id}.window: ${window}`)
+  return {
+    ...matchMetric(id, def, compileLogic),
+    fingerprint: metricFingerprint(def),
+    window,
+    aggregator: aggregator(def.agg),
+    continuous: CONTINUOUS_AGGREGATIONS.has(def.agg),
+  }
+}
+
+/** Compiles the event matching of a metric definition that passed validation (`where` with `compile`). */
+export function matchMetric(
+  id: string,
+  def: MetricDef,
+  compile: (rule: unknown) => Evaluate,
+): MetricMatcher {
+  const dwell = def.agg === 'dwell' || def.agg === 'dwell_max'
+  const events = def.events ?? {}
+  // `event` implies `type: "track"`; dwell metrics ignore type and event (visits start on page/screen).
+  const types = asList(events.type)
+  const names = asList(events.event)
+  const path = events.path === undefined ? undefined : compileGlob(events.path)
+  const where = events.where === undefined ? undefined : compile(events.where)
+  const readField = def.field === undefined ? () => undefined : compilePath(def.field)
+  const accepts = (type: string, name: unknown) =>
+    dwell
+      ? type === 'page' || type === 'screen'
+      : (types === undefined || types.has(type)) &&
+        (names === undefined || (type === 'track' && names.has(name as string)))
+  return {
+    id,
+    dwell,
+    accepts,
+    matches(event) {
+      const raw = event.raw
+      if (!accepts(raw.type, raw.event)) return false
+      if (path !== undefined) {
+        const p = eventPath(raw)
+        if (p === undefined || !path(p)) return false
+      }
+      if (where !== undefined) {
+        try {
+          if (!truthy(where(raw))) return false
+        } catch {
+          return false // a `where` that throws means the event does not match
+        }
+      }
+      return true
+    },
+    field: (event) => readField(event.raw),
+  }
+}

@@ -1,0 +1,328 @@
+import { explanation } from '../tags/explanation.ts'
+import type { Acc } from '../aggregate/folds.ts'
+import type {
+  EvaluateOptions,
+  Evaluation,
+  Explanation,
+  IngestResult,
+  ProfileState,
+  StateOptions,
+  StateSnapshot,
+} from '../api.ts'
+import type { Core } from './compiled-rules.ts'
+import type { MetricValue, TagValue } from '../document/document.ts'
+import { isParsedEvent, parseEvent, type ParsedEvent } from '../document/event.ts'
+import { isObject, type Json } from '../document/json.ts'
+import type { CompiledMetric } from '../metric/metric.ts'
+import { nextChangeAt } from './next-change.ts'
+import {
+  currentSession,
+  mergeSessions,
+  placeInSession,
+  sessionAt,
+  type Session,
+} from './sessions.ts'
+import { emptyData, own, restoreData, setOwn, type Data } from './state-data.ts'
+import type { TagData } from '../tags/compile-tag.ts'
+import { insertPage, pageEntry, trimPages, visitsOf, type Visit } from './visits.ts'
+import { bucketOf, lowestBucket } from '../metric/window.ts'
+import { structural, windowAcc } from './window-fold.ts'
+
+const DEFAULT_MAX_IDS = 10_000
+
+/** Creates an empty state, or restores one from a snapshot (metrics whose definition changed start empty). */
+export function createProfileState(
+  core: Core,
+  options: StateOptions = {},
+  snapshot?: StateSnapshot,
+): ProfileState {
+  return new State(core, options.maxMessageIds ?? DEFAULT_MAX_IDS, snapshot)
+}
+
+class State implements ProfileState {
+  readonly core: Core
+  private readonly maxIds: number
+  private readonly hasDwell: boolean
+  data: Data
+  private ids: Set<string>
+  /** Visits derived from the page timeline; rebuilt when read after the timeline changed. */
+  private visitCache: Visit[] | undefined
+  /** Merged traits; rebuilt when read after an identify or a merge. */
+  private traitCache: Record<string, Json> | undefined
+
+  constructor(core: Core, maxIds: number, snapshot?: StateSnapshot) {
+    this.core = core
+    this.maxIds = maxIds
+    this.hasDwell = core.metrics.some((m) => m.dwell)
+    this.data = snapshot ? restoreData(core, snapshot) : emptyData(core)
+    this.ids = new Set(this.data.ids)
+  }
+
+  get visits(): Visit[] {
+    return (this.visitCache ??= visitsOf(this.data.pages, this.core.timeout))
+  }
+
+  ingest(input: unknown): IngestResult {
+    let event: ParsedEvent
+    if (isParsedEvent(input)) event = input
+    else {
+      const parsed = parseEvent(input)
+      if (!parsed.ok) return { status: 'rejected', error: parsed.error }
+      event = parsed.event
+    }
+    const id = event.raw.messageId
+    if (typeof id === 'string') {
+      if (this.ids.has(id)) return { status: 'duplicate' }
+      this.remember(id)
+    }
+    const seq = ++this.data.seq
+    this.count(event, seq)
+    return { status: 'counted' }
+  }
+
+  private remember(id: string): void {
+    this.ids.add(id)
+    if (this.maxIds === Infinity) return
+    this.data.ids.push(id)
+    if (this.data.ids.length > this.maxIds) this.ids.delete(this.data.ids.shift()!)
+  }
+
+  private count(event: ParsedEvent, seq: number): void {
+    const { core, data } = this
+    const { ts, raw } = event
+    const session = placeInSession(data.sessions, ts, core.timeout, (a, b) =>
+      this.mergeAccs(a.accs, b.accs),
+    )
+    if (raw.type === 'identify' && isObject(raw.traits)) {
+      this.traitCache = undefined
+      for (const [key, value] of Object.entries(raw.traits)) {
+        const old = own(data.traits, key)
+        if (!old || ts > old[1] || (ts === old[1] && seq > old[2]))
+          setOwn(data.traits, key, [value as Json, ts, seq])
+      }
+    }
+    let dwellMatches: string[] | undefined
+    for (const metric of core.route(raw.type, raw.event)) {
+      if (metric.dwell) {
+        if (metric.matches(event)) (dwellMatches ??= []).push(metric.id)
+        continue
+      }
+      if (!metric.matches(event)) continue
+      this.add(metric, { value: metric.field(event), ts, seq }, session)
+    }
+    if (this.hasDwell) {
+      const entry = pageEntry(event, seq, dwellMatches ?? [])
+      if (entry && insertPage(data.pages, entry)) {
+        this.visitCache = undefined
+        for (const visit of trimPages(data.pages, core.timeout)) this.finalize(visit)
+      }
+    }
+  }
+
+  /** Hands a finished visit to its dwell metrics' accumulators. */
+  private finalize(visit: Visit): void {
+    for (const id of visit.m) {
+      const metric = this.core.metrics.find((m) => m.id === id)
+      if (metric)
+        this.add(
+          metric,
+          { value: visit.dwell, ts: visit.t, seq: 0 },
+          sessionAt(this.data.sessions, visit.t),
+        )
+    }
+  }
+
+  private add(
+    metric: CompiledMetric,
+    sample: { value: unknown; ts: number; seq: number },
+    session: Session | undefined,
+  ): void {
+    const { window, aggregator, id } = metric
+    const data = this.data
+    if (window.kind === 'lifetime') {
+      aggregator.add((data.life[id] ??= aggregator.create()), sample)
+    } else if (window.kind === 'session') {
+      if (session) aggregator.add((session.accs[id] ??= aggregator.create()), sample)
+    } else {
+      const buckets = (data.buckets[id] ??= {})
+      const index = bucketOf(sample.ts, window.bucketMs)
+      const newest = this.data.sessions.length
+        ? this.data.sessions[this.data.sessions.length - 1]!.end
+        : sample.ts
+      const oldest = lowestBucket(newest, window.bucketMs)
+      if (index < oldest) return // already outside the window for good
+      let acc = buckets[index]
+      if (!acc) {
+        // A new bucket: the time to drop the ones that have left the window for good.
+        for (const key of Object.keys(buckets)) if (Number(key) < oldest) delete buckets[key]
+        acc = buckets[index] = aggregator.create()
+      }
+      aggregator.add(acc, sample)
+    }
+  }
+
+  private mergeAccs(into: Record<string, Acc>, from: Record<string, Acc>): void {
+    for (const metric of this.core.metrics) {
+      const acc = from[metric.id]
+      if (!acc) continue
+      const target = into[metric.id]
+      if (target) metric.aggregator.merge(target, acc)
+      else into[metric.id] = acc
+    }
+  }
+
+  /** Metric values at `now`; on the device only `session` metrics (the others are the edge's). */
+  private metricsAt(now: number, device = false): Record<string, MetricValue> {
+    const session = currentSession(this.data.sessions, now, this.core.timeout)
+    const metrics: Record<string, MetricValue> = {}
+    for (const metric of this.core.metrics) {
+      if (device && metric.window.kind !== 'session') continue
+      metrics[metric.id] = metric.aggregator.value(windowAcc(this, metric, now, session), now)
+    }
+    return metrics
+  }
+
+  private tagsAt(
+    metrics: Record<string, MetricValue>,
+    now: number,
+    options: EvaluateOptions,
+  ): { data: TagData; present: Record<string, TagValue> } {
+    const device = options.scope === 'device'
+    const durable = options.durableTags ?? {}
+    const tags: Record<string, TagValue | null> = {}
+    const { slots } = this.core
+    const v = new Array<unknown>(slots.size)
+    const ms = this.core.metrics
+    for (let i = 0; i < ms.length; i++) v[i] = metrics[ms[i]!.id] ?? null
+    v[slots.now] = now
+    const data: TagData = { metrics, tags, traits: this.traitValues(), now, v }
+    const present: Record<string, TagValue> = {}
+    const all = this.core.tags
+    const first = slots.tag(all[0]?.id ?? '')
+    for (let i = 0; i < all.length; i++) {
+      const tag = all[i]!
+      // Tags sit in the slots in evaluation order, right after the metrics.
+      const elsewhere = device && !tag.onDevice
+      const value = elsewhere ? (own(durable, tag.id) ?? undefined) : tag.evaluate(data)
+      tags[tag.id] = value ?? null
+      v[first + i] = value ?? null
+      if (value !== undefined && !elsewhere) present[tag.id] = value
+    }
+    return { data, present }
+  }
+
+  evaluate(now: number, options: EvaluateOptions = {}): Evaluation {
+    const metrics = this.metricsAt(now, options.scope === 'device')
+    const { present } = this.tagsAt(metrics, now, options)
+    const nextChangeAt =
+      options.nextChangeAt === false ? null : this.nextChange(now, options, present)
+    return { tags: present, metrics, nextChangeAt }
+  }
+
+  private nextChange(
+    now: number,
+    options: EvaluateOptions,
+    present: Record<string, TagValue>,
+  ): number | null {
+    const device = options.scope === 'device'
+    const units = this.core.units.filter(
+      (u) => !device || this.core.info.get(u.tag)!.evaluatedOn === 'device',
+    )
+    // Between two structural changes only the continuous metrics (since_*, dwell) move: fold the
+    // others once per segment and recompute just those at each probe.
+    let segment: { from: number; to: number; metrics: Record<string, MetricValue> } | undefined
+    const continuous = this.core.metrics.filter(
+      (m) => m.continuous && (!device || m.window.kind === 'session'),
+    )
+    let last: { t: number; metrics: Record<string, MetricValue> } | undefined
+    const fold = (t: number) => {
+      if (last?.t !== t) last = { t, metrics: this.metricsAt(t, device) }
+      return last.metrics
+    }
+    const metricsFor = (t: number) => {
+      if (!segment || t <= segment.from || t >= segment.to) return fold(t)
+      const metrics = { ...segment.metrics }
+      const session = currentSession(this.data.sessions, t, this.core.timeout)
+      for (const m of continuous)
+        metrics[m.id] = m.aggregator.value(windowAcc(this, m, t, session), t)
+      return metrics
+    }
+    const at = (t: number) => this.tagsAt(metricsFor(t), t, options)
+    const baseKey = JSON.stringify(present)
+    return nextChangeAt(now, {
+      structural: (t) => {
+        const next = structural(this, t, device)
+        segment = { from: t, to: next ?? Infinity, metrics: fold(t) }
+        return next
+      },
+      tagsKey: (t) => (t === now ? baseKey : JSON.stringify(at(t).present)),
+      unitKeys: (t) => {
+        if (units.length === 0) return []
+        const { data } = at(t)
+        return units.map((u) => {
+          try {
+            return JSON.stringify(u.evaluate(data)) ?? 'undefined'
+          } catch {
+            return '!error'
+          }
+        })
+      },
+    })
+  }
+
+  explain(tagId: string, now: number, options: EvaluateOptions = {}): Explanation {
+    const tag = this.core.tags.find((t) => t.id === tagId)
+    const info = this.core.info.get(tagId)
+    if (!tag || !info) throw new Error(`unknown tag "${tagId}"`)
+    const metrics = this.metricsAt(now)
+    const { data, present } = this.tagsAt(metrics, now, options)
+    return explanation(tag, info.evaluatedOn, info.metrics, data, own(present, tagId))
+  }
+
+  traits(): Record<string, Json> {
+    return { ...this.traitValues() }
+  }
+
+  /** The merged traits, shared with tag data (read-only). */
+  private traitValues(): Record<string, Json> {
+    if (this.traitCache) return this.traitCache
+    const out: Record<string, Json> = (this.traitCache = {})
+    for (const [key, [value]] of Object.entries(this.data.traits)) setOwn(out, key, value)
+    return out
+  }
+
+  snapshot(): StateSnapshot {
+    const copy = JSON.parse(JSON.stringify(this.data)) as Data
+    if (this.maxIds === Infinity) copy.ids = [...this.ids]
+    return copy as unknown as StateSnapshot
+  }
+
+  merge(other: ProfileState): void {
+    const theirs = restoreData(this.core, other.snapshot())
+    const data = this.data
+    for (const id of theirs.ids) if (!this.ids.has(id)) this.remember(id)
+    data.seq = Math.max(data.seq, theirs.seq)
+    this.traitCache = undefined
+    for (const [key, entry] of Object.entries(theirs.traits)) {
+      const old = own(data.traits, key)
+      if (!old || entry[1] > old[1] || (entry[1] === old[1] && entry[2] > old[2]))
+        setOwn(data.traits, key, entry)
+    }
+    this.mergeAccs(data.life, theirs.life)
+    for (const metric of this.core.metrics) {
+      const from = theirs.buckets[metric.id]
+      if (!from) continue
+      const into = (data.buckets[metric.id] ??= {})
+      for (const [key, acc] of Object.entries(from)) {
+        if (into[key]) metric.aggregator.merge(into[key], acc)
+        else into[key] = acc
+      }
+    }
+    data.sessions = mergeSessions(data.sessions, theirs.sessions, this.core.timeout, (a, b) =>
+      this.mergeAccs(a.accs, b.accs),
+    )
+    for (const entry of theirs.pages) insertPage(data.pages, entry)
+    this.visitCache = undefined
+    for (const visit of trimPages(data.pages, this.core.timeout)) this.finalize(visit)
+  }
+}

@@ -1,0 +1,120 @@
+import type { ParsedEvent } from '../document/event.ts'
+import { eventPath } from '../document/event.ts'
+import { toNumeric } from '../document/json.ts'
+
+/**
+ * The page timeline behind `dwell`/`dwell_max`: the profile's latest page/screen and `Page Left`
+ * events, sorted by (timestamp, input order). Visits are derived from it, so late and out-of-order
+ * events still close the right visit. It is bounded: when it grows past {@link MAX_PAGES}, its oldest
+ * visit is final and is handed to the metrics' accumulators.
+ */
+export interface PageEntry {
+  t: number
+  q: number
+  /** 0 = page/screen (starts a visit), 1 = `Page Left` (closes one). */
+  k: 0 | 1
+  p: string | null
+  /** `dwell_ms` of a `Page Left`, when numeric. */
+  d: number | null
+  /** Ids of the dwell metrics whose path/where this page matches. */
+  m: string[]
+}
+
+/** A visit: when it started, its dwell (`null` while open), and the dwell metrics it counts for. */
+export interface Visit {
+  t: number
+  dwell: number | null
+  m: string[]
+}
+
+/** Entries kept in the timeline: late events up to this many page events back are placed exactly. */
+export const MAX_PAGES = 64
+
+/** The timeline entry of an event, or `undefined` when the event plays no part in visits. */
+export function pageEntry(
+  event: ParsedEvent,
+  seq: number,
+  matching: string[],
+): PageEntry | undefined {
+  const raw = event.raw
+  const isPage = raw.type === 'page' || raw.type === 'screen'
+  const isLeft = raw.type === 'track' && raw.event === 'Page Left'
+  if (!isPage && !isLeft) return undefined
+  const d = isLeft ? toNumeric(raw.properties?.dwell_ms) : undefined
+  return {
+    t: event.ts,
+    q: seq,
+    k: isPage ? 0 : 1,
+    p: eventPath(raw) ?? null,
+    d: d ?? null,
+    m: matching,
+  }
+}
+
+const before = (a: PageEntry, b: PageEntry) => a.t < b.t || (a.t === b.t && a.q < b.q)
+
+/** Inserts an entry in order; returns false (and does nothing) for one older than the whole timeline. */
+export function insertPage(pages: PageEntry[], entry: PageEntry): boolean {
+  let i = pages.length
+  while (i > 0 && before(entry, pages[i - 1]!)) i--
+  if (i === 0 && pages.length >= MAX_PAGES) return false
+  pages.splice(i, 0, entry)
+  return true
+}
+
+/**
+ * The visits of a timeline. A visit is closed by the first `Page Left` with the same path before the
+ * next page/screen (its `dwell_ms`, or the time difference when that is missing), else by the next
+ * page/screen (time difference); the latest one stays open. Every dwell is capped at `cap` (the
+ * session timeout) and is never negative.
+ */
+export function visitsOf(pages: PageEntry[], cap: number): Visit[] {
+  const visits: Visit[] = []
+  let nextPage = -1
+  const closers: (number | null)[] = new Array(pages.length)
+  for (let i = pages.length - 1; i >= 0; i--) {
+    const entry = pages[i]!
+    if (entry.k === 1) continue
+    let dwell: number | null = null
+    const end = nextPage === -1 ? pages.length : nextPage
+    for (let j = i + 1; j < end; j++) {
+      const left = pages[j]!
+      if (left.p === entry.p) {
+        dwell = left.d ?? left.t - entry.t
+        break
+      }
+    }
+    if (dwell === null && nextPage !== -1) dwell = pages[nextPage]!.t - entry.t
+    closers[i] = dwell === null ? null : Math.min(Math.max(dwell, 0), cap)
+    nextPage = i
+  }
+  for (let i = 0; i < pages.length; i++) {
+    const entry = pages[i]!
+    if (entry.k === 0 && entry.m.length > 0)
+      visits.push({ t: entry.t, dwell: closers[i]!, m: entry.m })
+  }
+  return visits
+}
+
+/**
+ * Shrinks the timeline to {@link MAX_PAGES}; returns the visits that became final (closed ones only:
+ * a visit never closed is dropped, as the spec says of visits whose session is over).
+ */
+export function trimPages(pages: PageEntry[], cap: number): Visit[] {
+  const final: Visit[] = []
+  while (pages.length > MAX_PAGES) {
+    const visits = visitsOf(pages.slice(0, nextPageIndex(pages) + 1), cap)
+    const first = pages.shift()!
+    if (first.k === 0 && first.m.length > 0) {
+      const visit = visits[0]
+      if (visit && visit.t === first.t && visit.dwell !== null) final.push(visit)
+    }
+  }
+  return final
+}
+
+/** Index of the first page/screen entry after the first entry, or the last index. */
+function nextPageIndex(pages: PageEntry[]): number {
+  for (let i = 1; i < pages.length; i++) if (pages[i]!.k === 0) return i
+  return pages.length - 1
+}

@@ -1,0 +1,103 @@
+import type { Acc } from '../aggregate/folds.ts'
+import type { Core } from './compiled-rules.ts'
+import type { CompiledMetric } from '../metric/metric.ts'
+import { currentSession, type Session } from './sessions.ts'
+import type { Data } from './state-data.ts'
+import type { Visit } from './visits.ts'
+import { bucketExpiry, bucketOf, lowestBucket } from '../metric/window.ts'
+
+/** What folding a profile's windows reads: the compiled rules, the state's data and its visits. */
+export interface StateView {
+  core: Core
+  data: Data
+  visits: Visit[]
+}
+
+/** The metric's accumulators inside its window at `now`, folded into a fresh accumulator. */
+export function windowAcc(
+  view: StateView,
+  metric: CompiledMetric,
+  now: number,
+  session: Session | undefined,
+): Acc {
+  const { aggregator, window, id } = metric
+  const acc = aggregator.create()
+  if (window.kind === 'lifetime') {
+    const stored = view.data.life[id]
+    if (stored) aggregator.merge(acc, stored)
+  } else if (window.kind === 'session') {
+    const stored = session?.accs[id]
+    if (stored) aggregator.merge(acc, stored)
+  } else {
+    const buckets = view.data.buckets[id]
+    const lo = lowestBucket(now, window.bucketMs)
+    const hi = bucketOf(now, window.bucketMs)
+    if (buckets)
+      for (const key of Object.keys(buckets)) {
+        const index = Number(key)
+        if (index >= lo && index <= hi) aggregator.merge(acc, buckets[key]!)
+      }
+  }
+  if (metric.dwell) {
+    for (const visit of view.visits) {
+      if (!visit.m.includes(id) || visit.t > now || !inWindow(metric, visit.t, now, session))
+        continue
+      let dwell = visit.dwell
+      if (dwell === null) {
+        // Only the latest visit is open; it counts while its session is current.
+        if (!session || visit.t < session.start) continue
+        dwell = Math.min(now - visit.t, view.core.timeout)
+      }
+      aggregator.add(acc, { value: dwell, ts: visit.t, seq: 0 })
+    }
+  }
+  return acc
+}
+
+function inWindow(
+  metric: CompiledMetric,
+  ts: number,
+  now: number,
+  session: Session | undefined,
+): boolean {
+  const window = metric.window
+  if (window.kind === 'lifetime') return true
+  if (window.kind === 'session')
+    return session !== undefined && ts >= session.start && ts <= session.end
+  const index = bucketOf(ts, window.bucketMs)
+  return index >= lowestBucket(now, window.bucketMs) && index <= bucketOf(now, window.bucketMs)
+}
+
+/** Earliest time after `t` at which some metric's value jumps. */
+export function structural(view: StateView, t: number, device: boolean): number | null {
+  let next = Infinity
+  const consider = (time: number) => {
+    if (time > t && time < next) next = time
+  }
+  const { timeout } = view.core
+  const session = currentSession(view.data.sessions, t, timeout)
+  if (session) consider(session.end + timeout)
+  for (const metric of view.core.metrics) {
+    const window = metric.window
+    if (device && window.kind !== 'session') continue
+    if (window.kind === 'sliding') {
+      const lo = lowestBucket(t, window.bucketMs)
+      for (const key of Object.keys(view.data.buckets[metric.id] ?? {})) {
+        const index = Number(key)
+        if (index >= lo) consider(bucketExpiry(index, window.bucketMs))
+      }
+    }
+    if (metric.dwell) {
+      for (const visit of view.visits) {
+        if (!visit.m.includes(metric.id)) continue
+        if (visit.dwell === null) consider(visit.t + timeout)
+        if (window.kind === 'sliding') {
+          const index = bucketOf(visit.t, window.bucketMs)
+          if (index >= lowestBucket(t, window.bucketMs))
+            consider(bucketExpiry(index, window.bucketMs))
+        }
+      }
+    }
+  }
+  return next === Infinity ? null : next
+}

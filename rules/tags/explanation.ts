@@ -1,0 +1,32 @@
+// An `explain` result: the tag's parts as explained trees, the metrics it reads, its value. The
+// full engine builds it in `ProfileState.explain`, the device in `explainOnDevice`, which loads
+// with the rare features (rules/rare.ts) so that device builds do not carry the explainer.
+import type { Explanation } from '../api.ts'
+import type { MetricValue, TagValue } from '../document/document.ts'
+import { explainLogic } from '../logic/explain-logic.ts'
+import { tagExpressions, type CompiledTag, type TagData } from './compile-tag.ts'
+
+/** Explains `tag` as it evaluates on `data`, where its value is `value`. */
+export function explanation(
+  tag: CompiledTag,
+  evaluatedOn: Explanation['evaluatedOn'],
+  reads: readonly string[],
+  data: TagData,
+  value: TagValue | undefined,
+): Explanation {
+  const metrics: Record<string, MetricValue> = {}
+  for (const id of reads) metrics[id] = data.metrics[id] ?? null
+  const parts =
+    tag.explain?.(data) ??
+    tagExpressions(tag.def).map(({ label, rule }) => ({ label, tree: explainLogic(rule, data) }))
+  const error = parts.map((p) => p.tree.error).find((e) => e !== undefined)
+  return {
+    tag: tag.id,
+    kind: tag.kind,
+    value: value ?? null,
+    evaluatedOn,
+    parts,
+    metrics,
+    ...(error !== undefined ? { error } : {}),
+  }
+}
