@@ -13,39 +13,16 @@ export default defineConfig({
             'test/collector/**',
             'test/e2e/**',
             'test/sdk/**',
-            'test/rules/device-mode.test.ts',
+            'test/rules/device.test.ts',
             'node_modules/**',
           ],
         },
       },
       {
-        // As the browser builds ship (scripts/device-define.js): the engine without its fast paths
-        // and without its rare features, which the SDK loads when a document needs them
-        // (rules/rare.ts). The SDK's tests and the device engine's parity tests.
-        define: { __TAGWISE_FAST__: 'false', __TAGWISE_RARE__: 'false' },
+        // The SDK's tests (happy-dom + fake-indexeddb) and the device engine's parity tests.
         test: {
           name: 'device',
-          include: [
-            'test/sdk/**/*.test.ts',
-            'test/rules/device-mode.test.ts',
-            'test/rules/device.test.ts',
-          ],
-        },
-      },
-      {
-        // The engine's conformance and property tests again without the fast paths, so the
-        // generic evaluators are proven on their own too.
-        define: { __TAGWISE_FAST__: 'false' },
-        test: {
-          name: 'generic',
-          include: [
-            'test/rules/device-mode.test.ts',
-            'test/rules/logic.test.ts',
-            'test/rules/logic-slots.test.ts',
-            'test/rules/property.test.ts',
-            'test/rules/tags.test.ts',
-            'test/rules/catalog.test.ts',
-          ],
+          include: ['test/sdk/**/*.test.ts', 'test/rules/device.test.ts'],
         },
       },
       {

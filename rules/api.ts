@@ -1,4 +1,4 @@
-import type { ExplainNode } from './logic/compile-logic.ts'
+import type { ExplainNode } from './logic/explain-logic.ts'
 import type { MetricValue, RulesDocument, TagKind, TagValue } from './document/document.ts'
 import type { Json } from './document/json.ts'
 import type { Problem } from './validate/problem.ts'

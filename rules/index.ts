@@ -1,10 +1,13 @@
-// The public API of `tagwise/rules`: everything not re-exported here is private.
+// The public API of `tagwise/rules`, the engine as the edge and the CLI run it (rules/edge/), with
+// the device engine's API too (rules/device/, whose own entry the SDK uses): everything not
+// re-exported here is private.
 export { compileRules } from './edge/compile-rules.ts'
 export { loadRules } from './edge/load-rules.ts'
 export { loadDeviceRules } from './device/load-device-rules.ts'
-export type { DeviceRules, DeviceState } from './device/load-device-rules.ts'
+export type { DeviceRules } from './device/load-device-rules.ts'
+export type { DeviceState } from './device/device-state.ts'
 export { explainOnDevice } from './device/explain-on-device.ts'
-export type { TagData } from './tags/compile-tag.ts'
+export type { TagData } from './tags/slots.ts'
 export { devicePlan } from './device/device-plan.ts'
 export type { DevicePlan } from './device/device-plan.ts'
 export type { TagAnalysis } from './tags/references.ts'
@@ -12,9 +15,13 @@ export type { UnitRule } from './tags/time-units.ts'
 export { checkRules } from './validate/check-rules.ts'
 export { parseEvent, parseTimestamp, eventPath, EVENT_TYPES } from './document/event.ts'
 export { RulesError, formatProblem } from './validate/problem.ts'
-export { compileLogic, explainLogic, truthy, validateLogic, LogicError } from './logic/compile-logic.ts'
+export { compileLogic, explainLogic, validateLogic } from './edge/logic.ts'
+export { truthy } from './logic/values.ts'
+export { LogicError } from './logic/logic-error.ts'
 export { didYouMean } from './validate/suggest.ts'
 export { glob } from './logic/glob.ts'
+export { DEVICE_FEATURES } from './device/features.ts'
+export type { Features } from './features.ts'
 export { IdentityGraph } from './state/identity.ts'
 export type {
   CheckResult,
@@ -39,6 +46,7 @@ export type {
 } from './document/document.ts'
 export type { EventType, ParsedEvent, TagwiseEvent } from './document/event.ts'
 export type { Json } from './document/json.ts'
-export type { ExplainNode, Evaluate } from './logic/compile-logic.ts'
+export type { ExplainNode } from './logic/explain-logic.ts'
+export type { Evaluate } from './logic/operation.ts'
 export type { Problem } from './validate/problem.ts'
 export type { IdentityFields } from './state/identity.ts'

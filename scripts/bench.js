@@ -2,7 +2,6 @@
 // process (with --expose-gc so benchmarks can settle the heap between runs). Benchmarks print
 // ratios against baselines run in the same process; they are never part of `npm test`.
 import { build } from 'esbuild'
-import { DEVICE_DEFINE } from './device-define.js'
 import { execFileSync } from 'node:child_process'
 import { mkdirSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
@@ -23,8 +22,6 @@ for (const file of files) {
     format: 'esm',
     target: 'es2022',
     packages: 'external',
-    // The SDK is measured as it ships (the engine without its fast paths).
-    define: file.startsWith('sdk') ? DEVICE_DEFINE : {},
     logLevel: 'warning',
   })
   console.log(`\n## ${file}\n`)

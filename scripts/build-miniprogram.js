@@ -10,7 +10,6 @@
 // `??`); the runtime has no DOM and the adapter uses none, so no polyfills.
 import { copyFile, mkdir } from 'node:fs/promises'
 import { build } from 'esbuild'
-import { DEVICE_DEFINE } from './device-define.js'
 import { buildMinified } from './minify.js'
 
 const common = {
@@ -20,8 +19,8 @@ const common = {
   target: 'es2017',
   legalComments: 'none',
   logLevel: 'warning',
-  // One file that loads nothing lazily: the rare features (rules/rare.ts) are built in.
-  define: { ...DEVICE_DEFINE, __TAGWISE_RARE__: 'true' },
+  // One file that loads nothing lazily: without code splitting, esbuild inlines the dynamic
+  // imports of the device plan and the rare features (rules/device/rare-chunk.ts).
 }
 
 export async function buildMiniprogram() {

@@ -5,11 +5,11 @@
 //   are chunks the app's bundler keeps lazy.
 // - dist/tagwise.js: the script-tag build (IIFE, minified, served by the collector at /tagwise.js)
 //   and its lazy chunks, each built on its own: dist/tagwise-vitals.js (web-vitals and its glue),
-//   dist/tagwise-plan.js (the device plan, rules/device-plan.ts) and dist/tagwise-rare.js (the
-//   rare features, rules/rare.ts); scripts/lazy-chunks.js says when each loads.
+//   dist/tagwise-plan.js (the device plan, rules/device/device-plan.ts) and dist/tagwise-rare.js
+//   (the rare features and the explainer, rules/device/rare-chunk.ts); scripts/lazy-chunks.js says
+//   when each loads.
 import { rm } from 'node:fs/promises'
 import { build } from 'esbuild'
-import { DEVICE_DEFINE } from './device-define.js'
 import { lazyChunks } from './lazy-chunks.js'
 import { buildMinified } from './minify.js'
 
@@ -18,7 +18,6 @@ const common = {
   target: 'es2020',
   logLevel: 'warning',
   legalComments: 'none',
-  define: DEVICE_DEFINE,
 }
 
 export async function buildSdk() {
@@ -45,8 +44,6 @@ export async function buildSdk() {
       {
         ...common,
         entryPoints: ['sdk/global.ts'],
-        // No LogicError messages in the core: nothing there reads them (rules/logic-error.ts).
-        define: { ...DEVICE_DEFINE, __TAGWISE_MESSAGES__: 'false' },
         format: 'esm',
         platform: 'browser',
         plugins: [lazyChunks],
@@ -64,11 +61,21 @@ export async function buildSdk() {
       'dist/tagwise-vitals.js',
     ),
     buildMinified(
-      { ...common, entryPoints: ['rules/device/device-plan.ts'], format: 'esm', platform: 'browser' },
+      {
+        ...common,
+        entryPoints: ['rules/device/device-plan.ts'],
+        format: 'esm',
+        platform: 'browser',
+      },
       'dist/tagwise-plan.js',
     ),
     buildMinified(
-      { ...common, entryPoints: ['rules/device/rare-chunk.ts'], format: 'esm', platform: 'browser' },
+      {
+        ...common,
+        entryPoints: ['rules/device/rare-chunk.ts'],
+        format: 'esm',
+        platform: 'browser',
+      },
       'dist/tagwise-rare.js',
     ),
   ])

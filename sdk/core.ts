@@ -3,7 +3,6 @@ import type { Tagwise } from './api.ts'
 import type { ResolvedOptions } from './options.ts'
 import type { Platform } from './platform.ts'
 import { createQueue, type QueuedEvent } from './queue.ts'
-import { addRare } from '../rules/device/rare.ts'
 import { own } from '../rules/state/state-data.ts'
 import { fetchRules, type CachedRules, type Get } from './remote-rules.ts'
 import { newIdentity, touchSession, type Identity } from './session.ts'
@@ -27,9 +26,6 @@ export interface Core {
 }
 
 type Fields = { type: string } & Record<string, unknown>
-
-/** `false` in builds that load the rare features lazily (see rules/rare.ts). */
-declare const __TAGWISE_RARE__: boolean | undefined
 
 /** How long `ready` waits for rules that are not cached yet. */
 const RULES_WAIT_MS = 3000
@@ -217,11 +213,11 @@ export function createCore(options: ResolvedOptions, platform: Platform): Core {
         // from an older collector) it is computed here, by a chunk loaded only then.
         const plan =
           rules.plan ?? (await import('../rules/device/device-plan.ts')).devicePlan(rules.document)
-        // So are the rare features (rules/rare.ts) in builds that leave them out, only for a
-        // document that uses one. The flag is tested here so the minifier can fold it away.
-        if (typeof __TAGWISE_RARE__ !== 'undefined' && !__TAGWISE_RARE__ && plan.rare !== false)
-          addRare((await import('../rules/device/rare-chunk.ts')).rare)
-        live.setRules(rules.document, plan, state)
+        // So are the rare features (rules/device/rare-names.ts), only for a document that uses
+        // one.
+        const features =
+          plan.rare === false ? undefined : (await import('../rules/device/rare-chunk.ts')).features
+        live.setRules(rules.document, plan, state, features)
         if (cache && granted) void store.set(key('rules'), rules)
       } catch (error) {
         log('rules not loaded', error)

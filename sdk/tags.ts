@@ -1,8 +1,6 @@
-import { loadDeviceRules } from '../rules/index.ts'
+import { loadDeviceRules } from '../rules/device/index.ts'
+import type { DevicePlan, DeviceRules, DeviceState, Features } from '../rules/device/index.ts'
 import type {
-  DevicePlan,
-  DeviceRules,
-  DeviceState,
   Explanation,
   RulesDocument,
   StateSnapshot,
@@ -22,7 +20,13 @@ export interface LiveTags {
   /** The merged tags now. */
   readonly current: Readonly<Record<string, TagValue>>
   /** Loads a rules document and its plan, restoring the device state from `snapshot` when given. */
-  setRules(document: RulesDocument, plan: DevicePlan, snapshot?: StateSnapshot): void
+  /** `features`: the device engine with the rare features, when the plan needs them. */
+  setRules(
+    document: RulesDocument,
+    plan: DevicePlan,
+    snapshot?: StateSnapshot,
+    features?: Features,
+  ): void
   /** Feeds one event to the engine (synchronously) and re-evaluates. */
   ingest(event: Record<string, unknown>): void
   /** Replaces the durable tags (the edge's latest word) and re-evaluates. */
@@ -133,8 +137,8 @@ export function createLiveTags(
     get current() {
       return current
     },
-    setRules(rulesDocument, plan, snapshot) {
-      const loaded = loadDeviceRules(rulesDocument, plan)
+    setRules(rulesDocument, plan, snapshot, features) {
+      const loaded = loadDeviceRules(rulesDocument, plan, features)
       try {
         state = loaded.createState(snapshot)
       } catch (error) {

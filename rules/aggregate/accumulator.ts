@@ -1,7 +1,7 @@
 // What every aggregation builds on: samples, accumulators, folds, and the arithmetic and ordering
 // they share. Apart from rules/aggregate.ts so that the rare folds (rules/aggregate-rare.ts), which
 // device builds load lazily, import it without importing the table that includes them.
-import type { MetricValue } from '../document/document.ts'
+import type { Aggregation, MetricValue } from '../document/document.ts'
 import { toNumeric, type Json } from '../document/json.ts'
 
 /** One matching event as an aggregation sees it: the `field` value, timestamp and input order. */
@@ -24,6 +24,9 @@ export interface Fold {
   /** The metric value of `acc` (all accumulators of the window merged) at `now`. */
   value(acc: Acc, now: number): MetricValue
 }
+
+/** The folds an engine variant has, by aggregation. */
+export type Folds = Readonly<Partial<Record<Aggregation, Fold>>>
 
 /**
  * Sums use Neumaier's compensated summation: the result does not depend on the order events arrive

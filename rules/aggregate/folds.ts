@@ -1,53 +1,24 @@
-import { addCompensated, better, jsonKey, later, numeric, total } from './accumulator.ts'
-import type { Acc, Fold } from './accumulator.ts'
-import { DISTINCT_CAP, rareFolds } from './rare-folds.ts'
-import type { Aggregation } from '../document/document.ts'
+// The folds of the core aggregations: what every engine variant has. The rare ones
+// (rare-folds.ts) join them at the edge (rules/edge/features.ts) and, on a device, once their chunk
+// is loaded (rules/device/rare.ts).
+import { addCompensated, later, numeric, total } from './accumulator.ts'
+import { jsonKey } from './accumulator.ts'
+import type { Acc, Folds } from './accumulator.ts'
 import type { Json } from '../document/json.ts'
-
-export type { Acc, Fold, Sample } from './accumulator.ts'
-export { DISTINCT_CAP } from './rare-folds.ts'
-
-/** `false` in device builds: the rare features load lazily there (see rules/rare.ts). */
-declare const __TAGWISE_RARE__: boolean | undefined
-
-/** A {@link Fold} whose accumulators also merge (time buckets, sessions, identity merges). */
-export interface Aggregator extends Fold {
-  merge(into: Acc, from: Acc): void
-}
 
 /** `top` keeps this many candidates per accumulator: exact up to 32 distinct values, as the spec asks. */
 export const TOP_CAP = 64
 
-type Merge = (into: Acc, from: Acc) => void
-
-const mergeExtreme =
-  (pick: (a: number, b: number) => number): Merge =>
-  (into, from) => {
-    if (from.m !== null)
-      into.m = into.m === null ? (from.m as number) : pick(into.m as number, from.m as number)
-  }
-
-const mergeOrdered =
-  (wantLater: boolean): Merge =>
-  (into, from) => {
-    if (from.ts !== null && better(wantLater, from.ts as number, from.seq as number, into)) {
-      into.ts = from.ts as number
-      into.seq = from.seq as number
-      into.v = from.v as Json
-    }
-  }
-
-const mergeSince =
-  (pick: (a: number, b: number) => number): Merge =>
-  (into, from) => {
-    if (from.t !== null)
-      into.t = into.t === null ? (from.t as number) : pick(into.t as number, from.t as number)
-  }
-
-type TopEntry = [count: number, ts: number, seq: number]
+export type TopEntry = [count: number, ts: number, seq: number]
 
 /** Space-Saving: when full, a new value replaces the least frequent one and inherits its count. */
-function topAdd(counts: Record<string, TopEntry>, key: string, n: number, ts: number, seq: number) {
+export function topAdd(
+  counts: Record<string, TopEntry>,
+  key: string,
+  n: number,
+  ts: number,
+  seq: number,
+) {
   const entry = counts[key]
   if (entry) {
     entry[0] += n
@@ -77,8 +48,8 @@ function dwellAdd(acc: Acc, ms: number): void {
   acc.m = acc.m === null ? ms : Math.max(acc.m as number, ms)
 }
 
-// The rare folds (rules/aggregate-rare.ts) are added below, or lazily in device builds.
-const FOLDS: Partial<Record<Aggregation, Fold>> = {
+/** The core folds, by aggregation. */
+export const CORE_FOLDS: Folds = {
   count: {
     create: () => ({ n: 0 }),
     add: (acc) => {
@@ -125,63 +96,3 @@ const FOLDS: Partial<Record<Aggregation, Fold>> = {
     value: (acc) => acc.m as number | null,
   },
 }
-// The flag is tested here, not through a named constant, so the minifier can fold it away.
-if (typeof __TAGWISE_RARE__ === 'undefined' || __TAGWISE_RARE__) addFolds(rareFolds())
-
-/** Adds folds to the table (device builds: the rare ones, once they are loaded). */
-export function addFolds(folds: Partial<Record<Aggregation, Fold>>): void {
-  Object.assign(FOLDS, folds)
-}
-
-const mergeSum: Merge = (into, from) => {
-  addCompensated(into, from.s as number)
-  addCompensated(into, from.c as number)
-}
-const mergeMax = /* @__PURE__ */ mergeExtreme(Math.max)
-const mergeDwell: Merge = (into, from) => {
-  mergeSum(into, from)
-  mergeMax(into, from)
-}
-
-// Merging is what time buckets, sessions joined by a late event and identity merges need; a device
-// state has none of them, so the merges live apart and device builds leave them out.
-const MERGES: Record<Aggregation, Merge> = {
-  count: (into, from) => {
-    into.n = (into.n as number) + (from.n as number)
-  },
-  sum: mergeSum,
-  avg: (into, from) => {
-    mergeSum(into, from)
-    into.n = (into.n as number) + (from.n as number)
-  },
-  min: /* @__PURE__ */ mergeExtreme(Math.min),
-  max: mergeMax,
-  distinct: (into, from) => {
-    const keys = into.k as Record<string, 1>
-    let size = Object.keys(keys).length
-    for (const key of Object.keys(from.k as object)) {
-      if (keys[key] === undefined && size < DISTINCT_CAP) {
-        keys[key] = 1
-        size++
-      }
-    }
-  },
-  top: (into, from) => {
-    const counts = into.k as Record<string, TopEntry>
-    for (const [key, [n, ts, seq]] of Object.entries(from.k as Record<string, TopEntry>)) {
-      topAdd(counts, key, n, ts, seq)
-    }
-  },
-  first: /* @__PURE__ */ mergeOrdered(false),
-  last: /* @__PURE__ */ mergeOrdered(true),
-  since_first: /* @__PURE__ */ mergeSince(Math.min),
-  since_last: /* @__PURE__ */ mergeSince(Math.max),
-  dwell: mergeDwell,
-  dwell_max: mergeDwell,
-}
-
-/** The fold of an aggregation (no merging: what a device state needs). */
-export const fold = (agg: Aggregation): Fold => FOLDS[agg]!
-
-/** The aggregator of an aggregation. */
-export const aggregator = (agg: Aggregation): Aggregator => ({ ...FOLDS[agg]!, merge: MERGES[agg] })

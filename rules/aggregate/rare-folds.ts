@@ -9,8 +9,8 @@ import {
   total,
   type Acc,
   type Fold,
+  type Folds,
 } from './accumulator.ts'
-import type { Aggregation } from '../document/document.ts'
 import type { Json } from '../document/json.ts'
 
 /** Distinct values are exact up to this many per accumulator (the spec asks for at least 1,000). */
@@ -51,32 +51,30 @@ function since(pick: (a: number, b: number) => number): Fold {
   }
 }
 
-/** The rare folds, by aggregation (a new object each call: device builds add them to the table). */
-export function rareFolds(): Partial<Record<Aggregation, Fold>> {
-  return {
-    avg: {
-      create: () => ({ s: 0, c: 0, n: 0 }),
-      add: numeric((acc: Acc, x) => {
-        addCompensated(acc, x)
-        acc.n = (acc.n as number) + 1
-      }),
-      value: (acc) => ((acc.n as number) === 0 ? null : total(acc) / (acc.n as number)),
+/** The rare folds, by aggregation. */
+export const RARE_FOLDS: Folds = {
+  avg: {
+    create: () => ({ s: 0, c: 0, n: 0 }),
+    add: numeric((acc: Acc, x) => {
+      addCompensated(acc, x)
+      acc.n = (acc.n as number) + 1
+    }),
+    value: (acc) => ((acc.n as number) === 0 ? null : total(acc) / (acc.n as number)),
+  },
+  min: extreme(Math.min),
+  max: extreme(Math.max),
+  distinct: {
+    create: () => ({ k: {} }),
+    add: (acc, { value }) => {
+      if (value === null || value === undefined) return
+      const keys = acc.k as Record<string, 1>
+      const key = jsonKey(value)
+      if (keys[key] === undefined && Object.keys(keys).length < DISTINCT_CAP) keys[key] = 1
     },
-    min: extreme(Math.min),
-    max: extreme(Math.max),
-    distinct: {
-      create: () => ({ k: {} }),
-      add: (acc, { value }) => {
-        if (value === null || value === undefined) return
-        const keys = acc.k as Record<string, 1>
-        const key = jsonKey(value)
-        if (keys[key] === undefined && Object.keys(keys).length < DISTINCT_CAP) keys[key] = 1
-      },
-      value: (acc) => Object.keys(acc.k as object).length,
-    },
-    first: ordered(false),
-    last: ordered(true),
-    since_first: since(Math.min),
-    since_last: since(Math.max),
-  }
+    value: (acc) => Object.keys(acc.k as object).length,
+  },
+  first: ordered(false),
+  last: ordered(true),
+  since_first: since(Math.min),
+  since_last: since(Math.max),
 }

@@ -2,7 +2,7 @@ import { deviceAnalysis } from './device-analysis.ts'
 import { CONTINUOUS_AGGREGATIONS, type RulesDocument } from '../document/document.ts'
 import { argumentList, operationOf } from '../logic/operation.ts'
 import { metricFingerprint } from '../metric/metric.ts'
-import { RARE } from './rare.ts'
+import { RARE } from './rare-names.ts'
 import type { TagAnalysis } from '../tags/references.ts'
 import { tagExpressions, tagKind } from '../tags/compile-tag.ts'
 import { timeUnitRules, type UnitRule } from '../tags/time-units.ts'
@@ -12,7 +12,7 @@ import { timeUnitRules, type UnitRule } from '../tags/time-units.ts'
  * in evaluation order with where each is evaluated, the expression nodes that time alone can flip
  * (for `nextChangeAt`), and the fingerprints of the session metrics (a device state restored under
  * new rules keeps the data of the metrics whose definition did not change), and whether the device
- * needs the rare features (rules/rare.ts) for it. The collector
+ * needs the rare features (rare-names.ts) for it. The collector
  * computes it once per rules version and sends it with the document (`GET /v1/rules?device=1`),
  * so the SDK does not carry the analysis; the SDK computes it itself (a lazily loaded chunk) only
  * for documents it gets inline or from an older collector.
@@ -23,7 +23,7 @@ export interface DevicePlan {
   /** Session metric id → `metricFingerprint` of its definition. */
   fingerprints: Record<string, string>
   /**
-   * The device tags or the session metrics use a rare feature (rules/rare.ts): device builds load
+   * The device tags or the session metrics use a rare feature (rare-names.ts): devices load
    * them before they compile the document. Absent in plans from before the flag: needed.
    */
   rare?: boolean

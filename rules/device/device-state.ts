@@ -1,4 +1,4 @@
-import type { Acc, Fold } from '../aggregate/folds.ts'
+import type { Acc, Fold } from '../aggregate/accumulator.ts'
 import type { Evaluation, StateSnapshot } from '../api.ts'
 import type { MetricValue, TagValue } from '../document/document.ts'
 import { eventPath, type TagwiseEvent } from '../document/event.ts'
@@ -6,11 +6,12 @@ import { isObject, toNumeric, type Json } from '../document/json.ts'
 import type { MetricMatcher } from '../metric/metric.ts'
 import { nextChangeAt } from '../state/next-change.ts'
 import { own, setOwn } from '../state/state-data.ts'
-import type { CompiledTag, TagData } from '../tags/compile-tag.ts'
+import type { CompiledTag } from '../tags/compile-tag.ts'
+import type { TagData } from '../tags/slots.ts'
 import type { TimeUnit } from '../state/compiled-rules.ts'
 
 /** The compiled device rules a {@link DeviceState} runs on. */
-export interface DeviceCore {
+export interface CompiledDeviceRules {
   /** The `session` metrics only: nothing else is evaluated on a device. */
   metrics: DeviceMetric[]
   /** Every tag in evaluation order; `onDevice` tags are evaluated, the others read `durable`. */
@@ -68,8 +69,11 @@ export interface DeviceState {
  * A snapshot whose metric definitions changed keeps only the unchanged metrics' data; one that is
  * not a device snapshot throws.
  */
-export function createDeviceState(core: DeviceCore, snapshot?: StateSnapshot): DeviceState {
-  const { metrics, timeout } = core
+export function createDeviceState(
+  compiled: CompiledDeviceRules,
+  snapshot?: StateSnapshot,
+): DeviceState {
+  const { metrics, timeout } = compiled
   const f: Record<string, string> = {}
   for (const m of metrics) f[m.id] = m.fingerprint
   let data: Data = { v: 'device', s: 0, e: -1, q: 0, a: {}, o: null, t: {}, f }
@@ -117,7 +121,7 @@ export function createDeviceState(core: DeviceCore, snapshot?: StateSnapshot): D
     const tags: Record<string, TagValue | null> = {}
     const present: Record<string, TagValue> = {}
     const tagData: TagData = { metrics: metricValues, tags, traits: data.t, now, v: [] }
-    for (const tag of core.tags) {
+    for (const tag of compiled.tags) {
       const value = tag.onDevice ? tag.evaluate(tagData) : own(durable, tag.id)
       tags[tag.id] = value ?? null
       if (value !== undefined && tag.onDevice) present[tag.id] = value
@@ -174,7 +178,7 @@ export function createDeviceState(core: DeviceCore, snapshot?: StateSnapshot): D
           tagsKey: (t) => JSON.stringify(at(t).present),
           unitKeys: (t) => {
             const data = at(t).tagData
-            return core.units.map((u) => {
+            return compiled.units.map((u) => {
               try {
                 return JSON.stringify(u.evaluate(data)) ?? 'undefined'
               } catch {

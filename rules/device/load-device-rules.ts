@@ -1,11 +1,12 @@
 import type { StateSnapshot, TagInfo } from '../api.ts'
 import { createDeviceState, type DeviceState } from './device-state.ts'
 import type { RulesDocument } from '../document/document.ts'
-import { fold } from '../aggregate/folds.ts'
-import { compileGeneric } from '../logic/compile-generic.ts'
+import type { Features } from '../features.ts'
+import { genericCompiler } from '../logic/compile-generic.ts'
 import { matchMetric } from '../metric/metric.ts'
 import { compileTag, type CompiledTag } from '../tags/compile-tag.ts'
 import type { DevicePlan } from './device-plan.ts'
+import { DEVICE_FEATURES } from './features.ts'
 import { compileUnits } from '../tags/time-units.ts'
 
 /** A rules document compiled for a device (see {@link loadDeviceRules}). */
@@ -28,6 +29,8 @@ export type { DeviceState } from './device-state.ts'
  * code; only the state differs (one session, events in order), which keeps the device bundle small.
  *
  * `plan` is the document's {@link devicePlan} (the collector sends it with the document).
+ * `features` are the device's engine: `DEVICE_FEATURES` unless the plan says the document needs
+ * the rare ones (`plan.rare`), then `features` of the rare chunk (rules/device/rare-chunk.ts).
  *
  * @example
  * const rules = loadDeviceRules(document, devicePlan(document))
@@ -35,14 +38,19 @@ export type { DeviceState } from './device-state.ts'
  * state.ingest({ type: 'page', anonymousId: 'a', timestamp: new Date().toISOString() })
  * state.evaluate(Date.now(), durableTags).tags
  */
-export function loadDeviceRules(document: RulesDocument, plan: DevicePlan): DeviceRules {
+export function loadDeviceRules(
+  document: RulesDocument,
+  plan: DevicePlan,
+  features: Features = DEVICE_FEATURES,
+): DeviceRules {
+  const compile = genericCompiler(features.operations)
   const defs = document.metrics
   const analysis = plan.tags
   const metrics = Object.keys(defs)
     .filter((id) => defs[id]!.window === 'session')
     .map((id) => ({
-      ...matchMetric(id, defs[id]!, compileGeneric),
-      aggregator: fold(defs[id]!.agg),
+      ...matchMetric(id, defs[id]!, compile, features.compileGlob),
+      aggregator: features.folds[defs[id]!.agg]!,
       // A plan cached before plans had fingerprints: the same for every metric, which is right
       // within one rules version (a new version comes with a new plan).
       fingerprint: plan.fingerprints?.[id] ?? '',
@@ -52,16 +60,16 @@ export function loadDeviceRules(document: RulesDocument, plan: DevicePlan): Devi
   const tags = analysis.map(({ id, kind, evaluatedOn }): CompiledTag => {
     const def = document.tags[id]!
     return evaluatedOn === 'device'
-      ? compileTag(id, kind, def, true, compileGeneric)
+      ? compileTag(id, kind, def, true, { kinds: features.kinds, compile })
       : { id, kind, onDevice: false, evaluate: () => undefined, def }
   })
   const timeout = (document.session?.timeoutMinutes ?? 30) * 60_000
-  const core = {
+  const compiled = {
     metrics,
     tags,
     timeout,
     // The plan's units are the device tags' only (`timeUnitRules` of them).
-    units: compileUnits(plan.units, tags, compileGeneric),
+    units: compileUnits(plan.units, tags, compile),
   }
   return {
     sessionTimeoutMs: timeout,
@@ -72,6 +80,6 @@ export function loadDeviceRules(document: RulesDocument, plan: DevicePlan): Devi
       metrics,
       tags,
     })),
-    createState: (snapshot) => createDeviceState(core, snapshot),
+    createState: (snapshot) => createDeviceState(compiled, snapshot),
   }
 }

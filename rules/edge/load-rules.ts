@@ -1,12 +1,14 @@
 import type { Rules, StateOptions, StateSnapshot, TagInfo } from '../api.ts'
 import type { Logic, RulesDocument } from '../document/document.ts'
-import { compileLogic } from '../logic/compile-logic.ts'
 import { compileMetric, metricRouter } from '../metric/metric.ts'
 import { analyzeTags } from '../tags/references.ts'
-import type { Core } from '../state/compiled-rules.ts'
+import type { CompiledRules } from '../state/compiled-rules.ts'
 import { createProfileState } from '../state/state.ts'
-import { compileTag, slotsFor } from '../tags/compile-tag.ts'
+import { compileTag } from '../tags/compile-tag.ts'
+import { slotsFor } from '../tags/slots.ts'
 import { compileUnits, timeUnitRules } from '../tags/time-units.ts'
+import { EDGE_FEATURES } from './features.ts'
+import { compileLogic, explainLogic } from './logic.ts'
 
 const DEFAULT_TIMEOUT_MINUTES = 30
 
@@ -22,7 +24,9 @@ const DEFAULT_TIMEOUT_MINUTES = 30
  * const state = rules.createState()
  */
 export function loadRules(document: RulesDocument): Rules {
-  const metrics = Object.entries(document.metrics).map(([id, def]) => compileMetric(id, def))
+  const metrics = Object.entries(document.metrics).map(([id, def]) =>
+    compileMetric(id, def, EDGE_FEATURES, compileLogic),
+  )
   const facts = Object.fromEntries(
     Object.entries(document.metrics).map(([id, m]) => [id, { window: m.window, agg: m.agg }]),
   )
@@ -41,11 +45,12 @@ export function loadRules(document: RulesDocument): Rules {
     analysis.map((a) => a.id),
   )
   const compile = (rule: Logic) => compileLogic(rule, { slot: slots.of })
+  const compiler = { kinds: EDGE_FEATURES.kinds, compile, slots }
   const tags = analysis.map((a) =>
-    compileTag(a.id, a.kind, document.tags[a.id]!, a.evaluatedOn === 'device', compile, slots),
+    compileTag(a.id, a.kind, document.tags[a.id]!, a.evaluatedOn === 'device', compiler),
   )
   const timeout = (document.session?.timeoutMinutes ?? DEFAULT_TIMEOUT_MINUTES) * 60_000
-  const core: Core = {
+  const compiled: CompiledRules = {
     metrics,
     route: metricRouter(metrics),
     tags,
@@ -59,16 +64,17 @@ export function loadRules(document: RulesDocument): Rules {
         new Set(metrics.filter((m) => m.continuous).map((m) => m.id)),
       ),
       tags,
-      (rule) => compileLogic(rule),
+      (rule: Logic) => compileLogic(rule),
     ),
+    explain: explainLogic,
   }
   return {
     document,
     sessionTimeoutMs: timeout,
     tags: [...info.values()],
     metricIds: metrics.map((m) => m.id),
-    createState: (options?: StateOptions) => createProfileState(core, options),
+    createState: (options?: StateOptions) => createProfileState(compiled, options),
     restore: (snapshot: StateSnapshot, options?: StateOptions) =>
-      createProfileState(core, options, snapshot),
+      createProfileState(compiled, options, snapshot),
   }
 }

@@ -1,9 +1,9 @@
 // Explaining a JsonLogic expression: a plain tree walk over the same operation semantics the
-// compiler uses (`logic-ops.ts`), recording each node's value instead of optimizing.
+// compiler uses (an operation table), recording each node's value instead of optimizing.
 import { LogicError } from './logic-error.ts'
 import { argumentList, argumentShape, evaluator, operationOf } from './operation.ts'
-import type { Evaluate } from './operation.ts'
-import { operation, unknownOperation } from './operations.ts'
+import type { Evaluate, Operations } from './operation.ts'
+import { unknownOperation } from './operations.ts'
 
 /** One node of an explained expression. */
 export interface ExplainNode {
@@ -59,19 +59,19 @@ function recorded(op: string, children: Built[], evaluate: Evaluate): Built {
   return { node, run }
 }
 
-function build(rule: unknown): Built {
+function build(rule: unknown, operations: Operations): Built {
   if (Array.isArray(rule)) {
     if (!hasOperation(rule)) return literal(rule)
-    const items = rule.map(build)
+    const items = rule.map((item) => build(item, operations))
     return recorded('array', items, (data) => items.map((item) => item.run(data)))
   }
   const op = operationOf(rule)
   if (op === undefined) return literal(rule)
   const raw = (rule as Record<string, unknown>)[op]
-  const semantics = operation(op)
+  const semantics = operations[op]
   const spread = semantics ? argumentShape(op, semantics, raw) : unknownOperation(op)
   // The argument nodes are the written arguments, also when the operation cannot be evaluated.
-  const children = argumentList(raw).map(build)
+  const children = argumentList(raw).map((arg) => build(arg, operations))
   if (spread instanceof LogicError) {
     return recorded(op, children, () => {
       throw spread
@@ -90,25 +90,23 @@ function tidy(node: ExplainNode): ExplainNode {
   return node
 }
 
+/** Explains a JsonLogic expression on the data (see `explainLogic`, the edge's, in rules/edge/logic.ts). */
+export type ExplainLogic = (rule: unknown, data: unknown) => ExplainNode
+
 /**
- * Evaluates a JsonLogic expression like {@link compileLogic} would, and returns its tree with every
- * node's value. Nodes that laziness did not evaluate are `skipped`; a node that failed has `error`,
- * and so do the operations it failed. Inside `map`/`filter`/`reduce`/`all`/`some`/`none`, the
- * nodes of the per-item expression show their last evaluation. Never throws: an unknown operation
- * is an `error` node too.
- *
- * @example
- * explainLogic({ and: [false, { var: 'x' }] }, { x: 1 })
- * // { op: 'and', value: false, args: [
- * //   { op: 'literal', value: false, args: [] },
- * //   { op: 'var', args: [{ op: 'literal', value: 'x', args: [], skipped: true }], skipped: true } ] }
+ * The explainer over an operation table: it evaluates an expression like the compiler would, and
+ * returns its tree with every node's value. Nodes that laziness did not evaluate are `skipped`; a
+ * node that failed has `error`, and so do the operations it failed. Never throws: an unknown
+ * operation is an `error` node too.
  */
-export function explainLogic(rule: unknown, data: unknown): ExplainNode {
-  const { node, run } = build(rule)
-  try {
-    run(data)
-  } catch {
-    // The failure is recorded in the tree.
+export function logicExplainer(operations: Operations): ExplainLogic {
+  return (rule, data) => {
+    const { node, run } = build(rule, operations)
+    try {
+      run(data)
+    } catch {
+      // The failure is recorded in the tree.
+    }
+    return tidy(node)
   }
-  return tidy(node)
 }

@@ -1,8 +1,8 @@
-// Path globs: `*` matches within one path segment, `**` across segments, `?` one character other
+// Path globs, as the edge matches them: `*` matches within one path segment, `**` across segments, `?` one character other
 // than `/`. Matching simulates the pattern's automaton over the text (a set of live pattern
-// positions per character), so it takes O(text × pattern) time and never backtracks.
-
-declare const __TAGWISE_FAST__: boolean | undefined
+// positions per character), so it takes O(text × pattern) time and never backtracks. Devices
+// match with compact-glob.ts: the same answers in fewer bytes.
+import { globCache } from './glob-cache.ts'
 
 /** Token codes: a literal character is its UTF-16 code unit (≥ 0); wildcards are negative. */
 const ONE = -1
@@ -73,40 +73,6 @@ function automaton(pattern: string): (text: string) => boolean {
 }
 
 /**
- * The device builds' matcher: the same walk over live positions as {@link automaton}, with a new
- * `Set` per character in place of reused typed arrays and stamps. Fewer bytes, slower: a device
- * matches a few paths per event; the edge keeps the automaton.
- */
-function compactAutomaton(pattern: string): (text: string) => boolean {
-  // Tokens: a run of two or more `*` (`**`), else one UTF-16 code unit (`*`, `?` or a literal).
-  // The end position has none (`undefined`): it matches no character and is no wildcard.
-  const tokens = pattern.match(/\*\*+|[^]/g) ?? []
-  // Adds a position and, through wildcards that may match nothing, the positions after it.
-  const add = (live: Set<number>, position: number): void => {
-    for (; !live.has(position); position++) {
-      live.add(position)
-      if (tokens[position]?.[0] !== '*') return
-    }
-  }
-  return (text) => {
-    let live = new Set<number>()
-    add(live, 0)
-    for (let i = 0; i < text.length; i++) {
-      const char = text[i]
-      const next = new Set<number>()
-      for (const position of live) {
-        const token = tokens[position]
-        // `*` stays within a segment, `**` crosses them.
-        if (token === '*' ? char !== '/' : token?.[1] === '*') add(next, position)
-        else if (token === char || (token === '?' && char !== '/')) add(next, position + 1)
-      }
-      live = next
-    }
-    return live.has(tokens.length)
-  }
-}
-
-/**
  * Compiles a path glob into a matcher for whole, case-sensitive paths (no escaping): `*` matches
  * zero or more characters other than `/`, `**` zero or more of any characters, `?` exactly one
  * character other than `/`. Matching runs in linear time in the text.
@@ -117,8 +83,7 @@ function compactAutomaton(pattern: string): (text: string) => boolean {
  * isVisa('/visa') // false
  */
 export function compileGlob(pattern: string): (text: string) => boolean {
-  // The shortcuts below are speed only: device builds leave them out (see rules/logic.ts).
-  if (typeof __TAGWISE_FAST__ !== 'undefined' && !__TAGWISE_FAST__) return compactAutomaton(pattern)
+  // The shortcuts are speed only: the automaton gives the same answers.
   const tokens = tokenize(pattern)
   const wildcards = tokens.filter((token) => token < 0)
   if (wildcards.length === 0) return (text) => text === pattern
@@ -131,9 +96,6 @@ export function compileGlob(pattern: string): (text: string) => boolean {
   return automaton(pattern)
 }
 
-const CACHE_SIZE = 256
-const cache = new Map<string, (text: string) => boolean>()
-
 /**
  * Whether `text` matches the glob `pattern` (see {@link compileGlob}). Compiled patterns are cached
  * (up to 256; the cache starts over when full).
@@ -142,11 +104,4 @@ const cache = new Map<string, (text: string) => boolean>()
  * glob('/checkout/*', '/checkout/pay') // true
  * glob('/checkout/*', '/checkout/pay/2') // false
  */
-export function glob(pattern: string, text: string): boolean {
-  let matcher = cache.get(pattern)
-  if (matcher === undefined) {
-    if (cache.size >= CACHE_SIZE) cache.clear()
-    cache.set(pattern, (matcher = compileGlob(pattern)))
-  }
-  return matcher(text)
-}
+export const glob: (pattern: string, text: string) => boolean = globCache(compileGlob)

@@ -1,11 +1,3 @@
-/**
- * `false` in the core of the script-tag build (scripts/build-sdk.js), where no message is ever
- * read: a tag whose expression fails is absent, and explanations come from the explainer's chunk,
- * which has its own copy of this module, with the messages. The errors keep their `type`. Each
- * message tests the flag where it is built, so the minifier can fold the text away.
- */
-declare const __TAGWISE_MESSAGES__: boolean | undefined
-
 /** The kinds of JsonLogic errors, named as in the JsonLogic conformance suites. */
 export type LogicErrorType = 'NaN' | 'Invalid Arguments' | 'Unknown Operator'
 
@@ -43,28 +35,20 @@ export function describe(value: unknown): string {
 }
 
 export function notANumber(op: string, value: unknown): LogicError {
-  return new LogicError(
-    'NaN',
-    typeof __TAGWISE_MESSAGES__ === 'undefined' || __TAGWISE_MESSAGES__
-      ? `"${op}" needs numbers, got ${describe(value)}`
-      : '',
-  )
+  return new LogicError('NaN', `"${op}" needs numbers, got ${describe(value)}`)
 }
 
 export function notFinite(op: string): LogicError {
-  return new LogicError(
-    'NaN',
-    typeof __TAGWISE_MESSAGES__ === 'undefined' || __TAGWISE_MESSAGES__
-      ? `"${op}" has no finite result`
-      : '',
-  )
+  return new LogicError('NaN', `"${op}" has no finite result`)
 }
 
 export function invalidArguments(op: string, needs: string): LogicError {
-  return new LogicError(
-    'Invalid Arguments',
-    typeof __TAGWISE_MESSAGES__ === 'undefined' || __TAGWISE_MESSAGES__
-      ? `"${op}" needs ${needs}`
-      : '',
-  )
+  return new LogicError('Invalid Arguments', `"${op}" needs ${needs}`)
+}
+
+/** An evaluator that always fails with `error` (an expression that can never be evaluated). */
+export function thrower(error: LogicError): () => never {
+  return () => {
+    throw error
+  }
 }

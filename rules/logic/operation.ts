@@ -24,6 +24,17 @@ export interface Operation {
   readonly lazy?: Lazy
 }
 
+/**
+ * The operations an engine variant knows, by name. No prototype: `operations[op]` is an own
+ * operation or `undefined`, never an inherited property such as `constructor`.
+ */
+export type Operations = Readonly<Record<string, Operation>>
+
+/** An {@link Operations} table of the given tables' operations (later ones win). */
+export function operationTable(...tables: Readonly<Record<string, Operation>>[]): Operations {
+  return Object.assign(Object.create(null) as Record<string, Operation>, ...tables)
+}
+
 /** The operation name when `rule` is an operation: an object with exactly one key. */
 export function operationOf(rule: unknown): string | undefined {
   if (!isObject(rule)) return undefined

@@ -1,19 +1,12 @@
-// The semantics of every JsonLogic operation, in one table that both the compiler (`logic.ts`) and
-// the explainer (`logic-explain.ts`) evaluate through; the compiler only adds fast paths in front.
-// The rare operations are defined in `logic-rare.ts` and join the table here (or, in device
-// builds, when their chunk is loaded: rules/rare.ts).
-import { glob } from './glob.ts'
+// The semantics of the core JsonLogic operations: what every engine variant has. The rare ones
+// (`rare-operations.ts`) join them in the edge's table (rules/edge/features.ts) and, on a device,
+// once their chunk is loaded (rules/device/rare.ts). The compiler, the generic evaluator and the
+// explainer all evaluate through such a table; the compiler only adds fast paths in front.
 import { LogicError } from './logic-error.ts'
 import { divide, duration, minus, plus, times } from './math.ts'
-import type { Evaluate, Lazy, Operation } from './operation.ts'
-import { rareOperations } from './rare-operations.ts'
+import { operationTable, type Evaluate, type Lazy, type Operations } from './operation.ts'
 import { compare, toText, truthy, valueAt } from './values.ts'
 import type { Comparison } from './values.ts'
-
-/** `false` in device builds: the rare features load lazily there (see rules/rare.ts). */
-declare const __TAGWISE_RARE__: boolean | undefined
-/** `false` in the script-tag build's core: see rules/logic-error.ts. */
-declare const __TAGWISE_MESSAGES__: boolean | undefined
 
 /** `in`: membership in an array (strict equality) or substring of a string; else `false`. */
 function contains(needle: unknown, haystack: unknown): boolean {
@@ -59,22 +52,18 @@ function logical(stop: boolean): Lazy {
 }
 
 const atLeastTwo = (args: readonly unknown[]) =>
-  args.length < 2
-    ? // Without messages in the script-tag core (see rules/logic-error.ts): any text is a problem.
-      typeof __TAGWISE_MESSAGES__ === 'undefined' || __TAGWISE_MESSAGES__
-      ? 'at least 2 arguments'
-      : ''
-    : undefined
+  args.length < 2 ? 'at least 2 arguments' : undefined
 const comparison = (op: Comparison | '===' | '!==') => ({
   array: true,
   check: atLeastTwo,
   lazy: chain(op),
 })
 
-// No prototype (`__proto__: null`): `table[op]` is an own operation or `undefined`, never an
-// inherited property. The rare operations (rules/logic-rare.ts) follow the common ones.
-const table: Record<string, Operation | null> = {
-  __proto__: null,
+/**
+ * The core operations. `glob` is not among them: each variant brings its own matcher (the edge's
+ * fast automaton, a device's compact one) with {@link globOperation}.
+ */
+export const CORE_OPERATIONS: Operations = operationTable({
   var: { lazy: readVar },
   if: { array: true, lazy: choose },
   '?:': { array: true, lazy: choose },
@@ -99,37 +88,21 @@ const table: Record<string, Operation | null> = {
   hours: { eager: duration('hours', 3_600_000) },
   minutes: { eager: duration('minutes', 60_000) },
   seconds: { eager: duration('seconds', 1_000) },
-  glob: {
-    eager: ([pattern, text]) =>
-      typeof pattern === 'string' && typeof text === 'string' && glob(pattern, text),
-  },
+})
+/** The `glob` operation over a glob matcher (`{"glob": [pattern, text]}`; not strings: `false`). */
+export function globOperation(glob: (pattern: string, text: string) => boolean): Operations {
+  return operationTable({
+    glob: {
+      eager: ([pattern, text]) =>
+        typeof pattern === 'string' && typeof text === 'string' && glob(pattern, text),
+    },
+  })
 }
-// The flag is tested here, not through a named constant, so the minifier can fold it away.
-if (typeof __TAGWISE_RARE__ === 'undefined' || __TAGWISE_RARE__) addOperations(rareOperations())
-
-/** Adds operations to the table (device builds: the rare ones, once they are loaded). */
-export function addOperations(operations: Record<string, Operation>): void {
-  Object.assign(table, operations)
-}
-
-/** The operation named `op`, or `undefined` for an unknown one (never an inherited property). */
-export const operation = (op: string) => table[op] as Operation | undefined
-
-/** Every supported operation name (in device builds, those loaded when the module loaded). */
-export const OPERATION_NAMES: readonly string[] = /* @__PURE__ */ Object.freeze(
-  /* @__PURE__ */ Object.keys(table),
-)
 
 /**
  * The error for an unknown operation; `hint` is appended to the message (validation and
  * `compileLogic` suggest the closest known name; the explainer, which device builds carry, does not).
  */
 export function unknownOperation(op: string, hint = ''): LogicError {
-  return new LogicError(
-    'Unknown Operator',
-    // Without messages in the script-tag core (see rules/logic-error.ts).
-    typeof __TAGWISE_MESSAGES__ === 'undefined' || __TAGWISE_MESSAGES__
-      ? `unknown operation "${op}"${hint}`
-      : '',
-  )
+  return new LogicError('Unknown Operator', `unknown operation "${op}"${hint}`)
 }

@@ -1,11 +1,9 @@
 // The JsonLogic operations device tags rarely use: iterating over arrays, text building, `missing`,
-// `max`/`min`/`%` and `log`. The edge and the CLI have them built in; device builds leave them out
-// of the core bundle and load them with the other rare features (rules/rare.ts) only for a
-// document that uses one.
+// `max`/`min`/`%` and `log`. The edge has them built in (rules/edge/features.ts); a device loads
+// them with the other rare features (rules/device/rare.ts) only for a document that uses one.
 import { iterator } from './iterate.ts'
 import { max, min, modulo } from './math.ts'
-import { argumentList } from './operation.ts'
-import type { Operation } from './operation.ts'
+import { argumentList, operationTable, type Operations } from './operation.ts'
 import { numberFor, toText, valueAt } from './values.ts'
 
 // `slice` already treats a start or a negative length like JsonLogic's `substr` (counted from the
@@ -40,25 +38,23 @@ function missingSome([need, keys]: readonly unknown[], data: unknown): unknown[]
 // `console` is not part of the language: a host may not have it (the engine never assumes one).
 const logger = (globalThis as { console?: { log(value: unknown): void } }).console
 
-/** The rare operations, by name (a new object each call: device builds add them to the table). */
-export function rareOperations(): Record<string, Operation> {
-  return {
-    missing: {
-      eager: (values, data) => missing(Array.isArray(values[0]) ? values[0] : values, data),
-    },
-    missing_some: { eager: missingSome },
-    max: { spread: true, eager: max },
-    min: { spread: true, eager: min },
-    '%': { spread: true, eager: modulo },
-    map: iterator('map'),
-    filter: iterator('filter'),
-    reduce: iterator('reduce'),
-    all: iterator('all'),
-    none: iterator('none'),
-    some: iterator('some'),
-    merge: { eager: merge },
-    cat: { eager: (values) => values.map(toText).join('') },
-    substr: { eager: substr },
-    log: { eager: ([value = null]) => (logger?.log(value), value) },
-  }
-}
+/** The rare operations, by name. */
+export const RARE_OPERATIONS: Operations = operationTable({
+  missing: {
+    eager: (values, data) => missing(Array.isArray(values[0]) ? values[0] : values, data),
+  },
+  missing_some: { eager: missingSome },
+  max: { spread: true, eager: max },
+  min: { spread: true, eager: min },
+  '%': { spread: true, eager: modulo },
+  map: iterator('map'),
+  filter: iterator('filter'),
+  reduce: iterator('reduce'),
+  all: iterator('all'),
+  none: iterator('none'),
+  some: iterator('some'),
+  merge: { eager: merge },
+  cat: { eager: (values) => values.map(toText).join('') },
+  substr: { eager: substr },
+  log: { eager: ([value = null]) => (logger?.log(value), value) },
+})

@@ -1,8 +1,8 @@
 // Static checks of a JsonLogic expression: unknown operations and size limits. Shapes that are
 // only wrong at evaluation (`{"and": true}`) are not problems here: they are JsonLogic error cases
 // that make the expression throw, which the rules language allows.
-import { operationOf } from './operation.ts'
-import { operation, OPERATION_NAMES, unknownOperation } from './operations.ts'
+import { operationOf, type Operations } from './operation.ts'
+import { unknownOperation } from './operations.ts'
 import { didYouMean } from '../validate/suggest.ts'
 import type { Problem } from '../validate/problem.ts'
 
@@ -21,20 +21,16 @@ function member(path: string, key: string): string {
 }
 
 /**
- * Checks a JsonLogic expression found at `path` and returns its problems (none when it is valid):
- * each unknown operation (with a suggestion), nesting deeper than {@link LOGIC_LIMITS}.depth, more
+ * Checks a JsonLogic expression found at `path` against an operation table and returns its
+ * problems (none when it is valid): each unknown operation (with a suggestion), nesting deeper than {@link LOGIC_LIMITS}.depth, more
  * than {@link LOGIC_LIMITS}.nodes nodes (one problem each).
  *
  * Nodes are operations, arrays and values; an operation's list of arguments is not a node of its
  * own. Depth counts the operations and arrays on the longest path from the root: `{"var": "x"}`
  * has depth 1 and 2 nodes. Paths continue `path` JavaScript-style: `.name` for operation names
  * that are identifiers, `["=="]` for the others, `[i]` for argument and array positions.
- *
- * @example
- * validateLogic({ and: [true, { var2: 'x' }] }, 'tags.vip.when')
- * // [{ path: 'tags.vip.when.and[1].var2', message: 'unknown operation "var2" (did you mean "var"?)' }]
  */
-export function validateLogic(rule: unknown, path: string): Problem[] {
+export function logicProblems(rule: unknown, path: string, operations: Operations): Problem[] {
   const problems: Problem[] = []
   let nodes = 0
   let deepest = 0
@@ -48,10 +44,10 @@ export function validateLogic(rule: unknown, path: string): Problem[] {
     const op = operationOf(value)
     if (op !== undefined) {
       childPath = member(entry.path, op)
-      if (operation(op) === undefined) {
+      if (operations[op] === undefined) {
         problems.push({
           path: childPath,
-          message: unknownOperation(op, didYouMean(op, OPERATION_NAMES)).message,
+          message: unknownOperation(op, didYouMean(op, Object.keys(operations))).message,
         })
       }
       const raw = (value as Record<string, unknown>)[op]

@@ -1,12 +1,10 @@
-import { aggregator, type Aggregator } from '../aggregate/folds.ts'
+import { aggregator, type Aggregator } from '../aggregate/aggregator.ts'
 import { CONTINUOUS_AGGREGATIONS, type MetricDef } from '../document/document.ts'
 import { eventPath, type ParsedEvent } from '../document/event.ts'
-import { compileGlob } from '../logic/glob.ts'
-import { compileLogic, truthy, type Evaluate } from '../logic/compile-logic.ts'
-import { lookup } from '../logic/values.ts'
+import type { Features } from '../features.ts'
+import type { Evaluate } from '../logic/operation.ts'
+import { lookup, truthy } from '../logic/values.ts'
 import { parseWindow, type Window } from './window.ts'
-
-declare const __TAGWISE_FAST__: boolean | undefined
 
 /** Which events feed a metric, and what it reads from them. */
 export interface MetricMatcher {
@@ -53,19 +51,7 @@ export const metricFingerprint = (def: MetricDef): string =>
 /** Reads a dotted path through own properties only (no prototype keys such as `__proto__`). */
 export function compilePath(path: string): (value: unknown) => unknown {
   const parts = path.split('.')
-  // Device builds read with `var`'s `lookup` (the same reading, fewer bytes); the edge's own loop
-  // is a few per cent faster per event (see rules/logic.ts for the flag).
-  if (typeof __TAGWISE_FAST__ !== 'undefined' && !__TAGWISE_FAST__)
-    return (value) => lookup(value, parts)
-  return (value) => {
-    let current = value
-    for (const part of parts) {
-      if (current === null || typeof current !== 'object') return undefined
-      if (!Object.prototype.hasOwnProperty.call(current, part)) return undefined
-      current = (current as Record<string, unknown>)[part]
-    }
-    return current
-  }
+  return (value) => lookup(value, parts)
 }
 
 const asList = (value: string | string[] | undefined): Set<string> | undefined =>
@@ -94,24 +80,33 @@ export function metricRouter(
   }
 }
 
-/** Compiles a metric definition that passed validation. */
-export function compileMetric(id: string, def: MetricDef): CompiledMetric {
+/** Compiles a metric definition that passed validation (`where` with `compile`). */
+export function compileMetric(
+  id: string,
+  def: MetricDef,
+  features: Features,
+  compile: (rule: unknown) => Evaluate,
+): CompiledMetric {
   const window = parseWindow(def.window)
   if (typeof window === 'string') throw new Error(`metrics.${id}.window: ${window}`)
   return {
-    ...matchMetric(id, def, compileLogic),
+    ...matchMetric(id, def, compile, features.compileGlob),
     fingerprint: metricFingerprint(def),
     window,
-    aggregator: aggregator(def.agg),
+    aggregator: aggregator(def.agg, features.folds[def.agg]!),
     continuous: CONTINUOUS_AGGREGATIONS.has(def.agg),
   }
 }
 
-/** Compiles the event matching of a metric definition that passed validation (`where` with `compile`). */
+/**
+ * Compiles the event matching of a metric definition that passed validation (`where` with
+ * `compile`, `events.path` with `compileGlob`).
+ */
 export function matchMetric(
   id: string,
   def: MetricDef,
   compile: (rule: unknown) => Evaluate,
+  compileGlob: Features['compileGlob'],
 ): MetricMatcher {
   const dwell = def.agg === 'dwell' || def.agg === 'dwell_max'
   const events = def.events ?? {}

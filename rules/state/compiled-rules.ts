@@ -1,6 +1,8 @@
 import type { TagInfo } from '../api.ts'
 import type { CompiledMetric } from '../metric/metric.ts'
-import type { CompiledTag, Slots, TagData } from '../tags/compile-tag.ts'
+import type { ExplainLogic } from '../logic/explain-logic.ts'
+import type { CompiledTag } from '../tags/compile-tag.ts'
+import type { Slots, TagData } from '../tags/slots.ts'
 
 /** A time-dependent expression node (a comparison over `since_*`, dwell or `now`) of a tag. */
 export interface TimeUnit {
@@ -8,8 +10,8 @@ export interface TimeUnit {
   evaluate(data: TagData): unknown
 }
 
-/** The compiled rules a state runs on (built by `compileRules`). */
-export interface Core {
+/** The compiled rules a profile state runs on (built by `loadRules`). */
+export interface CompiledRules {
   metrics: CompiledMetric[]
   /** The metrics an event of this type and name could feed. */
   route: (type: string, name: unknown) => CompiledMetric[]
@@ -18,4 +20,6 @@ export interface Core {
   info: Map<string, TagInfo>
   timeout: number
   units: TimeUnit[]
+  /** Explains tag expressions (`ProfileState.explain`). */
+  explain: ExplainLogic
 }

@@ -1,4 +1,4 @@
-import type { Acc } from '../aggregate/folds.ts'
+import type { Acc } from '../aggregate/accumulator.ts'
 
 /**
  * Sessions: a profile's events, by timestamp, split wherever the gap between two consecutive events

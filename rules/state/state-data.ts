@@ -1,6 +1,6 @@
-import type { Acc } from '../aggregate/folds.ts'
+import type { Acc } from '../aggregate/accumulator.ts'
 import type { StateSnapshot } from '../api.ts'
-import type { Core } from './compiled-rules.ts'
+import type { CompiledRules } from './compiled-rules.ts'
 import type { Json } from '../document/json.ts'
 import type { Session } from './sessions.ts'
 import type { PageEntry } from './visits.ts'
@@ -33,21 +33,21 @@ export function setOwn<T>(target: Record<string, T>, key: string, value: T): voi
 export const own = <T>(target: Record<string, T>, key: string): T | undefined =>
   Object.prototype.hasOwnProperty.call(target, key) ? target[key] : undefined
 
-export function emptyData(core: Core): Data {
+export function emptyData(compiled: CompiledRules): Data {
   const defs: Record<string, string> = {}
-  for (const metric of core.metrics) defs[metric.id] = metric.fingerprint
+  for (const metric of compiled.metrics) defs[metric.id] = metric.fingerprint
   return { v: 1, seq: 0, ids: [], traits: {}, sessions: [], life: {}, buckets: {}, pages: [], defs }
 }
 
 /** Reads a snapshot, keeping only data of metrics whose definition is unchanged. */
-export function restoreData(core: Core, snapshot: StateSnapshot): Data {
+export function restoreData(compiled: CompiledRules, snapshot: StateSnapshot): Data {
   const raw = JSON.parse(JSON.stringify(snapshot)) as Partial<Data>
   if (raw.v !== 1 || !Array.isArray(raw.sessions) || !Array.isArray(raw.pages)) {
     throw new Error('not a tagwise state snapshot (expected the object returned by snapshot())')
   }
-  const data = emptyData(core)
+  const data = emptyData(compiled)
   const kept = new Set(
-    core.metrics.filter((m) => raw.defs?.[m.id] === m.fingerprint).map((m) => m.id),
+    compiled.metrics.filter((m) => raw.defs?.[m.id] === m.fingerprint).map((m) => m.id),
   )
   const keep = <T>(record: Record<string, T> | undefined) => {
     const out: Record<string, T> = {}

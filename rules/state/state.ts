@@ -1,5 +1,5 @@
 import { explanation } from '../tags/explanation.ts'
-import type { Acc } from '../aggregate/folds.ts'
+import type { Acc } from '../aggregate/accumulator.ts'
 import type {
   EvaluateOptions,
   Evaluation,
@@ -9,7 +9,7 @@ import type {
   StateOptions,
   StateSnapshot,
 } from '../api.ts'
-import type { Core } from './compiled-rules.ts'
+import type { CompiledRules } from './compiled-rules.ts'
 import type { MetricValue, TagValue } from '../document/document.ts'
 import { isParsedEvent, parseEvent, type ParsedEvent } from '../document/event.ts'
 import { isObject, type Json } from '../document/json.ts'
@@ -23,7 +23,7 @@ import {
   type Session,
 } from './sessions.ts'
 import { emptyData, own, restoreData, setOwn, type Data } from './state-data.ts'
-import type { TagData } from '../tags/compile-tag.ts'
+import type { TagData } from '../tags/slots.ts'
 import { insertPage, pageEntry, trimPages, visitsOf, type Visit } from './visits.ts'
 import { bucketOf, lowestBucket } from '../metric/window.ts'
 import { structural, windowAcc } from './window-fold.ts'
@@ -32,15 +32,15 @@ const DEFAULT_MAX_IDS = 10_000
 
 /** Creates an empty state, or restores one from a snapshot (metrics whose definition changed start empty). */
 export function createProfileState(
-  core: Core,
+  compiled: CompiledRules,
   options: StateOptions = {},
   snapshot?: StateSnapshot,
 ): ProfileState {
-  return new State(core, options.maxMessageIds ?? DEFAULT_MAX_IDS, snapshot)
+  return new State(compiled, options.maxMessageIds ?? DEFAULT_MAX_IDS, snapshot)
 }
 
 class State implements ProfileState {
-  readonly core: Core
+  readonly compiled: CompiledRules
   private readonly maxIds: number
   private readonly hasDwell: boolean
   data: Data
@@ -50,16 +50,16 @@ class State implements ProfileState {
   /** Merged traits; rebuilt when read after an identify or a merge. */
   private traitCache: Record<string, Json> | undefined
 
-  constructor(core: Core, maxIds: number, snapshot?: StateSnapshot) {
-    this.core = core
+  constructor(compiled: CompiledRules, maxIds: number, snapshot?: StateSnapshot) {
+    this.compiled = compiled
     this.maxIds = maxIds
-    this.hasDwell = core.metrics.some((m) => m.dwell)
-    this.data = snapshot ? restoreData(core, snapshot) : emptyData(core)
+    this.hasDwell = compiled.metrics.some((m) => m.dwell)
+    this.data = snapshot ? restoreData(compiled, snapshot) : emptyData(compiled)
     this.ids = new Set(this.data.ids)
   }
 
   get visits(): Visit[] {
-    return (this.visitCache ??= visitsOf(this.data.pages, this.core.timeout))
+    return (this.visitCache ??= visitsOf(this.data.pages, this.compiled.timeout))
   }
 
   ingest(input: unknown): IngestResult {
@@ -88,9 +88,9 @@ class State implements ProfileState {
   }
 
   private count(event: ParsedEvent, seq: number): void {
-    const { core, data } = this
+    const { compiled, data } = this
     const { ts, raw } = event
-    const session = placeInSession(data.sessions, ts, core.timeout, (a, b) =>
+    const session = placeInSession(data.sessions, ts, compiled.timeout, (a, b) =>
       this.mergeAccs(a.accs, b.accs),
     )
     if (raw.type === 'identify' && isObject(raw.traits)) {
@@ -102,7 +102,7 @@ class State implements ProfileState {
       }
     }
     let dwellMatches: string[] | undefined
-    for (const metric of core.route(raw.type, raw.event)) {
+    for (const metric of compiled.route(raw.type, raw.event)) {
       if (metric.dwell) {
         if (metric.matches(event)) (dwellMatches ??= []).push(metric.id)
         continue
@@ -114,7 +114,7 @@ class State implements ProfileState {
       const entry = pageEntry(event, seq, dwellMatches ?? [])
       if (entry && insertPage(data.pages, entry)) {
         this.visitCache = undefined
-        for (const visit of trimPages(data.pages, core.timeout)) this.finalize(visit)
+        for (const visit of trimPages(data.pages, compiled.timeout)) this.finalize(visit)
       }
     }
   }
@@ -122,7 +122,7 @@ class State implements ProfileState {
   /** Hands a finished visit to its dwell metrics' accumulators. */
   private finalize(visit: Visit): void {
     for (const id of visit.m) {
-      const metric = this.core.metrics.find((m) => m.id === id)
+      const metric = this.compiled.metrics.find((m) => m.id === id)
       if (metric)
         this.add(
           metric,
@@ -162,7 +162,7 @@ class State implements ProfileState {
   }
 
   private mergeAccs(into: Record<string, Acc>, from: Record<string, Acc>): void {
-    for (const metric of this.core.metrics) {
+    for (const metric of this.compiled.metrics) {
       const acc = from[metric.id]
       if (!acc) continue
       const target = into[metric.id]
@@ -173,9 +173,9 @@ class State implements ProfileState {
 
   /** Metric values at `now`; on the device only `session` metrics (the others are the edge's). */
   private metricsAt(now: number, device = false): Record<string, MetricValue> {
-    const session = currentSession(this.data.sessions, now, this.core.timeout)
+    const session = currentSession(this.data.sessions, now, this.compiled.timeout)
     const metrics: Record<string, MetricValue> = {}
-    for (const metric of this.core.metrics) {
+    for (const metric of this.compiled.metrics) {
       if (device && metric.window.kind !== 'session') continue
       metrics[metric.id] = metric.aggregator.value(windowAcc(this, metric, now, session), now)
     }
@@ -190,14 +190,14 @@ class State implements ProfileState {
     const device = options.scope === 'device'
     const durable = options.durableTags ?? {}
     const tags: Record<string, TagValue | null> = {}
-    const { slots } = this.core
+    const { slots } = this.compiled
     const v = new Array<unknown>(slots.size)
-    const ms = this.core.metrics
+    const ms = this.compiled.metrics
     for (let i = 0; i < ms.length; i++) v[i] = metrics[ms[i]!.id] ?? null
     v[slots.now] = now
     const data: TagData = { metrics, tags, traits: this.traitValues(), now, v }
     const present: Record<string, TagValue> = {}
-    const all = this.core.tags
+    const all = this.compiled.tags
     const first = slots.tag(all[0]?.id ?? '')
     for (let i = 0; i < all.length; i++) {
       const tag = all[i]!
@@ -225,13 +225,13 @@ class State implements ProfileState {
     present: Record<string, TagValue>,
   ): number | null {
     const device = options.scope === 'device'
-    const units = this.core.units.filter(
-      (u) => !device || this.core.info.get(u.tag)!.evaluatedOn === 'device',
+    const units = this.compiled.units.filter(
+      (u) => !device || this.compiled.info.get(u.tag)!.evaluatedOn === 'device',
     )
     // Between two structural changes only the continuous metrics (since_*, dwell) move: fold the
     // others once per segment and recompute just those at each probe.
     let segment: { from: number; to: number; metrics: Record<string, MetricValue> } | undefined
-    const continuous = this.core.metrics.filter(
+    const continuous = this.compiled.metrics.filter(
       (m) => m.continuous && (!device || m.window.kind === 'session'),
     )
     let last: { t: number; metrics: Record<string, MetricValue> } | undefined
@@ -242,7 +242,7 @@ class State implements ProfileState {
     const metricsFor = (t: number) => {
       if (!segment || t <= segment.from || t >= segment.to) return fold(t)
       const metrics = { ...segment.metrics }
-      const session = currentSession(this.data.sessions, t, this.core.timeout)
+      const session = currentSession(this.data.sessions, t, this.compiled.timeout)
       for (const m of continuous)
         metrics[m.id] = m.aggregator.value(windowAcc(this, m, t, session), t)
       return metrics
@@ -271,12 +271,19 @@ class State implements ProfileState {
   }
 
   explain(tagId: string, now: number, options: EvaluateOptions = {}): Explanation {
-    const tag = this.core.tags.find((t) => t.id === tagId)
-    const info = this.core.info.get(tagId)
+    const tag = this.compiled.tags.find((t) => t.id === tagId)
+    const info = this.compiled.info.get(tagId)
     if (!tag || !info) throw new Error(`unknown tag "${tagId}"`)
     const metrics = this.metricsAt(now)
     const { data, present } = this.tagsAt(metrics, now, options)
-    return explanation(tag, info.evaluatedOn, info.metrics, data, own(present, tagId))
+    return explanation(
+      tag,
+      info.evaluatedOn,
+      info.metrics,
+      data,
+      own(present, tagId),
+      this.compiled.explain,
+    )
   }
 
   traits(): Record<string, Json> {
@@ -298,7 +305,7 @@ class State implements ProfileState {
   }
 
   merge(other: ProfileState): void {
-    const theirs = restoreData(this.core, other.snapshot())
+    const theirs = restoreData(this.compiled, other.snapshot())
     const data = this.data
     for (const id of theirs.ids) if (!this.ids.has(id)) this.remember(id)
     data.seq = Math.max(data.seq, theirs.seq)
@@ -309,7 +316,7 @@ class State implements ProfileState {
         setOwn(data.traits, key, entry)
     }
     this.mergeAccs(data.life, theirs.life)
-    for (const metric of this.core.metrics) {
+    for (const metric of this.compiled.metrics) {
       const from = theirs.buckets[metric.id]
       if (!from) continue
       const into = (data.buckets[metric.id] ??= {})
@@ -318,11 +325,11 @@ class State implements ProfileState {
         else into[key] = acc
       }
     }
-    data.sessions = mergeSessions(data.sessions, theirs.sessions, this.core.timeout, (a, b) =>
+    data.sessions = mergeSessions(data.sessions, theirs.sessions, this.compiled.timeout, (a, b) =>
       this.mergeAccs(a.accs, b.accs),
     )
     for (const entry of theirs.pages) insertPage(data.pages, entry)
     this.visitCache = undefined
-    for (const visit of trimPages(data.pages, this.core.timeout)) this.finalize(visit)
+    for (const visit of trimPages(data.pages, this.compiled.timeout)) this.finalize(visit)
   }
 }

@@ -1,5 +1,5 @@
-import type { Acc } from '../aggregate/folds.ts'
-import type { Core } from './compiled-rules.ts'
+import type { Acc } from '../aggregate/accumulator.ts'
+import type { CompiledRules } from './compiled-rules.ts'
 import type { CompiledMetric } from '../metric/metric.ts'
 import { currentSession, type Session } from './sessions.ts'
 import type { Data } from './state-data.ts'
@@ -8,7 +8,7 @@ import { bucketExpiry, bucketOf, lowestBucket } from '../metric/window.ts'
 
 /** What folding a profile's windows reads: the compiled rules, the state's data and its visits. */
 export interface StateView {
-  core: Core
+  compiled: CompiledRules
   data: Data
   visits: Visit[]
 }
@@ -46,7 +46,7 @@ export function windowAcc(
       if (dwell === null) {
         // Only the latest visit is open; it counts while its session is current.
         if (!session || visit.t < session.start) continue
-        dwell = Math.min(now - visit.t, view.core.timeout)
+        dwell = Math.min(now - visit.t, view.compiled.timeout)
       }
       aggregator.add(acc, { value: dwell, ts: visit.t, seq: 0 })
     }
@@ -74,10 +74,10 @@ export function structural(view: StateView, t: number, device: boolean): number 
   const consider = (time: number) => {
     if (time > t && time < next) next = time
   }
-  const { timeout } = view.core
+  const { timeout } = view.compiled
   const session = currentSession(view.data.sessions, t, timeout)
   if (session) consider(session.end + timeout)
-  for (const metric of view.core.metrics) {
+  for (const metric of view.compiled.metrics) {
     const window = metric.window
     if (device && window.kind !== 'session') continue
     if (window.kind === 'sliding') {

@@ -1,18 +1,20 @@
 // An `explain` result: the tag's parts as explained trees, the metrics it reads, its value. The
 // full engine builds it in `ProfileState.explain`, the device in `explainOnDevice`, which loads
-// with the rare features (rules/rare.ts) so that device builds do not carry the explainer.
+// with the rare features (rules/device/rare-chunk.ts) so that devices do not carry the explainer.
 import type { Explanation } from '../api.ts'
 import type { MetricValue, TagValue } from '../document/document.ts'
-import { explainLogic } from '../logic/explain-logic.ts'
-import { tagExpressions, type CompiledTag, type TagData } from './compile-tag.ts'
+import type { ExplainLogic } from '../logic/explain-logic.ts'
+import { tagExpressions, type CompiledTag } from './compile-tag.ts'
+import type { TagData } from './slots.ts'
 
-/** Explains `tag` as it evaluates on `data`, where its value is `value`. */
+/** Explains `tag` as it evaluates on `data` (expressions with `explainLogic`), where its value is `value`. */
 export function explanation(
   tag: CompiledTag,
   evaluatedOn: Explanation['evaluatedOn'],
   reads: readonly string[],
   data: TagData,
   value: TagValue | undefined,
+  explainLogic: ExplainLogic,
 ): Explanation {
   const metrics: Record<string, MetricValue> = {}
   for (const id of reads) metrics[id] = data.metrics[id] ?? null

@@ -1,11 +1,12 @@
-// The tag kinds device tags rarely are: `tiers`, `cases` and `score`. The edge and the CLI have
-// them built in; device builds load them with the other rare features (rules/rare.ts) only for a
-// document that has a device tag of one of them.
-import type { CasesTag, ScoreTag, TagKind, TiersTag } from '../document/document.ts'
+// The tag kinds device tags rarely are: `tiers`, `cases` and `score`. The edge has them built in
+// (rules/edge/features.ts); a device loads them with the other rare features (rules/device/rare.ts)
+// only for a document that has a device tag of one of them.
+import type { CasesTag, ScoreTag, TiersTag } from '../document/document.ts'
 import { toNumeric } from '../document/json.ts'
 import { truthy } from '../logic/values.ts'
 import { compilePath } from '../metric/metric.ts'
-import { present, type KindCompiler, type TagData } from './compile-tag.ts'
+import { present, type KindCompiler, type Kinds } from './kinds.ts'
+import type { TagData } from './slots.ts'
 
 /** A score feature as a number: numeric values as numbers, `true` → 1, anything else → 0. */
 export function feature(value: unknown): number {
@@ -13,8 +14,6 @@ export function feature(value: unknown): number {
   return toNumeric(value) ?? 0
 }
 
-// Function declarations, not constants: rules/tags.ts (which this module imports) adds the kinds
-// while it loads, which may be before this module's body ran.
 function tiers(...[def, compile]: Parameters<KindCompiler>): ReturnType<KindCompiler> {
   const { of: rule, cuts, labels } = (def as TiersTag).tiers
   const of = compile(rule)
@@ -80,7 +79,5 @@ function score(...[def, , slots]: Parameters<KindCompiler>): ReturnType<KindComp
   }
 }
 
-/** The rare kinds (a new object each call: device builds add them to the table). */
-export function rareKinds(): Partial<Record<TagKind, KindCompiler>> {
-  return { tiers, cases, score }
-}
+/** The rare kinds. */
+export const RARE_KINDS: Kinds = { tiers, cases, score }

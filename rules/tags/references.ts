@@ -7,7 +7,7 @@ import {
   type TagDef,
 } from '../document/document.ts'
 import { isObject } from '../document/json.ts'
-import { logicVars } from '../logic/compile-logic.ts'
+import { logicVars } from '../logic/logic-vars.ts'
 import type { Problem } from '../validate/problem.ts'
 import { didYouMean } from '../validate/suggest.ts'
 import { tagExpressions, tagKind } from './compile-tag.ts'

@@ -1,8 +1,9 @@
 import type { Logic, TagDef } from '../document/document.ts'
-import { logicVars } from '../logic/compile-logic.ts'
+import { logicVars } from '../logic/logic-vars.ts'
 import { nodes, type TagAnalysis } from './references.ts'
 import type { TimeUnit } from '../state/compiled-rules.ts'
-import { tagExpressions, type CompiledTag, type Compile } from './compile-tag.ts'
+import { tagExpressions, type CompiledTag } from './compile-tag.ts'
+import type { Compile } from './kinds.ts'
 
 const TIME_OPS = new Set(['<', '<=', '>', '>=', '==', '!=', '===', '!==', '!', '!!'])
 const EQUALITIES = new Set(['==', '!=', '===', '!=='])

@@ -1,6 +1,6 @@
 import { describe } from '../document/event.ts'
 import { isObject } from '../document/json.ts'
-import { validateLogic } from '../logic/compile-logic.ts'
+import { validateLogic } from '../edge/logic.ts'
 import { isCategoryPath, join, type Problems } from './problems.ts'
 import { ID } from './validate-metric.ts'
 

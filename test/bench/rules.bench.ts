@@ -13,7 +13,7 @@
 import { readFileSync } from 'node:fs'
 import { LogicEngine } from 'json-logic-engine'
 import jsonLogic from 'json-logic-js'
-import { compileLogic } from '../../rules/logic/compile-logic.ts'
+import { compileLogic } from '../../rules/edge/logic.ts'
 import { compileRules, parseEvent, truthy } from '../../rules/index.ts'
 import type { Evaluate, ProfileState, TagValue } from '../../rules/index.ts'
 import { generateEvents } from '../support/events.ts'

@@ -18,11 +18,8 @@ import {
   type RulesDocument,
   type TagwiseEvent,
 } from '../../rules/index.ts'
-import { rare } from '../../rules/device/rare-chunk.ts'
-import { addRare } from '../../rules/device/rare.ts'
 import { createTagwise } from '../../sdk/index.ts'
 import { fmt, gc, median, table } from './harness.ts'
-import { DEVICE_DEFINE } from '../../scripts/device-define.js'
 import { lazyChunks } from '../../scripts/lazy-chunks.js'
 
 const catalog = JSON.parse(readFileSync('examples/rules/catalog.json', 'utf8')) as RulesDocument
@@ -49,10 +46,7 @@ const tw = createTagwise({
 })
 await tw.ready
 
-// The full engine (a baseline) needs the catalog's edge tags, whose kinds are rare features:
-// bundled as the SDK ships, it has them only once they are added (the SDK itself never needs them
-// for this catalog).
-addRare(rare)
+// The full engine (a baseline), with every feature, as the edge runs it.
 const engine = loadRules(catalog)
 const state = engine.createState({ maxMessageIds: 0 })
 const device = loadDeviceRules(catalog, devicePlan(catalog)).createState()
@@ -173,8 +167,6 @@ for (const [name, input] of [
     external: ['web-vitals'],
     plugins: [lazyChunks],
     logLevel: 'silent',
-    // As the device builds ship (scripts/device-define.js).
-    define: DEVICE_DEFINE,
   })
   row(name, result.outputFiles[0]!.contents)
 }

@@ -30,7 +30,7 @@ describe('JsonLogic under a Content-Security-Policy without unsafe-eval', () => 
   it('compiles and evaluates the whole classic conformance suite', async () => {
     const bundle = join(directory, 'logic.mjs')
     await build({
-      entryPoints: [fileURLToPath(new URL('../../rules/logic/compile-logic.ts', import.meta.url))],
+      entryPoints: [fileURLToPath(new URL('../../rules/edge/logic.ts', import.meta.url))],
       bundle: true,
       format: 'esm',
       platform: 'neutral',

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { compileLogic, explainLogic } from '../../rules/logic/compile-logic.ts'
+import { compileLogic, explainLogic } from '../../rules/edge/logic.ts'
 
 const literal = (value: unknown) => ({ op: 'literal', value, args: [] })
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { compileLogic } from '../../rules/logic/compile-logic.ts'
+import { compileLogic } from '../../rules/edge/logic.ts'
 
 // Slots: the engine lays metric and tag values out in an array and compiles `var` reads of them
 // into array reads. Results must be exactly those of reading the objects.

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { validateLogic } from '../../rules/logic/compile-logic.ts'
+import { validateLogic } from '../../rules/edge/logic.ts'
 
 function nested(levels: number): unknown {
   let rule: unknown = true

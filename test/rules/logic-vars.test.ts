@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { logicVars } from '../../rules/logic/compile-logic.ts'
+import { logicVars } from '../../rules/logic/logic-vars.ts'
 
 describe('logicVars', () => {
   it('lists literal var paths once, in order of appearance', () => {

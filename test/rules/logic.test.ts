@@ -3,13 +3,15 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import {
-  compileLogic,
-  explainLogic,
-  LOGIC_OPERATIONS,
-  LogicError,
-  truthy,
-} from '../../rules/logic/compile-logic.ts'
+import { compileLogic, explainLogic, LOGIC_OPERATIONS } from '../../rules/edge/logic.ts'
+import { DEVICE_FEATURES_WITH_RARE } from '../../rules/device/rare-features.ts'
+import { genericCompiler } from '../../rules/logic/compile-generic.ts'
+import { LogicError } from '../../rules/logic/logic-error.ts'
+import { truthy } from '../../rules/logic/values.ts'
+
+// Devices evaluate generically, without the compiler's fast paths (rules/device/features.ts): the
+// conformance suites run through both.
+const compileOnDevice = genericCompiler(DEVICE_FEATURES_WITH_RARE.operations)
 
 const fixtures = fileURLToPath(new URL('../fixtures/jsonlogic/', import.meta.url))
 
@@ -101,6 +103,9 @@ describe.each(Object.entries(SUITES))('JsonLogic conformance: %s', (file, [passe
     const compiled = outcome(() => compileLogic(c.rule)(c.data))
     if (c.error) expect(compiled).toEqual({ error: c.error.type })
     else expect(compiled).toEqual({ value: c.result })
+    const generic = outcome(() => compileOnDevice(c.rule)(c.data))
+    if (c.error) expect(generic).toEqual({ error: c.error.type })
+    else expect(generic).toEqual({ value: c.result })
     const explained = explainLogic(c.rule, c.data)
     if (c.error) expect(explained.error).toEqual(expect.any(String))
     else expect(explained.value).toEqual(c.result)

@@ -1,12 +1,15 @@
-// The rare features (rules/rare.ts): the names `devicePlan` looks for are exactly the features the
-// rare modules hold, and the plan says whether a document's device part needs them.
+// The rare features (rules/device/rare-names.ts): the names `devicePlan` looks for are exactly the
+// features the rare modules hold, and the plan says whether a document's device part needs them.
 import { describe, expect, it } from 'vitest'
-import { rareFolds } from '../../rules/aggregate/rare-folds.ts'
+import { RARE_FOLDS } from '../../rules/aggregate/rare-folds.ts'
+import { DEVICE_FEATURES } from '../../rules/device/features.ts'
+import { RARE } from '../../rules/device/rare-names.ts'
+import { DEVICE_FEATURES_WITH_RARE } from '../../rules/device/rare-features.ts'
+import { LOGIC_OPERATIONS } from '../../rules/edge/logic.ts'
+import { EDGE_FEATURES } from '../../rules/edge/features.ts'
 import { devicePlan, type RulesDocument } from '../../rules/index.ts'
-import { LOGIC_OPERATIONS } from '../../rules/logic/compile-logic.ts'
-import { rareOperations } from '../../rules/logic/rare-operations.ts'
-import { RARE } from '../../rules/device/rare.ts'
-import { rareKinds } from '../../rules/tags/rare-kinds.ts'
+import { RARE_OPERATIONS } from '../../rules/logic/rare-operations.ts'
+import { RARE_KINDS } from '../../rules/tags/rare-kinds.ts'
 import catalog from '../../examples/rules/catalog.json' with { type: 'json' }
 
 const sorted = (names: readonly string[]) => [...names].sort()
@@ -21,10 +24,25 @@ const doc = (agg: string, tag: Record<string, unknown>): RulesDocument =>
 
 describe('rare features', () => {
   it('names exactly what the rare modules hold, all of it built in here', () => {
-    expect(sorted(RARE.operations)).toEqual(sorted(Object.keys(rareOperations())))
-    expect(sorted(RARE.aggregations)).toEqual(sorted(Object.keys(rareFolds())))
-    expect(sorted(RARE.kinds)).toEqual(sorted(Object.keys(rareKinds())))
+    expect(sorted(RARE.operations)).toEqual(sorted(Object.keys(RARE_OPERATIONS)))
+    expect(sorted(RARE.aggregations)).toEqual(sorted(Object.keys(RARE_FOLDS)))
+    expect(sorted(RARE.kinds)).toEqual(sorted(Object.keys(RARE_KINDS)))
     for (const op of RARE.operations) expect(LOGIC_OPERATIONS).toContain(op)
+  })
+
+  it('are left out of the device engine, and its rare chunk adds exactly them', () => {
+    const names = (features: typeof DEVICE_FEATURES) => ({
+      operations: sorted(Object.keys(features.operations)),
+      folds: sorted(Object.keys(features.folds)),
+      kinds: sorted(Object.keys(features.kinds)),
+    })
+    const device = names(DEVICE_FEATURES)
+    for (const op of RARE.operations) expect(device.operations).not.toContain(op)
+    for (const agg of RARE.aggregations) expect(device.folds).not.toContain(agg)
+    for (const kind of RARE.kinds) expect(device.kinds).not.toContain(kind)
+    // With the chunk, a device has everything the edge has.
+    expect(names(DEVICE_FEATURES_WITH_RARE)).toEqual(names(EDGE_FEATURES))
+    expect(DEVICE_FEATURES_WITH_RARE.operations.constructor).toBeUndefined()
   })
 
   it('are not needed by the example catalog on a device', () => {

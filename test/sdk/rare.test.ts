@@ -1,15 +1,13 @@
 // @vitest-environment happy-dom
-// The rare features (rules/rare.ts) in the SDK as the browser builds run it (the vitest project
-// `device` leaves them out like scripts/device-define.js does): their chunk loads only for a
-// document that uses one, before the document is compiled, and then they work as on the edge.
+// The rare features (rules/device/rare-names.ts) in the SDK: the device engine starts without them
+// (DEVICE_FEATURES); their chunk loads only for a document that uses one, before the document is
+// compiled, and then they work as on the edge.
 import 'fake-indexeddb/auto'
 import { describe, expect, it, vi } from 'vitest'
+import { DEVICE_FEATURES } from '../../rules/device/index.ts'
 import { devicePlan, type DevicePlan } from '../../rules/index.ts'
-import { operation } from '../../rules/logic/operations.ts'
 import { fakeCollector, start } from './harness.ts'
 import { RARE_DOC, view } from '../support/rare-rules.ts'
-
-declare const __TAGWISE_RARE__: boolean | undefined
 
 const loads = vi.hoisted(() => ({ count: 0 }))
 vi.mock('../../rules/device/rare-chunk.ts', async (original) => {
@@ -18,10 +16,9 @@ vi.mock('../../rules/device/rare-chunk.ts', async (original) => {
 })
 
 describe('rare features in the browser builds', () => {
-  it('runs in a project that leaves them out, as the browser builds do', () => {
-    expect(typeof __TAGWISE_RARE__ !== 'undefined' && __TAGWISE_RARE__).toBe(false)
-    expect(operation('map')).toBeUndefined()
-    expect(operation('==')).toBeDefined()
+  it('starts with a device engine that leaves them out', () => {
+    expect(DEVICE_FEATURES.operations.map).toBeUndefined()
+    expect(DEVICE_FEATURES.operations['==']).toBeDefined()
   })
 
   it('does not load them for a document that uses none (the example catalog)', async () => {
@@ -30,7 +27,7 @@ describe('rare features in the browser builds', () => {
     tw.track('Coupon Claimed', { coupon_id: 'c' })
     expect(tw.has('coupon_claimer')).toBe(true)
     expect(loads.count).toBe(0)
-    expect(operation('map')).toBeUndefined()
+    expect(DEVICE_FEATURES.operations.map).toBeUndefined()
   })
 
   it('loads them once before it compiles a document that uses them, and they evaluate', async () => {

@@ -6,7 +6,8 @@ import type { MetricDef, RulesDocument, TagDef } from '../../rules/document/docu
 import type { TagwiseEvent } from '../../rules/document/event.ts'
 import { parseEvent } from '../../rules/document/event.ts'
 import { glob } from '../../rules/logic/glob.ts'
-import { compileLogic, truthy } from '../../rules/logic/compile-logic.ts'
+import { compileLogic } from '../../rules/edge/logic.ts'
+import { truthy } from '../../rules/logic/values.ts'
 
 const MINUTE = 60_000
 const HOUR = 60 * MINUTE

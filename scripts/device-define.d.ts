@@ -1,1 +1,0 @@
-export declare const DEVICE_DEFINE: Record<string, string>
