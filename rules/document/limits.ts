@@ -1,2 +1,2 @@
 /** Limits of a rules document (spec rules.md §2). */
-export const LIMITS = { bytes: 1_048_576, metrics: 500, tags: 1000 } as const
+export const DOCUMENT_LIMITS = { bytes: 1_048_576, metrics: 500, tags: 1000 } as const

@@ -1,5 +1,5 @@
 import type { CheckResult } from '../api.ts'
-import { LIMITS } from '../document/limits.ts'
+import { DOCUMENT_LIMITS } from '../document/limits.ts'
 import { isCategoryPath, join, Problems } from './problems.ts'
 import { checkMetrics } from './validate-metric.ts'
 import { checkTag } from './validate-tag.ts'
@@ -23,7 +23,7 @@ export function checkRules(input: unknown): CheckResult {
   const empty = { metrics: 0, tags: 0, deviceTags: 0 }
   let doc = input
   if (typeof input === 'string') {
-    if (utf8Length(input) > LIMITS.bytes) {
+    if (utf8Length(input) > DOCUMENT_LIMITS.bytes) {
       problems.add('', `the document is larger than 1 MB (${utf8Length(input)} bytes)`)
       return { ok: false, problems: problems.list, warnings: [], summary: empty }
     }
@@ -41,7 +41,7 @@ export function checkRules(input: unknown): CheckResult {
       text = undefined
     }
     if (text === undefined) problems.add('', 'expected a JSON object (the rules document)')
-    else if (utf8Length(text) > LIMITS.bytes)
+    else if (utf8Length(text) > DOCUMENT_LIMITS.bytes)
       problems.add('', `the document is larger than 1 MB (${utf8Length(text)} bytes)`)
     if (problems.list.length)
       return { ok: false, problems: problems.list, warnings: [], summary: empty }
@@ -62,8 +62,8 @@ export function checkRules(input: unknown): CheckResult {
   if (!isObject(doc.tags))
     problems.add('tags', `expected an object of tags by id (got ${describe(doc.tags)})`)
   const tagIds = Object.keys(tags)
-  if (tagIds.length > LIMITS.tags)
-    problems.add('tags', `too many tags: ${tagIds.length} (at most ${LIMITS.tags})`)
+  if (tagIds.length > DOCUMENT_LIMITS.tags)
+    problems.add('tags', `too many tags: ${tagIds.length} (at most ${DOCUMENT_LIMITS.tags})`)
   const valid: Record<string, TagDef> = {}
   for (const id of tagIds) {
     if (checkTag(id, tags[id], problems)) valid[id] = tags[id] as TagDef

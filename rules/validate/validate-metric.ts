@@ -1,7 +1,7 @@
 import { AGGREGATIONS, FIELD_AGGREGATIONS } from '../document/document.ts'
 import { EVENT_TYPES, describe } from '../document/event.ts'
 import { isObject } from '../document/json.ts'
-import { LIMITS } from '../document/limits.ts'
+import { DOCUMENT_LIMITS } from '../document/limits.ts'
 import { validateLogic } from '../edge/logic.ts'
 import { join, type Problems } from './problems.ts'
 import { didYouMean } from './suggest.ts'
@@ -23,8 +23,8 @@ export function checkMetrics(
     return valid
   }
   const ids = Object.keys(metrics)
-  if (ids.length > LIMITS.metrics)
-    problems.add('metrics', `too many metrics: ${ids.length} (at most ${LIMITS.metrics})`)
+  if (ids.length > DOCUMENT_LIMITS.metrics)
+    problems.add('metrics', `too many metrics: ${ids.length} (at most ${DOCUMENT_LIMITS.metrics})`)
   for (const id of ids) {
     const path = join('metrics', id)
     const def = metrics[id]

@@ -1,0 +1,33 @@
+import { parseArgs } from 'node:util'
+import { CliError } from './cli-error.ts'
+
+export const USAGE = `Usage:
+  tagwise check RULES.json
+  tagwise eval --rules RULES.json --events EVENTS.ndjson [--now ISO-8601] [--explain TAG_ID]
+
+Commands:
+  check  Validate a rules document: a one-line summary, or every problem as "path: message".
+  eval   Evaluate every profile of an NDJSON event stream ("-" reads stdin), one JSON line each.
+         --now defaults to the latest event timestamp; --explain adds why TAG_ID has its value.
+
+Exit codes: 0 ok, 1 problems in the rules or bad event lines, 2 bad usage.
+`
+
+/** A usage problem: the message, then the usage (exit code 2). */
+export const usageError = (message: string) => new CliError(`${message}\n\n${USAGE.trimEnd()}`, 2)
+
+/** Parses a command's arguments: only the given options, at most `positionals` positionals. */
+export function parse(
+  args: string[],
+  options: Record<string, { type: 'string' }>,
+  positionals: number,
+) {
+  try {
+    const parsed = parseArgs({ args, options, allowPositionals: positionals > 0, strict: true })
+    if (parsed.positionals.length > positionals)
+      throw new Error(`unexpected argument "${parsed.positionals[positionals]}"`)
+    return parsed
+  } catch (error) {
+    throw usageError((error as Error).message.split('. ')[0]!)
+  }
+}
