@@ -1,4 +1,4 @@
-import type { Json } from '../rules/index.ts'
+import type { Json } from '../../rules/index.ts'
 import type { ResolvedOptions } from './options.ts'
 import type { Platform } from './platform.ts'
 import type { Queue, QueuedEvent } from './queue.ts'

@@ -1,5 +1,5 @@
 import { createStore, del, get, set, update, type UseStore } from 'idb-keyval'
-import type { Store } from './platform.ts'
+import type { Store } from '../core/platform.ts'
 
 /** A store in memory only: gone with the page. */
 export function memoryStore(): Store {

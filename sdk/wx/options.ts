@@ -1,5 +1,5 @@
-import type { TagwiseOptions } from './options.ts'
-import type { WxApi } from './wx-types.ts'
+import type { TagwiseOptions } from '../core/options.ts'
+import type { WxApi } from './types.ts'
 
 /**
  * Options of the mini-program `createTagwise`. Every option but `writeKey` and `endpoint` has a

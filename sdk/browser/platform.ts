@@ -1,5 +1,5 @@
-import type { TagwiseOptions } from './options.ts'
-import type { Platform } from './platform.ts'
+import type { TagwiseOptions } from '../core/options.ts'
+import type { Platform } from '../core/platform.ts'
 import { indexedDbStore, memoryStore } from './storage.ts'
 
 /** The browser's implementation of the {@link Platform}; every feature is detected, none assumed. */

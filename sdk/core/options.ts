@@ -1,4 +1,4 @@
-import type { RulesDocument } from '../rules/index.ts'
+import type { RulesDocument } from '../../rules/index.ts'
 
 /** Options of {@link createTagwise}. Every option but `writeKey` has a working default. */
 export interface TagwiseOptions {

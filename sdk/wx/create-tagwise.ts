@@ -1,13 +1,13 @@
-import type { Json } from '../rules/index.ts'
-import type { Tagwise } from './api.ts'
-import { createDwell } from './capture/dwell.ts'
-import { wrapPages } from './capture/wx-pages.ts'
-import { createCore } from './core.ts'
-import { inertTagwise } from './inert.ts'
-import type { MiniprogramOptions } from './miniprogram-options.ts'
-import { resolveOptions } from './options.ts'
-import { wxPlatform } from './platform-wx.ts'
-import type { WxApi, WxPageInstance } from './wx-types.ts'
+import type { Json } from '../../rules/index.ts'
+import type { Tagwise } from '../core/api.ts'
+import { createDwell } from '../core/dwell.ts'
+import { wrapPages } from './pages.ts'
+import { createCore } from '../core/instance.ts'
+import { inertTagwise } from '../core/inert.ts'
+import type { MiniprogramOptions } from './options.ts'
+import { resolveOptions } from '../core/options.ts'
+import { wxPlatform } from './platform.ts'
+import type { WxApi, WxPageInstance } from './types.ts'
 
 // The runtime's globals (not imported: they exist in mini-programs only).
 declare const wx: WxApi | undefined

@@ -1,16 +1,16 @@
-import type { StateSnapshot, TagValue } from '../rules/index.ts'
+import type { StateSnapshot, TagValue } from '../../rules/index.ts'
 import type { Tagwise } from './api.ts'
 import type { ResolvedOptions } from './options.ts'
 import type { Platform } from './platform.ts'
 import { createQueue, type QueuedEvent } from './queue.ts'
-import { addRare } from '../rules/rare.ts'
-import { own } from '../rules/state-data.ts'
+import { addRare } from '../../rules/rare.ts'
+import { own } from '../../rules/state-data.ts'
 import { fetchRules, type CachedRules, type Get } from './remote-rules.ts'
-import { newIdentity, touchSession, type Identity } from './session.ts'
-import { createLiveTags, type TagChange } from './tags.ts'
+import { newIdentity, touchSession, type Identity } from './identity.ts'
+import { createLiveTags, type TagChange } from './live-tags.ts'
 import { createTransport } from './transport.ts'
 import { uuid } from './uuid.ts'
-import { version } from '../package.json'
+import { version } from '../../package.json'
 
 /** An instance plus the hooks its platform layer drives. */
 export interface Core {
@@ -216,11 +216,11 @@ export function createCore(options: ResolvedOptions, platform: Platform): Core {
         // The collector sends the device plan with the document; for a document given inline (or
         // from an older collector) it is computed here, by a chunk loaded only then.
         const plan =
-          rules.plan ?? (await import('../rules/device-plan.ts')).devicePlan(rules.document)
+          rules.plan ?? (await import('../../rules/device-plan.ts')).devicePlan(rules.document)
         // So are the rare features (rules/rare.ts) in builds that leave them out, only for a
         // document that uses one. The flag is tested here so the minifier can fold it away.
         if (typeof __TAGWISE_RARE__ !== 'undefined' && !__TAGWISE_RARE__ && plan.rare !== false)
-          addRare((await import('../rules/device-rare.ts')).rare)
+          addRare((await import('../../rules/device-rare.ts')).rare)
         live.setRules(rules.document, plan, state)
         if (cache && granted) void store.set(key('rules'), rules)
       } catch (error) {

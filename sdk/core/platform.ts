@@ -1,5 +1,6 @@
-// The few things the SDK core needs from its host. The browser implements them in `browser.ts`;
-// the mini-program adapter implements them over `wx`, and reuses everything else.
+// The few things the SDK core needs from its host. The browser implements them in
+// `sdk/browser/platform.ts`, the mini-program adapter over `wx` in `sdk/wx/platform.ts`; both reuse
+// everything else.
 
 /** A small async key-value store (IndexedDB in browsers, `wx` storage in mini-programs). */
 export interface Store {

@@ -1,4 +1,4 @@
-import { loadDeviceRules } from '../rules/index.ts'
+import { loadDeviceRules } from '../../rules/index.ts'
 import type {
   DevicePlan,
   DeviceRules,
@@ -8,7 +8,7 @@ import type {
   StateSnapshot,
   TagValue,
   TagwiseEvent,
-} from '../rules/index.ts'
+} from '../../rules/index.ts'
 
 /** One tag that changed: `from`/`to` are `undefined` when the tag is absent. */
 export interface TagChange {
@@ -165,7 +165,7 @@ export function createLiveTags(
     },
     async explain(tag) {
       // The explainer is a rare feature: it loads with them, the first time a tag is explained.
-      const { explainOnDevice } = await import('../rules/device-rare.ts')
+      const { explainOnDevice } = await import('../../rules/device-rare.ts')
       const info = rules?.tags.find((t) => t.id === tag)
       // A tag of the rules (`info`) has their document (`source`).
       return state && info
