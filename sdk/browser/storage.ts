@@ -5,10 +5,10 @@ import type { Store } from '../core/platform.ts'
 export function memoryStore(): Store {
   const map = new Map<string, unknown>()
   return {
-    get: async <T>(key: string) => map.get(key) as T | undefined,
+    get: async (key) => map.get(key),
     set: async (key, value) => void map.set(key, value),
     del: async (key) => void map.delete(key),
-    update: async (key, fn) => void map.set(key, fn(map.get(key) as never)),
+    update: async (key, fn) => void map.set(key, fn(map.get(key))),
   }
 }
 
@@ -24,18 +24,39 @@ export function indexedDbStore(): Store {
   } catch {
     // IndexedDB exists but throws on use (old Firefox private mode): memory it is.
   }
-  type Op = (...args: unknown[]) => Promise<unknown>
-  const store: Record<string, Op> = {}
-  // Each Store method is idb-keyval's function of that name, which takes the store last.
-  for (const [name, op] of Object.entries({ get, set, del, update }) as [keyof Store, Op][])
-    store[name] = async (...args) => {
-      if (idb)
-        try {
-          return await op(...args, idb)
-        } catch {
-          idb = undefined
-        }
-      return (memory[name] as Op)(...args)
-    }
-  return store as unknown as Store
+  /** Runs `operation` on IndexedDB while it works, else `fallback` on memory. */
+  const withFallback = async <T>(
+    operation: (db: UseStore) => Promise<T>,
+    fallback: () => Promise<T>,
+  ): Promise<T> => {
+    if (idb)
+      try {
+        return await operation(idb)
+      } catch {
+        idb = undefined
+      }
+    return fallback()
+  }
+  return {
+    get: (key) =>
+      withFallback(
+        (db) => get(key, db),
+        () => memory.get(key),
+      ),
+    set: (key, value) =>
+      withFallback(
+        (db) => set(key, value, db),
+        () => memory.set(key, value),
+      ),
+    del: (key) =>
+      withFallback(
+        (db) => del(key, db),
+        () => memory.del(key),
+      ),
+    update: (key, fn) =>
+      withFallback(
+        (db) => update(key, fn, db),
+        () => memory.update(key, fn),
+      ),
+  }
 }

@@ -1,3 +1,4 @@
+import type { QueuedEvent } from './queue.ts'
 import { uuid } from './uuid.ts'
 
 /** Who the device is and which session it is in; persisted as one record. */
@@ -23,4 +24,26 @@ export const newIdentity = (): Identity => ({
 export function touchSession(identity: Identity, at: number, timeoutMs: number): void {
   if (at - identity.lastActivity >= timeoutMs) identity.sessionId = uuid()
   if (at > identity.lastActivity) identity.lastActivity = at
+}
+
+/**
+ * Attributes `event` to the person: `identify` and `alias` name them first (an `alias` records
+ * whom it links from as `previousId`), then the event's time counts as activity in the session,
+ * and the event gets the anonymousId, userId and sessionId. Returns whether the event named the
+ * person (their identity record must then replace what other tabs stored).
+ */
+export function attribute(
+  identity: Identity,
+  event: QueuedEvent,
+  sessionTimeoutMs: number,
+): boolean {
+  if (event.type === 'alias') event.previousId = identity.userId ?? identity.anonymousId
+  // Only identify and alias carry a userId before this (the others get the identity's below).
+  const named = event.userId !== undefined
+  if (named) identity.userId = event.userId
+  touchSession(identity, Date.parse(event.timestamp) || Date.now(), sessionTimeoutMs)
+  event.anonymousId = identity.anonymousId
+  if (identity.userId !== undefined) event.userId = identity.userId
+  event.context.sessionId = identity.sessionId
+  return named
 }

@@ -1,7 +1,7 @@
 import type { RulesDocument } from '../../rules/index.ts'
 
-/** Options of {@link createTagwise}. Every option but `writeKey` has a working default. */
-export interface TagwiseOptions {
+/** The options every platform's `createTagwise` takes. Every option but `writeKey` has a default. */
+export interface SharedOptions {
   /** The source's public write key (safe to ship in page HTML). */
   writeKey: string
   /**
@@ -19,12 +19,6 @@ export interface TagwiseOptions {
   autoPage?: boolean
   /** Send `Page Left` `{ path, dwell_ms }` (visible time) when a page is left. @default true */
   dwell?: boolean
-  /** Send `Coupon Claimed` on clicks of `[data-tw-coupon]` elements. @default true */
-  coupons?: boolean
-  /** Attach web vitals (loaded lazily) to `Page Left`. @default true */
-  vitals?: boolean
-  /** Apply `data-tw-show-if` / `data-tw-hide-if` and `<html data-tw-tags>`. @default true */
-  personalize?: boolean
   /** Send as soon as this many events are queued. @default 20 */
   flushAt?: number
   /** Otherwise send queued events this often (ms). @default 2000 */
@@ -33,42 +27,32 @@ export interface TagwiseOptions {
   maxQueue?: number
   /** Inactivity after which a new session (`context.sessionId`) starts. @default 30 */
   sessionTimeoutMinutes?: number
-  /** Where the queue, identity and tags persist; `'indexeddb'` falls back to memory when unavailable. @default 'indexeddb' */
-  storage?: 'indexeddb' | 'memory'
   /** Whether sending and storing are allowed; see `consent()`. @default true */
   consent?: boolean
   /** Log what the SDK does and drops to the console. @default false */
   debug?: boolean
-  /** The `fetch` to use (tests, wrappers). @default globalThis.fetch */
-  fetch?: typeof fetch
-  /** Aborting it stops capture, timers and personalization (single-page-app teardown, tests). */
-  signal?: AbortSignal
 }
 
-/** Options with their defaults applied (`storage` and `debug` mean their default when absent). */
-export type ResolvedOptions = Required<
-  Omit<TagwiseOptions, 'fetch' | 'signal' | 'storage' | 'debug'>
-> &
-  Pick<TagwiseOptions, 'fetch' | 'signal' | 'storage' | 'debug'>
+/** The shared options with their defaults applied. */
+export type ResolvedOptions = Required<SharedOptions>
 
-/** Applies the defaults (an option given as `undefined` gets its default too). */
-export function resolveOptions(options: TagwiseOptions, origin: string): ResolvedOptions {
-  const resolved: Record<string, unknown> = {
-    endpoint: origin,
-    rules: 'remote',
-    autoPage: true,
-    dwell: true,
-    coupons: true,
-    vitals: true,
-    personalize: true,
-    flushAt: 20,
-    flushInterval: 2000,
-    maxQueue: 1000,
-    sessionTimeoutMinutes: 30,
-    consent: true,
+/** `value`, or `fallback` when it is `undefined` (an option given as `undefined` gets its default). */
+export const or = <T>(value: T | undefined, fallback: T): T =>
+  value === undefined ? fallback : value
+
+/** Applies the defaults of the shared options; `origin` is the default endpoint. */
+export function resolveOptions(options: SharedOptions, origin: string): ResolvedOptions {
+  return {
+    writeKey: options.writeKey,
+    endpoint: or(options.endpoint, origin).replace(/\/+$/, ''),
+    rules: or(options.rules, 'remote'),
+    autoPage: or(options.autoPage, true),
+    dwell: or(options.dwell, true),
+    flushAt: or(options.flushAt, 20),
+    flushInterval: or(options.flushInterval, 2000),
+    maxQueue: or(options.maxQueue, 1000),
+    sessionTimeoutMinutes: or(options.sessionTimeoutMinutes, 30),
+    consent: or(options.consent, true),
+    debug: or(options.debug, false),
   }
-  for (const [name, value] of Object.entries(options))
-    if (value !== undefined) resolved[name] = value
-  resolved.endpoint = (resolved.endpoint as string).replace(/\/+$/, '')
-  return resolved as ResolvedOptions
 }

@@ -1,4 +1,4 @@
-import type { TagwiseOptions } from '../core/options.ts'
+import type { SharedOptions } from '../core/options.ts'
 import type { WxApi } from './types.ts'
 
 /**
@@ -6,7 +6,7 @@ import type { WxApi } from './types.ts'
  * working default; the others mean what they mean in the browser SDK.
  */
 export interface MiniprogramOptions extends Pick<
-  TagwiseOptions,
+  SharedOptions,
   | 'writeKey'
   | 'rules'
   | 'flushAt'
