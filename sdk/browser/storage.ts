@@ -24,39 +24,20 @@ export function indexedDbStore(): Store {
   } catch {
     // IndexedDB exists but throws on use (old Firefox private mode): memory it is.
   }
-  /** Runs `operation` on IndexedDB while it works, else `fallback` on memory. */
-  const withFallback = async <T>(
-    operation: (db: UseStore) => Promise<T>,
-    fallback: () => Promise<T>,
-  ): Promise<T> => {
+  /** Runs `operation` on IndexedDB while it works; once it failed, without it (on memory). */
+  const withFallback = async <T>(operation: (db: UseStore | undefined) => Promise<T>) => {
     if (idb)
       try {
         return await operation(idb)
       } catch {
         idb = undefined
       }
-    return fallback()
+    return operation(undefined)
   }
   return {
-    get: (key) =>
-      withFallback(
-        (db) => get(key, db),
-        () => memory.get(key),
-      ),
-    set: (key, value) =>
-      withFallback(
-        (db) => set(key, value, db),
-        () => memory.set(key, value),
-      ),
-    del: (key) =>
-      withFallback(
-        (db) => del(key, db),
-        () => memory.del(key),
-      ),
-    update: (key, fn) =>
-      withFallback(
-        (db) => update(key, fn, db),
-        () => memory.update(key, fn),
-      ),
+    get: (key) => withFallback((db) => (db ? get(key, db) : memory.get(key))),
+    set: (key, value) => withFallback((db) => (db ? set(key, value, db) : memory.set(key, value))),
+    del: (key) => withFallback((db) => (db ? del(key, db) : memory.del(key))),
+    update: (key, fn) => withFallback((db) => (db ? update(key, fn, db) : memory.update(key, fn))),
   }
 }
