@@ -30,7 +30,9 @@ export default [
     path: 'sdk/index.ts',
     import: '{ createTagwise }',
     ignore: ['web-vitals'],
-    limit: '11 KB',
+    // 11 KB until the SDK's restructure (issue 15: named modules, typed stored formats, trims
+    // undone) measured 11.73 KB.
+    limit: '11.8 KB',
     gzip: true,
     modifyEsbuildConfig: lazyChunked,
   },
@@ -43,7 +45,8 @@ export default [
   shipped(
     'mini-program adapter (dist/tagwise-miniprogram.js, incl. engine and device plan)',
     'dist/tagwise-miniprogram.js',
-    '14.5 KB',
+    // 14.5 KB until the SDK's restructure (issue 15) measured 15.12 KB.
+    '15.2 KB',
   ),
   {
     name: 'device engine (loadDeviceRules, esbuild)',

@@ -1,7 +1,7 @@
 // Builds the browser SDK:
 // - dist/sdk.js: ESM for bundlers (`import { createTagwise } from 'tagwise'`); idb-keyval and
 //   web-vitals stay imports, so the app's bundler dedupes them, and the lazy parts
-//   (sdk/capture/vitals-chunk.ts, web-vitals' only importer; the device plan; the rare features)
+//   (sdk/browser/vitals-chunk.ts, web-vitals' only importer; the device plan; the rare features)
 //   are chunks the app's bundler keeps lazy.
 // - dist/tagwise.js: the script-tag build (IIFE, minified, served by the collector at /tagwise.js)
 //   and its lazy chunks, each built on its own: dist/tagwise-vitals.js (web-vitals and its glue),
@@ -43,7 +43,7 @@ export async function buildSdk() {
     buildMinified(
       {
         ...common,
-        entryPoints: ['sdk/global.ts'],
+        entryPoints: ['sdk/browser/global.ts'],
         format: 'esm',
         platform: 'browser',
         plugins: [lazyChunks],
@@ -54,7 +54,7 @@ export async function buildSdk() {
     buildMinified(
       {
         ...common,
-        entryPoints: ['sdk/capture/vitals-chunk.ts'],
+        entryPoints: ['sdk/browser/vitals-chunk.ts'],
         format: 'esm',
         platform: 'browser',
       },

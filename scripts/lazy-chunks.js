@@ -11,7 +11,7 @@ export const LAZY_CHUNKS = {
   'vitals-chunk.ts': './tagwise-vitals.js',
   // The device plan, computed on the device only for inline rules or an older collector.
   'device-plan.ts': './tagwise-plan.js',
-  // The rare features (rules/rare.ts), only for rules whose device tags use one.
+  // The rare features (rules/device/rare-names.ts), only for rules whose device tags use one.
   'rare-chunk.ts': './tagwise-rare.js',
 }
 

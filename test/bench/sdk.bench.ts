@@ -131,7 +131,7 @@ console.log(
 // build` wrote them (scripts/bench.js builds first; Terser-minified, scripts/minify.js); web-vitals
 // and, in browsers, the device plan and the rare features are lazy chunks of their own (the plan
 // loads only for inline rules or a collector that did not send it, the rare features only for
-// rules whose device tags use one, rules/rare.ts). The npm entry and the engine alone are minified by
+// rules whose device tags use one, rules/device/rare-names.ts). The npm entry and the engine alone are minified by
 // esbuild, as an app's bundler would. kB = 1,000 bytes, as size-limit counts.
 const sizes: string[][] = [['entry', 'min', 'min+gzip']]
 const row = (name: string, code: Uint8Array) =>

@@ -1,5 +1,5 @@
 // @vitest-environment happy-dom
-// `tw.explain()` on the device: the explainer loads with the rare features (rules/rare.ts), the
+// `tw.explain()` on the device: the explainer loads with the rare features (rules/device/rare-names.ts), the
 // first time a tag is explained, and explains rare operations too.
 import 'fake-indexeddb/auto'
 import { describe, expect, it, vi } from 'vitest'

@@ -27,7 +27,7 @@ describe('script tag build (sdk/global.ts)', () => {
     w.tagwise.track('Coupon Claimed', { coupon_id: 'early' })
     w.tagwise.on('change', changes)
 
-    await import('../../sdk/global.ts')
+    await import('../../sdk/browser/global.ts')
     const tw = w.tagwise as Tagwise
     expect(typeof tw.tags).toBe('function')
     await tw.ready

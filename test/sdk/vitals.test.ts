@@ -22,7 +22,7 @@ describe('web vitals', () => {
     await tw.ready
     // The vitals load lazily (their own chunk, nothing waits for it): once that module is in, a
     // task later the page's values are kept.
-    await import('../../sdk/capture/vitals-chunk.ts')
+    await import('../../sdk/browser/vitals-chunk.ts')
     await new Promise((resolve) => setTimeout(resolve, 0))
     history.pushState(null, '', '/b')
     history.pushState(null, '', '/c')

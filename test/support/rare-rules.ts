@@ -1,4 +1,4 @@
-// A rules document that uses the rare features (rules/rare.ts), for the SDK's unit and e2e tests.
+// A rules document that uses the rare features (rules/device/rare-names.ts), for the SDK's unit and e2e tests.
 import type { RulesDocument } from '../../rules/index.ts'
 
 /** Session tags of every rare kind, over rare aggregations and operations. */

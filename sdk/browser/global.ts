@@ -11,8 +11,8 @@
 //
 // Attributes: `data-write-key` (required), `data-endpoint` (default: the script's origin),
 // `data-consent="false"`, `data-debug`. The page view at start is automatic: do not queue one.
-import type { Tagwise } from './api.ts'
-import { createTagwise } from './tagwise.ts'
+import type { Tagwise } from '../core/api.ts'
+import { createTagwise } from './create-tagwise.ts'
 
 type Stub = { q?: [keyof Tagwise, ArrayLike<unknown>][] }
 const w = window as unknown as { tagwise?: Tagwise | Stub }

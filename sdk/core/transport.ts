@@ -1,4 +1,5 @@
-import type { Json } from '../rules/index.ts'
+import type { Json } from '../../rules/index.ts'
+import { createEmitter, type Emitter } from './emitter.ts'
 import type { ResolvedOptions } from './options.ts'
 import type { Platform } from './platform.ts'
 import type { Queue, QueuedEvent } from './queue.ts'
@@ -19,13 +20,17 @@ export interface TransportOptions extends Pick<
   queue: Queue
   /** Whether sending is allowed right now (consent). */
   allowed(): boolean
-  /** Tags the collector returned with an acknowledgement (as it sent them: not checked). */
-  onTags(tags: unknown, batch: QueuedEvent[]): void
   log(...args: unknown[]): void
 }
 
+/** What the transport reports. */
+export interface TransportEvents {
+  /** The collector acknowledged `batch` and returned the person's tags (as sent: not checked). */
+  tags: { tags: unknown; batch: QueuedEvent[] }
+}
+
 /** Sends the queue in batches: one request in flight, retries with backoff, beacons on exit. */
-export interface Transport {
+export interface Transport extends Pick<Emitter<TransportEvents>, 'on'> {
   /** Call after queueing: sends at `flushAt` events, else within `flushInterval`. */
   schedule(): void
   /** Sends everything queued; resolves when the queue is empty or a send failed (it is retried later). */
@@ -41,9 +46,10 @@ export interface Transport {
  * Creates the transport. Requests are `text/plain` with the writeKey in the body, which keeps them
  * "simple" (no CORS preflight) and lets `keepalive` requests and beacons share one format.
  */
-export function createTransport(o: TransportOptions): Transport {
-  const { platform, queue, allowed, log } = o
-  const url = `${o.endpoint}/v1/batch`
+export function createTransport(options: TransportOptions): Transport {
+  const { platform, queue, allowed, log } = options
+  const emitter = createEmitter<TransportEvents>(log)
+  const url = `${options.endpoint}/v1/batch`
   let inflight: Promise<void> | undefined
   let timer: ReturnType<typeof setTimeout> | undefined
   let retryAt = 0
@@ -64,7 +70,7 @@ export function createTransport(o: TransportOptions): Transport {
     JSON.stringify({
       batch,
       sentAt: new Date().toISOString(),
-      writeKey: o.writeKey,
+      writeKey: options.writeKey,
       // `undefined` leaves it out of the JSON.
       context: dropped ? { droppedEvents: dropped } : undefined,
     })
@@ -105,20 +111,21 @@ export function createTransport(o: TransportOptions): Transport {
         return false
       }
       let tags: Record<string, Json> | undefined
+      let reported = 0
       if (status === 200) {
         const result = (await response.json().catch(() => ({}))) as {
           rejected?: { messageId?: string; error?: string }[]
           tags?: Record<string, Json>
         }
         for (const r of result.rejected ?? []) log('rejected', r.messageId, r.error)
-        queue.dropped = Math.max(0, queue.dropped - dropped)
+        reported = dropped
         attempts = 0
         tags = result.tags
       }
       // Any other status (400, 401, 403, 413...) will not get better by retrying this batch.
       else log('batch dropped', status)
-      queue.remove(new Set(batch.map((e) => e.messageId)))
-      if (tags) o.onTags(tags, batch)
+      queue.remove(new Set(batch.map((e) => e.messageId)), reported)
+      if (tags) emitter.emit('tags', { tags, batch })
       return true
     } catch (error) {
       log('send failed', error)
@@ -135,9 +142,10 @@ export function createTransport(o: TransportOptions): Transport {
   const flush = () => (inflight ??= run().finally(() => (inflight = undefined)))
 
   return {
+    on: emitter.on,
     schedule() {
-      if (queue.items.length >= o.flushAt && Date.now() >= retryAt) void flush()
-      else if (!timer) wake(Math.max(Date.now() + o.flushInterval, retryAt))
+      if (queue.items.length >= options.flushAt && Date.now() >= retryAt) void flush()
+      else if (!timer) wake(Math.max(Date.now() + options.flushInterval, retryAt))
     },
     // A flush in flight may have taken only part of the queue: follow it with one more run (which
     // has nothing to do after a run this call started).

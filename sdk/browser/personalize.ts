@@ -1,4 +1,4 @@
-import type { TagValue } from '../rules/index.ts'
+import type { TagValue } from '../../rules/index.ts'
 
 const SHOW = 'data-tw-show-if'
 const HIDE = 'data-tw-hide-if'

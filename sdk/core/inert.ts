@@ -22,3 +22,19 @@ export function inertTagwise(): Tagwise {
     ready: done,
   }
 }
+
+/**
+ * Runs a platform's `start`; if it throws, returns an {@link inertTagwise} (logged with `debug`),
+ * so creating an instance never throws into the host page.
+ */
+export function startOrInert<Options extends { debug?: boolean }>(
+  options: Options,
+  start: (options: Options) => Tagwise,
+): Tagwise {
+  try {
+    return start(options)
+  } catch (error) {
+    if (options?.debug) console.debug('[tagwise]', error)
+    return inertTagwise()
+  }
+}

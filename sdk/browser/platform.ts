@@ -1,5 +1,5 @@
 import type { TagwiseOptions } from './options.ts'
-import type { Platform } from './platform.ts'
+import type { Platform } from '../core/platform.ts'
 import { indexedDbStore, memoryStore } from './storage.ts'
 
 /** The browser's implementation of the {@link Platform}; every feature is detected, none assumed. */
@@ -29,12 +29,11 @@ export function browserPlatform(
                 // Storage blocked or full: the asynchronous store is all there is.
               }
             },
-            take: <T>(key: string): T | null | undefined => {
+            take: (key) => {
               try {
                 const text = localStorage.getItem(key)
                 localStorage.removeItem(key)
-                // A missing key parses as `null`.
-                return JSON.parse(text!) as T
+                return text === null ? undefined : JSON.parse(text)
               } catch {
                 return undefined
               }

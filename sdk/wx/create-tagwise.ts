@@ -1,13 +1,13 @@
-import type { Json } from '../rules/index.ts'
-import type { Tagwise } from './api.ts'
-import { createDwell } from './capture/dwell.ts'
-import { wrapPages } from './capture/wx-pages.ts'
-import { createCore } from './core.ts'
-import { inertTagwise } from './inert.ts'
-import type { MiniprogramOptions } from './miniprogram-options.ts'
-import { resolveOptions } from './options.ts'
-import { wxPlatform } from './platform-wx.ts'
-import type { WxApi, WxPageInstance } from './wx-types.ts'
+import type { Json } from '../../rules/index.ts'
+import type { Tagwise } from '../core/api.ts'
+import { startOrInert } from '../core/inert.ts'
+import { createInstance } from '../core/instance.ts'
+import { resolveOptions } from '../core/options.ts'
+import { createPageVisits } from '../core/page-visits.ts'
+import type { MiniprogramOptions } from './options.ts'
+import { wrapPages } from './pages.ts'
+import { wxPlatform } from './platform.ts'
+import type { WxApi, WxPageInstance } from './types.ts'
 
 // The runtime's globals (not imported: they exist in mini-programs only).
 declare const wx: WxApi | undefined
@@ -40,27 +40,22 @@ interface Screen {
  * })
  */
 export function createTagwise(options: MiniprogramOptions): Tagwise {
-  try {
-    return start(options)
-  } catch (error) {
-    if (options?.debug) console.debug('[tagwise]', error)
-    return inertTagwise()
-  }
+  return startOrInert(options, start)
 }
 
 function start(options: MiniprogramOptions): Tagwise {
   const api = options.wx ?? (typeof wx === 'undefined' ? undefined : wx)
   if (!api) throw new Error('no `wx` here: pass { wx }')
-  const o = resolveOptions({ ...options, coupons: false, vitals: false, personalize: false }, '')
+  const o = resolveOptions(options, '')
   if (!o.endpoint) throw new Error('pass { endpoint }: the collector URL')
   const log = (...args: unknown[]) => {
     if (o.debug) console.debug('[tagwise]', ...args)
   }
   let screen: Screen = { path: '', query: {}, referrer: '' }
   const platform = wxPlatform(api, () => ({ page: { ...screen } }), log)
-  const core = createCore(o, platform)
-  const tw = core.api
-  const dwell = createDwell()
+  const instance = createInstance(o, platform)
+  const tw = instance.api
+  const visits = createPageVisits(o.dwell, tw.track)
   /** The page instance whose visit is open. */
   let current: WxPageInstance | undefined
   let hiddenAt: number | undefined
@@ -69,8 +64,7 @@ function start(options: MiniprogramOptions): Tagwise {
 
   const leave = () => {
     current = undefined
-    const left = o.dwell ? dwell.leave() : undefined
-    if (left) tw.track('Page Left', left)
+    visits.leave()
   }
   const enter = (page: WxPageInstance) => {
     // The route as the runtime reports it when the page shows (see MINIPROGRAM.md: the stack during
@@ -83,13 +77,13 @@ function start(options: MiniprogramOptions): Tagwise {
     screen = { path: `/${route}`, query, referrer: screen.path }
     current = page
     if (o.autoPage)
-      core.emit({ type: 'screen', name: route, properties: { path: screen.path, query } })
-    dwell.start(screen.path, true)
+      instance.record({ type: 'screen', name: route, properties: { path: screen.path, query } })
+    visits.enter(screen.path, true)
   }
 
   wrapPages({
     show(page) {
-      if (page === current && !expired) dwell.visibility(true)
+      if (page === current && !expired) visits.visibility(true)
       else {
         leave()
         enter(page)
@@ -97,7 +91,7 @@ function start(options: MiniprogramOptions): Tagwise {
       expired = false
     },
     hide(page) {
-      if (page === current) dwell.visibility(false)
+      if (page === current) visits.visibility(false)
     },
     unload(page) {
       if (page === current) leave()
@@ -113,17 +107,17 @@ function start(options: MiniprogramOptions): Tagwise {
   api.onAppHide?.(() => {
     hiddenAt = Date.now()
     platform.setVisible(false)
-    core.visibility(false)
+    instance.visibility(false)
   })
   api.onAppShow?.(() => {
     expired = hiddenAt !== undefined && Date.now() - hiddenAt >= o.sessionTimeoutMinutes * 60_000
     hiddenAt = undefined
     platform.setVisible(true)
-    core.visibility(true)
+    instance.visibility(true)
   })
   api.onNetworkStatusChange?.(({ isConnected }) => {
     platform.setOnline(isConnected)
-    if (isConnected) core.online()
+    if (isConnected) instance.online()
   })
   return tw
 }

@@ -1,12 +1,12 @@
-import type { TagwiseOptions } from './options.ts'
-import type { WxApi } from './wx-types.ts'
+import type { SharedOptions } from '../core/options.ts'
+import type { WxApi } from './types.ts'
 
 /**
  * Options of the mini-program `createTagwise`. Every option but `writeKey` and `endpoint` has a
  * working default; the others mean what they mean in the browser SDK.
  */
 export interface MiniprogramOptions extends Pick<
-  TagwiseOptions,
+  SharedOptions,
   | 'writeKey'
   | 'rules'
   | 'flushAt'

@@ -1,14 +1,15 @@
-import type { Tagwise } from './api.ts'
-import { browserPlatform } from './browser.ts'
-import { captureCoupons } from './capture/coupons.ts'
-import { createDwell } from './capture/dwell.ts'
-import { onLifecycle } from './capture/lifecycle.ts'
-import { capturePages } from './capture/pages.ts'
-import { captureVitals } from './capture/vitals.ts'
-import { createCore } from './core.ts'
-import { inertTagwise } from './inert.ts'
-import { resolveOptions, type TagwiseOptions } from './options.ts'
+import type { Tagwise } from '../core/api.ts'
+import { startOrInert } from '../core/inert.ts'
+import { createInstance } from '../core/instance.ts'
+import { resolveOptions } from '../core/options.ts'
+import { createPageVisits } from '../core/page-visits.ts'
+import { captureCoupons } from './coupons.ts'
+import { onLifecycle } from './lifecycle.ts'
+import { resolveBrowserFeatures, type TagwiseOptions } from './options.ts'
+import { capturePages } from './pages.ts'
 import { personalize } from './personalize.ts'
+import { browserPlatform } from './platform.ts'
+import { captureVitals } from './vitals.ts'
 
 interface Page {
   path: string
@@ -37,18 +38,14 @@ const readPage = (referrer: string): Page =>
  * tw.track('Product Viewed', { category: 'luggage' })
  */
 export function createTagwise(options: TagwiseOptions): Tagwise {
-  try {
-    return start(options)
-  } catch (error) {
-    if (options?.debug) console.debug('[tagwise]', error)
-    return inertTagwise()
-  }
+  return startOrInert(options, start)
 }
 
 function start(options: TagwiseOptions): Tagwise {
   const origin = typeof location === 'undefined' ? '' : location.origin
   const o = resolveOptions(options, origin)
-  const signal = o.signal
+  const features = resolveBrowserFeatures(options)
+  const { signal } = options
   let page = readPage(typeof document === 'undefined' ? '' : document.referrer)
   const nav = typeof navigator === 'undefined' ? undefined : navigator
   const context = () => ({
@@ -56,23 +53,19 @@ function start(options: TagwiseOptions): Tagwise {
     userAgent: nav?.userAgent,
     locale: nav?.language,
   })
-  const platform = browserPlatform(o.storage, o.fetch, context)
-  const core = createCore(o, platform)
-  const tw = core.api
-  const dwell = createDwell()
+  const platform = browserPlatform(options.storage, options.fetch, context)
+  const instance = createInstance(o, platform)
+  const tw = instance.api
+  const visits = createPageVisits(o.dwell, tw.track)
   /** The page load's vitals, for its first `Page Left` (SPA pages after it have none of their own). */
-  let vitals = o.vitals ? captureVitals() : undefined
+  let vitals = features.vitals ? captureVitals() : undefined
 
   const leave = () => {
-    const left = o.dwell ? dwell.leave() : undefined
-    if (left) {
-      tw.track('Page Left', { ...left, ...vitals })
-      vitals = undefined
-    }
+    if (visits.leave(vitals)) vitals = undefined
   }
   const enter = () => {
     if (o.autoPage) tw.page()
-    dwell.start(page.path, platform.visible())
+    visits.enter(page.path, platform.visible())
   }
   try {
     enter()
@@ -84,25 +77,26 @@ function start(options: TagwiseOptions): Tagwise {
     onLifecycle(
       {
         visibility(visible) {
-          dwell.visibility(visible)
-          core.visibility(visible)
+          visits.visibility(visible)
+          instance.visibility(visible)
         },
         pagehide() {
           leave()
-          core.leave()
+          instance.leave()
         },
         pageshow: enter,
-        online: core.online,
+        online: instance.online,
       },
       signal,
     )
-    if (o.coupons) captureCoupons((properties) => tw.track('Coupon Claimed', properties), signal)
-    if (o.personalize) {
+    if (features.coupons)
+      captureCoupons((properties) => tw.track('Coupon Claimed', properties), signal)
+    if (features.personalize) {
       const apply = personalize(tw.tags, signal)
       tw.on('change', () => apply(tw.tags()))
       void tw.ready.then(() => apply(tw.tags()))
     }
-    signal?.addEventListener('abort', core.stop)
+    signal?.addEventListener('abort', instance.stop)
   } catch (error) {
     if (o.debug) console.debug('[tagwise]', error)
   }

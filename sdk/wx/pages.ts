@@ -1,4 +1,4 @@
-import type { WxPage, WxPageInstance, WxPageOptions } from '../wx-types.ts'
+import type { WxPage, WxPageInstance, WxPageOptions } from './types.ts'
 
 // The runtime's globals (not imported: they exist in mini-programs only).
 declare let Page: WxPage | undefined

@@ -1,8 +1,8 @@
 import { base64 } from './base64.ts'
-import type { Platform } from './platform.ts'
-import { wxRequest } from './wx-request.ts'
-import { wxStore } from './wx-storage.ts'
-import type { WxApi } from './wx-types.ts'
+import type { Platform } from '../core/platform.ts'
+import { wxRequest } from './request.ts'
+import { wxStore } from './storage.ts'
+import type { WxApi } from './types.ts'
 
 /** The mini-program's {@link Platform} plus the app state its capture layer keeps current. */
 export interface WxPlatform extends Platform {

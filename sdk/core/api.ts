@@ -1,5 +1,5 @@
-import type { Explanation, Json, TagValue } from '../rules/index.ts'
-import type { TagChange } from './tags.ts'
+import type { Explanation, Json, TagValue } from '../../rules/index.ts'
+import type { TagChange } from './live-tags.ts'
 
 /** Who the SDK is tracking. */
 export interface TagwiseUser {

@@ -1,5 +1,5 @@
-import type { Store } from './platform.ts'
-import type { WxApi } from './wx-types.ts'
+import type { Store } from '../core/platform.ts'
+import type { WxApi } from './types.ts'
 
 /**
  * Bytes one key may hold: the runtime allows 1 MB per key (10 MB in all) and throws past it; this

@@ -1,5 +1,5 @@
-import type { HttpResponse, Platform } from './platform.ts'
-import type { WxApi, WxRequestSuccess } from './wx-types.ts'
+import type { HttpResponse, Platform } from '../core/platform.ts'
+import type { WxApi, WxRequestSuccess } from './types.ts'
 
 /** Requests of the SDK in flight at once: the runtime allows 10 for the whole app. */
 export const MAX_IN_FLIGHT = 3

@@ -1,17 +1,25 @@
+import type { TagwiseEvent } from '../../rules/index.ts'
 import type { Store } from './platform.ts'
+import { readQueue, type StoredQueue } from './stored-formats.ts'
 
-/** An event waiting for the collector's acknowledgement. */
-export type QueuedEvent = { messageId: string } & Record<string, unknown>
+/** An event the SDK made: counted on the device, then queued until the collector acknowledges it. */
+export interface QueuedEvent extends TagwiseEvent {
+  messageId: string
+  context: Record<string, unknown>
+}
 
 /** The persisted send queue: an event leaves it only when acknowledged (or rejected for good). */
 export interface Queue {
   readonly items: QueuedEvent[]
   /** Events dropped because the queue was full, not yet reported to the collector. */
-  dropped: number
+  readonly dropped: number
   /** Adds an event (ignored when its messageId is queued already); drops the oldest beyond the limit. */
   push(event: QueuedEvent): void
-  /** Removes the events with these messageIds. */
-  remove(ids: ReadonlySet<string>): void
+  /**
+   * Removes the events with these messageIds (acknowledged or rejected for good); `reported`
+   * dropped events were reported with them.
+   */
+  remove(ids: ReadonlySet<string>, reported?: number): void
   /** Resolves when the queue as it is now is persisted. */
   saved(): Promise<void>
   /** Loads the persisted queue, keeping what was pushed meanwhile. */
@@ -19,12 +27,6 @@ export interface Queue {
   /** Empties the queue and deletes it from storage. */
   clear(): Promise<void>
 }
-
-type Stored = { items: QueuedEvent[]; dropped: number }
-
-/** The events of a stored queue. Storage a host can write to (mini-programs) may hold anything. */
-const eventsOf = (stored: Stored | undefined): QueuedEvent[] =>
-  Array.isArray(stored?.items) ? stored.items.filter((e) => typeof e?.messageId === 'string') : []
 
 /**
  * Creates the queue stored under `key`, written only while `allowed()` (consent; otherwise storage
@@ -39,6 +41,7 @@ export function createQueue(store: Store, key: string, max: number, allowed: () 
   let gone = new Set<string>()
   let writing: Promise<void> = Promise.resolve()
   let dirty = false
+  let dropped = 0
   const save = () => {
     if (!allowed() || dirty) return
     dirty = true
@@ -48,11 +51,11 @@ export function createQueue(store: Store, key: string, max: number, allowed: () 
       if (!allowed()) return
       const removed = gone
       gone = new Set()
-      return store.update<Stored>(key, (stored) => {
-        const others = eventsOf(stored).filter(
+      return store.update(key, (stored): StoredQueue => {
+        const others = readQueue(stored).items.filter(
           (e) => !ids.has(e.messageId) && !removed.has(e.messageId),
         )
-        return { items: [...others, ...items].slice(-max), dropped: queue.dropped }
+        return { items: [...others, ...items].slice(-max), dropped }
       })
     })
   }
@@ -60,7 +63,9 @@ export function createQueue(store: Store, key: string, max: number, allowed: () 
     get items() {
       return items
     },
-    dropped: 0,
+    get dropped() {
+      return dropped
+    },
     push(event) {
       if (ids.has(event.messageId)) return
       ids.add(event.messageId)
@@ -69,11 +74,12 @@ export function createQueue(store: Store, key: string, max: number, allowed: () 
         for (const old of items.splice(0, items.length - max)) {
           ids.delete(old.messageId)
           gone.add(old.messageId)
-          queue.dropped++
+          dropped++
         }
       save()
     },
-    remove(acked) {
+    remove(acked, reported = 0) {
+      dropped = Math.max(0, dropped - reported)
       items = items.filter((e) => !acked.has(e.messageId))
       for (const id of acked) {
         ids.delete(id)
@@ -83,19 +89,20 @@ export function createQueue(store: Store, key: string, max: number, allowed: () 
     },
     saved: () => writing,
     async load() {
-      const stored = await store.get<Stored>(key)
+      const stored = readQueue(await store.get(key))
       const fresh = items
       items = []
       ids.clear()
-      for (const event of [...eventsOf(stored), ...fresh]) queue.push(event)
-      queue.dropped += Number(stored?.dropped) || 0
+      for (const event of [...stored.items, ...fresh]) queue.push(event)
+      dropped += stored.dropped
     },
-    clear() {
+    async clear() {
       items = []
       ids.clear()
       gone = new Set()
-      queue.dropped = 0
-      return (writing = writing.then(() => store.del(key)))
+      dropped = 0
+      writing = writing.then(() => store.del(key))
+      await writing
     },
   }
   return queue

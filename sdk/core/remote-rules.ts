@@ -1,4 +1,4 @@
-import type { DevicePlan, RulesDocument } from '../rules/index.ts'
+import type { DevicePlan, RulesDocument } from '../../rules/index.ts'
 import type { HttpResponse } from './platform.ts'
 
 /** A rules document with the ETag it was served with, and its device plan when the collector sent one. */

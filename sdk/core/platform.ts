@@ -1,13 +1,17 @@
-// The few things the SDK core needs from its host. The browser implements them in `browser.ts`;
-// the mini-program adapter implements them over `wx`, and reuses everything else.
+// The few things the SDK core needs from its host. The browser implements them in
+// `sdk/browser/platform.ts`, the mini-program adapter over `wx` in `sdk/wx/platform.ts`; both reuse
+// everything else.
 
-/** A small async key-value store (IndexedDB in browsers, `wx` storage in mini-programs). */
+/**
+ * A small async key-value store (IndexedDB in browsers, `wx` storage in mini-programs). What it
+ * reads is `unknown`: the formats' readers (stored-formats.ts) check it.
+ */
 export interface Store {
-  get<T>(key: string): Promise<T | undefined>
+  get(key: string): Promise<unknown>
   set(key: string, value: unknown): Promise<void>
   del(key: string): Promise<void>
   /** Reads and writes `key` in one step, so pages sharing the store (tabs) do not undo each other. */
-  update<T>(key: string, fn: (old: T | undefined) => T): Promise<void>
+  update(key: string, fn: (old: unknown) => unknown): Promise<void>
 }
 
 /** The parts of a `fetch` `Response` the SDK reads. */
@@ -38,7 +42,7 @@ export interface Platform {
    * aborted). Hosts whose {@link Store} is synchronous already do not need it. `take` reads and
    * removes a value (`null` or `undefined`: none).
    */
-  backup?: { write(key: string, value: unknown): void; take<T>(key: string): T | null | undefined }
+  backup?: { write(key: string, value: unknown): void; take(key: string): unknown }
   /** `false` when the host knows it is offline. */
   online(): boolean
   /** Whether the app is in the foreground (time-driven tags only run then). */

@@ -1,12 +1,14 @@
-import { loadDeviceRules } from '../rules/device/index.ts'
-import type { DevicePlan, DeviceRules, DeviceState, Features } from '../rules/device/index.ts'
 import type {
+  DeviceRules,
+  DeviceState,
   Explanation,
   RulesDocument,
   StateSnapshot,
   TagValue,
-  TagwiseEvent,
-} from '../rules/index.ts'
+} from '../../rules/index.ts'
+import { loadExplainer } from './device-rules.ts'
+import { createEmitter, type Emitter } from './emitter.ts'
+import type { QueuedEvent } from './queue.ts'
 
 /** One tag that changed: `from`/`to` are `undefined` when the tag is absent. */
 export interface TagChange {
@@ -15,20 +17,24 @@ export interface TagChange {
   to: TagValue | undefined
 }
 
+/** What live tags report: every set of changes (an event, a time-driven flip, new durable tags). */
+export interface LiveTagEvents {
+  change: TagChange[]
+}
+
 /** Live tags: the engine on the device (session tags) merged with the edge's durable tags. */
-export interface LiveTags {
+export interface LiveTags extends Pick<Emitter<LiveTagEvents>, 'on'> {
   /** The merged tags now. */
   readonly current: Readonly<Record<string, TagValue>>
-  /** Loads a rules document and its plan, restoring the device state from `snapshot` when given. */
-  /** `features`: the device engine with the rare features, when the plan needs them. */
-  setRules(
-    document: RulesDocument,
-    plan: DevicePlan,
-    snapshot?: StateSnapshot,
-    features?: Features,
-  ): void
+  /** The edge's latest durable tags. */
+  readonly durable: Readonly<Record<string, TagValue>>
+  /**
+   * Starts evaluating `rules` (compiled from `document`), restoring the device state from
+   * `snapshot` when given and valid; events ingested before are counted now.
+   */
+  setRules(rules: DeviceRules, document: RulesDocument, snapshot?: StateSnapshot): void
   /** Feeds one event to the engine (synchronously) and re-evaluates. */
-  ingest(event: Record<string, unknown>): void
+  ingest(event: QueuedEvent): void
   /** Replaces the durable tags (the edge's latest word) and re-evaluates. */
   setDurable(tags: Record<string, TagValue>): void
   /** Page shown or hidden: hidden time does not count as dwell, and the timer pauses. */
@@ -41,9 +47,16 @@ export interface LiveTags {
   stop(): void
 }
 
+/** The rules being evaluated: compiled, their document (for explain) and the device state. */
+interface Evaluating {
+  rules: DeviceRules
+  document: RulesDocument
+  state: DeviceState
+}
+
 const MAX_DELAY = 2 ** 31 - 1
 /** Events kept for the engine while the rules are still loading. */
-const MAX_EARLY = 200
+const MAX_WAITING = 200
 
 /**
  * Wires the engine for the device. The engine counts an open page visit's dwell as `now − start`;
@@ -51,27 +64,22 @@ const MAX_EARLY = 200
  * clock that stands still while the page is hidden during the latest visit: each event is ingested
  * at `clock(t)` and tags are evaluated at `clock(now)`. The clock catches up at each page event and
  * when the real gap since the last event reaches the session timeout, so sessions are cut in real
- * time like on the edge.
+ * time like on the edge. Changes are emitted as `change` events; a listener's error is `log`ged.
  */
-export function createLiveTags(
-  onChange: (changes: TagChange[]) => void,
-  log: (...args: unknown[]) => void,
-  visible: boolean,
-): LiveTags {
-  let rules: DeviceRules | undefined
-  /** The document `rules` were compiled from. */
-  let source: RulesDocument | undefined
-  let state: DeviceState | undefined
+export function createLiveTags(log: (...args: unknown[]) => void, visible: boolean): LiveTags {
+  const emitter = createEmitter<LiveTagEvents>(log)
+  let evaluating: Evaluating | undefined
   let durable: Record<string, TagValue> = {}
   let current: Record<string, TagValue> = {}
   /** How far the device clock is behind real time while the page is visible. */
   let hidden = 0
   /** The device time the clock stands at while the page is hidden. */
   let stopped: number | undefined = visible ? undefined : Date.now()
+  /** Real time of the latest event counted. */
   let last = 0
   let timer: ReturnType<typeof setTimeout> | undefined
-  /** Events ingested before the rules (there is no state until then). */
-  let early: Record<string, unknown>[] = []
+  /** Events ingested before the rules (there is no state to count them in until then). */
+  let waiting: QueuedEvent[] = []
 
   /** The device time at real time `t`. */
   const clock = (t: number) => stopped ?? t - hidden
@@ -79,42 +87,46 @@ export function createLiveTags(
     hidden = 0
     if (stopped !== undefined) stopped = t
   }
-  /** Only used with a state, that is with rules. */
-  const timeout = () => rules!.sessionTimeoutMs
-  const expire = (t: number) => {
-    if (t - last >= timeout()) restart(t)
+  /** A session that ended in real time restarts the clock. */
+  const expire = ({ rules }: Evaluating, t: number) => {
+    if (t - last >= rules.sessionTimeoutMs) restart(t)
   }
 
-  const count = (event: Record<string, unknown>) => {
-    const t = Date.parse(event.timestamp as string)
-    expire(t)
+  const count = (on: Evaluating, event: QueuedEvent) => {
+    const t = Date.parse(event.timestamp)
+    expire(on, t)
     if (event.type === 'page' || event.type === 'screen') restart(t)
-    state!.ingest({ ...event, timestamp: new Date(clock(t)).toISOString() } as TagwiseEvent)
+    const deviceTime = new Date(clock(t)).toISOString()
+    on.state.ingest({ ...event, timestamp: deviceTime })
     if (t > last) last = t
+  }
+
+  /** The durable tags with the device's own values over them. */
+  const evaluate = (): Record<string, TagValue> => {
+    const merged = { ...durable }
+    if (!evaluating) return merged
+    // The edge evaluates device tags too, but the device's own values are newer.
+    for (const tag of evaluating.rules.tags) if (tag.evaluatedOn === 'device') delete merged[tag.id]
+    const now = Date.now()
+    expire(evaluating, now)
+    return Object.assign(merged, evaluating.state.evaluate(clock(now), durable, false).tags)
   }
 
   /** Evaluates the tags now and reports changes; finding when they change next is deferred. */
   const update = () => {
-    const merged = { ...durable }
-    // There is a state once there are rules.
-    if (state) {
-      // The edge evaluates device tags too, but the device's own values are newer.
-      for (const t of rules!.tags) if (t.evaluatedOn === 'device') delete merged[t.id]
-      const now = Date.now()
-      expire(now)
-      Object.assign(merged, state.evaluate(clock(now), durable, false).tags)
-    }
+    const merged = evaluate()
     const changes: TagChange[] = []
-    for (const tag of Object.keys({ ...current, ...merged })) {
+    for (const tag of new Set([...Object.keys(current), ...Object.keys(merged)])) {
       const from = current[tag]
       const to = merged[tag]
       if (JSON.stringify(from) !== JSON.stringify(to)) changes.push({ tag, from, to })
     }
     current = merged
-    if (changes.length) onChange(changes)
+    if (changes.length) emitter.emit('change', changes)
     clearTimeout(timer)
     // Time-driven changes need rules, and happen only while the page is visible.
-    if (state && stopped === undefined) timer = setTimeout(arm, 0)
+    const on = evaluating
+    if (on && stopped === undefined) timer = setTimeout(() => arm(on), 0)
   }
 
   /**
@@ -122,37 +134,40 @@ export function createLiveTags(
    * future instants (a fraction of a millisecond), so it runs in a task of its own, once per burst
    * of events, keeping `track()` itself cheap.
    */
-  const arm = () => {
+  const arm = (on: Evaluating) => {
     const now = Date.now()
-    expire(now)
-    const next = state!.evaluate(clock(now), durable).nextChangeAt
+    expire(on, now)
+    const next = on.state.evaluate(clock(now), durable).nextChangeAt
     if (next === null) return
     // A session that ended in real time ends its tags, hidden time or not.
-    const end = last + timeout()
+    const end = last + on.rules.sessionTimeoutMs
     const at = Math.min(next + hidden, end > now ? end : Infinity)
     timer = setTimeout(update, Math.min(MAX_DELAY, Math.max(0, at - now)))
   }
 
   return {
+    on: emitter.on,
     get current() {
       return current
     },
-    setRules(rulesDocument, plan, snapshot, features) {
-      const loaded = loadDeviceRules(rulesDocument, plan, features)
+    get durable() {
+      return durable
+    },
+    setRules(rules, document, snapshot) {
+      let state: DeviceState
       try {
-        state = loaded.createState(snapshot)
+        state = rules.createState(snapshot)
       } catch (error) {
         log('device state not restored', error)
-        state = loaded.createState()
+        state = rules.createState()
       }
-      rules = loaded
-      source = rulesDocument
-      for (const event of early.splice(0)) count(event)
+      const now: Evaluating = (evaluating = { rules, document, state })
+      for (const event of waiting.splice(0)) count(now, event)
       update()
     },
     ingest(event) {
-      if (state) count(event)
-      else if (early.length < MAX_EARLY) early.push(event)
+      if (evaluating) count(evaluating, event)
+      else if (waiting.length < MAX_WAITING) waiting.push(event)
       update()
     },
     setDurable(tags) {
@@ -168,23 +183,22 @@ export function createLiveTags(
       update()
     },
     async explain(tag) {
-      // The explainer is a rare feature: it loads with them, the first time a tag is explained.
-      const { explainOnDevice } = await import('../rules/device/rare-chunk.ts')
-      const info = rules?.tags.find((t) => t.id === tag)
-      // A tag of the rules (`info`) has their document (`source`).
-      return state && info
-        ? explainOnDevice(source!, info, state, clock(Date.now()), durable)
+      const explainOnDevice = await loadExplainer()
+      // As the tags are now that the explainer is here.
+      const info = evaluating?.rules.tags.find((t) => t.id === tag)
+      return evaluating && info
+        ? explainOnDevice(evaluating.document, info, evaluating.state, clock(Date.now()), durable)
         : undefined
     },
     reset() {
-      early = []
+      waiting = []
       durable = {}
-      state = rules?.createState()
+      if (evaluating) evaluating = { ...evaluating, state: evaluating.rules.createState() }
       // No last event: the next one (or evaluation) starts a session, and the clock anew.
       last = 0
       update()
     },
-    snapshot: () => state?.snapshot(),
+    snapshot: () => evaluating?.state.snapshot(),
     stop: () => clearTimeout(timer),
   }
 }

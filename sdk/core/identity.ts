@@ -1,0 +1,49 @@
+import type { QueuedEvent } from './queue.ts'
+import { uuid } from './uuid.ts'
+
+/** Who the device is and which session it is in; persisted as one record. */
+export interface Identity {
+  anonymousId: string
+  userId?: string
+  sessionId: string
+  /** Epoch ms of the latest event, to cut sessions after inactivity. */
+  lastActivity: number
+}
+
+/** A new anonymous person with a new session. */
+export const newIdentity = (): Identity => ({
+  anonymousId: uuid(),
+  sessionId: uuid(),
+  lastActivity: 0,
+})
+
+/**
+ * Records activity at `at`, starting a new session first when the previous activity is
+ * `timeoutMs` or more ago (the rules' definition: a gap of exactly the timeout starts a new session).
+ */
+export function touchSession(identity: Identity, at: number, timeoutMs: number): void {
+  if (at - identity.lastActivity >= timeoutMs) identity.sessionId = uuid()
+  if (at > identity.lastActivity) identity.lastActivity = at
+}
+
+/**
+ * Attributes `event` to the person: `identify` and `alias` name them first (an `alias` records
+ * whom it links from as `previousId`), then the event's time counts as activity in the session,
+ * and the event gets the anonymousId, userId and sessionId. Returns whether the event named the
+ * person (their identity record must then replace what other tabs stored).
+ */
+export function attribute(
+  identity: Identity,
+  event: QueuedEvent,
+  sessionTimeoutMs: number,
+): boolean {
+  if (event.type === 'alias') event.previousId = identity.userId ?? identity.anonymousId
+  // Only identify and alias carry a userId before this (the others get the identity's below).
+  const named = event.userId !== undefined
+  if (named) identity.userId = event.userId
+  touchSession(identity, Date.parse(event.timestamp) || Date.now(), sessionTimeoutMs)
+  event.anonymousId = identity.anonymousId
+  if (identity.userId !== undefined) event.userId = identity.userId
+  event.context.sessionId = identity.sessionId
+  return named
+}

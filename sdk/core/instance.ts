@@ -1,0 +1,304 @@
+import type { EventType, Json, TagValue } from '../../rules/index.ts'
+import { version } from '../../package.json'
+import type { Tagwise } from './api.ts'
+import { compileDeviceRules } from './device-rules.ts'
+import { createEarlyEvents } from './early-events.ts'
+import { attribute, newIdentity, type Identity } from './identity.ts'
+import { createLiveTags } from './live-tags.ts'
+import type { ResolvedOptions } from './options.ts'
+import { createPendingCalls } from './pending-calls.ts'
+import { createPersistence } from './persistence.ts'
+import type { Platform } from './platform.ts'
+import { createQueue, type QueuedEvent } from './queue.ts'
+import { fetchRules, type CachedRules, type Get } from './remote-rules.ts'
+import { isDurableTags, storageKey, type StateSnapshot } from './stored-formats.ts'
+import { createTransport } from './transport.ts'
+import { uuid } from './uuid.ts'
+
+/** The fields of an event its call gives (the SDK adds messageId, timestamp and context). */
+export interface EventFields {
+  type: EventType
+  [field: string]: unknown
+}
+
+/** An instance plus the hooks its platform layer drives. */
+export interface Instance {
+  api: Tagwise
+  /** The app came to the foreground or went to the background. */
+  visibility(visible: boolean): void
+  /** The page is going away: persist and hand the queue to the beacon. */
+  leave(): void
+  /** The network is back. */
+  online(): void
+  /** Records an event of a type the API has no call for (the mini-program's `screen`). */
+  record(fields: EventFields): void
+  stop(): void
+}
+
+/** How long `ready` waits for rules that are not cached yet. */
+const RULES_WAIT_MS = 3000
+
+/**
+ * Creates the platform-independent instance: identity, early events and pending calls, live tags,
+ * persistence, queue and transport, behind the public API.
+ */
+export function createInstance(options: ResolvedOptions, platform: Platform): Instance {
+  const { writeKey } = options
+  const log = (...args: unknown[]): undefined => {
+    if (options.debug) console.debug('[tagwise]', ...args)
+  }
+  /** `fn`, with its errors logged instead of thrown into the host page. */
+  const safe =
+    <A extends unknown[], R>(fn: (...args: A) => R) =>
+    (...args: A): R | undefined => {
+      try {
+        return fn(...args)
+      } catch (error) {
+        log(error)
+      }
+    }
+  /** `GET /v1/<path>` with the write key as HTTP Basic username. */
+  const get: Get = (path, headers) =>
+    platform.request(`${options.endpoint}/v1/${path}`, {
+      method: 'GET',
+      // Built per request, inside its error handling: a browser without `btoa` still sends events.
+      headers: { authorization: `Basic ${platform.base64(`${writeKey}:`)}`, ...headers },
+    })
+
+  let identity: Identity = newIdentity()
+  /** identify/alias/reset changed who this is since the last save. */
+  let renamed = false
+  let granted = options.consent
+  let ready = false
+  const allowed = () => granted
+  const sessionTimeoutMs = options.sessionTimeoutMinutes * 60_000
+
+  const persistence = createPersistence(platform, writeKey)
+  const live = createLiveTags(log, platform.visible())
+  const queue = createQueue(
+    platform.store,
+    storageKey(writeKey, 'queue'),
+    options.maxQueue,
+    allowed,
+  )
+  const transport = createTransport({ ...options, platform, queue, allowed, log })
+  const pending = createPendingCalls(options.maxQueue)
+  const early = createEarlyEvents(platform.backup, storageKey(writeKey, 'early'))
+
+  let persisting = false
+  /** Saves identity, device state and durable tags once per task, after the calls of that task. */
+  function persistSoon(): void {
+    if (persisting || !granted || !ready) return
+    persisting = true
+    void Promise.resolve().then(() => {
+      persisting = false
+      if (!granted) return
+      const saved = { identity, renamed, durable: live.durable, snapshot: live.snapshot() }
+      renamed = false
+      persistence.save(saved)
+    })
+  }
+  live.on('change', persistSoon)
+  transport.on('tags', ({ tags, batch }) => {
+    // Tags of a batch sent before reset() belong to the previous person.
+    const same = batch.every((event) => event.anonymousId === identity.anonymousId)
+    if (same && isDurableTags(tags)) live.setDurable(tags)
+  })
+
+  /** Counts an event as who the person is now (identify and alias change who that is). */
+  function count(event: QueuedEvent): void {
+    if (attribute(identity, event, sessionTimeoutMs)) renamed = true
+    live.ingest(event)
+    if (!granted) return
+    queue.push(event)
+    transport.schedule()
+    persistSoon()
+  }
+
+  /** Counts `event` once the instance is ready; until then it is an early event. */
+  function countWhenReady(event: QueuedEvent): void {
+    early.add(event)
+    pending.defer(() => {
+      early.counted(event)
+      count(event)
+    })
+  }
+
+  /** Runs `call` now, or when ready (calls made before are applied in order, up to `maxQueue`). */
+  function whenReady(call: () => void): void {
+    if (ready) call()
+    else if (!pending.full()) pending.defer(call)
+  }
+
+  function record(fields: EventFields): void {
+    const event: QueuedEvent = {
+      ...fields,
+      messageId: uuid(),
+      timestamp: new Date().toISOString(),
+      context: { ...platform.context(), library: { name: 'tagwise', version } },
+    }
+    if (ready) count(event)
+    else if (!pending.full()) countWhenReady(event)
+  }
+  // What pages that went away before they were ready left: counted first, as early events.
+  for (const event of early.takeLeftovers()) countWhenReady(event)
+
+  async function refreshTags(): Promise<void> {
+    if (!granted) return
+    // Built by hand: mini-program runtimes have no URLSearchParams.
+    let query = `anonymousId=${encodeURIComponent(identity.anonymousId)}`
+    if (identity.userId !== undefined) query += `&userId=${encodeURIComponent(identity.userId)}`
+    const response = await get(`tags?${query}`)
+    if (response.status !== 200) return
+    const { tags } = (await response.json()) as { tags?: unknown }
+    if (isDurableTags(tags)) live.setDurable(tags)
+  }
+
+  /** Compiles `rules` and evaluates them from `snapshot`; caches them when they are new. */
+  async function loadRules(rules: CachedRules, snapshot?: StateSnapshot, cache = false) {
+    try {
+      live.setRules(await compileDeviceRules(rules), rules.document, snapshot)
+      if (cache && granted) persistence.saveRules(rules)
+    } catch (error) {
+      log('rules not loaded', error)
+    }
+  }
+
+  /** Loads the rules given inline, or the cached ones and then the collector's newer ones. */
+  async function loadAnyRules(cached: CachedRules | undefined, snapshot?: StateSnapshot) {
+    if (options.rules !== 'remote') return loadRules({ document: options.rules }, snapshot)
+    const remote = fetchRules(get, cached)
+    // Cached rules make the tags available before any request; a new version replaces them
+    // (after them, so an older version never lands last). Without a cache, `ready` waits for the
+    // rules a little, not forever: events that come before them are counted when they arrive.
+    const fromCache = cached && loadRules(cached, snapshot)
+    const fresh = Promise.all([remote, fromCache]).then(([rules]) =>
+      rules && rules !== cached ? loadRules(rules, live.snapshot() ?? snapshot, true) : undefined,
+    )
+    if (fromCache) await fromCache
+    else await Promise.race([fresh, new Promise((resolve) => setTimeout(resolve, RULES_WAIT_MS))])
+  }
+
+  async function start(): Promise<void> {
+    const restored = await persistence.restore()
+    if (restored.identity) identity = restored.identity
+    if (restored.fromBackup) renamed = true
+    if (restored.durable) live.setDurable(restored.durable)
+    if (granted) await queue.load()
+    await loadAnyRules(restored.rules, restored.snapshot)
+    ready = true
+    // The backup is taken: the asynchronous store gets its newer data.
+    if (restored.fromBackup) persistSoon()
+    // This page went away and came back: it counts the events it left itself, and those another
+    // page that went away since left with them.
+    if (early.left()) for (const event of early.takeLeftovers()) countWhenReady(event)
+    for (const call of pending.take()) safe(call)()
+    if (queue.items.length) transport.schedule()
+    void refreshTags().catch(log)
+  }
+  const started = start().catch(log)
+
+  // The public API. Calls that only read plain data or hand work to promises need no `safe`: they
+  // cannot throw.
+  function page(properties?: Record<string, Json>): void {
+    const current = platform.context().page
+    const context = typeof current === 'object' ? current : undefined
+    record({ type: 'page', properties: { ...context, ...properties } })
+  }
+  function track(event: string, properties?: Record<string, Json>): void {
+    if (typeof event !== 'string' || !event) return log('track needs an event name')
+    record({ type: 'track', event, properties: { ...properties } })
+  }
+  function identify(
+    userIdOrTraits?: string | Record<string, Json>,
+    traits?: Record<string, Json>,
+  ): void {
+    // identify(traits)
+    const named = typeof userIdOrTraits !== 'object' || userIdOrTraits === null
+    const userId = named ? userIdOrTraits : undefined
+    record({
+      type: 'identify',
+      traits: { ...(named ? traits : userIdOrTraits) },
+      ...(userId !== undefined ? { userId: String(userId) } : {}),
+    })
+  }
+  function alias(userId: string): void {
+    record({ type: 'alias', userId: String(userId) })
+  }
+  function reset(): void {
+    whenReady(() => {
+      identity = newIdentity()
+      renamed = true
+      live.reset()
+      if (granted) persistence.deleteState()
+      persistSoon()
+    })
+  }
+  function value(tag: string): TagValue | undefined {
+    const tags = live.current
+    // Own properties only: `has('toString')` is no tag.
+    return Object.prototype.hasOwnProperty.call(tags, tag) ? tags[tag] : undefined
+  }
+  function consent(yes: boolean): void {
+    const was = granted
+    granted = yes !== false
+    if (!granted) void queue.clear()
+    else if (!was && ready) {
+      persistSoon()
+      // The queue of an earlier page that had consent (a site that starts with consent off
+      // until its consent tool answers must not lose it).
+      void queue.load().then(() => transport.schedule())
+    }
+  }
+
+  const api: Tagwise = {
+    page: safe(page),
+    track: safe(track),
+    identify: safe(identify),
+    alias: safe(alias),
+    reset: safe(reset),
+    tags: () => ({ ...live.current }),
+    has: (tag) => api.value(tag) !== undefined,
+    value: safe(value),
+    on: (type, listener) =>
+      type === 'change' && typeof listener === 'function'
+        ? live.on('change', listener)
+        : () => undefined,
+    explain: (tag) => live.explain(tag).catch(log),
+    queued: () => ({ events: queue.items.length, dropped: queue.dropped }),
+    user: () => ({
+      anonymousId: identity.anonymousId,
+      ...(identity.userId !== undefined ? { userId: identity.userId } : {}),
+      sessionId: identity.sessionId,
+    }),
+    consent,
+    flush: () => started.then(() => transport.flush()).catch(log),
+    ready: started,
+  }
+
+  /** The page goes away: what is not saved yet goes to the synchronous backup. */
+  function leave(): void {
+    persistSoon()
+    if (granted)
+      if (ready)
+        persistence.writeBackup({ user: identity, state: live.snapshot(), durable: live.durable })
+      else early.leave()
+    transport.beacon()
+  }
+
+  const instance: Instance = {
+    api,
+    visibility: safe((visible) => {
+      live.visibility(visible)
+      if (!visible) instance.leave()
+    }),
+    leave: safe(leave),
+    online: transport.online,
+    record: safe(record),
+    stop: () => {
+      transport.stop()
+      live.stop()
+    },
+  }
+  return instance
+}

@@ -1,0 +1,95 @@
+import type { Identity } from './identity.ts'
+import type { Platform } from './platform.ts'
+import {
+  isCachedRules,
+  isDurableTags,
+  isStateSnapshot,
+  readBackup,
+  readIdentity,
+  storageKey,
+  type CachedRules,
+  type DurableTags,
+  type PageBackup,
+  type StateSnapshot,
+  type StoredFormats,
+} from './stored-formats.ts'
+
+/** What a page starts from: the stored records, or the backup a page left when it is newer. */
+export interface Restored {
+  identity: Identity | undefined
+  /** The identity comes from the backup: the store must get it (and other tabs take it). */
+  fromBackup: boolean
+  durable: DurableTags | undefined
+  snapshot: StateSnapshot | undefined
+  rules: CachedRules | undefined
+}
+
+/** What {@link Persistence.save} writes. */
+export interface Saved {
+  identity: Identity
+  /** identify/alias/reset changed who this is since the last save. */
+  renamed: boolean
+  durable: DurableTags
+  snapshot: StateSnapshot | undefined
+}
+
+/** The instance's records in the platform's store and backup (formats: stored-formats.ts). */
+export interface Persistence {
+  restore(): Promise<Restored>
+  save(saved: Saved): void
+  saveRules(rules: CachedRules): void
+  /** Forgets the device state (a new person). */
+  deleteState(): void
+  /** The page goes away: its newest records go to the synchronous backup. */
+  writeBackup(backup: PageBackup): void
+}
+
+/** The records of the instance of `writeKey`, each under `<writeKey>:<name>`. */
+export function createPersistence(platform: Platform, writeKey: string): Persistence {
+  const { store, backup } = platform
+  const key = (name: keyof StoredFormats) => storageKey(writeKey, name)
+  return {
+    async restore() {
+      const [user, durable, snapshot, rules] = await Promise.all([
+        store.get(key('user')).then(readIdentity),
+        store.get(key('durable')),
+        store.get(key('state')),
+        store.get(key('rules')),
+      ])
+      const restored: Restored = {
+        identity: user,
+        fromBackup: false,
+        durable: isDurableTags(durable) ? durable : undefined,
+        snapshot: isStateSnapshot(snapshot) ? snapshot : undefined,
+        rules: isCachedRules(rules) ? rules : undefined,
+      }
+      // What the previous page wrote synchronously as it went away, when it is newer than what its
+      // asynchronous writes left (they may have been cut off by the navigation).
+      const left = readBackup(backup?.take(key('backup')))
+      if (!left || (user && left.user.lastActivity < user.lastActivity)) return restored
+      return {
+        ...restored,
+        identity: left.user,
+        fromBackup: true,
+        durable: left.durable ?? restored.durable,
+        snapshot: left.state ?? restored.snapshot,
+      }
+    },
+    save({ identity, renamed, durable, snapshot }) {
+      // Other tabs write the same record: unless this tab changed who the person is, keep who the
+      // record says (another tab may have identified them) and take the newest session.
+      void store.update(key('user'), (value): Identity => {
+        const stored = readIdentity(value)
+        if (!stored || renamed) return identity
+        return identity.lastActivity >= stored.lastActivity
+          ? { ...stored, sessionId: identity.sessionId, lastActivity: identity.lastActivity }
+          : stored
+      })
+      void store.set(key('durable'), durable)
+      if (snapshot) void store.set(key('state'), snapshot)
+    },
+    saveRules: (rules) => void store.set(key('rules'), rules),
+    deleteState: () => void store.del(key('state')),
+    writeBackup: (page) => backup?.write(key('backup'), page),
+  }
+}

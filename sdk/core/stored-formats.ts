@@ -1,0 +1,107 @@
+// What the SDK persists, one named format per record, and the one place each is read back. The
+// asynchronous store (IndexedDB, `wx` storage) holds, under `<writeKey>:<name>`:
+//   user     StoredIdentity   who the device is and its session
+//   durable  DurableTags      the edge's latest tags
+//   state    StateSnapshot    the device engine's state: the engine's own format, stored as is
+//   rules    CachedRules      the rules document with its ETag and device plan
+//   queue    StoredQueue      events waiting for the collector's acknowledgement
+// and the synchronous backup (localStorage) a page writes as it goes away:
+//   backup   PageBackup       identity, device state and durable tags of a ready page
+//   early    EarlyEvents      events of a page that went away before it was ready
+// The names on disk are the fields' own, so there is no codec: these readers only check that what
+// storage holds (a host may write anything there, and older versions wrote these same shapes) is
+// the format, and read anything else as missing. Data written by earlier versions reads as is
+// (test/sdk/stored-formats.test.ts, against a fixture written by commit b0b1f7d).
+import type { StateSnapshot, TagValue } from '../../rules/index.ts'
+import type { Identity } from './identity.ts'
+import type { QueuedEvent } from './queue.ts'
+import type { CachedRules } from './remote-rules.ts'
+
+export type StoredIdentity = Identity
+export type DurableTags = Record<string, TagValue>
+export type { CachedRules, StateSnapshot }
+
+/** The send queue: its events and how many were dropped while it was full (not yet reported). */
+export interface StoredQueue {
+  items: QueuedEvent[]
+  dropped: number
+}
+
+/** What a page that was ready leaves as it goes away, newer than what its async writes may say. */
+export interface PageBackup {
+  user: StoredIdentity
+  /** Absent without rules. */
+  state?: StateSnapshot
+  durable?: DurableTags
+}
+
+/** Events made before a page was ready, not counted yet: the next page counts them. */
+export type EarlyEvents = QueuedEvent[]
+
+/** The records by their name in storage. */
+export interface StoredFormats {
+  user: StoredIdentity
+  durable: DurableTags
+  state: StateSnapshot
+  rules: CachedRules
+  queue: StoredQueue
+  backup: PageBackup
+  early: EarlyEvents
+}
+
+/** Where a record of the instance of `writeKey` is stored. */
+export const storageKey = (writeKey: string, name: keyof StoredFormats): string =>
+  `${writeKey}:${name}`
+
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null
+
+const isEvent = (value: unknown): value is QueuedEvent =>
+  isObject(value) && typeof value.messageId === 'string'
+
+/** An identity with an anonymousId, else `undefined`. */
+export function readIdentity(value: unknown): StoredIdentity | undefined {
+  if (!isObject(value) || typeof value.anonymousId !== 'string' || !value.anonymousId) return
+  const { anonymousId, userId, sessionId, lastActivity } = value
+  return {
+    anonymousId,
+    ...(typeof userId === 'string' ? { userId } : {}),
+    // Without its session, the identity's next event starts one.
+    sessionId: String(sessionId),
+    lastActivity: Number(lastActivity) || 0,
+  }
+}
+
+/**
+ * Any object, as the edge sent it: tags are only compared and shown, so their values are not
+ * checked one by one.
+ */
+export const isDurableTags = (value: unknown): value is DurableTags => isObject(value)
+
+/** Any object: the engine checks a snapshot as it restores it (and starts afresh if it fails). */
+export const isStateSnapshot = (value: unknown): value is StateSnapshot => isObject(value)
+
+/** Any object: compiling the document checks it (and a cache that fails is not used). */
+export const isCachedRules = (value: unknown): value is CachedRules => isObject(value)
+
+/** The queue's events that have a messageId, and its dropped count (0 when unreadable). */
+export function readQueue(value: unknown): StoredQueue {
+  const items = isObject(value) && Array.isArray(value.items) ? value.items.filter(isEvent) : []
+  return { items, dropped: (isObject(value) && Number(value.dropped)) || 0 }
+}
+
+/** The early events that have a messageId. */
+export const readEarlyEvents = (value: unknown): EarlyEvents =>
+  Array.isArray(value) ? value.filter(isEvent) : []
+
+/** A backup with an identity, else `undefined`. */
+export function readBackup(value: unknown): PageBackup | undefined {
+  const user = isObject(value) ? readIdentity(value.user) : undefined
+  if (!user || !isObject(value)) return
+  const { state, durable } = value
+  return {
+    user,
+    ...(isStateSnapshot(state) ? { state } : {}),
+    ...(isDurableTags(durable) ? { durable } : {}),
+  }
+}
