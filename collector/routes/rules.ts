@@ -7,15 +7,15 @@ import {
   rulesVersion,
   useRules,
   type ActiveRules,
-} from '../active-rules.ts'
-import { adminAuth } from '../admin-auth.ts'
+} from '../rules/active-rules.ts'
+import { adminAuth } from '../auth/admin-auth.ts'
 import type { AppEnv } from '../env.ts'
 import { fail } from '../http-error.ts'
 import { MAX_RULES_BYTES } from '../limits.ts'
 import { readBody } from '../read-body.ts'
-import { rulesStub } from '../rules-stub.ts'
-import { limitClient } from '../limit-rates.ts'
-import { authorizeSource, basicWriteKey } from '../source-auth.ts'
+import { rulesStub } from '../rules/stub.ts'
+import { limitClient } from '../auth/rate-limits.ts'
+import { authorizeSource, basicWriteKey } from '../auth/source-auth.ts'
 
 /**
  * The format of the device plan, in its ETag: a new format makes devices fetch the plan again for
