@@ -1,4 +1,5 @@
 import type { TagValue } from '../../rules/index.ts'
+import type { TagChange } from '../profile/tag-changes.ts'
 
 /**
  * A committed tag change as it leaves a profile (spec: collector.md, "Export"). `id` is its
@@ -34,3 +35,15 @@ export const exportId = (message: ExportMessage): string =>
 /** The profile the message is about (deliveries keep each profile's order). */
 export const exportProfile = (message: ExportMessage): string =>
   message.type === 'tag.changed' ? message.change.profile : message.deletion.profile
+
+/** The export messages of a profile's tag changes evaluated at `at`, each with a new id. */
+export const tagChangedMessages = (
+  profile: string,
+  changes: readonly TagChange[],
+  at: number,
+  rulesVersion: string,
+): ExportMessage[] =>
+  changes.map(({ tag, from, to }) => ({
+    type: 'tag.changed',
+    change: { id: crypto.randomUUID(), profile, tag, from, to, at, rulesVersion },
+  }))

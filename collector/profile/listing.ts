@@ -1,4 +1,4 @@
-import { LISTING_REFRESH_MS } from './directory.ts'
+import { listProfile, LISTING_REFRESH_MS } from './directory.ts'
 
 /** The profile's own record of when it last listed itself (a `meta` row), read through `sql`. */
 const LISTED_AT = 'listed_at'
@@ -13,6 +13,8 @@ const LISTED_AT = 'listed_at'
 export class ProfileListing {
   /** The mark as last read or written; `undefined` = not read yet, `0` = due (retry). */
   private listedAt: number | undefined
+  /** The directory write under way, if any: an erase waits for it before the route unlists. */
+  private writing: Promise<void> | undefined
 
   constructor(private readonly sql: SqlStorage) {}
 
@@ -29,9 +31,29 @@ export class ProfileListing {
     return true
   }
 
-  /** The directory write failed: the next commit lists again. */
-  retry(): void {
-    this.listedAt = 0
+  /**
+   * Lists `profile` in the directory (after a commit `due` marked); a failure is logged and makes
+   * the next commit list again. Never rejects: the caller hands it to `waitUntil`.
+   */
+  list(db: D1Database, profile: string, now: number): Promise<void> {
+    const write = listProfile(db, profile, now)
+      .catch((error: unknown) => {
+        console.warn(
+          'tagwise: listing a profile in the directory failed, retried next commit:',
+          error,
+        )
+        this.listedAt = 0
+      })
+      .finally(() => {
+        if (this.writing === write) this.writing = undefined
+      })
+    this.writing = write
+    return write
+  }
+
+  /** Resolves when no directory write is under way. */
+  async settled(): Promise<void> {
+    await this.writing
   }
 
   /** The object's storage was erased or rolled back: read the mark again. */

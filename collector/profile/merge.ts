@@ -1,6 +1,15 @@
-import type { ProfileState, Rules, StateOptions } from '../../rules/index.ts'
-import type { MergePayload } from './routed.ts'
+import type { ProfileState, Rules, StateOptions, StateSnapshot } from '../../rules/index.ts'
+import type { StoredEvent } from './event-store.ts'
 import type { ProfileStore } from './store.ts'
+
+/** What a merged profile hands to the profile it joins. */
+export interface MergePayload {
+  events: StoredEvent[]
+  /** The engine state, which also counts events past the retention period. */
+  snapshot: { rulesVersion: string; snapshot: StateSnapshot } | null
+  /** Ids merged into the profile before. */
+  aliases: string[]
+}
 
 /**
  * Folds a merged profile's data into `state` and `store` (inside the target's transaction): the
@@ -18,7 +27,7 @@ export function absorbProfile(
   payload: MergePayload,
   now: number,
 ): void {
-  const known = store.storedIds(payload.events.map((stored) => stored.messageId))
+  const known = store.events.knownIds(payload.events.map((stored) => stored.messageId))
   const fresh = payload.events.filter((stored) => !known.has(stored.messageId))
   let other: ProfileState | undefined
   if (payload.snapshot && fresh.length === payload.events.length) {
@@ -33,7 +42,7 @@ export function absorbProfile(
     for (const stored of fresh) other.ingest(stored.event)
   }
   state.merge(other)
-  store.addEvents(fresh)
+  store.events.add(fresh)
   for (const alias of [from, ...payload.aliases]) store.addAlias(alias, now)
-  store.pruneEvents(now)
+  store.events.prune(now)
 }

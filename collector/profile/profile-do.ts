@@ -1,26 +1,23 @@
 import { DurableObject } from 'cloudflare:workers'
-import type {
-  Explanation,
-  Json,
-  MetricValue,
-  ProfileState,
-  StateOptions,
-  TagValue,
-} from '../../rules/index.ts'
-import { activeRules, activeRulesAt, type ActiveRules } from '../rules/active-rules.ts'
-import type { Env } from '../env.ts'
-import type { MergePayload, Routed } from './routed.ts'
-import { CHECKPOINT_EVENTS, PROFILE_EVENTS_SHOWN } from '../limits.ts'
-import type { PreparedEvent } from '../ingest/prepare-event.ts'
-import { listProfile, unlistProfiles } from './directory.ts'
-import { ProfileListing } from './listing.ts'
-import { absorbProfile } from './merge.ts'
-import { rebuildState } from './rebuild.ts'
+import type { Explanation, Json, MetricValue, ProfileState, TagValue } from '../../rules/index.ts'
 import { TokenBuckets, type Rate } from '../auth/token-buckets.ts'
-import { ProfileStore, type Forward, type TagHistoryEntry } from './store.ts'
+import type { Env } from '../env.ts'
+import { tagChangedMessages } from '../export/message.ts'
 import { Outbox } from '../export/outbox.ts'
 import { removeFromIndex } from '../export/tag-index.ts'
+import type { PreparedEvent } from '../ingest/prepare-event.ts'
+import { CHECKPOINT_EVENTS, PROFILE_EVENTS_SHOWN } from '../limits.ts'
+import { activeRules, activeRulesAt, type ActiveRules } from '../rules/active-rules.ts'
+import { unlistProfiles } from './directory.ts'
+import { ProfileListing } from './listing.ts'
+import { checkpoint, restoreState, STATE_OPTIONS, type LiveState } from './live-state.ts'
+import { absorbProfile, type MergePayload } from './merge.ts'
+import { rebuildState } from './rebuild.ts'
+import type { Routed } from './routed.ts'
+import { storeBatch } from './store-batch.ts'
+import { ProfileStore, type Forward } from './store.ts'
 import { tagChanges } from './tag-changes.ts'
+import type { TagHistoryEntry } from './tag-store.ts'
 
 /** What a profile did with a batch's events (positions index the events it was given). */
 export interface IngestOutcome {
@@ -51,13 +48,6 @@ export interface ProfileView {
 /** What `rebuild` did: `forwarded` and `empty` profiles hold no data to rebuild. */
 export type RebuildOutcome = 'rebuilt' | 'forwarded' | 'empty' | 'superseded'
 
-/** The events table deduplicates by `messageId`, so the engine state need not remember ids. */
-const STATE_OPTIONS: StateOptions = { maxMessageIds: 0 }
-/** Messages per `sendBatch` (the queue takes at most 100 per call). */
-const OUTBOX_PAGE = 100
-/** How soon an outbox the queue refused is tried again, in ms. */
-const OUTBOX_RETRY_MS = 30_000
-
 /**
  * One profile (spec: collector.md, "Profiles"): a SQLite-backed Durable Object named by the
  * profile id. A batch is one storage transaction: new events are stored (their `messageId` is the
@@ -77,13 +67,9 @@ export class ProfileDO extends DurableObject<Env> {
   private readonly store: ProfileStore
   private readonly listing: ProfileListing
   private readonly outbox: Outbox
-  /** The outbox drain under way, if any: one at a time, so no message is sent twice by this object. */
-  private draining: Promise<void> | undefined
   private readonly limiter = new TokenBuckets(1)
   /** The engine state, restored lazily from the checkpoint and kept while the object lives. */
   private state: LiveState | undefined
-  /** The directory write under way, if any: an erase waits for it before the route unlists. */
-  private listingWrite: Promise<void> | undefined
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env)
@@ -111,39 +97,19 @@ export class ProfileDO extends DurableObject<Env> {
     const outcome = this.transaction(() => {
       this.store.setProfileId(profile)
       const live = this.stateFor(active)
-      const { state } = live
-      const result: IngestOutcome = { accepted: 0, duplicates: 0, rejected: [], tags: {} }
-      let identified = false
+      const { identified, ...count } = storeBatch(this.store.events, live.state, events, receivedAt)
       let listed = false
-      // One statement per 25 events stores the new ones and tells which they are.
-      const fresh = this.store.insertNewEvents(
-        events.map(({ messageId, ts, event }) => ({ messageId, ts, receivedAt, event })),
-      )
-      const uncounted: string[] = []
-      events.forEach(({ messageId, event }, position) => {
-        // A second event with the same id in the batch is a duplicate too.
-        if (!fresh.delete(messageId)) return void result.duplicates++
-        const ingested = state.ingest(event)
-        if (ingested.status !== 'counted') uncounted.push(messageId)
-        if (ingested.status === 'rejected')
-          return void result.rejected.push({ position, error: ingested.error })
-        if (ingested.status === 'duplicate') return void result.duplicates++
-        if (event.type === 'identify') identified = true
-        result.accepted++
-      })
-      this.store.removeEvents(uncounted)
-      if (result.accepted) {
+      if (count.accepted) {
         // The events are stored: the state is saved only every CHECKPOINT_EVENTS (a restore
         // replays the events after it), or at once when events it counts may have been pruned.
-        const pruned = this.store.pruneEvents(now)
-        live.unsaved += result.accepted
-        if (pruned || live.unsaved >= CHECKPOINT_EVENTS) this.checkpoint(live)
-        if (identified) this.store.saveTraits(state.traits())
+        const pruned = this.store.events.prune(now)
+        live.unsaved += count.accepted
+        if (pruned || live.unsaved >= CHECKPOINT_EVENTS) checkpoint(this.store, live)
+        if (identified) this.store.saveTraits(live.state.traits())
         listed = this.listing.due(now)
       }
-      const { tags, nextChangeAt } = this.record(state, now)
-      result.tags = tags
-      return { result, nextChangeAt, listed }
+      const { tags, nextChangeAt } = this.record(live.state, now)
+      return { result: { ...count, tags }, nextChangeAt, listed }
     })
     if (outcome.listed) this.list(profile, now)
     await this.schedule(outcome.nextChangeAt, now)
@@ -175,8 +141,8 @@ export class ProfileDO extends DurableObject<Env> {
       traits: this.store.traits(),
       tags,
       metrics,
-      tagHistory: this.store.tagHistory(),
-      events: this.store.latestEvents(PROFILE_EVENTS_SHOWN),
+      tagHistory: this.store.tags.history(),
+      events: this.store.events.latest(PROFILE_EVENTS_SHOWN),
       evaluatedAt: new Date(now).toISOString(),
       rulesVersion: active.version,
     }
@@ -200,7 +166,7 @@ export class ProfileDO extends DurableObject<Env> {
     const aliases = this.store.aliases()
     this.state = undefined
     this.listing.forget()
-    await this.listingWrite
+    await this.listing.settled()
     await this.ctx.storage.deleteAlarm()
     await this.ctx.storage.deleteAll()
     this.store.migrate()
@@ -236,7 +202,7 @@ export class ProfileDO extends DurableObject<Env> {
   async mergePayload(): Promise<MergePayload | null> {
     const active = await activeRules(this.env)
     if (!this.store.forward()?.pending) return null
-    const events = this.store.storedEvents()
+    const events = this.store.events.all()
     const hasState = events.length > 0 || this.store.snapshot() !== undefined
     return {
       events,
@@ -265,7 +231,7 @@ export class ProfileDO extends DurableObject<Env> {
       const live = this.stateFor(active)
       const { state } = live
       absorbProfile(this.store, state, active.rules, STATE_OPTIONS, from, payload, now)
-      this.checkpoint(live)
+      checkpoint(this.store, live)
       this.store.saveTraits(state.traits())
       return { ...this.record(state, now), listed: this.listing.due(now) }
     })
@@ -308,7 +274,7 @@ export class ProfileDO extends DurableObject<Env> {
     const evaluation = this.transaction(() => {
       const state = rebuildState(this.store, active.rules, STATE_OPTIONS, now)
       this.state = { version: active.version, state, unsaved: 0 }
-      this.checkpoint(this.state)
+      checkpoint(this.store, this.state)
       this.store.saveTraits(state.traits())
       return this.record(state, now)
     })
@@ -337,67 +303,22 @@ export class ProfileDO extends DurableObject<Env> {
    */
   private record(state: ProfileState, now: number) {
     const evaluation = state.evaluate(now)
-    const changes = tagChanges(this.store.tags(), evaluation.tags)
-    this.store.applyTagChanges(changes, now)
+    const changes = tagChanges(this.store.tags.current(), evaluation.tags)
+    this.store.tags.apply(changes, now)
     const profile = this.store.profileId()
     if (changes.length && profile !== undefined)
-      this.outbox.add(
-        changes.map(({ tag, from, to }) => ({
-          type: 'tag.changed',
-          change: {
-            id: crypto.randomUUID(),
-            profile,
-            tag,
-            from,
-            to,
-            at: now,
-            rulesVersion: this.state?.version ?? '',
-          },
-        })),
-      )
+      this.outbox.add(tagChangedMessages(profile, changes, now, this.state?.version ?? ''))
     return evaluation
   }
 
-  /**
-   * Sends the outbox to the export queue, oldest first, and deletes what the queue accepted.
-   * Runs after commits (never inside a transaction). When the queue refuses, the messages stay
-   * and the alarm comes back within `OUTBOX_RETRY_MS` to try again, whatever else it waits for.
-   */
+  /** Sends committed tag changes to the export queue (see `Outbox.drain`). */
   private drain(): Promise<void> {
-    this.draining ??= (async () => {
-      try {
-        for (let rows = this.outbox.pending(OUTBOX_PAGE); rows.length;) {
-          await this.env.TAG_CHANGES.sendBatch(rows.map(({ message }) => ({ body: message })))
-          this.outbox.remove(rows[rows.length - 1]!.seq)
-          rows = this.outbox.pending(OUTBOX_PAGE)
-        }
-      } catch (error) {
-        console.warn('tagwise: the export queue refused tag changes; retrying by alarm:', error)
-        const retryAt = Date.now() + OUTBOX_RETRY_MS
-        const alarm = await this.ctx.storage.getAlarm()
-        if (alarm === null || alarm > retryAt) await this.ctx.storage.setAlarm(retryAt)
-      } finally {
-        this.draining = undefined
-      }
-    })()
-    return this.draining
+    return this.outbox.drain(this.env.TAG_CHANGES, this.ctx.storage)
   }
 
   /** Lists the profile in the directory after its commit, without holding up the answer. */
   private list(profile: string, now: number): void {
-    const write = listProfile(this.env.DB, profile, now)
-      .catch((error: unknown) => {
-        console.warn(
-          'tagwise: listing a profile in the directory failed, retried next commit:',
-          error,
-        )
-        this.listing.retry()
-      })
-      .finally(() => {
-        if (this.listingWrite === write) this.listingWrite = undefined
-      })
-    this.listingWrite = write
-    this.ctx.waitUntil(write)
+    this.ctx.waitUntil(this.listing.list(this.env.DB, profile, now))
   }
 
   /** Sets the alarm at `nextChangeAt`, then drains the outbox without holding up the answer. */
@@ -422,49 +343,11 @@ export class ProfileDO extends DurableObject<Env> {
     }
   }
 
-  /** Saves the state (inside a transaction): a checkpoint that counts every stored event. */
-  private checkpoint(live: LiveState): void {
-    this.store.saveSnapshot(live.version, live.state.snapshot())
-    live.unsaved = 0
-  }
-
-  /**
-   * The engine state for the active rules: cached, else restored from the checkpoint with the
-   * events stored after it replayed. A checkpoint saved under other rules is saved again on the
-   * next commit.
-   */
+  /** The engine state for the active rules: cached while the object lives, else restored. */
   private stateFor(active: ActiveRules): LiveState {
-    if (this.state?.version === active.version) return this.state
-    const saved = this.store.snapshot()
-    let state: ProfileState
-    let unsaved = 0
-    try {
-      state = saved
-        ? active.rules.restore(saved.snapshot, STATE_OPTIONS)
-        : active.rules.createState(STATE_OPTIONS)
-      for (const event of this.store.eventsAfter(saved?.upTo ?? 0)) {
-        state.ingest(event)
-        unsaved++
-      }
-    } catch (error) {
-      // An unreadable snapshot is rebuilt from the stored events rather than lost.
-      console.warn('tagwise: rebuilding a profile state from its events:', error)
-      state = active.rules.createState(STATE_OPTIONS)
-      for (const event of this.store.eventsByTime()) state.ingest(event)
-      unsaved = Infinity
-    }
-    if (saved?.rulesVersion !== active.version) unsaved = Infinity
-    this.state = { version: active.version, state, unsaved }
+    if (this.state?.version !== active.version) this.state = restoreState(this.store, active)
     return this.state
   }
-}
-
-/** The engine state in memory. */
-interface LiveState {
-  version: string
-  state: ProfileState
-  /** Events counted since the last checkpoint (infinite: none was saved under `version`). */
-  unsaved: number
 }
 
 const forwarded = (forward: Forward) => ({ forwardedTo: forward.to, pending: forward.pending })

@@ -15,8 +15,8 @@ export function rebuildState(
   options: StateOptions,
   now: number,
 ): ProfileState {
-  store.pruneEvents(now)
+  store.events.prune(now)
   const state = rules.createState(options)
-  for (const event of store.eventsByTime()) state.ingest(event)
+  for (const event of store.events.byTime()) state.ingest(event)
   return state
 }
