@@ -1,13 +1,7 @@
 import { Hono, type Context } from 'hono'
 import { HTTPException } from 'hono/http-exception'
 import { checkRules, devicePlan } from '../../rules/index.ts'
-import {
-  activeRules,
-  bundledRules,
-  rulesVersion,
-  useRules,
-  type ActiveRules,
-} from '../rules/active-rules.ts'
+import { activeRules, rulesVersion, useRules, type ActiveRules } from '../rules/active-rules.ts'
 import { adminAuth } from '../auth/admin-auth.ts'
 import type { AppEnv } from '../env.ts'
 import { fail } from '../http-error.ts'
@@ -101,14 +95,8 @@ async function publish(c: Context<AppEnv>): Promise<Response> {
   const compact = JSON.stringify(JSON.parse(text))
   // `If-Match` compares strongly (RFC 9110 13.1.1): a weak tag never matches.
   const ifMatch = entityTags(c.req.header('if-match'))?.filter((tag) => !tag.startsWith('W/'))
-  const [version, fallback] = await Promise.all([rulesVersion(compact), bundledRules()])
-  const result = await rulesStub(c.env).publish(
-    version,
-    compact,
-    fallback.version,
-    ifMatch,
-    backfill === '1',
-  )
+  const version = await rulesVersion(compact)
+  const result = await rulesStub(c.env).publish(version, compact, ifMatch, backfill === '1')
   if (result.status === 'stale')
     throw fail(
       412,

@@ -1,4 +1,3 @@
-import catalog from '../../examples/rules/catalog.json'
 import { compileRules, type Rules, type RulesDocument } from '../../rules/index.ts'
 import type { Env } from '../env.ts'
 import { rulesStub } from './stub.ts'
@@ -13,18 +12,28 @@ export interface ActiveRules {
   rules: Rules
 }
 
-/** The default document while none was published: the bundled example catalog. */
-export const BUNDLED_RULES = JSON.stringify(catalog)
+/**
+ * The document in force while nothing was published: valid and empty, so a fresh deployment
+ * stores events and answers empty tags until its owner publishes rules (`PUT /v1/rules`). The
+ * collector ships no rules of its own: the demo catalog is published by the local setup
+ * (`scripts/dev.js`), never bundled.
+ */
+export const UNPUBLISHED_RULES = '{"version":1,"metrics":{},"tags":{}}'
+/**
+ * The version of {@link UNPUBLISHED_RULES}: `0`, which no published version (a hash prefix) can
+ * be, so `If-Match: "0"` publishes only if nothing was published yet.
+ */
+export const UNPUBLISHED_VERSION = '0'
 
 /** How often an isolate asks the rules object for the active version, in ms. @default 5000 */
 const DEFAULT_REFRESH_MS = 5000
 
 let current: { rules: Promise<ActiveRules>; checkedAt: number } | undefined
-let bundled: Promise<ActiveRules> | undefined
+let unpublished: Promise<ActiveRules> | undefined
 
 /**
- * The active rules: the latest published version (`PUT /v1/rules`, kept by `RulesDO`), else the
- * bundled catalog. Compiled once per version and isolate; the active version is looked up at most
+ * The active rules: the latest published version (`PUT /v1/rules`, kept by `RulesDO`), else
+ * {@link UNPUBLISHED_RULES}. Compiled once per version and isolate; the active version is looked up at most
  * every `RULES_REFRESH_MS` (a publication in this isolate applies at once), so profiles pick up a
  * new version on their next event or alarm after at most that delay.
  */
@@ -60,10 +69,10 @@ export function useRules(text: string): Promise<ActiveRules> {
   return rules
 }
 
-/** The bundled default, compiled once per isolate. */
-export function bundledRules(): Promise<ActiveRules> {
-  bundled ??= compile(BUNDLED_RULES)
-  return bundled
+/** {@link UNPUBLISHED_RULES}, compiled once per isolate. */
+function unpublishedRules(): Promise<ActiveRules> {
+  unpublished ??= compile(UNPUBLISHED_RULES, UNPUBLISHED_VERSION)
+  return unpublished
 }
 
 /** The version of a document's text: a hex prefix of its SHA-256. */
@@ -84,12 +93,12 @@ async function lookUp(env: Env, previous?: Promise<ActiveRules>): Promise<Active
     if (known) return known
     throw error
   }
-  if (answer === null) return bundledRules()
+  if (answer === null) return unpublishedRules()
   // No text: the version asked about (`known`) is still the active one.
   return answer.text === undefined ? known! : compile(answer.text)
 }
 
-async function compile(text: string): Promise<ActiveRules> {
+async function compile(text: string, version?: string): Promise<ActiveRules> {
   const rules = compileRules(text)
-  return { version: await rulesVersion(text), text, document: rules.document, rules }
+  return { version: version ?? (await rulesVersion(text)), text, document: rules.document, rules }
 }

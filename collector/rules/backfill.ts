@@ -116,19 +116,18 @@ export class Backfill {
   }
 
   /**
-   * Runs the next page of a running backfill whose version is still `active` (`undefined`: the
-   * bundled default, nothing was published). Resolves to the delay (ms) before the next page, or
+   * Runs the next page of a running backfill whose version is still `active`. Resolves to the delay (ms) before the next page, or
    * `null` when the run is over (or none is running).
    */
-  page(active: string | undefined): Promise<number | null> {
+  page(active: string): Promise<number | null> {
     this.paging ??= this.nextPage(active).finally(() => (this.paging = undefined))
     return this.paging
   }
 
-  private async nextPage(active: string | undefined): Promise<number | null> {
+  private async nextPage(active: string): Promise<number | null> {
     const job = this.row()
     if (!job || job.state !== 'running') return null
-    if (active !== undefined && job.version !== active) {
+    if (job.version !== active) {
       this.supersede(active, Date.now())
       return null
     }

@@ -1,6 +1,7 @@
 import { DurableObject } from 'cloudflare:workers'
 import { Backfill, type BackfillStatus } from './backfill.ts'
 import type { Env } from '../env.ts'
+import { UNPUBLISHED_VERSION } from './active-rules.ts'
 
 /** A published rules version, as `GET /v1/rules/versions` lists it. */
 export interface RulesVersion {
@@ -44,7 +45,7 @@ export class RulesDO extends DurableObject<Env> {
 
   /**
    * The active version, with its text unless it is `known` already; `null` when nothing was
-   * published (the bundled default is active).
+   * published (`UNPUBLISHED_RULES` are active).
    */
   async active(known?: string): Promise<{ version: string; text?: string } | null> {
     const row = this.latest()
@@ -54,18 +55,17 @@ export class RulesDO extends DurableObject<Env> {
 
   /**
    * Makes `text` (version `version`, already validated) the active document, unless `ifMatch`
-   * (versions from an `If-Match` header, or `*`) does not name the active one (`defaultVersion`
+   * (versions from an `If-Match` header, or `*`) does not name the active one (`UNPUBLISHED_VERSION`
    * while nothing was published). A publication supersedes a running backfill; with `backfill`,
    * a new one starts for `version` (also when it was active already).
    */
   async publish(
     version: string,
     text: string,
-    defaultVersion: string,
     ifMatch?: readonly string[],
     backfill = false,
   ): Promise<PublishResult> {
-    const previous = this.latest()?.version ?? defaultVersion
+    const previous = this.latest()?.version ?? UNPUBLISHED_VERSION
     if (ifMatch && !ifMatch.includes('*') && !ifMatch.includes(previous))
       return { status: 'stale', current: previous }
     const now = Date.now()
@@ -92,8 +92,7 @@ export class RulesDO extends DurableObject<Env> {
 
   /** Runs the next backfill page and sets the alarm for the one after, while the run lasts. */
   override async alarm(): Promise<void> {
-    // Nothing published: the bundled default is active, the only version a run can have then.
-    const delay = await this.backfill.page(this.latest()?.version)
+    const delay = await this.backfill.page(this.latest()?.version ?? UNPUBLISHED_VERSION)
     if (delay !== null) await this.ctx.storage.setAlarm(Date.now() + delay)
   }
 
