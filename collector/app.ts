@@ -1,5 +1,5 @@
 import { Hono } from 'hono'
-import { publicCors } from './cors.ts'
+import { publicCors } from './auth/cors.ts'
 import type { AppEnv } from './env.ts'
 import { notFound, onError } from './http-error.ts'
 import { audiences } from './routes/audiences.ts'

@@ -1,5 +1,5 @@
-import type { ProfileDO } from './profile-do.ts'
-import type { RulesDO } from './rules-do.ts'
+import type { ProfileDO } from './profile/profile-do.ts'
+import type { RulesDO } from './rules/rules-do.ts'
 
 /** The Worker's bindings (`wrangler.toml`, `.dev.vars`, secrets). */
 export interface Env {
@@ -12,11 +12,11 @@ export interface Env {
    * the profile directory.
    */
   DB: D1Database
-  /** The export queue: every committed tag change, from the profiles' outboxes (export-consumer.ts). */
-  TAG_CHANGES: Queue<import('./export-message.ts').ExportMessage>
+  /** The export queue: every committed tag change, from the profiles' outboxes (export/consumer.ts). */
+  TAG_CHANGES: Queue<import('./export/message.ts').ExportMessage>
   /**
    * Where tag changes are delivered besides the D1 index: a JSON array of webhook and
-   * Segment-compatible destinations (destinations.ts); `env:NAME` values read other vars/secrets.
+   * Segment-compatible destinations (export/destinations.ts); `env:NAME` values read other vars/secrets.
    * @default none
    */
   DESTINATIONS?: string

@@ -1,8 +1,8 @@
 import { Hono } from 'hono'
 import type { TagKind } from '../../rules/index.ts'
-import { activeRules } from '../active-rules.ts'
-import { adminAuth } from '../admin-auth.ts'
-import { coverageByTag, coverageStatement, type Coverage } from '../catalog-coverage.ts'
+import { activeRules } from '../rules/active-rules.ts'
+import { adminAuth } from '../auth/admin-auth.ts'
+import { coverageByTag, coverageStatement, type Coverage } from '../audience/coverage.ts'
 import type { AppEnv } from '../env.ts'
 
 /** One tag of `GET /v1/catalog`. */

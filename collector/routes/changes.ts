@@ -1,8 +1,8 @@
 import { Hono } from 'hono'
-import { adminAuth } from '../admin-auth.ts'
+import { adminAuth } from '../auth/admin-auth.ts'
 import type { AppEnv } from '../env.ts'
 import { fail } from '../http-error.ts'
-import { recentChanges, type FeedChange } from '../tag-index.ts'
+import { recentChanges, type FeedChange } from '../export/tag-index.ts'
 
 /** The answer to `GET /v1/changes`. */
 export interface ChangesResponse {

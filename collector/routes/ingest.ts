@@ -1,10 +1,10 @@
 import { Hono, type Context } from 'hono'
 import { EVENT_TYPES, type EventType, type TagValue } from '../../rules/index.ts'
-import { deliverBatch } from '../deliver-batch.ts'
+import { deliverBatch } from '../ingest/deliver-batch.ts'
 import type { AppEnv } from '../env.ts'
 import { tooManyRequests } from '../http-error.ts'
-import { describeRate } from '../limit-rates.ts'
-import { readBatch, type RejectedEvent } from '../read-batch.ts'
+import { describeRate } from '../auth/rate-limits.ts'
+import { readBatch, type RejectedEvent } from '../ingest/read-batch.ts'
 
 /** The `200` answer to an ingest request (spec: collector.md, "Ingest"). */
 export interface IngestResponse {

@@ -1,13 +1,13 @@
 import { Hono, type Context } from 'hono'
-import { activeRules } from '../active-rules.ts'
-import { adminAuth } from '../admin-auth.ts'
+import { activeRules } from '../rules/active-rules.ts'
+import { adminAuth } from '../auth/admin-auth.ts'
 import type { AppEnv } from '../env.ts'
 import { fail } from '../http-error.ts'
 import { MAX_ID_LENGTH } from '../limits.ts'
-import { atProfile } from '../forwards.ts'
-import { unlistProfiles } from '../profile-directory.ts'
-import { removeFromIndex } from '../tag-index.ts'
-import { profileStub } from '../profile-stub.ts'
+import { atProfile } from '../profile/follow-forwards.ts'
+import { unlistProfiles } from '../profile/directory.ts'
+import { removeFromIndex } from '../export/tag-index.ts'
+import { profileStub } from '../profile/stub.ts'
 
 /**
  * Admin (Bearer adminKey): `GET /v1/profiles/:id` (everything the edge holds),

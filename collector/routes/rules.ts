@@ -1,21 +1,15 @@
 import { Hono, type Context } from 'hono'
 import { HTTPException } from 'hono/http-exception'
 import { checkRules, devicePlan } from '../../rules/index.ts'
-import {
-  activeRules,
-  bundledRules,
-  rulesVersion,
-  useRules,
-  type ActiveRules,
-} from '../active-rules.ts'
-import { adminAuth } from '../admin-auth.ts'
+import { activeRules, rulesVersion, useRules, type ActiveRules } from '../rules/active-rules.ts'
+import { adminAuth } from '../auth/admin-auth.ts'
 import type { AppEnv } from '../env.ts'
 import { fail } from '../http-error.ts'
 import { MAX_RULES_BYTES } from '../limits.ts'
 import { readBody } from '../read-body.ts'
-import { rulesStub } from '../rules-stub.ts'
-import { limitClient } from '../limit-rates.ts'
-import { authorizeSource, basicWriteKey } from '../source-auth.ts'
+import { rulesStub } from '../rules/stub.ts'
+import { limitClient } from '../auth/rate-limits.ts'
+import { authorizeSource, basicWriteKey } from '../auth/source-auth.ts'
 
 /**
  * The format of the device plan, in its ETag: a new format makes devices fetch the plan again for
@@ -101,14 +95,8 @@ async function publish(c: Context<AppEnv>): Promise<Response> {
   const compact = JSON.stringify(JSON.parse(text))
   // `If-Match` compares strongly (RFC 9110 13.1.1): a weak tag never matches.
   const ifMatch = entityTags(c.req.header('if-match'))?.filter((tag) => !tag.startsWith('W/'))
-  const [version, fallback] = await Promise.all([rulesVersion(compact), bundledRules()])
-  const result = await rulesStub(c.env).publish(
-    version,
-    compact,
-    fallback.version,
-    ifMatch,
-    backfill === '1',
-  )
+  const version = await rulesVersion(compact)
+  const result = await rulesStub(c.env).publish(version, compact, ifMatch, backfill === '1')
   if (result.status === 'stale')
     throw fail(
       412,

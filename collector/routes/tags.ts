@@ -1,11 +1,11 @@
 import { Hono } from 'hono'
-import { activeRules } from '../active-rules.ts'
+import { activeRules } from '../rules/active-rules.ts'
 import type { AppEnv } from '../env.ts'
 import { fail } from '../http-error.ts'
 import { MAX_ID_LENGTH } from '../limits.ts'
-import { atProfile } from '../forwards.ts'
-import { limitClient } from '../limit-rates.ts'
-import { authorizeSource, basicWriteKey } from '../source-auth.ts'
+import { atProfile } from '../profile/follow-forwards.ts'
+import { limitClient } from '../auth/rate-limits.ts'
+import { authorizeSource, basicWriteKey } from '../auth/source-auth.ts'
 
 /**
  * `GET /v1/tags?anonymousId=…[&userId=…]` (writeKey) → `{ profile, tags, rulesVersion }`: the

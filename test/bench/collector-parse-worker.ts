@@ -7,7 +7,7 @@ import { Hono } from 'hono'
 import { app } from '../../collector/app.ts'
 import type { AppEnv, Env } from '../../collector/env.ts'
 import { onError } from '../../collector/http-error.ts'
-import { readBatch } from '../../collector/read-batch.ts'
+import { readBatch } from '../../collector/ingest/read-batch.ts'
 
 export { ProfileDO, RulesDO } from '../../collector/index.ts'
 

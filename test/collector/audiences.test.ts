@@ -3,7 +3,7 @@ import fc from 'fast-check'
 import { beforeAll, describe, expect, it } from 'vitest'
 import catalog from '../../examples/rules/catalog.json'
 import { compileLogic, LogicError, truthy } from '../../rules/index.ts'
-import { encodeCursor } from '../../collector/audience-cursor.ts'
+import { encodeCursor } from '../../collector/audience/cursor.ts'
 import { admin, BASE, basic, bearer, WRITE_KEY } from './helpers.ts'
 import { clearIndex, engineProfiles, seedIndex, type IndexedProfile } from './tag-index.ts'
 

@@ -2,7 +2,7 @@ import { abortAllDurableObjects, runDurableObjectAlarm, runInDurableObject } fro
 import { env } from 'cloudflare:workers'
 import { afterAll, describe, expect, it } from 'vitest'
 import catalog from '../../examples/rules/catalog.json'
-import type { BackfillStatus } from '../../collector/backfill.ts'
+import type { BackfillStatus } from '../../collector/rules/backfill.ts'
 import { compileRules, IdentityGraph, type ProfileState } from '../../rules/index.ts'
 import { generateEvents, shuffle, visitorsOf } from '../support/events.ts'
 import { admin, json, post, track, uniqueId } from './helpers.ts'

@@ -7,7 +7,7 @@ import {
 } from 'cloudflare:test'
 import { env } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
-import { retryDelaySeconds } from '../../collector/export-consumer.ts'
+import { retryDelaySeconds } from '../../collector/export/consumer.ts'
 import worker from '../../collector/index.ts'
 import type { ExportedChange, ExportMessage } from '../../collector/index.ts'
 import { admin, json, post, track, uniqueId } from './helpers.ts'

@@ -1,7 +1,7 @@
 import { env } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
-import { prepareEvent } from '../../collector/prepare-event.ts'
-import { profileStub } from '../../collector/profile-stub.ts'
+import { prepareEvent } from '../../collector/ingest/prepare-event.ts'
+import { profileStub } from '../../collector/profile/stub.ts'
 import { admin, get, iso, json, post, track, uniqueId } from './helpers.ts'
 
 const DAY = 86_400_000

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { parseRate } from '../../collector/rate-limit.ts'
+import { parseRate } from '../../collector/auth/token-buckets.ts'
 import { admin, basic, get, json, post, track, uniqueId } from './helpers.ts'
 
 const as = (writeKey: string, ip: string) => ({

@@ -1,7 +1,7 @@
 import { env } from 'cloudflare:workers'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { profileStub } from '../../collector/profile-stub.ts'
+import { profileStub } from '../../collector/profile/stub.ts'
 import { iso, json, post, track, uniqueId } from './helpers.ts'
 
 const CLIENT_ERRORS = [400, 401, 403, 404, 413]

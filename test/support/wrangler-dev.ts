@@ -1,8 +1,9 @@
 // Runs the collector under `wrangler dev` (workerd + miniflare, as `npm start` does) for tests and
 // benchmarks that need real HTTP: on 127.0.0.1, a free port, its own inspector port and its own
-// state directory under the OS temp dir, with the D1 migrations applied first.
+// state directory under the OS temp dir, with the D1 migrations applied first and the example
+// catalog published, as `npm start` does (a fresh collector has no rules of its own).
 import { spawn, spawnSync } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -17,8 +18,8 @@ export interface WranglerDev {
 }
 
 export interface WranglerDevOptions {
-  /** Vars and secrets (`--var NAME:VALUE`), e.g. `ADMIN_KEY`. */
-  vars?: Record<string, string>
+  /** Vars and secrets (`--var NAME:VALUE`); `ADMIN_KEY` publishes the example catalog. */
+  vars: Record<string, string> & { ADMIN_KEY: string }
   /** Another Worker entry than wrangler.toml's `main`, with the same bindings. */
   script?: string
   /** Where the state directory is made. @default the OS temp dir */
@@ -28,6 +29,7 @@ export interface WranglerDevOptions {
 }
 
 const WRANGLER = 'node_modules/.bin/wrangler'
+const CATALOG = readFileSync(new URL('../../examples/rules/catalog.json', import.meta.url), 'utf8')
 const ENV = { ...process.env, CI: '1', WRANGLER_SEND_METRICS: 'false', NO_COLOR: '1' }
 
 /** A TCP port free on 127.0.0.1 right now. */
@@ -42,7 +44,7 @@ export function freePort(): Promise<number> {
   })
 }
 
-export async function startWranglerDev(options: WranglerDevOptions = {}): Promise<WranglerDev> {
+export async function startWranglerDev(options: WranglerDevOptions): Promise<WranglerDev> {
   const state = mkdtempSync(join(options.stateDir ?? tmpdir(), 'tagwise-dev-'))
   const migrate = spawnSync(
     WRANGLER,
@@ -53,7 +55,7 @@ export async function startWranglerDev(options: WranglerDevOptions = {}): Promis
     throw new Error(`wrangler d1 migrations apply failed:\n${migrate.stdout}${migrate.stderr}`)
   const port = await freePort()
   const inspectorPort = await freePort()
-  const vars = Object.entries(options.vars ?? {}).flatMap(([k, v]) => ['--var', `${k}:${v}`])
+  const vars = Object.entries(options.vars).flatMap(([k, v]) => ['--var', `${k}:${v}`])
   const args = [
     'dev',
     ...(options.script ? [options.script] : []),
@@ -103,7 +105,13 @@ export async function startWranglerDev(options: WranglerDevOptions = {}): Promis
   while (Date.now() < deadline) {
     if (child.exitCode !== null) break
     try {
-      if ((await fetch(`${url}/v1/health`)).ok) return { url, inspectorPort, stop }
+      if ((await fetch(`${url}/v1/health`)).ok) {
+        await publishCatalog(url, options.vars.ADMIN_KEY).catch(async (error: unknown) => {
+          await stop()
+          throw error
+        })
+        return { url, inspectorPort, stop }
+      }
     } catch {
       // not listening yet
     }
@@ -111,4 +119,17 @@ export async function startWranglerDev(options: WranglerDevOptions = {}): Promis
   }
   await stop()
   throw new Error(`wrangler dev did not start on ${url}:\n${output}`)
+}
+
+/** Publishes examples/rules/catalog.json, the rules the demo, the tests and the benchmarks use. */
+async function publishCatalog(url: string, adminKey: string): Promise<void> {
+  const response = await fetch(`${url}/v1/rules`, {
+    method: 'PUT',
+    headers: { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json' },
+    body: CATALOG,
+  })
+  if (!response.ok)
+    throw new Error(
+      `publishing the example catalog failed: ${response.status} ${await response.text()}`,
+    )
 }

@@ -1,0 +1,71 @@
+import type { TagValue } from '../../rules/index.ts'
+import type { Env } from '../env.ts'
+import { atProfile, linkProfiles } from '../profile/follow-forwards.ts'
+import { identityLinks } from './identity-links.ts'
+import type { PreparedEvent } from './prepare-event.ts'
+import type { IngestOutcome } from '../profile/profile-do.ts'
+import type { Rate } from '../auth/token-buckets.ts'
+
+/** What one profile did with its share of a batch (`positions` index the batch's good events). */
+export interface Delivery {
+  profile: string
+  positions: number[]
+  outcome: IngestOutcome
+}
+
+/**
+ * Delivers a batch's good events to their profiles: first the identity links it carries merge
+ * profiles (earliest first), then the events are grouped by the profile they now belong to and each
+ * profile gets one call (one storage transaction), in parallel, following forwards. Resolves after
+ * every profile committed. `tags` are the profile's when all events landed in one profile. Each
+ * profile takes at most `rate` events (over it, its outcome has `retryAfterMs` and stores nothing).
+ */
+export async function deliverBatch(
+  env: Env,
+  events: readonly PreparedEvent[],
+  receivedAt: number,
+  rate: Rate,
+): Promise<{ deliveries: Delivery[]; tags?: Record<string, TagValue> }> {
+  const redirects = new Map<string, string>()
+  for (const link of identityLinks(events)) {
+    const target = await linkProfiles(env, link.from, link.to, link.at)
+    if (target !== undefined) redirects.set(link.from, target)
+  }
+  const groups = new Map<string, { positions: number[]; events: PreparedEvent[] }>()
+  events.forEach((event, position) => {
+    const profile = follow(redirects, event.profile)
+    let group = groups.get(profile)
+    if (!group) groups.set(profile, (group = { positions: [], events: [] }))
+    group.positions.push(position)
+    group.events.push(event)
+  })
+  const deliveries = await Promise.all(
+    [...groups].map(async ([key, group]) => {
+      const { profile, value } = await atProfile(env, key, (stub, id) =>
+        stub.ingest(id, group.events, receivedAt, rate),
+      )
+      return { profile, positions: group.positions, outcome: value }
+    }),
+  )
+  const profiles = new Set(deliveries.map((d) => d.profile))
+  if (profiles.size !== 1 || deliveries.some((d) => d.outcome.retryAfterMs !== undefined))
+    return { deliveries }
+  // Two groups reached one profile through a forward: read its tags after both commits.
+  const tags =
+    deliveries.length === 1
+      ? deliveries[0]!.outcome.tags
+      : (await atProfile(env, [...profiles][0]!, (stub) => stub.tags())).value
+  return { deliveries, tags }
+}
+
+/** Where `id` goes after this batch's merges (chains followed, loops cut). */
+function follow(redirects: ReadonlyMap<string, string>, id: string): string {
+  const seen = new Set<string>()
+  for (
+    let next = redirects.get(id);
+    next !== undefined && !seen.has(next);
+    next = redirects.get(id)
+  )
+    seen.add((id = next))
+  return id
+}

@@ -1,0 +1,98 @@
+import { parseEvent, parseTimestamp, type EventType } from '../../rules/index.ts'
+import { MAX_EVENT_BYTES, MAX_ID_LENGTH } from '../limits.ts'
+import { contentMessageId } from './message-id.ts'
+import { describe, isRecord } from '../values.ts'
+
+/** What a request says about all of its events. */
+export interface RequestFacts {
+  /** Receive time, epoch ms. */
+  receivedAt: number
+  /** The single-event routes take the type from the path. */
+  type?: EventType
+  /** Request-level `sentAt`, epoch ms (a batch's; an event's own `sentAt` wins). */
+  sentAt?: number
+  /** Request-level `context`, merged under each event's own. */
+  context?: Record<string, unknown>
+}
+
+/** A good event, ready for its profile. */
+export interface PreparedEvent {
+  /** userId, else anonymousId (identity forwards are not applied yet). */
+  profile: string
+  messageId: string
+  /** Corrected timestamp, epoch ms (never after `receivedAt`). */
+  ts: number
+  /** The event as stored and evaluated (corrected `timestamp`, merged `context`, `messageId`). */
+  event: Record<string, unknown>
+}
+
+export type Prepared =
+  { ok: true; event: PreparedEvent } | { ok: false; error: string; messageId: string | null }
+
+const STRING_FIELDS = ['userId', 'anonymousId', 'previousId', 'event', 'messageId'] as const
+const encoder = new TextEncoder()
+
+/**
+ * Turns one received event into the event a profile stores (spec: collector.md, "Ingest"):
+ * `timestamp` defaults to the receive time; with `sentAt`, device clock skew is corrected
+ * (`timestamp + (receivedAt − sentAt)`); a timestamp still in the future is clamped to the receive
+ * time (the engine counts only events at or before `now`) and the device's value is kept in
+ * `originalTimestamp`; a missing `messageId` becomes a hash of the content; the request's `context`
+ * is merged under the event's. Then the engine's own rules for a good event apply (`parseEvent`).
+ */
+export async function prepareEvent(raw: unknown, facts: RequestFacts): Promise<Prepared> {
+  if (!isRecord(raw))
+    return { ok: false, error: `expected an event object (got ${describe(raw)})`, messageId: null }
+  const given = typeof raw.messageId === 'string' && raw.messageId !== '' ? raw.messageId : null
+  const reject = (error: string): Prepared => ({ ok: false, error, messageId: given })
+  const bytes = encoder.encode(JSON.stringify(raw)).length
+  if (bytes > MAX_EVENT_BYTES)
+    return reject(
+      `event is ${bytes} bytes, over the ${MAX_EVENT_BYTES / 1024} KB limit: send fewer properties`,
+    )
+  for (const field of STRING_FIELDS) {
+    const value = raw[field]
+    if (value === undefined || value === null) continue
+    if (typeof value !== 'string')
+      return reject(`"${field}" must be a string (got ${describe(value)})`)
+    if (value.length > MAX_ID_LENGTH)
+      return reject(`"${field}" is longer than ${MAX_ID_LENGTH} characters`)
+  }
+  if (raw.context !== undefined && raw.context !== null && !isRecord(raw.context))
+    return reject(`"context" must be an object (got ${describe(raw.context)})`)
+
+  const { writeKey: _writeKey, ...event } = raw
+  if (facts.type) event.type = facts.type
+  if (facts.context) event.context = { ...facts.context, ...(raw.context ?? {}) }
+
+  let ts = facts.receivedAt
+  if (raw.timestamp !== undefined && raw.timestamp !== null) {
+    const device = parseTimestamp(raw.timestamp)
+    if (device === undefined)
+      return reject(
+        `"timestamp" must be an ISO-8601 date-time with a time zone, like 2026-01-31T12:00:00Z (got ${describe(raw.timestamp)})`,
+      )
+    let sentAt = facts.sentAt
+    if (raw.sentAt !== undefined && raw.sentAt !== null) {
+      sentAt = parseTimestamp(raw.sentAt)
+      if (sentAt === undefined)
+        return reject(
+          `"sentAt" must be an ISO-8601 date-time with a time zone (got ${describe(raw.sentAt)})`,
+        )
+    }
+    ts = Math.min(device + (sentAt === undefined ? 0 : facts.receivedAt - sentAt), facts.receivedAt)
+    if (ts !== device) event.originalTimestamp = raw.timestamp
+  }
+  event.timestamp = new Date(ts).toISOString()
+  event.receivedAt = new Date(facts.receivedAt).toISOString()
+
+  if (given === null) {
+    const { messageId: _messageId, writeKey: _key, ...content } = raw
+    event.messageId = await contentMessageId({ type: facts.type, content, context: facts.context })
+  }
+  const parsed = parseEvent(event)
+  if (!parsed.ok) return reject(parsed.error)
+  const userId = event.userId as string | undefined
+  const profile = userId ? userId : (event.anonymousId as string)
+  return { ok: true, event: { profile, messageId: event.messageId as string, ts, event } }
+}

@@ -1,0 +1,88 @@
+import type { Context } from 'hono'
+import { parseTimestamp, type EventType } from '../../rules/index.ts'
+import type { AppEnv } from '../env.ts'
+import { fail } from '../http-error.ts'
+import { limitClient, type Rates } from '../auth/rate-limits.ts'
+import { MAX_BATCH_EVENTS, MAX_BODY_BYTES, MAX_JSON_DEPTH } from '../limits.ts'
+import { parseJson } from '../parse-json.ts'
+import { prepareEvent, type PreparedEvent, type RequestFacts } from './prepare-event.ts'
+import { readBody } from '../read-body.ts'
+import { authorizeSource, basicWriteKey } from '../auth/source-auth.ts'
+import { describe, isRecord } from '../values.ts'
+
+/** An event the collector refuses, by its index in the request. */
+export interface RejectedEvent {
+  index: number
+  messageId: string | null
+  error: string
+}
+
+/** An ingest request read, authorized and validated, before anything is stored. */
+export interface ReceivedBatch {
+  /** Receive time, epoch ms. */
+  receivedAt: number
+  /** The good events, with their index in the request. */
+  good: { index: number; event: PreparedEvent }[]
+  rejected: RejectedEvent[]
+  /** The source's rates (the client rate was counted already). */
+  rates: Rates
+}
+
+/**
+ * Everything `POST /v1/batch` and `POST /v1/<type>` do before storage: the body read within its
+ * size limit and parsed (depth-checked), the writeKey authorized (Basic auth or `writeKey` in a
+ * beacon body), the client rate counted, and each event prepared and validated. Throws the request's
+ * `4xx`; a bad event is only `rejected`.
+ */
+export async function readBatch(c: Context<AppEnv>, type?: EventType): Promise<ReceivedBatch> {
+  const receivedAt = Date.now()
+  const body = parseJson(await readBody(c.req.raw, MAX_BODY_BYTES), MAX_JSON_DEPTH)
+  if (!isRecord(body))
+    throw fail(
+      400,
+      `body must be a JSON object${type ? ' (an event)' : ' like {"batch": [...]}'} (got ${describe(body)})`,
+    )
+  if (body.writeKey !== undefined && typeof body.writeKey !== 'string')
+    throw fail(400, `"writeKey" must be a string (got ${describe(body.writeKey)})`)
+  const source = authorizeSource(c, basicWriteKey(c.req.header('authorization')) ?? body.writeKey)
+  const rates = limitClient(c, source)
+
+  const facts: RequestFacts = { receivedAt }
+  let events: unknown[]
+  if (type) {
+    facts.type = type
+    events = [body]
+  } else {
+    if (!Array.isArray(body.batch))
+      throw fail(400, `"batch" must be an array of events (got ${describe(body.batch)})`)
+    if (body.batch.length === 0) throw fail(400, 'no events: "batch" is empty')
+    if (body.batch.length > MAX_BATCH_EVENTS)
+      throw fail(
+        413,
+        `"batch" has ${body.batch.length} events, at most ${MAX_BATCH_EVENTS} are allowed: split it`,
+      )
+    events = body.batch
+    if (body.sentAt !== undefined && body.sentAt !== null) {
+      facts.sentAt = parseTimestamp(body.sentAt)
+      if (facts.sentAt === undefined)
+        throw fail(
+          400,
+          `"sentAt" must be an ISO-8601 date-time with a time zone (got ${describe(body.sentAt)})`,
+        )
+    }
+    if (body.context !== undefined && body.context !== null) {
+      if (!isRecord(body.context))
+        throw fail(400, `"context" must be an object (got ${describe(body.context)})`)
+      facts.context = body.context
+    }
+  }
+
+  const good: ReceivedBatch['good'] = []
+  const rejected: RejectedEvent[] = []
+  const prepared = await Promise.all(events.map((event) => prepareEvent(event, facts)))
+  prepared.forEach((result, index) => {
+    if (result.ok) return void good.push({ index, event: result.event })
+    rejected.push({ index, messageId: result.messageId, error: result.error })
+  })
+  return { receivedAt, good, rejected, rates }
+}

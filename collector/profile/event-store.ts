@@ -1,0 +1,155 @@
+import type { Json } from '../../rules/index.ts'
+import { EVENT_RETENTION_MS, MAX_STORED_EVENTS } from '../limits.ts'
+
+/** A stored event with its columns, as moved by an identity merge. */
+export interface StoredEvent {
+  messageId: string
+  ts: number
+  receivedAt: number
+  event: Json
+}
+
+/** An event to store. */
+export interface NewEvent {
+  messageId: string
+  ts: number
+  receivedAt: number
+  event: unknown
+}
+
+/**
+ * A profile's `events` table (synchronous SQL, inside the caller's transaction): the truth the
+ * engine state is counted from, deduplicated by `messageId` and bounded by retention and count.
+ */
+export class EventStore {
+  constructor(private readonly sql: SqlStorage) {}
+
+  /** Every stored event with its columns, in timestamp order. */
+  all(): StoredEvent[] {
+    return this.sql
+      .exec<{ message_id: string; ts: number; received_at: number; body: string }>(
+        `SELECT message_id, ts, received_at, body FROM events ORDER BY ts, rowid`,
+      )
+      .toArray()
+      .map((row) => ({
+        messageId: row.message_id,
+        ts: row.ts,
+        receivedAt: row.received_at,
+        event: JSON.parse(row.body) as Json,
+      }))
+  }
+
+  /** Which of `messageIds` are stored already (one query for a whole batch). */
+  knownIds(messageIds: readonly string[]): Set<string> {
+    const known = new Set<string>()
+    for (const ids of chunks(messageIds, MAX_BOUND))
+      for (const row of this.sql.exec<{ message_id: string }>(
+        `SELECT message_id FROM events WHERE message_id IN (${ids.map(() => '?').join(',')})`,
+        ...ids,
+      ))
+        known.add(row.message_id)
+    return known
+  }
+
+  /**
+   * Stores the events whose ids are not stored yet and returns those ids: one statement per 25
+   * events finds the duplicates and stores the rest.
+   */
+  insertNew(events: readonly NewEvent[]): Set<string> {
+    const inserted = new Set<string>()
+    for (const rows of chunks(events, MAX_BOUND / 4))
+      for (const row of this.sql.exec<{ message_id: string }>(
+        `INSERT OR IGNORE INTO events (message_id, ts, received_at, body)
+         VALUES ${rows.map(() => '(?, ?, ?, ?)').join(', ')} RETURNING message_id`,
+        ...rows.flatMap((row) => [
+          row.messageId,
+          row.ts,
+          row.receivedAt,
+          JSON.stringify(row.event),
+        ]),
+      ))
+        inserted.add(row.message_id)
+    return inserted
+  }
+
+  remove(messageIds: readonly string[]): void {
+    for (const ids of chunks(messageIds, MAX_BOUND))
+      this.sql.exec(
+        `DELETE FROM events WHERE message_id IN (${ids.map(() => '?').join(',')})`,
+        ...ids,
+      )
+  }
+
+  /** Stores new events (their ids are not stored yet), a few statements for a whole batch. */
+  add(events: readonly NewEvent[]): void {
+    for (const rows of chunks(events, MAX_BOUND / 4))
+      this.sql.exec(
+        `INSERT INTO events (message_id, ts, received_at, body) VALUES ${rows.map(() => '(?, ?, ?, ?)').join(', ')}`,
+        ...rows.flatMap((row) => [
+          row.messageId,
+          row.ts,
+          row.receivedAt,
+          JSON.stringify(row.event),
+        ]),
+      )
+  }
+
+  /**
+   * Drops events past the retention period, then the oldest beyond the per-profile maximum.
+   * Returns whether it deleted (or may have deleted) any.
+   */
+  prune(now: number): boolean {
+    // Index ends only, no walk (one min/max per subquery, else SQLite scans): the oldest receive
+    // time, and the span of rowids, which only grow, so it bounds the count (the exact cut below
+    // walks up to 10,000 rows).
+    const { oldest, span } = this.sql
+      .exec<{ oldest: number | null; span: number | null }>(
+        `SELECT (SELECT min(received_at) FROM events) AS oldest,
+           (SELECT max(rowid) FROM events) - (SELECT min(rowid) FROM events) + 1 AS span`,
+      )
+      .one()
+    const cutoff = now - EVENT_RETENTION_MS
+    const expired = oldest !== null && oldest < cutoff
+    if (expired) this.sql.exec(`DELETE FROM events WHERE received_at < ?`, cutoff)
+    if (span === null || span <= MAX_STORED_EVENTS) return expired
+    this.sql.exec(
+      `DELETE FROM events WHERE rowid IN (
+        SELECT rowid FROM events ORDER BY received_at DESC, rowid DESC LIMIT -1 OFFSET ?)`,
+      MAX_STORED_EVENTS,
+    )
+    return true
+  }
+
+  /** The latest `limit` events by timestamp, newest first. */
+  latest(limit: number): Json[] {
+    return this.sql
+      .exec<{ body: string }>(`SELECT body FROM events ORDER BY ts DESC, rowid DESC LIMIT ?`, limit)
+      .toArray()
+      .map((row) => JSON.parse(row.body) as Json)
+  }
+
+  /** Every stored event in timestamp order (to rebuild a state). */
+  *byTime(): Generator<unknown> {
+    for (const row of this.sql.exec<{ body: string }>(`SELECT body FROM events ORDER BY ts, rowid`))
+      yield JSON.parse(row.body)
+  }
+
+  /** The events stored after rowid `upTo`, in the order they were stored. */
+  *after(upTo: number): Generator<unknown> {
+    if (upTo === Infinity) return
+    for (const row of this.sql.exec<{ body: string }>(
+      `SELECT body FROM events WHERE rowid > ? ORDER BY rowid`,
+      upTo,
+    ))
+      yield JSON.parse(row.body)
+  }
+}
+
+/** Most values bound to one statement (Durable Object SQL allows 100). */
+const MAX_BOUND = 100
+
+function chunks<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = []
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size))
+  return out
+}

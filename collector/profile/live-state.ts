@@ -1,0 +1,47 @@
+import type { ProfileState, StateOptions } from '../../rules/index.ts'
+import type { ActiveRules } from '../rules/active-rules.ts'
+import type { ProfileStore } from './store.ts'
+
+/** The events table deduplicates by `messageId`, so the engine state need not remember ids. */
+export const STATE_OPTIONS: StateOptions = { maxMessageIds: 0 }
+
+/** The engine state in memory. */
+export interface LiveState {
+  version: string
+  state: ProfileState
+  /** Events counted since the last checkpoint (infinite: none was saved under `version`). */
+  unsaved: number
+}
+
+/**
+ * The engine state for the active rules, restored from the checkpoint with the events stored
+ * after it replayed. A checkpoint saved under other rules is saved again on the next commit.
+ */
+export function restoreState(store: ProfileStore, active: ActiveRules): LiveState {
+  const saved = store.snapshot()
+  let state: ProfileState
+  let unsaved = 0
+  try {
+    state = saved
+      ? active.rules.restore(saved.snapshot, STATE_OPTIONS)
+      : active.rules.createState(STATE_OPTIONS)
+    for (const event of store.events.after(saved?.upTo ?? 0)) {
+      state.ingest(event)
+      unsaved++
+    }
+  } catch (error) {
+    // An unreadable snapshot is rebuilt from the stored events rather than lost.
+    console.warn('tagwise: rebuilding a profile state from its events:', error)
+    state = active.rules.createState(STATE_OPTIONS)
+    for (const event of store.events.byTime()) state.ingest(event)
+    unsaved = Infinity
+  }
+  if (saved?.rulesVersion !== active.version) unsaved = Infinity
+  return { version: active.version, state, unsaved }
+}
+
+/** Saves the state (inside a transaction): a checkpoint that counts every stored event. */
+export function checkpoint(store: ProfileStore, live: LiveState): void {
+  store.saveSnapshot(live.version, live.state.snapshot())
+  live.unsaved = 0
+}

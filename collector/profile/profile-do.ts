@@ -1,0 +1,353 @@
+import { DurableObject } from 'cloudflare:workers'
+import type { Explanation, Json, MetricValue, ProfileState, TagValue } from '../../rules/index.ts'
+import { TokenBuckets, type Rate } from '../auth/token-buckets.ts'
+import type { Env } from '../env.ts'
+import { tagChangedMessages } from '../export/message.ts'
+import { Outbox } from '../export/outbox.ts'
+import { removeFromIndex } from '../export/tag-index.ts'
+import type { PreparedEvent } from '../ingest/prepare-event.ts'
+import { CHECKPOINT_EVENTS, PROFILE_EVENTS_SHOWN } from '../limits.ts'
+import { activeRules, activeRulesAt, type ActiveRules } from '../rules/active-rules.ts'
+import { unlistProfiles } from './directory.ts'
+import { ProfileListing } from './listing.ts'
+import { checkpoint, restoreState, STATE_OPTIONS, type LiveState } from './live-state.ts'
+import { absorbProfile, type MergePayload } from './merge.ts'
+import { rebuildState } from './rebuild.ts'
+import type { Routed } from './routed.ts'
+import { storeBatch } from './store-batch.ts'
+import { ProfileStore, type Forward } from './store.ts'
+import { tagChanges } from './tag-changes.ts'
+import type { TagHistoryEntry } from './tag-store.ts'
+
+/** What a profile did with a batch's events (positions index the events it was given). */
+export interface IngestOutcome {
+  accepted: number
+  duplicates: number
+  rejected: { position: number; error: string }[]
+  /** Every tag the profile holds after the commit. */
+  tags: Record<string, TagValue>
+  /** Set when the profile is over its rate limit: nothing was stored, retry after this wait. */
+  retryAfterMs?: number
+}
+
+/** Everything the admin API shows about a profile. */
+export interface ProfileView {
+  profile: string
+  aliases: string[]
+  traits: Record<string, Json>
+  tags: Record<string, TagValue>
+  metrics: Record<string, MetricValue>
+  tagHistory: TagHistoryEntry[]
+  /** The latest events by timestamp, newest first. */
+  events: Json[]
+  /** ISO-8601 instant `tags` and `metrics` were evaluated at. */
+  evaluatedAt: string
+  rulesVersion: string
+}
+
+/** What `rebuild` did: `forwarded` and `empty` profiles hold no data to rebuild. */
+export type RebuildOutcome = 'rebuilt' | 'forwarded' | 'empty' | 'superseded'
+
+/**
+ * One profile (spec: collector.md, "Profiles"): a SQLite-backed Durable Object named by the
+ * profile id. A batch is one storage transaction: new events are stored (their `messageId` is the
+ * primary key, so retries are duplicates), counted into the engine state and the tags are
+ * re-evaluated; changes go to the tag history, and an alarm at the engine's `nextChangeAt` records
+ * changes that come with time alone. The stored events are the truth: the engine state is saved
+ * as a checkpoint every `CHECKPOINT_EVENTS` events (and at once after a merge, a rebuild, a
+ * prune or under new rules), and a restore replays the events stored after it.
+ *
+ * Identity merge: a profile merged into another keeps only a forward (`forwardTo`), and every
+ * method then answers `{ forwardedTo }` so the Worker asks the target instead (`atProfile`). Its
+ * data moves in two idempotent steps the Worker drives: the target `absorb`s the `mergePayload`,
+ * then this profile is `releaseMerged`. A forward is set before the data moves, so no event can
+ * land here after the payload was read.
+ */
+export class ProfileDO extends DurableObject<Env> {
+  private readonly store: ProfileStore
+  private readonly listing: ProfileListing
+  private readonly outbox: Outbox
+  private readonly limiter = new TokenBuckets(1)
+  /** The engine state, restored lazily from the checkpoint and kept while the object lives. */
+  private state: LiveState | undefined
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env)
+    this.store = new ProfileStore(ctx.storage.sql)
+    this.listing = new ProfileListing(ctx.storage.sql)
+    this.outbox = new Outbox(ctx.storage.sql)
+  }
+
+  /** Stores and counts a batch's events for `profile` (at most `rate`); resolves once committed. */
+  async ingest(
+    profile: string,
+    events: PreparedEvent[],
+    receivedAt: number,
+    rate: Rate,
+  ): Promise<Routed<IngestOutcome>> {
+    const active = await activeRules(this.env)
+    // Events are clamped to the Worker's receive time; never evaluate before it.
+    const now = Math.max(Date.now(), receivedAt)
+    const forward = this.store.forward()
+    if (forward) return forwarded(forward)
+    // One object per profile: its bucket is exact. In memory only: an evicted object was idle.
+    const retryAfterMs = this.limiter.take('events', events.length, rate, now)
+    if (retryAfterMs > 0)
+      return { value: { accepted: 0, duplicates: 0, rejected: [], tags: {}, retryAfterMs } }
+    const outcome = this.transaction(() => {
+      this.store.setProfileId(profile)
+      const live = this.stateFor(active)
+      const { identified, ...count } = storeBatch(this.store.events, live.state, events, receivedAt)
+      let listed = false
+      if (count.accepted) {
+        // The events are stored: the state is saved only every CHECKPOINT_EVENTS (a restore
+        // replays the events after it), or at once when events it counts may have been pruned.
+        const pruned = this.store.events.prune(now)
+        live.unsaved += count.accepted
+        if (pruned || live.unsaved >= CHECKPOINT_EVENTS) checkpoint(this.store, live)
+        if (identified) this.store.saveTraits(live.state.traits())
+        listed = this.listing.due(now)
+      }
+      const { tags, nextChangeAt } = this.record(live.state, now)
+      return { result: { ...count, tags }, nextChangeAt, listed }
+    })
+    if (outcome.listed) this.list(profile, now)
+    await this.schedule(outcome.nextChangeAt, now)
+    return { value: outcome.result }
+  }
+
+  /** The profile's tags now (those of an empty profile if it has no events yet). */
+  async tags(): Promise<Routed<Record<string, TagValue>>> {
+    const active = await activeRules(this.env)
+    const forward = this.store.forward()
+    if (forward) return forwarded(forward)
+    if (this.store.profileId() === undefined)
+      return { value: active.rules.createState(STATE_OPTIONS).evaluate(Date.now()).tags }
+    return { value: (await this.refresh(active, Date.now())).tags }
+  }
+
+  /** Everything about the profile, or `null` when it has no events. */
+  async view(): Promise<Routed<ProfileView | null>> {
+    const active = await activeRules(this.env)
+    const forward = this.store.forward()
+    if (forward) return forwarded(forward)
+    const profile = this.store.profileId()
+    if (profile === undefined) return { value: null }
+    const now = Date.now()
+    const { tags, metrics } = await this.refresh(active, now)
+    const view: ProfileView = {
+      profile,
+      aliases: this.store.aliases(),
+      traits: this.store.traits(),
+      tags,
+      metrics,
+      tagHistory: this.store.tags.history(),
+      events: this.store.events.latest(PROFILE_EVENTS_SHOWN),
+      evaluatedAt: new Date(now).toISOString(),
+      rulesVersion: active.version,
+    }
+    return { value: view }
+  }
+
+  /** Why `tag` has its value now, or `null` when the profile has no events. */
+  async explain(tag: string): Promise<Routed<Explanation | null>> {
+    const active = await activeRules(this.env)
+    const forward = this.store.forward()
+    if (forward) return forwarded(forward)
+    if (this.store.profileId() === undefined) return { value: null }
+    return { value: this.stateFor(active).state.explain(tag, Date.now()) }
+  }
+
+  /**
+   * Erases everything the profile holds (events, state, tags, history, traits, alarm, forward) and
+   * returns the ids merged into it, for the Worker to erase their forwards too.
+   */
+  async erase(): Promise<string[]> {
+    const aliases = this.store.aliases()
+    this.state = undefined
+    this.listing.forget()
+    await this.listing.settled()
+    await this.ctx.storage.deleteAlarm()
+    await this.ctx.storage.deleteAll()
+    this.store.migrate()
+    return aliases
+  }
+
+  /**
+   * Merges this profile (`self`) into `to` as of a link seen at `at` (epoch ms): sets the forward,
+   * pending until the target has absorbed this profile. Idempotent: an existing forward is kept
+   * and returned (the first link wins) and a link back to a profile merged into this one (a
+   * cycle) is ignored (`null`).
+   */
+  async forwardTo(self: string, to: string, at: number): Promise<Forward | null> {
+    return this.transaction(() => {
+      const existing = this.store.forward()
+      if (existing) {
+        if (existing.to !== to && at < existing.at)
+          console.warn(
+            `tagwise: ${self} links to ${to} earlier than to ${existing.to}, kept: the first link received wins`,
+          )
+        return existing
+      }
+      if (to === self || this.store.hasAlias(to)) return null
+      // Pending even without data: the target records the alias (erase, `aliases`) on absorb.
+      const forward = { to, at, pending: true }
+      this.store.setProfileId(self)
+      this.store.setForward(forward)
+      return forward
+    })
+  }
+
+  /** The data to move to the forward's target, or `null` when it has moved already. */
+  async mergePayload(): Promise<MergePayload | null> {
+    const active = await activeRules(this.env)
+    if (!this.store.forward()?.pending) return null
+    const events = this.store.events.all()
+    const hasState = events.length > 0 || this.store.snapshot() !== undefined
+    return {
+      events,
+      // The whole state: the checkpoint with the events after it counted.
+      snapshot: hasState
+        ? { rulesVersion: active.version, snapshot: this.stateFor(active).state.snapshot() }
+        : null,
+      aliases: this.store.aliases(),
+    }
+  }
+
+  /** Takes in profile `from`'s data (identity merge) unless it did already. */
+  async absorb(self: string, from: string, payload: MergePayload): Promise<Routed<null>> {
+    const active = await activeRules(this.env)
+    const forward = this.store.forward()
+    if (forward) return forwarded(forward)
+    const now = Date.now()
+    const done = this.transaction(() => {
+      if (this.store.hasAlias(from)) return undefined
+      this.store.setProfileId(self)
+      if (!payload.snapshot && !payload.events.length) {
+        // Nothing to count (the id was new): only the alias is recorded, no tag is re-evaluated.
+        for (const alias of [from, ...payload.aliases]) this.store.addAlias(alias, now)
+        return undefined
+      }
+      const live = this.stateFor(active)
+      const { state } = live
+      absorbProfile(this.store, state, active.rules, STATE_OPTIONS, from, payload, now)
+      checkpoint(this.store, live)
+      this.store.saveTraits(state.traits())
+      return { ...this.record(state, now), listed: this.listing.due(now) }
+    })
+    if (done?.listed) this.list(self, now)
+    if (done) await this.schedule(done.nextChangeAt, now)
+    return { value: null }
+  }
+
+  /** Drops the data a merge moved away, keeping the forward. */
+  async releaseMerged(): Promise<void> {
+    const forward = this.store.forward()
+    if (!forward?.pending) return
+    this.state = undefined
+    this.transaction(() => {
+      this.store.clearData()
+      this.store.setForward({ ...forward, pending: false })
+    })
+    await this.ctx.storage.deleteAlarm()
+    // Changes committed before the merge still go out (the index then forgets this id).
+    await this.drain()
+    // A forward is no profile of its own: the directory and the tag index list the profile it
+    // joined.
+    const self = this.store.profileId()
+    if (self !== undefined)
+      await Promise.all([unlistProfiles(this.env.DB, [self]), removeFromIndex(this.env.DB, [self])])
+  }
+
+  /**
+   * Rules backfill: rebuilds the engine state from the stored events under rules `version` (a
+   * fresh state, events replayed in timestamp order within the retention period), then evaluates
+   * and records tag changes as any evaluation does. Idempotent, so a backfill page that is retried
+   * after a crash changes nothing twice. `superseded` when `version` is no longer active.
+   */
+  async rebuild(version: string): Promise<RebuildOutcome> {
+    const active = await activeRulesAt(this.env, version)
+    if (!active) return 'superseded'
+    if (this.store.forward()) return 'forwarded'
+    if (this.store.profileId() === undefined) return 'empty'
+    const now = Date.now()
+    const evaluation = this.transaction(() => {
+      const state = rebuildState(this.store, active.rules, STATE_OPTIONS, now)
+      this.state = { version: active.version, state, unsaved: 0 }
+      checkpoint(this.store, this.state)
+      this.store.saveTraits(state.traits())
+      return this.record(state, now)
+    })
+    await this.schedule(evaluation.nextChangeAt, now)
+    return 'rebuilt'
+  }
+
+  /** Time-driven tags: re-evaluates at the engine's `nextChangeAt` and records what changed. */
+  override async alarm(): Promise<void> {
+    // The alarm also retries an outbox the queue refused (see drain).
+    await this.drain()
+    if (this.store.profileId() === undefined || this.store.forward()) return
+    await this.refresh(await activeRules(this.env), Date.now())
+  }
+
+  /** Evaluates at `now`, records tag changes, and sets the next alarm. */
+  private async refresh(active: ActiveRules, now: number) {
+    const evaluation = this.transaction(() => this.record(this.stateFor(active).state, now))
+    await this.schedule(evaluation.nextChangeAt, now)
+    return evaluation
+  }
+
+  /**
+   * Evaluates `state` at `now` and applies tag changes to the tables, with their export messages
+   * in the outbox (inside the caller's transaction).
+   */
+  private record(state: ProfileState, now: number) {
+    const evaluation = state.evaluate(now)
+    const changes = tagChanges(this.store.tags.current(), evaluation.tags)
+    this.store.tags.apply(changes, now)
+    const profile = this.store.profileId()
+    if (changes.length && profile !== undefined)
+      this.outbox.add(tagChangedMessages(profile, changes, now, this.state?.version ?? ''))
+    return evaluation
+  }
+
+  /** Sends committed tag changes to the export queue (see `Outbox.drain`). */
+  private drain(): Promise<void> {
+    return this.outbox.drain(this.env.TAG_CHANGES, this.ctx.storage)
+  }
+
+  /** Lists the profile in the directory after its commit, without holding up the answer. */
+  private list(profile: string, now: number): void {
+    this.ctx.waitUntil(this.listing.list(this.env.DB, profile, now))
+  }
+
+  /** Sets the alarm at `nextChangeAt`, then drains the outbox without holding up the answer. */
+  private async schedule(nextChangeAt: number | null, now: number): Promise<void> {
+    if (nextChangeAt === null) await this.ctx.storage.deleteAlarm()
+    else await this.ctx.storage.setAlarm(Math.max(nextChangeAt, now + 1))
+    this.ctx.waitUntil(this.drain())
+  }
+
+  /**
+   * Runs `body` as one storage transaction. A failure rolls the tables back, so the in-memory state,
+   * which may hold half of the batch, is dropped and restored from the snapshot next time.
+   */
+  private transaction<T>(body: () => T): T {
+    try {
+      return this.ctx.storage.transactionSync(body)
+    } catch (error) {
+      this.state = undefined
+      this.listing.forget()
+      this.store.forget()
+      throw error
+    }
+  }
+
+  /** The engine state for the active rules: cached while the object lives, else restored. */
+  private stateFor(active: ActiveRules): LiveState {
+    if (this.state?.version !== active.version) this.state = restoreState(this.store, active)
+    return this.state
+  }
+}
+
+const forwarded = (forward: Forward) => ({ forwardedTo: forward.to, pending: forward.pending })

@@ -1,0 +1,174 @@
+import type { Json, StateSnapshot } from '../../rules/index.ts'
+import { EventStore } from './event-store.ts'
+import { PROFILE_SCHEMA } from './schema.ts'
+import { TagStore } from './tag-store.ts'
+
+/** Where a merged profile went (identity merge). */
+export interface Forward {
+  /** The profile it was merged into. */
+  to: string
+  /** Event time (epoch ms) of the link that merged it: the earliest link wins. */
+  at: number
+  /** True until the target has absorbed this profile's data. */
+  pending: boolean
+}
+
+/** A saved engine state and the last event (rowid) it counts. */
+export interface SavedState {
+  rulesVersion: string
+  snapshot: StateSnapshot
+  upTo: number
+}
+
+/**
+ * The SQL of one profile (synchronous: callers group calls in one `transactionSync`): its `meta`
+ * (id, forward, checkpoint mark), `state`, `traits` and `aliases` here, its `events` and `tags` in
+ * their own stores. The object is the only writer of its storage, so the rows every batch reads
+ * (the id, the forward, the current tags) are cached after their first read; `forget` drops the
+ * cache when a transaction rolls back.
+ */
+export class ProfileStore {
+  readonly events: EventStore
+  readonly tags: TagStore
+  private cache: {
+    profileId?: string | undefined
+    forward?: Forward | undefined
+  } = {}
+
+  constructor(private readonly sql: SqlStorage) {
+    this.events = new EventStore(sql)
+    this.tags = new TagStore(sql)
+    this.migrate()
+  }
+
+  /** Creates the tables (again, after `deleteAll`). */
+  migrate(): void {
+    this.sql.exec(PROFILE_SCHEMA)
+    this.forget()
+  }
+
+  /** Drops what was cached (the storage was rolled back or erased). */
+  forget(): void {
+    this.cache = {}
+    this.tags.forget()
+  }
+
+  profileId(): string | undefined {
+    if (!('profileId' in this.cache))
+      this.cache.profileId = this.sql
+        .exec<{ value: string }>(`SELECT value FROM meta WHERE key = 'profile'`)
+        .toArray()[0]?.value
+    return this.cache.profileId
+  }
+
+  setProfileId(id: string): void {
+    if (this.profileId() !== undefined) return
+    this.sql.exec(`INSERT OR IGNORE INTO meta (key, value) VALUES ('profile', ?)`, id)
+    this.cache.profileId = id
+  }
+
+  forward(): Forward | undefined {
+    if (!('forward' in this.cache)) this.cache.forward = this.readForward()
+    return this.cache.forward
+  }
+
+  private readForward(): Forward | undefined {
+    const meta = new Map(
+      this.sql
+        .exec<{ key: string; value: string }>(
+          `SELECT key, value FROM meta WHERE key IN ('forward', 'forward_at', 'forward_pending')`,
+        )
+        .toArray()
+        .map((row) => [row.key, row.value]),
+    )
+    const to = meta.get('forward')
+    if (to === undefined) return undefined
+    return { to, at: Number(meta.get('forward_at')), pending: meta.get('forward_pending') === '1' }
+  }
+
+  setForward({ to, at, pending }: Forward): void {
+    const set = `INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)`
+    this.sql.exec(set, 'forward', to)
+    this.sql.exec(set, 'forward_at', String(at))
+    this.sql.exec(set, 'forward_pending', pending ? '1' : '0')
+    this.cache.forward = { to, at, pending }
+  }
+
+  /** Ids merged into this profile, oldest merge first. */
+  aliases(): string[] {
+    return this.sql
+      .exec<{ id: string }>(`SELECT id FROM aliases ORDER BY merged_at, id`)
+      .toArray()
+      .map((row) => row.id)
+  }
+
+  hasAlias(id: string): boolean {
+    return this.sql.exec(`SELECT 1 FROM aliases WHERE id = ?`, id).toArray().length > 0
+  }
+
+  addAlias(id: string, at: number): void {
+    this.sql.exec(`INSERT OR IGNORE INTO aliases (id, merged_at) VALUES (?, ?)`, id, at)
+  }
+
+  /** Drops everything but `meta` (the id and the forward): after a merge moved the data away. */
+  clearData(): void {
+    for (const table of ['events', 'state', 'tags', 'tag_history', 'traits', 'aliases'])
+      this.sql.exec(`DELETE FROM ${table}`)
+    this.sql.exec(`DELETE FROM meta WHERE key = 'snapshot_up_to'`)
+    this.tags.forget()
+  }
+
+  /**
+   * The saved engine state (a checkpoint): it counts the events up to rowid `upTo`; the events
+   * stored after it are counted by replaying `events.after(upTo)`. A snapshot saved before
+   * checkpoints existed counted every stored event (`upTo` is then infinite).
+   */
+  snapshot(): SavedState | undefined {
+    const row = this.sql
+      .exec<{ rules_version: string; snapshot: string; up_to: string | null }>(
+        `SELECT rules_version, snapshot,
+           (SELECT value FROM meta WHERE key = 'snapshot_up_to') AS up_to FROM state WHERE id = 1`,
+      )
+      .toArray()[0]
+    return (
+      row && {
+        rulesVersion: row.rules_version,
+        snapshot: JSON.parse(row.snapshot) as StateSnapshot,
+        upTo: row.up_to === null ? Infinity : Number(row.up_to),
+      }
+    )
+  }
+
+  /** Saves a state that counts every event stored now (a checkpoint). */
+  saveSnapshot(rulesVersion: string, snapshot: StateSnapshot): void {
+    this.sql.exec(
+      `INSERT OR REPLACE INTO state (id, rules_version, snapshot) VALUES (1, ?, ?)`,
+      rulesVersion,
+      JSON.stringify(snapshot),
+    )
+    this.sql.exec(
+      `INSERT OR REPLACE INTO meta (key, value)
+       VALUES ('snapshot_up_to', (SELECT coalesce(max(rowid), 0) FROM events))`,
+    )
+  }
+
+  traits(): Record<string, Json> {
+    const traits: Record<string, Json> = {}
+    for (const row of this.sql.exec<{ key: string; value: string }>(
+      `SELECT key, value FROM traits`,
+    ))
+      Object.defineProperty(traits, row.key, {
+        value: JSON.parse(row.value),
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      })
+    return traits
+  }
+
+  saveTraits(traits: Record<string, Json>): void {
+    this.sql.exec(`DELETE FROM traits`)
+    for (const [key, value] of Object.entries(traits))
+      this.sql.exec(`INSERT INTO traits (key, value) VALUES (?, ?)`, key, JSON.stringify(value))
+  }
+}
