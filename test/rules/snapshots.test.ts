@@ -44,6 +44,16 @@ interface Fixture {
   }[]
 }
 
+/** The parts of a version 1 edge snapshot the tests read. */
+interface OldEdge {
+  seq: number
+  ids: string[]
+  traits: Record<string, [Json, number, number]>
+  life: Record<string, Record<string, Json>>
+  pages: { t: number; q: number; k: 0 | 1; p: string | null; d: number | null; m: string[] }[]
+  defs: Record<string, string>
+}
+
 const fixture = v1 as unknown as Fixture
 const rules = compileRules(fixture.document)
 const device = loadDeviceRules(fixture.document, fixture.plan, features)
@@ -85,7 +95,59 @@ describe('edge snapshots written by the v1 engine (v: 1)', () => {
   })
 })
 
-describe('edge snapshots of the current format', () => {
+describe('edge snapshots of the current format (version: 2)', () => {
+  it('have readable keys, accumulators included', () => {
+    const old = fixture.edge[1]!.snapshot as Record<string, Json> & OldEdge
+    const snapshot = rules.restore(copy(old)).snapshot()
+    expect(Object.keys(snapshot)).toEqual([
+      'version',
+      'seq',
+      'messageIds',
+      'traits',
+      'sessions',
+      'lifetime',
+      'buckets',
+      'pages',
+      'fingerprints',
+    ])
+    const [plan, ts, seq] = old.traits.plan!
+    const { life } = old
+    const page = old.pages.find((p) => p.k === 1)!
+    expect(snapshot).toMatchObject({
+      version: 2,
+      seq: old.seq,
+      messageIds: old.ids,
+      traits: { plan: { value: plan, ts, seq } },
+      pages: expect.arrayContaining([
+        { ts: page.t, seq: page.q, kind: 'left', path: page.p, dwellMs: page.d, metrics: page.m },
+      ]),
+      lifetime: {
+        count_lifetime: { count: life.count_lifetime!.n },
+        avg_lifetime: {
+          sum: life.avg_lifetime!.s,
+          compensation: life.avg_lifetime!.c,
+          count: life.avg_lifetime!.n,
+        },
+        max_lifetime: { extreme: life.max_lifetime!.m },
+        first_lifetime: {
+          ts: life.first_lifetime!.ts,
+          seq: life.first_lifetime!.seq,
+          value: life.first_lifetime!.v,
+        },
+        since_last_lifetime: { time: life.since_last_lifetime!.t },
+        top_lifetime: { values: life.top_lifetime!.k },
+        distinct_lifetime: { values: life.distinct_lifetime!.k },
+      },
+      fingerprints: old.defs,
+    })
+    // Visits reach the accumulators once the timeline is trimmed.
+    const trimmed = fixture.edge[4]!.snapshot as Record<string, Json> & OldEdge
+    const dwell = trimmed.life.dwell_max_lifetime!
+    expect(rules.restore(copy(trimmed)).snapshot().lifetime).toMatchObject({
+      dwell_max_lifetime: { sum: dwell.s, compensation: dwell.c, extreme: dwell.m },
+    })
+  })
+
   for (const c of fixture.edge) {
     it(`round-trip: snapshot → restore → snapshot is identical: ${c.label}`, () => {
       const snapshot = rules.restore(copy(c.snapshot)).snapshot()
@@ -97,6 +159,13 @@ describe('edge snapshots of the current format', () => {
   it('refuses what is not a snapshot, with the error it always gave', () => {
     for (const garbage of [{}, { v: 2 }, { v: 1, sessions: 'x', pages: [] }, { v: 'device' }])
       expect(() => rules.restore(garbage as StateSnapshot)).toThrow(/not a tagwise state snapshot/)
+  })
+
+  it('refuses a snapshot of a later format, saying so', () => {
+    const later = { version: 3, sessions: [], pages: [] }
+    expect(() => rules.restore(later)).toThrow(
+      'a tagwise state snapshot of format version 3, newer than this engine reads (2): update tagwise',
+    )
   })
 })
 
@@ -119,7 +188,8 @@ describe('device snapshots written by the v1 engine (v: device)', () => {
 
   it('refuses what is not a device snapshot, with the error it always gave', () => {
     const edge = rules.restore(copy(fixture.edge[1]!.snapshot)).snapshot()
-    for (const garbage of [{}, edge, { v: 'device', a: [], f: {} }])
+    const later = { ...fixture.device[1]!.snapshot, v: 'device-2' }
+    for (const garbage of [{}, edge, later, { v: 'device', a: [], f: {} }])
       expect(() => device.createState(garbage as StateSnapshot)).toThrow(
         /not a tagwise device snapshot/,
       )
