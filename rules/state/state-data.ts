@@ -7,8 +7,10 @@ import type { PageEntry } from './visits.ts'
 /**
  * The version of {@link ProfileData}'s format. Version 1 (`v: 1`) had one-letter keys; it is read
  * through rules/state/snapshot-v1.ts. The edge keeps readable keys on disk, with no codec: a
- * snapshot is a Durable Object's SQLite row (up to 2 MB, most of it the remembered messageIds), the
- * keys cost it a few percent, and a row an operator reads says what it holds.
+ * snapshot is a Durable Object's SQLite row, bounded at 2 MB, and the keys add a bounded amount
+ * (some 20 bytes per accumulator and trait, 2 KB for a full page timeline: +12–16 % on the test
+ * fixtures, less beside 10,000 remembered messageIds), while a row an operator reads says what it
+ * holds, and no code stands between the data and its bytes.
  */
 export const FORMAT_VERSION = 2
 
