@@ -1,6 +1,6 @@
 // What every aggregation builds on: samples, accumulators, folds, and the arithmetic and ordering
-// they share. Apart from rules/aggregate.ts so that the rare folds (rules/aggregate-rare.ts), which
-// device builds load lazily, import it without importing the table that includes them.
+// they share. Apart from folds.ts so that the rare folds (rare-folds.ts), which device builds load
+// lazily, import it without importing the table that includes them.
 import type { Aggregation, MetricValue } from '../document/document.ts'
 import { toNumeric, type Json } from '../document/json.ts'
 
@@ -11,36 +11,106 @@ export interface Sample {
   seq: number
 }
 
-/**
- * A mutable, JSON-serializable accumulator. Accumulators of one aggregation merge associatively, so a
- * window can keep one per time bucket (or per session) and fold the ones inside the window.
- */
-export type Acc = { [key: string]: Json }
+/** `count`. */
+export interface CountAcc {
+  count: number
+}
 
-/** How one aggregation folds samples into an accumulator and reads its value. */
-export interface Fold {
-  create(): Acc
-  add(acc: Acc, sample: Sample): void
+/**
+ * A sum by Neumaier's compensated summation: the total is `sum + compensation`, the second holding
+ * the low-order bits the first lost to rounding. The result does not depend on the order events
+ * arrive in or on how buckets are grouped, so the device, the edge and the CLI agree to the last digit.
+ */
+export interface SumAcc {
+  sum: number
+  compensation: number
+}
+
+/** `avg`: the compensated sum and how many numbers it adds. */
+export interface AvgAcc extends SumAcc {
+  count: number
+}
+
+/** `min`/`max`: the smallest/largest number so far (`null`: none yet). */
+export interface ExtremeAcc {
+  extreme: number | null
+}
+
+/** `dwell`/`dwell_max`: the total dwell of the visits, and the longest one (`extreme`). */
+export interface DwellAcc extends SumAcc, ExtremeAcc {}
+
+/** `first`/`last`: the kept sample's value, timestamp and input order (`ts` `null`: none yet). */
+export interface OrderedAcc {
+  ts: number | null
+  seq: number
+  value: Json
+}
+
+/** `since_first`/`since_last`: the time of the earliest/latest matching event (`null`: none yet). */
+export interface SinceAcc {
+  time: number | null
+}
+
+/** `distinct`: the distinct values seen, by {@link jsonKey} (a set as a JSON object). */
+export interface DistinctAcc {
+  values: Record<string, 1>
+}
+
+/**
+ * A `top` candidate: how often its value was seen and its latest occurrence (ties go to the latest).
+ * A labelled tuple rather than an object: a `top` accumulator holds up to 64, on the device too.
+ */
+export type TopCandidate = [count: number, ts: number, seq: number]
+
+/** `top`: the candidates for the most frequent value, by {@link jsonKey} of the value. */
+export interface TopAcc {
+  values: Record<string, TopCandidate>
+}
+
+/** The accumulator of each aggregation. */
+export interface AccumulatorOf {
+  count: CountAcc
+  sum: SumAcc
+  min: ExtremeAcc
+  max: ExtremeAcc
+  avg: AvgAcc
+  distinct: DistinctAcc
+  top: TopAcc
+  first: OrderedAcc
+  last: OrderedAcc
+  since_first: SinceAcc
+  since_last: SinceAcc
+  dwell: DwellAcc
+  dwell_max: DwellAcc
+}
+
+/**
+ * A mutable, JSON-serializable accumulator, of some aggregation. Accumulators of one aggregation
+ * merge associatively, so a window can keep one per time bucket (or per session) and fold the ones
+ * inside the window.
+ */
+export type Accumulator = AccumulatorOf[Aggregation]
+
+/** How one aggregation folds samples into its accumulator and reads its value. */
+export interface Fold<A extends Accumulator = Accumulator> {
+  create(): A
+  add(acc: A, sample: Sample): void
   /** The metric value of `acc` (all accumulators of the window merged) at `now`. */
-  value(acc: Acc, now: number): MetricValue
+  value(acc: A, now: number): MetricValue
 }
 
 /** The folds an engine variant has, by aggregation. */
-export type Folds = Readonly<Partial<Record<Aggregation, Fold>>>
+export type Folds = { readonly [K in Aggregation]?: Fold<AccumulatorOf[K]> }
 
-/**
- * Sums use Neumaier's compensated summation: the result does not depend on the order events arrive
- * in or on how buckets are grouped, so the device, the edge and the CLI agree to the last digit.
- */
-export function addCompensated(acc: Acc, x: number): void {
-  const s = acc.s as number
-  const t = s + x
-  acc.c = (acc.c as number) + (Math.abs(s) >= Math.abs(x) ? s - t + x : x - t + s)
-  acc.s = t
+export function addCompensated(acc: SumAcc, x: number): void {
+  const { sum } = acc
+  const t = sum + x
+  acc.compensation += Math.abs(sum) >= Math.abs(x) ? sum - t + x : x - t + sum
+  acc.sum = t
 }
 
-export function total(acc: Acc): number {
-  return (acc.s as number) + (acc.c as number)
+export function total(acc: SumAcc): number {
+  return acc.sum + acc.compensation
 }
 
 /** A key for JSON equality (`1` ≠ `"1"`, object keys in any order). */
@@ -60,13 +130,13 @@ export function later(ts: number, seq: number, ts2: number, seq2: number): boole
 }
 
 /** `first`/`last`: whether a sample at (`ts`, `seq`) replaces the one `acc` holds. */
-export function better(wantLater: boolean, ts: number, seq: number, acc: Acc): boolean {
-  return acc.ts === null || later(ts, seq, acc.ts as number, acc.seq as number) === wantLater
+export function better(wantLater: boolean, ts: number, seq: number, acc: OrderedAcc): boolean {
+  return acc.ts === null || later(ts, seq, acc.ts, acc.seq) === wantLater
 }
 
 /** An `add` that folds the sample's value as a number, and ignores values that are not numbers. */
-export function numeric(agg: (acc: Acc, x: number) => void) {
-  return (acc: Acc, sample: Sample): void => {
+export function numeric<A extends Accumulator>(agg: (acc: A, x: number) => void) {
+  return (acc: A, sample: Sample): void => {
     const x = toNumeric(sample.value)
     if (x !== undefined) agg(acc, x)
   }

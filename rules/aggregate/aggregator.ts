@@ -2,79 +2,84 @@
 // event and identity merges need. Only the full profile state has them (the edge, the CLI); a
 // device state keeps one session and never merges, so devices carry folds only.
 import { addCompensated, better } from './accumulator.ts'
-import type { Acc, Fold } from './accumulator.ts'
-import { topAdd, type TopEntry } from './folds.ts'
+import type {
+  Accumulator,
+  AccumulatorOf,
+  DwellAcc,
+  ExtremeAcc,
+  Fold,
+  OrderedAcc,
+  SinceAcc,
+  SumAcc,
+} from './accumulator.ts'
+import { topAdd } from './folds.ts'
 import { DISTINCT_CAP } from './rare-folds.ts'
 import type { Aggregation } from '../document/document.ts'
-import type { Json } from '../document/json.ts'
 
 /** A {@link Fold} whose accumulators also merge (time buckets, sessions, identity merges). */
-export interface Aggregator extends Fold {
-  merge(into: Acc, from: Acc): void
+export interface Aggregator<A extends Accumulator = Accumulator> extends Fold<A> {
+  merge(into: A, from: A): void
 }
 
-type Merge = (into: Acc, from: Acc) => void
+type Merge<A extends Accumulator> = (into: A, from: A) => void
 
 const mergeExtreme =
-  (pick: (a: number, b: number) => number): Merge =>
+  (pick: (a: number, b: number) => number): Merge<ExtremeAcc> =>
   (into, from) => {
-    if (from.m !== null)
-      into.m = into.m === null ? (from.m as number) : pick(into.m as number, from.m as number)
+    if (from.extreme !== null)
+      into.extreme = into.extreme === null ? from.extreme : pick(into.extreme, from.extreme)
   }
 
 const mergeOrdered =
-  (wantLater: boolean): Merge =>
+  (wantLater: boolean): Merge<OrderedAcc> =>
   (into, from) => {
-    if (from.ts !== null && better(wantLater, from.ts as number, from.seq as number, into)) {
-      into.ts = from.ts as number
-      into.seq = from.seq as number
-      into.v = from.v as Json
+    if (from.ts !== null && better(wantLater, from.ts, from.seq, into)) {
+      into.ts = from.ts
+      into.seq = from.seq
+      into.value = from.value
     }
   }
 
 const mergeSince =
-  (pick: (a: number, b: number) => number): Merge =>
+  (pick: (a: number, b: number) => number): Merge<SinceAcc> =>
   (into, from) => {
-    if (from.t !== null)
-      into.t = into.t === null ? (from.t as number) : pick(into.t as number, from.t as number)
+    if (from.time !== null) into.time = into.time === null ? from.time : pick(into.time, from.time)
   }
 
-const mergeSum: Merge = (into, from) => {
-  addCompensated(into, from.s as number)
-  addCompensated(into, from.c as number)
+const mergeSum: Merge<SumAcc> = (into, from) => {
+  addCompensated(into, from.sum)
+  addCompensated(into, from.compensation)
 }
 const mergeMax = /* @__PURE__ */ mergeExtreme(Math.max)
-const mergeDwell: Merge = (into, from) => {
+const mergeDwell: Merge<DwellAcc> = (into, from) => {
   mergeSum(into, from)
   mergeMax(into, from)
 }
 
-const MERGES: Record<Aggregation, Merge> = {
+const MERGES: { [K in Aggregation]: Merge<AccumulatorOf[K]> } = {
   count: (into, from) => {
-    into.n = (into.n as number) + (from.n as number)
+    into.count += from.count
   },
   sum: mergeSum,
   avg: (into, from) => {
     mergeSum(into, from)
-    into.n = (into.n as number) + (from.n as number)
+    into.count += from.count
   },
   min: /* @__PURE__ */ mergeExtreme(Math.min),
   max: mergeMax,
   distinct: (into, from) => {
-    const keys = into.k as Record<string, 1>
-    let size = Object.keys(keys).length
-    for (const key of Object.keys(from.k as object)) {
-      if (keys[key] === undefined && size < DISTINCT_CAP) {
-        keys[key] = 1
+    const values = into.values
+    let size = Object.keys(values).length
+    for (const key of Object.keys(from.values)) {
+      if (values[key] === undefined && size < DISTINCT_CAP) {
+        values[key] = 1
         size++
       }
     }
   },
   top: (into, from) => {
-    const counts = into.k as Record<string, TopEntry>
-    for (const [key, [n, ts, seq]] of Object.entries(from.k as Record<string, TopEntry>)) {
-      topAdd(counts, key, n, ts, seq)
-    }
+    for (const [key, [count, ts, seq]] of Object.entries(from.values))
+      topAdd(into.values, key, count, ts, seq)
   },
   first: /* @__PURE__ */ mergeOrdered(false),
   last: /* @__PURE__ */ mergeOrdered(true),
@@ -85,7 +90,7 @@ const MERGES: Record<Aggregation, Merge> = {
 }
 
 /** The aggregator of an aggregation, from its fold. */
-export const aggregator = (agg: Aggregation, fold: Fold): Aggregator => ({
-  ...fold,
-  merge: MERGES[agg],
-})
+export const aggregator = <K extends Aggregation>(
+  agg: K,
+  fold: Fold<AccumulatorOf[K]>,
+): Aggregator<AccumulatorOf[K]> => ({ ...fold, merge: MERGES[agg] })

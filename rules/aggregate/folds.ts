@@ -1,98 +1,97 @@
 // The folds of the core aggregations: what every engine variant has. The rare ones
 // (rare-folds.ts) join them at the edge (rules/edge/features.ts) and, on a device, once their chunk
-// is loaded (rules/device/rare.ts).
+// is loaded (rules/device/rare-chunk.ts).
 import { addCompensated, later, numeric, total } from './accumulator.ts'
 import { jsonKey } from './accumulator.ts'
-import type { Acc, Folds } from './accumulator.ts'
+import type { DwellAcc, Fold, Folds, TopCandidate } from './accumulator.ts'
 import type { Json } from '../document/json.ts'
 
 /** `top` keeps this many candidates per accumulator: exact up to 32 distinct values, as the spec asks. */
 export const TOP_CAP = 64
 
-export type TopEntry = [count: number, ts: number, seq: number]
-
 /** Space-Saving: when full, a new value replaces the least frequent one and inherits its count. */
 export function topAdd(
-  counts: Record<string, TopEntry>,
+  candidates: Record<string, TopCandidate>,
   key: string,
   n: number,
   ts: number,
   seq: number,
 ) {
-  const entry = counts[key]
-  if (entry) {
-    entry[0] += n
-    if (later(ts, seq, entry[1], entry[2])) {
-      entry[1] = ts
-      entry[2] = seq
+  const candidate = candidates[key]
+  if (candidate) {
+    const [count, latestTs, latestSeq] = candidate
+    candidate[0] = count + n
+    if (later(ts, seq, latestTs, latestSeq)) {
+      candidate[1] = ts
+      candidate[2] = seq
     }
     return
   }
-  const keys = Object.keys(counts)
+  const keys = Object.keys(candidates)
   let base = 0
   if (keys.length >= TOP_CAP) {
     let victim = keys[0]!
     for (const k of keys) {
-      const [c, t, s] = counts[k]!
-      const [vc, vt, vs] = counts[victim]!
-      if (c < vc || (c === vc && later(vt, vs, t, s))) victim = k
+      const [count, ts, seq] = candidates[k]!
+      const [victimCount, victimTs, victimSeq] = candidates[victim]!
+      if (count < victimCount || (count === victimCount && later(victimTs, victimSeq, ts, seq)))
+        victim = k
     }
-    base = counts[victim]![0]
-    delete counts[victim]
+    base = candidates[victim]![0]
+    delete candidates[victim]
   }
-  counts[key] = [base + n, ts, seq]
+  candidates[key] = [base + n, ts, seq]
 }
 
-function dwellAdd(acc: Acc, ms: number): void {
+function dwellAdd(acc: DwellAcc, ms: number): void {
   addCompensated(acc, ms)
-  acc.m = acc.m === null ? ms : Math.max(acc.m as number, ms)
+  acc.extreme = acc.extreme === null ? ms : Math.max(acc.extreme, ms)
 }
+
+// Dwell samples are whole visits: `value` is the visit's dwell in ms.
+const dwell = (read: (acc: DwellAcc) => number | null): Fold<DwellAcc> => ({
+  create: () => ({ sum: 0, compensation: 0, extreme: null }),
+  add: (acc, { value }) => dwellAdd(acc, value as number),
+  value: read,
+})
 
 /** The core folds, by aggregation. */
 export const CORE_FOLDS: Folds = {
   count: {
-    create: () => ({ n: 0 }),
+    create: () => ({ count: 0 }),
     add: (acc) => {
-      acc.n = (acc.n as number) + 1
+      acc.count++
     },
-    value: (acc) => acc.n as number,
+    value: (acc) => acc.count,
   },
   sum: {
-    create: () => ({ s: 0, c: 0 }),
+    create: () => ({ sum: 0, compensation: 0 }),
     add: numeric(addCompensated),
     value: total,
   },
   top: {
-    create: () => ({ k: {} }),
+    create: () => ({ values: {} }),
     add: (acc, { value, ts, seq }) => {
       if (value === null || value === undefined) return
-      topAdd(acc.k as Record<string, TopEntry>, jsonKey(value), 1, ts, seq)
+      topAdd(acc.values, jsonKey(value), 1, ts, seq)
     },
     value: (acc) => {
       let best: string | undefined
-      let bestEntry: TopEntry | undefined
-      for (const [key, entry] of Object.entries(acc.k as Record<string, TopEntry>)) {
+      let bestCandidate: TopCandidate | undefined
+      for (const [key, candidate] of Object.entries(acc.values)) {
+        const [count, ts, seq] = candidate
         if (
-          !bestEntry ||
-          entry[0] > bestEntry[0] ||
-          (entry[0] === bestEntry[0] && later(entry[1], entry[2], bestEntry[1], bestEntry[2]))
+          !bestCandidate ||
+          count > bestCandidate[0] ||
+          (count === bestCandidate[0] && later(ts, seq, bestCandidate[1], bestCandidate[2]))
         ) {
           best = key
-          bestEntry = entry
+          bestCandidate = candidate
         }
       }
       return best === undefined ? null : (JSON.parse(best) as Json)
     },
   },
-  // Dwell samples are whole visits: `value` is the visit's dwell in ms.
-  dwell: {
-    create: () => ({ s: 0, c: 0, m: null }),
-    add: (acc, { value }) => dwellAdd(acc, value as number),
-    value: total,
-  },
-  dwell_max: {
-    create: () => ({ s: 0, c: 0, m: null }),
-    add: (acc, { value }) => dwellAdd(acc, value as number),
-    value: (acc) => acc.m as number | null,
-  },
+  dwell: dwell(total),
+  dwell_max: dwell((acc) => acc.extreme),
 }

@@ -1,77 +1,70 @@
 // The folds of the aggregations device metrics rarely use: `avg`, `min`, `max`, `distinct`,
 // `first`, `last`, `since_first`, `since_last`. The edge and the CLI have them built in; device
-// builds load them with the other rare features (rules/rare.ts) only for a document that uses one.
-import {
-  addCompensated,
-  better,
-  jsonKey,
-  numeric,
-  total,
-  type Acc,
-  type Fold,
-  type Folds,
-} from './accumulator.ts'
+// builds load them with the other rare features (rules/device/rare-chunk.ts) only for a document
+// that uses one.
+import { addCompensated, better, jsonKey, numeric, total } from './accumulator.ts'
+import type { ExtremeAcc, Fold, Folds, OrderedAcc, SinceAcc } from './accumulator.ts'
 import type { Json } from '../document/json.ts'
 
 /** Distinct values are exact up to this many per accumulator (the spec asks for at least 1,000). */
 export const DISTINCT_CAP = 2048
 
-function extreme(pick: (a: number, b: number) => number): Fold {
+function extreme(pick: (a: number, b: number) => number): Fold<ExtremeAcc> {
   return {
-    create: () => ({ m: null }),
-    add: numeric((acc, x) => {
-      acc.m = acc.m === null ? x : pick(acc.m as number, x)
+    create: () => ({ extreme: null }),
+    add: numeric((acc: ExtremeAcc, x) => {
+      acc.extreme = acc.extreme === null ? x : pick(acc.extreme, x)
     }),
-    value: (acc) => acc.m as number | null,
+    value: (acc) => acc.extreme,
   }
 }
 
 /** `first`/`last`: the value of the earliest/latest event by timestamp, then input order. */
-function ordered(wantLater: boolean): Fold {
+function ordered(wantLater: boolean): Fold<OrderedAcc> {
   return {
-    create: () => ({ ts: null, seq: 0, v: null }),
+    create: () => ({ ts: null, seq: 0, value: null }),
     add: (acc, { value, ts, seq }) => {
       if (value === null || value === undefined || !better(wantLater, ts, seq, acc)) return
       acc.ts = ts
       acc.seq = seq
-      acc.v = value as Json
+      acc.value = value as Json
     },
-    value: (acc) => (acc.ts === null ? null : (acc.v as Json)),
+    value: (acc) => (acc.ts === null ? null : acc.value),
   }
 }
 
 /** `since_first`/`since_last`: ms from the earliest/latest matching event to `now`. */
-function since(pick: (a: number, b: number) => number): Fold {
+function since(pick: (a: number, b: number) => number): Fold<SinceAcc> {
   return {
-    create: () => ({ t: null }),
+    create: () => ({ time: null }),
     add: (acc, { ts }) => {
-      acc.t = acc.t === null ? ts : pick(acc.t as number, ts)
+      acc.time = acc.time === null ? ts : pick(acc.time, ts)
     },
-    value: (acc, now) => (acc.t === null ? null : now - (acc.t as number)),
+    value: (acc, now) => (acc.time === null ? null : now - acc.time),
   }
 }
 
 /** The rare folds, by aggregation. */
 export const RARE_FOLDS: Folds = {
   avg: {
-    create: () => ({ s: 0, c: 0, n: 0 }),
-    add: numeric((acc: Acc, x) => {
+    create: () => ({ sum: 0, compensation: 0, count: 0 }),
+    add: numeric((acc, x) => {
       addCompensated(acc, x)
-      acc.n = (acc.n as number) + 1
+      acc.count++
     }),
-    value: (acc) => ((acc.n as number) === 0 ? null : total(acc) / (acc.n as number)),
+    value: (acc) => (acc.count === 0 ? null : total(acc) / acc.count),
   },
   min: extreme(Math.min),
   max: extreme(Math.max),
   distinct: {
-    create: () => ({ k: {} }),
+    create: () => ({ values: {} }),
     add: (acc, { value }) => {
       if (value === null || value === undefined) return
-      const keys = acc.k as Record<string, 1>
       const key = jsonKey(value)
-      if (keys[key] === undefined && Object.keys(keys).length < DISTINCT_CAP) keys[key] = 1
+      if (acc.values[key] === undefined && Object.keys(acc.values).length < DISTINCT_CAP)
+        acc.values[key] = 1
     },
-    value: (acc) => Object.keys(acc.k as object).length,
+    value: (acc) => Object.keys(acc.values).length,
   },
   first: ordered(false),
   last: ordered(true),

@@ -1,8 +1,9 @@
-import type { Acc, Fold } from '../aggregate/accumulator.ts'
+import type { Accumulator, Fold } from '../aggregate/accumulator.ts'
 import type { Evaluation, StateSnapshot } from '../api.ts'
 import type { MetricValue, TagValue } from '../document/document.ts'
 import { eventPath, type TagwiseEvent } from '../document/event.ts'
 import { isObject, toNumeric, type Json } from '../document/json.ts'
+import { decodeDeviceSnapshot, encodeDeviceSnapshot, type DeviceData } from './device-snapshot.ts'
 import type { MetricMatcher } from '../metric/metric.ts'
 import { nextChangeAt } from '../state/next-change.ts'
 import { own, setOwn } from '../state/state-data.ts'
@@ -23,27 +24,9 @@ export interface CompiledDeviceRules {
 
 /** A `session` metric on a device: its matching and its fold (accumulators never merge here). */
 export interface DeviceMetric extends MetricMatcher {
-  aggregator: Fold
+  aggregator: Fold<Accumulator>
   /** From the device plan (`metricFingerprint`). */
   fingerprint: string
-}
-
-/** The current session's state, as JSON (what `snapshot()` returns). */
-interface Data {
-  v: 'device'
-  /** Start and latest event time of the current session (`e < 0`: no session yet). */
-  s: number
-  e: number
-  /** Input order, for ties between equal timestamps (`first`/`last`/`top`). */
-  q: number
-  /** Accumulators of the session metrics (closed dwell visits included). */
-  a: Record<string, Acc>
-  /** The latest page visit if it is still open: start, path, the dwell metrics it counts for. */
-  o: { t: number; p: string | null; m: string[] } | null
-  /** Merged identify traits. */
-  t: Record<string, Json>
-  /** Fingerprints of the metric definitions the data was counted under. */
-  f: Record<string, string>
 }
 
 /** A device profile state: the current session only, events in the order they happen. */
@@ -74,42 +57,50 @@ export function createDeviceState(
   snapshot?: StateSnapshot,
 ): DeviceState {
   const { metrics, timeout } = compiled
-  const f: Record<string, string> = {}
-  for (const m of metrics) f[m.id] = m.fingerprint
-  let data: Data = { v: 'device', s: 0, e: -1, q: 0, a: {}, o: null, t: {}, f }
+  const fingerprints: Record<string, string> = {}
+  for (const m of metrics) fingerprints[m.id] = m.fingerprint
+  let data: DeviceData = {
+    start: 0,
+    end: -1,
+    seq: 0,
+    accumulators: {},
+    visit: null,
+    traits: {},
+    fingerprints,
+  }
   if (snapshot) {
-    const raw = JSON.parse(JSON.stringify(snapshot)) as Data
-    if (raw.v !== 'device' || !isObject(raw.a) || !isObject(raw.f))
-      throw new Error('not a tagwise device snapshot')
-    for (const m of metrics) if (raw.f[m.id] !== m.fingerprint) delete raw.a[m.id]
-    if (raw.o) raw.o.m = raw.o.m.filter((id) => raw.f[id] === f[id])
-    data = { ...raw, f }
+    const restored = decodeDeviceSnapshot(snapshot)
+    const unchanged = (id: string) => restored.fingerprints[id] === fingerprints[id]
+    for (const m of metrics) if (!unchanged(m.id)) delete restored.accumulators[m.id]
+    if (restored.visit) restored.visit.metrics = restored.visit.metrics.filter(unchanged)
+    data = { ...restored, fingerprints }
   }
 
   const add = ({ aggregator, id }: DeviceMetric, value: unknown, ts: number) =>
-    aggregator.add(data.a[id] ?? (data.a[id] = aggregator.create()), { value, ts, seq: data.q })
+    aggregator.add((data.accumulators[id] ??= aggregator.create()), { value, ts, seq: data.seq })
 
   /** Hands a finished visit's dwell (capped at the session timeout) to its metrics. */
   const close = (dwell: number) => {
-    const visit = data.o!
-    data.o = null
+    const visit = data.visit!
+    data.visit = null
     for (const metric of metrics)
-      if (visit.m.includes(metric.id)) add(metric, Math.min(Math.max(dwell, 0), timeout), visit.t)
+      if (visit.metrics.includes(metric.id))
+        add(metric, Math.min(Math.max(dwell, 0), timeout), visit.start)
   }
 
-  const current = (now: number) => data.e >= 0 && now - data.e < timeout && now >= data.s
+  const current = (now: number) => data.end >= 0 && now - data.end < timeout && now >= data.start
 
   const metricsAt = (now: number): Record<string, MetricValue> => {
     const live = current(now)
     const out: Record<string, MetricValue> = {}
     for (const metric of metrics) {
       const { aggregator, id } = metric
-      let acc = (live && data.a[id]) || aggregator.create()
-      const open = data.o
-      if (live && open && open.t <= now && open.m.includes(id)) {
+      let acc = (live && data.accumulators[id]) || aggregator.create()
+      const open = data.visit
+      if (live && open && open.start <= now && open.metrics.includes(id)) {
         // The open visit counts as if it ended now: on a copy, the state does not change.
-        acc = JSON.parse(JSON.stringify(acc)) as Acc
-        aggregator.add(acc, { value: Math.min(now - open.t, timeout), ts: open.t, seq: 0 })
+        acc = JSON.parse(JSON.stringify(acc)) as Accumulator
+        aggregator.add(acc, { value: Math.min(now - open.start, timeout), ts: open.start, seq: 0 })
       }
       out[id] = aggregator.value(acc, now)
     }
@@ -120,7 +111,7 @@ export function createDeviceState(
     const metricValues = metricsAt(now)
     const tags: Record<string, TagValue | null> = {}
     const present: Record<string, TagValue> = {}
-    const tagData: TagData = { metrics: metricValues, tags, traits: data.t, now, v: [] }
+    const tagData: TagData = { metrics: metricValues, tags, traits: data.traits, now, v: [] }
     for (const tag of compiled.tags) {
       const value = tag.onDevice ? tag.evaluate(tagData) : own(durable, tag.id)
       tags[tag.id] = value ?? null
@@ -133,18 +124,18 @@ export function createDeviceState(
     ingest(raw) {
       const at = Date.parse(raw.timestamp)
       if (at !== at) return // not a good event: no time to count it at
-      const ts = Math.max(at, data.e)
-      data.q++
+      const ts = Math.max(at, data.end)
+      data.seq++
       if (!current(ts)) {
         // A new session (`ts` is never before the session's start): the previous one (and its
         // open visit) no longer counts anywhere here.
-        data.s = ts
-        data.a = {}
-        data.o = null
+        data.start = ts
+        data.accumulators = {}
+        data.visit = null
       }
-      data.e = ts
+      data.end = ts
       if (raw.type === 'identify' && isObject(raw.traits))
-        for (const key of Object.keys(raw.traits)) setOwn(data.t, key, raw.traits[key] as Json)
+        for (const key of Object.keys(raw.traits)) setOwn(data.traits, key, raw.traits[key] as Json)
       const event = { raw, ts }
       const dwellIds: string[] = []
       for (const metric of metrics)
@@ -153,10 +144,10 @@ export function createDeviceState(
           else add(metric, metric.field(event), ts)
       const path = eventPath(raw) ?? null
       if (raw.type === 'page' || raw.type === 'screen') {
-        if (data.o) close(ts - data.o.t)
-        data.o = { t: ts, p: path, m: dwellIds }
-      } else if (raw.type === 'track' && raw.event === 'Page Left' && data.o?.p === path)
-        close(toNumeric(raw.properties?.dwell_ms) ?? ts - data.o.t)
+        if (data.visit) close(ts - data.visit.start)
+        data.visit = { start: ts, path, metrics: dwellIds }
+      } else if (raw.type === 'track' && raw.event === 'Page Left' && data.visit?.path === path)
+        close(toNumeric(raw.properties?.dwell_ms) ?? ts - data.visit.start)
     },
 
     evaluate(now, durable, next = true) {
@@ -171,8 +162,12 @@ export function createDeviceState(
         nextAt = nextChangeAt(now, {
           // The session ends, or the open visit reaches the dwell cap.
           structural: (t) => {
-            const cap = data.o?.m.length ? data.o.t + timeout : t
-            const end = Math.min(current(t) ? data.e + timeout : Infinity, cap > t ? cap : Infinity)
+            const visit = data.visit
+            const cap = visit?.metrics.length ? visit.start + timeout : t
+            const end = Math.min(
+              current(t) ? data.end + timeout : Infinity,
+              cap > t ? cap : Infinity,
+            )
             return end < Infinity ? end : null
           },
           tagsKey: (t) => JSON.stringify(at(t).present),
@@ -193,6 +188,6 @@ export function createDeviceState(
 
     data: (now, durable) => tagsAt(now, durable).tagData,
 
-    snapshot: () => JSON.parse(JSON.stringify(data)) as StateSnapshot,
+    snapshot: () => encodeDeviceSnapshot(data),
   }
 }

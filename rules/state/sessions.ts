@@ -1,4 +1,4 @@
-import type { Acc } from '../aggregate/accumulator.ts'
+import type { Accumulator } from '../aggregate/accumulator.ts'
 
 /**
  * Sessions: a profile's events, by timestamp, split wherever the gap between two consecutive events
@@ -9,7 +9,7 @@ export interface Session {
   start: number
   end: number
   /** Accumulators of session metrics (and finished dwell visits), by metric id. */
-  accs: Record<string, Acc>
+  accumulators: Record<string, Accumulator>
 }
 
 /**
@@ -50,7 +50,7 @@ export function placeInSession(
     after.start = ts
     return after
   }
-  const session: Session = { start: ts, end: ts, accs: {} }
+  const session: Session = { start: ts, end: ts, accumulators: {} }
   sessions.splice(i + 1, 0, session)
   if (sessions.length > MAX_SESSIONS) sessions.shift()
   return session

@@ -1,5 +1,6 @@
 import { explanation } from '../tags/explanation.ts'
-import type { Acc } from '../aggregate/accumulator.ts'
+import { later } from '../aggregate/accumulator.ts'
+import type { Accumulator } from '../aggregate/accumulator.ts'
 import type {
   EvaluateOptions,
   Evaluation,
@@ -22,7 +23,8 @@ import {
   sessionAt,
   type Session,
 } from './sessions.ts'
-import { emptyData, own, restoreData, setOwn, type Data } from './state-data.ts'
+import { restoreData } from './restore-data.ts'
+import { emptyData, own, setOwn, type ProfileData } from './state-data.ts'
 import type { TagData } from '../tags/slots.ts'
 import { insertPage, pageEntry, trimPages, visitsOf, type Visit } from './visits.ts'
 import { bucketOf, lowestBucket } from '../metric/window.ts'
@@ -43,7 +45,7 @@ class State implements ProfileState {
   readonly compiled: CompiledRules
   private readonly maxIds: number
   private readonly hasDwell: boolean
-  data: Data
+  data: ProfileData
   private ids: Set<string>
   /** Visits derived from the page timeline; rebuilt when read after the timeline changed. */
   private visitCache: Visit[] | undefined
@@ -55,7 +57,7 @@ class State implements ProfileState {
     this.maxIds = maxIds
     this.hasDwell = compiled.metrics.some((m) => m.dwell)
     this.data = snapshot ? restoreData(compiled, snapshot) : emptyData(compiled)
-    this.ids = new Set(this.data.ids)
+    this.ids = new Set(this.data.messageIds)
   }
 
   get visits(): Visit[] {
@@ -83,22 +85,23 @@ class State implements ProfileState {
   private remember(id: string): void {
     this.ids.add(id)
     if (this.maxIds === Infinity) return
-    this.data.ids.push(id)
-    if (this.data.ids.length > this.maxIds) this.ids.delete(this.data.ids.shift()!)
+    const remembered = this.data.messageIds
+    remembered.push(id)
+    if (remembered.length > this.maxIds) this.ids.delete(remembered.shift()!)
   }
 
   private count(event: ParsedEvent, seq: number): void {
     const { compiled, data } = this
     const { ts, raw } = event
     const session = placeInSession(data.sessions, ts, compiled.timeout, (a, b) =>
-      this.mergeAccs(a.accs, b.accs),
+      this.mergeAccumulators(a.accumulators, b.accumulators),
     )
     if (raw.type === 'identify' && isObject(raw.traits)) {
       this.traitCache = undefined
       for (const [key, value] of Object.entries(raw.traits)) {
         const old = own(data.traits, key)
-        if (!old || ts > old[1] || (ts === old[1] && seq > old[2]))
-          setOwn(data.traits, key, [value as Json, ts, seq])
+        if (!old || later(ts, seq, old.ts, old.seq))
+          setOwn(data.traits, key, { value: value as Json, ts, seq })
       }
     }
     let dwellMatches: string[] | undefined
@@ -121,13 +124,13 @@ class State implements ProfileState {
 
   /** Hands a finished visit to its dwell metrics' accumulators. */
   private finalize(visit: Visit): void {
-    for (const id of visit.m) {
+    for (const id of visit.metrics) {
       const metric = this.compiled.metrics.find((m) => m.id === id)
       if (metric)
         this.add(
           metric,
-          { value: visit.dwell, ts: visit.t, seq: 0 },
-          sessionAt(this.data.sessions, visit.t),
+          { value: visit.dwell, ts: visit.start, seq: 0 },
+          sessionAt(this.data.sessions, visit.start),
         )
     }
   }
@@ -140,9 +143,9 @@ class State implements ProfileState {
     const { window, aggregator, id } = metric
     const data = this.data
     if (window.kind === 'lifetime') {
-      aggregator.add((data.life[id] ??= aggregator.create()), sample)
+      aggregator.add((data.lifetime[id] ??= aggregator.create()), sample)
     } else if (window.kind === 'session') {
-      if (session) aggregator.add((session.accs[id] ??= aggregator.create()), sample)
+      if (session) aggregator.add((session.accumulators[id] ??= aggregator.create()), sample)
     } else {
       const buckets = (data.buckets[id] ??= {})
       const index = bucketOf(sample.ts, window.bucketMs)
@@ -161,7 +164,10 @@ class State implements ProfileState {
     }
   }
 
-  private mergeAccs(into: Record<string, Acc>, from: Record<string, Acc>): void {
+  private mergeAccumulators(
+    into: Record<string, Accumulator>,
+    from: Record<string, Accumulator>,
+  ): void {
     for (const metric of this.compiled.metrics) {
       const acc = from[metric.id]
       if (!acc) continue
@@ -294,28 +300,27 @@ class State implements ProfileState {
   private traitValues(): Record<string, Json> {
     if (this.traitCache) return this.traitCache
     const out: Record<string, Json> = (this.traitCache = {})
-    for (const [key, [value]] of Object.entries(this.data.traits)) setOwn(out, key, value)
+    for (const [key, { value }] of Object.entries(this.data.traits)) setOwn(out, key, value)
     return out
   }
 
   snapshot(): StateSnapshot {
-    const copy = JSON.parse(JSON.stringify(this.data)) as Data
-    if (this.maxIds === Infinity) copy.ids = [...this.ids]
+    const copy = JSON.parse(JSON.stringify(this.data)) as ProfileData
+    if (this.maxIds === Infinity) copy.messageIds = [...this.ids]
     return copy as unknown as StateSnapshot
   }
 
   merge(other: ProfileState): void {
     const theirs = restoreData(this.compiled, other.snapshot())
     const data = this.data
-    for (const id of theirs.ids) if (!this.ids.has(id)) this.remember(id)
+    for (const id of theirs.messageIds) if (!this.ids.has(id)) this.remember(id)
     data.seq = Math.max(data.seq, theirs.seq)
     this.traitCache = undefined
     for (const [key, entry] of Object.entries(theirs.traits)) {
       const old = own(data.traits, key)
-      if (!old || entry[1] > old[1] || (entry[1] === old[1] && entry[2] > old[2]))
-        setOwn(data.traits, key, entry)
+      if (!old || later(entry.ts, entry.seq, old.ts, old.seq)) setOwn(data.traits, key, entry)
     }
-    this.mergeAccs(data.life, theirs.life)
+    this.mergeAccumulators(data.lifetime, theirs.lifetime)
     for (const metric of this.compiled.metrics) {
       const from = theirs.buckets[metric.id]
       if (!from) continue
@@ -326,7 +331,7 @@ class State implements ProfileState {
       }
     }
     data.sessions = mergeSessions(data.sessions, theirs.sessions, this.compiled.timeout, (a, b) =>
-      this.mergeAccs(a.accs, b.accs),
+      this.mergeAccumulators(a.accumulators, b.accumulators),
     )
     for (const entry of theirs.pages) insertPage(data.pages, entry)
     this.visitCache = undefined

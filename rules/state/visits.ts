@@ -9,22 +9,23 @@ import { toNumeric } from '../document/json.ts'
  * visit is final and is handed to the metrics' accumulators.
  */
 export interface PageEntry {
-  t: number
-  q: number
-  /** 0 = page/screen (starts a visit), 1 = `Page Left` (closes one). */
-  k: 0 | 1
-  p: string | null
+  ts: number
+  /** Input order. */
+  seq: number
+  /** A page/screen event starts a visit, a `Page Left` closes one. */
+  kind: 'page' | 'left'
+  path: string | null
   /** `dwell_ms` of a `Page Left`, when numeric. */
-  d: number | null
+  dwellMs: number | null
   /** Ids of the dwell metrics whose path/where this page matches. */
-  m: string[]
+  metrics: string[]
 }
 
 /** A visit: when it started, its dwell (`null` while open), and the dwell metrics it counts for. */
 export interface Visit {
-  t: number
+  start: number
   dwell: number | null
-  m: string[]
+  metrics: string[]
 }
 
 /** Entries kept in the timeline: late events up to this many page events back are placed exactly. */
@@ -40,18 +41,18 @@ export function pageEntry(
   const isPage = raw.type === 'page' || raw.type === 'screen'
   const isLeft = raw.type === 'track' && raw.event === 'Page Left'
   if (!isPage && !isLeft) return undefined
-  const d = isLeft ? toNumeric(raw.properties?.dwell_ms) : undefined
+  const dwellMs = isLeft ? toNumeric(raw.properties?.dwell_ms) : undefined
   return {
-    t: event.ts,
-    q: seq,
-    k: isPage ? 0 : 1,
-    p: eventPath(raw) ?? null,
-    d: d ?? null,
-    m: matching,
+    ts: event.ts,
+    seq,
+    kind: isPage ? 'page' : 'left',
+    path: eventPath(raw) ?? null,
+    dwellMs: dwellMs ?? null,
+    metrics: matching,
   }
 }
 
-const before = (a: PageEntry, b: PageEntry) => a.t < b.t || (a.t === b.t && a.q < b.q)
+const before = (a: PageEntry, b: PageEntry) => a.ts < b.ts || (a.ts === b.ts && a.seq < b.seq)
 
 /** Inserts an entry in order; returns false (and does nothing) for one older than the whole timeline. */
 export function insertPage(pages: PageEntry[], entry: PageEntry): boolean {
@@ -74,24 +75,24 @@ export function visitsOf(pages: PageEntry[], cap: number): Visit[] {
   const closers: (number | null)[] = new Array(pages.length)
   for (let i = pages.length - 1; i >= 0; i--) {
     const entry = pages[i]!
-    if (entry.k === 1) continue
+    if (entry.kind === 'left') continue
     let dwell: number | null = null
     const end = nextPage === -1 ? pages.length : nextPage
     for (let j = i + 1; j < end; j++) {
       const left = pages[j]!
-      if (left.p === entry.p) {
-        dwell = left.d ?? left.t - entry.t
+      if (left.path === entry.path) {
+        dwell = left.dwellMs ?? left.ts - entry.ts
         break
       }
     }
-    if (dwell === null && nextPage !== -1) dwell = pages[nextPage]!.t - entry.t
+    if (dwell === null && nextPage !== -1) dwell = pages[nextPage]!.ts - entry.ts
     closers[i] = dwell === null ? null : Math.min(Math.max(dwell, 0), cap)
     nextPage = i
   }
   for (let i = 0; i < pages.length; i++) {
     const entry = pages[i]!
-    if (entry.k === 0 && entry.m.length > 0)
-      visits.push({ t: entry.t, dwell: closers[i]!, m: entry.m })
+    if (entry.kind === 'page' && entry.metrics.length > 0)
+      visits.push({ start: entry.ts, dwell: closers[i]!, metrics: entry.metrics })
   }
   return visits
 }
@@ -105,9 +106,9 @@ export function trimPages(pages: PageEntry[], cap: number): Visit[] {
   while (pages.length > MAX_PAGES) {
     const visits = visitsOf(pages.slice(0, nextPageIndex(pages) + 1), cap)
     const first = pages.shift()!
-    if (first.k === 0 && first.m.length > 0) {
+    if (first.kind === 'page' && first.metrics.length > 0) {
       const visit = visits[0]
-      if (visit && visit.t === first.t && visit.dwell !== null) final.push(visit)
+      if (visit && visit.start === first.ts && visit.dwell !== null) final.push(visit)
     }
   }
   return final
@@ -115,6 +116,6 @@ export function trimPages(pages: PageEntry[], cap: number): Visit[] {
 
 /** Index of the first page/screen entry after the first entry, or the last index. */
 function nextPageIndex(pages: PageEntry[]): number {
-  for (let i = 1; i < pages.length; i++) if (pages[i]!.k === 0) return i
+  for (let i = 1; i < pages.length; i++) if (pages[i]!.kind === 'page') return i
   return pages.length - 1
 }

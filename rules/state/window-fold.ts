@@ -1,15 +1,15 @@
-import type { Acc } from '../aggregate/accumulator.ts'
+import type { Accumulator } from '../aggregate/accumulator.ts'
 import type { CompiledRules } from './compiled-rules.ts'
 import type { CompiledMetric } from '../metric/metric.ts'
 import { currentSession, type Session } from './sessions.ts'
-import type { Data } from './state-data.ts'
+import type { ProfileData } from './state-data.ts'
 import type { Visit } from './visits.ts'
 import { bucketExpiry, bucketOf, lowestBucket } from '../metric/window.ts'
 
 /** What folding a profile's windows reads: the compiled rules, the state's data and its visits. */
 export interface StateView {
   compiled: CompiledRules
-  data: Data
+  data: ProfileData
   visits: Visit[]
 }
 
@@ -19,14 +19,14 @@ export function windowAcc(
   metric: CompiledMetric,
   now: number,
   session: Session | undefined,
-): Acc {
+): Accumulator {
   const { aggregator, window, id } = metric
   const acc = aggregator.create()
   if (window.kind === 'lifetime') {
-    const stored = view.data.life[id]
+    const stored = view.data.lifetime[id]
     if (stored) aggregator.merge(acc, stored)
   } else if (window.kind === 'session') {
-    const stored = session?.accs[id]
+    const stored = session?.accumulators[id]
     if (stored) aggregator.merge(acc, stored)
   } else {
     const buckets = view.data.buckets[id]
@@ -40,15 +40,19 @@ export function windowAcc(
   }
   if (metric.dwell) {
     for (const visit of view.visits) {
-      if (!visit.m.includes(id) || visit.t > now || !inWindow(metric, visit.t, now, session))
+      if (
+        !visit.metrics.includes(id) ||
+        visit.start > now ||
+        !inWindow(metric, visit.start, now, session)
+      )
         continue
       let dwell = visit.dwell
       if (dwell === null) {
         // Only the latest visit is open; it counts while its session is current.
-        if (!session || visit.t < session.start) continue
-        dwell = Math.min(now - visit.t, view.compiled.timeout)
+        if (!session || visit.start < session.start) continue
+        dwell = Math.min(now - visit.start, view.compiled.timeout)
       }
-      aggregator.add(acc, { value: dwell, ts: visit.t, seq: 0 })
+      aggregator.add(acc, { value: dwell, ts: visit.start, seq: 0 })
     }
   }
   return acc
@@ -89,10 +93,10 @@ export function structural(view: StateView, t: number, device: boolean): number 
     }
     if (metric.dwell) {
       for (const visit of view.visits) {
-        if (!visit.m.includes(metric.id)) continue
-        if (visit.dwell === null) consider(visit.t + timeout)
+        if (!visit.metrics.includes(metric.id)) continue
+        if (visit.dwell === null) consider(visit.start + timeout)
         if (window.kind === 'sliding') {
-          const index = bucketOf(visit.t, window.bucketMs)
+          const index = bucketOf(visit.start, window.bucketMs)
           if (index >= lowestBucket(t, window.bucketMs))
             consider(bucketExpiry(index, window.bucketMs))
         }
