@@ -66,5 +66,10 @@ export default [
     'dist/tagwise-rare.js',
     '4.6 KB',
   ),
+  shipped(
+    'legacy snapshot chunk (dist/tagwise-legacy.js, lazy: once, for a device state an earlier SDK stored)',
+    'dist/tagwise-legacy.js',
+    '1 KB',
+  ),
   shipped('web-vitals chunk (dist/tagwise-vitals.js, lazy)', 'dist/tagwise-vitals.js', '3.4 KB'),
 ]

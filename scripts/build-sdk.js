@@ -6,8 +6,9 @@
 // - dist/tagwise.js: the script-tag build (IIFE, minified, served by the collector at /tagwise.js)
 //   and its lazy chunks, each built on its own: dist/tagwise-vitals.js (web-vitals and its glue),
 //   dist/tagwise-plan.js (the device plan, rules/device/device-plan.ts) and dist/tagwise-rare.js
-//   (the rare features and the explainer, rules/device/rare-chunk.ts); scripts/lazy-chunks.js says
-//   when each loads.
+//   (the rare features and the explainer, rules/device/rare-chunk.ts) and dist/tagwise-legacy.js
+//   (the upgrade of a device snapshot an earlier SDK stored); scripts/lazy-chunks.js says when each
+//   loads.
 import { rm } from 'node:fs/promises'
 import { build } from 'esbuild'
 import { lazyChunks } from './lazy-chunks.js'
@@ -77,6 +78,15 @@ export async function buildSdk() {
         platform: 'browser',
       },
       'dist/tagwise-rare.js',
+    ),
+    buildMinified(
+      {
+        ...common,
+        entryPoints: ['rules/device/legacy-device-snapshot.ts'],
+        format: 'esm',
+        platform: 'browser',
+      },
+      'dist/tagwise-legacy.js',
     ),
   ])
 }

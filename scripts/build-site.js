@@ -1,5 +1,5 @@
 // Assembles dist/public/, the Worker's static assets (wrangler.toml [assets]) served next to the API:
-// - /tagwise.js, /tagwise-vitals.js, /tagwise-plan.js, /tagwise-rare.js: the SDK's script-tag
+// - /tagwise.js, /tagwise-vitals.js, /tagwise-plan.js, /tagwise-rare.js, /tagwise-legacy.js: the SDK's script-tag
 //   build and its lazy web-vitals, device-plan and rare-features chunks, on the collector's own
 //   origin so pages can keep `script-src 'self'`;
 // - examples/shop/** at / (the demo shop) and examples/dashboard/** at /dashboard/.
@@ -25,7 +25,13 @@ export async function buildSite() {
     )
   if (await exists('examples/dashboard'))
     await cp('examples/dashboard', `${OUT}/dashboard`, { recursive: true })
-  for (const file of ['tagwise.js', 'tagwise-vitals.js', 'tagwise-plan.js', 'tagwise-rare.js'])
+  for (const file of [
+    'tagwise.js',
+    'tagwise-vitals.js',
+    'tagwise-plan.js',
+    'tagwise-rare.js',
+    'tagwise-legacy.js',
+  ])
     await cp(`dist/${file}`, `${OUT}/${file}`)
 }
 

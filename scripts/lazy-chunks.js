@@ -13,16 +13,20 @@ export const LAZY_CHUNKS = {
   'device-plan.ts': './tagwise-plan.js',
   // The rare features (rules/device/rare-names.ts), only for rules whose device tags use one.
   'rare-chunk.ts': './tagwise-rare.js',
+  // The upgrade of a device snapshot an earlier SDK stored: once per visitor, after an upgrade.
+  'legacy-device-snapshot.ts': './tagwise-legacy.js',
 }
 
 /** The esbuild plugin that points the dynamic imports of the chunks' entries at their files. */
 export const lazyChunks = {
   name: 'lazy-chunks',
   setup(b) {
-    b.onResolve({ filter: /(vitals-chunk|device-plan|rare-chunk)\.ts$/ }, (args) =>
-      args.kind === 'dynamic-import'
-        ? { path: LAZY_CHUNKS[args.path.split('/').pop()], external: true }
-        : undefined,
+    b.onResolve(
+      { filter: /(vitals-chunk|device-plan|rare-chunk|legacy-device-snapshot)\.ts$/ },
+      (args) =>
+        args.kind === 'dynamic-import'
+          ? { path: LAZY_CHUNKS[args.path.split('/').pop()], external: true }
+          : undefined,
     )
   },
 }

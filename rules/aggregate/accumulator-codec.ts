@@ -1,5 +1,6 @@
-// Accumulators in the formats that store them with one- or two-letter keys: the device snapshot
-// (rules/device/device-snapshot.ts) and edge snapshots of version 1 (rules/state/snapshot-v1.ts).
+// Accumulators in the formats that stored them with one- or two-letter keys, read when they are
+// upgraded: the device snapshot's first format (rules/device/legacy-device-snapshot.ts) and edge
+// snapshots of version 1 (rules/state/snapshot-v1.ts).
 // Every field name has one short key whatever the aggregation (`extreme` is `m` in `min`, `max`
 // and `dwell`), so one table renames any accumulator without knowing its aggregation: the device
 // carries no code per aggregation for it.
@@ -27,8 +28,6 @@ const SHORT_KEYS = {
 } as const satisfies Record<FieldOf<Accumulator>, string>
 
 const FIELDS = /* @__PURE__ */ invertKeys(SHORT_KEYS)
-
-export const encodeAccumulator = (acc: Accumulator): ShortAccumulator => renameKeys(acc, SHORT_KEYS)
 
 /** The accumulator a short-key one stands for (of the aggregation the metric's fingerprint vouches for). */
 export const decodeAccumulator = (short: ShortAccumulator): Accumulator => renameKeys(short, FIELDS)

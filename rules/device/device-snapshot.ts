@@ -1,20 +1,12 @@
 // The device state and its snapshot. The browser SDK keeps the snapshot in IndexedDB (or
 // localStorage), the mini-program in wx storage, and saves it after every event; it crosses no
-// network. On disk it keeps the short keys of the format's first version (`v: 'device'`), through
-// this codec, for two reasons. The SDK's code has a byte budget, and readable keys on disk would
-// cost more, not less: the device would still need this reader, to migrate the snapshots visitors
-// hold. And unchanged bytes mean that two tabs of one site running two SDK versions (one from the
-// cache) still share the state. A later, incompatible format takes a new `v` (say `'device-2'`),
-// which this version refuses.
-import {
-  decodeAccumulator,
-  encodeAccumulator,
-  type ShortAccumulator,
-} from '../aggregate/accumulator-codec.ts'
+// network. On disk it is the data itself, readable, with its format and version: nothing to encode
+// or decode on the device's hot path, and no codec in the SDK's core. Snapshots of the first format
+// (`v: 'device'`, one-letter keys), which browsers hold from earlier SDKs, are upgraded once by
+// `upgradeDeviceSnapshot` (legacy-device-snapshot.ts): a module the SDK loads only when it finds one.
 import type { Accumulator } from '../aggregate/accumulator.ts'
 import type { StateSnapshot } from '../api.ts'
 import { isObject, type Json } from '../document/json.ts'
-import { mapValues } from '../document/short-keys.ts'
 
 /** An open page visit: where and when it started. */
 export interface OpenVisit {
@@ -41,48 +33,39 @@ export interface DeviceData {
   fingerprints: Record<string, string>
 }
 
-/** {@link DeviceData} on disk: `v: 'device'`, the format's version, then its fields by initial. */
-type DeviceSnapshot = {
-  v: 'device'
-  s: number
-  e: number
-  q: number
-  a: Record<string, ShortAccumulator>
-  /** The open visit: start time, path, dwell metrics. */
-  o: { t: number; p: string | null; m: string[] } | null
-  t: Record<string, Json>
-  f: Record<string, string>
+/** {@link DeviceData} on disk. A later, incompatible format takes a new `version`. */
+interface DeviceSnapshot extends DeviceData {
+  format: 'device'
+  version: 2
 }
 
 /** The snapshot of `data`: a copy, as JSON, that later changes to `data` do not touch. */
 export function encodeDeviceSnapshot(data: DeviceData): StateSnapshot {
-  const visit = data.visit
-  const snapshot: DeviceSnapshot = {
-    v: 'device',
-    s: data.start,
-    e: data.end,
-    q: data.seq,
-    a: mapValues(data.accumulators, encodeAccumulator),
-    o: visit && { t: visit.start, p: visit.path, m: visit.metrics },
-    t: data.traits,
-    f: data.fingerprints,
-  }
+  const snapshot: DeviceSnapshot = { format: 'device', version: 2, ...data }
   return JSON.parse(JSON.stringify(snapshot)) as StateSnapshot
 }
 
-/** The data of a snapshot (its own copy); throws for anything that is not a device snapshot. */
-export function decodeDeviceSnapshot(snapshot: StateSnapshot): DeviceData {
-  const raw = JSON.parse(JSON.stringify(snapshot)) as DeviceSnapshot
-  if (raw.v !== 'device' || !isObject(raw.a) || !isObject(raw.f))
-    throw new Error('not a tagwise device snapshot')
-  const visit = raw.o
-  return {
-    start: raw.s,
-    end: raw.e,
-    seq: raw.q,
-    accumulators: mapValues(raw.a, decodeAccumulator),
-    visit: visit && { start: visit.t, path: visit.p, metrics: visit.m },
-    traits: raw.t,
-    fingerprints: raw.f,
-  }
+function isDeviceSnapshot(value: unknown): value is DeviceSnapshot {
+  return (
+    isObject(value) &&
+    value.format === 'device' &&
+    value.version === 2 &&
+    isObject(value.accumulators) &&
+    isObject(value.fingerprints)
+  )
 }
+
+/**
+ * The data of a snapshot (its own copy); throws for anything that is not a device snapshot of this
+ * format (one of the first format must be upgraded first: {@link isLegacyDeviceSnapshot}).
+ */
+export function decodeDeviceSnapshot(snapshot: StateSnapshot): DeviceData {
+  const copy: unknown = JSON.parse(JSON.stringify(snapshot))
+  if (!isDeviceSnapshot(copy)) throw new Error('not a tagwise device snapshot')
+  const { format: _format, version: _version, ...data } = copy
+  return data
+}
+
+/** Whether `snapshot` is a device snapshot of the first format, for `upgradeDeviceSnapshot`. */
+export const isLegacyDeviceSnapshot = (snapshot: unknown): boolean =>
+  isObject(snapshot) && snapshot.v === 'device'

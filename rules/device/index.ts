@@ -1,9 +1,11 @@
-// The device engine's entry: what the browser SDK and the mini-program adapter use. Two more
+// The device engine's entry: what the browser SDK and the mini-program adapter use. Three more
 // modules are entries of their own, for a device to load lazily: device-plan.ts (`devicePlan`, for
-// inline rules) and rare-chunk.ts (the rare features and the explainer).
+// inline rules), rare-chunk.ts (the rare features and the explainer) and legacy-device-snapshot.ts
+// (`upgradeDeviceSnapshot`, for a snapshot an earlier SDK stored).
 export { loadDeviceRules } from './load-device-rules.ts'
 export type { DeviceRules } from './load-device-rules.ts'
 export type { DeviceState } from './device-state.ts'
+export { isLegacyDeviceSnapshot } from './device-snapshot.ts'
 export type { DevicePlan } from './device-plan.ts'
 export { DEVICE_FEATURES } from './features.ts'
 export type { Features } from '../features.ts'

@@ -4,7 +4,12 @@
 // engine is reached through its device entry (rules/device/index.ts) and the two chunks that entry
 // names: a browser build loads them when needed (scripts/lazy-chunks.js); a build without code
 // splitting (the mini-program file) inlines them.
-import { loadDeviceRules, type DeviceRules } from '../../rules/device/index.ts'
+import {
+  isLegacyDeviceSnapshot,
+  loadDeviceRules,
+  type DeviceRules,
+} from '../../rules/device/index.ts'
+import type { StateSnapshot } from '../../rules/index.ts'
 import type { explainOnDevice } from '../../rules/device/rare-chunk.ts'
 import type { CachedRules } from './remote-rules.ts'
 
@@ -30,4 +35,22 @@ export async function compileDeviceRules(rules: CachedRules): Promise<DeviceRule
  */
 export async function loadExplainer(): Promise<ExplainOnDevice> {
   return (await import('../../rules/device/rare-chunk.ts')).explainOnDevice
+}
+
+/**
+ * A stored device state as the engine restores it. One that an earlier SDK stored in the engine's
+ * first format is upgraded, once, by a module loaded only then; one that cannot be read is
+ * dropped (the state starts afresh, as the engine would).
+ */
+export async function restorable(
+  snapshot: StateSnapshot | undefined,
+): Promise<StateSnapshot | undefined> {
+  if (!snapshot || !isLegacyDeviceSnapshot(snapshot)) return snapshot
+  try {
+    return (await import('../../rules/device/legacy-device-snapshot.ts')).upgradeDeviceSnapshot(
+      snapshot,
+    )
+  } catch {
+    return undefined
+  }
 }

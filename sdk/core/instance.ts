@@ -1,7 +1,7 @@
 import type { EventType, Json, TagValue } from '../../rules/index.ts'
 import { version } from '../../package.json'
 import type { Tagwise } from './api.ts'
-import { compileDeviceRules } from './device-rules.ts'
+import { compileDeviceRules, restorable } from './device-rules.ts'
 import { createEarlyEvents } from './early-events.ts'
 import { attribute, newIdentity, type Identity } from './identity.ts'
 import { createLiveTags } from './live-tags.ts'
@@ -157,7 +157,7 @@ export function createInstance(options: ResolvedOptions, platform: Platform): In
   /** Compiles `rules` and evaluates them from `snapshot`; caches them when they are new. */
   async function loadRules(rules: CachedRules, snapshot?: StateSnapshot, cache = false) {
     try {
-      live.setRules(await compileDeviceRules(rules), rules.document, snapshot)
+      live.setRules(await compileDeviceRules(rules), rules.document, await restorable(snapshot))
       if (cache && granted) persistence.saveRules(rules)
     } catch (error) {
       log('rules not loaded', error)

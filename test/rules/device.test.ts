@@ -234,7 +234,7 @@ describe('device engine', () => {
     expect(() => rules.createState(compileRules(doc).createState().snapshot())).toThrow(
       /not a tagwise device snapshot/,
     )
-    const { f: _, ...partial } = rules.createState().snapshot()
+    const { fingerprints: _, ...partial } = rules.createState().snapshot()
     expect(() => rules.createState(partial)).toThrow(/not a tagwise device snapshot/)
   })
 

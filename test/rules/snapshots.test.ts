@@ -4,7 +4,12 @@
 // (test/fixtures/snapshots/) hold snapshots and evaluations recorded by the engine of each format
 // version (test/fixtures/snapshots/generate.ts).
 import { describe, expect, it } from 'vitest'
-import { compileRules, loadDeviceRules } from '../../rules/index.ts'
+import {
+  compileRules,
+  isLegacyDeviceSnapshot,
+  loadDeviceRules,
+  upgradeDeviceSnapshot,
+} from '../../rules/index.ts'
 import type {
   DevicePlan,
   Evaluation,
@@ -171,8 +176,9 @@ describe('edge snapshots of the current format (version: 2)', () => {
 
 describe('device snapshots written by the v1 engine (v: device)', () => {
   for (const c of fixture.device) {
-    it(`restore to the same evaluations, and continue the same: ${c.label}`, () => {
-      const state = device.createState(copy(c.snapshot))
+    it(`upgrade to the same evaluations, and continue the same: ${c.label}`, () => {
+      expect(isLegacyDeviceSnapshot(c.snapshot)).toBe(true)
+      const state = device.createState(upgradeDeviceSnapshot(copy(c.snapshot)))
       for (const { now, evaluation } of c.evaluations)
         expect(state.evaluate(now, fixture.durable)).toEqual(evaluation)
       for (const e of c.then) state.ingest(e as TagwiseEvent)
@@ -180,17 +186,34 @@ describe('device snapshots written by the v1 engine (v: device)', () => {
         expect(state.evaluate(now, fixture.durable)).toEqual(evaluation)
     })
 
-    it(`are the current format: restore → snapshot gives the same bytes: ${c.label}`, () => {
-      const snapshot = device.createState(copy(c.snapshot)).snapshot()
-      expect(JSON.stringify(snapshot)).toBe(JSON.stringify(c.snapshot))
+    it(`upgrade to the current format, which round-trips: ${c.label}`, () => {
+      const upgraded = upgradeDeviceSnapshot(copy(c.snapshot))
+      expect(upgraded).toMatchObject({ format: 'device', version: 2 })
+      expect(isLegacyDeviceSnapshot(upgraded)).toBe(false)
+      const snapshot = device.createState(copy(upgraded)).snapshot()
+      expect(JSON.stringify(snapshot)).toBe(JSON.stringify(upgraded))
+      // Readable fields, the same data: the session's times and order, the open visit, traits.
+      const old = c.snapshot as Record<string, Json>
+      expect(upgraded).toMatchObject({ start: old.s, end: old.e, seq: old.q, traits: old.t })
     })
   }
 
-  it('refuses what is not a device snapshot, with the error it always gave', () => {
+  it('are refused by createState until upgraded', () => {
+    expect(() => device.createState(copy(fixture.device[0]!.snapshot))).toThrow(
+      /not a tagwise device snapshot/,
+    )
+  })
+
+  it('refuses what is not a device snapshot', () => {
     const edge = rules.restore(copy(fixture.edge[1]!.snapshot)).snapshot()
-    const later = { ...fixture.device[1]!.snapshot, v: 'device-2' }
-    for (const garbage of [{}, edge, later, { v: 'device', a: [], f: {} }])
+    const current = device.createState().snapshot()
+    const later = { ...current, version: 3 }
+    for (const garbage of [{}, edge, later, { format: 'device', version: 2, accumulators: [] }])
       expect(() => device.createState(garbage as StateSnapshot)).toThrow(
+        /not a tagwise device snapshot/,
+      )
+    for (const garbage of [{}, edge, current, { v: 'device', a: [], f: {} }])
+      expect(() => upgradeDeviceSnapshot(garbage as StateSnapshot)).toThrow(
         /not a tagwise device snapshot/,
       )
   })

@@ -1,7 +1,7 @@
 // @vitest-environment node
 // The mini-program adapter against the fake runtime of fake-wx.ts: what a mini-program's pages
 // send, how the queue survives failures and restarts, and that tags behave as in the browser.
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
 import catalog from '../../examples/rules/catalog.json' with { type: 'json' }
 import { createTagwise as createBrowserTagwise } from '../../sdk/index.ts'
 import { createTagwise, type MiniprogramOptions, type Tagwise } from '../../sdk/miniprogram.ts'
@@ -67,6 +67,10 @@ const flush = async (tw: Tagwise) => {
   await tick(500)
   await done
 }
+
+// The mini-program file has the device plan built in (its build inlines the lazy chunks), so its
+// `import()` resolves at once; loaded here first, it does in these tests too, whatever the fake clock.
+beforeAll(() => import('../../rules/device/device-plan.ts'))
 
 beforeEach(() => {
   vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] })

@@ -6,6 +6,7 @@ import 'fake-indexeddb/auto'
 import { createStore, set } from 'idb-keyval'
 import { describe, expect, it, vi } from 'vitest'
 import fixture from './fixtures/storage-b0b1f7d.json' with { type: 'json' }
+import { isLegacyDeviceSnapshot, upgradeDeviceSnapshot } from '../../rules/index.ts'
 import { fakeCollector, fakeTime, settle, start } from './harness.ts'
 
 /** The snapshots the SDK hands the device engine to restore. */
@@ -53,8 +54,11 @@ describe('data stored by the previous version', () => {
       userId: 'u-fixture',
       sessionId: user.sessionId,
     })
-    // The device state as stored (the backup's, newer than IndexedDB's), handed back unchanged.
-    expect(restored.at(-1)).toEqual(fixture.localStorage['fixture-visitor:backup'].state)
+    // The device state as stored (the backup's, newer than IndexedDB's), in the engine's first
+    // format: upgraded once, the same data, and handed to the engine.
+    const backedUp = fixture.localStorage['fixture-visitor:backup'].state
+    expect(isLegacyDeviceSnapshot(backedUp)).toBe(true)
+    expect(restored.at(-1)).toEqual(upgradeDeviceSnapshot(backedUp))
     expect(tw.tags()).toMatchObject({ coupon_claimer: true, lifecycle_stage: 'active' })
     expect(tw.queued().events).toBe(3)
     tw.track('Product Viewed', { category: 'bags' })
