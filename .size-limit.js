@@ -71,5 +71,10 @@ export default [
     'dist/tagwise-legacy.js',
     '1 KB',
   ),
+  shipped(
+    'time search chunk (dist/tagwise-time.js, lazy: rules with time-dependent device tags)',
+    'dist/tagwise-time.js',
+    '1 KB',
+  ),
   shipped('web-vitals chunk (dist/tagwise-vitals.js, lazy)', 'dist/tagwise-vitals.js', '3.4 KB'),
 ]

@@ -7,8 +7,8 @@
 //   and its lazy chunks, each built on its own: dist/tagwise-vitals.js (web-vitals and its glue),
 //   dist/tagwise-plan.js (the device plan, rules/device/device-plan.ts) and dist/tagwise-rare.js
 //   (the rare features and the explainer, rules/device/rare-chunk.ts) and dist/tagwise-legacy.js
-//   (the upgrade of a device snapshot an earlier SDK stored); scripts/lazy-chunks.js says when each
-//   loads.
+//   (the upgrade of a device snapshot an earlier SDK stored), dist/tagwise-time.js (the search for
+//   time-dependent flips); scripts/lazy-chunks.js says when each loads.
 import { rm } from 'node:fs/promises'
 import { build } from 'esbuild'
 import { lazyChunks } from './lazy-chunks.js'
@@ -87,6 +87,15 @@ export async function buildSdk() {
         platform: 'browser',
       },
       'dist/tagwise-legacy.js',
+    ),
+    buildMinified(
+      {
+        ...common,
+        entryPoints: ['rules/device/time-chunk.ts'],
+        format: 'esm',
+        platform: 'browser',
+      },
+      'dist/tagwise-time.js',
     ),
   ])
 }

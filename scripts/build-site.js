@@ -1,6 +1,6 @@
 // Assembles dist/public/, the Worker's static assets (wrangler.toml [assets]) served next to the API:
-// - /tagwise.js, /tagwise-vitals.js, /tagwise-plan.js, /tagwise-rare.js, /tagwise-legacy.js: the SDK's script-tag
-//   build and its lazy web-vitals, device-plan and rare-features chunks, on the collector's own
+// - /tagwise.js and its lazy chunks (/tagwise-vitals.js, /tagwise-plan.js, /tagwise-rare.js,
+//   /tagwise-time.js, /tagwise-legacy.js; scripts/lazy-chunks.js), on the collector's own
 //   origin so pages can keep `script-src 'self'`;
 // - examples/shop/** at / (the demo shop) and examples/dashboard/** at /dashboard/.
 // Rebuilt from scratch each time, so a file removed from examples/ is not served any more.
@@ -31,6 +31,7 @@ export async function buildSite() {
     'tagwise-plan.js',
     'tagwise-rare.js',
     'tagwise-legacy.js',
+    'tagwise-time.js',
   ])
     await cp(`dist/${file}`, `${OUT}/${file}`)
 }

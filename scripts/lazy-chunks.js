@@ -13,6 +13,8 @@ export const LAZY_CHUNKS = {
   'device-plan.ts': './tagwise-plan.js',
   // The rare features (rules/device/rare-names.ts), only for rules whose device tags use one.
   'rare-chunk.ts': './tagwise-rare.js',
+  // The search for when time-dependent device tags flip, only for rules that have them.
+  'time-chunk.ts': './tagwise-time.js',
   // The upgrade of a device snapshot an earlier SDK stored: once per visitor, after an upgrade.
   'legacy-device-snapshot.ts': './tagwise-legacy.js',
 }
@@ -22,7 +24,7 @@ export const lazyChunks = {
   name: 'lazy-chunks',
   setup(b) {
     b.onResolve(
-      { filter: /(vitals-chunk|device-plan|rare-chunk|legacy-device-snapshot)\.ts$/ },
+      { filter: /(vitals-chunk|device-plan|rare-chunk|time-chunk|legacy-device-snapshot)\.ts$/ },
       (args) =>
         args.kind === 'dynamic-import'
           ? { path: LAZY_CHUNKS[args.path.split('/').pop()], external: true }

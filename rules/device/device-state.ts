@@ -6,6 +6,7 @@ import { isObject, toNumeric, type Json } from '../document/json.ts'
 import { decodeDeviceSnapshot, encodeDeviceSnapshot, type DeviceData } from './device-snapshot.ts'
 import type { MetricMatcher } from '../metric/metric.ts'
 import { nextChangeAt } from '../state/next-change.ts'
+import type { UnitFlips } from '../state/unit-flips.ts'
 import { own, setOwn } from '../state/state-data.ts'
 import type { CompiledTag } from '../tags/compile-tag.ts'
 import type { TagData } from '../tags/slots.ts'
@@ -20,6 +21,8 @@ export interface CompiledDeviceRules {
   /** Time-dependent expression nodes of device tags (see `timeUnits`). */
   units: TimeUnit[]
   timeout: number
+  /** From the device's features: needed when `units` is not empty. */
+  unitFlips: UnitFlips | undefined
 }
 
 /** A `session` metric on a device: its matching and its fold (accumulators never merge here). */
@@ -159,29 +162,33 @@ export function createDeviceState(
       const { tagData, present } = lastAt
       let nextAt: number | null = null
       if (next) {
-        nextAt = nextChangeAt(now, {
-          // The session ends, or the open visit reaches the dwell cap.
-          structural: (t) => {
-            const visit = data.visit
-            const cap = visit?.metrics.length ? visit.start + timeout : t
-            const end = Math.min(
-              current(t) ? data.end + timeout : Infinity,
-              cap > t ? cap : Infinity,
-            )
-            return end < Infinity ? end : null
+        nextAt = nextChangeAt(
+          now,
+          {
+            // The session ends, or the open visit reaches the dwell cap.
+            structural: (t) => {
+              const visit = data.visit
+              const cap = visit?.metrics.length ? visit.start + timeout : t
+              const end = Math.min(
+                current(t) ? data.end + timeout : Infinity,
+                cap > t ? cap : Infinity,
+              )
+              return end < Infinity ? end : null
+            },
+            tagsKey: (t) => JSON.stringify(at(t).present),
+            unitKeys: (t) => {
+              const data = at(t).tagData
+              return compiled.units.map((u) => {
+                try {
+                  return JSON.stringify(u.evaluate(data)) ?? 'undefined'
+                } catch {
+                  return '!error'
+                }
+              })
+            },
           },
-          tagsKey: (t) => JSON.stringify(at(t).present),
-          unitKeys: (t) => {
-            const data = at(t).tagData
-            return compiled.units.map((u) => {
-              try {
-                return JSON.stringify(u.evaluate(data)) ?? 'undefined'
-              } catch {
-                return '!error'
-              }
-            })
-          },
-        })
+          compiled.unitFlips,
+        )
       }
       return { tags: present, metrics: tagData.metrics, nextChangeAt: nextAt }
     },

@@ -1,7 +1,8 @@
-// The device engine's entry: what the browser SDK and the mini-program adapter use. Three more
+// The device engine's entry: what the browser SDK and the mini-program adapter use. Four more
 // modules are entries of their own, for a device to load lazily: device-plan.ts (`devicePlan`, for
-// inline rules), rare-chunk.ts (the rare features and the explainer) and legacy-device-snapshot.ts
-// (`upgradeDeviceSnapshot`, for a snapshot an earlier SDK stored).
+// inline rules), rare-chunk.ts (the rare features, and the explainer), time-chunk.ts (`unitFlips`,
+// for time-dependent device tags) and legacy-device-snapshot.ts (`upgradeDeviceSnapshot`, for a
+// snapshot an earlier SDK stored).
 export { loadDeviceRules } from './load-device-rules.ts'
 export type { DeviceRules } from './load-device-rules.ts'
 export type { DeviceState } from './device-state.ts'

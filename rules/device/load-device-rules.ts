@@ -29,8 +29,10 @@ export type { DeviceState } from './device-state.ts'
  * code; only the state differs (one session, events in order), which keeps the device bundle small.
  *
  * `plan` is the document's {@link devicePlan} (the collector sends it with the document).
- * `features` are the device's engine: `DEVICE_FEATURES` unless the plan says the document needs
- * the rare ones (`plan.rare`), then `features` of the rare chunk (rules/device/rare-chunk.ts).
+ * `features` are the device's engine: `DEVICE_FEATURES`, with the rare ones when the plan says the
+ * document needs them (`plan.rare`: `features` of rules/device/rare-chunk.ts, which has everything),
+ * and with `unitFlips` (rules/device/time-chunk.ts) when the plan has time-dependent `units` —
+ * without it, `nextChangeAt` would miss the times they flip, so that is refused.
  *
  * @example
  * const rules = loadDeviceRules(document, devicePlan(document))
@@ -43,6 +45,8 @@ export function loadDeviceRules(
   plan: DevicePlan,
   features: Features = DEVICE_FEATURES,
 ): DeviceRules {
+  if (plan.units.length && !features.unitFlips)
+    throw new Error('rules with time-dependent device tags need features with unitFlips')
   const compile = genericCompiler(features.operations)
   const defs = document.metrics
   const analysis = plan.tags
@@ -70,6 +74,7 @@ export function loadDeviceRules(
     timeout,
     // The plan's units are the device tags' only (`timeUnitRules` of them).
     units: compileUnits(plan.units, tags, compile),
+    unitFlips: features.unitFlips,
   }
   return {
     sessionTimeoutMs: timeout,

@@ -9,6 +9,7 @@ import { CORE_OPERATIONS, globOperation } from '../logic/operations.ts'
 import { RARE_OPERATIONS } from '../logic/rare-operations.ts'
 import { CORE_KINDS } from '../tags/kinds.ts'
 import { RARE_KINDS } from '../tags/rare-kinds.ts'
+import { unitFlips } from '../state/unit-flips.ts'
 
 /** Everything the rules language has. */
 export const EDGE_FEATURES: Features = {
@@ -16,4 +17,5 @@ export const EDGE_FEATURES: Features = {
   folds: { ...CORE_FOLDS, ...RARE_FOLDS },
   kinds: { ...CORE_KINDS, ...RARE_KINDS },
   compileGlob,
+  unitFlips,
 }

@@ -16,6 +16,7 @@ import { isParsedEvent, parseEvent, type ParsedEvent } from '../document/event.t
 import { isObject, type Json } from '../document/json.ts'
 import type { CompiledMetric } from '../metric/metric.ts'
 import { nextChangeAt } from './next-change.ts'
+import { unitFlips } from './unit-flips.ts'
 import {
   currentSession,
   mergeSessions,
@@ -255,25 +256,29 @@ class State implements ProfileState {
     }
     const at = (t: number) => this.tagsAt(metricsFor(t), t, options)
     const baseKey = JSON.stringify(present)
-    return nextChangeAt(now, {
-      structural: (t) => {
-        const next = structural(this, t, device)
-        segment = { from: t, to: next ?? Infinity, metrics: fold(t) }
-        return next
+    return nextChangeAt(
+      now,
+      {
+        structural: (t) => {
+          const next = structural(this, t, device)
+          segment = { from: t, to: next ?? Infinity, metrics: fold(t) }
+          return next
+        },
+        tagsKey: (t) => (t === now ? baseKey : JSON.stringify(at(t).present)),
+        unitKeys: (t) => {
+          if (units.length === 0) return []
+          const { data } = at(t)
+          return units.map((u) => {
+            try {
+              return JSON.stringify(u.evaluate(data)) ?? 'undefined'
+            } catch {
+              return '!error'
+            }
+          })
+        },
       },
-      tagsKey: (t) => (t === now ? baseKey : JSON.stringify(at(t).present)),
-      unitKeys: (t) => {
-        if (units.length === 0) return []
-        const { data } = at(t)
-        return units.map((u) => {
-          try {
-            return JSON.stringify(u.evaluate(data)) ?? 'undefined'
-          } catch {
-            return '!error'
-          }
-        })
-      },
-    })
+      unitFlips,
+    )
   }
 
   explain(tagId: string, now: number, options: EvaluateOptions = {}): Explanation {

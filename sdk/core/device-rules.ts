@@ -5,6 +5,7 @@
 // names: a browser build loads them when needed (scripts/lazy-chunks.js); a build without code
 // splitting (the mini-program file) inlines them.
 import {
+  DEVICE_FEATURES,
   isLegacyDeviceSnapshot,
   loadDeviceRules,
   type DeviceRules,
@@ -19,13 +20,19 @@ export type ExplainOnDevice = typeof explainOnDevice
 /**
  * Compiles `rules` for the device. The collector sends the device plan with the document; for a
  * document given inline (or from an older collector) it is computed here, by a chunk loaded only
- * then. So are the rare features (rules/device/rare-names.ts), only for a document that uses one.
+ * then. So are the rare features (rules/device/rare-names.ts), only for a document that uses one,
+ * and the search for time-dependent flips, only for a document that has such device tags.
  */
 export async function compileDeviceRules(rules: CachedRules): Promise<DeviceRules> {
   const plan =
     rules.plan ?? (await import('../../rules/device/device-plan.ts')).devicePlan(rules.document)
+  // The rare features' chunk has everything; the time search is a chunk of its own.
   const features =
-    plan.rare === false ? undefined : (await import('../../rules/device/rare-chunk.ts')).features
+    plan.rare !== false
+      ? (await import('../../rules/device/rare-chunk.ts')).features
+      : plan.units.length
+        ? { ...DEVICE_FEATURES, ...(await import('../../rules/device/time-chunk.ts')) }
+        : DEVICE_FEATURES
   return loadDeviceRules(rules.document, plan, features)
 }
 

@@ -26,6 +26,8 @@ import {
 } from '../support/rules-arbitraries.ts'
 import catalog from '../../examples/rules/catalog.json' with { type: 'json' }
 import { features } from '../../rules/device/rare-chunk.ts'
+import { unitFlips } from '../../rules/device/time-chunk.ts'
+import { DEVICE_FEATURES } from '../../rules/device/index.ts'
 
 const RUNS = Number(process.env.PROPERTY_RUNS ?? 150)
 const TIMEOUT = Math.max(10_000, RUNS * 50)
@@ -215,10 +217,10 @@ describe('device engine', () => {
 
   it('runs on a plan cached before plans had fingerprints, and keeps its data within the version', () => {
     const { fingerprints: _, ...older } = JSON.parse(JSON.stringify(devicePlan(doc)))
-    const rules = loadDeviceRules(doc, older)
+    const rules = loadDeviceRules(doc, older, features)
     const state = rules.createState()
     ingest(state, [page('/checkout/payment', t0), page('/', t0 + 20_000)])
-    const restored = loadDeviceRules(doc, older).createState(state.snapshot())
+    const restored = loadDeviceRules(doc, older, features).createState(state.snapshot())
     const now = t0 + 21_000
     expect(restored.evaluate(now, {})).toEqual(state.evaluate(now, {}))
     // Under a plan with fingerprints, that data counts as from other definitions: dropped once.
@@ -227,6 +229,15 @@ describe('device engine', () => {
       load(doc).createState().evaluate(now, {}).metrics,
     )
     expect(upgraded.evaluate(now, {}).metrics).not.toEqual(state.evaluate(now, {}).metrics)
+  })
+
+  it('refuses rules with time-dependent device tags without the time search', () => {
+    const plan = devicePlan(catalog as unknown as RulesDocument)
+    expect(plan.units.length).toBeGreaterThan(0)
+    expect(() => loadDeviceRules(catalog as unknown as RulesDocument, plan)).toThrow(/unitFlips/)
+    expect(() =>
+      loadDeviceRules(catalog as unknown as RulesDocument, plan, { ...DEVICE_FEATURES, unitFlips }),
+    ).not.toThrow()
   })
 
   it('refuses a snapshot that is not a device snapshot', () => {

@@ -68,9 +68,15 @@ const flush = async (tw: Tagwise) => {
   await done
 }
 
-// The mini-program file has the device plan built in (its build inlines the lazy chunks), so its
-// `import()` resolves at once; loaded here first, it does in these tests too, whatever the fake clock.
-beforeAll(() => import('../../rules/device/device-plan.ts'))
+// The mini-program file has the device plan and the time search built in (its build inlines the
+// lazy chunks), so their `import()` resolves at once; loaded here first, it does in these tests too,
+// whatever the fake clock.
+beforeAll(() =>
+  Promise.all([
+    import('../../rules/device/device-plan.ts'),
+    import('../../rules/device/time-chunk.ts'),
+  ]),
+)
 
 beforeEach(() => {
   vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] })
