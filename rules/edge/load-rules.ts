@@ -8,7 +8,7 @@ import { compileTag } from '../tags/compile-tag.ts'
 import { slotsFor } from '../tags/slots.ts'
 import { compileUnits, timeUnitRules } from '../tags/time-units.ts'
 import { EDGE_FEATURES } from './features.ts'
-import { compileLogic, explainLogic } from './logic.ts'
+import { compileEdgeLogic, explainLogic } from './logic.ts'
 
 const DEFAULT_TIMEOUT_MINUTES = 30
 
@@ -25,7 +25,7 @@ const DEFAULT_TIMEOUT_MINUTES = 30
  */
 export function loadRules(document: RulesDocument): Rules {
   const metrics = Object.entries(document.metrics).map(([id, def]) =>
-    compileMetric(id, def, EDGE_FEATURES, compileLogic),
+    compileMetric(id, def, EDGE_FEATURES, compileEdgeLogic),
   )
   const facts = Object.fromEntries(
     Object.entries(document.metrics).map(([id, m]) => [id, { window: m.window, agg: m.agg }]),
@@ -44,7 +44,7 @@ export function loadRules(document: RulesDocument): Rules {
     metrics.map((m) => m.id),
     analysis.map((a) => a.id),
   )
-  const compile = (rule: Logic) => compileLogic(rule, { slot: slots.of })
+  const compile = (rule: Logic) => compileEdgeLogic(rule, { slot: slots.of })
   const compiler = { kinds: EDGE_FEATURES.kinds, compile, slots }
   const tags = analysis.map((a) =>
     compileTag(a.id, a.kind, document.tags[a.id]!, a.evaluatedOn === 'device', compiler),
@@ -64,7 +64,7 @@ export function loadRules(document: RulesDocument): Rules {
         new Set(metrics.filter((m) => m.continuous).map((m) => m.id)),
       ),
       tags,
-      (rule: Logic) => compileLogic(rule),
+      (rule: Logic) => compileEdgeLogic(rule),
     ),
     explain: explainLogic,
   }

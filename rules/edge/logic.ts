@@ -1,6 +1,8 @@
 // JsonLogic as the edge runs it: the public `compileLogic`, `explainLogic` and `validateLogic` of
 // `tagwise/rules`, over every operation of the rules language.
 import { logicCompiler, type CompileLogic } from '../logic/compile-logic.ts'
+import { LogicError } from '../logic/logic-error.ts'
+import { inWords } from '../logic/logic-error-message.ts'
 import { logicExplainer, type ExplainLogic } from '../logic/explain-logic.ts'
 import { logicProblems } from '../logic/validate-logic.ts'
 import type { Problem } from '../validate/problem.ts'
@@ -15,9 +17,16 @@ export const LOGIC_OPERATIONS: readonly string[] = Object.freeze(
 )
 
 /**
+ * The edge's compiler as the engine uses it: the errors its expressions throw carry their data under
+ * a short message (the engine catches them: a tag whose expression fails is absent).
+ */
+export const compileEdgeLogic: CompileLogic = logicCompiler(EDGE_FEATURES.operations)
+
+/**
  * Compiles a JsonLogic expression into a function of the data. Operations are resolved once, paths
  * are split once, and sub-expressions that do not read the data are computed at compile time.
- * Evaluation throws a `LogicError` for the JsonLogic error cases (`NaN`, `Invalid Arguments`).
+ * Evaluation throws a `LogicError` for the JsonLogic error cases (`NaN`, `Invalid Arguments`), its
+ * message in words (`"+" needs numbers, got "A"`).
  * Results may share arrays and objects with the rule: treat them as read-only. No `eval`: it runs
  * under `Content-Security-Policy: script-src 'self'`.
  *
@@ -27,7 +36,17 @@ export const LOGIC_OPERATIONS: readonly string[] = Object.freeze(
  * isLoyal({ metrics: { orders_90d: 4 } }) // true
  * compileLogic({ '+': [{ days: 1 }, { hours: 2 }] })(null) // 93600000
  */
-export const compileLogic: CompileLogic = logicCompiler(EDGE_FEATURES.operations)
+export const compileLogic: CompileLogic = (rule, options) => {
+  const evaluate = compileEdgeLogic(rule, options)
+  return (data) => {
+    try {
+      return evaluate(data)
+    } catch (error) {
+      // Put in words for whoever catches it (the engine's own evaluation does not need them).
+      throw error instanceof LogicError ? inWords(error) : error
+    }
+  }
+}
 
 /**
  * Evaluates a JsonLogic expression like {@link compileLogic} would, and returns its tree with every

@@ -4,6 +4,7 @@ import { LogicError, thrower } from './logic-error.ts'
 import { specialize } from './fast-paths.ts'
 import { argumentList, argumentShape, evaluator, operationOf } from './operation.ts'
 import type { Evaluate, Operations } from './operation.ts'
+import { inWords } from './logic-error-message.ts'
 import { unknownOperation } from './operations.ts'
 import { didYouMean } from '../validate/suggest.ts'
 
@@ -36,7 +37,7 @@ function compileNode(rule: unknown, scope: Scope): Evaluate {
   if (op === undefined) return constant(rule)
   const semantics = scope.operations[op]
   if (semantics === undefined)
-    throw unknownOperation(op, didYouMean(op, Object.keys(scope.operations)))
+    throw inWords(unknownOperation(op), didYouMean(op, Object.keys(scope.operations)))
   const raw = (rule as Record<string, unknown>)[op]
   const spread = argumentShape(op, semantics, raw)
   if (spread instanceof LogicError) return thrower(spread)

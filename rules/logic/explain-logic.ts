@@ -1,6 +1,7 @@
 // Explaining a JsonLogic expression: a plain tree walk over the same operation semantics the
 // compiler uses (an operation table), recording each node's value instead of optimizing.
 import { LogicError } from './logic-error.ts'
+import { failureMessage } from './logic-error-message.ts'
 import { argumentList, argumentShape, evaluator, operationOf } from './operation.ts'
 import type { Evaluate, Operations } from './operation.ts'
 import { unknownOperation } from './operations.ts'
@@ -52,7 +53,7 @@ function recorded(op: string, children: Built[], evaluate: Evaluate): Built {
       return node.value
     } catch (error) {
       node.value = undefined
-      node.error = error instanceof Error ? error.message : String(error)
+      node.error = failureMessage(error)
       throw error
     }
   }

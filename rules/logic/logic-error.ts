@@ -1,10 +1,23 @@
 /** The kinds of JsonLogic errors, named as in the JsonLogic conformance suites. */
 export type LogicErrorType = 'NaN' | 'Invalid Arguments' | 'Unknown Operator'
 
+/** What went wrong, as data: `logicErrorMessage` (logic-error-message.ts) puts it in words. */
+export interface LogicErrorDetail {
+  /** What the operation needs (`Invalid Arguments`): "an array of arguments", "at least 2 arguments"… */
+  needs?: string
+  /** The value that is not a number (`NaN`; without it, the result was not a finite number). */
+  got?: unknown
+}
+
 /**
  * Thrown by a compiled JsonLogic expression that cannot produce a value (`NaN`: a value that is not
  * a number where one is needed, or a result that is not a finite number; `Invalid Arguments`: an
  * operation given the wrong shape of arguments), and by `compileLogic` for an unknown operation.
+ *
+ * It carries what went wrong as data (`type`, `op`, `detail`) under a short message. Where a person
+ * reads it, it is put in words (`"+" needs numbers, got "A"`): in explanations, validation and the
+ * errors `compileLogic`'s expressions throw. A device evaluating tags never reads a message, so it
+ * carries no wording.
  *
  * @example
  * try {
@@ -17,34 +30,25 @@ export class LogicError extends Error {
   // Declared, not a class field: assigned once in the constructor, without the field helper that
   // device builds (targeting ES2020) would otherwise carry.
   declare readonly type: LogicErrorType
-  constructor(type: LogicErrorType, message: string) {
-    super(message)
+  /** The operation that failed. */
+  declare readonly op: string
+  declare readonly detail: LogicErrorDetail
+  constructor(type: LogicErrorType, op: string, detail: LogicErrorDetail = {}) {
+    super(`${type}: "${op}"`)
     this.name = 'LogicError'
     this.type = type
+    this.op = op
+    this.detail = detail
   }
 }
 
-/** A short description of a value for error messages (never the whole of a large value). */
-export function describe(value: unknown): string {
-  if (typeof value === 'string') {
-    return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)
-  }
-  if (Array.isArray(value)) return 'an array'
-  if (value === null || typeof value !== 'object') return String(value)
-  return 'an object'
-}
+export const notANumber = (op: string, value: unknown): LogicError =>
+  new LogicError('NaN', op, { got: value })
 
-export function notANumber(op: string, value: unknown): LogicError {
-  return new LogicError('NaN', `"${op}" needs numbers, got ${describe(value)}`)
-}
+export const notFinite = (op: string): LogicError => new LogicError('NaN', op)
 
-export function notFinite(op: string): LogicError {
-  return new LogicError('NaN', `"${op}" has no finite result`)
-}
-
-export function invalidArguments(op: string, needs: string): LogicError {
-  return new LogicError('Invalid Arguments', `"${op}" needs ${needs}`)
-}
+export const invalidArguments = (op: string, needs: string): LogicError =>
+  new LogicError('Invalid Arguments', op, { needs })
 
 /** An evaluator that always fails with `error` (an expression that can never be evaluated). */
 export function thrower(error: LogicError): () => never {

@@ -99,10 +99,7 @@ export function globOperation(glob: (pattern: string, text: string) => boolean):
   })
 }
 
-/**
- * The error for an unknown operation; `hint` is appended to the message (validation and
- * `compileLogic` suggest the closest known name; the explainer, which device builds carry, does not).
- */
-export function unknownOperation(op: string, hint = ''): LogicError {
-  return new LogicError('Unknown Operator', `unknown operation "${op}"${hint}`)
+/** The error for an unknown operation (in words with `logicErrorMessage`, with a suggestion). */
+export function unknownOperation(op: string): LogicError {
+  return new LogicError('Unknown Operator', op)
 }

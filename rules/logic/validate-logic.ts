@@ -2,6 +2,7 @@
 // only wrong at evaluation (`{"and": true}`) are not problems here: they are JsonLogic error cases
 // that make the expression throw, which the rules language allows.
 import { operationOf, type Operations } from './operation.ts'
+import { logicErrorMessage } from './logic-error-message.ts'
 import { unknownOperation } from './operations.ts'
 import { didYouMean } from '../validate/suggest.ts'
 import type { Problem } from '../validate/problem.ts'
@@ -47,7 +48,7 @@ export function logicProblems(rule: unknown, path: string, operations: Operation
       if (operations[op] === undefined) {
         problems.push({
           path: childPath,
-          message: unknownOperation(op, didYouMean(op, Object.keys(operations))).message,
+          message: logicErrorMessage(unknownOperation(op), didYouMean(op, Object.keys(operations))),
         })
       }
       const raw = (value as Record<string, unknown>)[op]

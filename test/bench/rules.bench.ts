@@ -13,7 +13,7 @@
 import { readFileSync } from 'node:fs'
 import { LogicEngine } from 'json-logic-engine'
 import jsonLogic from 'json-logic-js'
-import { compileLogic } from '../../rules/edge/logic.ts'
+import { compileEdgeLogic, compileLogic } from '../../rules/edge/logic.ts'
 import { compileRules, parseEvent, truthy } from '../../rules/index.ts'
 import type { Evaluate, ProfileState, TagValue } from '../../rules/index.ts'
 import { generateEvents } from '../support/events.ts'
@@ -544,7 +544,7 @@ const MASK = DATA.length - 1 // 8 data objects: `i & MASK` picks one
 
 const RULES = TAGS.map((t) => t.rule)
 const HAND: Hand[] = TAGS.map((t) => t.hand)
-const OURS: Evaluate[] = RULES.map((rule) => compileLogic(rule, { slot }))
+const OURS: Evaluate[] = RULES.map((rule) => compileEdgeLogic(rule, { slot }))
 const PLAIN: Evaluate[] = RULES.map((rule) => compileLogic(rule))
 
 const engine = new LogicEngine()

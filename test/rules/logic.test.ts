@@ -143,6 +143,25 @@ describe('JsonLogic semantics', () => {
     expect(() => evaluate(null)).toThrow(expect.objectContaining({ type: 'NaN' }))
   })
 
+  it('throws errors that say what failed in words, with the facts as data', () => {
+    const cases: [unknown, unknown, string][] = [
+      [{ '+': [1, { var: 'x' }] }, { x: 'A' }, '"+" needs numbers, got "A"'],
+      [{ '*': [1e308, 10] }, null, '"*" has no finite result'],
+      [{ and: true }, null, '"and" needs an array of arguments'],
+    ]
+    for (const [rule, data, message] of cases) {
+      const error = outcome(() => compileLogic(rule)(data))
+      expect(error).toEqual({ error: expect.any(String) })
+      expect(() => compileLogic(rule)(data)).toThrow(message)
+    }
+    try {
+      compileLogic({ '+': [1, { var: 'x' }] })({ x: 'A' })
+    } catch (error) {
+      expect(error).toMatchObject({ type: 'NaN', op: '+', detail: { got: 'A' } })
+    }
+    expect(() => compileLogic({ nope: [] })).toThrow('unknown operation "nope"')
+  })
+
   it('takes the argument list from an expression for arithmetic and max/min', () => {
     const data = { xs: [3, '4', 5], n: 7 }
     expect(compileLogic({ '+': { var: 'xs' } })(data)).toBe(12)
