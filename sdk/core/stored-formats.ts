@@ -59,16 +59,19 @@ const isObject = (value: unknown): value is Record<string, unknown> =>
 const isEvent = (value: unknown): value is QueuedEvent =>
   isObject(value) && typeof value.messageId === 'string'
 
-/** An identity with an anonymousId, else `undefined`. */
+/**
+ * An identity with an anonymousId, else `undefined`. Without a sessionId, its session is over: no
+ * activity (0), so the next event starts a new one.
+ */
 export function readIdentity(value: unknown): StoredIdentity | undefined {
   if (!isObject(value) || typeof value.anonymousId !== 'string' || !value.anonymousId) return
   const { anonymousId, userId, sessionId, lastActivity } = value
+  const session = typeof sessionId === 'string' && sessionId !== ''
   return {
     anonymousId,
     ...(typeof userId === 'string' ? { userId } : {}),
-    // Without its session, the identity's next event starts one.
-    sessionId: String(sessionId),
-    lastActivity: Number(lastActivity) || 0,
+    sessionId: session ? sessionId : '',
+    lastActivity: (session && Number(lastActivity)) || 0,
   }
 }
 
