@@ -8,8 +8,6 @@ import { readEarlyEvents, type EarlyEvents as Stored } from './stored-formats.ts
  * it has any of its own) and counts them first, as its own early events.
  */
 export interface EarlyEvents {
-  /** The events waiting, in order. */
-  readonly events: readonly QueuedEvent[]
   add(event: QueuedEvent): void
   /** `event` is being counted: it no longer waits. */
   counted(event: QueuedEvent): void
@@ -26,9 +24,6 @@ export function createEarlyEvents(backup: Platform['backup'], key: string): Earl
   let events: QueuedEvent[] = []
   let left = false
   return {
-    get events() {
-      return events
-    },
     add: (event) => void events.push(event),
     counted(event) {
       events = events.filter((waiting) => waiting !== event)
