@@ -1,13 +1,14 @@
 // Builds the browser SDK:
 // - dist/sdk.js: ESM for bundlers (`import { createTagwise } from 'tagwise'`); idb-keyval and
 //   web-vitals stay imports, so the app's bundler dedupes them, and the lazy parts
-//   (sdk/browser/vitals-chunk.ts, web-vitals' only importer; the device plan; the rare features)
-//   are chunks the app's bundler keeps lazy.
+//   (sdk/browser/vitals-chunk.ts, web-vitals' only importer; the device plan; the rare features;
+//   showing and hiding by tag) are chunks the app's bundler keeps lazy.
 // - dist/tagwise.js: the script-tag build (IIFE, minified, served by the collector at /tagwise.js)
 //   and its lazy chunks, each built on its own: dist/tagwise-vitals.js (web-vitals and its glue),
-//   dist/tagwise-plan.js (the device plan, rules/device/device-plan.ts) and dist/tagwise-rare.js
-//   (the rare features and the explainer, rules/device/rare-chunk.ts); scripts/lazy-chunks.js says
-//   when each loads.
+//   dist/tagwise-plan.js (the device plan, rules/device/device-plan.ts), dist/tagwise-rare.js
+//   (the rare features and the explainer, rules/device/rare-chunk.ts) and
+//   dist/tagwise-personalize.js (showing and hiding elements by tag,
+//   sdk/browser/show-hide-chunk.ts); scripts/lazy-chunks.js says when each loads.
 import { rm } from 'node:fs/promises'
 import { build } from 'esbuild'
 import { lazyChunks } from './lazy-chunks.js'
@@ -77,6 +78,15 @@ export async function buildSdk() {
         platform: 'browser',
       },
       'dist/tagwise-rare.js',
+    ),
+    buildMinified(
+      {
+        ...common,
+        entryPoints: ['sdk/browser/show-hide-chunk.ts'],
+        format: 'esm',
+        platform: 'browser',
+      },
+      'dist/tagwise-personalize.js',
     ),
   ])
 }

@@ -1,7 +1,7 @@
 // Assembles dist/public/, the Worker's static assets (wrangler.toml [assets]) served next to the API:
-// - /tagwise.js, /tagwise-vitals.js, /tagwise-plan.js, /tagwise-rare.js: the SDK's script-tag
-//   build and its lazy web-vitals, device-plan and rare-features chunks, on the collector's own
-//   origin so pages can keep `script-src 'self'`;
+// - /tagwise.js, /tagwise-vitals.js, /tagwise-plan.js, /tagwise-rare.js, /tagwise-personalize.js:
+//   the SDK's script-tag build and its lazy web-vitals, device-plan, rare-features and show/hide
+//   chunks, on the collector's own origin so pages can keep `script-src 'self'`;
 // - examples/shop/** at / (the demo shop) and examples/dashboard/** at /dashboard/.
 // Rebuilt from scratch each time, so a file removed from examples/ is not served any more.
 import { cp, mkdir, rm, stat, writeFile } from 'node:fs/promises'
@@ -25,7 +25,13 @@ export async function buildSite() {
     )
   if (await exists('examples/dashboard'))
     await cp('examples/dashboard', `${OUT}/dashboard`, { recursive: true })
-  for (const file of ['tagwise.js', 'tagwise-vitals.js', 'tagwise-plan.js', 'tagwise-rare.js'])
+  for (const file of [
+    'tagwise.js',
+    'tagwise-vitals.js',
+    'tagwise-plan.js',
+    'tagwise-rare.js',
+    'tagwise-personalize.js',
+  ])
     await cp(`dist/${file}`, `${OUT}/${file}`)
 }
 

@@ -13,13 +13,15 @@ export const LAZY_CHUNKS = {
   'device-plan.ts': './tagwise-plan.js',
   // The rare features (rules/device/rare-names.ts), only for rules whose device tags use one.
   'rare-chunk.ts': './tagwise-rare.js',
+  // Showing and hiding elements by tag, only on pages with a `data-tw-show-if`/`-hide-if` element.
+  'show-hide-chunk.ts': './tagwise-personalize.js',
 }
 
 /** The esbuild plugin that points the dynamic imports of the chunks' entries at their files. */
 export const lazyChunks = {
   name: 'lazy-chunks',
   setup(b) {
-    b.onResolve({ filter: /(vitals-chunk|device-plan|rare-chunk)\.ts$/ }, (args) =>
+    b.onResolve({ filter: /(vitals-chunk|device-plan|rare-chunk|show-hide-chunk)\.ts$/ }, (args) =>
       args.kind === 'dynamic-import'
         ? { path: LAZY_CHUNKS[args.path.split('/').pop()], external: true }
         : undefined,
