@@ -77,4 +77,9 @@ export default [
     '1 KB',
   ),
   shipped('web-vitals chunk (dist/tagwise-vitals.js, lazy)', 'dist/tagwise-vitals.js', '3.4 KB'),
+  shipped(
+    'show/hide chunk (dist/tagwise-personalize.js, lazy: pages with data-tw-show-if/-hide-if)',
+    'dist/tagwise-personalize.js',
+    '0.5 KB',
+  ),
 ]

@@ -1,17 +1,14 @@
 // Builds the browser SDK:
 // - dist/sdk.js: ESM for bundlers (`import { createTagwise } from 'tagwise'`); idb-keyval and
 //   web-vitals stay imports, so the app's bundler dedupes them, and the lazy parts
-//   (sdk/browser/vitals-chunk.ts, web-vitals' only importer; the device plan; the rare features)
-//   are chunks the app's bundler keeps lazy.
+//   (sdk/browser/vitals-chunk.ts, web-vitals' only importer; the device plan; the rare features;
+//   showing and hiding by tag) are chunks the app's bundler keeps lazy.
 // - dist/tagwise.js: the script-tag build (IIFE, minified, served by the collector at /tagwise.js)
-//   and its lazy chunks, each built on its own: dist/tagwise-vitals.js (web-vitals and its glue),
-//   dist/tagwise-plan.js (the device plan, rules/device/device-plan.ts) and dist/tagwise-rare.js
-//   (the rare features and the explainer, rules/device/rare-chunk.ts) and dist/tagwise-legacy.js
-//   (the upgrade of a device snapshot an earlier SDK stored), dist/tagwise-time.js (the search for
-//   time-dependent flips); scripts/lazy-chunks.js says when each loads.
+//   and its lazy chunks, each built on its own (scripts/lazy-chunks.js says which and when each
+//   loads).
 import { rm } from 'node:fs/promises'
 import { build } from 'esbuild'
-import { lazyChunks } from './lazy-chunks.js'
+import { LAZY_CHUNKS, lazyChunks } from './lazy-chunks.js'
 import { buildMinified } from './minify.js'
 
 const common = {
@@ -52,50 +49,11 @@ export async function buildSdk() {
       'dist/tagwise.js',
       { wrap: (code) => `(()=>{"use strict";${code}})();\n` },
     ),
-    buildMinified(
-      {
-        ...common,
-        entryPoints: ['sdk/browser/vitals-chunk.ts'],
-        format: 'esm',
-        platform: 'browser',
-      },
-      'dist/tagwise-vitals.js',
-    ),
-    buildMinified(
-      {
-        ...common,
-        entryPoints: ['rules/device/device-plan.ts'],
-        format: 'esm',
-        platform: 'browser',
-      },
-      'dist/tagwise-plan.js',
-    ),
-    buildMinified(
-      {
-        ...common,
-        entryPoints: ['rules/device/rare-chunk.ts'],
-        format: 'esm',
-        platform: 'browser',
-      },
-      'dist/tagwise-rare.js',
-    ),
-    buildMinified(
-      {
-        ...common,
-        entryPoints: ['rules/device/legacy-device-snapshot.ts'],
-        format: 'esm',
-        platform: 'browser',
-      },
-      'dist/tagwise-legacy.js',
-    ),
-    buildMinified(
-      {
-        ...common,
-        entryPoints: ['rules/device/time-chunk.ts'],
-        format: 'esm',
-        platform: 'browser',
-      },
-      'dist/tagwise-time.js',
+    ...LAZY_CHUNKS.map(({ entry, file }) =>
+      buildMinified(
+        { ...common, entryPoints: [entry], format: 'esm', platform: 'browser' },
+        `dist/${file}`,
+      ),
     ),
   ])
 }

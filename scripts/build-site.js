@@ -1,9 +1,9 @@
 // Assembles dist/public/, the Worker's static assets (wrangler.toml [assets]) served next to the API:
-// - /tagwise.js and its lazy chunks (/tagwise-vitals.js, /tagwise-plan.js, /tagwise-rare.js,
-//   /tagwise-time.js, /tagwise-legacy.js; scripts/lazy-chunks.js), on the collector's own
-//   origin so pages can keep `script-src 'self'`;
+// - /tagwise.js and its lazy chunks (scripts/lazy-chunks.js), on the collector's own origin so
+//   pages can keep `script-src 'self'`;
 // - examples/shop/** at / (the demo shop) and examples/dashboard/** at /dashboard/.
 // Rebuilt from scratch each time, so a file removed from examples/ is not served any more.
+import { LAZY_CHUNKS } from './lazy-chunks.js'
 import { cp, mkdir, rm, stat, writeFile } from 'node:fs/promises'
 
 const OUT = 'dist/public'
@@ -25,14 +25,7 @@ export async function buildSite() {
     )
   if (await exists('examples/dashboard'))
     await cp('examples/dashboard', `${OUT}/dashboard`, { recursive: true })
-  for (const file of [
-    'tagwise.js',
-    'tagwise-vitals.js',
-    'tagwise-plan.js',
-    'tagwise-rare.js',
-    'tagwise-legacy.js',
-    'tagwise-time.js',
-  ])
+  for (const file of ['tagwise.js', ...LAZY_CHUNKS.map((chunk) => chunk.file)])
     await cp(`dist/${file}`, `${OUT}/${file}`)
 }
 

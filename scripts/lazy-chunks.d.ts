@@ -1,4 +1,10 @@
 import type { Plugin } from 'esbuild'
 
-export declare const LAZY_CHUNKS: Record<string, string>
+/** A lazy chunk of the script-tag build: its entry module and the file it is built to. */
+export interface LazyChunk {
+  entry: string
+  file: string
+}
+
+export declare const LAZY_CHUNKS: readonly LazyChunk[]
 export declare const lazyChunks: Plugin

@@ -55,7 +55,7 @@ function start(options: TagwiseOptions): Tagwise {
   })
   const platform = browserPlatform(options.storage, options.fetch, context)
   const instance = createInstance(o, platform)
-  const tw = instance.api
+  const tw = instance._api
   const visits = createPageVisits(o.dwell, tw.track)
   /** The page load's vitals, for its first `Page Left` (SPA pages after it have none of their own). */
   let vitals = features.vitals ? captureVitals() : undefined
@@ -65,7 +65,7 @@ function start(options: TagwiseOptions): Tagwise {
   }
   const enter = () => {
     if (o.autoPage) tw.page()
-    visits.enter(page.path, platform.visible())
+    visits.enter(page.path, platform._visible())
   }
   try {
     enter()
@@ -78,14 +78,14 @@ function start(options: TagwiseOptions): Tagwise {
       {
         visibility(visible) {
           visits.visibility(visible)
-          instance.visibility(visible)
+          instance._visibility(visible)
         },
         pagehide() {
           leave()
-          instance.leave()
+          instance._leave()
         },
         pageshow: enter,
-        online: instance.online,
+        online: instance._online,
       },
       signal,
     )
@@ -96,7 +96,7 @@ function start(options: TagwiseOptions): Tagwise {
       tw.on('change', () => apply(tw.tags()))
       void tw.ready.then(() => apply(tw.tags()))
     }
-    signal?.addEventListener('abort', instance.stop)
+    signal?.addEventListener('abort', instance._stop)
   } catch (error) {
     if (o.debug) console.debug('[tagwise]', error)
   }

@@ -10,15 +10,15 @@ export function browserPlatform(
 ): Platform {
   const nav = typeof navigator === 'undefined' ? undefined : navigator
   return {
-    store: storage === 'memory' ? memoryStore() : indexedDbStore(),
+    _store: storage === 'memory' ? memoryStore() : indexedDbStore(),
     // Looked up per call, and called unbound (`fetch` throws "Illegal invocation" on a wrong `this`);
     // without any, the call's TypeError is the rejection.
-    request: async (url, init) =>
+    _request: async (url, init) =>
       (customFetch ?? globalThis.fetch)(url, { ...init, credentials: 'omit' }),
     // A string body is sent as text/plain, which needs no CORS preflight.
-    beacon: (url, body) => !!nav?.sendBeacon?.(url, body),
+    _beacon: (url, body) => !!nav?.sendBeacon?.(url, body),
     // `storage: 'memory'` asks for nothing to outlive the page: no backup either.
-    backup:
+    _backup:
       storage === 'memory'
         ? undefined
         : {
@@ -39,11 +39,11 @@ export function browserPlatform(
               }
             },
           },
-    online: () => nav?.onLine !== false,
-    visible: () => typeof document === 'undefined' || document.visibilityState !== 'hidden',
-    context,
+    _online: () => nav?.onLine !== false,
+    _visible: () => typeof document === 'undefined' || document.visibilityState !== 'hidden',
+    _context: context,
     // What `btoa` would throw on keeps its low byte, as in mini-programs (`base64.ts`).
-    base64: (text) =>
+    _base64: (text) =>
       btoa(text.replace(/[^\0-\xff]/g, (c) => String.fromCharCode(c.charCodeAt(0) & 255))),
   }
 }

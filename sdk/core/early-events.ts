@@ -8,38 +8,33 @@ import { readEarlyEvents, type EarlyEvents as Stored } from './stored-formats.ts
  * it has any of its own) and counts them first, as its own early events.
  */
 export interface EarlyEvents {
-  /** The events waiting, in order. */
-  readonly events: readonly QueuedEvent[]
-  add(event: QueuedEvent): void
+  _add(event: QueuedEvent): void
   /** `event` is being counted: it no longer waits. */
-  counted(event: QueuedEvent): void
+  _counted(event: QueuedEvent): void
   /** The page goes away before it is ready: its waiting events go to the backup. */
-  leave(): void
+  _leave(): void
   /** Whether this page went away (and came back) with events waiting. */
-  left(): boolean
+  _left(): boolean
   /** Takes the events pages left in the backup, except those waiting here (counted here anyway). */
-  takeLeftovers(): QueuedEvent[]
+  _takeLeftovers(): QueuedEvent[]
 }
 
 /** The early events of the instance whose backup key is `key`. */
-export function createEarlyEvents(backup: Platform['backup'], key: string): EarlyEvents {
+export function createEarlyEvents(backup: Platform['_backup'], key: string): EarlyEvents {
   let events: QueuedEvent[] = []
   let left = false
   return {
-    get events() {
-      return events
-    },
-    add: (event) => void events.push(event),
-    counted(event) {
+    _add: (event) => void events.push(event),
+    _counted(event) {
       events = events.filter((waiting) => waiting !== event)
     },
-    leave() {
+    _leave() {
       if (!events.length) return
       backup?.write(key, events satisfies Stored)
       left = true
     },
-    left: () => left,
-    takeLeftovers() {
+    _left: () => left,
+    _takeLeftovers() {
       const own = new Set(events.map((event) => event.messageId))
       return readEarlyEvents(backup?.take(key)).filter((event) => !own.has(event.messageId))
     },

@@ -1,8 +1,8 @@
 /** Subscribes to and emits the events of a map `{ type: payload }`. */
 export interface Emitter<Events> {
   /** Calls `listener` for each `type` event until the returned function is called. */
-  on<Type extends keyof Events>(type: Type, listener: (payload: Events[Type]) => void): () => void
-  emit<Type extends keyof Events>(type: Type, payload: Events[Type]): void
+  _on<Type extends keyof Events>(type: Type, listener: (payload: Events[Type]) => void): () => void
+  _emit<Type extends keyof Events>(type: Type, payload: Events[Type]): void
 }
 
 type Listeners<Events> = { [Type in keyof Events]?: Set<(payload: Events[Type]) => void> }
@@ -16,12 +16,12 @@ type Listeners<Events> = { [Type in keyof Events]?: Set<(payload: Events[Type]) 
 export function createEmitter<Events>(onError: (error: unknown) => void): Emitter<Events> {
   const listeners: Listeners<Events> = {}
   return {
-    on(type, listener) {
+    _on(type, listener) {
       const set = (listeners[type] ??= new Set())
       set.add(listener)
       return () => void set.delete(listener)
     },
-    emit(type, payload) {
+    _emit(type, payload) {
       // A copy: a listener may unsubscribe (itself or another) while they run.
       for (const listener of [...(listeners[type] ?? [])])
         try {

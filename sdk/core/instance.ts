@@ -23,16 +23,16 @@ export interface EventFields {
 
 /** An instance plus the hooks its platform layer drives. */
 export interface Instance {
-  api: Tagwise
+  _api: Tagwise
   /** The app came to the foreground or went to the background. */
-  visibility(visible: boolean): void
+  _visibility(visible: boolean): void
   /** The page is going away: persist and hand the queue to the beacon. */
-  leave(): void
+  _leave(): void
   /** The network is back. */
-  online(): void
+  _online(): void
   /** Records an event of a type the API has no call for (the mini-program's `screen`). */
-  record(fields: EventFields): void
-  stop(): void
+  _record(fields: EventFields): void
+  _stop(): void
 }
 
 /** How long `ready` waits for rules that are not cached yet. */
@@ -59,10 +59,10 @@ export function createInstance(options: ResolvedOptions, platform: Platform): In
     }
   /** `GET /v1/<path>` with the write key as HTTP Basic username. */
   const get: Get = (path, headers) =>
-    platform.request(`${options.endpoint}/v1/${path}`, {
+    platform._request(`${options.endpoint}/v1/${path}`, {
       method: 'GET',
       // Built per request, inside its error handling: a browser without `btoa` still sends events.
-      headers: { authorization: `Basic ${platform.base64(`${writeKey}:`)}`, ...headers },
+      headers: { authorization: `Basic ${platform._base64(`${writeKey}:`)}`, ...headers },
     })
 
   let identity: Identity = newIdentity()
@@ -74,16 +74,16 @@ export function createInstance(options: ResolvedOptions, platform: Platform): In
   const sessionTimeoutMs = options.sessionTimeoutMinutes * 60_000
 
   const persistence = createPersistence(platform, writeKey)
-  const live = createLiveTags(log, platform.visible())
+  const live = createLiveTags(log, platform._visible())
   const queue = createQueue(
-    platform.store,
+    platform._store,
     storageKey(writeKey, 'queue'),
     options.maxQueue,
     allowed,
   )
   const transport = createTransport({ ...options, platform, queue, allowed, log })
   const pending = createPendingCalls(options.maxQueue)
-  const early = createEarlyEvents(platform.backup, storageKey(writeKey, 'early'))
+  const early = createEarlyEvents(platform._backup, storageKey(writeKey, 'early'))
 
   let persisting = false
   /** Saves identity, device state and durable tags once per task, after the calls of that task. */
@@ -93,33 +93,33 @@ export function createInstance(options: ResolvedOptions, platform: Platform): In
     void Promise.resolve().then(() => {
       persisting = false
       if (!granted) return
-      const saved = { identity, renamed, durable: live.durable, snapshot: live.snapshot() }
+      const saved = { identity, renamed, durable: live._durable, snapshot: live._snapshot() }
       renamed = false
-      persistence.save(saved)
+      persistence._save(saved)
     })
   }
-  live.on('change', persistSoon)
-  transport.on('tags', ({ tags, batch }) => {
+  live._on('change', persistSoon)
+  transport._on('tags', ({ tags, batch }) => {
     // Tags of a batch sent before reset() belong to the previous person.
     const same = batch.every((event) => event.anonymousId === identity.anonymousId)
-    if (same && isDurableTags(tags)) live.setDurable(tags)
+    if (same && isDurableTags(tags)) live._setDurable(tags)
   })
 
   /** Counts an event as who the person is now (identify and alias change who that is). */
   function count(event: QueuedEvent): void {
     if (attribute(identity, event, sessionTimeoutMs)) renamed = true
-    live.ingest(event)
+    live._ingest(event)
     if (!granted) return
-    queue.push(event)
-    transport.schedule()
+    queue._push(event)
+    transport._schedule()
     persistSoon()
   }
 
   /** Counts `event` once the instance is ready; until then it is an early event. */
   function countWhenReady(event: QueuedEvent): void {
-    early.add(event)
-    pending.defer(() => {
-      early.counted(event)
+    early._add(event)
+    pending._defer(() => {
+      early._counted(event)
       count(event)
     })
   }
@@ -127,7 +127,7 @@ export function createInstance(options: ResolvedOptions, platform: Platform): In
   /** Runs `call` now, or when ready (calls made before are applied in order, up to `maxQueue`). */
   function whenReady(call: () => void): void {
     if (ready) call()
-    else if (!pending.full()) pending.defer(call)
+    else if (!pending._full()) pending._defer(call)
   }
 
   function record(fields: EventFields): void {
@@ -135,13 +135,13 @@ export function createInstance(options: ResolvedOptions, platform: Platform): In
       ...fields,
       messageId: uuid(),
       timestamp: new Date().toISOString(),
-      context: { ...platform.context(), library: { name: 'tagwise', version } },
+      context: { ...platform._context(), library: { name: 'tagwise', version } },
     }
     if (ready) count(event)
-    else if (!pending.full()) countWhenReady(event)
+    else if (!pending._full()) countWhenReady(event)
   }
   // What pages that went away before they were ready left: counted first, as early events.
-  for (const event of early.takeLeftovers()) countWhenReady(event)
+  for (const event of early._takeLeftovers()) countWhenReady(event)
 
   async function refreshTags(): Promise<void> {
     if (!granted) return
@@ -151,14 +151,14 @@ export function createInstance(options: ResolvedOptions, platform: Platform): In
     const response = await get(`tags?${query}`)
     if (response.status !== 200) return
     const { tags } = (await response.json()) as { tags?: unknown }
-    if (isDurableTags(tags)) live.setDurable(tags)
+    if (isDurableTags(tags)) live._setDurable(tags)
   }
 
   /** Compiles `rules` and evaluates them from `snapshot`; caches them when they are new. */
   async function loadRules(rules: CachedRules, snapshot?: StateSnapshot, cache = false) {
     try {
-      live.setRules(await compileDeviceRules(rules), rules.document, await restorable(snapshot))
-      if (cache && granted) persistence.saveRules(rules)
+      live._setRules(await compileDeviceRules(rules), rules.document, await restorable(snapshot))
+      if (cache && granted) persistence._saveRules(rules)
     } catch (error) {
       log('rules not loaded', error)
     }
@@ -173,27 +173,27 @@ export function createInstance(options: ResolvedOptions, platform: Platform): In
     // rules a little, not forever: events that come before them are counted when they arrive.
     const fromCache = cached && loadRules(cached, snapshot)
     const fresh = Promise.all([remote, fromCache]).then(([rules]) =>
-      rules && rules !== cached ? loadRules(rules, live.snapshot() ?? snapshot, true) : undefined,
+      rules && rules !== cached ? loadRules(rules, live._snapshot() ?? snapshot, true) : undefined,
     )
     if (fromCache) await fromCache
     else await Promise.race([fresh, new Promise((resolve) => setTimeout(resolve, RULES_WAIT_MS))])
   }
 
   async function start(): Promise<void> {
-    const restored = await persistence.restore()
+    const restored = await persistence._restore()
     if (restored.identity) identity = restored.identity
     if (restored.fromBackup) renamed = true
-    if (restored.durable) live.setDurable(restored.durable)
-    if (granted) await queue.load()
+    if (restored.durable) live._setDurable(restored.durable)
+    if (granted) await queue._load()
     await loadAnyRules(restored.rules, restored.snapshot)
     ready = true
     // The backup is taken: the asynchronous store gets its newer data.
     if (restored.fromBackup) persistSoon()
     // This page went away and came back: it counts the events it left itself, and those another
     // page that went away since left with them.
-    if (early.left()) for (const event of early.takeLeftovers()) countWhenReady(event)
-    for (const call of pending.take()) safe(call)()
-    if (queue.items.length) transport.schedule()
+    if (early._left()) for (const event of early._takeLeftovers()) countWhenReady(event)
+    for (const call of pending._take()) safe(call)()
+    if (queue._items.length) transport._schedule()
     void refreshTags().catch(log)
   }
   const started = start().catch(log)
@@ -201,7 +201,7 @@ export function createInstance(options: ResolvedOptions, platform: Platform): In
   // The public API. Calls that only read plain data or hand work to promises need no `safe`: they
   // cannot throw.
   function page(properties?: Record<string, Json>): void {
-    const current = platform.context().page
+    const current = platform._context().page
     const context = typeof current === 'object' ? current : undefined
     record({ type: 'page', properties: { ...context, ...properties } })
   }
@@ -229,25 +229,25 @@ export function createInstance(options: ResolvedOptions, platform: Platform): In
     whenReady(() => {
       identity = newIdentity()
       renamed = true
-      live.reset()
-      if (granted) persistence.deleteState()
+      live._reset()
+      if (granted) persistence._deleteState()
       persistSoon()
     })
   }
   function value(tag: string): TagValue | undefined {
-    const tags = live.current
+    const tags = live._current
     // Own properties only: `has('toString')` is no tag.
     return Object.prototype.hasOwnProperty.call(tags, tag) ? tags[tag] : undefined
   }
   function consent(yes: boolean): void {
     const was = granted
     granted = yes !== false
-    if (!granted) void queue.clear()
+    if (!granted) void queue._clear()
     else if (!was && ready) {
       persistSoon()
       // The queue of an earlier page that had consent (a site that starts with consent off
       // until its consent tool answers must not lose it).
-      void queue.load().then(() => transport.schedule())
+      void queue._load().then(() => transport._schedule())
     }
   }
 
@@ -257,22 +257,22 @@ export function createInstance(options: ResolvedOptions, platform: Platform): In
     identify: safe(identify),
     alias: safe(alias),
     reset: safe(reset),
-    tags: () => ({ ...live.current }),
+    tags: () => ({ ...live._current }),
     has: (tag) => api.value(tag) !== undefined,
     value: safe(value),
     on: (type, listener) =>
       type === 'change' && typeof listener === 'function'
-        ? live.on('change', listener)
+        ? live._on('change', listener)
         : () => undefined,
-    explain: (tag) => live.explain(tag).catch(log),
-    queued: () => ({ events: queue.items.length, dropped: queue.dropped }),
+    explain: (tag) => live._explain(tag).catch(log),
+    queued: () => ({ events: queue._items.length, dropped: queue._dropped }),
     user: () => ({
       anonymousId: identity.anonymousId,
       ...(identity.userId !== undefined ? { userId: identity.userId } : {}),
       sessionId: identity.sessionId,
     }),
     consent,
-    flush: () => started.then(() => transport.flush()).catch(log),
+    flush: () => started.then(() => transport._flush()).catch(log),
     ready: started,
   }
 
@@ -281,23 +281,27 @@ export function createInstance(options: ResolvedOptions, platform: Platform): In
     persistSoon()
     if (granted)
       if (ready)
-        persistence.writeBackup({ user: identity, state: live.snapshot(), durable: live.durable })
-      else early.leave()
-    transport.beacon()
+        persistence._writeBackup({
+          user: identity,
+          state: live._snapshot(),
+          durable: live._durable,
+        })
+      else early._leave()
+    transport._beacon()
   }
 
   const instance: Instance = {
-    api,
-    visibility: safe((visible) => {
-      live.visibility(visible)
-      if (!visible) instance.leave()
+    _api: api,
+    _visibility: safe((visible) => {
+      live._visibility(visible)
+      if (!visible) instance._leave()
     }),
-    leave: safe(leave),
-    online: transport.online,
-    record: safe(record),
-    stop: () => {
-      transport.stop()
-      live.stop()
+    _leave: safe(leave),
+    _online: transport._online,
+    _record: safe(record),
+    _stop: () => {
+      transport._stop()
+      live._stop()
     },
   }
   return instance

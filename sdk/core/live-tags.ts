@@ -23,28 +23,28 @@ export interface LiveTagEvents {
 }
 
 /** Live tags: the engine on the device (session tags) merged with the edge's durable tags. */
-export interface LiveTags extends Pick<Emitter<LiveTagEvents>, 'on'> {
+export interface LiveTags extends Pick<Emitter<LiveTagEvents>, '_on'> {
   /** The merged tags now. */
-  readonly current: Readonly<Record<string, TagValue>>
+  readonly _current: Readonly<Record<string, TagValue>>
   /** The edge's latest durable tags. */
-  readonly durable: Readonly<Record<string, TagValue>>
+  readonly _durable: Readonly<Record<string, TagValue>>
   /**
    * Starts evaluating `rules` (compiled from `document`), restoring the device state from
    * `snapshot` when given and valid; events ingested before are counted now.
    */
-  setRules(rules: DeviceRules, document: RulesDocument, snapshot?: StateSnapshot): void
+  _setRules(rules: DeviceRules, document: RulesDocument, snapshot?: StateSnapshot): void
   /** Feeds one event to the engine (synchronously) and re-evaluates. */
-  ingest(event: QueuedEvent): void
+  _ingest(event: QueuedEvent): void
   /** Replaces the durable tags (the edge's latest word) and re-evaluates. */
-  setDurable(tags: Record<string, TagValue>): void
+  _setDurable(tags: Record<string, TagValue>): void
   /** Page shown or hidden: hidden time does not count as dwell, and the timer pauses. */
-  visibility(visible: boolean): void
-  explain(tag: string): Promise<Explanation | undefined>
+  _visibility(visible: boolean): void
+  _explain(tag: string): Promise<Explanation | undefined>
   /** Forgets the device state and durable tags (a new person). */
-  reset(): void
+  _reset(): void
   /** The device state to persist (`undefined` without rules). */
-  snapshot(): StateSnapshot | undefined
-  stop(): void
+  _snapshot(): StateSnapshot | undefined
+  _stop(): void
 }
 
 /** The rules being evaluated: compiled, their document (for explain) and the device state. */
@@ -122,7 +122,7 @@ export function createLiveTags(log: (...args: unknown[]) => void, visible: boole
       if (JSON.stringify(from) !== JSON.stringify(to)) changes.push({ tag, from, to })
     }
     current = merged
-    if (changes.length) emitter.emit('change', changes)
+    if (changes.length) emitter._emit('change', changes)
     clearTimeout(timer)
     // Time-driven changes need rules, and happen only while the page is visible.
     const on = evaluating
@@ -146,14 +146,14 @@ export function createLiveTags(log: (...args: unknown[]) => void, visible: boole
   }
 
   return {
-    on: emitter.on,
-    get current() {
+    _on: emitter._on,
+    get _current() {
       return current
     },
-    get durable() {
+    get _durable() {
       return durable
     },
-    setRules(rules, document, snapshot) {
+    _setRules(rules, document, snapshot) {
       let state: DeviceState
       try {
         state = rules.createState(snapshot)
@@ -165,16 +165,16 @@ export function createLiveTags(log: (...args: unknown[]) => void, visible: boole
       for (const event of waiting.splice(0)) count(now, event)
       update()
     },
-    ingest(event) {
+    _ingest(event) {
       if (evaluating) count(evaluating, event)
       else if (waiting.length < MAX_WAITING) waiting.push(event)
       update()
     },
-    setDurable(tags) {
+    _setDurable(tags) {
       durable = tags
       update()
     },
-    visibility(isVisible) {
+    _visibility(isVisible) {
       // The hidden time so far is banked; a page hidden again just keeps its clock stopped.
       const now = Date.now()
       const t = clock(now)
@@ -182,7 +182,7 @@ export function createLiveTags(log: (...args: unknown[]) => void, visible: boole
       stopped = isVisible ? undefined : t
       update()
     },
-    async explain(tag) {
+    async _explain(tag) {
       const explainOnDevice = await loadExplainer()
       // As the tags are now that the explainer is here.
       const info = evaluating?.rules.tags.find((t) => t.id === tag)
@@ -190,7 +190,7 @@ export function createLiveTags(log: (...args: unknown[]) => void, visible: boole
         ? explainOnDevice(evaluating.document, info, evaluating.state, clock(Date.now()), durable)
         : undefined
     },
-    reset() {
+    _reset() {
       waiting = []
       durable = {}
       if (evaluating) evaluating = { ...evaluating, state: evaluating.rules.createState() }
@@ -198,7 +198,7 @@ export function createLiveTags(log: (...args: unknown[]) => void, visible: boole
       last = 0
       update()
     },
-    snapshot: () => evaluating?.state.snapshot(),
-    stop: () => clearTimeout(timer),
+    _snapshot: () => evaluating?.state.snapshot(),
+    _stop: () => clearTimeout(timer),
   }
 }

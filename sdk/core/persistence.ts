@@ -24,7 +24,7 @@ export interface Restored {
   rules: CachedRules | undefined
 }
 
-/** What {@link Persistence.save} writes. */
+/** What {@link Persistence._save} writes. */
 export interface Saved {
   identity: Identity
   /** identify/alias/reset changed who this is since the last save. */
@@ -35,21 +35,21 @@ export interface Saved {
 
 /** The instance's records in the platform's store and backup (formats: stored-formats.ts). */
 export interface Persistence {
-  restore(): Promise<Restored>
-  save(saved: Saved): void
-  saveRules(rules: CachedRules): void
+  _restore(): Promise<Restored>
+  _save(saved: Saved): void
+  _saveRules(rules: CachedRules): void
   /** Forgets the device state (a new person). */
-  deleteState(): void
+  _deleteState(): void
   /** The page goes away: its newest records go to the synchronous backup. */
-  writeBackup(backup: PageBackup): void
+  _writeBackup(backup: PageBackup): void
 }
 
 /** The records of the instance of `writeKey`, each under `<writeKey>:<name>`. */
 export function createPersistence(platform: Platform, writeKey: string): Persistence {
-  const { store, backup } = platform
+  const { _store: store, _backup: backup } = platform
   const key = (name: keyof StoredFormats) => storageKey(writeKey, name)
   return {
-    async restore() {
+    async _restore() {
       const [user, durable, snapshot, rules] = await Promise.all([
         store.get(key('user')).then(readIdentity),
         store.get(key('durable')),
@@ -75,7 +75,7 @@ export function createPersistence(platform: Platform, writeKey: string): Persist
         snapshot: left.state ?? restored.snapshot,
       }
     },
-    save({ identity, renamed, durable, snapshot }) {
+    _save({ identity, renamed, durable, snapshot }) {
       // Other tabs write the same record: unless this tab changed who the person is, keep who the
       // record says (another tab may have identified them) and take the newest session.
       void store.update(key('user'), (value): Identity => {
@@ -88,8 +88,8 @@ export function createPersistence(platform: Platform, writeKey: string): Persist
       void store.set(key('durable'), durable)
       if (snapshot) void store.set(key('state'), snapshot)
     },
-    saveRules: (rules) => void store.set(key('rules'), rules),
-    deleteState: () => void store.del(key('state')),
-    writeBackup: (page) => backup?.write(key('backup'), page),
+    _saveRules: (rules) => void store.set(key('rules'), rules),
+    _deleteState: () => void store.del(key('state')),
+    _writeBackup: (page) => backup?.write(key('backup'), page),
   }
 }

@@ -32,26 +32,26 @@ export interface HttpRequest {
 
 /** Host services the core runs on; every member must be safe to call (errors become rejections). */
 export interface Platform {
-  store: Store
-  request(url: string, init: HttpRequest): Promise<HttpResponse>
+  _store: Store
+  _request(url: string, init: HttpRequest): Promise<HttpResponse>
   /** Fire-and-forget delivery while the page goes away; `false` when it could not be queued. Without it, leaving flushes. */
-  beacon?(url: string, body: string): boolean
+  _beacon?(url: string, body: string): boolean
   /**
    * A small synchronous store for the last moment of a page (`pagehide`), when an asynchronous
    * write may be cut off by the navigation (IndexedDB transactions of an unloading page can be
    * aborted). Hosts whose {@link Store} is synchronous already do not need it. `take` reads and
    * removes a value (`null` or `undefined`: none).
    */
-  backup?: { write(key: string, value: unknown): void; take(key: string): unknown }
+  _backup?: { write(key: string, value: unknown): void; take(key: string): unknown }
   /** `false` when the host knows it is offline. */
-  online(): boolean
+  _online(): boolean
   /** Whether the app is in the foreground (time-driven tags only run then). */
-  visible(): boolean
+  _visible(): boolean
   /** Context merged into every event (`page`, `userAgent`, `locale`...). */
-  context(): Record<string, unknown>
+  _context(): Record<string, unknown>
   /**
    * Base64 of a Latin-1 string, like `btoa`; characters above U+00FF keep their low byte (for the
    * write key's HTTP Basic header: browsers have `btoa`, mini-programs get `base64.ts`).
    */
-  base64(text: string): string
+  _base64(text: string): string
 }

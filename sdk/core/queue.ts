@@ -10,22 +10,22 @@ export interface QueuedEvent extends TagwiseEvent {
 
 /** The persisted send queue: an event leaves it only when acknowledged (or rejected for good). */
 export interface Queue {
-  readonly items: QueuedEvent[]
+  readonly _items: QueuedEvent[]
   /** Events dropped because the queue was full, not yet reported to the collector. */
-  readonly dropped: number
+  readonly _dropped: number
   /** Adds an event (ignored when its messageId is queued already); drops the oldest beyond the limit. */
-  push(event: QueuedEvent): void
+  _push(event: QueuedEvent): void
   /**
    * Removes the events with these messageIds (acknowledged or rejected for good); `reported`
    * dropped events were reported with them.
    */
-  remove(ids: ReadonlySet<string>, reported?: number): void
+  _remove(ids: ReadonlySet<string>, reported?: number): void
   /** Resolves when the queue as it is now is persisted. */
-  saved(): Promise<void>
+  _saved(): Promise<void>
   /** Loads the persisted queue, keeping what was pushed meanwhile. */
-  load(): Promise<void>
+  _load(): Promise<void>
   /** Empties the queue and deletes it from storage. */
-  clear(): Promise<void>
+  _clear(): Promise<void>
 }
 
 /**
@@ -60,13 +60,13 @@ export function createQueue(store: Store, key: string, max: number, allowed: () 
     })
   }
   const queue: Queue = {
-    get items() {
+    get _items() {
       return items
     },
-    get dropped() {
+    get _dropped() {
       return dropped
     },
-    push(event) {
+    _push(event) {
       if (ids.has(event.messageId)) return
       ids.add(event.messageId)
       items.push(event)
@@ -78,7 +78,7 @@ export function createQueue(store: Store, key: string, max: number, allowed: () 
         }
       save()
     },
-    remove(acked, reported = 0) {
+    _remove(acked, reported = 0) {
       dropped = Math.max(0, dropped - reported)
       items = items.filter((e) => !acked.has(e.messageId))
       for (const id of acked) {
@@ -87,16 +87,16 @@ export function createQueue(store: Store, key: string, max: number, allowed: () 
       }
       save()
     },
-    saved: () => writing,
-    async load() {
+    _saved: () => writing,
+    async _load() {
       const stored = readQueue(await store.get(key))
       const fresh = items
       items = []
       ids.clear()
-      for (const event of [...stored.items, ...fresh]) queue.push(event)
+      for (const event of [...stored.items, ...fresh]) queue._push(event)
       dropped += stored.dropped
     },
-    async clear() {
+    async _clear() {
       items = []
       ids.clear()
       gone = new Set()

@@ -59,16 +59,23 @@ const isObject = (value: unknown): value is Record<string, unknown> =>
 const isEvent = (value: unknown): value is QueuedEvent =>
   isObject(value) && typeof value.messageId === 'string'
 
-/** An identity with an anonymousId, else `undefined`. */
+/** The events that have a messageId. */
+const readEvents = (value: unknown): QueuedEvent[] =>
+  Array.isArray(value) ? value.filter(isEvent) : []
+
+/**
+ * An identity with an anonymousId, else `undefined`. Without a sessionId, its session is over: no
+ * activity (0), so the next event starts a new one.
+ */
 export function readIdentity(value: unknown): StoredIdentity | undefined {
   if (!isObject(value) || typeof value.anonymousId !== 'string' || !value.anonymousId) return
   const { anonymousId, userId, sessionId, lastActivity } = value
+  const session = typeof sessionId === 'string' && sessionId !== ''
   return {
     anonymousId,
-    ...(typeof userId === 'string' ? { userId } : {}),
-    // Without its session, the identity's next event starts one.
-    sessionId: String(sessionId),
-    lastActivity: Number(lastActivity) || 0,
+    userId: typeof userId === 'string' ? userId : undefined,
+    sessionId: session ? sessionId : '',
+    lastActivity: (session && Number(lastActivity)) || 0,
   }
 }
 
@@ -86,22 +93,23 @@ export const isCachedRules = (value: unknown): value is CachedRules => isObject(
 
 /** The queue's events that have a messageId, and its dropped count (0 when unreadable). */
 export function readQueue(value: unknown): StoredQueue {
-  const items = isObject(value) && Array.isArray(value.items) ? value.items.filter(isEvent) : []
-  return { items, dropped: (isObject(value) && Number(value.dropped)) || 0 }
+  if (!isObject(value)) return { items: [], dropped: 0 }
+  return { items: readEvents(value.items), dropped: Number(value.dropped) || 0 }
 }
 
 /** The early events that have a messageId. */
-export const readEarlyEvents = (value: unknown): EarlyEvents =>
-  Array.isArray(value) ? value.filter(isEvent) : []
+export const readEarlyEvents = (value: unknown): EarlyEvents => readEvents(value)
 
 /** A backup with an identity, else `undefined`. */
 export function readBackup(value: unknown): PageBackup | undefined {
-  const user = isObject(value) ? readIdentity(value.user) : undefined
-  if (!user || !isObject(value)) return
+  if (!isObject(value)) return
   const { state, durable } = value
-  return {
-    user,
-    ...(isStateSnapshot(state) ? { state } : {}),
-    ...(isDurableTags(durable) ? { durable } : {}),
-  }
+  const user = readIdentity(value.user)
+  return (
+    user && {
+      user,
+      state: isStateSnapshot(state) ? state : undefined,
+      durable: isDurableTags(durable) ? durable : undefined,
+    }
+  )
 }

@@ -30,16 +30,16 @@ export interface TransportEvents {
 }
 
 /** Sends the queue in batches: one request in flight, retries with backoff, beacons on exit. */
-export interface Transport extends Pick<Emitter<TransportEvents>, 'on'> {
+export interface Transport extends Pick<Emitter<TransportEvents>, '_on'> {
   /** Call after queueing: sends at `flushAt` events, else within `flushInterval`. */
-  schedule(): void
+  _schedule(): void
   /** Sends everything queued; resolves when the queue is empty or a send failed (it is retried later). */
-  flush(): Promise<void>
+  _flush(): Promise<void>
   /** Hands the queue to `sendBeacon` (page going away), or flushes where there is none; events stay queued until acknowledged. */
-  beacon(): void
+  _beacon(): void
   /** Network is back: retry now. */
-  online(): void
-  stop(): void
+  _online(): void
+  _stop(): void
 }
 
 /**
@@ -76,7 +76,7 @@ export function createTransport(options: TransportOptions): Transport {
     })
 
   const post = (text: string, keepalive: boolean) =>
-    platform.request(url, {
+    platform._request(url, {
       method: 'POST',
       headers: { 'content-type': 'text/plain' },
       body: text,
@@ -98,10 +98,10 @@ export function createTransport(options: TransportOptions): Transport {
   }
 
   const sendOnce = async (): Promise<boolean> => {
-    await queue.saved()
-    const batch = queue.items.slice(0, MAX_BATCH)
+    await queue._saved()
+    const batch = queue._items.slice(0, MAX_BATCH)
     if (!batch.length || !allowed()) return false
-    const dropped = queue.dropped
+    const dropped = queue._dropped
     const text = body(batch, dropped)
     try {
       const response = await post(text, text.length < KEEPALIVE_BYTES)
@@ -124,8 +124,8 @@ export function createTransport(options: TransportOptions): Transport {
       }
       // Any other status (400, 401, 403, 413...) will not get better by retrying this batch.
       else log('batch dropped', status)
-      queue.remove(new Set(batch.map((e) => e.messageId)), reported)
-      if (tags) emitter.emit('tags', { tags, batch })
+      queue._remove(new Set(batch.map((e) => e.messageId)), reported)
+      if (tags) emitter._emit('tags', { tags, batch })
       return true
     } catch (error) {
       log('send failed', error)
@@ -135,42 +135,42 @@ export function createTransport(options: TransportOptions): Transport {
   }
 
   const run = async () => {
-    while (queue.items.length && allowed() && platform.online() && Date.now() >= retryAt)
+    while (queue._items.length && allowed() && platform._online() && Date.now() >= retryAt)
       if (!(await sendOnce())) break
   }
 
   const flush = () => (inflight ??= run().finally(() => (inflight = undefined)))
 
   return {
-    on: emitter.on,
-    schedule() {
-      if (queue.items.length >= options.flushAt && Date.now() >= retryAt) void flush()
+    _on: emitter._on,
+    _schedule() {
+      if (queue._items.length >= options.flushAt && Date.now() >= retryAt) void flush()
       else if (!timer) wake(Math.max(Date.now() + options.flushInterval, retryAt))
     },
     // A flush in flight may have taken only part of the queue: follow it with one more run (which
     // has nothing to do after a run this call started).
-    flush: () => flush().then(flush),
-    beacon() {
-      if (!allowed() || !queue.items.length) return
+    _flush: () => flush().then(flush),
+    _beacon() {
+      if (!allowed() || !queue._items.length) return
       // Without a beacon (mini-programs), requests survive the app going to the background for a
       // few seconds: a normal flush gets acknowledgements, so nothing is sent twice.
-      if (!platform.beacon) return void flush()
+      if (!platform._beacon) return void flush()
       const batch: unknown[] = []
       let size = 0
-      for (const event of queue.items) {
+      for (const event of queue._items) {
         size += JSON.stringify(event).length + 1
         if (size > KEEPALIVE_BYTES - 500) break
         batch.push(event)
       }
-      const text = body(batch, queue.dropped)
-      if (!platform.beacon(url, text)) post(text, true).catch(() => undefined)
+      const text = body(batch, queue._dropped)
+      if (!platform._beacon(url, text)) post(text, true).catch(() => undefined)
     },
-    online() {
+    _online() {
       retryAt = 0
       attempts = 0
       void flush()
     },
-    stop() {
+    _stop() {
       clearTimeout(timer)
     },
   }

@@ -54,7 +54,7 @@ function start(options: MiniprogramOptions): Tagwise {
   let screen: Screen = { path: '', query: {}, referrer: '' }
   const platform = wxPlatform(api, () => ({ page: { ...screen } }), log)
   const instance = createInstance(o, platform)
-  const tw = instance.api
+  const tw = instance._api
   const visits = createPageVisits(o.dwell, tw.track)
   /** The page instance whose visit is open. */
   let current: WxPageInstance | undefined
@@ -77,7 +77,7 @@ function start(options: MiniprogramOptions): Tagwise {
     screen = { path: `/${route}`, query, referrer: screen.path }
     current = page
     if (o.autoPage)
-      instance.record({ type: 'screen', name: route, properties: { path: screen.path, query } })
+      instance._record({ type: 'screen', name: route, properties: { path: screen.path, query } })
     visits.enter(screen.path, true)
   }
 
@@ -106,18 +106,18 @@ function start(options: MiniprogramOptions): Tagwise {
   })
   api.onAppHide?.(() => {
     hiddenAt = Date.now()
-    platform.setVisible(false)
-    instance.visibility(false)
+    platform._setVisible(false)
+    instance._visibility(false)
   })
   api.onAppShow?.(() => {
     expired = hiddenAt !== undefined && Date.now() - hiddenAt >= o.sessionTimeoutMinutes * 60_000
     hiddenAt = undefined
-    platform.setVisible(true)
-    instance.visibility(true)
+    platform._setVisible(true)
+    instance._visibility(true)
   })
   api.onNetworkStatusChange?.(({ isConnected }) => {
-    platform.setOnline(isConnected)
-    if (isConnected) instance.online()
+    platform._setOnline(isConnected)
+    if (isConnected) instance._online()
   })
   return tw
 }

@@ -7,9 +7,9 @@ import type { WxApi } from './types.ts'
 /** The mini-program's {@link Platform} plus the app state its capture layer keeps current. */
 export interface WxPlatform extends Platform {
   /** The app came to the foreground (`true`) or went to the background. */
-  setVisible(visible: boolean): void
+  _setVisible(visible: boolean): void
   /** The network came back (`true`) or went away. */
-  setOnline(online: boolean): void
+  _setOnline(online: boolean): void
 }
 
 /**
@@ -25,13 +25,13 @@ export function wxPlatform(
   let visible = true
   let online = true
   return {
-    store: wxStore(wx, log),
-    request: wxRequest(wx),
-    online: () => online,
-    visible: () => visible,
-    context,
-    base64,
-    setVisible: (value) => void (visible = value),
-    setOnline: (value) => void (online = value),
+    _store: wxStore(wx, log),
+    _request: wxRequest(wx),
+    _online: () => online,
+    _visible: () => visible,
+    _context: context,
+    _base64: base64,
+    _setVisible: (value) => void (visible = value),
+    _setOnline: (value) => void (online = value),
   }
 }

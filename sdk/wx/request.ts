@@ -26,7 +26,7 @@ const response = (result: WxRequestSuccess): HttpResponse => {
  * caller checks it), `fail` (timeout, no network, abort) rejects. At most {@link MAX_IN_FLIGHT}
  * run at once, the others wait, so the app keeps most of the runtime's 10 for itself.
  */
-export function wxRequest(wx: WxApi): Platform['request'] {
+export function wxRequest(wx: WxApi): Platform['_request'] {
   let running = 0
   const waiting: (() => void)[] = []
   const next = () => {

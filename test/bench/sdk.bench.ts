@@ -129,7 +129,8 @@ console.log(
 
 // Bundle sizes as they ship. The files a site or mini-program loads are measured as `npm run
 // build` wrote them (scripts/bench.js builds first; Terser-minified, scripts/minify.js); web-vitals
-// and, in browsers, the device plan and the rare features are lazy chunks of their own (the plan
+// and, in browsers, the device plan, the rare features and showing/hiding by tag (only on pages
+// with a `data-tw-show-if`/`-hide-if` element) are lazy chunks of their own (the plan
 // loads only for inline rules or a collector that did not send it, the rare features only for
 // rules whose device tags use one, rules/device/rare-names.ts). The npm entry and the engine alone are minified by
 // esbuild, as an app's bundler would. kB = 1,000 bytes, as size-limit counts.
@@ -142,6 +143,7 @@ for (const [name, file] of [
   ['tagwise-plan.js (device plan chunk, lazy)', 'dist/tagwise-plan.js'],
   ['tagwise-rare.js (rare features chunk, lazy)', 'dist/tagwise-rare.js'],
   ['tagwise-vitals.js (web-vitals chunk, lazy)', 'dist/tagwise-vitals.js'],
+  ['tagwise-personalize.js (show/hide chunk, lazy)', 'dist/tagwise-personalize.js'],
 ] as const)
   row(name, readFileSync(file))
 for (const [name, input] of [

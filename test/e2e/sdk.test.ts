@@ -119,8 +119,12 @@ describe('the script-tag SDK in Chromium', () => {
   })
 
   it('personalizes the next page after a coupon claim without waiting for the server', async () => {
+    const loaded: string[] = []
+    page.on('request', (r) => loaded.push(new URL(r.url()).pathname))
     await page.goto(url('/coupons'))
     await ready()
+    // No element with a condition here: the show/hide chunk is not loaded.
+    expect(loaded).not.toContain('/tagwise-personalize.js')
     // From now on the collector never answers: the tag must come from the device alone.
     const held: string[] = []
     await context.route(
@@ -132,6 +136,7 @@ describe('the script-tag SDK in Chromium', () => {
     await page.waitForURL(url('/'))
     await expect.poll(() => page.locator('#claimed').isVisible()).toBe(true)
     expect(await page.locator('#default').isVisible()).toBe(false)
+    expect(loaded).toContain('/tagwise-personalize.js')
     expect(await page.evaluate(() => document.documentElement.dataset.twTags)).toContain(
       'coupon_claimer',
     )

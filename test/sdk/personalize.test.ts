@@ -14,11 +14,14 @@ describe('personalization attributes', () => {
       <div id="flights" data-tw-show-if="browsing_category=flights">Flight deals</div>`
     const tw = start(fakeCollector(), { autoPage: false })
     await tw.ready
-    expect([el('claimer').hidden, el('not-claimer').hidden, el('luggage').hidden]).toEqual([
-      true,
-      false,
-      true,
-    ])
+    // Showing and hiding is a lazy chunk: it may land just after `ready`.
+    await vi.waitFor(() =>
+      expect([el('claimer').hidden, el('not-claimer').hidden, el('luggage').hidden]).toEqual([
+        true,
+        false,
+        true,
+      ]),
+    )
     tw.track('Coupon Claimed', { coupon_id: 'c' })
     tw.track('Product Viewed', { category: 'luggage' })
     tw.track('Product Viewed', { category: 'luggage' })

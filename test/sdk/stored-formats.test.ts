@@ -86,3 +86,22 @@ describe('data stored by the previous version', () => {
     expect(collector.events().map((e) => e.messageId)).toEqual(left.map((e) => e.messageId))
   })
 })
+
+describe('a stored identity without its session', () => {
+  it('keeps the anonymousId and starts a new session with the next event', async () => {
+    await set(
+      'no-session:user',
+      { anonymousId: 'anon-kept', lastActivity: Date.now() },
+      createStore('tagwise', 'kv'),
+    )
+    const collector = fakeCollector()
+    const tw = start(collector, { writeKey: 'no-session', autoPage: false })
+    await tw.ready
+    tw.track('Product Viewed', { category: 'bags' })
+    await tw.flush()
+    const [event] = collector.events()
+    expect(event).toMatchObject({ anonymousId: 'anon-kept' })
+    expect(event!.context.sessionId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4/)
+    expect(tw.user()).toEqual({ anonymousId: 'anon-kept', sessionId: event!.context.sessionId })
+  })
+})
