@@ -18,9 +18,11 @@ import {
   type RulesDocument,
   type TagwiseEvent,
 } from '../../rules/index.ts'
+import { DEVICE_FEATURES } from '../../rules/device/index.ts'
+import { unitFlips } from '../../rules/device/time-chunk.ts'
 import { createTagwise } from '../../sdk/index.ts'
 import { fmt, gc, median, table } from './harness.ts'
-import { lazyChunks } from '../../scripts/lazy-chunks.js'
+import { LAZY_CHUNKS, lazyChunks } from '../../scripts/lazy-chunks.js'
 
 const catalog = JSON.parse(readFileSync('examples/rules/catalog.json', 'utf8')) as RulesDocument
 const CALLS = 500
@@ -49,7 +51,11 @@ await tw.ready
 // The full engine (a baseline), with every feature, as the edge runs it.
 const engine = loadRules(catalog)
 const state = engine.createState({ maxMessageIds: 0 })
-const device = loadDeviceRules(catalog, devicePlan(catalog)).createState()
+// As the SDK loads it for the catalog: its device tags need the time search (its own chunk).
+const device = loadDeviceRules(catalog, devicePlan(catalog), {
+  ...DEVICE_FEATURES,
+  unitFlips,
+}).createState()
 const event = (i: number) => ({
   event: i % 5 === 0 ? 'Coupon Claimed' : 'Product Viewed',
   properties: {
@@ -140,12 +146,9 @@ const row = (name: string, code: Uint8Array) =>
 for (const [name, file] of [
   ['tagwise.js (script tag, incl. engine + idb-keyval)', 'dist/tagwise.js'],
   ['tagwise-miniprogram.js (incl. engine, device plan)', 'dist/tagwise-miniprogram.js'],
-  ['tagwise-plan.js (device plan chunk, lazy)', 'dist/tagwise-plan.js'],
-  ['tagwise-rare.js (rare features chunk, lazy)', 'dist/tagwise-rare.js'],
-  ['tagwise-vitals.js (web-vitals chunk, lazy)', 'dist/tagwise-vitals.js'],
-  ['tagwise-personalize.js (show/hide chunk, lazy)', 'dist/tagwise-personalize.js'],
 ] as const)
   row(name, readFileSync(file))
+for (const { file } of LAZY_CHUNKS) row(`${file} (lazy chunk)`, readFileSync(`dist/${file}`))
 for (const [name, input] of [
   ['tagwise (npm, esbuild-minified; incl. engine + idb-keyval)', { entryPoints: ['sdk/index.ts'] }],
   [
@@ -153,7 +156,7 @@ for (const [name, input] of [
     // The engine as the SDK takes it: `loadDeviceRules` alone, tree-shaken.
     {
       stdin: {
-        contents: "export { loadDeviceRules } from './rules/index.ts'",
+        contents: "export { loadDeviceRules } from './rules/device/index.ts'",
         resolveDir: '.',
       },
     },
