@@ -37,17 +37,22 @@ export function numberFor(op: string, value: unknown): number {
 
 export type Comparison = '==' | '!=' | '<' | '<=' | '>' | '>='
 
-/**
- * `x op y` for two strings or two numbers that are not `NaN` (then `<=` is the negation of `>`).
- * Tests, not a `switch`: the minifier writes them as one conditional expression, which is shorter.
- */
+/** `x op y` for two strings or two numbers that are not `NaN`. */
 function holds<T extends number | string>(op: Comparison, x: T, y: T): boolean {
-  if (op === '==') return x === y
-  if (op === '!=') return x !== y
-  if (op === '<') return x < y
-  if (op === '<=') return x <= y
-  if (op === '>') return x > y
-  return x >= y
+  switch (op) {
+    case '==':
+      return x === y
+    case '!=':
+      return x !== y
+    case '<':
+      return x < y
+    case '<=':
+      return x <= y
+    case '>':
+      return x > y
+    case '>=':
+      return x >= y
+  }
 }
 
 /**
