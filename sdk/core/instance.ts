@@ -1,6 +1,7 @@
 import type { EventType, Json, TagValue } from '../../rules/index.ts'
 import { version } from '../../package.json'
 import type { Tagwise } from './api.ts'
+import { own } from '../../rules/device/index.ts'
 import { compileDeviceRules, restorable } from './device-rules.ts'
 import { createEarlyEvents } from './early-events.ts'
 import { attribute, newIdentity, type Identity } from './identity.ts'
@@ -235,9 +236,8 @@ export function createInstance(options: ResolvedOptions, platform: Platform): In
     })
   }
   function value(tag: string): TagValue | undefined {
-    const tags = live._current
     // Own properties only: `has('toString')` is no tag.
-    return Object.prototype.hasOwnProperty.call(tags, tag) ? tags[tag] : undefined
+    return own(live._current, tag)
   }
   function consent(yes: boolean): void {
     const was = granted
