@@ -56,23 +56,17 @@ export function createPersistence(platform: Platform, writeKey: string): Persist
         store.get(key('state')),
         store.get(key('rules')),
       ])
-      const restored: Restored = {
-        identity: user,
-        fromBackup: false,
-        durable: isDurableTags(durable) ? durable : undefined,
-        snapshot: isStateSnapshot(snapshot) ? snapshot : undefined,
-        rules: isCachedRules(rules) ? rules : undefined,
-      }
       // What the previous page wrote synchronously as it went away, when it is newer than what its
       // asynchronous writes left (they may have been cut off by the navigation).
-      const left = readBackup(backup?.take(key('backup')))
-      if (!left || (user && left.user.lastActivity < user.lastActivity)) return restored
+      const taken = readBackup(backup?.take(key('backup')))
+      const left =
+        taken && !(user && taken.user.lastActivity < user.lastActivity) ? taken : undefined
       return {
-        ...restored,
-        identity: left.user,
-        fromBackup: true,
-        durable: left.durable ?? restored.durable,
-        snapshot: left.state ?? restored.snapshot,
+        identity: left?.user ?? user,
+        fromBackup: !!left,
+        durable: left?.durable ?? (isDurableTags(durable) ? durable : undefined),
+        snapshot: left?.state ?? (isStateSnapshot(snapshot) ? snapshot : undefined),
+        rules: isCachedRules(rules) ? rules : undefined,
       }
     },
     _save({ identity, renamed, durable, snapshot }) {
