@@ -176,16 +176,8 @@ export function createDeviceState(
               return end < Infinity ? end : null
             },
             tagsKey: (t) => JSON.stringify(at(t).present),
-            unitKeys: (t) => {
-              const data = at(t).tagData
-              return compiled.units.map((u) => {
-                try {
-                  return JSON.stringify(u.evaluate(data)) ?? 'undefined'
-                } catch {
-                  return '!error'
-                }
-              })
-            },
+            units: compiled.units,
+            tagData: (t) => at(t).tagData,
           },
           compiled.unitFlips,
         )

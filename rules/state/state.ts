@@ -265,17 +265,8 @@ class State implements ProfileState {
           return next
         },
         tagsKey: (t) => (t === now ? baseKey : JSON.stringify(at(t).present)),
-        unitKeys: (t) => {
-          if (units.length === 0) return []
-          const { data } = at(t)
-          return units.map((u) => {
-            try {
-              return JSON.stringify(u.evaluate(data)) ?? 'undefined'
-            } catch {
-              return '!error'
-            }
-          })
-        },
+        units,
+        tagData: (t) => at(t).data,
       },
       unitFlips,
     )
