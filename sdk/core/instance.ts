@@ -12,7 +12,7 @@ import { createPersistence } from './persistence.ts'
 import type { Platform } from './platform.ts'
 import { createQueue, type QueuedEvent } from './queue.ts'
 import { fetchRules, type CachedRules, type Get } from './remote-rules.ts'
-import { isDurableTags, storageKey, type StateSnapshot } from './stored-formats.ts'
+import { isDurableTags, storageKey, type PageBackup, type StateSnapshot } from './stored-formats.ts'
 import { createTransport } from './transport.ts'
 import { uuid } from './uuid.ts'
 
@@ -86,6 +86,13 @@ export function createInstance(options: ResolvedOptions, platform: Platform): In
   const pending = createPendingCalls(options.maxQueue)
   const early = createEarlyEvents(platform._backup, storageKey(writeKey, 'early'))
 
+  /** What the page persists: who this is, the device state and the durable tags, as they are now. */
+  const records = (): PageBackup => ({
+    user: identity,
+    state: live._snapshot(),
+    durable: live._durable,
+  })
+
   let persisting = false
   /** Saves identity, device state and durable tags once per task, after the calls of that task. */
   function persistSoon(): void {
@@ -94,9 +101,8 @@ export function createInstance(options: ResolvedOptions, platform: Platform): In
     void Promise.resolve().then(() => {
       persisting = false
       if (!granted) return
-      const saved = { identity, renamed, durable: live._durable, snapshot: live._snapshot() }
+      persistence._save(records(), renamed)
       renamed = false
-      persistence._save(saved)
     })
   }
   live._on('change', persistSoon)
@@ -280,12 +286,7 @@ export function createInstance(options: ResolvedOptions, platform: Platform): In
   function leave(): void {
     persistSoon()
     if (granted)
-      if (ready)
-        persistence._writeBackup({
-          user: identity,
-          state: live._snapshot(),
-          durable: live._durable,
-        })
+      if (ready) persistence._writeBackup(records())
       else early._leave()
     transport._beacon()
   }
