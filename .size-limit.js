@@ -44,7 +44,7 @@ export default [
     // stored formats, the byte trims that bent the code undone) measures 10.75 KB after the lazy
     // chunks and Terser's `_` convention took back what they could (from 11.18): NOT within the
     // budget. The limit holds today's size so nothing grows; the gap is open in issue 15's note.
-    '10.6 KB',
+    '10.59 KB',
   ),
   shipped(
     'mini-program adapter (dist/tagwise-miniprogram.js, incl. engine and device plan)',
