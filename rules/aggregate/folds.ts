@@ -9,6 +9,13 @@ import type { Json } from '../document/json.ts'
 /** `top` keeps this many candidates per accumulator: exact up to 32 distinct values, as the spec asks. */
 export const TOP_CAP = 64
 
+/** Whether candidate `a` ranks above `b`: seen more often, or as often and more recently. */
+function outranks(a: TopCandidate, b: TopCandidate): boolean {
+  const [count, ts, seq] = a
+  const [otherCount, otherTs, otherSeq] = b
+  return count > otherCount || (count === otherCount && later(ts, seq, otherTs, otherSeq))
+}
+
 /** Space-Saving: when full, a new value replaces the least frequent one and inherits its count. */
 export function topAdd(
   candidates: Record<string, TopCandidate>,
@@ -30,13 +37,9 @@ export function topAdd(
   const keys = Object.keys(candidates)
   let base = 0
   if (keys.length >= TOP_CAP) {
+    // The lowest-ranked candidate.
     let victim = keys[0]!
-    for (const k of keys) {
-      const [count, ts, seq] = candidates[k]!
-      const [victimCount, victimTs, victimSeq] = candidates[victim]!
-      if (count < victimCount || (count === victimCount && later(victimTs, victimSeq, ts, seq)))
-        victim = k
-    }
+    for (const k of keys) if (outranks(candidates[victim]!, candidates[k]!)) victim = k
     base = candidates[victim]![0]
     delete candidates[victim]
   }
@@ -77,18 +80,8 @@ export const CORE_FOLDS: Folds = {
     },
     value: (acc) => {
       let best: string | undefined
-      let bestCandidate: TopCandidate | undefined
-      for (const [key, candidate] of Object.entries(acc.values)) {
-        const [count, ts, seq] = candidate
-        if (
-          !bestCandidate ||
-          count > bestCandidate[0] ||
-          (count === bestCandidate[0] && later(ts, seq, bestCandidate[1], bestCandidate[2]))
-        ) {
-          best = key
-          bestCandidate = candidate
-        }
-      }
+      for (const key of Object.keys(acc.values))
+        if (best === undefined || outranks(acc.values[key]!, acc.values[best]!)) best = key
       return best === undefined ? null : (JSON.parse(best) as Json)
     },
   },

@@ -6,7 +6,7 @@
 // `upgradeDeviceSnapshot` (legacy-device-snapshot.ts): a module the SDK loads only when it finds one.
 import type { Accumulator } from '../aggregate/accumulator.ts'
 import type { StateSnapshot } from '../api.ts'
-import { isObject, type Json } from '../document/json.ts'
+import { cloneJson, isObject, type Json } from '../document/json.ts'
 
 /** An open page visit: where and when it started. */
 export interface OpenVisit {
@@ -60,7 +60,7 @@ function isDeviceSnapshot(value: unknown): value is DeviceSnapshot {
  * format (one of the first format must be upgraded first: {@link isLegacyDeviceSnapshot}).
  */
 export function decodeDeviceSnapshot(snapshot: StateSnapshot): DeviceData {
-  const copy: unknown = JSON.parse(JSON.stringify(snapshot))
+  const copy: unknown = cloneJson(snapshot)
   if (!isDeviceSnapshot(copy)) throw new Error('not a tagwise device snapshot')
   const { format: _format, version: _version, ...data } = copy
   return data

@@ -2,12 +2,12 @@ import type { Accumulator, Fold } from '../aggregate/accumulator.ts'
 import type { Evaluation, StateSnapshot } from '../api.ts'
 import type { MetricValue, TagValue } from '../document/document.ts'
 import { eventPath, type TagwiseEvent } from '../document/event.ts'
-import { isObject, toNumeric, type Json } from '../document/json.ts'
+import { cloneJson, isObject, own, toNumeric, type Json } from '../document/json.ts'
 import { decodeDeviceSnapshot, encodeDeviceSnapshot, type DeviceData } from './device-snapshot.ts'
 import type { MetricMatcher } from '../metric/metric.ts'
 import { nextChangeAt } from '../state/next-change.ts'
 import type { UnitFlips } from '../state/unit-flips.ts'
-import { own, setOwn } from '../state/state-data.ts'
+import { setOwn } from '../state/state-data.ts'
 import type { CompiledTag } from '../tags/compile-tag.ts'
 import type { TagData } from '../tags/slots.ts'
 import type { TimeUnit } from '../state/compiled-rules.ts'
@@ -102,7 +102,7 @@ export function createDeviceState(
       const open = data.visit
       if (live && open && open.start <= now && open.metrics.includes(id)) {
         // The open visit counts as if it ended now: on a copy, the state does not change.
-        acc = JSON.parse(JSON.stringify(acc)) as Accumulator
+        acc = cloneJson(acc)
         aggregator.add(acc, { value: Math.min(now - open.start, timeout), ts: open.start, seq: 0 })
       }
       out[id] = aggregator.value(acc, now)
@@ -176,16 +176,8 @@ export function createDeviceState(
               return end < Infinity ? end : null
             },
             tagsKey: (t) => JSON.stringify(at(t).present),
-            unitKeys: (t) => {
-              const data = at(t).tagData
-              return compiled.units.map((u) => {
-                try {
-                  return JSON.stringify(u.evaluate(data)) ?? 'undefined'
-                } catch {
-                  return '!error'
-                }
-              })
-            },
+            units: compiled.units,
+            tagData: (t) => at(t).tagData,
           },
           compiled.unitFlips,
         )

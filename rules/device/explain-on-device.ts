@@ -4,7 +4,7 @@ import type { RulesDocument, TagValue } from '../document/document.ts'
 import { explanation } from '../tags/explanation.ts'
 import { genericCompiler } from '../logic/compile-generic.ts'
 import { logicExplainer } from '../logic/explain-logic.ts'
-import { own } from '../state/state-data.ts'
+import { own } from '../document/json.ts'
 import { compileTag } from '../tags/compile-tag.ts'
 import { DEVICE_FEATURES_WITH_RARE } from './rare-features.ts'
 

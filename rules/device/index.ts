@@ -9,4 +9,6 @@ export type { DeviceState } from './device-state.ts'
 export { isLegacyDeviceSnapshot } from './device-snapshot.ts'
 export type { DevicePlan } from './device-plan.ts'
 export { DEVICE_FEATURES } from './features.ts'
+// Small helpers the SDK shares with the engine.
+export { isObject, own } from '../document/json.ts'
 export type { Features } from '../features.ts'

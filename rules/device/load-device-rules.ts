@@ -48,13 +48,12 @@ export function loadDeviceRules(
   if (plan.units.length && !features.unitFlips)
     throw new Error('rules with time-dependent device tags need features with unitFlips')
   const compile = genericCompiler(features.operations)
-  const defs = document.metrics
   const analysis = plan.tags
-  const metrics = Object.keys(defs)
-    .filter((id) => defs[id]!.window === 'session')
-    .map((id) => ({
-      ...matchMetric(id, defs[id]!, compile, features.compileGlob),
-      aggregator: features.folds[defs[id]!.agg]!,
+  const metrics = Object.entries(document.metrics)
+    .filter(([, def]) => def.window === 'session')
+    .map(([id, def]) => ({
+      ...matchMetric(id, def, compile, features.compileGlob),
+      aggregator: features.folds[def.agg]!,
       // A plan cached before plans had fingerprints: the same for every metric, which is right
       // within one rules version (a new version comes with a new plan).
       fingerprint: plan.fingerprints?.[id] ?? '',

@@ -9,6 +9,17 @@ export function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value)
 }
 
+/** Whether `key` is an own property of `target`: a key like `constructor` never reaches a prototype. */
+export const hasOwn = (target: object, key: string): boolean =>
+  Object.prototype.hasOwnProperty.call(target, key)
+
+/** The value of own property `key`, else `undefined`. */
+export const own = <T>(target: Readonly<Record<string, T>>, key: string): T | undefined =>
+  hasOwn(target, key) ? target[key] : undefined
+
+/** A deep copy of a JSON value (later changes to either do not touch the other). */
+export const cloneJson = <T>(value: T): T => JSON.parse(JSON.stringify(value))
+
 /**
  * Numeric per the spec's Numbers rule: a finite number, or a string in JSON number syntax whose value
  * is finite. Returns the number, or `undefined` when the value is not numeric.

@@ -1,6 +1,6 @@
 // The value rules every JsonLogic operation shares: truthiness, number coercion, loose comparison,
 // text conversion and reading a path from the data.
-import { toNumeric } from '../document/json.ts'
+import { hasOwn, toNumeric } from '../document/json.ts'
 import { notANumber } from './logic-error.ts'
 
 /**
@@ -97,8 +97,6 @@ export function toText(value: unknown): string {
 /** The arrays `toText` is converting. */
 const inProgress = new Set<unknown>()
 
-const hasOwn = Object.prototype.hasOwnProperty
-
 /** Splits a `var` path into property names; `null`/`""`/`undefined` → `[]` (the data itself). */
 export function pathSegments(path: unknown): string[] | undefined {
   if (path === null || path === undefined || path === '') return []
@@ -115,8 +113,7 @@ export function pathSegments(path: unknown): string[] | undefined {
 export function lookup(data: unknown, segments: readonly string[]): unknown {
   let value = data
   for (const segment of segments) {
-    if (typeof value !== 'object' || value === null || !hasOwn.call(value, segment))
-      return undefined
+    if (typeof value !== 'object' || value === null || !hasOwn(value, segment)) return undefined
     value = (value as Record<string, unknown>)[segment]
   }
   return value

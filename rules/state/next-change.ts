@@ -1,4 +1,6 @@
 import { MAX_WINDOW_MS } from '../metric/window.ts'
+import type { TagData } from '../tags/slots.ts'
+import type { TimeUnit } from './compiled-rules.ts'
 import type { UnitFlips } from './unit-flips.ts'
 
 /** What the search for the next change needs from a profile state. */
@@ -7,11 +9,10 @@ export interface Timeline {
   structural(t: number): number | null
   /** A key of the tags at time `t` (equal keys = equal tags). */
   tagsKey(t: number): string
-  /**
-   * Keys of the time-dependent expression nodes (comparisons over `since_*`, open dwell, `now`)
-   * at time `t`, for times between two structural changes; empty when there are none.
-   */
-  unitKeys(t: number): string[]
+  /** The time-dependent expression nodes (comparisons over `since_*`, open dwell, `now`). */
+  units: readonly TimeUnit[]
+  /** What the tag expressions see at time `t`, for the `units` (between two structural changes). */
+  tagData(t: number): TagData
 }
 
 /** Structural steps examined before giving up and answering conservatively. */

@@ -53,9 +53,6 @@ export function setOwn<T>(target: Record<string, T>, key: string, value: T): voi
   else target[key] = value
 }
 
-export const own = <T>(target: Record<string, T>, key: string): T | undefined =>
-  Object.prototype.hasOwnProperty.call(target, key) ? target[key] : undefined
-
 export function emptyData(compiled: CompiledRules): ProfileData {
   const fingerprints: Record<string, string> = {}
   for (const metric of compiled.metrics) fingerprints[metric.id] = metric.fingerprint

@@ -13,7 +13,7 @@ import type {
 import type { CompiledRules } from './compiled-rules.ts'
 import type { MetricValue, TagValue } from '../document/document.ts'
 import { isParsedEvent, parseEvent, type ParsedEvent } from '../document/event.ts'
-import { isObject, type Json } from '../document/json.ts'
+import { isObject, own, type Json } from '../document/json.ts'
 import type { CompiledMetric } from '../metric/metric.ts'
 import { nextChangeAt } from './next-change.ts'
 import { unitFlips } from './unit-flips.ts'
@@ -25,7 +25,7 @@ import {
   type Session,
 } from './sessions.ts'
 import { restoreData } from './restore-data.ts'
-import { emptyData, own, setOwn, type ProfileData } from './state-data.ts'
+import { emptyData, setOwn, type ProfileData } from './state-data.ts'
 import type { TagData } from '../tags/slots.ts'
 import { insertPage, pageEntry, trimPages, visitsOf, type Visit } from './visits.ts'
 import { bucketOf, lowestBucket } from '../metric/window.ts'
@@ -265,17 +265,8 @@ class State implements ProfileState {
           return next
         },
         tagsKey: (t) => (t === now ? baseKey : JSON.stringify(at(t).present)),
-        unitKeys: (t) => {
-          if (units.length === 0) return []
-          const { data } = at(t)
-          return units.map((u) => {
-            try {
-              return JSON.stringify(u.evaluate(data)) ?? 'undefined'
-            } catch {
-              return '!error'
-            }
-          })
-        },
+        units,
+        tagData: (t) => at(t).data,
       },
       unitFlips,
     )

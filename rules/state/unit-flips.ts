@@ -7,6 +7,18 @@ import type { Timeline } from './next-change.ts'
 /** Times in (t0, end] where some unit changes, ascending (see {@link unitFlips}). */
 export type UnitFlips = (timeline: Timeline, t0: number, end: number) => number[]
 
+/** Keys of the units' values at `t` (equal keys = equal values; an error is a value of its own). */
+function unitKeys(timeline: Timeline, t: number): string[] {
+  const data = timeline.tagData(t)
+  return timeline.units.map((unit) => {
+    try {
+      return JSON.stringify(unit.evaluate(data)) ?? 'undefined'
+    } catch {
+      return '!error'
+    }
+  })
+}
+
 /** Refinement rounds: each one splits the interval where the previous found flips. */
 const ROUNDS = 3
 
@@ -17,6 +29,7 @@ const ROUNDS = 3
  * condition flipped (`{"if": [{"<=": [s, 60000]}, s, 0]}` against a tier cut).
  */
 export const unitFlips: UnitFlips = (timeline, t0, end) => {
+  if (timeline.units.length === 0) return []
   const found = new Set<number>()
   let bounds = [t0, end + 1]
   for (let round = 0; round < ROUNDS; round++) {
@@ -25,10 +38,9 @@ export const unitFlips: UnitFlips = (timeline, t0, end) => {
       const a = bounds[i]!
       const b = bounds[i + 1]! - 1
       if (b <= a) continue
-      const start = timeline.unitKeys(a)
-      if (start.length === 0) return []
-      const next = timeline.unitKeys(a + 1)
-      const last = timeline.unitKeys(b)
+      const start = unitKeys(timeline, a)
+      const next = unitKeys(timeline, a + 1)
+      const last = unitKeys(timeline, b)
       for (let u = 0; u < start.length; u++) {
         // A value that moves right away (a `value` tag returning since_last) may come back to
         // where it started by the end of the segment; its first millisecond catches it.
@@ -46,7 +58,7 @@ export const unitFlips: UnitFlips = (timeline, t0, end) => {
 function bisect(timeline: Timeline, u: number, lo: number, hi: number, k0: string): number {
   while (hi - lo > 1) {
     const mid = lo + Math.floor((hi - lo) / 2)
-    if (timeline.unitKeys(mid)[u] === k0) lo = mid
+    if (unitKeys(timeline, mid)[u] === k0) lo = mid
     else hi = mid
   }
   return hi

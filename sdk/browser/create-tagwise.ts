@@ -8,14 +8,8 @@ import { onLifecycle } from './lifecycle.ts'
 import { resolveBrowserFeatures, type TagwiseOptions } from './options.ts'
 import { capturePages } from './pages.ts'
 import { personalize } from './personalize.ts'
-import { browserPlatform } from './platform.ts'
+import { browserPlatform, type Page } from './platform.ts'
 import { captureVitals } from './vitals.ts'
-
-interface Page {
-  path: string
-  url: string
-  referrer: string
-}
 
 const readPage = (referrer: string): Page =>
   typeof location === 'undefined'
@@ -47,13 +41,7 @@ function start(options: TagwiseOptions): Tagwise {
   const features = resolveBrowserFeatures(options)
   const { signal } = options
   let page = readPage(typeof document === 'undefined' ? '' : document.referrer)
-  const nav = typeof navigator === 'undefined' ? undefined : navigator
-  const context = () => ({
-    page: { ...page, title: typeof document === 'undefined' ? '' : document.title },
-    userAgent: nav?.userAgent,
-    locale: nav?.language,
-  })
-  const platform = browserPlatform(options.storage, options.fetch, context)
+  const platform = browserPlatform(options.storage, options.fetch, () => page)
   const instance = createInstance(o, platform)
   const tw = instance._api
   const visits = createPageVisits(o.dwell, tw.track)

@@ -1,4 +1,4 @@
-import { or, type SharedOptions } from '../core/options.ts'
+import type { SharedOptions } from '../core/options.ts'
 
 /** Options of the browser's {@link createTagwise}. Every option but `writeKey` has a working default. */
 export interface TagwiseOptions extends SharedOptions {
@@ -24,8 +24,7 @@ export interface BrowserFeatures {
 }
 
 /** Applies the defaults of the browser-only features. */
-export const resolveBrowserFeatures = (options: TagwiseOptions): BrowserFeatures => ({
-  coupons: or(options.coupons, true),
-  vitals: or(options.vitals, true),
-  personalize: or(options.personalize, true),
-})
+export function resolveBrowserFeatures(options: TagwiseOptions): BrowserFeatures {
+  const { coupons = true, vitals = true, personalize = true } = options
+  return { coupons, vitals, personalize }
+}

@@ -2,11 +2,18 @@ import type { TagwiseOptions } from './options.ts'
 import type { Platform } from '../core/platform.ts'
 import { indexedDbStore, memoryStore } from './storage.ts'
 
+/** The page being viewed, as events carry it in `context.page` (with its title). */
+export interface Page {
+  path: string
+  url: string
+  referrer: string
+}
+
 /** The browser's implementation of the {@link Platform}; every feature is detected, none assumed. */
 export function browserPlatform(
   storage: TagwiseOptions['storage'],
   customFetch: typeof fetch | undefined,
-  context: () => Record<string, unknown>,
+  currentPage: () => Page,
 ): Platform {
   const nav = typeof navigator === 'undefined' ? undefined : navigator
   return {
@@ -41,7 +48,11 @@ export function browserPlatform(
           },
     _online: () => nav?.onLine !== false,
     _visible: () => typeof document === 'undefined' || document.visibilityState !== 'hidden',
-    _context: context,
+    _context: () => ({
+      page: { ...currentPage(), title: typeof document === 'undefined' ? '' : document.title },
+      userAgent: nav?.userAgent,
+      locale: nav?.language,
+    }),
     // What `btoa` would throw on keeps its low byte, as in mini-programs (`base64.ts`).
     _base64: (text) =>
       btoa(text.replace(/[^\0-\xff]/g, (c) => String.fromCharCode(c.charCodeAt(0) & 255))),

@@ -1,6 +1,7 @@
 import type { EventType, Json, TagValue } from '../../rules/index.ts'
 import { version } from '../../package.json'
 import type { Tagwise } from './api.ts'
+import { own } from '../../rules/device/index.ts'
 import { compileDeviceRules, restorable } from './device-rules.ts'
 import { createEarlyEvents } from './early-events.ts'
 import { attribute, newIdentity, type Identity } from './identity.ts'
@@ -11,7 +12,7 @@ import { createPersistence } from './persistence.ts'
 import type { Platform } from './platform.ts'
 import { createQueue, type QueuedEvent } from './queue.ts'
 import { fetchRules, type CachedRules, type Get } from './remote-rules.ts'
-import { isDurableTags, storageKey, type StateSnapshot } from './stored-formats.ts'
+import { isDurableTags, storageKey, type PageBackup, type StateSnapshot } from './stored-formats.ts'
 import { createTransport } from './transport.ts'
 import { uuid } from './uuid.ts'
 
@@ -85,6 +86,13 @@ export function createInstance(options: ResolvedOptions, platform: Platform): In
   const pending = createPendingCalls(options.maxQueue)
   const early = createEarlyEvents(platform._backup, storageKey(writeKey, 'early'))
 
+  /** What the page persists: who this is, the device state and the durable tags, as they are now. */
+  const records = (): PageBackup => ({
+    user: identity,
+    state: live._snapshot(),
+    durable: live._durable,
+  })
+
   let persisting = false
   /** Saves identity, device state and durable tags once per task, after the calls of that task. */
   function persistSoon(): void {
@@ -93,9 +101,8 @@ export function createInstance(options: ResolvedOptions, platform: Platform): In
     void Promise.resolve().then(() => {
       persisting = false
       if (!granted) return
-      const saved = { identity, renamed, durable: live._durable, snapshot: live._snapshot() }
+      persistence._save(records(), renamed)
       renamed = false
-      persistence._save(saved)
     })
   }
   live._on('change', persistSoon)
@@ -235,9 +242,8 @@ export function createInstance(options: ResolvedOptions, platform: Platform): In
     })
   }
   function value(tag: string): TagValue | undefined {
-    const tags = live._current
     // Own properties only: `has('toString')` is no tag.
-    return Object.prototype.hasOwnProperty.call(tags, tag) ? tags[tag] : undefined
+    return own(live._current, tag)
   }
   function consent(yes: boolean): void {
     const was = granted
@@ -280,12 +286,7 @@ export function createInstance(options: ResolvedOptions, platform: Platform): In
   function leave(): void {
     persistSoon()
     if (granted)
-      if (ready)
-        persistence._writeBackup({
-          user: identity,
-          state: live._snapshot(),
-          durable: live._durable,
-        })
+      if (ready) persistence._writeBackup(records())
       else early._leave()
     transport._beacon()
   }

@@ -36,23 +36,35 @@ export interface SharedOptions {
 /** The shared options with their defaults applied. */
 export type ResolvedOptions = Required<SharedOptions>
 
-/** `value`, or `fallback` when it is `undefined` (an option given as `undefined` gets its default). */
-export const or = <T>(value: T | undefined, fallback: T): T =>
-  value === undefined ? fallback : value
-
-/** Applies the defaults of the shared options; `origin` is the default endpoint. */
+/**
+ * Applies the defaults of the shared options (an option given as `undefined` gets its default, as
+ * destructuring gives it); `origin` is the default endpoint.
+ */
 export function resolveOptions(options: SharedOptions, origin: string): ResolvedOptions {
+  const {
+    writeKey,
+    endpoint = origin,
+    rules = 'remote',
+    autoPage = true,
+    dwell = true,
+    flushAt = 20,
+    flushInterval = 2000,
+    maxQueue = 1000,
+    sessionTimeoutMinutes = 30,
+    consent = true,
+    debug = false,
+  } = options
   return {
-    writeKey: options.writeKey,
-    endpoint: or(options.endpoint, origin).replace(/\/+$/, ''),
-    rules: or(options.rules, 'remote'),
-    autoPage: or(options.autoPage, true),
-    dwell: or(options.dwell, true),
-    flushAt: or(options.flushAt, 20),
-    flushInterval: or(options.flushInterval, 2000),
-    maxQueue: or(options.maxQueue, 1000),
-    sessionTimeoutMinutes: or(options.sessionTimeoutMinutes, 30),
-    consent: or(options.consent, true),
-    debug: or(options.debug, false),
+    writeKey,
+    endpoint: endpoint.replace(/\/+$/, ''),
+    rules,
+    autoPage,
+    dwell,
+    flushAt,
+    flushInterval,
+    maxQueue,
+    sessionTimeoutMinutes,
+    consent,
+    debug,
   }
 }

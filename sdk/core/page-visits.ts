@@ -1,6 +1,5 @@
 import type { Json } from '../../rules/index.ts'
 import type { Tagwise } from './api.ts'
-import { createDwell } from './dwell.ts'
 
 /** The visit of the current page (a browser page or a mini-program screen), for `Page Left`. */
 export interface PageVisits {
@@ -15,16 +14,38 @@ export interface PageVisits {
   leave(properties?: Record<string, Json>): boolean
 }
 
-/** Page visits measured by visible dwell, reported through `track` when `dwell` is on. */
+/**
+ * Page visits measured by visible dwell, as the Page Visibility API sees it (hidden time does not
+ * count), reported through `track` when `dwell` is on.
+ */
 export function createPageVisits(dwell: boolean, track: Tagwise['track']): PageVisits {
-  const measure = createDwell()
+  /** The open visit's path (`undefined`: none). */
+  let path: string | undefined
+  /** Visible ms banked so far. */
+  let total = 0
+  /** When the visible time running now started (`undefined`: hidden). */
+  let since: number | undefined
+  const bank = () => {
+    if (since !== undefined) total += Date.now() - since
+    since = undefined
+  }
   return {
-    enter: (path, visible) => measure.start(path, visible),
-    visibility: (visible) => measure.visibility(visible),
+    enter(next, visible) {
+      path = next
+      total = 0
+      since = visible ? Date.now() : undefined
+    },
+    visibility(visible) {
+      // Banks the visible time so far either way; visible again, it runs on from now.
+      bank()
+      if (visible && path !== undefined) since = Date.now()
+    },
     leave(properties) {
-      const left = dwell ? measure.leave() : undefined
-      if (!left) return false
-      track('Page Left', { ...left, ...properties })
+      if (!dwell || path === undefined) return false
+      bank()
+      const left = { path, dwell_ms: total, ...properties }
+      path = undefined
+      track('Page Left', left)
       return true
     },
   }

@@ -24,24 +24,19 @@ export interface Restored {
   rules: CachedRules | undefined
 }
 
-/** What {@link Persistence._save} writes. */
-export interface Saved {
-  identity: Identity
-  /** identify/alias/reset changed who this is since the last save. */
-  renamed: boolean
-  durable: DurableTags
-  snapshot: StateSnapshot | undefined
-}
-
 /** The instance's records in the platform's store and backup (formats: stored-formats.ts). */
 export interface Persistence {
   _restore(): Promise<Restored>
-  _save(saved: Saved): void
+  /**
+   * Writes the page's records to the store; `renamed`: identify/alias/reset changed who this is
+   * since the last save.
+   */
+  _save(records: PageBackup, renamed: boolean): void
   _saveRules(rules: CachedRules): void
   /** Forgets the device state (a new person). */
   _deleteState(): void
   /** The page goes away: its newest records go to the synchronous backup. */
-  _writeBackup(backup: PageBackup): void
+  _writeBackup(records: PageBackup): void
 }
 
 /** The records of the instance of `writeKey`, each under `<writeKey>:<name>`. */
@@ -56,40 +51,34 @@ export function createPersistence(platform: Platform, writeKey: string): Persist
         store.get(key('state')),
         store.get(key('rules')),
       ])
-      const restored: Restored = {
-        identity: user,
-        fromBackup: false,
-        durable: isDurableTags(durable) ? durable : undefined,
-        snapshot: isStateSnapshot(snapshot) ? snapshot : undefined,
-        rules: isCachedRules(rules) ? rules : undefined,
-      }
       // What the previous page wrote synchronously as it went away, when it is newer than what its
       // asynchronous writes left (they may have been cut off by the navigation).
-      const left = readBackup(backup?.take(key('backup')))
-      if (!left || (user && left.user.lastActivity < user.lastActivity)) return restored
+      const taken = readBackup(backup?.take(key('backup')))
+      const left =
+        taken && !(user && taken.user.lastActivity < user.lastActivity) ? taken : undefined
       return {
-        ...restored,
-        identity: left.user,
-        fromBackup: true,
-        durable: left.durable ?? restored.durable,
-        snapshot: left.state ?? restored.snapshot,
+        identity: left?.user ?? user,
+        fromBackup: !!left,
+        durable: left?.durable ?? (isDurableTags(durable) ? durable : undefined),
+        snapshot: left?.state ?? (isStateSnapshot(snapshot) ? snapshot : undefined),
+        rules: isCachedRules(rules) ? rules : undefined,
       }
     },
-    _save({ identity, renamed, durable, snapshot }) {
+    _save({ user, durable, state }, renamed) {
       // Other tabs write the same record: unless this tab changed who the person is, keep who the
       // record says (another tab may have identified them) and take the newest session.
       void store.update(key('user'), (value): Identity => {
         const stored = readIdentity(value)
-        if (!stored || renamed) return identity
-        return identity.lastActivity >= stored.lastActivity
-          ? { ...stored, sessionId: identity.sessionId, lastActivity: identity.lastActivity }
+        if (!stored || renamed) return user
+        return user.lastActivity >= stored.lastActivity
+          ? { ...stored, sessionId: user.sessionId, lastActivity: user.lastActivity }
           : stored
       })
-      void store.set(key('durable'), durable)
-      if (snapshot) void store.set(key('state'), snapshot)
+      if (durable) void store.set(key('durable'), durable)
+      if (state) void store.set(key('state'), state)
     },
     _saveRules: (rules) => void store.set(key('rules'), rules),
     _deleteState: () => void store.del(key('state')),
-    _writeBackup: (page) => backup?.write(key('backup'), page),
+    _writeBackup: (records) => backup?.write(key('backup'), records),
   }
 }

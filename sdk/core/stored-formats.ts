@@ -12,6 +12,7 @@
 // storage holds (a host may write anything there, and older versions wrote these same shapes) is
 // the format, and read anything else as missing. Data written by earlier versions reads as is
 // (test/sdk/stored-formats.test.ts, against a fixture written by commit b0b1f7d).
+import { isObject } from '../../rules/device/index.ts'
 import type { StateSnapshot, TagValue } from '../../rules/index.ts'
 import type { Identity } from './identity.ts'
 import type { QueuedEvent } from './queue.ts'
@@ -52,9 +53,6 @@ export interface StoredFormats {
 /** Where a record of the instance of `writeKey` is stored. */
 export const storageKey = (writeKey: string, name: keyof StoredFormats): string =>
   `${writeKey}:${name}`
-
-const isObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null
 
 const isEvent = (value: unknown): value is QueuedEvent =>
   isObject(value) && typeof value.messageId === 'string'
