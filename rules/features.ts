@@ -1,5 +1,5 @@
 // What an engine variant evaluates with. The edge (rules/edge/features.ts) has every operation,
-// aggregation and tag kind; a device (rules/device/features.ts) starts with the core ones and adds
+// aggregation and tag kind; a device (rules/device/features.ts) starts with the common ones and adds
 // the rare ones (rules/device/rare.ts) when a document needs them. Modules that compile or evaluate
 // take the tables they use as arguments, so a variant is assembled at its entry, never switched
 // inside a shared module.

@@ -1,4 +1,4 @@
-// The folds of the core aggregations: what every engine variant has. The rare ones
+// The folds of the common aggregations: what every engine variant has. The rare ones
 // (rare-folds.ts) join them at the edge (rules/edge/features.ts) and, on a device, once their chunk
 // is loaded (rules/device/rare-chunk.ts).
 import { addCompensated, later, numeric, total } from './accumulator.ts'
@@ -58,8 +58,8 @@ const dwell = (read: (acc: DwellAcc) => number | null): Fold<DwellAcc> => ({
   value: read,
 })
 
-/** The core folds, by aggregation. */
-export const CORE_FOLDS: Folds = {
+/** The common folds, by aggregation. */
+export const COMMON_FOLDS: Folds = {
   count: {
     create: () => ({ count: 0 }),
     add: (acc) => {

@@ -6,8 +6,8 @@
 // the flag (from an older collector) counts as needing them. Here are their names only, which the
 // plan looks for: the tables themselves stay out of the plan's chunk.
 //
-// The rule for moving a feature: from the core to the rare set only, never back. A collector's
-// plan says `rare: false` when the document uses its core features only; an SDK of another version
+// The rule for moving a feature: from the common set to the rare set only, never back. A collector's
+// plan says `rare: false` when the document uses its common features only; an SDK of another version
 // must have all of them in its own core.
 
 /** The names of the rare features (what `devicePlan` looks for). */

@@ -1,4 +1,4 @@
-// The semantics of the core JsonLogic operations: what every engine variant has. The rare ones
+// The semantics of the common JsonLogic operations: what every engine variant has. The rare ones
 // (`rare-operations.ts`) join them in the edge's table (rules/edge/features.ts) and, on a device,
 // once their chunk is loaded (rules/device/rare.ts). The compiler, the generic evaluator and the
 // explainer all evaluate through such a table; the compiler only adds fast paths in front.
@@ -60,10 +60,10 @@ const comparison = (op: Comparison | '===' | '!==') => ({
 })
 
 /**
- * The core operations. `glob` is not among them: each variant brings its own matcher (the edge's
+ * The common operations. `glob` is not among them: each variant brings its own matcher (the edge's
  * fast automaton, a device's compact one) with {@link globOperation}.
  */
-export const CORE_OPERATIONS: Operations = operationTable({
+export const COMMON_OPERATIONS: Operations = operationTable({
   var: { lazy: readVar },
   if: { array: true, lazy: choose },
   '?:': { array: true, lazy: choose },

@@ -25,11 +25,11 @@ export type KindCompiler = (
 export type Kinds = Readonly<Partial<Record<TagKind, KindCompiler>>>
 
 /**
- * The core kinds: `flag` and `value`. The rare ones (rare-kinds.ts: `tiers`, `cases`, `score`)
+ * The common kinds: `flag` and `value`. The rare ones (rare-kinds.ts: `tiers`, `cases`, `score`)
  * join them at the edge (rules/edge/features.ts) and, on a device, once their chunk is loaded
  * (rules/device/rare.ts).
  */
-export const CORE_KINDS: Kinds = {
+export const COMMON_KINDS: Kinds = {
   flag: (def, compile) => {
     const when = compile((def as FlagTag).when)
     return { evaluate: (data) => (truthy(when(data)) ? true : undefined) }

@@ -37,14 +37,14 @@ export function createTagwise(options: TagwiseOptions): Tagwise {
 
 function start(options: TagwiseOptions): Tagwise {
   const origin = typeof location === 'undefined' ? '' : location.origin
-  const o = resolveOptions(options, origin)
+  const resolved = resolveOptions(options, origin)
   const features = resolveBrowserFeatures(options)
   const { signal } = options
   let page = readPage(typeof document === 'undefined' ? '' : document.referrer)
   const platform = browserPlatform(options.storage, options.fetch, () => page)
-  const instance = createInstance(o, platform)
+  const instance = createInstance(resolved, platform)
   const tw = instance._api
-  const visits = createPageVisits(o.dwell, tw.track)
+  const visits = createPageVisits(resolved.dwell, tw.track)
   /** The page load's vitals, for its first `Page Left` (SPA pages after it have none of their own). */
   let vitals = features.vitals ? captureVitals() : undefined
 
@@ -52,7 +52,7 @@ function start(options: TagwiseOptions): Tagwise {
     if (visits.leave(vitals)) vitals = undefined
   }
   const enter = () => {
-    if (o.autoPage) tw.page()
+    if (resolved.autoPage) tw.page()
     visits.enter(page.path, platform._visible())
   }
   try {
@@ -86,7 +86,7 @@ function start(options: TagwiseOptions): Tagwise {
     }
     signal?.addEventListener('abort', instance._stop)
   } catch (error) {
-    if (o.debug) console.debug('[tagwise]', error)
+    if (resolved.debug) console.debug('[tagwise]', error)
   }
   return tw
 }

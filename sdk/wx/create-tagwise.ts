@@ -46,16 +46,16 @@ export function createTagwise(options: MiniprogramOptions): Tagwise {
 function start(options: MiniprogramOptions): Tagwise {
   const api = options.wx ?? (typeof wx === 'undefined' ? undefined : wx)
   if (!api) throw new Error('no `wx` here: pass { wx }')
-  const o = resolveOptions(options, '')
-  if (!o.endpoint) throw new Error('pass { endpoint }: the collector URL')
+  const resolved = resolveOptions(options, '')
+  if (!resolved.endpoint) throw new Error('pass { endpoint }: the collector URL')
   const log = (...args: unknown[]) => {
-    if (o.debug) console.debug('[tagwise]', ...args)
+    if (resolved.debug) console.debug('[tagwise]', ...args)
   }
   let screen: Screen = { path: '', query: {}, referrer: '' }
   const platform = wxPlatform(api, () => ({ page: { ...screen } }), log)
-  const instance = createInstance(o, platform)
+  const instance = createInstance(resolved, platform)
   const tw = instance._api
-  const visits = createPageVisits(o.dwell, tw.track)
+  const visits = createPageVisits(resolved.dwell, tw.track)
   /** The page instance whose visit is open. */
   let current: WxPageInstance | undefined
   let hiddenAt: number | undefined
@@ -76,7 +76,7 @@ function start(options: MiniprogramOptions): Tagwise {
     for (const [k, v] of Object.entries(shown.options ?? {})) if (v !== undefined) query[k] = v
     screen = { path: `/${route}`, query, referrer: screen.path }
     current = page
-    if (o.autoPage)
+    if (resolved.autoPage)
       instance._record({ type: 'screen', name: route, properties: { path: screen.path, query } })
     visits.enter(screen.path, true)
   }
@@ -110,7 +110,8 @@ function start(options: MiniprogramOptions): Tagwise {
     instance._visibility(false)
   })
   api.onAppShow?.(() => {
-    expired = hiddenAt !== undefined && Date.now() - hiddenAt >= o.sessionTimeoutMinutes * 60_000
+    expired =
+      hiddenAt !== undefined && Date.now() - hiddenAt >= resolved.sessionTimeoutMinutes * 60_000
     hiddenAt = undefined
     platform._setVisible(true)
     instance._visibility(true)
