@@ -45,14 +45,17 @@ export default [
     // chunks and Terser's `_` convention took back what they could (from 11.18); removing what the
     // restructure left duplicated or redundant brought it to 10.6 KB (10,601 B): still NOT within
     // the budget. The limit holds today's size so nothing grows; the gap is open in issue 15's note.
-    '10.61 KB',
+    // Secure mode (issue 16: the userHash kept with the identity, stored with it, sent on events
+    // and tag reads) measured +102 B: 10,703 B.
+    '10.71 KB',
   ),
   shipped(
     'mini-program adapter (dist/tagwise-miniprogram.js, incl. engine and device plan)',
     'dist/tagwise-miniprogram.js',
     // 14.5 KB until the restructure (issue 15) measured 16.08 KB: the SDK's named modules, the
     // readable device snapshot, the rare and time chunks inlined as modules of their own.
-    '16.1 KB',
+    // Secure mode (issue 16, the userHash) measured +111 B: 16,119 B.
+    '16.12 KB',
   ),
   {
     name: 'device engine (loadDeviceRules, esbuild)',

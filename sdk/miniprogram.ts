@@ -4,6 +4,6 @@
 export { createTagwise } from './wx/create-tagwise.ts'
 export type { MiniprogramOptions } from './wx/options.ts'
 export type { WxApi } from './wx/types.ts'
-export type { Tagwise, TagwiseUser } from './core/api.ts'
+export type { Tagwise, TagwiseUser, UserProof } from './core/api.ts'
 export type { TagChange } from './core/live-tags.ts'
 export type { Explanation, RulesDocument, TagValue } from '../rules/index.ts'

@@ -10,6 +10,7 @@ const tw = createTagwise({ writeKey: WRITE_KEY, endpoint: ENDPOINT, debug: true 
 App({
   tw,
   onLaunch() {
-    // A logged-in user: tw.identify(userId, traits) once you know them.
+    // A logged-in user: tw.identify(userId, traits, { userHash }) once you know them (userHash:
+    // from your backend, hex HMAC-SHA256 of the userId with the source's identity secret).
   },
 })

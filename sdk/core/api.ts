@@ -8,6 +8,12 @@ export interface TagwiseUser {
   sessionId: string
 }
 
+/** The site backend's proof of a userId (secure mode). */
+export interface UserProof {
+  /** `hex(HMAC-SHA256(identity secret of the source, userId))`, computed by your backend. */
+  userHash?: string
+}
+
 /**
  * A tagwise instance. Calls are Segment-compatible where Segment has them; none of them throws,
  * and calls made before {@link Tagwise.ready} are applied once it resolves, in order.
@@ -25,15 +31,23 @@ export interface Tagwise {
   track(event: string, properties?: Record<string, Json>): void
   /**
    * Names the person (from now on every event carries `userId`) and/or records traits.
-   * @example tw.identify('u42', { email: 'ada@example.com', vip: true })
+   *
+   * `userHash` proves the userId to the collector (secure mode): your backend computes it as
+   * `hex(HMAC-SHA256(identity secret of the source, userId))` and hands it to the page. The SDK
+   * keeps it with the userId (stored with it, sent as `context.userHash` on every event that
+   * carries the userId and with tag reads). Without it, the collector rejects the events that name
+   * the user and answers no user tags. Naming the same user again without a hash keeps the hash;
+   * naming another user without one drops it.
+   * @example tw.identify('u42', { email: 'ada@example.com' }, { userHash: session.userHash })
    */
-  identify(userId?: string, traits?: Record<string, Json>): void
+  identify(userId?: string, traits?: Record<string, Json>, options?: UserProof): void
   /**
    * Links the current identity to `userId` (`previousId` is the current userId or anonymousId).
-   * @example tw.alias('u42')
+   * `userHash` proves `userId`, as for {@link Tagwise.identify}.
+   * @example tw.alias('u42', { userHash: session.userHash })
    */
-  alias(userId: string): void
-  /** Forgets the person: new anonymousId and session, no userId, no tags (for log-out). */
+  alias(userId: string, options?: UserProof): void
+  /** Forgets the person: new anonymousId and session, no userId or userHash, no tags (for log-out). */
   reset(): void
   /**
    * Live session tags merged with the latest durable tags from the edge.

@@ -5,6 +5,11 @@ import { uuid } from './uuid.ts'
 export interface Identity {
   anonymousId: string
   userId?: string
+  /**
+   * The site backend's proof of `userId` (secure mode, collector.md): kept with the userId it
+   * proves, and only with it.
+   */
+  userHash?: string
   sessionId: string
   /** Epoch ms of the latest event, to cut sessions after inactivity. */
   lastActivity: number
@@ -29,8 +34,13 @@ export function touchSession(identity: Identity, at: number, timeoutMs: number):
 /**
  * Attributes `event` to the person: `identify` and `alias` name them first (an `alias` records
  * whom it links from as `previousId`), then the event's time counts as activity in the session,
- * and the event gets the anonymousId, userId and sessionId. Returns whether the event named the
- * person (their identity record must then replace what other tabs stored).
+ * and the event gets the anonymousId, userId (with its `context.userHash`) and sessionId. Returns
+ * whether the event named the person (their identity record must then replace what other tabs
+ * stored).
+ *
+ * A naming event carries the hash its call was given, if any, in `context.userHash`: it becomes
+ * the identity's. Naming the same user again without one keeps the hash; naming another user
+ * without one drops it, so one user's hash is never sent with another's userId.
  */
 export function attribute(
   identity: Identity,
@@ -40,10 +50,16 @@ export function attribute(
   if (event.type === 'alias') event.previousId = identity.userId ?? identity.anonymousId
   // Only identify and alias carry a userId before this (the others get the identity's below).
   const named = event.userId !== undefined
-  if (named) identity.userId = event.userId
+  if (named) {
+    const userHash = event.context.userHash
+    if (userHash !== undefined || event.userId !== identity.userId)
+      identity.userHash = typeof userHash === 'string' ? userHash : undefined
+    identity.userId = event.userId
+  }
   touchSession(identity, Date.parse(event.timestamp) || Date.now(), sessionTimeoutMs)
   event.anonymousId = identity.anonymousId
   if (identity.userId !== undefined) event.userId = identity.userId
+  if (identity.userHash !== undefined) event.context.userHash = identity.userHash
   event.context.sessionId = identity.sessionId
   return named
 }

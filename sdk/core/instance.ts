@@ -1,6 +1,6 @@
 import type { EventType, Json, TagValue } from '../../rules/index.ts'
 import { version } from '../../package.json'
-import type { Tagwise } from './api.ts'
+import type { Tagwise, UserProof } from './api.ts'
 import { own } from '../../rules/device/index.ts'
 import { compileDeviceRules, restorable } from './device-rules.ts'
 import { createEarlyEvents } from './early-events.ts'
@@ -137,12 +137,17 @@ export function createInstance(options: ResolvedOptions, platform: Platform): In
     else if (!pending._full()) pending._defer(call)
   }
 
-  function record(fields: EventFields): void {
+  /** Records an event; `userHash` proves the userId an identify or alias names (identity.ts). */
+  function record(fields: EventFields, userHash?: string): void {
     const event: QueuedEvent = {
       ...fields,
       messageId: uuid(),
       timestamp: new Date().toISOString(),
-      context: { ...platform._context(), library: { name: 'tagwise', version } },
+      context: {
+        ...platform._context(),
+        library: { name: 'tagwise', version },
+        ...(userHash !== undefined ? { userHash } : {}),
+      },
     }
     if (ready) count(event)
     else if (!pending._full()) countWhenReady(event)
@@ -155,6 +160,8 @@ export function createInstance(options: ResolvedOptions, platform: Platform): In
     // Built by hand: mini-program runtimes have no URLSearchParams.
     let query = `anonymousId=${encodeURIComponent(identity.anonymousId)}`
     if (identity.userId !== undefined) query += `&userId=${encodeURIComponent(identity.userId)}`
+    if (identity.userHash !== undefined)
+      query += `&userHash=${encodeURIComponent(identity.userHash)}`
     const response = await get(`tags?${query}`)
     if (response.status !== 200) return
     const { tags } = (await response.json()) as { tags?: unknown }
@@ -219,18 +226,23 @@ export function createInstance(options: ResolvedOptions, platform: Platform): In
   function identify(
     userIdOrTraits?: string | Record<string, Json>,
     traits?: Record<string, Json>,
+    proof?: UserProof,
   ): void {
     // identify(traits)
     const named = typeof userIdOrTraits !== 'object' || userIdOrTraits === null
     const userId = named ? userIdOrTraits : undefined
-    record({
-      type: 'identify',
-      traits: { ...(named ? traits : userIdOrTraits) },
-      ...(userId !== undefined ? { userId: String(userId) } : {}),
-    })
+    // A hash proves a userId: without one it proves nothing.
+    record(
+      {
+        type: 'identify',
+        traits: { ...(named ? traits : userIdOrTraits) },
+        ...(userId !== undefined ? { userId: String(userId) } : {}),
+      },
+      userId !== undefined ? proof?.userHash : undefined,
+    )
   }
-  function alias(userId: string): void {
-    record({ type: 'alias', userId: String(userId) })
+  function alias(userId: string, proof?: UserProof): void {
+    record({ type: 'alias', userId: String(userId) }, proof?.userHash)
   }
   function reset(): void {
     whenReady(() => {

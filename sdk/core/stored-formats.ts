@@ -1,6 +1,6 @@
 // What the SDK persists, one named format per record, and the one place each is read back. The
 // asynchronous store (IndexedDB, `wx` storage) holds, under `<writeKey>:<name>`:
-//   user     StoredIdentity   who the device is and its session
+//   user     StoredIdentity   who the device is (userId with its userHash) and its session
 //   durable  DurableTags      the edge's latest tags
 //   state    StateSnapshot    the device engine's state: the engine's own format, stored as is
 //   rules    CachedRules      the rules document with its ETag and device plan
@@ -63,15 +63,18 @@ const readEvents = (value: unknown): QueuedEvent[] =>
 
 /**
  * An identity with an anonymousId, else `undefined`. Without a sessionId, its session is over: no
- * activity (0), so the next event starts a new one.
+ * activity (0), so the next event starts a new one. A userHash counts only with the userId it was
+ * stored with (identities stored before secure mode have none).
  */
 export function readIdentity(value: unknown): StoredIdentity | undefined {
   if (!isObject(value) || typeof value.anonymousId !== 'string' || !value.anonymousId) return
-  const { anonymousId, userId, sessionId, lastActivity } = value
+  const { anonymousId, userId, userHash, sessionId, lastActivity } = value
   const session = typeof sessionId === 'string' && sessionId !== ''
+  const user = typeof userId === 'string'
   return {
     anonymousId,
-    userId: typeof userId === 'string' ? userId : undefined,
+    userId: user ? userId : undefined,
+    userHash: user && typeof userHash === 'string' ? userHash : undefined,
     sessionId: session ? sessionId : '',
     lastActivity: (session && Number(lastActivity)) || 0,
   }

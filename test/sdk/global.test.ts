@@ -23,7 +23,7 @@ describe('script tag build (sdk/global.ts)', () => {
           w.tagwise.q.push([m, args])
         }
     const changes = vi.fn()
-    w.tagwise.identify('u1')
+    w.tagwise.identify('u1', {}, { userHash: 'hash-u1' })
     w.tagwise.track('Coupon Claimed', { coupon_id: 'early' })
     w.tagwise.on('change', changes)
 
@@ -37,10 +37,11 @@ describe('script tag build (sdk/global.ts)', () => {
     const batch = collector.batches()[0]!
     expect(batch.url).toBe('https://cdn-collector.test/v1/batch')
     expect(batch.body.writeKey).toBe('wk-script')
-    expect(collector.events().map((e) => [e.type, e.event, e.userId])).toEqual([
-      ['page', undefined, undefined],
-      ['identify', undefined, 'u1'],
-      ['track', 'Coupon Claimed', 'u1'],
+    // The queued identify keeps its userHash (secure mode).
+    expect(collector.events().map((e) => [e.type, e.event, e.userId, e.context.userHash])).toEqual([
+      ['page', undefined, undefined, undefined],
+      ['identify', undefined, 'u1', 'hash-u1'],
+      ['track', 'Coupon Claimed', 'u1', 'hash-u1'],
     ])
     expect(collector.requests.find((r) => r.path === '/v1/rules')).toBeDefined()
   })

@@ -344,6 +344,37 @@ describe('queue', () => {
     expect(tags.url).toContain(`anonymousId=${tw.user().anonymousId}`)
     expect(tags.url).toContain('userId=u%201')
   })
+
+  it('keeps the userHash with the userId in wx storage, sends it on events and tag reads after a restart', async () => {
+    const storage = fakeStorage()
+    const writeKey = freshKey()
+    const collector = fakeCollector()
+    const first = boot(collector, { writeKey, storage })
+    first.rt.launch('/home/index')
+    await first.tw.ready
+    first.tw.identify('u 1', { vip: true }, { userHash: 'hash-u1' })
+    first.tw.track('Product Viewed', { category: 'luggage' })
+    await flush(first.tw)
+    expect(collector.acked().map((e) => [e.userId, e.context.userHash])).toEqual([
+      [undefined, undefined],
+      ['u 1', 'hash-u1'],
+      ['u 1', 'hash-u1'],
+    ])
+    expect(storage.read(`${writeKey}:user`)).toMatchObject({ userId: 'u 1', userHash: 'hash-u1' })
+    first.rt.kill()
+
+    const second = boot(collector, { writeKey, storage })
+    second.rt.launch('/home/index')
+    await tick(100)
+    await second.tw.ready
+    await tick(100)
+    const read = second.rt.requests.find((r) => r.path === '/v1/tags')!
+    expect(read.url).toContain('userId=u%201&userHash=hash-u1')
+    second.tw.reset()
+    second.tw.track('After log-out')
+    await flush(second.tw)
+    expect(collector.acked().at(-1)!.context).not.toHaveProperty('userHash')
+  })
 })
 
 describe('storage', () => {

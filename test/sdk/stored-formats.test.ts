@@ -73,6 +73,19 @@ describe('data stored by the previous version', () => {
       userId: 'u-fixture',
       context: { sessionId: user.sessionId },
     })
+    // Stored before secure mode: the userId has no userHash, and none is made up for it (the
+    // collector asks for one; the site's next identify gives it).
+    expect(user).not.toHaveProperty('userHash')
+    expect(sent.at(-1)!.context).not.toHaveProperty('userHash')
+    const read = collector.requests.find((r) => r.path === '/v1/tags')!
+    expect(Object.fromEntries(new URL(read.url).searchParams)).toEqual({
+      anonymousId: user.anonymousId,
+      userId: 'u-fixture',
+    })
+    tw.identify('u-fixture', {}, { userHash: 'hash-u-fixture' })
+    tw.track('Product Viewed', { category: 'bags' })
+    await tw.flush()
+    expect(collector.events().at(-1)!.context.userHash).toBe('hash-u-fixture')
   })
 
   it('counts the early events a page left before it was ready', async () => {
