@@ -1,5 +1,10 @@
 import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-pool-workers'
 import { defineConfig } from 'vitest/config'
+import { devVars } from './test/support/dev-vars.ts'
+
+/** The local dev config (.dev.vars.example): the demo's sources and identity secret. */
+const DEV = devVars()
+const SECRET = 'env:DEV_IDENTITY_SECRET'
 
 export default defineConfig({
   test: {
@@ -40,9 +45,10 @@ export default defineConfig({
       },
       {
         // The collector runs in workerd (the Workers runtime) with its real bindings from
-        // wrangler.toml. The adminKey, a gitignored secret locally, is given here, a second
-        // source that allows one origin only, for the CORS tests, and sources with small rate
-        // limits.
+        // wrangler.toml and the local dev config's sources (.dev.vars.example, as `npm start` and
+        // the demo). The adminKey, a gitignored secret locally, is given here, a second browser
+        // source that allows one origin only, for the CORS tests, sources with small rate limits,
+        // and a browser source without an identity secret (a configuration error).
         plugins: [
           cloudflareTest(async () => ({
             wrangler: { configPath: './wrangler.toml' },
@@ -55,12 +61,23 @@ export default defineConfig({
                 BACKFILL_PAGE_SIZE: '4',
                 // Applied to the test D1 database by test/collector/setup.ts.
                 TEST_MIGRATIONS: await readD1Migrations('./migrations'),
+                DEV_IDENTITY_SECRET: DEV.DEV_IDENTITY_SECRET!,
+                DEV_USER_HASH_SOURCE: DEV.DEV_USER_HASH_SOURCE!,
                 SOURCES: JSON.stringify({
-                  'demo-write-key': { origins: ['*'] },
-                  'shop-write-key': { origins: ['https://shop.example'] },
+                  ...(JSON.parse(DEV.SOURCES!) as object),
+                  'shop-write-key': { origins: ['https://shop.example'], identitySecret: SECRET },
                   // Small limits for the rate limit tests.
-                  'limited-write-key': { origins: ['*'], rateLimits: { client: '3/60' } },
-                  'busy-profile-key': { origins: ['*'], rateLimits: { profile: '5/60' } },
+                  'limited-write-key': {
+                    origins: ['*'],
+                    identitySecret: SECRET,
+                    rateLimits: { client: '3/60' },
+                  },
+                  'busy-profile-key': {
+                    origins: ['*'],
+                    identitySecret: SECRET,
+                    rateLimits: { profile: '5/60' },
+                  },
+                  'no-secret-write-key': { origins: ['*'] },
                 }),
               },
             },

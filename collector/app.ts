@@ -5,6 +5,7 @@ import { notFound, onError } from './http-error.ts'
 import { audiences } from './routes/audiences.ts'
 import { catalog } from './routes/catalog.ts'
 import { changes } from './routes/changes.ts'
+import { dev } from './routes/dev.ts'
 import { health } from './routes/health.ts'
 import { ingest } from './routes/ingest.ts'
 import { profiles } from './routes/profiles.ts'
@@ -32,3 +33,5 @@ export const app = new Hono<AppEnv>().onError(onError).notFound(notFound)
 for (const path of PUBLIC_ROUTES) app.use(path, publicCors())
 app.route('/v1', health).route('/v1', ingest).route('/v1', rules).route('/v1', tags)
 app.route('/v1', profiles).route('/v1', audiences).route('/v1', catalog).route('/v1', changes)
+// Local dev only (DEV_USER_HASH_SOURCE): the demo shop's stand-in for a site backend.
+app.route('/dev', dev)

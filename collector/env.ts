@@ -25,10 +25,17 @@ export interface Env {
   /** How often (ms) an isolate re-reads the active rules version. @default "5000" */
   RULES_REFRESH_MS?: string
   /**
-   * Sources: JSON `{ "<writeKey>": { "origins": ["https://shop.example", ...] } }`; `"*"` allows
-   * any origin.
+   * Sources (auth/sources.ts): JSON `{ "<writeKey>": { "origins": ["https://shop.example"],
+   * "identitySecret": "env:NAME" }, "<server writeKey>": { "server": true } }`; `"*"` allows any
+   * origin. Unset in wrangler.toml (a deployment of the defaults exposes no key): the public API
+   * answers `503` until it is set; the local demo's are in .dev.vars.example.
    */
-  SOURCES: string
+  SOURCES?: string
+  /**
+   * Local dev only (.dev.vars.example): the writeKey whose identity secret `GET /dev/user-hash`
+   * uses to play the site's backend for the demo shop. Unset, that route does not exist.
+   */
+  DEV_USER_HASH_SOURCE?: string
   /** Requests per writeKey + client IP, `"<count>/<seconds>"`. @default "1200/60" */
   RATE_LIMIT_CLIENT?: string
   /** Events per profile, `"<count>/<seconds>"`. @default "2000/60" */
@@ -44,4 +51,8 @@ export interface Env {
 /** Hono's environment type for the collector's routers. */
 export interface AppEnv {
   Bindings: Env
+  Variables: {
+    /** The request's source, once its writeKey is authorized (auth/source-auth.ts). */
+    source?: import('./auth/sources.ts').Source
+  }
 }

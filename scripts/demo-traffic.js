@@ -16,7 +16,8 @@ const { values: args } = parseArgs({
     url: { type: 'string', default: 'http://127.0.0.1:8787' },
     visitors: { type: 'string', default: '300' },
     seed: { type: 'string', default: '42' },
-    'write-key': { type: 'string', default: 'demo-write-key' },
+    // The server source: a script sends identified users' events without userHashes, as a backend does.
+    'write-key': { type: 'string', default: 'demo-server-key' },
     'allow-remote': { type: 'boolean', default: false },
   },
 })

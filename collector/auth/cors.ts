@@ -9,14 +9,14 @@ const ALLOW_METHODS = 'GET, POST, OPTIONS'
 /**
  * CORS for the public routes. A preflight carries no writeKey, so it passes when some source
  * allows the origin; the request itself is then checked against its own source
- * (`authorizeSource`). Every response to a browser, errors included, is readable by the page, so
+ * (`authorizeSource`); a server source's responses carry no CORS headers. Every response to a browser, errors included, is readable by the page, so
  * the SDK can log why it was refused; data is only ever served to an allowed origin.
  */
 export const publicCors = (): MiddlewareHandler<AppEnv> =>
   async function publicCors(c, next) {
     const origin = c.req.header('origin')
     if (c.req.method === 'OPTIONS') {
-      const sources = [...sourcesOf(c.env.SOURCES).values()]
+      const sources = [...sourcesOf(c.env).values()]
       if (origin === undefined || !sources.some((s) => allowsOrigin(s, origin)))
         throw fail(403, `origin ${JSON.stringify(origin ?? null)} is not allowed by any source`)
       return c.body(null, 204, {
@@ -28,7 +28,8 @@ export const publicCors = (): MiddlewareHandler<AppEnv> =>
       })
     }
     await next()
-    if (origin === undefined) return
+    // Server sources get no CORS: their writeKey never belongs in a page.
+    if (origin === undefined || c.get('source')?.server) return
     c.res.headers.set('Access-Control-Allow-Origin', origin)
     c.res.headers.set('Access-Control-Expose-Headers', 'ETag, Retry-After')
     c.res.headers.append('Vary', 'Origin')

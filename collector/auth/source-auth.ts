@@ -23,8 +23,9 @@ export function basicWriteKey(header: string | undefined): string | undefined {
 
 /**
  * Checks a writeKey and the request's `Origin` against the sources: `401` for a missing or unknown
- * writeKey, `403` for an origin the source does not allow. Requests without `Origin` (servers,
- * curl) are not browsers, so only the writeKey counts for them.
+ * writeKey, `503` for a source its configuration disables (the message names the fix), `403` for an
+ * origin a browser source does not allow, or any page using a server source's (secret) writeKey.
+ * Requests without `Origin` (servers, curl) are not browsers, so only the writeKey counts for them.
  */
 export function authorizeSource(c: Context<AppEnv>, writeKey: string | undefined): Source {
   if (writeKey === undefined || writeKey === '')
@@ -32,9 +33,16 @@ export function authorizeSource(c: Context<AppEnv>, writeKey: string | undefined
       401,
       'missing writeKey: send it as the HTTP Basic username (Authorization: Basic base64(writeKey + ":")) or as "writeKey" in the JSON body',
     )
-  const source = sourcesOf(c.env.SOURCES).get(writeKey)
+  const source = sourcesOf(c.env).get(writeKey)
   if (!source) throw fail(401, 'unknown writeKey: use the writeKey of a configured source')
+  if (source.problem) throw fail(503, `this source is disabled: ${source.problem}`)
+  c.set('source', source)
   const origin = c.req.header('origin')
+  if (origin !== undefined && source.server)
+    throw fail(
+      403,
+      "this is a server source's writeKey, a secret that never belongs in a page: pages use a browser source's writeKey",
+    )
   if (origin !== undefined && !allowsOrigin(source, origin))
     throw fail(
       403,

@@ -9,6 +9,7 @@ import { prepareEvent, type PreparedEvent, type RequestFacts } from './prepare-e
 import { readBody } from '../read-body.ts'
 import { authorizeSource, basicWriteKey } from '../auth/source-auth.ts'
 import { describe, isRecord } from '../values.ts'
+import { identityError } from './verify-identity.ts'
 
 /** An event the collector refuses, by its index in the request. */
 export interface RejectedEvent {
@@ -31,7 +32,8 @@ export interface ReceivedBatch {
 /**
  * Everything `POST /v1/batch` and `POST /v1/<type>` do before storage: the body read within its
  * size limit and parsed (depth-checked), the writeKey authorized (Basic auth or `writeKey` in a
- * beacon body), the client rate counted, and each event prepared and validated. Throws the request's
+ * beacon body), the client rate counted, and each event prepared and validated, its userId proven
+ * when the source is a browser's (`identityError`). Throws the request's
  * `4xx`; a bad event is only `rejected`.
  */
 export async function readBatch(c: Context<AppEnv>, type?: EventType): Promise<ReceivedBatch> {
@@ -79,7 +81,19 @@ export async function readBatch(c: Context<AppEnv>, type?: EventType): Promise<R
 
   const good: ReceivedBatch['good'] = []
   const rejected: RejectedEvent[] = []
-  const prepared = await Promise.all(events.map((event) => prepareEvent(event, facts)))
+  const prepared = await Promise.all(
+    events.map(async (raw) => {
+      const result = await prepareEvent(raw, facts)
+      if (!result.ok) return result
+      const error = await identityError(source, result.event)
+      if (!error) return result
+      const given =
+        isRecord(raw) && typeof raw.messageId === 'string' && raw.messageId !== ''
+          ? raw.messageId
+          : null
+      return { ok: false as const, error, messageId: given }
+    }),
+  )
   prepared.forEach((result, index) => {
     if (result.ok) return void good.push({ index, event: result.event })
     rejected.push({ index, messageId: result.messageId, error: result.error })

@@ -6,21 +6,29 @@ import { MAX_ID_LENGTH } from '../limits.ts'
 import { atProfile } from '../profile/follow-forwards.ts'
 import { limitClient } from '../auth/rate-limits.ts'
 import { authorizeSource, basicWriteKey } from '../auth/source-auth.ts'
+import { provesUser, UNPROVEN_USER } from '../auth/user-hash.ts'
 
 /**
- * `GET /v1/tags?anonymousId=…[&userId=…]` (writeKey) → `{ profile, tags, rulesVersion }`: the
- * tags the edge holds for the profile (userId when given, else anonymousId), following identity
- * merges: an anonymousId merged into a user answers with the user's profile and tags.
+ * `GET /v1/tags?anonymousId=…[&userId=…&userHash=…]` (writeKey) → `{ tags, rulesVersion }`: only
+ * what the request proves (spec: collector.md, "Reads"). With a `userId`, the user's tags, which a
+ * browser source reads only with a valid `userHash` (else `403`, revealing nothing); a server
+ * source is trusted. Else the anonymous profile's tags (the random anonymousId is its bearer
+ * secret), following its identity merge. The answer never names a profile or another id.
  */
 export const tags = new Hono<AppEnv>().get('/tags', async (c) => {
-  limitClient(c, authorizeSource(c, basicWriteKey(c.req.header('authorization'))))
-  const id = c.req.query('userId') || c.req.query('anonymousId')
-  if (!id) throw fail(400, 'query parameter "anonymousId" (or "userId") is required')
+  const source = authorizeSource(c, basicWriteKey(c.req.header('authorization')))
+  limitClient(c, source)
+  const userId = c.req.query('userId')
+  const id = userId || c.req.query('anonymousId')
+  if (!id)
+    throw fail(400, 'query parameter "anonymousId" (or "userId" with "userHash") is required')
   if (id.length > MAX_ID_LENGTH)
     throw fail(400, `profile ids are at most ${MAX_ID_LENGTH} characters`)
-  const [active, { profile, value: tags }] = await Promise.all([
+  if (userId && !(await provesUser(source, userId, c.req.query('userHash'))))
+    throw fail(403, `${UNPROVEN_USER}: send it as the "userHash" query parameter`)
+  const [active, { value: tags }] = await Promise.all([
     activeRules(c.env),
     atProfile(c.env, id, (stub) => stub.tags()),
   ])
-  return c.json({ profile, tags, rulesVersion: active.version })
+  return c.json({ tags, rulesVersion: active.version })
 })

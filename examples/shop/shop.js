@@ -207,7 +207,13 @@ const pages = {
     $('#payment-form').addEventListener('submit', async (event) => {
       event.preventDefault()
       const email = $('#email').value.trim().toLowerCase()
-      if (email) tw.identify(email, { email, name: $('#name').value.trim() })
+      // The site's backend proves the signed-in user with a userHash (HMAC-SHA256 of the userId
+      // with the source's identity secret); locally GET /dev/user-hash plays that backend.
+      if (email) {
+        const answer = await fetch(`/dev/user-hash?userId=${encodeURIComponent(email)}`)
+        const { userHash } = answer.ok ? await answer.json() : {}
+        tw.identify(email, { email, name: $('#name').value.trim() }, { userHash })
+      }
       tw.track('Order Completed', {
         order_id: `o-${Date.now().toString(36)}`,
         revenue: subtotal - discount,

@@ -1,6 +1,7 @@
 // The real Segment Node client (@segment/analytics-node) sending to the collector over HTTP, as a
-// server-side source would: the collector as its `host`, `path: '/v1/batch'`, its own fetch, body
-// shape (`batch`, `writeKey`, `sentAt`), `_metadata`, `context.library` and messageId format.
+// server source would (`demo-server-key`: a secret writeKey, userIds trusted without hashes): the
+// collector as its `host`, `path: '/v1/batch'`, its own fetch, body shape (`batch`, `writeKey`,
+// `sentAt`), `_metadata`, `context.library` and messageId format.
 import { Analytics } from '@segment/analytics-node'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startWranglerDev, type WranglerDev } from '../support/wrangler-dev.ts'
@@ -33,7 +34,7 @@ describe('@segment/analytics-node with the collector as its host', () => {
     const errors: unknown[] = []
     const requests: string[] = []
     const analytics = new Analytics({
-      writeKey: 'demo-write-key',
+      writeKey: 'demo-server-key',
       host: dev.url,
       path: '/v1/batch',
       flushAt: 20,
@@ -108,7 +109,7 @@ describe('@segment/analytics-node with the collector as its host', () => {
         method: 'POST',
         headers: {
           'content-type': 'application/json',
-          authorization: `Basic ${btoa('demo-write-key:')}`,
+          authorization: `Basic ${btoa('demo-server-key:')}`,
         },
         body,
       })

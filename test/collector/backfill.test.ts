@@ -5,7 +5,7 @@ import catalog from '../../examples/rules/catalog.json'
 import type { BackfillStatus } from '../../collector/rules/backfill.ts'
 import { compileRules, IdentityGraph, type ProfileState } from '../../rules/index.ts'
 import { generateEvents, shuffle, visitorsOf } from '../support/events.ts'
-import { admin, json, post, track, uniqueId } from './helpers.ts'
+import { admin, json, post, postAsServer, track, uniqueId } from './helpers.ts'
 
 const DAY = 86_400_000
 
@@ -92,9 +92,10 @@ async function people(seed: number) {
     previousId: rename(event.previousId),
     messageId: rename(event.messageId),
   }))
+  // Sent by the server source: an import of past events, user-to-user aliases included.
   const shuffled = shuffle(events, seed)
   for (let i = 0; i < shuffled.length; i += 400) {
-    const body = await json(await post('/v1/batch', { batch: shuffled.slice(i, i + 400) }))
+    const body = await json(await postAsServer('/v1/batch', { batch: shuffled.slice(i, i + 400) }))
     expect(body.rejected).toEqual([])
   }
   const visitors = visitorsOf(options)

@@ -19,7 +19,7 @@ const withDestinations = (destinations: unknown[]) =>
     HOOK_SECRET: SECRET,
   }) as unknown as typeof env
 const webhook = { type: 'webhook', url: HOOK, secret: 'env:HOOK_SECRET' }
-const segment = { type: 'segment', endpoint: CDP, writeKey: 'demo-write-key', traitPrefix: 'tw_' }
+const segment = { type: 'segment', endpoint: CDP, writeKey: 'demo-server-key', traitPrefix: 'tw_' }
 
 const change = (
   profile: string,
@@ -178,7 +178,7 @@ describe('Segment-compatible destinations', () => {
         traits: { tw_coupon_claimer: true, tw_spend_tier_30d: 'high' },
       }),
     ])
-    expect(bodies[0]!.headers.authorization).toBe(`Basic ${btoa('demo-write-key:')}`)
+    expect(bodies[0]!.headers.authorization).toBe(`Basic ${btoa('demo-server-key:')}`)
     vi.restoreAllMocks()
     const profile = await json<{ traits: Record<string, unknown> }>(
       await admin(`/v1/profiles/${user}`),
@@ -205,7 +205,7 @@ describe('DESTINATIONS', () => {
     ).toThrow('DESTINATIONS[0].endpoint must be an http(s) URL')
     expect(readDestinations(JSON.stringify([webhook, segment]), { HOOK_SECRET: SECRET })).toEqual([
       { type: 'webhook', id: HOOK, url: HOOK, secret: SECRET },
-      { type: 'segment', id: CDP, endpoint: CDP, writeKey: 'demo-write-key', traitPrefix: 'tw_' },
+      { type: 'segment', id: CDP, endpoint: CDP, writeKey: 'demo-server-key', traitPrefix: 'tw_' },
     ])
   })
 })

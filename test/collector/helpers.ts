@@ -1,7 +1,12 @@
 import { SELF } from 'cloudflare:test'
 
 export const BASE = 'https://collector.test'
+/** The demo's browser source (.dev.vars.example): public writeKey, userIds proven by userHash. */
 export const WRITE_KEY = 'demo-write-key'
+/** The demo's server source: secret writeKey, no CORS, userIds trusted. */
+export const SERVER_KEY = 'demo-server-key'
+/** The browser source's identity secret (DEV_IDENTITY_SECRET in .dev.vars.example). */
+export const IDENTITY_SECRET = 'dev-identity-secret'
 /** Set for the test project in vitest.config.ts (locally it comes from .dev.vars). */
 export const ADMIN_KEY = 'test-admin-key'
 
@@ -22,6 +27,24 @@ export function post(path: string, body: unknown, headers: Record<string, string
     headers: { 'content-type': 'application/json', authorization: basic(WRITE_KEY), ...headers },
     body: typeof body === 'string' ? body : JSON.stringify(body),
   })
+}
+
+/** POSTs JSON with the server source's writeKey, as a site's backend sends. */
+export const postAsServer = (path: string, body: unknown, headers: Record<string, string> = {}) =>
+  post(path, body, { authorization: basic(SERVER_KEY), ...headers })
+
+/** `hex(HMAC-SHA256(secret, userId))`, as the site's backend computes it. */
+export async function userHash(userId: string, secret = IDENTITY_SECRET): Promise<string> {
+  const encoder = new TextEncoder()
+  const key = await crypto.subtle.importKey(
+    'raw',
+    encoder.encode(secret),
+    { name: 'HMAC', hash: 'SHA-256' },
+    false,
+    ['sign'],
+  )
+  const mac = await crypto.subtle.sign('HMAC', key, encoder.encode(userId))
+  return [...new Uint8Array(mac)].map((b) => b.toString(16).padStart(2, '0')).join('')
 }
 
 /** GETs with the demo writeKey as Basic auth unless `headers` say otherwise. */

@@ -1,6 +1,17 @@
 import { SELF } from 'cloudflare:test'
 import { describe, expect, it } from 'vitest'
-import { admin, BASE, basic, iso, json, post, track, uniqueId, WRITE_KEY } from './helpers.ts'
+import {
+  admin,
+  BASE,
+  basic,
+  iso,
+  json,
+  post,
+  postAsServer,
+  track,
+  uniqueId,
+  WRITE_KEY,
+} from './helpers.ts'
 
 interface StoredEvent {
   messageId: string
@@ -318,8 +329,9 @@ describe('POST /v1/track|page|screen|identify|alias|group', () => {
       ['alias', { previousId: anon, userId: user }],
       ['group', { userId: user, groupId: 'g1' }],
     ]
+    // The server source: a user-to-user alias needs one (secure-mode.test.ts has the browser's).
     for (const [type, event] of sent) {
-      const response = await post(`/v1/${type}`, { ...event, timestamp: iso(now) })
+      const response = await postAsServer(`/v1/${type}`, { ...event, timestamp: iso(now) })
       expect(response.status, type).toBe(200)
       expect(await json(response), type).toMatchObject({ accepted: 1, rejected: [] })
     }

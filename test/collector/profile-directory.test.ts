@@ -1,7 +1,7 @@
 import { abortAllDurableObjects, runInDurableObject } from 'cloudflare:test'
 import { env } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
-import { admin, iso, post, track, uniqueId } from './helpers.ts'
+import { admin, iso, post, postAsServer, track, uniqueId } from './helpers.ts'
 
 const HOUR = 3_600_000
 
@@ -67,15 +67,17 @@ describe('profile directory (D1 profiles)', () => {
       messageId: uniqueId('m'),
       timestamp: iso(Date.now() - 1000),
     }
-    await post('/v1/batch', { batch: [identify] })
+    await postAsServer('/v1/batch', { batch: [identify] })
     await expect.poll(() => row(user)).not.toBeNull()
     expect(await row(anon)).toBeNull()
   })
 
   it('erasing a person unlists the profile and the ids merged into it', async () => {
     const [anon, user] = [uniqueId('a'), uniqueId('u')]
-    await post('/v1/batch', { batch: [track(user, 'X', Date.now() - 5000, { userId: user })] })
-    await post('/v1/alias', { previousId: anon, userId: user, messageId: uniqueId('m') })
+    await postAsServer('/v1/batch', {
+      batch: [track(user, 'X', Date.now() - 5000, { userId: user })],
+    })
+    await postAsServer('/v1/alias', { previousId: anon, userId: user, messageId: uniqueId('m') })
     await expect.poll(() => row(user)).not.toBeNull()
     expect((await admin(`/v1/profiles/${anon}`, { method: 'DELETE' })).status).toBe(204)
     expect(await row(user)).toBeNull()

@@ -9,6 +9,7 @@ import {
   iso,
   json,
   post,
+  postAsServer,
   track,
   uniqueId,
   WRITE_KEY,
@@ -30,7 +31,7 @@ interface View {
 async function profileWithOrder() {
   const user = uniqueId('u')
   const now = Date.now()
-  await post('/v1/batch', {
+  await postAsServer('/v1/batch', {
     batch: [
       { type: 'identify', userId: user, traits: { plan: 'plus' }, timestamp: iso(now - 3000) },
       track(uniqueId('a'), 'Order Completed', now - 2000, {

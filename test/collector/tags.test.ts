@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import { basic, get, json, post, track, uniqueId } from './helpers.ts'
+import { basic, get, json, post, postAsServer, track, uniqueId, userHash } from './helpers.ts'
 
 interface TagsBody {
-  profile: string
   tags: Record<string, unknown>
   rulesVersion: string
   error?: string
@@ -15,22 +14,25 @@ describe('GET /v1/tags', () => {
     const response = await get(`/v1/tags?anonymousId=${anon}`)
     expect(response.status).toBe(200)
     const body = await json<TagsBody>(response)
-    expect(body.profile).toBe(anon)
+    expect(Object.keys(body).sort()).toEqual(['rulesVersion', 'tags'])
     expect(body.tags).toMatchObject({ coupon_claimer: true, lifecycle_stage: 'prospect' })
     const etag = (await get('/v1/rules')).headers.get('etag')
     expect(`"${body.rulesVersion}"`).toBe(etag)
   })
 
-  it('reads the userId profile when a userId is given', async () => {
+  it('reads the userId profile when a userId is given with its userHash', async () => {
     const user = uniqueId('u')
     const now = Date.now()
-    await post('/v1/batch', {
+    await postAsServer('/v1/batch', {
       batch: [
         track(uniqueId('a'), 'Order Completed', now, { userId: user, properties: { revenue: 80 } }),
       ],
     })
-    const body = await json<TagsBody>(await get(`/v1/tags?anonymousId=other&userId=${user}`))
-    expect(body.profile).toBe(user)
+    const hash = await userHash(user)
+    const body = await json<TagsBody>(
+      await get(`/v1/tags?anonymousId=other&userId=${user}&userHash=${hash}`),
+    )
+    expect(body).toEqual({ tags: expect.any(Object), rulesVersion: expect.any(String) })
     expect(body.tags.lifecycle_stage).toBe('new')
   })
 
@@ -43,7 +45,7 @@ describe('GET /v1/tags', () => {
     const missing = await get('/v1/tags')
     expect(missing.status).toBe(400)
     expect((await json<TagsBody>(missing)).error).toBe(
-      'query parameter "anonymousId" (or "userId") is required',
+      'query parameter "anonymousId" (or "userId" with "userHash") is required',
     )
     const unknown = await get('/v1/tags?anonymousId=a', { authorization: basic('nope') })
     expect(unknown.status).toBe(401)

@@ -7,6 +7,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { devVars } from './dev-vars.ts'
 
 export interface WranglerDev {
   /** `http://127.0.0.1:<port>` */
@@ -18,7 +19,10 @@ export interface WranglerDev {
 }
 
 export interface WranglerDevOptions {
-  /** Vars and secrets (`--var NAME:VALUE`); `ADMIN_KEY` publishes the example catalog. */
+  /**
+   * Vars and secrets (`--var NAME:VALUE`) over the local dev config's (.dev.vars.example: the demo's
+   * sources); `ADMIN_KEY` publishes the example catalog.
+   */
   vars: Record<string, string> & { ADMIN_KEY: string }
   /** Another Worker entry than wrangler.toml's `main`, with the same bindings. */
   script?: string
@@ -55,7 +59,10 @@ export async function startWranglerDev(options: WranglerDevOptions): Promise<Wra
     throw new Error(`wrangler d1 migrations apply failed:\n${migrate.stdout}${migrate.stderr}`)
   const port = await freePort()
   const inspectorPort = await freePort()
-  const vars = Object.entries(options.vars).flatMap(([k, v]) => ['--var', `${k}:${v}`])
+  const vars = Object.entries({ ...devVars(), ...options.vars }).flatMap(([k, v]) => [
+    '--var',
+    `${k}:${v}`,
+  ])
   const args = [
     'dev',
     ...(options.script ? [options.script] : []),
