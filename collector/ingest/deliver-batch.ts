@@ -6,6 +6,15 @@ import type { PreparedEvent } from './prepare-event.ts'
 import type { IngestOutcome } from '../profile/profile-do.ts'
 import type { Rate } from '../auth/token-buckets.ts'
 
+/**
+ * Profiles of one batch called at the same time. A batch may name up to 2,500 profiles (one event
+ * each); calling them all at once ran the local runtime out of SQLite memory (`SQLITE_NOMEM`, a
+ * 500), and in production a request waits on six connections at a time anyway. 32 in flight keeps
+ * a batch of many new profiles near the rate they commit in parallel, while what one request holds
+ * in memory (the calls, their events, their answers) is bounded by 32 profiles, not by the batch.
+ */
+export const PROFILE_CALLS_IN_FLIGHT = 32
+
 /** What one profile did with its share of a batch (`positions` index the batch's good events). */
 export interface Delivery {
   profile: string
@@ -16,7 +25,7 @@ export interface Delivery {
 /**
  * Delivers a batch's good events to their profiles: first the identity links it carries merge
  * profiles (earliest first), then the events are grouped by the profile they now belong to and each
- * profile gets one call (one storage transaction), in parallel, following forwards. Resolves after
+ * profile gets one call (one storage transaction), `PROFILE_CALLS_IN_FLIGHT` at a time, following forwards. Resolves after
  * every profile committed. `tags` are the profile's when all events landed in one profile. Each
  * profile takes at most `rate` events (over it, its outcome has `retryAfterMs` and stores nothing).
  */
@@ -39,13 +48,15 @@ export async function deliverBatch(
     group.positions.push(position)
     group.events.push(event)
   })
-  const deliveries = await Promise.all(
-    [...groups].map(async ([key, group]) => {
+  const deliveries = await mapInFlight(
+    [...groups],
+    PROFILE_CALLS_IN_FLIGHT,
+    async ([key, group]) => {
       const { profile, value } = await atProfile(env, key, (stub, id) =>
         stub.ingest(id, group.events, receivedAt, rate),
       )
       return { profile, positions: group.positions, outcome: value }
-    }),
+    },
   )
   const profiles = new Set(deliveries.map((d) => d.profile))
   if (profiles.size !== 1 || deliveries.some((d) => d.outcome.retryAfterMs !== undefined))
@@ -68,4 +79,22 @@ function follow(redirects: ReadonlyMap<string, string>, id: string): string {
   )
     seen.add((id = next))
   return id
+}
+
+/** `Promise.all(items.map(map))` with at most `limit` calls under way; results in `items` order. */
+async function mapInFlight<T, R>(
+  items: readonly T[],
+  limit: number,
+  map: (item: T) => Promise<R>,
+): Promise<R[]> {
+  const results: R[] = new Array<R>(items.length)
+  let next = 0
+  const worker = async () => {
+    while (next < items.length) {
+      const index = next++
+      results[index] = await map(items[index]!)
+    }
+  }
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker))
+  return results
 }

@@ -13,7 +13,7 @@ import { ProfileListing } from './listing.ts'
 import { checkpoint, restoreState, STATE_OPTIONS, type LiveState } from './live-state.ts'
 import { absorbProfile, type MergePayload } from './merge.ts'
 import { rebuildState } from './rebuild.ts'
-import type { Routed } from './routed.ts'
+import type { Forwarded, Routed } from './routed.ts'
 import { storeBatch } from './store-batch.ts'
 import { ProfileStore, type Forward } from './store.ts'
 import { tagChanges } from './tag-changes.ts'
@@ -177,7 +177,7 @@ export class ProfileDO extends DurableObject<Env> {
    * Merges this profile (`self`) into `to` as of a link seen at `at` (epoch ms): sets the forward,
    * pending until the target has absorbed this profile. Idempotent: an existing forward is kept
    * and returned (the first link wins) and a link back to a profile merged into this one (a
-   * cycle) is ignored (`null`).
+   * cycle) is ignored (`null`), as is a link `dropForward` refused.
    */
   async forwardTo(self: string, to: string, at: number): Promise<Forward | null> {
     return this.transaction(() => {
@@ -189,7 +189,8 @@ export class ProfileDO extends DurableObject<Env> {
           )
         return existing
       }
-      if (to === self || this.store.hasAlias(to)) return null
+      // A link back to a profile merged into this one, or one refused for closing a loop.
+      if (to === self || this.store.hasAlias(to) || this.store.refused(to)) return null
       // Pending even without data: the target records the alias (erase, `aliases`) on absorb.
       const forward = { to, at, pending: true }
       this.store.setProfileId(self)
@@ -214,8 +215,26 @@ export class ProfileDO extends DurableObject<Env> {
     }
   }
 
+  /**
+   * Breaks a loop of forwards at this profile (see `follow-forwards.ts`): drops its forward if it
+   * is still the link to `to` set at `at`, and refuses that link from then on. The profile is a
+   * profile of its own again, with its data (a forward in a loop never moved it: no profile of the
+   * loop could absorb it), and the others of the loop merge into it. Idempotent.
+   */
+  async dropForward(self: string, to: string, at: number): Promise<boolean> {
+    return this.transaction(() => {
+      const forward = this.store.forward()
+      if (forward?.to !== to || forward.at !== at) return false
+      console.warn(`tagwise: ${self} → ${to} closed a loop of forwards: that link is refused`)
+      this.store.dropForward()
+      return true
+    })
+  }
+
   /** Takes in profile `from`'s data (identity merge) unless it did already. */
   async absorb(self: string, from: string, payload: MergePayload): Promise<Routed<null>> {
+    // A merge that reached its own source: a loop was broken at `from`, which keeps its data.
+    if (from === self) return { value: null }
     const active = await activeRules(this.env)
     const forward = this.store.forward()
     if (forward) return forwarded(forward)
@@ -284,6 +303,7 @@ export class ProfileDO extends DurableObject<Env> {
 
   /** Time-driven tags: re-evaluates at the engine's `nextChangeAt` and records what changed. */
   override async alarm(): Promise<void> {
+    if (!this.store.hasSchema()) return
     // The alarm also retries an outbox the queue refused (see drain).
     await this.drain()
     if (this.store.profileId() === undefined || this.store.forward()) return
@@ -350,4 +370,8 @@ export class ProfileDO extends DurableObject<Env> {
   }
 }
 
-const forwarded = (forward: Forward) => ({ forwardedTo: forward.to, pending: forward.pending })
+const forwarded = (forward: Forward): Forwarded => ({
+  forwardedTo: forward.to,
+  at: forward.at,
+  pending: forward.pending,
+})

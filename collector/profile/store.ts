@@ -26,11 +26,17 @@ export interface SavedState {
  * their own stores. The object is the only writer of its storage, so the rows every batch reads
  * (the id, the forward, the current tags) are cached after their first read; `forget` drops the
  * cache when a transaction rolls back.
+ *
+ * The tables are created by the profile's first write (`setProfileId`), not when the object
+ * starts: until then the object holds no storage at all, and the reads here answer as for an empty
+ * profile, so a read of an id never seen (a guess) creates nothing.
  */
 export class ProfileStore {
   readonly events: EventStore
   readonly tags: TagStore
   private cache: {
+    /** Whether the tables exist (the profile ever wrote anything). */
+    schema?: boolean
     profileId?: string | undefined
     forward?: Forward | undefined
   } = {}
@@ -38,13 +44,23 @@ export class ProfileStore {
   constructor(private readonly sql: SqlStorage) {
     this.events = new EventStore(sql)
     this.tags = new TagStore(sql)
-    this.migrate()
+    // A profile with storage brings its tables up to date on every cold start.
+    if (this.hasSchema()) this.migrate()
   }
 
-  /** Creates the tables (again, after `deleteAll`). */
+  /** Whether the tables exist: false until the profile's first write. */
+  hasSchema(): boolean {
+    this.cache.schema ??=
+      this.sql.exec(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'`).toArray()
+        .length > 0
+    return this.cache.schema
+  }
+
+  /** Creates the tables (or brings them up to date, or again after `deleteAll`; idempotent). */
   migrate(): void {
     this.sql.exec(PROFILE_SCHEMA)
     this.forget()
+    this.cache.schema = true
   }
 
   /** Drops what was cached (the storage was rolled back or erased). */
@@ -54,6 +70,7 @@ export class ProfileStore {
   }
 
   profileId(): string | undefined {
+    if (!this.hasSchema()) return undefined
     if (!('profileId' in this.cache))
       this.cache.profileId = this.sql
         .exec<{ value: string }>(`SELECT value FROM meta WHERE key = 'profile'`)
@@ -61,13 +78,16 @@ export class ProfileStore {
     return this.cache.profileId
   }
 
+  /** Records the profile's id: its first write, which creates the tables. */
   setProfileId(id: string): void {
     if (this.profileId() !== undefined) return
+    if (!this.hasSchema()) this.migrate()
     this.sql.exec(`INSERT OR IGNORE INTO meta (key, value) VALUES ('profile', ?)`, id)
     this.cache.profileId = id
   }
 
   forward(): Forward | undefined {
+    if (!this.hasSchema()) return undefined
     if (!('forward' in this.cache)) this.cache.forward = this.readForward()
     return this.cache.forward
   }
@@ -94,8 +114,30 @@ export class ProfileStore {
     this.cache.forward = { to, at, pending }
   }
 
+  /**
+   * Drops the forward (a loop of forwards is broken here: see `follow-forwards.ts`) and remembers
+   * its target as refused, so the same link is not set again before the merge back is recorded.
+   */
+  dropForward(): void {
+    const forward = this.forward()
+    if (!forward) return
+    this.sql.exec(`DELETE FROM meta WHERE key IN ('forward', 'forward_at', 'forward_pending')`)
+    this.sql.exec(`INSERT OR REPLACE INTO meta (key, value) VALUES ('refused', ?)`, forward.to)
+    this.cache.forward = undefined
+  }
+
+  /** Whether a link to `id` was refused here before (it closed a loop). */
+  refused(id: string): boolean {
+    if (!this.hasSchema()) return false
+    return (
+      this.sql.exec(`SELECT 1 FROM meta WHERE key = 'refused' AND value = ?`, id).toArray().length >
+      0
+    )
+  }
+
   /** Ids merged into this profile, oldest merge first. */
   aliases(): string[] {
+    if (!this.hasSchema()) return []
     return this.sql
       .exec<{ id: string }>(`SELECT id FROM aliases ORDER BY merged_at, id`)
       .toArray()
@@ -103,6 +145,7 @@ export class ProfileStore {
   }
 
   hasAlias(id: string): boolean {
+    if (!this.hasSchema()) return false
     return this.sql.exec(`SELECT 1 FROM aliases WHERE id = ?`, id).toArray().length > 0
   }
 
@@ -124,6 +167,7 @@ export class ProfileStore {
    * checkpoints existed counted every stored event (`upTo` is then infinite).
    */
   snapshot(): SavedState | undefined {
+    if (!this.hasSchema()) return undefined
     const row = this.sql
       .exec<{ rules_version: string; snapshot: string; up_to: string | null }>(
         `SELECT rules_version, snapshot,
@@ -154,6 +198,7 @@ export class ProfileStore {
 
   traits(): Record<string, Json> {
     const traits: Record<string, Json> = {}
+    if (!this.hasSchema()) return traits
     for (const row of this.sql.exec<{ key: string; value: string }>(
       `SELECT key, value FROM traits`,
     ))

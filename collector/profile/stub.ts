@@ -10,6 +10,7 @@ export type ProfileRpc = Pick<
   | 'explain'
   | 'erase'
   | 'forwardTo'
+  | 'dropForward'
   | 'mergePayload'
   | 'absorb'
   | 'releaseMerged'
