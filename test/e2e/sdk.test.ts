@@ -166,9 +166,9 @@ describe('the script-tag SDK in Chromium', () => {
   })
 
   // Retried: since the restructure (issue 15) this test fails in about 1 of 5 runs (0 of 6 on
-  // b0b1f7d): the beacon leaves with the event, but the collector has not stored it 15 s later.
-  // Not understood yet (it does not fail with the collector's request log on): open in issue 15's
-  // note, to find before issue 17 (nothing lost) is closed.
+  // b0b1f7d): the closing page calls sendBeacon with the event, but no request reaches the
+  // collector (its request log shows only the other tab's flush). The event stays queued for the
+  // next page. Open in issue 15's note, to find before issue 17 (nothing lost) is closed.
   it('sends an event tracked right before the page closes, by beacon', { retry: 2 }, async () => {
     // A second page of the same origin hears every sendBeacon call of the first one: the closing
     // page cannot be inspected any more, and Playwright does not report its beacons.
