@@ -16,7 +16,8 @@
 // each. Other builds (dist/sdk.js, dist/miniprogram.js for the apps' bundlers) keep the names.
 import { build } from 'esbuild'
 import { minify } from 'terser'
-import { writeFile } from 'node:fs/promises'
+import { mkdir, writeFile } from 'node:fs/promises'
+import { dirname } from 'node:path'
 
 /**
  * Bundles with esbuild (`options` without `outfile`/`minify`), minifies with Terser and writes
@@ -39,5 +40,7 @@ export async function buildMinified(options, outfile, { ecma = 2020, wrap } = {}
     mangle: { properties: { regex: /^_/ } },
     format: { comments: false },
   })
+  // A fresh clone has no dist/ yet, and the builds run side by side: each makes sure of its folder.
+  await mkdir(dirname(outfile), { recursive: true })
   await writeFile(outfile, wrap ? wrap(min.code) : min.code)
 }
