@@ -30,6 +30,16 @@ export class TokenBuckets {
 
   constructor(private readonly maxKeys: number) {}
 
+  /** The ms until `key` has `cost` tokens at `now` (`0`: it has them), taking none. */
+  waitFor(key: string, cost: number, rate: Rate, now: number): number {
+    const bucket = this.buckets.get(key)
+    if (!bucket) return 0
+    const perMs = rate.limit / rate.periodMs
+    const tokens = Math.min(rate.limit, bucket.tokens + (now - bucket.at) * perMs)
+    const needed = Math.min(cost, rate.limit)
+    return tokens >= needed ? 0 : Math.ceil((needed - tokens) / perMs)
+  }
+
   /** Takes `cost` tokens for `key` at `now`: `0` when allowed, else the ms to wait before a retry. */
   take(key: string, cost: number, rate: Rate, now: number): number {
     const perMs = rate.limit / rate.periodMs
