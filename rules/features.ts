@@ -24,7 +24,7 @@ export interface Features {
   readonly unitFlips?: UnitFlips
 }
 
-/** `base` with the operations, folds and kinds of `more` added. */
+/** `base` with the operations, folds and kinds of `more` added, and its time search if it has one. */
 export function withFeatures(
   base: Features,
   more: Pick<Features, 'operations' | 'folds' | 'kinds' | 'unitFlips'>,
