@@ -3,10 +3,13 @@ import {
   compileRules,
   didYouMean,
   formatProblem,
+  anonymousProfile,
   IdentityGraph,
   parseEvent,
+  parseProfileName,
   parseTimestamp,
   RulesError,
+  userProfile,
   type ParsedEvent,
   type ProfileState,
   type Rules,
@@ -69,8 +72,8 @@ export async function evaluate(args: string[], out: Output, err: Output): Promis
       if (fixedNow === undefined || event.ts <= fixedNow) state.ingest(event)
     })
     const now = fixedNow ?? latest
-    for (const profile of [...states.keys()].sort()) {
-      const state = states.get(profile)!
+    for (const [profile, key] of printedNames(states.keys())) {
+      const state = states.get(key)!
       const { tags, metrics } = state.evaluate(now, { nextChangeAt: false })
       const line =
         explain === undefined
@@ -86,6 +89,22 @@ export async function evaluate(args: string[], out: Output, err: Output): Promis
     }
     return bad > 0 ? 1 : 0
   })
+}
+
+/**
+ * The name each profile key is printed as, sorted by it (spec: rules.md, "Identity"): a user's
+ * profile as its user id, an anonymous visitor's as its anonymous id, or as `anonymous:<id>` where
+ * a user profile is printed under the same string.
+ */
+function printedNames(keys: Iterable<string>): [string, string][] {
+  const parsed = [...keys].map((key) => ({ key, ...parseProfileName(key) }))
+  const users = new Set(parsed.filter((p) => p.space === 'user').map((p) => p.id))
+  return parsed
+    .map(({ key, space, id }): [string, string] => [
+      space === 'anonymous' && users.has(id) ? key : id,
+      key,
+    ])
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
 }
 
 function unknownTag(id: string, rules: Rules): string {
@@ -116,7 +135,10 @@ function mayAddLink(line: string, n: number, graph: IdentityGraph): boolean {
   const to = plainString(line, '"userId"')
   const ts = parseTimestamp(plainString(line, '"timestamp"'))
   return (
-    from === undefined || to === undefined || ts === undefined || !graph.covers(from, to, ts, n)
+    from === undefined ||
+    to === undefined ||
+    ts === undefined ||
+    !graph.covers(anonymousProfile(from), userProfile(to), ts, n)
   )
 }
 

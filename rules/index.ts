@@ -26,6 +26,14 @@ export { glob } from './logic/glob.ts'
 export { DEVICE_FEATURES } from './device/features.ts'
 export type { Features } from './features.ts'
 export { IdentityGraph } from './state/identity.ts'
+export {
+  anonymousProfile,
+  parseProfileName,
+  previousProfiles,
+  profileName,
+  userProfile,
+} from './state/profile-key.ts'
+export type { IdSpace, ProfileKey } from './state/profile-key.ts'
 export type {
   CheckResult,
   EvaluateOptions,

@@ -1,3 +1,4 @@
+import { parseProfileName } from '../../rules/index.ts'
 import type { Destination, SegmentDestination, WebhookDestination } from './destinations.ts'
 import { exportId, exportProfile, type ExportMessage } from './message.ts'
 import { signWebhook } from './webhook-signature.ts'
@@ -47,6 +48,12 @@ async function postWebhook(d: WebhookDestination, message: ExportMessage, now: n
 const hex = (bytes: ArrayBuffer) =>
   [...new Uint8Array(bytes)].map((b) => b.toString(16).padStart(2, '0')).join('')
 
+/** A profile as Segment names people: a user by `userId`, an anonymous visitor by `anonymousId`. */
+function segmentIdentity(profile: string): { userId: string } | { anonymousId: string } {
+  const { space, id } = parseProfileName(profile)
+  return space === 'user' ? { userId: id } : { anonymousId: id }
+}
+
 /** One Segment `identify` per profile with its changed tags as traits, all in one batch call. */
 async function postSegment(d: SegmentDestination, messages: ExportMessage[], now: number) {
   const byProfile = new Map<
@@ -66,7 +73,7 @@ async function postSegment(d: SegmentDestination, messages: ExportMessage[], now
   const batch = await Promise.all(
     [...byProfile].map(async ([profile, { ids, traits, at }]) => ({
       type: 'identify',
-      userId: profile,
+      ...segmentIdentity(profile),
       traits,
       timestamp: new Date(at).toISOString(),
       // The same changes give the same id on every retry: the receiver deduplicates.

@@ -1,4 +1,10 @@
-import { parseEvent, parseTimestamp, type EventType } from '../../rules/index.ts'
+import {
+  anonymousProfile,
+  parseEvent,
+  parseTimestamp,
+  userProfile,
+  type EventType,
+} from '../../rules/index.ts'
 import { MAX_EVENT_BYTES, MAX_ID_LENGTH } from '../limits.ts'
 import { contentMessageId } from './message-id.ts'
 import { describe, isRecord } from '../values.ts'
@@ -17,7 +23,10 @@ export interface RequestFacts {
 
 /** A good event, ready for its profile. */
 export interface PreparedEvent {
-  /** userId, else anonymousId (identity forwards are not applied yet). */
+  /**
+   * The userId's profile, else the anonymousId's (profile names: `anonymous:<id>` for an
+   * anonymous visitor, rules/state/profile-key.ts); identity forwards are not applied yet.
+   */
   profile: string
   messageId: string
   /** Corrected timestamp, epoch ms (never after `receivedAt`). */
@@ -93,6 +102,6 @@ export async function prepareEvent(raw: unknown, facts: RequestFacts): Promise<P
   const parsed = parseEvent(event)
   if (!parsed.ok) return reject(parsed.error)
   const userId = event.userId as string | undefined
-  const profile = userId ? userId : (event.anonymousId as string)
+  const profile = userId ? userProfile(userId) : anonymousProfile(event.anonymousId as string)
   return { ok: true, event: { profile, messageId: event.messageId as string, ts, event } }
 }

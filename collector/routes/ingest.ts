@@ -43,7 +43,8 @@ async function handle(c: Context<AppEnv>, type?: EventType): Promise<Response> {
     if (limited.length)
       throw tooManyRequests(
         Math.max(...limited.map((d) => d.outcome.retryAfterMs!)),
-        `profile ${JSON.stringify(limited[0]!.profile)} is over its rate limit (${describeRate(rates.profile)} events); the other profiles' events were stored, and a retry of the whole batch counts them once`,
+        // Not naming the profile: it may be the user an anonymousId was merged into.
+        `a profile of this batch is over its rate limit (${describeRate(rates.profile)} events); the other profiles' events were stored, and a retry of the whole batch counts them once`,
       )
     for (const { positions, outcome } of delivered.deliveries) {
       response.accepted += outcome.accepted

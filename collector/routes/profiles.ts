@@ -55,15 +55,18 @@ export const profiles = new Hono<AppEnv>()
     return c.body(null, 204)
   })
 
+/** The longest profile name: an id with the `anonymous:` or `user:` prefix of profile-key.ts. */
+const MAX_PROFILE_NAME = MAX_ID_LENGTH + 'anonymous:'.length
+
 function profileId(c: Context<AppEnv>): string {
   const id = c.req.param('id') ?? ''
-  if (id.length > MAX_ID_LENGTH)
-    throw fail(400, `profile ids are at most ${MAX_ID_LENGTH} characters`)
+  if (id.length > MAX_PROFILE_NAME)
+    throw fail(400, `profile names are at most ${MAX_PROFILE_NAME} characters`)
   return id
 }
 
 const notFound = (id: string) =>
   fail(
     404,
-    `no profile ${JSON.stringify(id)}: it has no events (ids are a userId or an anonymousId)`,
+    `no profile ${JSON.stringify(id)}: it has no events (a profile is named by its userId, or anonymous:<anonymousId> for a visitor)`,
   )

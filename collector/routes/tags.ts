@@ -1,4 +1,5 @@
 import { Hono } from 'hono'
+import { anonymousProfile, userProfile } from '../../rules/index.ts'
 import { activeRules } from '../rules/active-rules.ts'
 import type { AppEnv } from '../env.ts'
 import { fail } from '../http-error.ts'
@@ -19,16 +20,18 @@ export const tags = new Hono<AppEnv>().get('/tags', async (c) => {
   const source = authorizeSource(c, basicWriteKey(c.req.header('authorization')))
   limitClient(c, source)
   const userId = c.req.query('userId')
-  const id = userId || c.req.query('anonymousId')
+  const anonymousId = c.req.query('anonymousId')
+  const id = userId || anonymousId
   if (!id)
     throw fail(400, 'query parameter "anonymousId" (or "userId" with "userHash") is required')
   if (id.length > MAX_ID_LENGTH)
     throw fail(400, `profile ids are at most ${MAX_ID_LENGTH} characters`)
+  const profile = userId ? userProfile(userId) : anonymousProfile(id)
   if (userId && !(await provesUser(source, userId, c.req.query('userHash'))))
     throw fail(403, `${UNPROVEN_USER}: send it as the "userHash" query parameter`)
   const [active, { value: tags }] = await Promise.all([
     activeRules(c.env),
-    atProfile(c.env, id, (stub) => stub.tags()),
+    atProfile(c.env, profile, (stub) => stub.tags()),
   ])
   return c.json({ tags, rulesVersion: active.version })
 })

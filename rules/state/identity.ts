@@ -1,3 +1,5 @@
+import { anonymousProfile, previousProfiles, userProfile } from './profile-key.ts'
+
 /** The identity fields of an event (spec: rules.md, "Identity"). */
 export interface IdentityFields {
   type?: unknown
@@ -24,8 +26,9 @@ const before = (a: Link, b: Link) => a.ts < b.ts || (a.ts === b.ts && a.seq < b.
  * `alias` (`previousId → userId`). Every id gets at most one parent: its earliest link (by event
  * timestamp, then input order), skipping a link that would close a cycle. A profile key is the root
  * of an id's chain, so links combine transitively, an anonymous id linked to two users joins the
- * earlier one, and an alias keeps its `userId` while its `previousId` (anonymous or a user id)
- * joins it. Anonymous ids and user ids share one namespace.
+ * earlier one, and an alias keeps its `userId` while its `previousId` (anonymous or a user id,
+ * `previousProfiles`) joins it. Anonymous ids and user ids are separate spaces: the graph's ids are
+ * profile names (`profile-key.ts`), so `anonymous:x` and the user `x` are two people.
  *
  * Links count from every good event, including events after `now`: the spec ignores those for
  * metrics, sessions and traits, not for identity.
@@ -39,6 +42,7 @@ const before = (a: Link, b: Link) => a.ts < b.ts || (a.ts === b.ts && a.seq < b.
  * graph.addEvent({ type: 'identify', anonymousId: 'a1', userId: 'u1' }, 1_000, 1)
  * graph.addEvent({ type: 'alias', previousId: 'u1', userId: 'u2' }, 2_000, 2)
  * graph.profileKeyOf({ type: 'page', anonymousId: 'a1' }) // 'u2'
+ * graph.profileKeyOf({ type: 'page', anonymousId: 'u1' }) // 'anonymous:u1', another person
  */
 export class IdentityGraph {
   /** Earliest link of every distinct `from → to` pair, keyed by `from\0to`. */
@@ -54,12 +58,17 @@ export class IdentityGraph {
   addEvent(event: IdentityFields, ts: number, seq: number): void {
     const { userId } = event
     if (!isId(userId)) return
-    if (isId(event.anonymousId)) this.addLink(event.anonymousId, userId, ts, seq)
+    const to = userProfile(userId)
+    if (isId(event.anonymousId)) this.addLink(anonymousProfile(event.anonymousId), to, ts, seq)
     if (event.type === 'alias' && isId(event.previousId))
-      this.addLink(event.previousId, userId, ts, seq)
+      for (const from of previousProfiles(event.previousId, event.anonymousId))
+        this.addLink(from, to, ts, seq)
   }
 
-  /** Records that `from` joins `to`, as seen on an event at `ts` (epoch ms), input position `seq`. */
+  /**
+   * Records that profile `from` joins profile `to` (profile names, `profile-key.ts`), as seen on an
+   * event at `ts` (epoch ms), input position `seq`.
+   */
   addLink(from: string, to: string, ts: number, seq: number): void {
     if (from === to || this.covers(from, to, ts, seq)) return
     const link = { from, to, ts, seq }
@@ -82,7 +91,10 @@ export class IdentityGraph {
     return known !== undefined && (known.ts < ts || (known.ts === ts && known.seq <= seq))
   }
 
-  /** The profile key `id` belongs to: the root of its chain of links (`id` itself when unlinked). */
+  /**
+   * The profile key profile name `id` belongs to: the root of its chain of links (`id` itself when
+   * unlinked).
+   */
   resolve(id: string): string {
     if (this.stale) this.replay()
     let root = id
@@ -96,12 +108,12 @@ export class IdentityGraph {
   }
 
   /**
-   * The profile key of a good event: its `userId`'s profile when it carries one, whatever its
-   * anonymous id says; otherwise its `anonymousId`'s.
+   * The profile key (a profile name) of a good event: its `userId`'s profile when it carries
+   * one, whatever its anonymous id says; otherwise its `anonymousId`'s.
    */
   profileKeyOf(event: IdentityFields): string {
-    const id = isId(event.userId) ? event.userId : event.anonymousId
-    return this.resolve(isId(id) ? id : '')
+    if (isId(event.userId)) return this.resolve(userProfile(event.userId))
+    return this.resolve(anonymousProfile(isId(event.anonymousId) ? event.anonymousId : ''))
   }
 
   private accept(link: Link): void {

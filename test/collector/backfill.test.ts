@@ -6,6 +6,7 @@ import type { BackfillStatus } from '../../collector/rules/backfill.ts'
 import { compileRules, IdentityGraph, type ProfileState } from '../../rules/index.ts'
 import { generateEvents, shuffle, visitorsOf } from '../support/events.ts'
 import { admin, json, post, postAsServer, track, uniqueId } from './helpers.ts'
+import { anonymousProfile } from '../../rules/index.ts'
 
 const DAY = 86_400_000
 
@@ -193,16 +194,16 @@ describe('PUT /v1/rules?backfill=1', () => {
       })
     // A flight 60 days ago: outside the old 30-day window, inside the new 90-day one.
     await post('/v1/batch', { batch: [order(now - 60 * DAY, 'flight')] })
-    await listed([anon])
-    const old = await stored(anon)
+    await listed([anonymousProfile(anon)])
+    const old = await stored(anonymousProfile(anon))
     expect(old.tags).not.toHaveProperty('spend_tier_30d')
 
     const published = await json<Published>(await put(changed))
     expect(published.backfill).toBeUndefined()
-    expect(await stored(anon)).toEqual(old)
+    expect(await stored(anonymousProfile(anon))).toEqual(old)
 
     await post('/v1/batch', { batch: [track(anon, 'Product Viewed', now - 1000)] })
-    const next = await stored(anon)
+    const next = await stored(anonymousProfile(anon))
     expect(next.version).toBe(published.version)
     // revenue_30d changed definition: it restarts empty, the old flight is not counted.
     expect(next.tags).not.toHaveProperty('spend_tier_30d')
@@ -210,9 +211,9 @@ describe('PUT /v1/rules?backfill=1', () => {
     const again = await json<Published>(await put(changed, '?backfill=1'))
     expect(again).toMatchObject({ status: 'unchanged', backfill: { state: 'running' } })
     await finish()
-    expect((await stored(anon)).tags).toMatchObject({ spend_tier_30d: 'high' })
+    expect((await stored(anonymousProfile(anon))).tags).toMatchObject({ spend_tier_30d: 'high' })
     const history = await json<{ tagHistory: { tag: string; from: unknown; to: unknown }[] }>(
-      await admin(`/v1/profiles/${anon}`),
+      await admin(`/v1/profiles/${anonymousProfile(anon)}`),
     )
     expect(history.tagHistory).toContainEqual(
       expect.objectContaining({ tag: 'spend_tier_30d', from: null, to: 'high' }),
@@ -244,7 +245,7 @@ describe('PUT /v1/rules?backfill=1', () => {
     await put(catalog)
     const anon = uniqueId('a')
     await post('/v1/batch', { batch: [track(anon, 'X', Date.now())] })
-    await listed([anon])
+    await listed([anonymousProfile(anon)])
     const first = await json<Published>(await put(changed, '?backfill=1'))
     expect(first.backfill!.state).toBe('running')
     await json<Published>(await put(catalog))

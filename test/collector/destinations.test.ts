@@ -7,6 +7,7 @@ import { retryDelaySeconds } from '../../collector/export/consumer.ts'
 import worker from '../../collector/index.ts'
 import type { ExportedChange, ExportMessage } from '../../collector/index.ts'
 import { admin, json, uniqueId } from './helpers.ts'
+import { anonymousProfile } from '../../rules/index.ts'
 
 const SECRET = `whsec_${btoa('a test secret of thirty-two byte')}`
 const HOOK = 'https://hooks.test/tagwise'
@@ -160,24 +161,31 @@ describe('Segment-compatible destinations', () => {
       })
       return SELF.fetch(request.url.replace(CDP, 'https://collector.test'), request)
     })
-    const user = uniqueId('u')
+    const [user, visitor] = [uniqueId('u'), uniqueId('a')]
     const t = Date.now() - 1000
     const retried = await consume(withDestinations([segment]), [
       change(user, 'coupon_claimer', true, t),
       change(user, 'spend_tier_30d', 'mid', t + 1),
       change(user, 'spend_tier_30d', 'high', t + 2),
+      change(anonymousProfile(visitor), 'coupon_claimer', true, t),
     ])
     expect(retried).toEqual([])
     const sent = JSON.parse(bodies[0]!.body) as {
       batch: { type: string; userId: string; traits: object; messageId: string }[]
     }
+    // An anonymous visitor's profile goes out as its anonymousId, never as a userId.
     expect(sent.batch).toEqual([
       expect.objectContaining({
         type: 'identify',
         userId: user,
         traits: { tw_coupon_claimer: true, tw_spend_tier_30d: 'high' },
       }),
+      expect.not.objectContaining({ userId: expect.anything() }),
     ])
+    expect(sent.batch[1]).toMatchObject({
+      anonymousId: visitor,
+      traits: { tw_coupon_claimer: true },
+    })
     expect(bodies[0]!.headers.authorization).toBe(`Basic ${btoa('demo-server-key:')}`)
     vi.restoreAllMocks()
     const profile = await json<{ traits: Record<string, unknown> }>(

@@ -11,6 +11,7 @@ import { retryDelaySeconds } from '../../collector/export/consumer.ts'
 import worker from '../../collector/index.ts'
 import type { ExportedChange, ExportMessage } from '../../collector/index.ts'
 import { admin, json, post, track, uniqueId } from './helpers.ts'
+import { anonymousProfile } from '../../rules/index.ts'
 
 const indexRows = async (profile: string) =>
   (
@@ -67,7 +68,7 @@ describe('export of tag changes', () => {
     const response = await json(await post('/v1/batch', { batch: [claim(anon)] }))
     expect(response.tags).toMatchObject({ coupon_claimer: true })
     await expect
-      .poll(() => indexRows(anon), { timeout: 10_000, interval: 100 })
+      .poll(() => indexRows(anonymousProfile(anon)), { timeout: 10_000, interval: 100 })
       .toEqual(
         expect.arrayContaining([expect.objectContaining({ tag: 'coupon_claimer', value: true })]),
       )
@@ -75,7 +76,12 @@ describe('export of tag changes', () => {
       changes: { profile: string; tag: string; to: unknown; rulesVersion: string }[]
     }>(await admin('/v1/changes?limit=500'))
     expect(feed.changes).toContainEqual(
-      expect.objectContaining({ profile: anon, tag: 'coupon_claimer', from: null, to: true }),
+      expect.objectContaining({
+        profile: anonymousProfile(anon),
+        tag: 'coupon_claimer',
+        from: null,
+        to: true,
+      }),
     )
     // Audiences read the index the export keeps.
     const audience = await json<{ profiles: { id: string }[] }>(
@@ -85,7 +91,7 @@ describe('export of tag changes', () => {
         body: JSON.stringify({ where: { var: 'tags.coupon_claimer' }, limit: 1000 }),
       }),
     )
-    expect(audience.profiles.map((p) => p.id)).toContain(anon)
+    expect(audience.profiles.map((p) => p.id)).toContain(anonymousProfile(anon))
   })
 
   it('applies a redelivered change once and never lets an older change overwrite a newer one', async () => {
@@ -136,7 +142,7 @@ describe('export of tag changes', () => {
 
   it('keeps changes in the outbox when the queue refuses them, and sends them by alarm', async () => {
     const anon = uniqueId('a')
-    const stub = env.PROFILES.getByName(anon)
+    const stub = env.PROFILES.getByName(anonymousProfile(anon))
     const queue = env.TAG_CHANGES
     const outbox = () =>
       runInDurableObject(
@@ -156,7 +162,7 @@ describe('export of tag changes', () => {
     await expect.poll(outbox).toBeGreaterThan(0)
     expect(await runInDurableObject(stub, (_, state) => state.storage.getAlarm())).not.toBeNull()
     await new Promise((resolve) => setTimeout(resolve, 300))
-    expect(await indexRows(anon)).toEqual([])
+    expect(await indexRows(anonymousProfile(anon))).toEqual([])
     // The queue is back: the alarm sends the outbox.
     await runInDurableObject(stub, (instance) => {
       ;(instance as unknown as { env: typeof env }).env = env
@@ -164,17 +170,21 @@ describe('export of tag changes', () => {
     await runDurableObjectAlarm(stub)
     expect(await outbox()).toBe(0)
     await expect
-      .poll(() => indexRows(anon), { timeout: 10_000, interval: 100 })
+      .poll(() => indexRows(anonymousProfile(anon)), { timeout: 10_000, interval: 100 })
       .toEqual(expect.arrayContaining([expect.objectContaining({ tag: 'coupon_claimer' })]))
   })
 
   it('removes an erased profile from the index and the feed', async () => {
     const anon = uniqueId('a')
     await post('/v1/batch', { batch: [claim(anon)] })
-    await expect.poll(() => indexRows(anon), { timeout: 10_000, interval: 100 }).not.toEqual([])
-    expect((await admin(`/v1/profiles/${anon}`, { method: 'DELETE' })).status).toBe(204)
-    expect(await indexRows(anon)).toEqual([])
-    expect(await loggedChanges(anon)).toEqual([])
+    await expect
+      .poll(() => indexRows(anonymousProfile(anon)), { timeout: 10_000, interval: 100 })
+      .not.toEqual([])
+    expect(
+      (await admin(`/v1/profiles/${anonymousProfile(anon)}`, { method: 'DELETE' })).status,
+    ).toBe(204)
+    expect(await indexRows(anonymousProfile(anon))).toEqual([])
+    expect(await loggedChanges(anonymousProfile(anon))).toEqual([])
   })
 })
 

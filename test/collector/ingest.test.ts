@@ -12,6 +12,7 @@ import {
   uniqueId,
   WRITE_KEY,
 } from './helpers.ts'
+import { anonymousProfile } from '../../rules/index.ts'
 
 interface StoredEvent {
   messageId: string
@@ -22,8 +23,13 @@ interface StoredEvent {
   type: string
 }
 
-const storedEvents = async (profile: string) =>
-  (await json<{ events: StoredEvent[] }>(await admin(`/v1/profiles/${profile}`))).events
+/** The stored events of anonymous visitor `anonymousId`'s profile. */
+const storedEvents = async (anonymousId: string) =>
+  (
+    await json<{ events: StoredEvent[] }>(
+      await admin(`/v1/profiles/${anonymousProfile(anonymousId)}`),
+    )
+  ).events
 
 describe('POST /v1/batch', () => {
   it('stores a batch and answers with the counts and the profile tags', async () => {
@@ -93,7 +99,7 @@ describe('POST /v1/batch', () => {
     expect(bodies.reduce((n, b) => n + b.duplicates, 0)).toBe(6)
     expect(await storedEvents(other)).toHaveLength(3)
     const view = await json<{ metrics: Record<string, unknown> }>(
-      await admin(`/v1/profiles/${other}`),
+      await admin(`/v1/profiles/${anonymousProfile(other)}`),
     )
     expect(view.metrics.product_views_session).toBe(3)
   })
@@ -105,7 +111,7 @@ describe('POST /v1/batch', () => {
     expect(body).toMatchObject({ accepted: 1, duplicates: 2, rejected: [] })
     expect(await storedEvents(anon)).toHaveLength(1)
     const view = await json<{ metrics: Record<string, unknown> }>(
-      await admin(`/v1/profiles/${anon}`),
+      await admin(`/v1/profiles/${anonymousProfile(anon)}`),
     )
     expect(view.metrics.product_views_session).toBe(1)
   })
@@ -194,7 +200,7 @@ describe('POST /v1/batch', () => {
     expect(body.accepted).toBe(1)
     expect(({} as Record<string, unknown>).polluted).toBeUndefined()
     const view = await json<{ traits: Record<string, unknown> }>(
-      await admin(`/v1/profiles/${anon}`),
+      await admin(`/v1/profiles/${anonymousProfile(anon)}`),
     )
     expect(Object.getOwnPropertyNames(view.traits).sort()).toEqual(['__proto__', 'constructor'])
 

@@ -2,7 +2,8 @@ import { runInDurableObject } from 'cloudflare:test'
 import { env } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
 import { profileStub } from '../../collector/profile/stub.ts'
-import { admin, get, iso, json, postAsServer, track, uniqueId } from './helpers.ts'
+import { anonymousProfile } from '../../rules/index.ts'
+import { admin, get, iso, json, postAsServer, uniqueId, userHash } from './helpers.ts'
 
 // Issue 16, finding 4: crossing merges (A→B while B→A, or a cycle A→B→C→A) sent at the same
 // instant. Each must end as one person (or be refused): every request answered below 500, no
@@ -15,8 +16,17 @@ interface View {
   metrics: Record<string, unknown>
 }
 
-const order = (id: string, ms: number) =>
-  track(id, 'Order Completed', ms, { properties: { revenue: 100 } })
+const order = (userId: string, ms: number) => ({
+  type: 'track',
+  event: 'Order Completed',
+  userId,
+  properties: { revenue: 100 },
+  messageId: uniqueId('m'),
+  timestamp: iso(ms),
+})
+/** A browser's read of user `userId`'s tags, with the hash its site's backend gave it. */
+const readTags = async (userId: string) =>
+  get(`/v1/tags?userId=${userId}&userHash=${await userHash(userId)}`)
 const alias = (from: string, to: string, ms: number) => ({
   type: 'alias',
   previousId: from,
@@ -39,8 +49,11 @@ const storedForward = (id: string) =>
     )
   })
 
-/** Asserts `ids` are one person: one profile holds them all, no loop, `orders` counted once. */
-async function expectOnePerson(ids: string[], orders: number) {
+/**
+ * Asserts `ids` are one person: one profile holds them all, no loop, `orders` counted once; its
+ * aliases are the other ids and `alsoJoined`.
+ */
+async function expectOnePerson(ids: string[], orders: number, alsoJoined: string[] = []) {
   const views = await Promise.all(
     ids.map(async (id) => {
       const response = await admin(`/v1/profiles/${id}`)
@@ -51,7 +64,9 @@ async function expectOnePerson(ids: string[], orders: number) {
   const owner = views[0]!.profile
   for (const view of views) expect(view.profile).toBe(owner)
   expect(ids).toContain(owner)
-  expect(views[0]!.aliases.sort()).toEqual(ids.filter((id) => id !== owner).sort())
+  expect(views[0]!.aliases.sort()).toEqual(
+    [...ids.filter((id) => id !== owner), ...alsoJoined].sort(),
+  )
   expect(views[0]!.metrics).toMatchObject({ orders_lifetime: orders })
   // No stored loop: the owner forwards nowhere, every other id reaches it through the others.
   const forwards = new Map(
@@ -64,6 +79,9 @@ async function expectOnePerson(ids: string[], orders: number) {
     expect(at).toBe(owner)
   }
 }
+
+/** A server's alias names no id space: the anonymous visitors of those strings join too (empty). */
+const anonymousSides = (ids: string[]) => ids.map(anonymousProfile)
 
 /** Links `ids` in a cycle (each to the next, the last to the first), all requests at once. */
 async function crossingLinks(ids: string[]) {
@@ -83,7 +101,7 @@ describe('crossing and concurrent merges (issue 16, finding 4)', () => {
     for (let round = 0; round < 20; round++) {
       const ids = [uniqueId('x'), uniqueId('y')]
       await crossingLinks(ids)
-      await expectOnePerson(ids, 2)
+      await expectOnePerson(ids, 2, anonymousSides(ids))
     }
   }, 60_000)
 
@@ -91,7 +109,7 @@ describe('crossing and concurrent merges (issue 16, finding 4)', () => {
     for (let round = 0; round < 10; round++) {
       const ids = [uniqueId('x'), uniqueId('y'), uniqueId('z')]
       await crossingLinks(ids)
-      await expectOnePerson(ids, 3)
+      await expectOnePerson(ids, 3, anonymousSides(ids))
     }
   }, 60_000)
 
@@ -104,11 +122,11 @@ describe('crossing and concurrent merges (issue 16, finding 4)', () => {
       ...[a, b, a, b].map((id, i) =>
         postAsServer('/v1/batch', { batch: [order(id, now - 5000 + i)] }),
       ),
-      get(`/v1/tags?anonymousId=${a}`),
-      get(`/v1/tags?anonymousId=${b}`),
+      readTags(a),
+      readTags(b),
     ]
     for (const response of await Promise.all(sends)) expect(response.status).toBeLessThan(500)
-    await expectOnePerson([a, b], 4)
+    await expectOnePerson([a, b], 4, anonymousSides([a, b]))
   }, 30_000)
 
   it('a stored loop of forwards (written before this fix) recovers on the next request', async () => {
@@ -119,7 +137,7 @@ describe('crossing and concurrent merges (issue 16, finding 4)', () => {
     expect(await profileStub(env, a).forwardTo(a, b, now - 3000)).toMatchObject({ to: b })
     expect(await profileStub(env, b).forwardTo(b, a, now - 3000)).toMatchObject({ to: a })
 
-    const read = await get(`/v1/tags?anonymousId=${a}`)
+    const read = await readTags(a)
     expect(read.status).toBe(200)
     const later = await postAsServer('/v1/batch', { batch: [order(a, now - 1000)] })
     expect(later.status).toBe(200)
@@ -133,7 +151,7 @@ describe('crossing and concurrent merges (issue 16, finding 4)', () => {
     for (const [i, id] of ids.entries())
       await profileStub(env, id).forwardTo(id, ids[(i + 1) % 3]!, now - 3000)
 
-    const reads = await Promise.all(ids.map((id) => get(`/v1/tags?anonymousId=${id}`)))
+    const reads = await Promise.all(ids.map(readTags))
     for (const read of reads) expect(read.status).toBe(200)
     await expectOnePerson(ids, 3)
   }, 30_000)

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest'
 import catalog from '../../examples/rules/catalog.json'
 import { checkRules, devicePlan, type RulesDocument } from '../../rules/index.ts'
 import { admin, get, json, post, track, uniqueId } from './helpers.ts'
+import { anonymousProfile } from '../../rules/index.ts'
 
 const EMPTY = { version: 1, metrics: {}, tags: {} }
 
@@ -43,7 +44,7 @@ describe('a collector with no rules published', () => {
       rulesVersion: '0',
     })
     const view = await json<{ events: { messageId: string }[]; rulesVersion: string }>(
-      await admin(`/v1/profiles/${anon}`),
+      await admin(`/v1/profiles/${anonymousProfile(anon)}`),
     )
     expect(view.events.map((event) => event.messageId)).toEqual([order.messageId])
     expect(view.rulesVersion).toBe('0')

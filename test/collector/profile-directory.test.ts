@@ -2,6 +2,7 @@ import { abortAllDurableObjects, runInDurableObject } from 'cloudflare:test'
 import { env } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
 import { admin, iso, post, postAsServer, track, uniqueId } from './helpers.ts'
+import { anonymousProfile } from '../../rules/index.ts'
 
 const HOUR = 3_600_000
 
@@ -11,9 +12,10 @@ interface Row {
   last_seen: number
 }
 
-const row = (id: string) =>
+/** The directory row of a profile: `anonymous:<id>` for an anonymous visitor, else a userId. */
+const row = (profile: string) =>
   env.DB.prepare('SELECT id, first_seen, last_seen FROM profiles WHERE id = ?')
-    .bind(id)
+    .bind(profile)
     .first<Row>()
 
 /** Rewrites the profile's directory row, to see whether a later commit writes it again. */
@@ -25,8 +27,8 @@ describe('profile directory (D1 profiles)', () => {
     const anon = uniqueId('a')
     const before = Date.now()
     await post('/v1/batch', { batch: [track(anon, 'X', before - 5000)] })
-    await expect.poll(() => row(anon)).not.toBeNull()
-    const listed = (await row(anon))!
+    await expect.poll(() => row(anonymousProfile(anon))).not.toBeNull()
+    const listed = (await row(anonymousProfile(anon)))!
     expect(listed.first_seen).toBeGreaterThanOrEqual(before)
     expect(listed.last_seen).toBe(listed.first_seen)
   })
@@ -34,17 +36,17 @@ describe('profile directory (D1 profiles)', () => {
   it('refreshes last_seen at most once an hour, even after an eviction', async () => {
     const anon = uniqueId('a')
     await post('/v1/batch', { batch: [track(anon, 'X', Date.now() - 5000)] })
-    await expect.poll(() => row(anon)).not.toBeNull()
-    await setLastSeen(anon, 1)
+    await expect.poll(() => row(anonymousProfile(anon))).not.toBeNull()
+    await setLastSeen(anonymousProfile(anon), 1)
     await post('/v1/batch', { batch: [track(anon, 'Y', Date.now() - 4000)] })
     await abortAllDurableObjects()
     await post('/v1/batch', { batch: [track(anon, 'Z', Date.now() - 3000)] })
     // Give a (wrong) background write the time to land.
     await new Promise((resolve) => setTimeout(resolve, 200))
-    expect((await row(anon))!.last_seen).toBe(1)
+    expect((await row(anonymousProfile(anon)))!.last_seen).toBe(1)
 
     // An hour after the profile's last listing, its next commit refreshes the row.
-    await runInDurableObject(env.PROFILES.getByName(anon), (_, state) => {
+    await runInDurableObject(env.PROFILES.getByName(anonymousProfile(anon)), (_, state) => {
       state.storage.sql.exec(
         `UPDATE meta SET value = ? WHERE key = 'listed_at'`,
         String(Date.now() - HOUR - 1000),
@@ -53,13 +55,15 @@ describe('profile directory (D1 profiles)', () => {
     await abortAllDurableObjects()
     const now = Date.now()
     await post('/v1/batch', { batch: [track(anon, 'W', now - 2000)] })
-    await expect.poll(async () => (await row(anon))!.last_seen).toBeGreaterThanOrEqual(now)
+    await expect
+      .poll(async () => (await row(anonymousProfile(anon)))!.last_seen)
+      .toBeGreaterThanOrEqual(now)
   })
 
   it('an identity merge unlists the absorbed anonymous profile and lists the user', async () => {
     const [anon, user] = [uniqueId('a'), uniqueId('u')]
     await post('/v1/batch', { batch: [track(anon, 'X', Date.now() - 5000)] })
-    await expect.poll(() => row(anon)).not.toBeNull()
+    await expect.poll(() => row(anonymousProfile(anon))).not.toBeNull()
     const identify = {
       type: 'identify',
       anonymousId: anon,
@@ -69,7 +73,7 @@ describe('profile directory (D1 profiles)', () => {
     }
     await postAsServer('/v1/batch', { batch: [identify] })
     await expect.poll(() => row(user)).not.toBeNull()
-    expect(await row(anon)).toBeNull()
+    expect(await row(anonymousProfile(anon))).toBeNull()
   })
 
   it('erasing a person unlists the profile and the ids merged into it', async () => {
@@ -79,16 +83,20 @@ describe('profile directory (D1 profiles)', () => {
     })
     await postAsServer('/v1/alias', { previousId: anon, userId: user, messageId: uniqueId('m') })
     await expect.poll(() => row(user)).not.toBeNull()
-    expect((await admin(`/v1/profiles/${anon}`, { method: 'DELETE' })).status).toBe(204)
+    expect(
+      (await admin(`/v1/profiles/${anonymousProfile(anon)}`, { method: 'DELETE' })).status,
+    ).toBe(204)
     expect(await row(user)).toBeNull()
-    expect(await row(anon)).toBeNull()
+    expect(await row(anonymousProfile(anon))).toBeNull()
   })
 
   it('erasing right after the first commit leaves no row behind', async () => {
     const anon = uniqueId('a')
     await post('/v1/batch', { batch: [track(anon, 'X', Date.now() - 5000)] })
-    expect((await admin(`/v1/profiles/${anon}`, { method: 'DELETE' })).status).toBe(204)
+    expect(
+      (await admin(`/v1/profiles/${anonymousProfile(anon)}`, { method: 'DELETE' })).status,
+    ).toBe(204)
     await new Promise((resolve) => setTimeout(resolve, 200))
-    expect(await row(anon)).toBeNull()
+    expect(await row(anonymousProfile(anon))).toBeNull()
   })
 })

@@ -2,6 +2,7 @@ import { abortAllDurableObjects, runDurableObjectAlarm, runInDurableObject } fro
 import { env } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
 import { admin, iso, json, post, track, uniqueId } from './helpers.ts'
+import { anonymousProfile } from '../../rules/index.ts'
 
 const DAY = 86_400_000
 const MINUTE = 60_000
@@ -9,12 +10,17 @@ const MINUTE = 60_000
 const order = (anon: string, ms: number) =>
   track(anon, 'Order Completed', ms, { properties: { revenue: 100 } })
 
-const metricsOf = async (profile: string) =>
-  (await json<{ metrics: Record<string, unknown> }>(await admin(`/v1/profiles/${profile}`))).metrics
+/** The metrics of anonymous visitor `anonymousId`'s profile. */
+const metricsOf = async (anonymousId: string) =>
+  (
+    await json<{ metrics: Record<string, unknown> }>(
+      await admin(`/v1/profiles/${anonymousProfile(anonymousId)}`),
+    )
+  ).metrics
 
-/** The tags table as stored (no evaluation, unlike the HTTP reads). */
-const storedTags = (profile: string) =>
-  runInDurableObject(env.PROFILES.getByName(profile), (_, state) =>
+/** The tags table of `anonymousId`'s profile as stored (no evaluation, unlike the HTTP reads). */
+const storedTags = (anonymousId: string) =>
+  runInDurableObject(env.PROFILES.getByName(anonymousProfile(anonymousId)), (_, state) =>
     Object.fromEntries(
       state.storage.sql
         .exec<{ tag: string; value: string }>('SELECT tag, value FROM tags')
@@ -42,7 +48,7 @@ describe('ProfileDO', () => {
 
   it('commits each batch in one storage transaction', async () => {
     const anon = uniqueId('a')
-    const stub = env.PROFILES.getByName(anon)
+    const stub = env.PROFILES.getByName(anonymousProfile(anon))
     await post('/v1/batch', { batch: [track(anon, 'X', Date.now())] })
     const calls = await runInDurableObject(stub, (_, state) => {
       const original = state.storage.transactionSync.bind(state.storage)
@@ -64,7 +70,7 @@ describe('ProfileDO', () => {
     // Spies on every way a Durable Object writes storage, installed before the first commit.
     const spies = await Promise.all(
       anons.map((anon) =>
-        runInDurableObject(env.PROFILES.getByName(anon), (_, state) => {
+        runInDurableObject(env.PROFILES.getByName(anonymousProfile(anon)), (_, state) => {
           const storage = state.storage
           const counter = { transactions: 0, other: 0 }
           const transactionSync = storage.transactionSync.bind(storage)
@@ -100,7 +106,7 @@ describe('ProfileDO', () => {
   it('saves its engine state every 200 events; a restore replays the events stored after it', async () => {
     const anon = uniqueId('a')
     const checkpoint = () =>
-      runInDurableObject(env.PROFILES.getByName(anon), (_, state) => ({
+      runInDurableObject(env.PROFILES.getByName(anonymousProfile(anon)), (_, state) => ({
         snapshot: state.storage.sql.exec<{ snapshot: string }>('SELECT snapshot FROM state').one()
           .snapshot,
         upTo: Number(
@@ -159,8 +165,9 @@ describe('ProfileDO', () => {
 
     expect(await storedTags(buyer)).toMatchObject({ lifecycle_stage: 'declining' })
     expect(await storedTags(claimer)).toMatchObject({ coupon_claimer: true })
-    const alarm = await runInDurableObject(env.PROFILES.getByName(buyer), (_, state) =>
-      state.storage.getAlarm(),
+    const alarm = await runInDurableObject(
+      env.PROFILES.getByName(anonymousProfile(buyer)),
+      (_, state) => state.storage.getAlarm(),
     )
     expect(alarm).toBeGreaterThan(lastOrder + 90 * DAY - 1000)
     expect(alarm).toBeLessThanOrEqual(lastOrder + 90 * DAY + 1000)
@@ -174,10 +181,12 @@ describe('ProfileDO', () => {
     await expect
       .poll(() => storedTags(claimer), { timeout: 5000, interval: 200 })
       .not.toHaveProperty('coupon_claimer')
-    const history = await runInDurableObject(env.PROFILES.getByName(buyer), (_, state) =>
-      state.storage.sql
-        .exec('SELECT tag, from_value, to_value FROM tag_history ORDER BY id')
-        .toArray(),
+    const history = await runInDurableObject(
+      env.PROFILES.getByName(anonymousProfile(buyer)),
+      (_, state) =>
+        state.storage.sql
+          .exec('SELECT tag, from_value, to_value FROM tag_history ORDER BY id')
+          .toArray(),
     )
     expect(history).toContainEqual({
       tag: 'lifecycle_stage',
@@ -189,7 +198,7 @@ describe('ProfileDO', () => {
   it('an alarm that runs early changes nothing and sets itself again', async () => {
     const anon = uniqueId('a')
     await post('/v1/batch', { batch: [order(anon, Date.now() - DAY)] })
-    const stub = env.PROFILES.getByName(anon)
+    const stub = env.PROFILES.getByName(anonymousProfile(anon))
     const before = await storedTags(anon)
     const alarm = await runInDurableObject(stub, (_, state) => state.storage.getAlarm())
     expect(alarm).toBeGreaterThan(Date.now())
@@ -202,7 +211,7 @@ describe('ProfileDO', () => {
     const anon = uniqueId('a')
     const now = Date.now()
     await post('/v1/batch', { batch: [track(anon, 'First', now)] })
-    const stub = env.PROFILES.getByName(anon)
+    const stub = env.PROFILES.getByName(anonymousProfile(anon))
     const seed = (count: number, receivedAt: number, prefix: string) =>
       runInDurableObject(stub, (_, state) =>
         state.storage.transactionSync(() => {
@@ -239,10 +248,12 @@ describe('ProfileDO', () => {
     const anon = uniqueId('a')
     const before = Date.now()
     await post('/v1/batch', { batch: [track(anon, 'X', before - 200 * DAY)] })
-    const rows = await runInDurableObject(env.PROFILES.getByName(anon), (_, state) =>
-      state.storage.sql
-        .exec<{ ts: number; received_at: number }>('SELECT ts, received_at FROM events')
-        .toArray(),
+    const rows = await runInDurableObject(
+      env.PROFILES.getByName(anonymousProfile(anon)),
+      (_, state) =>
+        state.storage.sql
+          .exec<{ ts: number; received_at: number }>('SELECT ts, received_at FROM events')
+          .toArray(),
     )
     expect(rows).toHaveLength(1)
     expect(rows[0]!.ts).toBe(Date.parse(iso(before - 200 * DAY)))

@@ -14,6 +14,7 @@ import {
   uniqueId,
   WRITE_KEY,
 } from './helpers.ts'
+import { anonymousProfile } from '../../rules/index.ts'
 
 interface View {
   profile: string
@@ -51,7 +52,7 @@ describe('GET /v1/profiles/:id', () => {
     const view = await json<View>(response)
     expect(view).toMatchObject({
       profile: user,
-      aliases: [expect.stringMatching(/^a-/)],
+      aliases: [expect.stringMatching(/^anonymous:a-/)],
       traits: { plan: 'plus' },
       tags: { lifecycle_stage: 'new' },
     })
@@ -68,7 +69,7 @@ describe('GET /v1/profiles/:id', () => {
     const now = Date.now()
     const batch = Array.from({ length: 120 }, (_, i) => track(anon, 'Product Viewed', now - i))
     expect((await json(await post('/v1/batch', { batch }))).accepted).toBe(120)
-    const view = await json<View>(await admin(`/v1/profiles/${anon}`))
+    const view = await json<View>(await admin(`/v1/profiles/${anonymousProfile(anon)}`))
     expect(view.events).toHaveLength(100)
     expect(view.events[0]!.messageId).toBe(batch[0]!.messageId)
   })

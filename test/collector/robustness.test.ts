@@ -3,6 +3,7 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { profileStub } from '../../collector/profile/stub.ts'
 import { iso, json, post, track, uniqueId } from './helpers.ts'
+import { anonymousProfile } from '../../rules/index.ts'
 
 const CLIENT_ERRORS = [400, 401, 403, 404, 413]
 
@@ -73,7 +74,7 @@ describe('exactly once', () => {
     // ...which sends the same batch again (with a new sentAt, as Segment clients do).
     const retry = await json(await post('/v1/batch', { batch, sentAt: iso(Date.now()) }))
     expect(retry).toMatchObject({ accepted: 0, duplicates: 1 })
-    expect(await profileStub(env, anon).tags()).toMatchObject({
+    expect(await profileStub(env, anonymousProfile(anon)).tags()).toMatchObject({
       value: { lifecycle_stage: 'new' },
     })
   })

@@ -1,6 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest'
 import catalog from '../../examples/rules/catalog.json'
 import { admin, get, json, post, track, uniqueId, WRITE_KEY, basic } from './helpers.ts'
+import { anonymousProfile } from '../../rules/index.ts'
 
 /** The catalog plus one tag over an existing metric, so the other tests' tags stay the same. */
 const withLoyal = JSON.stringify({
@@ -106,7 +107,7 @@ describe('PUT /v1/rules', () => {
     const next = await json(await post('/v1/batch', { batch: [track(anon, 'X', now - 1000)] }))
     expect(next.tags).toMatchObject({ loyal_buyer: true })
     const view = await json<{ metrics: Record<string, unknown>; rulesVersion: string }>(
-      await admin(`/v1/profiles/${anon}`),
+      await admin(`/v1/profiles/${anonymousProfile(anon)}`),
     )
     expect(view.metrics).toMatchObject({ orders_lifetime: 2 })
   })

@@ -19,6 +19,7 @@ import {
   uniqueId,
   userHash,
 } from './helpers.ts'
+import { anonymousProfile } from '../../rules/index.ts'
 
 const UNPROVEN = 'userId needs a valid context.userHash'
 
@@ -125,11 +126,11 @@ describe('ingest from a browser source', () => {
     for (const r of body.rejected) expect(r.error).toContain(UNPROVEN)
     expect(body.rejected[0]!.messageId).toBe(batch[1]!.messageId)
     // Only the anonymous profile's tags come back; Alice's profile is untouched and not merged.
-    expect(body.tags).toEqual((await viewOf(anon)).tags)
+    expect(body.tags).toEqual((await viewOf(anonymousProfile(anon))).tags)
     const after = await viewOf(user)
     expect(after.metrics).toMatchObject(counts(before))
     expect(after.aliases).toEqual(before.aliases)
-    expect((await viewOf(anon)).profile).toBe(anon)
+    expect((await viewOf(anonymousProfile(anon))).profile).toBe(anonymousProfile(anon))
   })
 
   it('single-event routes refuse an unproven identify too (no merge, no tags of the user)', async () => {
@@ -141,7 +142,7 @@ describe('ingest from a browser source', () => {
       rejected: [{ index: 0, error: expect.stringContaining(UNPROVEN) }],
     })
     expect(body.tags).toBeUndefined()
-    expect((await viewOf(user)).aliases).not.toContain(anon)
+    expect((await viewOf(user)).aliases).not.toContain(anonymousProfile(anon))
   })
 
   it('takes a valid hash end to end: anonymous browsing → identify with hash → merged metrics → read with hash', async () => {
@@ -168,7 +169,7 @@ describe('ingest from a browser source', () => {
     )
     expect(identified).toMatchObject({ accepted: 2, rejected: [] })
     const view = await viewOf(user)
-    expect(view).toMatchObject({ profile: user, aliases: [anon] })
+    expect(view).toMatchObject({ profile: user, aliases: [anonymousProfile(anon)] })
     expect(view.metrics).toMatchObject({ orders_lifetime: 3, revenue_30d: 1800 })
     expect(identified.tags).toEqual(view.tags)
     // The hash is a credential: it is not stored with the events.
@@ -218,7 +219,10 @@ describe('ingest from a browser source', () => {
       }),
     )
     expect(own).toMatchObject({ accepted: 1, rejected: [] })
-    expect(await viewOf(anon)).toMatchObject({ profile: mallory, aliases: [anon] })
+    expect(await viewOf(anonymousProfile(anon))).toMatchObject({
+      profile: mallory,
+      aliases: [anonymousProfile(anon)],
+    })
   })
 })
 
@@ -248,7 +252,7 @@ describe('a server source', () => {
       }),
     )
     expect(alias).toMatchObject({ accepted: 1, rejected: [] })
-    expect((await viewOf(anon)).profile).toBe(second)
+    expect((await viewOf(anonymousProfile(anon))).profile).toBe(second)
 
     const read = await get(`/v1/tags?userId=${second}`, { authorization: basic(SERVER_KEY) })
     expect(read.status).toBe(200)

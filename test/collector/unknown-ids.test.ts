@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest'
 import { deliverBatch, PROFILE_CALLS_IN_FLIGHT } from '../../collector/ingest/deliver-batch.ts'
 import { prepareEvent } from '../../collector/ingest/prepare-event.ts'
 import { admin, get, json, post, track, uniqueId } from './helpers.ts'
+import { anonymousProfile } from '../../rules/index.ts'
 
 // Issue 16, finding 5: reads of ids never seen create no storage; a batch of many new profiles
 // is answered without a 5xx.
@@ -33,8 +34,8 @@ describe('ids never seen (issue 16, finding 5)', () => {
     }
     // Twice, and an admin read too: still nothing stored.
     await get(`/v1/tags?anonymousId=${ids[0]}`)
-    expect((await admin(`/v1/profiles/${ids[1]}`)).status).toBe(404)
-    for (const id of ids) {
+    expect((await admin(`/v1/profiles/${anonymousProfile(ids[1]!)}`)).status).toBe(404)
+    for (const id of ids.map(anonymousProfile)) {
       expect(await tablesOf(id)).toEqual([])
       expect(await listed(id)).toBeNull()
     }
@@ -43,7 +44,7 @@ describe('ids never seen (issue 16, finding 5)', () => {
   it('a profile that stores events has its tables, and reads them as before', async () => {
     const anon = uniqueId('a')
     await post('/v1/batch', { batch: [track(anon, 'Coupon Claimed', Date.now())] })
-    expect(await tablesOf(anon)).toContain('events')
+    expect(await tablesOf(anonymousProfile(anon))).toContain('events')
     const body = await json<{ tags: Record<string, unknown> }>(
       await get(`/v1/tags?anonymousId=${anon}`),
     )

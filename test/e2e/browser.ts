@@ -5,6 +5,7 @@ import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
 import { inject } from 'vitest'
+import { anonymousProfile } from '../../rules/index.ts'
 
 export const collectorUrl = (): string => inject('collectorUrl')
 export const adminKey = (): string => inject('adminKey')
@@ -101,8 +102,8 @@ export async function setHidden(page: Page, hidden: boolean): Promise<void> {
   )
 }
 
-/** The collector's view of a profile (admin API). */
-export async function profile(id: string): Promise<{
+/** The collector's view of anonymous visitor `anonymousId`'s profile (admin API). */
+export async function profile(anonymousId: string): Promise<{
   events: {
     type: string
     event?: string
@@ -111,6 +112,7 @@ export async function profile(id: string): Promise<{
   }[]
   tags: Record<string, unknown>
 } | null> {
+  const id = anonymousProfile(anonymousId)
   const response = await fetch(`${collectorUrl()}/v1/profiles/${encodeURIComponent(id)}`, {
     headers: { authorization: `Bearer ${adminKey()}` },
   })

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { compileRules, type ProfileState } from '../../rules/index.ts'
+import { compileRules, parseProfileName, type ProfileState } from '../../rules/index.ts'
 import { generateEvents, shuffle, toNdjson, visitorsOf } from '../support/events.ts'
 
 const root = fileURLToPath(new URL('../..', import.meta.url))
@@ -283,11 +283,32 @@ describe('tagwise eval', () => {
       states.get(key)!.ingest(e)
     }
     const now = events.reduce((max, e) => Math.max(max, Date.parse(e.timestamp as string)), 0)
-    const expected = [...states.keys()].sort().map((profile) => {
-      const { tags, metrics } = states.get(profile)!.evaluate(now)
-      return JSON.stringify({ profile, tags, metrics })
-    })
+    // No anonymous id here equals a user id: the CLI prints every profile by its bare id.
+    const expected = [...states]
+      .map(([key, state]) => ({ profile: parseProfileName(key).id, state }))
+      .sort((a, b) => (a.profile < b.profile ? -1 : 1))
+      .map(({ profile, state }) => {
+        const { tags, metrics } = state.evaluate(now)
+        return JSON.stringify({ profile, tags, metrics })
+      })
     expect(lines(stdout)).toEqual(expected)
+  })
+
+  it('keeps an anonymous id apart from the user id of the same string, naming it anonymous: only then', () => {
+    const events = file(
+      'spaces.ndjson',
+      ndjson(
+        order('12:00:00', { userId: 'x' }, 10),
+        order('12:05:00', { anonymousId: 'x' }, 99),
+        order('12:10:00', { anonymousId: 'y' }, 5),
+      ),
+    )
+    const out = profiles(tagwise(['eval', '--rules', rules(), '--events', events]).stdout)
+    expect(out.map((p) => [p.profile, p.metrics.revenue])).toEqual([
+      ['anonymous:x', 99],
+      ['x', 10],
+      ['y', 5],
+    ])
   })
 
   it('counts a retried messageId once per profile, also when the retry carries the userId', () => {

@@ -53,7 +53,7 @@ describe('IdentityGraph', () => {
 
   it('keeps unlinked anonymous visitors on their own profile', () => {
     expect(keysOf([anon(1, 'a1'), anon(2, 'a2'), identify(3, 'a2', 'u2')])).toEqual([
-      'a1',
+      'anonymous:a1',
       'u2',
       'u2',
     ])
@@ -98,11 +98,35 @@ describe('IdentityGraph', () => {
   it('takes both links of an alias that also carries an anonymousId', () => {
     const graph = new IdentityGraph()
     graph.addEvent({ type: 'alias', anonymousId: 'a9', previousId: 'u1', userId: 'u2' }, 1, 1)
-    expect([graph.resolve('a9'), graph.resolve('u1'), graph.resolve('u2')]).toEqual([
-      'u2',
-      'u2',
-      'u2',
-    ])
+    expect([
+      graph.resolve('anonymous:a9'),
+      graph.resolve('u1'),
+      graph.resolve('anonymous:u1'),
+      graph.resolve('u2'),
+    ]).toEqual(['u2', 'u2', 'u2', 'u2'])
+  })
+
+  it('keeps an anonymous id and a user id of the same string apart', () => {
+    const events = [anon(1, 'alice'), user(2, 'alice'), anon(3, 'alice'), user(4, 'bob', 'alice')]
+    // The visitor whose anonymousId is "alice" identified as bob and took only their own events.
+    expect(keysOf(events)).toEqual(['bob', 'alice', 'bob', 'bob'])
+    expect(printedKeys(events)).toEqual(['alice', 'bob'])
+  })
+
+  it("joins an alias's previousId as the anonymous visitor when the alias carries it as anonymousId", () => {
+    const events = [
+      anon(1, 'p'),
+      user(1, 'p'),
+      { ...alias(2, 'p', 'u1'), anonymousId: 'p' },
+      anon(3, 'p'),
+      user(4, 'p'),
+    ]
+    expect(keysOf(events)).toEqual(['u1', 'p', 'u1', 'u1', 'p'])
+  })
+
+  it("joins both the user and the anonymous visitor named by a server alias's previousId", () => {
+    const events = [anon(1, 'p'), user(1, 'q'), alias(2, 'p', 'u1'), alias(2, 'q', 'u1')]
+    expect(printedKeys(events)).toEqual(['u1'])
   })
 
   it('ignores the later alias that would close a cycle, without hanging', () => {
@@ -125,7 +149,7 @@ describe('IdentityGraph', () => {
       alias(4, 'u3', 'u4'),
       anon(5, 'b10'),
     ]
-    expect(printedKeys(events)).toEqual(['a1', 'b10', 'u2', 'u4'])
+    expect(printedKeys(events)).toEqual(['anonymous:a1', 'anonymous:b10', 'u2', 'u4'])
   })
 
   it('resolves a chain of 100,000 aliases given newest first', () => {

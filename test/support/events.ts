@@ -1,4 +1,5 @@
-/** Seeded, realistic Segment-shaped event streams for a travel + retail site (no dependencies). */
+/** Seeded, realistic Segment-shaped event streams for a travel + retail site. */
+import { anonymousProfile } from '../../rules/index.ts'
 
 /** Who a generated visitor is. */
 export type Persona = 'leisure' | 'business' | 'coupon_hunter' | 'window_shopper' | 'churned'
@@ -14,7 +15,10 @@ export interface GenerateOptions {
   days?: number
 }
 
-/** A generated visitor: `profile` is the key the engine should give its events. */
+/**
+ * A generated visitor: `profile` is the profile name the engine and the collector give its events
+ * (`anonymous:<id>` for a visitor who never logs in).
+ */
 export interface Visitor {
   index: number
   persona: Persona
@@ -92,7 +96,14 @@ export function visitorsOf(options: GenerateOptions = {}): Visitor[] {
     const anonymousId = `anon-${String(index).padStart(4, '0')}`
     const userId = persona === 'window_shopper' ? null : `u${String(index).padStart(4, '0')}`
     const aliased = userId !== null && index % 4 === 1
-    return { index, persona, anonymousId, userId, aliased, profile: userId ?? anonymousId }
+    return {
+      index,
+      persona,
+      anonymousId,
+      userId,
+      aliased,
+      profile: userId ?? anonymousProfile(anonymousId),
+    }
   })
 }
 
