@@ -1,10 +1,17 @@
-import { runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test'
+import {
+  createExecutionContext,
+  createMessageBatch,
+  getQueueResult,
+  runDurableObjectAlarm,
+  runInDurableObject,
+} from 'cloudflare:test'
 import { env } from 'cloudflare:workers'
 import fc from 'fast-check'
 import { afterEach, describe, expect, it } from 'vitest'
 import { EXPORTED_VALUE_BYTES, fitForQueue } from '../../collector/export/fit-for-queue.ts'
 import { QUEUE_MESSAGE_BYTES, queueBytes } from '../../collector/export/queue-limits.ts'
 import { queueSends } from '../../collector/export/queue-sends.ts'
+import worker from '../../collector/index.ts'
 import type { ExportedChange, ExportMessage } from '../../collector/index.ts'
 import { postAsServer, track, uniqueId } from './helpers.ts'
 import { spyOnQueue } from './queue-spy.ts'
@@ -134,5 +141,38 @@ describe('the outbox', () => {
       change: { id: (added[0] as { change: { id: string } }).change.id, truncated: true },
     })
     expect(sent[1]).toEqual(added[1])
+  })
+})
+
+describe('the consumer', () => {
+  it('acknowledges the other profiles of a batch when one profile fails', async () => {
+    const [good, other, bad] = [uniqueId('p'), uniqueId('p'), uniqueId('p')]
+    const unreadable = change(bad, true, 'coupon_claimer')
+    // A change D1 refuses (a version that is not text): it fails its own profile only.
+    const refused = {
+      type: 'tag.changed',
+      change: { ...unreadable.change, id: uniqueId('c'), rulesVersion: { not: 'text' } },
+    }
+    const messages = [
+      change(good, true, 'coupon_claimer'),
+      refused,
+      change(other, 'mid', 'spend_tier_30d'),
+      { type: 'from.the.future' },
+    ]
+    const batch = createMessageBatch<unknown>(
+      'tagwise-tag-changes',
+      messages.map((body, i) => ({ id: `m${i}`, timestamp: new Date(), attempts: 1, body })),
+    )
+    const ctx = createExecutionContext()
+    await worker.queue(batch, env, ctx)
+    const result = await getQueueResult(batch, ctx)
+    expect(result.retryMessages.map((r: { msgId: string }) => r.msgId).sort()).toEqual(['m1', 'm3'])
+    expect(result.explicitAcks.sort()).toEqual(['m0', 'm2'])
+    const indexed = await env.DB.prepare(
+      `SELECT profile FROM tag_index WHERE profile IN (?, ?, ?) ORDER BY profile`,
+    )
+      .bind(good, other, bad)
+      .all<{ profile: string }>()
+    expect(indexed.results.map((r) => r.profile).sort()).toEqual([good, other].sort())
   })
 })
