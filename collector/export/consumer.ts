@@ -1,8 +1,9 @@
 import { deliverExport } from './deliver-export.ts'
 import { readDestinations } from './destinations.ts'
 import type { Env } from '../env.ts'
-import type { ExportMessage } from './message.ts'
-import { applyToIndex, removeFromIndex } from './tag-index.ts'
+import { erasedAt, recordNotice } from './erasures.ts'
+import { exportProfile, isExportMessage, type ExportMessage } from './message.ts'
+import { changeStatements, forgetStatements, trimChanges } from './tag-index.ts'
 
 /** Longest wait between two deliveries of a message the consumer could not handle, in seconds. */
 const MAX_RETRY_DELAY_S = 300
@@ -12,41 +13,113 @@ export const retryDelaySeconds = (attempts: number): number =>
   Math.min(2 ** Math.max(1, attempts), MAX_RETRY_DELAY_S)
 
 /**
- * The export queue's consumer (same Worker). First the D1 tag index and change log (one D1 batch;
- * erasures remove the profile's rows), then the destinations of `DESTINATIONS` (webhooks,
- * Segment-compatible APIs; see deliver-export.ts). Messages that failed anywhere are retried with
- * exponential backoff (2, 4, 8 … s, at most 5 min); after `max_retries` (wrangler.toml) the queue
- * moves them to the dead-letter queue. Every step is idempotent — the index by change id and time,
- * destinations by the delivery log and their idempotency keys — so a redelivery after a crash
- * changes nothing twice.
+ * The export queue's consumer (same Worker). Each message is acknowledged or retried on its own,
+ * so one profile's failure never holds up the others of a batch:
+ * 1. changes of a profile erased at or after their time (a tombstone in D1 `erasures`) are
+ *    dropped: they never reach the index, the change log or a destination after the erasure;
+ * 2. the D1 tag index and change log, one D1 batch for the whole queue batch; erasure notices
+ *    remove the profile's rows up to the erasure and record its tombstone. If that batch fails,
+ *    each profile's messages are applied in a batch of their own, and only the profiles that fail
+ *    again are retried (and not delivered);
+ * 3. the destinations of `DESTINATIONS` (webhooks, Segment-compatible APIs; see
+ *    deliver-export.ts), which name the messages to retry.
+ * Retries back off exponentially (2, 4, 8 … s, at most 5 min); after `max_retries`
+ * (wrangler.toml) the queue moves a message to the dead-letter queue. Every step is idempotent —
+ * the index by change id and time, destinations by the delivery log and their idempotency keys —
+ * so a redelivery after a crash changes nothing twice. A failure that is not a profile's (D1
+ * unreachable, `DESTINATIONS` wrong) retries the whole batch.
  */
 export async function consumeExport(
-  batch: MessageBatch<ExportMessage>,
+  batch: MessageBatch<unknown>,
   env: Env,
   _ctx?: ExecutionContext,
 ): Promise<void> {
-  const messages = batch.messages.map((m) => m.body)
-  let retry: Set<number>
+  const retry = new Set<number>()
+  const valid: { position: number; message: ExportMessage }[] = []
+  batch.messages.forEach(({ body }, position) => {
+    if (isExportMessage(body)) valid.push({ position, message: body })
+    else {
+      console.warn('tagwise: not an export message, retried until dead-lettered:', body)
+      retry.add(position)
+    }
+  })
   try {
-    await applyToIndex(
-      env.DB,
-      messages.flatMap((m) => (m.type === 'tag.changed' ? [m.change] : [])),
+    const erased = await erasedAt(env.DB, [
+      ...new Set(valid.map(({ message }) => exportProfile(message))),
+    ])
+    const live = valid.filter(
+      ({ message }) =>
+        message.type !== 'tag.changed' ||
+        message.change.at > (erased.get(message.change.profile) ?? -Infinity),
     )
-    await removeFromIndex(
+    const failed = await indexEachProfile(
       env.DB,
-      messages.flatMap((m) => (m.type === 'profile.deleted' ? [m.deletion.profile] : [])),
+      live.map(({ message }) => message),
     )
+    const deliverable = live.filter(({ message }) => !failed.has(exportProfile(message)))
+    for (const { position, message } of live)
+      if (failed.has(exportProfile(message))) retry.add(position)
     const destinations = readDestinations(
       env.DESTINATIONS,
       env as unknown as Record<string, unknown>,
     )
-    retry = await deliverExport(env.DB, destinations, messages, Date.now())
+    const undelivered = await deliverExport(
+      env.DB,
+      destinations,
+      deliverable.map(({ message }) => message),
+      Date.now(),
+    )
+    for (const i of undelivered) retry.add(deliverable[i]!.position)
   } catch (error) {
     console.warn('tagwise: exporting tag changes failed; the batch is retried:', error)
-    retry = new Set(messages.keys())
+    batch.messages.forEach((_, position) => retry.add(position))
   }
-  batch.messages.forEach((message, i) => {
-    if (retry.has(i)) message.retry({ delaySeconds: retryDelaySeconds(message.attempts) })
+  batch.messages.forEach((message, position) => {
+    if (retry.has(position)) message.retry({ delaySeconds: retryDelaySeconds(message.attempts) })
     else message.ack()
   })
+}
+
+/** The D1 statements of one message: its change applied, or its erasure recorded. */
+const statementsOf = (db: D1Database, message: ExportMessage): D1PreparedStatement[] =>
+  message.type === 'tag.changed'
+    ? changeStatements(db, message.change)
+    : [
+        recordNotice(db, message.deletion),
+        ...forgetStatements(db, message.deletion.profile, message.deletion.at),
+      ]
+
+/**
+ * Applies `messages` to the index in one D1 batch; if it fails, each profile's messages in a batch
+ * of their own. Returns the profiles whose messages could not be applied (logged).
+ */
+async function indexEachProfile(
+  db: D1Database,
+  messages: readonly ExportMessage[],
+): Promise<Set<string>> {
+  const failed = new Set<string>()
+  if (!messages.length) return failed
+  const byProfile = new Map<string, ExportMessage[]>()
+  for (const message of messages) {
+    const profile = exportProfile(message)
+    byProfile.set(profile, [...(byProfile.get(profile) ?? []), message])
+  }
+  try {
+    await db.batch([...messages.flatMap((m) => statementsOf(db, m)), trimChanges(db)])
+    return failed
+  } catch (error) {
+    if (byProfile.size === 1) {
+      console.warn('tagwise: indexing a profile’s changes failed; retried:', error)
+      return new Set(byProfile.keys())
+    }
+  }
+  for (const [profile, group] of byProfile) {
+    try {
+      await db.batch([...group.flatMap((m) => statementsOf(db, m)), trimChanges(db)])
+    } catch (error) {
+      console.warn(`tagwise: indexing the changes of ${profile} failed; retried:`, error)
+      failed.add(profile)
+    }
+  }
+  return failed
 }

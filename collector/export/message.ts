@@ -14,6 +14,11 @@ export interface ExportedChange {
   to: TagValue | null
   at: number
   rulesVersion: string
+  /**
+   * Set when the change was too large for a queue message: `from`/`to` were cut to
+   * `EXPORTED_VALUE_BYTES` each (`fit-for-queue.ts`); the profile keeps the whole value.
+   */
+  truncated?: true
 }
 
 /** A profile erased (`DELETE /v1/profiles/:id`): destinations should forget it. */
@@ -47,3 +52,29 @@ export const tagChangedMessages = (
     type: 'tag.changed',
     change: { id: crypto.randomUUID(), profile, tag, from, to, at, rulesVersion },
   }))
+
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null
+
+/**
+ * Whether a queue message body is an export message this version reads (a message written by a
+ * bug or by a newer version is not: the consumer retries it alone, and the queue moves it to the
+ * dead-letter queue).
+ */
+export function isExportMessage(body: unknown): body is ExportMessage {
+  if (!isRecord(body)) return false
+  const ids = (data: unknown) =>
+    isRecord(data) &&
+    typeof data.id === 'string' &&
+    typeof data.profile === 'string' &&
+    typeof data.at === 'number'
+  if (body.type === 'tag.changed')
+    return (
+      ids(body.change) &&
+      isRecord(body.change) &&
+      typeof body.change.tag === 'string' &&
+      'from' in body.change &&
+      'to' in body.change
+    )
+  return body.type === 'profile.deleted' && ids(body.deletion)
+}

@@ -1,7 +1,8 @@
+import { fitForQueue } from './fit-for-queue.ts'
 import type { ExportMessage } from './message.ts'
+import { QUEUE_SEND_MESSAGES, queueBytes } from './queue-limits.ts'
+import { queueSends } from './queue-sends.ts'
 
-/** Messages per `sendBatch` (the queue takes at most 100 per call). */
-const OUTBOX_PAGE = 100
 /** How soon an outbox the queue refused is tried again, in ms. */
 const OUTBOX_RETRY_MS = 30_000
 
@@ -46,16 +47,28 @@ export class Outbox {
 
   /**
    * Sends the outbox to `queue`, oldest first, and deletes what the queue accepted. Runs after
-   * commits (never inside a transaction). When the queue refuses, the messages stay and the
-   * object's alarm comes back within `OUTBOX_RETRY_MS` to try again, whatever else it waits for.
+   * commits (never inside a transaction). Each `sendBatch` is sized by bytes within the Queue
+   * limits (`queue-sends.ts`); a change too large for one message goes out with its values cut,
+   * or is skipped and logged (`fitForQueue`), so no message can block the outbox. When the queue
+   * refuses, the messages stay and the object's alarm comes back within `OUTBOX_RETRY_MS` to try
+   * again, whatever else it waits for.
    */
   drain(queue: Queue<ExportMessage>, storage: DurableObjectStorage): Promise<void> {
     this.draining ??= (async () => {
       try {
-        for (let rows = this.pending(OUTBOX_PAGE); rows.length;) {
-          await queue.sendBatch(rows.map(({ message }) => ({ body: message })))
-          this.remove(rows[rows.length - 1]!.seq)
-          rows = this.pending(OUTBOX_PAGE)
+        for (let rows = this.pending(QUEUE_SEND_MESSAGES); rows.length;) {
+          const sendable = rows.flatMap(({ seq, message }) => {
+            const fitted = fitForQueue(message)
+            return fitted ? [{ seq, body: fitted }] : []
+          })
+          // The first send's worth of the oldest rows; skipped rows before its end go with it.
+          const [first] = queueSends(sendable.map(({ body }) => queueBytes(body)))
+          const sent = first ? sendable.slice(first.start, first.end) : []
+          if (sent.length)
+            await queue.sendBatch(sent.map(({ body }) => ({ body, contentType: 'json' })))
+          const last = sent.length === sendable.length ? rows.at(-1)! : sent.at(-1)!
+          this.remove(last.seq)
+          rows = this.pending(QUEUE_SEND_MESSAGES)
         }
       } catch (error) {
         console.warn('tagwise: the export queue refused tag changes; retrying by alarm:', error)

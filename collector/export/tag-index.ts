@@ -4,35 +4,30 @@ import type { ExportedChange } from './message.ts'
 export const CHANGES_KEPT = 10_000
 
 /**
- * Applies exported tag changes to the D1 tag index and the change log (migrations/0001_init.sql),
- * in one D1 batch (one implicit transaction). Idempotent and order-tolerant, since the queue
- * delivers at least once and may reorder retried messages:
+ * The statements applying one exported tag change to the D1 tag index and the change log
+ * (migrations/0001_init.sql). Idempotent and order-tolerant, since the queue delivers at least
+ * once and may reorder retried messages:
  * - the log skips a change id it holds already;
  * - the index keeps present tags only; a change is applied unless the log holds a later change
- *   of the same profile and tag, and an upsert never overwrites a newer `updated_at`.
+ *   of the same profile and tag, and an upsert never overwrites a newer `updated_at`;
+ * - a change of a profile erased at or after its time (a tombstone in `erasures`) is dropped, so
+ *   no late or retried change re-creates rows of an erased profile. The check is part of each
+ *   statement, so an erasure committed meanwhile is seen.
  */
-export async function applyToIndex(
-  db: D1Database,
-  changes: readonly ExportedChange[],
-): Promise<void> {
-  if (!changes.length) return
-  const statements: D1PreparedStatement[] = []
-  for (const c of changes) {
-    const newer = `SELECT 1 FROM tag_changes WHERE profile = ?1 AND tag = ?2 AND at > ?3`
-    if (c.to === null)
-      statements.push(
-        db
+export function changeStatements(db: D1Database, c: ExportedChange): D1PreparedStatement[] {
+  const newer = `SELECT 1 FROM tag_changes WHERE profile = ?1 AND tag = ?2 AND at > ?3`
+  const erased = `SELECT 1 FROM erasures WHERE profile = ?1 AND erased_at >= ?3`
+  const index =
+    c.to === null
+      ? db
           .prepare(
             `DELETE FROM tag_index WHERE profile = ?1 AND tag = ?2 AND updated_at <= ?3 AND NOT EXISTS (${newer})`,
           )
-          .bind(c.profile, c.tag, c.at),
-      )
-    else
-      statements.push(
-        db
+          .bind(c.profile, c.tag, c.at)
+      : db
           .prepare(
             `INSERT INTO tag_index (profile, tag, value, num, updated_at)
-             SELECT ?1, ?2, ?4, ?5, ?3 WHERE NOT EXISTS (${newer})
+             SELECT ?1, ?2, ?4, ?5, ?3 WHERE NOT EXISTS (${newer}) AND NOT EXISTS (${erased})
              ON CONFLICT (profile, tag) DO UPDATE SET
                value = excluded.value, num = excluded.num, updated_at = excluded.updated_at
              WHERE excluded.updated_at >= tag_index.updated_at`,
@@ -43,42 +38,74 @@ export async function applyToIndex(
             c.at,
             JSON.stringify(c.to),
             typeof c.to === 'number' ? c.to : null,
-          ),
-      )
-    statements.push(
-      db
-        .prepare(
-          `INSERT INTO tag_changes (id, profile, tag, from_value, to_value, at, rules_version)
-           VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
-        )
-        .bind(
-          c.id,
-          c.profile,
-          c.tag,
-          c.from === null ? null : JSON.stringify(c.from),
-          c.to === null ? null : JSON.stringify(c.to),
-          c.at,
-          c.rulesVersion,
-        ),
+          )
+  const log = db
+    .prepare(
+      `INSERT INTO tag_changes (id, profile, tag, from_value, to_value, at, rules_version)
+       SELECT ?4, ?1, ?2, ?5, ?6, ?3, ?7 WHERE NOT EXISTS (${erased})
+       ON CONFLICT (id) DO NOTHING`,
     )
-  }
-  statements.push(
+    .bind(
+      c.profile,
+      c.tag,
+      c.at,
+      c.id,
+      c.from === null ? null : JSON.stringify(c.from),
+      c.to === null ? null : JSON.stringify(c.to),
+      c.rulesVersion,
+    )
+  return [index, log]
+}
+
+/** Trims the change log to its latest `CHANGES_KEPT` rows. */
+export const trimChanges = (db: D1Database): D1PreparedStatement =>
+  db
+    .prepare(`DELETE FROM tag_changes WHERE seq <= (SELECT max(seq) FROM tag_changes) - ?`)
+    .bind(CHANGES_KEPT)
+
+/** Applies exported tag changes (`changeStatements`) in one D1 batch (one implicit transaction). */
+export async function applyToIndex(
+  db: D1Database,
+  changes: readonly ExportedChange[],
+): Promise<void> {
+  if (!changes.length) return
+  await db.batch([...changes.flatMap((c) => changeStatements(db, c)), trimChanges(db)])
+}
+
+/**
+ * The statements forgetting a profile's index and change-log rows up to `at` (a `profile.deleted`
+ * notice: rows of a later life of the same id, after the erasure, stay).
+ */
+export const forgetStatements = (
+  db: D1Database,
+  profile: string,
+  at: number,
+): D1PreparedStatement[] => [
+  db.prepare(`DELETE FROM tag_index WHERE profile = ? AND updated_at <= ?`).bind(profile, at),
+  db.prepare(`DELETE FROM tag_changes WHERE profile = ? AND at <= ?`).bind(profile, at),
+]
+
+/**
+ * The statements forgetting profiles in the index and the change log (erasure, or an id merged
+ * into another), two for any number of profiles.
+ */
+export const removeStatements = (
+  db: D1Database,
+  profiles: readonly string[],
+): D1PreparedStatement[] => {
+  const ids = JSON.stringify(profiles)
+  return [
+    db.prepare(`DELETE FROM tag_index WHERE profile IN (SELECT value FROM json_each(?))`).bind(ids),
     db
-      .prepare(`DELETE FROM tag_changes WHERE seq <= (SELECT max(seq) FROM tag_changes) - ?`)
-      .bind(CHANGES_KEPT),
-  )
-  await db.batch(statements)
+      .prepare(`DELETE FROM tag_changes WHERE profile IN (SELECT value FROM json_each(?))`)
+      .bind(ids),
+  ]
 }
 
 /** Forgets profiles in the index and the change log (erasure, or an id merged into another). */
 export async function removeFromIndex(db: D1Database, profiles: readonly string[]): Promise<void> {
   if (!profiles.length) return
-  await db.batch(
-    profiles.flatMap((profile) => [
-      db.prepare(`DELETE FROM tag_index WHERE profile = ?`).bind(profile),
-      db.prepare(`DELETE FROM tag_changes WHERE profile = ?`).bind(profile),
-    ]),
-  )
+  await db.batch(removeStatements(db, profiles))
 }
 
 /** One entry of the live feed. */

@@ -22,10 +22,16 @@ export async function listProfile(db: D1Database, id: string, at: number): Promi
     .run()
 }
 
+/** The statement removing ids from the directory: one for any number of ids. */
+export const unlistStatement = (db: D1Database, ids: readonly string[]): D1PreparedStatement =>
+  db
+    .prepare(`DELETE FROM profiles WHERE id IN (SELECT value FROM json_each(?))`)
+    .bind(JSON.stringify(ids))
+
 /** Removes ids from the directory (erased profiles, profiles merged into another). */
 export async function unlistProfiles(db: D1Database, ids: readonly string[]): Promise<void> {
   if (!ids.length) return
-  await db.batch(ids.map((id) => db.prepare(`DELETE FROM profiles WHERE id = ?`).bind(id)))
+  await unlistStatement(db, ids).run()
 }
 
 /** Up to `limit` profile ids after `after`, in id order (a stable cursor while rows come and go). */

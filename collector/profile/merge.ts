@@ -9,6 +9,11 @@ export interface MergePayload {
   snapshot: { rulesVersion: string; snapshot: StateSnapshot } | null
   /** Ids merged into the profile before. */
   aliases: string[]
+  /**
+   * Event time (epoch ms) of the link that merged the profile: a target erased after it does not
+   * take the data in but erases it (`ErasureMark`).
+   */
+  linkedAt?: number
 }
 
 /**

@@ -9,6 +9,7 @@ import type { PreparedEvent } from '../ingest/prepare-event.ts'
 import { CHECKPOINT_EVENTS, PROFILE_EVENTS_SHOWN } from '../limits.ts'
 import { activeRules, activeRulesAt, type ActiveRules } from '../rules/active-rules.ts'
 import { unlistProfiles } from './directory.ts'
+import { ErasureMark } from './erasure-mark.ts'
 import { ProfileListing } from './listing.ts'
 import { checkpoint, restoreState, STATE_OPTIONS, type LiveState } from './live-state.ts'
 import { absorbProfile, type MergePayload } from './merge.ts'
@@ -16,6 +17,7 @@ import { rebuildState } from './rebuild.ts'
 import type { Forwarded, Routed } from './routed.ts'
 import { storeBatch } from './store-batch.ts'
 import { ProfileStore, type Forward } from './store.ts'
+import { profileStub } from './stub.ts'
 import { tagChanges } from './tag-changes.ts'
 import type { TagHistoryEntry } from './tag-store.ts'
 
@@ -67,6 +69,7 @@ export class ProfileDO extends DurableObject<Env> {
   private readonly store: ProfileStore
   private readonly listing: ProfileListing
   private readonly outbox: Outbox
+  private readonly erasure: ErasureMark
   private readonly limiter = new TokenBuckets(1)
   /** The engine state, restored lazily from the checkpoint and kept while the object lives. */
   private state: LiveState | undefined
@@ -76,6 +79,7 @@ export class ProfileDO extends DurableObject<Env> {
     this.store = new ProfileStore(ctx.storage.sql)
     this.listing = new ProfileListing(ctx.storage.sql)
     this.outbox = new Outbox(ctx.storage.sql)
+    this.erasure = new ErasureMark(ctx.storage.sql)
   }
 
   /** Stores and counts a batch's events for `profile` (at most `rate`); resolves once committed. */
@@ -159,8 +163,9 @@ export class ProfileDO extends DurableObject<Env> {
   }
 
   /**
-   * Erases everything the profile holds (events, state, tags, history, traits, alarm, forward) and
-   * returns the ids merged into it, for the Worker to erase their forwards too.
+   * Erases everything the profile holds (events, state, tags, history, traits, alarm, forward, and
+   * the outbox of changes not yet exported) and returns the ids merged into it, for the Worker to
+   * erase their forwards too. Keeps only the time of the erasure (`ErasureMark`).
    */
   async erase(): Promise<string[]> {
     const aliases = this.store.aliases()
@@ -170,7 +175,27 @@ export class ProfileDO extends DurableObject<Env> {
     await this.ctx.storage.deleteAlarm()
     await this.ctx.storage.deleteAll()
     this.store.migrate()
+    this.erasure.mark(Date.now())
     return aliases
+  }
+
+  /**
+   * A merge into this profile that was pending when it was erased completes: the merged ids
+   * (`ids`) belong to the erased person, so their data is erased instead of taken in, and their
+   * erasure announced like the person's.
+   */
+  private async eraseMerged(ids: readonly string[], now: number): Promise<void> {
+    await Promise.all(ids.map((id) => profileStub(this.env, id).erase()))
+    await unlistProfiles(this.env.DB, ids)
+    this.transaction(() =>
+      this.outbox.add(
+        ids.map((id) => ({
+          type: 'profile.deleted',
+          deletion: { id: crypto.randomUUID(), profile: id, at: now },
+        })),
+      ),
+    )
+    this.ctx.waitUntil(this.drain())
   }
 
   /**
@@ -202,7 +227,8 @@ export class ProfileDO extends DurableObject<Env> {
   /** The data to move to the forward's target, or `null` when it has moved already. */
   async mergePayload(): Promise<MergePayload | null> {
     const active = await activeRules(this.env)
-    if (!this.store.forward()?.pending) return null
+    const forward = this.store.forward()
+    if (!forward?.pending) return null
     const events = this.store.events.all()
     const hasState = events.length > 0 || this.store.snapshot() !== undefined
     return {
@@ -212,6 +238,7 @@ export class ProfileDO extends DurableObject<Env> {
         ? { rulesVersion: active.version, snapshot: this.stateFor(active).state.snapshot() }
         : null,
       aliases: this.store.aliases(),
+      linkedAt: forward.at,
     }
   }
 
@@ -239,6 +266,15 @@ export class ProfileDO extends DurableObject<Env> {
     const forward = this.store.forward()
     if (forward) return forwarded(forward)
     const now = Date.now()
+    if (
+      payload.linkedAt !== undefined &&
+      this.store.hasSchema() &&
+      !this.store.hasAlias(from) &&
+      this.erasure.covers(payload.linkedAt)
+    ) {
+      await this.eraseMerged([from, ...payload.aliases], now)
+      return { value: null }
+    }
     const done = this.transaction(() => {
       if (this.store.hasAlias(from)) return undefined
       this.store.setProfileId(self)

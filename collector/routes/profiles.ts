@@ -5,16 +5,14 @@ import type { AppEnv } from '../env.ts'
 import { fail } from '../http-error.ts'
 import { MAX_ID_LENGTH } from '../limits.ts'
 import { atProfile } from '../profile/follow-forwards.ts'
-import { unlistProfiles } from '../profile/directory.ts'
-import { removeFromIndex } from '../export/tag-index.ts'
-import { profileStub } from '../profile/stub.ts'
+import { erasePerson } from '../profile/erase-person.ts'
 
 /**
  * Admin (Bearer adminKey): `GET /v1/profiles/:id` (everything the edge holds),
  * `GET /v1/profiles/:id/explain/:tag` (why a tag has its value), `DELETE /v1/profiles/:id`
  * (erase, directory row included; `204`, also for a profile that never existed). An id merged into another profile
  * (identity merge) answers for that profile; erasing it erases the whole person: the profile it
- * joined and every id merged into that.
+ * joined and every id merged into that (`erase-person.ts`: repeatable, announced per id).
  */
 export const profiles = new Hono<AppEnv>()
   .use('/profiles/*', adminAuth())
@@ -35,23 +33,7 @@ export const profiles = new Hono<AppEnv>()
     return c.json(explanation)
   })
   .delete('/profiles/:id', async (c) => {
-    const id = profileId(c)
-    const { profile } = await atProfile(c.env, id, (stub) => stub.view())
-    const aliases = await profileStub(c.env, profile).erase()
-    const ids = [...new Set([id, ...aliases])]
-    await Promise.all(ids.map((alias) => profileStub(c.env, alias).erase()))
-    const erased = [...new Set([profile, ...ids])]
-    await Promise.all([unlistProfiles(c.env.DB, erased), removeFromIndex(c.env.DB, erased)])
-    // Destinations learn of the erasure through the export queue (with its retries).
-    const at = Date.now()
-    await c.env.TAG_CHANGES.sendBatch(
-      erased.map((id) => ({
-        body: {
-          type: 'profile.deleted' as const,
-          deletion: { id: crypto.randomUUID(), profile: id, at },
-        },
-      })),
-    )
+    await erasePerson(c.env, profileId(c))
     return c.body(null, 204)
   })
 

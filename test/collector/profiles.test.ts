@@ -126,11 +126,13 @@ describe('DELETE /v1/profiles/:id', () => {
     const stub = env.PROFILES.getByName(user)
     const left = await runInDurableObject(stub, async (_, state) => ({
       alarm: await state.storage.getAlarm(),
-      rows: ['meta', 'events', 'state', 'tags', 'tag_history', 'traits'].map(
+      rows: ['events', 'state', 'tags', 'tag_history', 'traits', 'aliases', 'outbox'].map(
         (table) => state.storage.sql.exec(`SELECT count(*) AS n FROM ${table}`).one().n,
       ),
+      // Only the time of the erasure stays (a merge still pending then must not undo it).
+      meta: state.storage.sql.exec(`SELECT key FROM meta`).toArray(),
     }))
-    expect(left).toEqual({ alarm: null, rows: [0, 0, 0, 0, 0, 0] })
+    expect(left).toEqual({ alarm: null, rows: [0, 0, 0, 0, 0, 0, 0], meta: [{ key: 'erased_at' }] })
     // The profile starts afresh.
     const again = await json(await post('/v1/batch', { batch: [track(user, 'X', Date.now())] }))
     expect(again.accepted).toBe(1)
