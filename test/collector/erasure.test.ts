@@ -11,6 +11,7 @@ import type { ExportMessage } from '../../collector/index.ts'
 import { profileStub } from '../../collector/profile/stub.ts'
 import { admin, iso, json, postAsServer, track, uniqueId } from './helpers.ts'
 import { spyOnQueue } from './queue-spy.ts'
+import { anonymousProfile } from '../../rules/index.ts'
 
 let queue: ReturnType<typeof spyOnQueue> | undefined
 afterEach(() => {
@@ -19,21 +20,28 @@ afterEach(() => {
   vi.restoreAllMocks()
 })
 
-const order = (id: string, ms: number) =>
-  track(id, 'Order Completed', ms, { properties: { revenue: 100 } })
+/** An order of anonymous visitor `anonymousId` (with `userId`, of that user). */
+const order = (anonymousId: string, ms: number, userId?: string) =>
+  track(anonymousId, 'Order Completed', ms, {
+    properties: { revenue: 100 },
+    ...(userId === undefined ? {} : { userId }),
+  })
 
-/** A user with `count` anonymous ids merged into it (aliases), each with one order. */
+/**
+ * A user with `count` anonymous visitors merged into it (an identify each, as a site's backend
+ * sends them): its aliases are their profile names.
+ */
 async function personWithAliases(count: number) {
   const user = uniqueId('u')
-  const aliases = Array.from({ length: count }, () => uniqueId('a'))
+  const visitors = Array.from({ length: count }, () => uniqueId('a'))
   const now = Date.now()
   const body = await json(
     await postAsServer('/v1/batch', {
       batch: [
-        order(user, now - 10_000),
-        ...aliases.map((anon, i) => ({
-          type: 'alias',
-          previousId: anon,
+        order(uniqueId('a'), now - 10_000, user),
+        ...visitors.map((anon, i) => ({
+          type: 'identify',
+          anonymousId: anon,
           userId: user,
           messageId: uniqueId('m'),
           timestamp: iso(now - 5000 + i),
@@ -42,6 +50,9 @@ async function personWithAliases(count: number) {
     }),
   )
   expect(body.accepted).toBe(count + 1)
+  // The first order's visitor joined the user too.
+  const { aliases } = await json<{ aliases: string[] }>(await admin(`/v1/profiles/${user}`))
+  expect(aliases.sort()).toEqual(expect.arrayContaining(visitors.map(anonymousProfile)))
   return { user, aliases }
 }
 
@@ -104,7 +115,7 @@ describe('DELETE /v1/profiles/:id', () => {
   it('drops late and retried changes of an erased profile: no index row, no change log, no webhook', async () => {
     const profile = uniqueId('p')
     const before = Date.now() - 1000
-    await postAsServer('/v1/batch', { batch: [order(profile, before)] })
+    await postAsServer('/v1/batch', { batch: [order(uniqueId('a'), before, profile)] })
     expect((await admin(`/v1/profiles/${profile}`, { method: 'DELETE' })).status).toBe(204)
     const hooks = vi.spyOn(globalThis, 'fetch').mockResolvedValue(new Response('ok'))
     const withWebhook = {
@@ -141,9 +152,12 @@ describe('DELETE /v1/profiles/:id', () => {
   })
 
   it('erases the data of an id whose merge into the person was still pending', async () => {
-    const [anon, user] = [uniqueId('a'), uniqueId('u')]
+    const [visitor, user] = [uniqueId('a'), uniqueId('u')]
+    const anon = anonymousProfile(visitor)
     const now = Date.now()
-    await postAsServer('/v1/batch', { batch: [order(user, now - 9000), order(anon, now - 8000)] })
+    await postAsServer('/v1/batch', {
+      batch: [order(uniqueId('a'), now - 9000, user), order(visitor, now - 8000)],
+    })
     // The Worker died right after setting the forward: the user does not know the id yet.
     await profileStub(env, anon).forwardTo(anon, user, now - 3000)
     expect((await admin(`/v1/profiles/${user}`, { method: 'DELETE' })).status).toBe(204)

@@ -97,7 +97,9 @@ describe('queue sends', () => {
 async function drainOutbox(messages: (profile: string) => ExportMessage[]) {
   const profile = uniqueId('p')
   queue = spyOnQueue()
-  await postAsServer('/v1/batch', { batch: [track(profile, 'Page Viewed', Date.now())] })
+  await postAsServer('/v1/batch', {
+    batch: [track(uniqueId('a'), 'Page Viewed', Date.now(), { userId: profile })],
+  })
   const stub = env.PROFILES.getByName(profile)
   const outbox = () =>
     runInDurableObject(
