@@ -5,6 +5,7 @@
 import { Analytics } from '@segment/analytics-node'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startWranglerDev, type WranglerDev } from '../support/wrangler-dev.ts'
+import { anonymousProfile } from '../../rules/index.ts'
 
 const ADMIN_KEY = 'segment-test-admin-key'
 const DAY = 86_400_000
@@ -78,12 +79,12 @@ describe('@segment/analytics-node with the collector as its host', () => {
     // (the client reports the status only; the profile below shows every event was stored)
     for (const response of responses) expect(response.status).toBe(200)
 
-    const answer = await fetch(`${dev.url}/v1/profiles/${anon}`, {
+    const answer = await fetch(`${dev.url}/v1/profiles/${anonymousProfile(anon)}`, {
       headers: { authorization: `Bearer ${ADMIN_KEY}` },
     })
     expect(answer.status).toBe(200)
     const view = (await answer.json()) as View
-    expect(view).toMatchObject({ profile: user, aliases: [anon] })
+    expect(view).toMatchObject({ profile: user, aliases: [anonymousProfile(anon)] })
     expect(view.traits).toMatchObject({ plan: 'plus', email: 'ada@example.com' })
     expect(view.metrics).toMatchObject({
       orders_lifetime: 1,
