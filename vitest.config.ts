@@ -53,6 +53,9 @@ export default defineConfig({
           cloudflareTest(async () => ({
             wrangler: { configPath: './wrangler.toml' },
             miniflare: {
+              // Requests per writeKey + address, small enough for a test to reach (the test
+              // helpers send each request from an address of its own).
+              ratelimits: { CLIENT_REQUESTS: { simple: { limit: 50, period: 60 } } },
               bindings: {
                 ADMIN_KEY: 'test-admin-key',
                 // Backfill pages run only when a test runs the rules object's alarm, a few
@@ -70,7 +73,7 @@ export default defineConfig({
                   'limited-write-key': {
                     origins: ['*'],
                     identitySecret: SECRET,
-                    rateLimits: { client: '3/60' },
+                    rateLimits: { clientEvents: '10/60' },
                   },
                   'busy-profile-key': {
                     origins: ['*'],

@@ -36,8 +36,18 @@ export interface Env {
    * uses to play the site's backend for the demo shop. Unset, that route does not exist.
    */
   DEV_USER_HASH_SOURCE?: string
-  /** Requests per writeKey + client IP, `"<count>/<seconds>"`. @default "1200/60" */
+  /**
+   * Requests per writeKey + client IP: the Workers Rate Limiting binding (wrangler.toml
+   * `[[ratelimits]]`), counted by Cloudflare, cheaply, before a request's body is read.
+   */
+  CLIENT_REQUESTS: RateLimit
+  /**
+   * Replaced by `CLIENT_REQUESTS` (requests) and `RATE_LIMIT_CLIENT_EVENTS` (events): set, it is a
+   * configuration error naming them.
+   */
   RATE_LIMIT_CLIENT?: string
+  /** Events per writeKey + client IP, `"<count>/<seconds>"`. @default "30000/60" */
+  RATE_LIMIT_CLIENT_EVENTS?: string
   /** Events per profile, `"<count>/<seconds>"`. @default "2000/60" */
   RATE_LIMIT_PROFILE?: string
   /** Profiles a rules backfill rebuilds per page (one alarm of the rules object). @default "50" */

@@ -1,54 +1,111 @@
 import type { Context } from 'hono'
 import type { AppEnv, Env } from '../env.ts'
-import { tooManyRequests } from '../http-error.ts'
+import { fail, tooManyRequests } from '../http-error.ts'
 import { parseRate, TokenBuckets, type Rate } from './token-buckets.ts'
 import type { Source } from './sources.ts'
 
-/** Requests per writeKey + client IP. @default "1200/60" */
-const DEFAULT_CLIENT_RATE = '1200/60'
-/** Events per profile. @default "2000/60" */
+/**
+ * The period of the `CLIENT_REQUESTS` binding (wrangler.toml, `simple.period`): a client over its
+ * limit may retry after at most this long.
+ */
+const CLIENT_REQUESTS_PERIOD_MS = 60_000
+/**
+ * Events per writeKey + client IP. One active visitor's SDK sends a few events per page and at
+ * most one batch every 2 s; 30,000 a minute lets about a thousand visitors behind one carrier NAT
+ * or office address send 30 events a minute each, while one client cannot push 2,500-event batches
+ * at the request limit (2,500 × 200 requests a second).
+ * @default "30000/60"
+ */
+const DEFAULT_CLIENT_EVENTS_RATE = '30000/60'
+/**
+ * Events per profile: what protects each Durable Object (one person's SDK sends far fewer; a
+ * server import of one person's history waits and retries).
+ * @default "2000/60"
+ */
 const DEFAULT_PROFILE_RATE = '2000/60'
 
 /** The rates in force for a source: its own (`SOURCES`), else the vars, else the defaults. */
 export interface Rates {
-  client: Rate
+  /** Events per writeKey + client IP. */
+  clientEvents: Rate
+  /** Events per profile. */
   profile: Rate
 }
 
 let parsed: { key: string; rates: Rates } | undefined
 
 export function ratesOf(env: Env, source: Source): Rates {
-  const client = source.rateLimits?.client ?? env.RATE_LIMIT_CLIENT ?? DEFAULT_CLIENT_RATE
+  if (env.RATE_LIMIT_CLIENT !== undefined)
+    throw fail(
+      503,
+      'RATE_LIMIT_CLIENT is no longer read: requests per writeKey + client IP are limited by the CLIENT_REQUESTS rate limiting binding (wrangler.toml [[ratelimits]]), events by RATE_LIMIT_CLIENT_EVENTS',
+    )
+  const clientEvents =
+    source.rateLimits?.clientEvents ?? env.RATE_LIMIT_CLIENT_EVENTS ?? DEFAULT_CLIENT_EVENTS_RATE
   const profile = source.rateLimits?.profile ?? env.RATE_LIMIT_PROFILE ?? DEFAULT_PROFILE_RATE
-  const key = `${client}\0${profile}`
+  const key = `${clientEvents}\0${profile}`
   if (parsed?.key !== key)
     parsed = {
       key,
       rates: {
-        client: parseRate(client, "RATE_LIMIT_CLIENT (or a source's rateLimits.client)"),
+        clientEvents: parseRate(
+          clientEvents,
+          "RATE_LIMIT_CLIENT_EVENTS (or a source's rateLimits.clientEvents)",
+        ),
         profile: parseRate(profile, "RATE_LIMIT_PROFILE (or a source's rateLimits.profile)"),
       },
     }
   return parsed.rates
 }
 
-/** Per isolate (like Cloudflare's own rate limiting, which counts per location): cheap, no I/O. */
-const clients = new TokenBuckets(10_000)
+/**
+ * Events per writeKey + client IP, per isolate (like Cloudflare's own rate limiting, which counts
+ * per location): the Rate Limiting binding counts one per call, so a weighted budget stays here.
+ */
+const clientEvents = new TokenBuckets(10_000)
+
+const clientIp = (c: Context<AppEnv>) => c.req.header('cf-connecting-ip') ?? 'unknown'
 
 /**
- * Counts a request against its writeKey + client IP (`CF-Connecting-IP`): `429` with
- * `Retry-After` over the source's client rate. Returns the source's rates for the profile limit.
+ * Counts a request against its writeKey + client IP (`CF-Connecting-IP`) with the Workers Rate
+ * Limiting binding `CLIENT_REQUESTS`: `429` with `Retry-After` over its limit. Called before the
+ * body is read, so a flood costs no parsing. Returns the source's rates.
  */
-export function limitClient(c: Context<AppEnv>, source: Source): Rates {
+export async function limitClient(c: Context<AppEnv>, source: Source): Promise<Rates> {
   const rates = ratesOf(c.env, source)
-  const ip = c.req.header('cf-connecting-ip') ?? 'unknown'
-  const wait = clients.take(`${source.writeKey}\0${ip}`, 1, rates.client, Date.now())
+  const ip = clientIp(c)
+  const { success } = await c.env.CLIENT_REQUESTS.limit({ key: `${source.writeKey} ${ip}` })
+  if (!success)
+    throw tooManyRequests(
+      CLIENT_REQUESTS_PERIOD_MS,
+      `too many requests for this writeKey from ${ip} (the CLIENT_REQUESTS rate limit)`,
+    )
+  return rates
+}
+
+/**
+ * Counts a batch's `events` against its writeKey + client IP: `429` with `Retry-After` over the
+ * source's `clientEvents` rate. A batch larger than the whole budget passes when the budget is
+ * full and leaves it in debt, so a big batch is throttled, never refused forever.
+ */
+export function limitClientEvents(
+  c: Context<AppEnv>,
+  source: Source,
+  events: number,
+  rates: Rates,
+): void {
+  const ip = clientIp(c)
+  const wait = clientEvents.take(
+    `${source.writeKey}\0${ip}`,
+    events,
+    rates.clientEvents,
+    Date.now(),
+  )
   if (wait > 0)
     throw tooManyRequests(
       wait,
-      `too many requests for this writeKey from ${ip} (at most ${describeRate(rates.client)})`,
+      `too many events for this writeKey from ${ip} (at most ${describeRate(rates.clientEvents)}): nothing of this batch was stored, retry after Retry-After`,
     )
-  return rates
 }
 
 /** `1200 per 60 s`. */

@@ -17,13 +17,16 @@ export interface Source {
   /** A browser source's identity secret, read from the var or secret its `env:NAME` names. */
   identitySecret?: string
   /**
-   * Rates (`"<count>/<seconds>"`) overriding the `RATE_LIMIT_CLIENT` (requests per writeKey + IP)
-   * and `RATE_LIMIT_PROFILE` (events per profile) vars for this source, e.g. a server source.
+   * Rates (`"<count>/<seconds>"`) overriding the `RATE_LIMIT_CLIENT_EVENTS` (events per writeKey +
+   * IP) and `RATE_LIMIT_PROFILE` (events per profile) vars for this source, e.g. a server source
+   * importing history.
    */
-  rateLimits?: { client?: string; profile?: string }
+  rateLimits?: { clientEvents?: string; profile?: string }
   /** Why this source cannot be used (a configuration error, answered `503`), if it cannot. */
   problem?: string
 }
+
+const RATE_NAMES = ['clientEvents', 'profile']
 
 const SHAPE =
   '{"<writeKey>": {"origins": ["https://your.site"], "identitySecret": "env:IDENTITY_SECRET"}, "<server writeKey>": {"server": true}}'
@@ -73,12 +76,18 @@ function readSource(writeKey: string, value: unknown, env: Env): Source {
       return broken('.origins must be an array of origins (or ["*"])')
     source.origins = origins
   }
-  if (
-    rateLimits !== undefined &&
-    (!isRecord(rateLimits) || !Object.values(rateLimits).every((rate) => typeof rate === 'string'))
-  )
-    return broken('.rateLimits must be like {"client": "1200/60", "profile": "2000/60"}')
-  if (rateLimits) source.rateLimits = rateLimits
+  if (rateLimits !== undefined) {
+    if (
+      !isRecord(rateLimits) ||
+      !Object.entries(rateLimits).every(
+        ([name, rate]) => RATE_NAMES.includes(name) && typeof rate === 'string',
+      )
+    )
+      return broken(
+        '.rateLimits must be like {"clientEvents": "30000/60", "profile": "2000/60"} (requests per address are the CLIENT_REQUESTS binding\'s, one limit for every source)',
+      )
+    source.rateLimits = rateLimits
+  }
   if (identitySecret !== undefined) {
     if (typeof identitySecret !== 'string' || !identitySecret.startsWith('env:'))
       return broken(

@@ -2,7 +2,7 @@ import type { Context } from 'hono'
 import { parseTimestamp, type EventType } from '../../rules/index.ts'
 import type { AppEnv } from '../env.ts'
 import { fail } from '../http-error.ts'
-import { limitClient, type Rates } from '../auth/rate-limits.ts'
+import { limitClient, limitClientEvents, type Rates } from '../auth/rate-limits.ts'
 import { MAX_BATCH_EVENTS, MAX_BODY_BYTES, MAX_JSON_DEPTH } from '../limits.ts'
 import { parseJson } from '../parse-json.ts'
 import { prepareEvent, type PreparedEvent, type RequestFacts } from './prepare-event.ts'
@@ -47,7 +47,7 @@ export async function readBatch(c: Context<AppEnv>, type?: EventType): Promise<R
   if (body.writeKey !== undefined && typeof body.writeKey !== 'string')
     throw fail(400, `"writeKey" must be a string (got ${describe(body.writeKey)})`)
   const source = authorizeSource(c, basicWriteKey(c.req.header('authorization')) ?? body.writeKey)
-  const rates = limitClient(c, source)
+  const rates = await limitClient(c, source)
 
   const facts: RequestFacts = { receivedAt }
   let events: unknown[]
@@ -78,6 +78,8 @@ export async function readBatch(c: Context<AppEnv>, type?: EventType): Promise<R
       facts.context = body.context
     }
   }
+
+  limitClientEvents(c, source, events.length, rates)
 
   const good: ReceivedBatch['good'] = []
   const rejected: RejectedEvent[] = []

@@ -44,7 +44,7 @@ const deviceText = (active: ActiveRules): string => {
  */
 export const rules = new Hono<AppEnv>()
   .get('/rules', async (c) => {
-    limitClient(c, authorizeSource(c, basicWriteKey(c.req.header('authorization'))))
+    await limitClient(c, authorizeSource(c, basicWriteKey(c.req.header('authorization'))))
     const active = await activeRules(c.env)
     const device = c.req.query('device') === '1'
     const version = device ? `${active.version}-device${PLAN_FORMAT}` : active.version

@@ -18,7 +18,7 @@ import { provesUser, UNPROVEN_USER } from '../auth/user-hash.ts'
  */
 export const tags = new Hono<AppEnv>().get('/tags', async (c) => {
   const source = authorizeSource(c, basicWriteKey(c.req.header('authorization')))
-  limitClient(c, source)
+  await limitClient(c, source)
   const userId = c.req.query('userId')
   const anonymousId = c.req.query('anonymousId')
   const id = userId || anonymousId

@@ -41,6 +41,14 @@ interface Sample {
 
 const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY })
 
+let sent = 0
+/**
+ * Each request from an address of its own (`CF-Connecting-IP`, which wrangler dev passes through),
+ * as the visitors the bench plays would come: the per-address limits (the CLIENT_REQUESTS binding,
+ * fixed in wrangler.toml) are not what is measured.
+ */
+const visitorAddress = () => `10.${(sent >> 16) & 255}.${(sent >> 8) & 255}.${sent++ & 255}`
+
 function send(url: URL, method: string, body?: string): Promise<number> {
   return new Promise((resolve, reject) => {
     const req = request(
@@ -49,8 +57,12 @@ function send(url: URL, method: string, body?: string): Promise<number> {
         method,
         agent,
         headers: body
-          ? { 'content-type': 'application/json', authorization: AUTH }
-          : { authorization: AUTH },
+          ? {
+              'content-type': 'application/json',
+              authorization: AUTH,
+              'cf-connecting-ip': visitorAddress(),
+            }
+          : { authorization: AUTH, 'cf-connecting-ip': visitorAddress() },
       },
       (res) => {
         res.resume()
@@ -121,7 +133,7 @@ const percentile = (values: number[], p: number) => {
 const stateDir = existsSync('/dev/shm') ? '/dev/shm' : undefined
 const dev = await startWranglerDev({
   script: 'test/bench/collector-parse-worker.ts',
-  vars: { RATE_LIMIT_CLIENT: HIGH_RATE, RATE_LIMIT_PROFILE: HIGH_RATE, ADMIN_KEY: 'bench' },
+  vars: { RATE_LIMIT_CLIENT_EVENTS: HIGH_RATE, RATE_LIMIT_PROFILE: HIGH_RATE, ADMIN_KEY: 'bench' },
   stateDir,
 })
 try {

@@ -18,7 +18,11 @@ const ADMIN = 'bench-admin-key'
 const AUTH = `Basic ${Buffer.from('demo-write-key:').toString('base64')}`
 
 const dev = await startWranglerDev({
-  vars: { ADMIN_KEY: ADMIN, RATE_LIMIT_CLIENT: '100000000/60', RATE_LIMIT_PROFILE: '100000000/60' },
+  vars: {
+    ADMIN_KEY: ADMIN,
+    RATE_LIMIT_CLIENT_EVENTS: '100000000/60',
+    RATE_LIMIT_PROFILE: '100000000/60',
+  },
 })
 
 function batchOf(profile: string) {
@@ -101,7 +105,12 @@ try {
         for (let p = profiles.shift(); p; p = profiles.shift()) {
           const response = await fetch(`${dev.url}/v1/batch`, {
             method: 'POST',
-            headers: { 'content-type': 'application/json', authorization: AUTH },
+            headers: {
+              'content-type': 'application/json',
+              authorization: AUTH,
+              // One address per profile, as its visitor's (the per-address limits are fixed).
+              'cf-connecting-ip': `10.0.${(profiles.length >> 8) & 255}.${profiles.length & 255}`,
+            },
             body: JSON.stringify(batchOf(p)),
           })
           const body = (await response.json()) as { tags?: Record<string, unknown> }

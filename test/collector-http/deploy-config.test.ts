@@ -31,4 +31,14 @@ describe('the deploy config (wrangler.toml)', () => {
       DEV_USER_HASH_SOURCE: 'demo-write-key',
     })
   })
+  it('limits requests per writeKey and address with the Rate Limiting binding', () => {
+    expect(config.ratelimits).toEqual([
+      { name: 'CLIENT_REQUESTS', namespace_id: '1001', simple: { limit: 12_000, period: 60 } },
+    ])
+    expect(vars).not.toHaveProperty('RATE_LIMIT_CLIENT')
+    expect(vars).toMatchObject({
+      RATE_LIMIT_CLIENT_EVENTS: '30000/60',
+      RATE_LIMIT_PROFILE: '2000/60',
+    })
+  })
 })

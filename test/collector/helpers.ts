@@ -18,13 +18,24 @@ let counter = 0
 export const uniqueId = (prefix: string) =>
   `${prefix}-${Date.now().toString(36)}-${(counter++).toString(36)}`
 
+/**
+ * A client address of its own for each request (`CF-Connecting-IP`), so that only the rate limit
+ * tests, which send theirs, meet the per-address limits (vitest.config.ts makes them small).
+ */
+const anyAddress = () => ({ 'cf-connecting-ip': `2001:db8::${(counter++).toString(16)}` })
+
 export const iso = (ms: number) => new Date(ms).toISOString()
 
 /** POSTs JSON (or raw text) with the demo writeKey as Basic auth unless `headers` say otherwise. */
 export function post(path: string, body: unknown, headers: Record<string, string> = {}) {
   return SELF.fetch(`${BASE}${path}`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: basic(WRITE_KEY), ...headers },
+    headers: {
+      'content-type': 'application/json',
+      authorization: basic(WRITE_KEY),
+      ...anyAddress(),
+      ...headers,
+    },
     body: typeof body === 'string' ? body : JSON.stringify(body),
   })
 }
@@ -49,7 +60,9 @@ export async function userHash(userId: string, secret = IDENTITY_SECRET): Promis
 
 /** GETs with the demo writeKey as Basic auth unless `headers` say otherwise. */
 export function get(path: string, headers: Record<string, string> = {}) {
-  return SELF.fetch(`${BASE}${path}`, { headers: { authorization: basic(WRITE_KEY), ...headers } })
+  return SELF.fetch(`${BASE}${path}`, {
+    headers: { authorization: basic(WRITE_KEY), ...anyAddress(), ...headers },
+  })
 }
 
 /** Calls an admin route with the test adminKey unless `headers` say otherwise. */
