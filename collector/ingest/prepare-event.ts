@@ -1,6 +1,6 @@
 import { parseEvent, parseTimestamp, type EventType } from '../../rules/index.ts'
 import { MAX_EVENT_BYTES, MAX_ID_LENGTH } from '../limits.ts'
-import { contentMessageId } from './message-id.ts'
+import { missingMessageId } from './message-id.ts'
 import { describe, isRecord } from '../values.ts'
 
 /** What a request says about all of its events. */
@@ -37,8 +37,8 @@ const encoder = new TextEncoder()
  * `timestamp` defaults to the receive time; with `sentAt`, device clock skew is corrected
  * (`timestamp + (receivedAt − sentAt)`); a timestamp still in the future is clamped to the receive
  * time (the engine counts only events at or before `now`) and the device's value is kept in
- * `originalTimestamp`; a missing `messageId` becomes a hash of the content; the request's `context`
- * is merged under the event's. Then the engine's own rules for a good event apply (`parseEvent`).
+ * `originalTimestamp`; the request's `context` is merged under the event's; a missing `messageId`
+ * is derived by `missingMessageId`. Then the engine's own rules for a good event apply (`parseEvent`).
  */
 export async function prepareEvent(raw: unknown, facts: RequestFacts): Promise<Prepared> {
   if (!isRecord(raw))
@@ -64,6 +64,8 @@ export async function prepareEvent(raw: unknown, facts: RequestFacts): Promise<P
   const { writeKey: _writeKey, ...event } = raw
   if (facts.type) event.type = facts.type
   if (facts.context) event.context = { ...facts.context, ...(raw.context ?? {}) }
+  // Hashed as every route sees it, before the timestamp is corrected (sentAt differs per send).
+  const { messageId: _id, sentAt: _sentAt, ...content } = event
 
   let ts = facts.receivedAt
   if (raw.timestamp !== undefined && raw.timestamp !== null) {
@@ -86,10 +88,7 @@ export async function prepareEvent(raw: unknown, facts: RequestFacts): Promise<P
   event.timestamp = new Date(ts).toISOString()
   event.receivedAt = new Date(facts.receivedAt).toISOString()
 
-  if (given === null) {
-    const { messageId: _messageId, writeKey: _key, ...content } = raw
-    event.messageId = await contentMessageId({ type: facts.type, content, context: facts.context })
-  }
+  if (given === null) event.messageId = await missingMessageId(content)
   const parsed = parseEvent(event)
   if (!parsed.ok) return reject(parsed.error)
   const userId = event.userId as string | undefined

@@ -110,9 +110,14 @@ describe('POST /v1/batch', () => {
     expect(view.metrics.product_views_session).toBe(1)
   })
 
-  it('deduplicates events without a messageId by their content', async () => {
+  it('deduplicates events without a messageId but with a timestamp by their content', async () => {
     const anon = uniqueId('a')
-    const event = { type: 'track', event: 'Coupon Claimed', anonymousId: anon }
+    const event = {
+      type: 'track',
+      event: 'Coupon Claimed',
+      anonymousId: anon,
+      timestamp: iso(Date.now() - 1000),
+    }
     const first = await json(await post('/v1/batch', { batch: [event], context: { ip: '1' } }))
     const second = await json(await post('/v1/batch', { batch: [event], context: { ip: '1' } }))
     expect(first).toMatchObject({ accepted: 1, duplicates: 0 })
