@@ -72,7 +72,7 @@ export async function prepareEvent(raw: unknown, facts: RequestFacts): Promise<P
     const device = parseTimestamp(raw.timestamp)
     if (device === undefined)
       return reject(
-        `"timestamp" must be an ISO-8601 date-time with a time zone, like 2026-01-31T12:00:00Z (got ${describe(raw.timestamp)})`,
+        `"timestamp" must be an ISO-8601 date-time with a time zone in the years 0000–9999, like 2026-01-31T12:00:00Z (got ${describe(raw.timestamp)})`,
       )
     let sentAt = facts.sentAt
     if (raw.sentAt !== undefined && raw.sentAt !== null) {

@@ -33,6 +33,13 @@ import { structural, windowAcc } from './window-fold.ts'
 
 const DEFAULT_MAX_IDS = 10_000
 
+/**
+ * A tag value as it is stored and sent: a number past ±1.8e308 (`2 × metrics.revenue` at the
+ * top of the range) or NaN has no JSON, and would read back `null`, so the tag is absent.
+ */
+const storable = (value: TagValue | undefined) =>
+  typeof value === 'number' && !Number.isFinite(value) ? undefined : value
+
 /** Creates an empty state, or restores one from a snapshot (metrics whose definition changed start empty). */
 export function createProfileState(
   compiled: CompiledRules,
@@ -210,7 +217,7 @@ class State implements ProfileState {
       const tag = all[i]!
       // Tags sit in the slots in evaluation order, right after the metrics.
       const elsewhere = device && !tag.onDevice
-      const value = elsewhere ? (own(durable, tag.id) ?? undefined) : tag.evaluate(data)
+      const value = elsewhere ? (own(durable, tag.id) ?? undefined) : storable(tag.evaluate(data))
       tags[tag.id] = value ?? null
       v[first + i] = value ?? null
       if (value !== undefined && !elsewhere) present[tag.id] = value
