@@ -1,5 +1,5 @@
 import { parseEvent, parseTimestamp, type EventType } from '../../rules/index.ts'
-import { MAX_EVENT_BYTES, MAX_ID_LENGTH } from '../limits.ts'
+import { MAX_EVENT_BYTES, MAX_FUTURE_MS, MAX_ID_LENGTH } from '../limits.ts'
 import { missingMessageId } from './message-id.ts'
 import { describe, isRecord } from '../values.ts'
 
@@ -20,7 +20,7 @@ export interface PreparedEvent {
   /** userId, else anonymousId (identity forwards are not applied yet). */
   profile: string
   messageId: string
-  /** Corrected timestamp, epoch ms (never after `receivedAt`). */
+  /** Corrected timestamp, epoch ms (at most 7 days after `receivedAt`). */
   ts: number
   /** The event as stored and evaluated (corrected `timestamp`, merged `context`, `messageId`). */
   event: Record<string, unknown>
@@ -32,13 +32,16 @@ export type Prepared =
 const STRING_FIELDS = ['userId', 'anonymousId', 'previousId', 'event', 'messageId'] as const
 const encoder = new TextEncoder()
 
+/** How far ahead an event is dated, for an error message: `8.5 days`. */
+const describeLead = (ms: number) => `${Math.round(ms / 8_640_000) / 10} days`
+
 /**
  * Turns one received event into the event a profile stores (spec: collector.md, "Ingest"):
  * `timestamp` defaults to the receive time; with `sentAt`, device clock skew is corrected
- * (`timestamp + (receivedAt − sentAt)`); a timestamp still in the future is clamped to the receive
- * time (the engine counts only events at or before `now`) and the device's value is kept in
- * `originalTimestamp`; the request's `context` is merged under the event's; a missing `messageId`
- * is derived by `missingMessageId`. Then the engine's own rules for a good event apply (`parseEvent`).
+ * (`timestamp + (receivedAt − sentAt)`, the device's value kept in `originalTimestamp`). A
+ * timestamp still in the future stays: the profile counts the event from that time on, never
+ * earlier, like the CLI; more than 7 days ahead, it is rejected. The request's `context` is merged
+ * under the event's; a missing `messageId` is derived by `missingMessageId`. Then the engine's own rules for a good event apply (`parseEvent`).
  */
 export async function prepareEvent(raw: unknown, facts: RequestFacts): Promise<Prepared> {
   if (!isRecord(raw))
@@ -82,7 +85,11 @@ export async function prepareEvent(raw: unknown, facts: RequestFacts): Promise<P
           `"sentAt" must be an ISO-8601 date-time with a time zone (got ${describe(raw.sentAt)})`,
         )
     }
-    ts = Math.min(device + (sentAt === undefined ? 0 : facts.receivedAt - sentAt), facts.receivedAt)
+    ts = device + (sentAt === undefined ? 0 : facts.receivedAt - sentAt)
+    if (ts > facts.receivedAt + MAX_FUTURE_MS)
+      return reject(
+        `"timestamp" is ${describeLead(ts - facts.receivedAt)} after the time the event was received (at most ${MAX_FUTURE_MS / 86_400_000} days, sentAt corrected): send it nearer its time`,
+      )
     if (ts !== device) event.originalTimestamp = raw.timestamp
   }
   event.timestamp = new Date(ts).toISOString()
