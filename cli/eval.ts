@@ -28,7 +28,7 @@ export async function evaluate(args: string[], out: Output, err: Output): Promis
   const fixedNow = values.now === undefined ? undefined : parseTimestamp(values.now)
   if (values.now !== undefined && fixedNow === undefined)
     throw usageError(
-      `--now must be an ISO-8601 date-time with a time zone, like 2026-01-31T00:00:00Z (got "${values.now}")`,
+      `--now must be an ISO-8601 date-time with a time zone in the years 0000–9999, like 2026-01-31T00:00:00Z (got "${values.now}")`,
     )
   let rules: Rules
   try {

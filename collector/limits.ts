@@ -19,6 +19,13 @@ export const MAX_STORED_EVENTS = 10_000
  * most this many stored events after the last checkpoint.
  */
 export const CHECKPOINT_EVENTS = 200
+/** How far after its receive time an event may be dated (later ones are rejected), in ms. */
+export const MAX_FUTURE_MS = 7 * 86_400_000
+/**
+ * JSON (in characters) of the events a profile holds waiting for their timestamp, in its engine
+ * state and so in its checkpoint row: well below SQLite's 2 MB, at least 8 events of 32 KB.
+ */
+export const MAX_PENDING_JSON = 256 * 1024
 /** Most tag changes a profile keeps in its history. */
 export const MAX_TAG_HISTORY = 1000
 /** Events `GET /v1/profiles/:id` lists. */

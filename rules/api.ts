@@ -3,9 +3,15 @@ import type { MetricValue, RulesDocument, TagKind, TagValue } from './document/d
 import type { Json } from './document/json.ts'
 import type { Problem } from './validate/problem.ts'
 
-/** What `ProfileState.ingest` did with an event. */
+/**
+ * What `ProfileState.ingest` did with an event: `pending` when it is dated after the time it was
+ * received, and counts from its timestamp on.
+ */
 export type IngestResult =
-  { status: 'counted' } | { status: 'duplicate' } | { status: 'rejected'; error: string }
+  | { status: 'counted' }
+  | { status: 'pending' }
+  | { status: 'duplicate' }
+  | { status: 'rejected'; error: string }
 
 /** Options of `ProfileState.evaluate` and `ProfileState.explain`. */
 export interface EvaluateOptions {
@@ -65,6 +71,12 @@ export interface StateOptions {
    * @default 10000
    */
   maxMessageIds?: number
+  /**
+   * How much JSON (in characters) the events waiting for their timestamp may hold in the state (and
+   * its snapshot); an event past it is rejected. Only events ingested with a `now` wait.
+   * @default Infinity
+   */
+  maxPendingSize?: number
 }
 
 /** A profile's incremental state: O(metrics) work per event, bounded memory. */
@@ -72,14 +84,16 @@ export interface ProfileState {
   /**
    * Adds one event (any order). Duplicates by `messageId` are ignored; bad events rejected. Also
    * takes the `event` of a successful `parseEvent(...)`, which it then does not validate again.
-   */
-  ingest(event: unknown): IngestResult
-  /**
-   * Tags, metrics and `nextChangeAt` at `now` (epoch ms). Does not change the state.
    *
-   * Ingested events are taken to be at or before `now` (sliding and session windows ignore later
-   * ones, `lifetime` metrics do not): callers drop events from the future (the CLI does, per the
-   * spec) or clamp them to the receive time (a server facing device clocks).
+   * `now` is the time the event is received (epoch ms). An event dated after it is `pending`: it
+   * counts from its timestamp on, never earlier — once the state is evaluated (or ingests) at or
+   * after it — and `nextChangeAt` is never later than its timestamp. Without `now` an event counts
+   * at once: the caller then evaluates only at or after every timestamp (the CLI drops later events).
+   */
+  ingest(event: unknown, now?: number): IngestResult
+  /**
+   * Tags, metrics and `nextChangeAt` at `now` (epoch ms). Counts the pending events due by `now`
+   * first (time moves forward: they stay counted), and changes the state in no other way.
    */
   evaluate(now: number, options?: EvaluateOptions): Evaluation
   /** Why `tagId` has its value at `now`. Throws for an unknown tag id. */

@@ -32,6 +32,10 @@ export type CoverageByTag = Map<string, { coverage: Coverage; lastChangeAt: numb
 // A JSON number starts with '-' or a digit: the range ['-', ':') of the value text. Groups are keyed
 // by the value's JSON text, or 'b<i>' for a score bucket and 'r<i>' for a bucket over [min, max]
 // (no JSON text starts with 'b' or 'r'). ?1 is the JSON list of score tags.
+// Numbers span up to ±1.8e308, so a bucket is found by the fraction of [lo, hi] below the number
+// computed in halves (hi − lo, or num − lo, can be past the largest double: Infinity, and
+// Infinity / Infinity is NaN, which SQLite makes NULL), and that fraction is taken before it is
+// scaled (10 × a finite difference can overflow too). More than 20 distinct numbers means hi > lo.
 const SQL = `WITH
 pairs AS (
   SELECT tag, value, num, count(*) AS profiles, max(updated_at) AS last
@@ -47,7 +51,7 @@ keyed AS (
       WHEN NOT (p.value >= '-' AND p.value < ':') THEN p.value
       WHEN p.tag IN (SELECT value FROM json_each(?1)) THEN 'b' || max(0, min(CAST(p.num * ${BUCKETS} AS INTEGER), ${BUCKETS - 1}))
       WHEN n.distinct_numbers <= ${MAX_EXACT_NUMBERS} THEN p.value
-      ELSE 'r' || min(CAST((p.num - n.lo) * ${BUCKETS} / (n.hi - n.lo) AS INTEGER), ${BUCKETS - 1})
+      ELSE 'r' || max(0, min(CAST((p.num / 2 - n.lo / 2) / (n.hi / 2 - n.lo / 2) * ${BUCKETS} AS INTEGER), ${BUCKETS - 1}))
     END AS k
   FROM pairs p LEFT JOIN numbers n ON n.tag = p.tag
 ),
@@ -109,17 +113,20 @@ export function coverageByTag(rows: readonly Record<string, unknown>[]): Coverag
       coverage.bucketed = true
       const i = Number(row.k.slice(1))
       const [lo, hi] = kind === 'b' ? [0, 1] : [row.lo!, row.hi!]
-      const width = (hi - lo) / BUCKETS
-      const range: [number, number] = [
-        round(lo + i * width),
-        round(i === BUCKETS - 1 ? hi : lo + (i + 1) * width),
-      ]
+      const range: [number, number] = [round(bound(lo, hi, i)), round(bound(lo, hi, i + 1))]
       const label = `${range[0]}–${range[1]}`
       coverage.values.push({ value: label, range, profiles: row.profiles })
     } else coverage.values.push({ value: JSON.parse(row.k) as TagValue, profiles: row.profiles })
   }
   return byTag
 }
+
+/**
+ * The lower bound of bucket `i` of [lo, hi] (the upper bound of the last), in halves as in the SQL
+ * above: neither hi − lo nor i × (hi − lo) / 10 is finite for every pair of doubles.
+ */
+const bound = (lo: number, hi: number, i: number) =>
+  i === BUCKETS ? hi : 2 * (lo / 2 + (i / BUCKETS) * (hi / 2 - lo / 2))
 
 /** Bucket bounds to 6 significant digits, so tenths read `0.3`, not `0.30000000000000004`. */
 const round = (n: number) => Number(n.toPrecision(6))

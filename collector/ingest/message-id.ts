@@ -1,10 +1,18 @@
 const encoder = new TextEncoder()
 
 /**
- * A `messageId` for an event sent without one: the SHA-256 (hex) of its content with object keys
- * sorted, so a retry of the same payload gets the same id and is deduplicated.
+ * The `messageId` of an event sent without one (spec: collector.md, "Ingest"). `content` is the
+ * event as every ingest route normalizes it (the type from the path or the event, the request's
+ * `context` merged under the event's), without what changes between two sends of one payload
+ * (`messageId`, `sentAt`, `writeKey`).
+ *
+ * An event that carries its own `timestamp` gets the SHA-256 (hex) of that content with object keys
+ * sorted: a retry of the same payload gets the same id and is deduplicated, whichever route it took.
+ * Without a timestamp nothing tells a retry from a second occurrence (two logins a minute apart
+ * look the same), so each event gets a fresh random id and counts.
  */
-export async function contentMessageId(content: unknown): Promise<string> {
+export async function missingMessageId(content: Record<string, unknown>): Promise<string> {
+  if (content.timestamp === undefined || content.timestamp === null) return crypto.randomUUID()
   const digest = await crypto.subtle.digest('SHA-256', encoder.encode(canonicalJson(content)))
   return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('')
 }

@@ -5,8 +5,8 @@ import {
   userProfile,
   type EventType,
 } from '../../rules/index.ts'
-import { MAX_EVENT_BYTES, MAX_ID_LENGTH } from '../limits.ts'
-import { contentMessageId } from './message-id.ts'
+import { MAX_EVENT_BYTES, MAX_FUTURE_MS, MAX_ID_LENGTH } from '../limits.ts'
+import { missingMessageId } from './message-id.ts'
 import { describe, isRecord } from '../values.ts'
 
 /** What a request says about all of its events. */
@@ -29,7 +29,7 @@ export interface PreparedEvent {
    */
   profile: string
   messageId: string
-  /** Corrected timestamp, epoch ms (never after `receivedAt`). */
+  /** Corrected timestamp, epoch ms (at most 7 days after `receivedAt`). */
   ts: number
   /** The event as stored and evaluated (corrected `timestamp`, merged `context`, `messageId`). */
   event: Record<string, unknown>
@@ -41,13 +41,16 @@ export type Prepared =
 const STRING_FIELDS = ['userId', 'anonymousId', 'previousId', 'event', 'messageId'] as const
 const encoder = new TextEncoder()
 
+/** How far ahead an event is dated, for an error message: `8.5 days`. */
+const describeLead = (ms: number) => `${Math.round(ms / 8_640_000) / 10} days`
+
 /**
  * Turns one received event into the event a profile stores (spec: collector.md, "Ingest"):
  * `timestamp` defaults to the receive time; with `sentAt`, device clock skew is corrected
- * (`timestamp + (receivedAt − sentAt)`); a timestamp still in the future is clamped to the receive
- * time (the engine counts only events at or before `now`) and the device's value is kept in
- * `originalTimestamp`; a missing `messageId` becomes a hash of the content; the request's `context`
- * is merged under the event's. Then the engine's own rules for a good event apply (`parseEvent`).
+ * (`timestamp + (receivedAt − sentAt)`, the device's value kept in `originalTimestamp`). A
+ * timestamp still in the future stays: the profile counts the event from that time on, never
+ * earlier, like the CLI; more than 7 days ahead, it is rejected. The request's `context` is merged
+ * under the event's; a missing `messageId` is derived by `missingMessageId`. Then the engine's own rules for a good event apply (`parseEvent`).
  */
 export async function prepareEvent(raw: unknown, facts: RequestFacts): Promise<Prepared> {
   if (!isRecord(raw))
@@ -73,13 +76,15 @@ export async function prepareEvent(raw: unknown, facts: RequestFacts): Promise<P
   const { writeKey: _writeKey, ...event } = raw
   if (facts.type) event.type = facts.type
   if (facts.context) event.context = { ...facts.context, ...(raw.context ?? {}) }
+  // Hashed as every route sees it, before the timestamp is corrected (sentAt differs per send).
+  const { messageId: _id, sentAt: _sentAt, ...content } = event
 
   let ts = facts.receivedAt
   if (raw.timestamp !== undefined && raw.timestamp !== null) {
     const device = parseTimestamp(raw.timestamp)
     if (device === undefined)
       return reject(
-        `"timestamp" must be an ISO-8601 date-time with a time zone, like 2026-01-31T12:00:00Z (got ${describe(raw.timestamp)})`,
+        `"timestamp" must be an ISO-8601 date-time with a time zone in the years 0000–9999, like 2026-01-31T12:00:00Z (got ${describe(raw.timestamp)})`,
       )
     let sentAt = facts.sentAt
     if (raw.sentAt !== undefined && raw.sentAt !== null) {
@@ -89,16 +94,17 @@ export async function prepareEvent(raw: unknown, facts: RequestFacts): Promise<P
           `"sentAt" must be an ISO-8601 date-time with a time zone (got ${describe(raw.sentAt)})`,
         )
     }
-    ts = Math.min(device + (sentAt === undefined ? 0 : facts.receivedAt - sentAt), facts.receivedAt)
+    ts = device + (sentAt === undefined ? 0 : facts.receivedAt - sentAt)
+    if (ts > facts.receivedAt + MAX_FUTURE_MS)
+      return reject(
+        `"timestamp" is ${describeLead(ts - facts.receivedAt)} after the time the event was received (at most ${MAX_FUTURE_MS / 86_400_000} days, sentAt corrected): send it nearer its time`,
+      )
     if (ts !== device) event.originalTimestamp = raw.timestamp
   }
   event.timestamp = new Date(ts).toISOString()
   event.receivedAt = new Date(facts.receivedAt).toISOString()
 
-  if (given === null) {
-    const { messageId: _messageId, writeKey: _key, ...content } = raw
-    event.messageId = await contentMessageId({ type: facts.type, content, context: facts.context })
-  }
+  if (given === null) event.messageId = await missingMessageId(content)
   const parsed = parseEvent(event)
   if (!parsed.ok) return reject(parsed.error)
   const userId = event.userId as string | undefined

@@ -1,9 +1,13 @@
 import type { ProfileState, StateOptions } from '../../rules/index.ts'
 import type { ActiveRules } from '../rules/active-rules.ts'
 import type { ProfileStore } from './store.ts'
+import { MAX_PENDING_JSON } from '../limits.ts'
 
-/** The events table deduplicates by `messageId`, so the engine state need not remember ids. */
-export const STATE_OPTIONS: StateOptions = { maxMessageIds: 0 }
+/**
+ * The events table deduplicates by `messageId`, so the engine state need not remember ids; events
+ * waiting for their timestamp are bounded, as they live in the checkpoint row.
+ */
+export const STATE_OPTIONS: StateOptions = { maxMessageIds: 0, maxPendingSize: MAX_PENDING_JSON }
 
 /** The engine state in memory. */
 export interface LiveState {
@@ -14,10 +18,11 @@ export interface LiveState {
 }
 
 /**
- * The engine state for the active rules, restored from the checkpoint with the events stored
- * after it replayed. A checkpoint saved under other rules is saved again on the next commit.
+ * The engine state for the active rules at `now`, restored from the checkpoint with the events
+ * stored after it replayed (those dated after `now` wait, as when they arrived). A checkpoint saved
+ * under other rules is saved again on the next commit.
  */
-export function restoreState(store: ProfileStore, active: ActiveRules): LiveState {
+export function restoreState(store: ProfileStore, active: ActiveRules, now: number): LiveState {
   const saved = store.snapshot()
   let state: ProfileState
   let unsaved = 0
@@ -26,14 +31,14 @@ export function restoreState(store: ProfileStore, active: ActiveRules): LiveStat
       ? active.rules.restore(saved.snapshot, STATE_OPTIONS)
       : active.rules.createState(STATE_OPTIONS)
     for (const event of store.events.after(saved?.upTo ?? 0)) {
-      state.ingest(event)
+      state.ingest(event, now)
       unsaved++
     }
   } catch (error) {
     // An unreadable snapshot is rebuilt from the stored events rather than lost.
     console.warn('tagwise: rebuilding a profile state from its events:', error)
     state = active.rules.createState(STATE_OPTIONS)
-    for (const event of store.events.byTime()) state.ingest(event)
+    for (const event of store.events.byTime()) state.ingest(event, now)
     unsaved = Infinity
   }
   if (saved?.rulesVersion !== active.version) unsaved = Infinity

@@ -44,7 +44,7 @@ export function absorbProfile(
   }
   if (!other) {
     other = rules.createState(options)
-    for (const stored of fresh) other.ingest(stored.event)
+    for (const stored of fresh) other.ingest(stored.event, now)
   }
   state.merge(other)
   store.events.add(fresh)

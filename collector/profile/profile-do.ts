@@ -90,7 +90,7 @@ export class ProfileDO extends DurableObject<Env> {
     rate: Rate,
   ): Promise<Routed<IngestOutcome>> {
     const active = await activeRules(this.env)
-    // Events are clamped to the Worker's receive time; never evaluate before it.
+    // Never evaluate before the Worker's receive time: the events received count by then.
     const now = Math.max(Date.now(), receivedAt)
     const forward = this.store.forward()
     if (forward) return forwarded(forward)
@@ -100,7 +100,7 @@ export class ProfileDO extends DurableObject<Env> {
       return { value: { accepted: 0, duplicates: 0, rejected: [], tags: {}, retryAfterMs } }
     const outcome = this.transaction(() => {
       this.store.setProfileId(profile)
-      const live = this.stateFor(active)
+      const live = this.stateFor(active, now)
       const { identified, ...count } = storeBatch(this.store.events, live.state, events, receivedAt)
       let listed = false
       if (count.accepted) {
@@ -159,7 +159,8 @@ export class ProfileDO extends DurableObject<Env> {
     const forward = this.store.forward()
     if (forward) return forwarded(forward)
     if (this.store.profileId() === undefined) return { value: null }
-    return { value: this.stateFor(active).state.explain(tag, Date.now()) }
+    const now = Date.now()
+    return { value: this.stateFor(active, now).state.explain(tag, now) }
   }
 
   /**
@@ -235,7 +236,10 @@ export class ProfileDO extends DurableObject<Env> {
       events,
       // The whole state: the checkpoint with the events after it counted.
       snapshot: hasState
-        ? { rulesVersion: active.version, snapshot: this.stateFor(active).state.snapshot() }
+        ? {
+            rulesVersion: active.version,
+            snapshot: this.stateFor(active, Date.now()).state.snapshot(),
+          }
         : null,
       aliases: this.store.aliases(),
       linkedAt: forward.at,
@@ -283,7 +287,7 @@ export class ProfileDO extends DurableObject<Env> {
         for (const alias of [from, ...payload.aliases]) this.store.addAlias(alias, now)
         return undefined
       }
-      const live = this.stateFor(active)
+      const live = this.stateFor(active, now)
       const { state } = live
       absorbProfile(this.store, state, active.rules, STATE_OPTIONS, from, payload, now)
       checkpoint(this.store, live)
@@ -348,7 +352,7 @@ export class ProfileDO extends DurableObject<Env> {
 
   /** Evaluates at `now`, records tag changes, and sets the next alarm. */
   private async refresh(active: ActiveRules, now: number) {
-    const evaluation = this.transaction(() => this.record(this.stateFor(active).state, now))
+    const evaluation = this.transaction(() => this.record(this.stateFor(active, now).state, now))
     await this.schedule(evaluation.nextChangeAt, now)
     return evaluation
   }
@@ -399,9 +403,9 @@ export class ProfileDO extends DurableObject<Env> {
     }
   }
 
-  /** The engine state for the active rules: cached while the object lives, else restored. */
-  private stateFor(active: ActiveRules): LiveState {
-    if (this.state?.version !== active.version) this.state = restoreState(this.store, active)
+  /** The engine state for the active rules: cached while the object lives, else restored at `now`. */
+  private stateFor(active: ActiveRules, now: number): LiveState {
+    if (this.state?.version !== active.version) this.state = restoreState(this.store, active, now)
     return this.state
   }
 }

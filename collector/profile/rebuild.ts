@@ -4,7 +4,8 @@ import type { ProfileStore } from './store.ts'
 /**
  * A fresh engine state for `rules`, built from the profile's stored events (inside the profile's
  * transaction): events past the retention period are dropped first, the rest are replayed in
- * timestamp order, exactly as `tagwise eval` counts a profile's events. After an identity merge the
+ * timestamp order, exactly as `tagwise eval` counts a profile's events (those dated after `now` wait
+ * for their time). After an identity merge the
  * profile's events table holds the absorbed profiles' events too (`absorbProfile` moves them,
  * deduplicated by `messageId`), so each is counted once. What the snapshot counted from events
  * past retention is not in the table and is lost by a rebuild, by design.
@@ -17,6 +18,6 @@ export function rebuildState(
 ): ProfileState {
   store.events.prune(now)
   const state = rules.createState(options)
-  for (const event of store.events.byTime()) state.ingest(event)
+  for (const event of store.events.byTime()) state.ingest(event, now)
   return state
 }

@@ -31,8 +31,9 @@ export function storeBatch(
   batch.forEach(({ messageId, event }, position) => {
     // A second event with the same id in the batch is a duplicate too.
     if (!fresh.delete(messageId)) return void count.duplicates++
-    const ingested = state.ingest(event)
-    if (ingested.status !== 'counted') uncounted.push(messageId)
+    // An event dated after `receivedAt` is pending: stored, and counted from its timestamp on.
+    const ingested = state.ingest(event, receivedAt)
+    if (ingested.status !== 'counted' && ingested.status !== 'pending') uncounted.push(messageId)
     if (ingested.status === 'rejected')
       return void count.rejected.push({ position, error: ingested.error })
     if (ingested.status === 'duplicate') return void count.duplicates++

@@ -20,10 +20,15 @@ export interface CountAcc {
  * A sum by Neumaier's compensated summation: the total is `sum + compensation`, the second holding
  * the low-order bits the first lost to rounding. The result does not depend on the order events
  * arrive in or on how buckets are grouped, so the device, the edge and the CLI agree to the last digit.
+ *
+ * At the edge a sum can pass the largest double (numbers go up to ±1.8e308): `carry` counts the
+ * multiples of 2^1023 moved out of `sum` to keep it finite (see carried-sum.ts; absent while none
+ * was, and on a device, whose sums do not carry).
  */
 export interface SumAcc {
   sum: number
   compensation: number
+  carry?: number
 }
 
 /** `avg`: the compensated sum and how many numbers it adds. */

@@ -1,7 +1,8 @@
 // Aggregators: folds whose accumulators also merge, which time buckets, sessions joined by a late
 // event and identity merges need. Only the full profile state has them (the edge, the CLI); a
 // device state keeps one session and never merges, so devices carry folds only.
-import { addCompensated, better } from './accumulator.ts'
+import { better } from './accumulator.ts'
+import { addCarried } from './carried-sum.ts'
 import type {
   Accumulator,
   AccumulatorOf,
@@ -47,8 +48,9 @@ const mergeSince =
   }
 
 const mergeSum: Merge<SumAcc> = (into, from) => {
-  addCompensated(into, from.sum)
-  addCompensated(into, from.compensation)
+  addCarried(into, from.sum)
+  addCarried(into, from.compensation)
+  if (from.carry) into.carry = (into.carry ?? 0) + from.carry
 }
 const mergeMax = /* @__PURE__ */ mergeExtreme(Math.max)
 const mergeDwell: Merge<DwellAcc> = (into, from) => {

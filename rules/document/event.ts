@@ -1,4 +1,4 @@
-import { isObject } from './json.ts'
+import { cloneJson, isObject } from './json.ts'
 
 /** Segment event types the engine understands. */
 export const EVENT_TYPES = ['track', 'page', 'screen', 'identify', 'alias', 'group'] as const
@@ -40,9 +40,39 @@ const ISO_WITH_ZONE =
 
 const DAYS_IN_MONTH = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
 
+/** 400 Gregorian years in ms (146,097 days × 86,400,000): the calendar repeats after them. */
+const FOUR_CENTURIES = 12_622_780_800_000
+
+/**
+ * `Date.UTC` for every year 0000–9999: `Date.UTC` reads years 0–99 as 1900–1999, so those are
+ * computed 400 years later (the same calendar) and moved back.
+ */
+const utc = (
+  year: number,
+  month: number,
+  day: number,
+  h: number,
+  m: number,
+  s: number,
+  ms: number,
+) =>
+  year < 100
+    ? Date.UTC(year + 400, month, day, h, m, s, ms) - FOUR_CENTURIES
+    : Date.UTC(year, month, day, h, m, s, ms)
+
+/**
+ * The instants a timestamp may name: years 0000–9999 in UTC. An offset can move a written time
+ * past them (`0000-01-01T00:00:00+01:00` is in year −1), which `toISOString` writes with a
+ * six-digit year that no ISO-8601 four-digit year reads back: such a time is not a timestamp.
+ */
+const EARLIEST = /* @__PURE__ */ utc(0, 0, 1, 0, 0, 0, 0)
+const LATEST = /* @__PURE__ */ Date.UTC(9999, 11, 31, 23, 59, 59, 999)
+
 /**
  * Parses an ISO-8601 timestamp that carries a time zone; returns epoch ms or `undefined`.
- * Calendar fields are checked (no 30 February); fractions beyond milliseconds are truncated.
+ * Calendar fields are checked (no 30 February); fractions beyond milliseconds are truncated;
+ * years are four digits, 0000–9999 as written (0050 is the year 50), and the instant must fall
+ * within them in UTC.
  */
 export function parseTimestamp(value: unknown): number | undefined {
   if (typeof value !== 'string' || value.length > 40) return undefined
@@ -67,8 +97,10 @@ export function parseTimestamp(value: unknown): number | undefined {
   const offsetMinutes = m[11] ? Number(m[11]) : 0
   if (offsetHours > 23 || offsetMinutes > 59) return undefined
   const sign = m[9] === '-' ? -1 : 1
-  const utc = Date.UTC(year!, month! - 1, day!, hour!, minute!, second!, ms)
-  return utc - sign * (offsetHours * 60 + offsetMinutes) * 60_000
+  const at =
+    utc(year!, month! - 1, day!, hour!, minute!, second!, ms) -
+    sign * (offsetHours * 60 + offsetMinutes) * 60_000
+  return at >= EARLIEST && at <= LATEST ? at : undefined
 }
 
 const digit = (text: string, i: number): number => {
@@ -119,8 +151,8 @@ function parseCanonical(text: string): number | undefined {
     return undefined
   }
   const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0)
-  if (day > (month === 2 && !leap ? 28 : DAYS_IN_MONTH[month - 1]!) || year < 100) return undefined
-  return Date.UTC(year, month - 1, day, hour, minute, second, ms)
+  if (day > (month === 2 && !leap ? 28 : DAYS_IN_MONTH[month - 1]!)) return undefined
+  return utc(year, month - 1, day, hour, minute, second, ms)
 }
 
 const isId = (value: unknown): value is string => typeof value === 'string' && value.length > 0
@@ -148,7 +180,7 @@ export function parseEvent(value: unknown): ParseResult {
   if (ts === undefined) {
     return {
       ok: false,
-      error: `"timestamp" must be an ISO-8601 date-time with a time zone, like 2026-01-31T12:00:00Z (got ${describe(value.timestamp)})`,
+      error: `"timestamp" must be an ISO-8601 date-time with a time zone in the years 0000–9999, like 2026-01-31T12:00:00Z (got ${describe(value.timestamp)})`,
     }
   }
   for (const key of ['userId', 'anonymousId', 'previousId'] as const) {
@@ -180,9 +212,22 @@ export function parseEvent(value: unknown): ParseResult {
   ) {
     return { ok: false, error: `"messageId" must be a string (got ${describe(value.messageId)})` }
   }
-  const event = { raw: value as TagwiseEvent, ts }
+  // What a profile stores and replays is the event's JSON text: counted as that text reads back.
+  const raw = (changesInJson(value) ? cloneJson(value) : value) as TagwiseEvent
+  const event = { raw, ts }
   parsedEvents.add(event)
   return { ok: true, event }
+}
+
+/**
+ * Whether JSON text would not give `value` back as it is: a number that is not finite (JSON writes
+ * `null`: `1e400` in JSON text parses to Infinity, a JavaScript caller can pass NaN) or −0 (written
+ * `0`). Such an event counts as its JSON text reads, so a live state, one replayed from stored events
+ * and one restored from a snapshot agree.
+ */
+function changesInJson(value: unknown): boolean {
+  if (typeof value === 'number') return !Number.isFinite(value) || Object.is(value, -0)
+  return typeof value === 'object' && value !== null && Object.values(value).some(changesInJson)
 }
 
 // Events parseEvent returned: a state given one of these skips validating it again.

@@ -1,5 +1,6 @@
 // The edge's engine: every operation, aggregation and tag kind, the fast glob automaton, and the
 // optimizing JsonLogic compiler. The collector, the CLI and `tagwise/rules` run it.
+import { CARRIED_FOLDS } from '../aggregate/carried-sum.ts'
 import { COMMON_FOLDS } from '../aggregate/folds.ts'
 import { RARE_FOLDS } from '../aggregate/rare-folds.ts'
 import type { Features } from '../features.ts'
@@ -14,7 +15,7 @@ import { unitFlips } from '../state/unit-flips.ts'
 /** Everything the rules language has. */
 export const EDGE_FEATURES: Features = {
   operations: operationTable(COMMON_OPERATIONS, globOperation(glob), RARE_OPERATIONS),
-  folds: { ...COMMON_FOLDS, ...RARE_FOLDS },
+  folds: { ...COMMON_FOLDS, ...RARE_FOLDS, ...CARRIED_FOLDS },
   kinds: { ...COMMON_KINDS, ...RARE_KINDS },
   compileGlob,
   unitFlips,

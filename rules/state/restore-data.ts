@@ -47,5 +47,7 @@ export function restoreData(compiled: CompiledRules, snapshot: StateSnapshot): P
     accumulators: keep(s.accumulators),
   }))
   data.pages = raw.pages.map((p) => ({ ...p, metrics: p.metrics.filter((id) => kept.has(id)) }))
+  // Not counted yet: they count under these rules when due, whatever the snapshot's were.
+  if (raw.pending?.length) data.pending = raw.pending
   return data
 }

@@ -1,5 +1,6 @@
 import type { Accumulator } from '../aggregate/accumulator.ts'
 import type { CompiledRules } from './compiled-rules.ts'
+import type { TagwiseEvent } from '../document/event.ts'
 import type { Json } from '../document/json.ts'
 import type { Session } from './sessions.ts'
 import type { PageEntry } from './visits.ts'
@@ -21,6 +22,14 @@ export interface TraitEntry {
   seq: number
 }
 
+/** An event received before its timestamp, waiting to count (see `ProfileState.ingest`). */
+export interface PendingEvent {
+  ts: number
+  /** Its JSON length, which `maxPendingSize` bounds. */
+  size: number
+  event: TagwiseEvent
+}
+
 /** The JSON data of a profile state; `snapshot()` is a copy of it. */
 export interface ProfileData {
   version: typeof FORMAT_VERSION
@@ -39,6 +48,8 @@ export interface ProfileData {
   pages: PageEntry[]
   /** Fingerprints of the metric definitions the data was counted under, by metric id. */
   fingerprints: Record<string, string>
+  /** Events dated after they were received, by timestamp, then arrival (absent: none). */
+  pending?: PendingEvent[]
 }
 
 /** Sets an own property, also for the key `__proto__` (which plain assignment would treat as the prototype). */

@@ -25,7 +25,7 @@ import {
   type Session,
 } from './sessions.ts'
 import { restoreData } from './restore-data.ts'
-import { emptyData, setOwn, type ProfileData } from './state-data.ts'
+import { emptyData, setOwn, type PendingEvent, type ProfileData } from './state-data.ts'
 import type { TagData } from '../tags/slots.ts'
 import { insertPage, pageEntry, trimPages, visitsOf, type Visit } from './visits.ts'
 import { bucketOf, lowestBucket } from '../metric/window.ts'
@@ -33,18 +33,38 @@ import { structural, windowAcc } from './window-fold.ts'
 
 const DEFAULT_MAX_IDS = 10_000
 
+/** Adds `entry` to `pending` in timestamp order, after the entries of the same time. */
+function insertPending(pending: PendingEvent[], entry: PendingEvent): void {
+  let at = pending.length
+  while (at > 0 && pending[at - 1]!.ts > entry.ts) at--
+  pending.splice(at, 0, entry)
+}
+
+/**
+ * A tag value as it is stored and sent: a number past ±1.8e308 (`2 × metrics.revenue` at the
+ * top of the range) or NaN has no JSON, and would read back `null`, so the tag is absent.
+ */
+const storable = (value: TagValue | undefined) =>
+  typeof value === 'number' && !Number.isFinite(value) ? undefined : value
+
 /** Creates an empty state, or restores one from a snapshot (metrics whose definition changed start empty). */
 export function createProfileState(
   compiled: CompiledRules,
   options: StateOptions = {},
   snapshot?: StateSnapshot,
 ): ProfileState {
-  return new State(compiled, options.maxMessageIds ?? DEFAULT_MAX_IDS, snapshot)
+  return new State(
+    compiled,
+    options.maxMessageIds ?? DEFAULT_MAX_IDS,
+    options.maxPendingSize ?? Infinity,
+    snapshot,
+  )
 }
 
 class State implements ProfileState {
   readonly compiled: CompiledRules
   private readonly maxIds: number
+  private readonly maxPendingSize: number
   private readonly hasDwell: boolean
   data: ProfileData
   private ids: Set<string>
@@ -53,9 +73,15 @@ class State implements ProfileState {
   /** Merged traits; rebuilt when read after an identify or a merge. */
   private traitCache: Record<string, Json> | undefined
 
-  constructor(compiled: CompiledRules, maxIds: number, snapshot?: StateSnapshot) {
+  constructor(
+    compiled: CompiledRules,
+    maxIds: number,
+    maxPendingSize: number,
+    snapshot?: StateSnapshot,
+  ) {
     this.compiled = compiled
     this.maxIds = maxIds
+    this.maxPendingSize = maxPendingSize
     this.hasDwell = compiled.metrics.some((m) => m.dwell)
     this.data = snapshot ? restoreData(compiled, snapshot) : emptyData(compiled)
     this.ids = new Set(this.data.messageIds)
@@ -65,7 +91,7 @@ class State implements ProfileState {
     return (this.visitCache ??= visitsOf(this.data.pages, this.compiled.timeout))
   }
 
-  ingest(input: unknown): IngestResult {
+  ingest(input: unknown, now?: number): IngestResult {
     let event: ParsedEvent
     if (isParsedEvent(input)) event = input
     else {
@@ -73,14 +99,41 @@ class State implements ProfileState {
       if (!parsed.ok) return { status: 'rejected', error: parsed.error }
       event = parsed.event
     }
+    // Events that came due count first: they happened before this one arrived.
+    if (now !== undefined) this.release(now)
     const id = event.raw.messageId
-    if (typeof id === 'string') {
-      if (this.ids.has(id)) return { status: 'duplicate' }
-      this.remember(id)
+    if (typeof id === 'string' && this.ids.has(id)) return { status: 'duplicate' }
+    if (now !== undefined && event.ts > now) {
+      const refused = this.defer(event)
+      if (refused) return { status: 'rejected', error: refused }
+      if (typeof id === 'string') this.remember(id)
+      return { status: 'pending' }
     }
-    const seq = ++this.data.seq
-    this.count(event, seq)
+    if (typeof id === 'string') this.remember(id)
+    this.count(event, ++this.data.seq)
     return { status: 'counted' }
+  }
+
+  /** Keeps an event dated in the future until it is due; why not, when it does not fit. */
+  private defer(event: ParsedEvent): string | undefined {
+    const pending = this.data.pending ?? []
+    const size = JSON.stringify(event.raw).length
+    const held = pending.reduce((sum, entry) => sum + entry.size, 0)
+    if (held + size > this.maxPendingSize)
+      return `${pending.length} events dated after their arrival already wait in this profile (${held} characters of JSON, at most ${this.maxPendingSize}): send this one when it is due`
+    insertPending((this.data.pending = pending), { ts: event.ts, size, event: event.raw })
+    return undefined
+  }
+
+  /** Counts the pending events dated at or before `now`, by timestamp, then arrival. */
+  private release(now: number): void {
+    const pending = this.data.pending
+    if (!pending?.length || pending[0]!.ts > now) return
+    while (pending.length && pending[0]!.ts <= now) {
+      const { ts, event } = pending.shift()!
+      this.count({ raw: event, ts }, ++this.data.seq)
+    }
+    if (!pending.length) delete this.data.pending
   }
 
   private remember(id: string): void {
@@ -210,7 +263,7 @@ class State implements ProfileState {
       const tag = all[i]!
       // Tags sit in the slots in evaluation order, right after the metrics.
       const elsewhere = device && !tag.onDevice
-      const value = elsewhere ? (own(durable, tag.id) ?? undefined) : tag.evaluate(data)
+      const value = elsewhere ? (own(durable, tag.id) ?? undefined) : storable(tag.evaluate(data))
       tags[tag.id] = value ?? null
       v[first + i] = value ?? null
       if (value !== undefined && !elsewhere) present[tag.id] = value
@@ -219,10 +272,14 @@ class State implements ProfileState {
   }
 
   evaluate(now: number, options: EvaluateOptions = {}): Evaluation {
+    this.release(now)
     const metrics = this.metricsAt(now, options.scope === 'device')
     const { present } = this.tagsAt(metrics, now, options)
-    const nextChangeAt =
-      options.nextChangeAt === false ? null : this.nextChange(now, options, present)
+    if (options.nextChangeAt === false) return { tags: present, metrics, nextChangeAt: null }
+    // The next pending event changes the state when it comes due: no later than its timestamp.
+    const next = this.nextChange(now, options, present)
+    const due = this.data.pending?.[0]?.ts
+    const nextChangeAt = due === undefined || (next !== null && next < due) ? next : due
     return { tags: present, metrics, nextChangeAt }
   }
 
@@ -276,6 +333,7 @@ class State implements ProfileState {
     const tag = this.compiled.tags.find((t) => t.id === tagId)
     const info = this.compiled.info.get(tagId)
     if (!tag || !info) throw new Error(`unknown tag "${tagId}"`)
+    this.release(now)
     const metrics = this.metricsAt(now)
     const { data, present } = this.tagsAt(metrics, now, options)
     return explanation(
@@ -329,6 +387,8 @@ class State implements ProfileState {
     data.sessions = mergeSessions(data.sessions, theirs.sessions, this.compiled.timeout, (a, b) =>
       this.mergeAccumulators(a.accumulators, b.accumulators),
     )
+    if (theirs.pending)
+      for (const entry of theirs.pending) insertPending((data.pending ??= []), entry)
     for (const entry of theirs.pages) insertPage(data.pages, entry)
     this.visitCache = undefined
     for (const visit of trimPages(data.pages, this.compiled.timeout)) this.finalize(visit)

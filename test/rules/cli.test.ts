@@ -393,6 +393,29 @@ describe('tagwise eval', () => {
     ])
   })
 
+  it('keeps huge revenues finite, reads 1e400 as JSON writes it (null) and years 0000–0099 as such', () => {
+    const huge = ndjson(
+      order('2026-01-01T10:00:00Z', { userId: 'u1' }, 1e308),
+      order('2026-01-02T10:00:00Z', { userId: 'u1' }, 1e308),
+      order('2026-01-03T10:00:00Z', { userId: 'u2' }, 5).replace('"revenue":5', '"revenue":1e400'),
+      order('0050-01-01T10:00:00Z', { userId: 'u3' }, 7),
+    )
+    const args = ['eval', '--rules', rules(), '--events', file('huge.ndjson', huge)]
+    const { code, stdout, stderr } = tagwise([...args, '--now', '2026-01-10T00:00:00Z'])
+    expect(stderr).toBe('')
+    expect(code).toBe(0)
+    const [u1, u2, u3] = profiles(stdout)
+    expect(u1).toMatchObject({
+      tags: { buyer: true, spend_tier: 'high' },
+      metrics: { orders: 2, revenue: Number.MAX_VALUE, biggest_order: 1e308 },
+    })
+    expect(u2.metrics).toMatchObject({ orders: 1, revenue: 0, biggest_order: null })
+    expect(u3.metrics).toMatchObject({ orders: 1, revenue: 7, orders_7d: 0 })
+    // At --now in the year 50 (not 1950) the order of that day counts in its 7 days.
+    const fifty = profiles(tagwise([...args, '--now', '0050-01-02T00:00:00Z']).stdout)
+    expect(fifty.find((p) => p.profile === 'u3').metrics).toMatchObject({ orders: 1, orders_7d: 1 })
+  })
+
   it('rejects a --now without a time zone or not a date with exit 2', () => {
     const events = file('one.ndjson', ndjson(page('12:00:00', { anonymousId: 'a1' })))
     for (const now of ['2026-01-10T12:00:00', 'yesterday']) {

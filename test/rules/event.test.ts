@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import fc from 'fast-check'
 import { eventPath, parseEvent, parseTimestamp } from '../../rules/index.ts'
 
 const good = { type: 'track', event: 'X', anonymousId: 'a', timestamp: '2026-01-10T10:00:00Z' }
@@ -80,5 +81,43 @@ describe('parseTimestamp on the canonical toISOString shape', () => {
     expect(parseTimestamp('2023-13-01T00:00:00.000Z')).toBeUndefined()
     expect(parseTimestamp('2023-01-01T24:00:00.000Z')).toBeUndefined()
     expect(parseTimestamp('2023-01-0xT00:00:00.000Z')).toBeUndefined()
+  })
+})
+
+describe('parseTimestamp across the years 0000–9999', () => {
+  it('reads the years 0000–0099 as those years, not as 1900–1999', () => {
+    const year50 = new Date(0)
+    year50.setUTCFullYear(50, 0, 1)
+    expect(parseTimestamp('0050-01-01T00:00:00Z')).toBe(year50.getTime())
+    expect(parseTimestamp('0050-01-01T00:00:00.000Z')).toBe(year50.getTime())
+    expect(parseTimestamp('0050-01-01T02:00:00+02:00')).toBe(year50.getTime())
+    expect(new Date(parseTimestamp('0000-02-29T12:00:00Z')!).toISOString()).toBe(
+      '0000-02-29T12:00:00.000Z',
+    )
+    expect(parseTimestamp('0100-02-29T00:00:00Z')).toBeUndefined()
+  })
+
+  it('reads back every instant toISOString writes with a four-digit year', () => {
+    const earliest = Date.parse('0000-01-01T00:00:00.000Z')
+    const latest = Date.parse('9999-12-31T23:59:59.999Z')
+    fc.assert(
+      fc.property(fc.integer({ min: earliest, max: latest }), (t) => {
+        const text = new Date(t).toISOString()
+        expect(parseTimestamp(text)).toBe(t)
+        expect(parseTimestamp(text.replace('Z', '+00:00'))).toBe(t)
+      }),
+      { numRuns: 2000 },
+    )
+  })
+
+  it('rejects a time an offset moves out of the years 0000–9999', () => {
+    expect(parseTimestamp('0000-01-01T00:00:00+01:00')).toBeUndefined()
+    expect(parseTimestamp('9999-12-31T23:59:59-01:00')).toBeUndefined()
+    expect(parseTimestamp('0000-01-01T00:00:00-01:00')).toBe(Date.parse('0000-01-01T01:00:00.000Z'))
+    const event = { type: 'page', anonymousId: 'a', timestamp: '0000-01-01T00:00:00+01:00' }
+    expect(parseEvent(event)).toEqual({
+      ok: false,
+      error: expect.stringContaining('in the years 0000–9999'),
+    })
   })
 })
