@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import catalog from '../../examples/rules/catalog.json'
 import { compileRules, IdentityGraph, parseEvent, type ParsedEvent } from '../../rules/index.ts'
 import { admin, iso, json, post, postAsServer, track, uniqueId } from './helpers.ts'
+import { anonymousProfile } from '../../rules/index.ts'
 
 const MINUTE = 60_000
 const HOUR = 60 * MINUTE
@@ -92,13 +93,15 @@ describe('events dated after their arrival', () => {
     ])
 
     // Now: the edge and the CLI at the same instant, the future orders not counted yet.
-    const first = await viewOf(anon)
+    const first = await viewOf(anonymousProfile(anon))
     const at = Date.parse(first.evaluatedAt)
-    expect({ tags: first.tags, metrics: first.metrics }).toEqual(cliEval(sent, at).get(anon))
+    expect({ tags: first.tags, metrics: first.metrics }).toEqual(
+      cliEval(sent, at).get(anonymousProfile(anon)),
+    )
     expect(first.metrics).toMatchObject({ orders_lifetime: 2, revenue_lifetime: 500 })
     expect(first.traits).toEqual({})
     // The alarm is set no later than the next future event, so its tags change when it is due.
-    const stub = env.PROFILES.getByName(anon)
+    const stub = env.PROFILES.getByName(anonymousProfile(anon))
     const alarm = await runInDurableObject(stub, (_, state) => state.storage.getAlarm())
     expect(alarm).not.toBeNull()
     expect(alarm!).toBeLessThanOrEqual(start + 10 * MINUTE)
@@ -106,9 +109,9 @@ describe('events dated after their arrival', () => {
     // When the first comes due, the alarm counts it and records the change.
     setClock(start + 10 * MINUTE + 1000)
     expect(await runDurableObjectAlarm(stub)).toBe(true)
-    const due = await viewOf(anon)
+    const due = await viewOf(anonymousProfile(anon))
     expect({ tags: due.tags, metrics: due.metrics }).toEqual(
-      cliEval(sent, Date.parse(due.evaluatedAt)).get(anon),
+      cliEval(sent, Date.parse(due.evaluatedAt)).get(anonymousProfile(anon)),
     )
     expect(due.metrics).toMatchObject({ orders_lifetime: 3, revenue_lifetime: 1700 })
     expect(due.tags.spend_tier_30d).not.toBe(first.tags.spend_tier_30d)
@@ -122,9 +125,9 @@ describe('events dated after their arrival', () => {
     const late = order(start + 1 * DAY, 50)
     setClock(start + 3 * DAY + MINUTE)
     expect(await json(await post('/v1/batch', { batch: [late] }))).toMatchObject({ accepted: 1 })
-    const all = await viewOf(anon)
+    const all = await viewOf(anonymousProfile(anon))
     expect({ tags: all.tags, metrics: all.metrics }).toEqual(
-      cliEval([...sent, late], Date.parse(all.evaluatedAt)).get(anon),
+      cliEval([...sent, late], Date.parse(all.evaluatedAt)).get(anonymousProfile(anon)),
     )
     expect(all.metrics).toMatchObject({ orders_lifetime: 5, revenue_lifetime: 6750 })
   })
@@ -137,10 +140,10 @@ describe('events dated after their arrival', () => {
     expect(await json(await post('/v1/batch', { batch: [soon] }))).toMatchObject({ accepted: 1 })
     // Restarted (restored from the stored events), then rebuilt (a rules backfill): still waiting.
     await abortAllDurableObjects()
-    expect((await viewOf(anon)).metrics).toMatchObject({ orders_lifetime: 0 })
+    expect((await viewOf(anonymousProfile(anon))).metrics).toMatchObject({ orders_lifetime: 0 })
     const { active } = await json<{ active: string }>(await admin('/v1/rules/versions'))
-    expect(await env.PROFILES.getByName(anon).rebuild(active)).toBe('rebuilt')
-    expect((await viewOf(anon)).metrics).toMatchObject({ orders_lifetime: 0 })
+    expect(await env.PROFILES.getByName(anonymousProfile(anon)).rebuild(active)).toBe('rebuilt')
+    expect((await viewOf(anonymousProfile(anon))).metrics).toMatchObject({ orders_lifetime: 0 })
     // Merged into the user it identifies as: the order waits there.
     const identify = { ...track(anon, 'x', start), type: 'identify', userId: user }
     expect(await json(await postAsServer('/v1/batch', { batch: [identify] }))).toMatchObject({
@@ -167,7 +170,7 @@ describe('events dated after their arrival', () => {
       duplicates: 1,
     })
     setClock(Date.now() + 2 * HOUR)
-    expect((await viewOf(anon)).metrics).toMatchObject({ orders_lifetime: 1 })
+    expect((await viewOf(anonymousProfile(anon))).metrics).toMatchObject({ orders_lifetime: 1 })
   })
 
   it('keep the device time when a clock skew is corrected into the future', async () => {
@@ -182,7 +185,9 @@ describe('events dated after their arrival', () => {
     )
     expect(body).toMatchObject({ accepted: 1, rejected: [] })
     const [stored] = (
-      await json<{ events: Record<string, string>[] }>(await admin(`/v1/profiles/${anon}`))
+      await json<{ events: Record<string, string>[] }>(
+        await admin(`/v1/profiles/${anonymousProfile(anon)}`),
+      )
     ).events
     expect(Date.parse(stored!.timestamp!) - now).toBeGreaterThan(HOUR)
     expect(stored!.originalTimestamp).toBe(deviceTime)

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { admin, iso, json, post, uniqueId } from './helpers.ts'
+import { anonymousProfile } from '../../rules/index.ts'
 
 interface Stored {
   messageId: string
@@ -20,7 +21,7 @@ describe('message ids of events sent without one', () => {
     const batched = await json(await post('/v1/batch', { batch: [{ type: 'track', ...login }] }))
     for (const body of [first, second, batched])
       expect(body).toMatchObject({ accepted: 1, duplicates: 0 })
-    const ids = await storedIds(user)
+    const ids = await storedIds(anonymousProfile(user))
     expect(new Set(ids).size).toBe(3)
   })
 
@@ -44,7 +45,7 @@ describe('message ids of events sent without one', () => {
       }),
     )
     expect(batched).toMatchObject({ accepted: 0, duplicates: 1 })
-    const [id] = await storedIds(user)
+    const [id] = await storedIds(anonymousProfile(user))
     expect(id).toMatch(/^[0-9a-f]{64}$/)
     // The request's context is part of the event: a different one is a different event.
     const elsewhere = await json(

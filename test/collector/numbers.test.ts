@@ -2,6 +2,7 @@ import { abortAllDurableObjects } from 'cloudflare:test'
 import { env } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
 import { admin, json, post, track, uniqueId } from './helpers.ts'
+import { anonymousProfile } from '../../rules/index.ts'
 
 interface View {
   tags: Record<string, unknown>
@@ -32,7 +33,7 @@ describe('numbers at the ends of the range', () => {
     expect(ingested).toMatchObject({ accepted: 3, rejected: [] })
     expect(ingested.tags).toMatchObject({ spend_tier_lifetime: 'platinum' })
 
-    const live = await viewOf(anon)
+    const live = await viewOf(anonymousProfile(anon))
     expect(live.metrics).toMatchObject({
       orders_lifetime: 3,
       revenue_30d: Number.MAX_VALUE,
@@ -42,14 +43,14 @@ describe('numbers at the ends of the range', () => {
 
     // Replayed from the stored events (the object restarts without a checkpoint).
     await abortAllDurableObjects()
-    expect(await viewOf(anon)).toEqual(live)
+    expect(await viewOf(anonymousProfile(anon))).toEqual(live)
     // Rebuilt from the stored events by timestamp, as a rules backfill does (it saves a checkpoint).
     const { active } = await json<{ active: string }>(await admin('/v1/rules/versions'))
-    expect(await env.PROFILES.getByName(anon).rebuild(active)).toBe('rebuilt')
-    expect(await viewOf(anon)).toEqual(live)
+    expect(await env.PROFILES.getByName(anonymousProfile(anon)).rebuild(active)).toBe('rebuilt')
+    expect(await viewOf(anonymousProfile(anon))).toEqual(live)
     // Restored from that checkpoint's snapshot.
     await abortAllDurableObjects()
-    expect(await viewOf(anon)).toEqual(live)
+    expect(await viewOf(anonymousProfile(anon))).toEqual(live)
   })
 
   it('stores a timestamp in the years 0000–0099 as that year, not 1900–1999', async () => {
@@ -63,7 +64,7 @@ describe('numbers at the ends of the range', () => {
       }),
     )
     expect(body).toMatchObject({ accepted: 1, rejected: [] })
-    const { events } = await json<View>(await admin(`/v1/profiles/${anon}`))
+    const { events } = await json<View>(await admin(`/v1/profiles/${anonymousProfile(anon)}`))
     expect(events.map((e) => e.timestamp)).toEqual(['0050-01-01T00:00:00.000Z'])
     const moved = await json(
       await post('/v1/track', {
