@@ -196,6 +196,11 @@ export function createInstance(options: ResolvedOptions, platform: Platform): In
   async function start(): Promise<void> {
     const restored = await persistence._restore()
     if (restored.identity) identity = restored.identity
+    // A new person: ids made before the host's secure random bytes were there are not theirs.
+    else if (platform._randomReady) {
+      await platform._randomReady
+      identity = newIdentity()
+    }
     if (restored.fromBackup) renamed = true
     if (restored.durable) live._setDurable(restored.durable)
     if (granted) await queue._load()
