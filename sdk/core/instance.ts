@@ -265,8 +265,11 @@ export function createInstance(options: ResolvedOptions, platform: Platform): In
   function consent(yes: boolean): void {
     const was = granted
     granted = yes !== false
-    if (!granted) void queue._clear()
-    else if (!was && ready) {
+    // Everything stored goes; the queue also empties in memory (what was counted stays counted).
+    if (!granted) {
+      void queue._clear()
+      persistence._erase()
+    } else if (!was && ready) {
       persistSoon()
       // The queue of an earlier page that had consent (a site that starts with consent off
       // until its consent tool answers must not lose it).
