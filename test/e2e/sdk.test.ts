@@ -55,6 +55,13 @@ afterEach(async () => {
 const url = (path: string) => `${collectorUrl()}${path}`
 const anonymousId = () =>
   page.evaluate(() => (window as unknown as TagwiseWindow).tagwise.user().anonymousId)
+/** The calls the consent test makes. */
+type ConsentApi = {
+  identify(traits: Record<string, string>): void
+  track(event: string, properties: Record<string, string>): void
+  flush(): Promise<void>
+  consent(granted: boolean): void
+}
 type TagwiseWindow = {
   tagwise: {
     user(): { anonymousId: string }
@@ -208,6 +215,44 @@ describe('the script-tag SDK in Chromium', () => {
     expect(beacon).toBeDefined()
     // A beacon cannot set headers: the writeKey travels in the body.
     expect(JSON.parse(beacon!).writeKey).toBe('demo-write-key')
+  })
+
+  it('deletes everything it stored on consent(false): IndexedDB and localStorage are empty', async () => {
+    // What the page's origin holds: the keys of tagwise's IndexedDB store, and of localStorage.
+    const stored = () =>
+      page.evaluate(async () => {
+        const db = await new Promise<IDBDatabase>((resolve, reject) => {
+          const open = indexedDB.open('tagwise')
+          open.onsuccess = () => resolve(open.result)
+          open.onerror = () => reject(open.error)
+        })
+        const keys = await new Promise<IDBValidKey[]>((resolve, reject) => {
+          const all = db.transaction('kv').objectStore('kv').getAllKeys()
+          all.onsuccess = () => resolve(all.result)
+          all.onerror = () => reject(all.error)
+        })
+        db.close()
+        return { indexedDb: keys.map(String).sort(), localStorage: Object.keys(localStorage) }
+      })
+    await page.goto(url('/'))
+    await ready()
+    await page.evaluate(async () => {
+      const { tagwise: tw } = window as unknown as { tagwise: ConsentApi }
+      tw.identify({ plan: 'gold' })
+      tw.track('Coupon Claimed', { coupon_id: 'c1' })
+      await tw.flush()
+    })
+    // Hidden (another tab), the page writes its backup to localStorage.
+    await setHidden(page, true)
+    await setHidden(page, false)
+    await expect
+      .poll(async () => (await stored()).indexedDb)
+      .toEqual(expect.arrayContaining(['demo-write-key:user', 'demo-write-key:state']))
+    expect((await stored()).localStorage).toEqual(['demo-write-key:backup'])
+
+    await page.evaluate(() => (window as unknown as { tagwise: ConsentApi }).tagwise.consent(false))
+    await expect.poll(stored).toEqual({ indexedDb: [], localStorage: [] })
+    expect(errors).toEqual([])
   })
 
   it('loads the rare features chunk only for rules that use one, and they evaluate', async () => {
