@@ -4,11 +4,5 @@
  * astral characters (4 bytes) count 6: an upper bound, which is what a limit needs. No
  * `TextEncoder`: mini-program runtimes do not all have it.
  */
-export function utf8Bytes(text: string): number {
-  let n = text.length
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i)
-    n += c >= 0x800 ? 2 : c >= 0x80 ? 1 : 0
-  }
-  return n
-}
+export const utf8Bytes = (text: string): number =>
+  text.replace(/[^\0-\x7f]/g, (c) => (c < '\u0800' ? '..' : '...')).length
