@@ -2,6 +2,13 @@ import type { TagwiseOptions } from './options.ts'
 import type { Platform } from '../core/platform.ts'
 import { indexedDbStore, memoryStore } from './storage.ts'
 
+/**
+ * A request that has not ended in this time is aborted (and retried later): a request that never
+ * ends would hold the queue, since one flush at a time is in flight. Long enough for a full batch
+ * (480 KB) at 16 KB/s.
+ */
+export const REQUEST_TIMEOUT_MS = 30_000
+
 /** The page being viewed, as events carry it in `context.page` (with its title). */
 export interface Page {
   path: string
@@ -19,9 +26,15 @@ export function browserPlatform(
   return {
     _store: storage === 'memory' ? memoryStore() : indexedDbStore(),
     // Looked up per call, and called unbound (`fetch` throws "Illegal invocation" on a wrong `this`);
-    // without any, the call's TypeError is the rejection.
+    // without any, the call's TypeError is the rejection. The timeout covers reading the answer
+    // too. Browsers without `AbortSignal.timeout` (before Chrome 103, Safari 16, Firefox 100) have
+    // only the network's own timeouts.
     _request: async (url, init) =>
-      (customFetch ?? globalThis.fetch)(url, { ...init, credentials: 'omit' }),
+      (customFetch ?? globalThis.fetch)(url, {
+        ...init,
+        credentials: 'omit',
+        signal: globalThis.AbortSignal?.timeout?.(REQUEST_TIMEOUT_MS),
+      }),
     // A string body is sent as text/plain, which needs no CORS preflight.
     _beacon: (url, body) => !!nav?.sendBeacon?.(url, body),
     // `storage: 'memory'` asks for nothing to outlive the page: no backup either.

@@ -82,8 +82,10 @@ export interface Tagwise {
   /** The current identity. @example tw.user().anonymousId */
   user(): TagwiseUser
   /**
-   * Grants or withdraws consent. Withdrawn: nothing is sent or stored from then on and the stored
-   * queue is deleted; on-device tags keep working in memory.
+   * Grants or withdraws consent. Withdrawn: nothing is sent or stored from then on, and everything
+   * the SDK stored is deleted (queue, identity, device state, cached tags and rules, the page's
+   * backup in localStorage); on-device tags keep working in memory, and the identity stays in
+   * memory until the page goes away (stored again only if consent is granted again).
    * @example cmp.onChange((granted) => tw.consent(granted))
    */
   consent(granted: boolean): void

@@ -196,6 +196,11 @@ export function createInstance(options: ResolvedOptions, platform: Platform): In
   async function start(): Promise<void> {
     const restored = await persistence._restore()
     if (restored.identity) identity = restored.identity
+    // A new person: ids made before the host's secure random bytes were there are not theirs.
+    else if (platform._randomReady) {
+      await platform._randomReady
+      identity = newIdentity()
+    }
     if (restored.fromBackup) renamed = true
     if (restored.durable) live._setDurable(restored.durable)
     if (granted) await queue._load()
@@ -260,8 +265,11 @@ export function createInstance(options: ResolvedOptions, platform: Platform): In
   function consent(yes: boolean): void {
     const was = granted
     granted = yes !== false
-    if (!granted) void queue._clear()
-    else if (!was && ready) {
+    // Everything stored goes; the queue also empties in memory (what was counted stays counted).
+    if (!granted) {
+      void queue._clear()
+      persistence._erase()
+    } else if (!was && ready) {
       persistSoon()
       // The queue of an earlier page that had consent (a site that starts with consent off
       // until its consent tool answers must not lose it).

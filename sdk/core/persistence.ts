@@ -6,6 +6,7 @@ import {
   isStateSnapshot,
   readBackup,
   readIdentity,
+  RECORD_NAMES,
   storageKey,
   type CachedRules,
   type DurableTags,
@@ -37,6 +38,8 @@ export interface Persistence {
   _deleteState(): void
   /** The page goes away: its newest records go to the synchronous backup. */
   _writeBackup(records: PageBackup): void
+  /** Deletes every record (consent withdrawn), from the store and from the backup. */
+  _erase(): void
 }
 
 /** The records of the instance of `writeKey`, each under `<writeKey>:<name>`. */
@@ -80,5 +83,13 @@ export function createPersistence(platform: Platform, writeKey: string): Persist
     _saveRules: (rules) => void store.set(key('rules'), rules),
     _deleteState: () => void store.del(key('state')),
     _writeBackup: (records) => backup?.write(key('backup'), records),
+    _erase() {
+      // Each name in both places: deleting what is not there costs nothing, and no record is
+      // left out when one moves.
+      for (const name of RECORD_NAMES) {
+        void store.del(key(name))
+        backup?.take(key(name))
+      }
+    },
   }
 }

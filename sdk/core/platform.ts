@@ -43,6 +43,11 @@ export interface Platform {
    * removes a value (`null` or `undefined`: none).
    */
   _backup?: { write(key: string, value: unknown): void; take(key: string): unknown }
+  /**
+   * Resolves once ids can be made from secure random bytes, on hosts where those come
+   * asynchronously (mini-programs: `wx.getRandomValues`); a new person's ids wait for it.
+   */
+  _randomReady?: Promise<void>
   /** `false` when the host knows it is offline. */
   _online(): boolean
   /** Whether the app is in the foreground (time-driven tags only run then). */

@@ -50,6 +50,20 @@ export interface StoredFormats {
   early: EarlyEvents
 }
 
+/**
+ * Every record's name: what erasing deletes (test/sdk/consent.test.ts checks, at compile time,
+ * that none is missing).
+ */
+export const RECORD_NAMES = [
+  'user',
+  'durable',
+  'state',
+  'rules',
+  'queue',
+  'backup',
+  'early',
+] as const satisfies readonly (keyof StoredFormats)[]
+
 /** Where a record of the instance of `writeKey` is stored. */
 export const storageKey = (writeKey: string, name: keyof StoredFormats): string =>
   `${writeKey}:${name}`

@@ -3,10 +3,13 @@ import { createEmitter, type Emitter } from './emitter.ts'
 import type { ResolvedOptions } from './options.ts'
 import type { Platform } from './platform.ts'
 import type { Queue, QueuedEvent } from './queue.ts'
+import { utf8Bytes } from './utf8-bytes.ts'
 
-/** Most events per request (the collector takes 2,500 and 500 KB). */
+/** Most events per request (the collector takes 2,500). */
 const MAX_BATCH = 100
-/** `keepalive` requests and beacons are limited to 64 KiB in flight per page. */
+/** Most UTF-8 bytes per request body: below the collector's 500 KB (512,000 B). */
+const MAX_BODY_BYTES = 480_000
+/** `keepalive` requests and beacons are limited to 64 KiB (65,536 B) in flight per page. */
 const KEEPALIVE_BYTES = 60_000
 const BACKOFF_BASE_MS = 1000
 const BACKOFF_MAX_MS = 60_000
@@ -54,6 +57,8 @@ export function createTransport(options: TransportOptions): Transport {
   let timer: ReturnType<typeof setTimeout> | undefined
   let retryAt = 0
   let attempts = 0
+  /** Most events in the next request: halved by each 413, back to the full size once one passes. */
+  let limit = MAX_BATCH
 
   /** Flushes at `at` (epoch ms), or at `retryAt` when that is later. */
   const wake = (at: number) => {
@@ -74,6 +79,24 @@ export function createTransport(options: TransportOptions): Transport {
       // `undefined` leaves it out of the JSON.
       context: dropped ? { droppedEvents: dropped } : undefined,
     })
+
+  /**
+   * The oldest queued events, at most `limit`, whose request body stays within `max` UTF-8 bytes;
+   * the first one whatever its size. Alone over a limit it is refused: an event that fills a
+   * request on its own can never be accepted (the collector takes 32 KB per event), so it is
+   * dropped on the collector's 413 (below); a beacon over 64 KiB is refused by the browser at once
+   * and the event waits for a normal flush.
+   */
+  const take = (max: number) => {
+    const batch: QueuedEvent[] = []
+    let size = utf8Bytes(body(batch, queue._dropped))
+    for (const event of queue._items) {
+      size += utf8Bytes(JSON.stringify(event)) + 1
+      if (batch.length && (batch.length >= limit || size > max)) break
+      batch.push(event)
+    }
+    return batch
+  }
 
   const post = (text: string, keepalive: boolean) =>
     platform._request(url, {
@@ -99,16 +122,21 @@ export function createTransport(options: TransportOptions): Transport {
 
   const sendOnce = async (): Promise<boolean> => {
     await queue._saved()
-    const batch = queue._items.slice(0, MAX_BATCH)
+    const batch = take(MAX_BODY_BYTES)
     if (!batch.length || !allowed()) return false
     const dropped = queue._dropped
     const text = body(batch, dropped)
     try {
-      const response = await post(text, text.length < KEEPALIVE_BYTES)
+      const response = await post(text, utf8Bytes(text) <= KEEPALIVE_BYTES)
       const status = response.status
       if (status === 429 || status >= 500) {
         retry(response.headers.get('retry-after'))
         return false
+      }
+      // Over a body limit (a proxy's may be lower than the collector's): half as many, now.
+      if (status === 413 && batch.length > 1) {
+        limit = Math.ceil(batch.length / 2)
+        return true
       }
       let tags: Record<string, Json> | undefined
       let reported = 0
@@ -120,10 +148,12 @@ export function createTransport(options: TransportOptions): Transport {
         for (const r of result.rejected ?? []) log('rejected', r.messageId, r.error)
         reported = dropped
         attempts = 0
+        limit = MAX_BATCH
         tags = result.tags
       }
-      // Any other status (400, 401, 403, 413...) will not get better by retrying this batch.
-      else log('batch dropped', status)
+      // Any other status (400, 401, 403, 413 for one event...) will not get better by retrying
+      // this batch.
+      else log('batch dropped', status, batch)
       queue._remove(new Set(batch.map((e) => e.messageId)), reported)
       if (tags) emitter._emit('tags', { tags, batch })
       return true
@@ -155,14 +185,8 @@ export function createTransport(options: TransportOptions): Transport {
       // Without a beacon (mini-programs), requests survive the app going to the background for a
       // few seconds: a normal flush gets acknowledgements, so nothing is sent twice.
       if (!platform._beacon) return void flush()
-      const batch: unknown[] = []
-      let size = 0
-      for (const event of queue._items) {
-        size += JSON.stringify(event).length + 1
-        if (size > KEEPALIVE_BYTES - 500) break
-        batch.push(event)
-      }
-      const text = body(batch, queue._dropped)
+      // Events that do not fit wait for the next page.
+      const text = body(take(KEEPALIVE_BYTES), queue._dropped)
       if (!platform._beacon(url, text)) post(text, true).catch(() => undefined)
     },
     _online() {

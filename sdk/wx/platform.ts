@@ -1,5 +1,7 @@
 import { base64 } from './base64.ts'
 import type { Platform } from '../core/platform.ts'
+import { useRandomBytes } from '../core/uuid.ts'
+import { wxRandom } from './random.ts'
 import { wxRequest } from './request.ts'
 import { wxStore } from './storage.ts'
 import type { WxApi } from './types.ts'
@@ -15,7 +17,8 @@ export interface WxPlatform extends Platform {
 /**
  * The {@link Platform} over `wx`: storage through `wx.*StorageSync`, transport through
  * `wx.request`, no beacon (leaving flushes instead: requests outlive the app going to the
- * background by a few seconds). The app counts as visible until told otherwise.
+ * background by a few seconds), ids from `wx.getRandomValues` (for the whole app: ids are made
+ * in one module). The app counts as visible until told otherwise.
  */
 export function wxPlatform(
   wx: WxApi,
@@ -24,9 +27,12 @@ export function wxPlatform(
 ): WxPlatform {
   let visible = true
   let online = true
+  const random = wxRandom(wx, log)
+  useRandomBytes(random.bytes)
   return {
     _store: wxStore(wx, log),
     _request: wxRequest(wx),
+    _randomReady: random.ready,
     _online: () => online,
     _visible: () => visible,
     _context: context,

@@ -1,4 +1,5 @@
 import type { Store } from '../core/platform.ts'
+import { utf8Bytes } from '../core/utf8-bytes.ts'
 import type { WxApi } from './types.ts'
 
 /**
@@ -6,16 +7,6 @@ import type { WxApi } from './types.ts'
  * leaves room for the key and the runtime's own wrapping.
  */
 export const MAX_KEY_BYTES = 1_000_000
-
-/** UTF-8 bytes of `text` (an upper bound for astral characters). */
-const bytes = (text: string) => {
-  let n = text.length
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i)
-    n += c >= 0x800 ? 2 : c >= 0x80 ? 1 : 0
-  }
-  return n
-}
 
 type Record_ = Record<string, unknown>
 const isRecord = (value: unknown): value is Record_ =>
@@ -36,14 +27,14 @@ const trim = (queue: Record_ & { items: unknown[] }, count: number) => ({
 function fit(value: unknown): unknown {
   const text = JSON.stringify(value) ?? ''
   // Counting bytes only matters when even 3 bytes per character could pass the limit.
-  const size = text.length * 3 <= MAX_KEY_BYTES ? 0 : bytes(text)
+  const size = text.length * 3 <= MAX_KEY_BYTES ? 0 : utf8Bytes(text)
   if (size <= MAX_KEY_BYTES) return value
   if (!isRecord(value) || !Array.isArray(value.items)) return undefined
   let excess = size - MAX_KEY_BYTES
   let count = 0
   for (const item of value.items) {
     if (excess <= 0) break
-    excess -= bytes(JSON.stringify(item) ?? '') + 1
+    excess -= utf8Bytes(JSON.stringify(item) ?? '') + 1
     count++
   }
   return trim(value as Record_ & { items: unknown[] }, count)

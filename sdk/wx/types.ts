@@ -30,6 +30,14 @@ export interface WxRequestFail {
   errno?: number
 }
 
+/** `wx.getRandomValues` options (base library 2.15.0+): `length` secure random bytes. */
+export interface WxGetRandomValuesOption {
+  length: number
+  success?(result: { randomValues: ArrayBuffer }): void
+  fail?(error: WxRequestFail): void
+  complete?(): void
+}
+
 /** The `wx` members the adapter calls; every one is feature-detected. */
 export interface WxApi {
   getStorageSync(key: string): unknown
@@ -39,6 +47,7 @@ export interface WxApi {
   onAppShow?(listener: (options: unknown) => void): void
   onAppHide?(listener: () => void): void
   onNetworkStatusChange?(listener: (result: { isConnected: boolean }) => void): void
+  getRandomValues?(option: WxGetRandomValuesOption): void
 }
 
 /** A page instance (`WechatMiniprogram.Page.Instance`): its route and query. */

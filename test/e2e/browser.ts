@@ -32,6 +32,9 @@ export const CSP = "default-src 'self'; script-src 'self'; object-src 'none'; ba
  * Serves the fixture pages of test/e2e/pages/ on the collector's own origin: `/checkout/payment`
  * → `pages/checkout-payment.html`, with the strict CSP. Everything else (`/tagwise.js`, `/v1/*`)
  * goes to the real collector, so the page loads the real script-tag build from its real origin.
+ * While a route is set, Playwright holds every request of the context (these too) until its
+ * handler lets it go: a beacon of a page that closes meanwhile can be lost. A test of what a
+ * closing page sends calls `context.unrouteAll()` first.
  */
 export async function serveFixtures(context: BrowserContext): Promise<void> {
   const origin = collectorUrl()

@@ -1,7 +1,20 @@
 // @vitest-environment happy-dom
 import 'fake-indexeddb/auto'
-import { describe, expect, it } from 'vitest'
-import { fakeCollector, freshKey, settle, start } from './harness.ts'
+import { createStore, keys } from 'idb-keyval'
+import { describe, expect, expectTypeOf, it } from 'vitest'
+import { RECORD_NAMES, type StoredFormats } from '../../sdk/core/stored-formats.ts'
+import { fakeCollector, freshKey, pagehide, settle, start } from './harness.ts'
+
+/** What the SDK of `writeKey` has stored: IndexedDB keys and localStorage keys. */
+async function stored(writeKey: string) {
+  const prefix = `${writeKey}:`
+  const indexedDb = (await keys(createStore('tagwise', 'kv'))).map(String)
+  const local = Object.keys(localStorage)
+  return {
+    indexedDb: indexedDb.filter((k) => k.startsWith(prefix)).sort(),
+    localStorage: local.filter((k) => k.startsWith(prefix)).sort(),
+  }
+}
 
 describe('consent', () => {
   it('with consent: false sends and stores nothing, but tags still work on the device', async () => {
@@ -20,6 +33,56 @@ describe('consent', () => {
     expect(next.user().anonymousId).not.toBe(tw.user().anonymousId)
     expect(next.user().userId).toBeUndefined()
     expect(next.tags()).toEqual({})
+  })
+
+  it('names every stored record for erasing (checked by the typecheck)', () => {
+    expectTypeOf<(typeof RECORD_NAMES)[number]>().toEqualTypeOf<keyof StoredFormats>()
+  })
+
+  it('consent(false) deletes everything the SDK stored, and nothing is stored after it', async () => {
+    const writeKey = freshKey()
+    const collector = fakeCollector()
+    collector.state.tags = { vip: true } // durable tags, from the tag read at start
+    collector.reply('network-error') // the first batch stays queued
+    let release = () => {}
+    collector.state.rulesGate = new Promise<void>((resolve) => (release = resolve))
+    const tw = start(collector, { writeKey, rules: 'remote', autoPage: false })
+    // Another page of the site, which will go away before it is ready, leaving its events in the
+    // backup (it started before the rules were cached: it waits for its own, which never come).
+    const slow = fakeCollector()
+    slow.state.rulesGate = new Promise(() => undefined)
+    const closing = new AbortController()
+    start(slow, { writeKey, rules: 'remote', signal: closing.signal }).track('Left early')
+    await settle()
+    release()
+    await tw.ready
+    tw.identify('u1', { plan: 'gold', email: 'ada@example.com' })
+    tw.track('Coupon Claimed', { coupon_id: 'c1' })
+    await tw.flush()
+    // Both pages go away: this one leaves its records in the backup, the other its events.
+    pagehide()
+    closing.abort()
+    await settle()
+    expect(await stored(writeKey)).toEqual({
+      indexedDb: ['durable', 'queue', 'rules', 'state', 'user'].map((n) => `${writeKey}:${n}`),
+      localStorage: ['backup', 'early'].map((n) => `${writeKey}:${n}`),
+    })
+
+    tw.consent(false)
+    await settle()
+    expect(await stored(writeKey)).toEqual({ indexedDb: [], localStorage: [] })
+
+    // From then on nothing is stored: not events, tags from the edge, rules or the page's backup.
+    tw.track('Product Viewed')
+    await tw.flush()
+    pagehide()
+    await settle()
+    expect(await stored(writeKey)).toEqual({ indexedDb: [], localStorage: [] })
+    // And the next page starts as a new person.
+    const next = start(fakeCollector(), { writeKey, autoPage: false })
+    await next.ready
+    expect(next.user().anonymousId).not.toBe(tw.user().anonymousId)
+    expect(next.user().userId).toBeUndefined()
   })
 
   it('consent(false) deletes the stored queue; consent(true) resumes sending', async () => {

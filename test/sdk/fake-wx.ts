@@ -5,7 +5,9 @@
 // runtime's limits; `wx.request` with at most 10 in flight, timeouts, `success` for any status and
 // `fail` + `complete`, every request recorded. Everything asynchronous runs on `setTimeout`, so
 // vitest's fake timers drive it. Browser-only globals the runtime lacks are removed while it is
-// installed (`btoa`, `URLSearchParams`, `fetch`, `indexedDB`).
+// installed (`btoa`, `URLSearchParams`, `fetch`, `indexedDB`, `crypto`); secure random bytes come
+// from `wx.getRandomValues`, asynchronously.
+import { randomBytes } from 'node:crypto'
 import { vi } from 'vitest'
 
 /** Bytes one storage key may hold, and all keys together (the typings: 1 MB, 10 MB). */
@@ -59,6 +61,14 @@ export function fakeWx(
     server?: (request: SentRequest) => Reply | Promise<Reply>
     /** ms before an answer arrives. @default 20 */
     latency?: number
+    /**
+     * ms before `wx.getRandomValues` answers; `undefined`: at once, but asynchronously (a
+     * microtask), as the runtime answers within milliseconds. `'never'`: it never answers.
+     * `'missing'`: base library before 2.15.0, without it.
+     */
+    randomLatency?: number | 'never' | 'missing'
+    /** The bytes `wx.getRandomValues` answers with. @default secure random bytes */
+    random?: (length: number) => Uint8Array
   } = {},
 ) {
   const storage = options.storage ?? fakeStorage()
@@ -204,6 +214,23 @@ export function fakeWx(
         limitSize: TOTAL_LIMIT / 1024,
       }),
       request,
+      ...(options.randomLatency === 'missing'
+        ? {}
+        : {
+            getRandomValues(option: Options) {
+              const answer = () => {
+                if (!alive) return
+                const bytes = (options.random ?? randomBytes)(option.length)
+                const randomValues = new Uint8Array(bytes).buffer
+                runtime.randomCalls++
+                option.success?.({ randomValues, errMsg: 'getRandomValues:ok' })
+                option.complete?.({ errMsg: 'getRandomValues:ok' })
+              }
+              const wait = options.randomLatency
+              if (wait === undefined) queueMicrotask(answer)
+              else if (typeof wait === 'number') later(answer, wait)
+            },
+          }),
       onAppShow: (fn: (o: unknown) => void) => void listeners.show.push(fn),
       onAppHide: (fn: () => void) => void listeners.hide.push(fn),
       onNetworkStatusChange: (fn: (r: { isConnected: boolean }) => void) =>
@@ -225,7 +252,7 @@ export function fakeWx(
     getCurrentPages: () => [...stack],
   }
   for (const [name, value] of Object.entries(globals)) vi.stubGlobal(name, value)
-  for (const name of ['btoa', 'atob', 'URLSearchParams', 'fetch', 'indexedDB'])
+  for (const name of ['btoa', 'atob', 'URLSearchParams', 'fetch', 'indexedDB', 'crypto'])
     vi.stubGlobal(name, undefined)
 
   const runtime = {
@@ -236,6 +263,8 @@ export function fakeWx(
     ui: [] as [string, Options][],
     /** The most requests that were in flight at once. */
     maxInFlight: 0,
+    /** How many times `wx.getRandomValues` answered. */
+    randomCalls: 0,
     /** Runs a page file (`run`): its `Page(...)` call registers the page under `route`. */
     loadPage(route: string, run: () => void) {
       loading = route

@@ -14,15 +14,30 @@ export interface Recorded {
   method: string
   headers: Record<string, string>
   body: any
+  /** UTF-8 bytes of the body. */
+  bytes: number
   keepalive: boolean | undefined
+  signal: AbortSignal | undefined
 }
+
+/** The collector's limits (collector/limits.ts): body 500 KB, event 32 KB. */
+export const MAX_BODY_BYTES = 500 * 1024
+export const MAX_EVENT_BYTES = 32 * 1024
+/** Chromium refuses `keepalive` requests whose body is over 64 KiB (in flight per page). */
+export const KEEPALIVE_QUOTA = 64 * 1024
 
 type Reply = { status: number; body?: unknown; headers?: Record<string, string> } | 'network-error'
 
-/** A fake collector speaking the HTTP API of spec/collector.md, with scriptable batch replies. */
+/**
+ * A fake collector speaking the HTTP API of spec/collector.md, with scriptable batch replies, and
+ * its limits: a body over 500 KB is answered 413, an event over 32 KB is rejected on its own. As
+ * `fetch`, it refuses a `keepalive` request over 64 KiB as Chromium does (a TypeError).
+ */
 export function fakeCollector() {
   const requests: Recorded[] = []
   const batchReplies: Reply[] = []
+  /** Events the collector accepted (answered 200, not rejected), in order. */
+  const accepted: any[] = []
   const state = {
     tags: {} as Record<string, unknown>,
     rules: CATALOG as unknown,
@@ -33,6 +48,8 @@ export function fakeCollector() {
     rulesGate: undefined as Promise<void> | undefined,
     /** When set, `GET /v1/rules?device=1` sends it as the document's device plan (like the collector). */
     plan: undefined as unknown,
+    /** The body limit (a proxy's may be lower than the collector's). */
+    maxBody: MAX_BODY_BYTES,
   }
   const respond = (reply: Reply) => {
     if (reply === 'network-error') throw new TypeError('Failed to fetch')
@@ -46,13 +63,17 @@ export function fakeCollector() {
   const fetch = vi.fn(async (input: string | URL | Request, init: RequestInit = {}) => {
     const url = String(input)
     const text = typeof init.body === 'string' ? init.body : undefined
+    const bytes = Buffer.byteLength(text ?? '')
+    if (init.keepalive && bytes > KEEPALIVE_QUOTA) throw new TypeError('Failed to fetch')
     const request: Recorded = {
       url,
       path: new URL(url).pathname,
       method: init.method ?? 'GET',
       headers: { ...(init.headers as Record<string, string>) },
       body: text === undefined ? undefined : JSON.parse(text),
+      bytes,
       keepalive: init.keepalive,
+      signal: init.signal ?? undefined,
     }
     requests.push(request)
     if (request.path === '/v1/rules') {
@@ -64,17 +85,31 @@ export function fakeCollector() {
     }
     if (request.path === '/v1/tags')
       return respond({ status: 200, body: { profile: 'p', tags: state.tags, rulesVersion: 1 } })
-    if (state.gate) await state.gate
+    // As `fetch`: an aborted request rejects with an AbortError.
+    if (state.gate)
+      await new Promise<void>((resolve, reject) => {
+        void state.gate!.then(resolve)
+        init.signal?.addEventListener('abort', () =>
+          reject(new DOMException('This operation was aborted', 'AbortError')),
+        )
+      })
     const reply = batchReplies.shift()
     if (reply) return respond(reply)
-    const batch = request.body.batch as unknown[]
+    if (bytes > state.maxBody) return respond({ status: 413, body: { error: 'body over 500 KB' } })
+    const batch = request.body.batch as { messageId?: string }[]
+    const rejected = batch.flatMap((event, index) =>
+      Buffer.byteLength(JSON.stringify(event)) > MAX_EVENT_BYTES
+        ? [{ index, messageId: event.messageId, error: 'event over the 32 KB limit' }]
+        : [],
+    )
+    accepted.push(...batch.filter((_, index) => !rejected.some((r) => r.index === index)))
     return respond({
       status: 200,
       body: {
         success: true,
-        accepted: batch.length,
+        accepted: batch.length - rejected.length,
         duplicates: 0,
-        rejected: [],
+        rejected,
         tags: state.tags,
       },
     })
@@ -87,6 +122,8 @@ export function fakeCollector() {
     batches,
     /** Every event the collector received, in order (duplicates included). */
     events: () => batches().flatMap((r) => r.body.batch as any[]),
+    /** Every event the collector accepted by default (not a scripted reply), in order. */
+    accepted: () => [...accepted],
     /** Replies to the next batch requests, in order (then: 200 accepting everything). */
     reply: (...replies: Reply[]) => batchReplies.push(...replies),
   }
@@ -95,13 +132,17 @@ export function fakeCollector() {
 let counter = 0
 const controllers: AbortController[] = []
 const realBeacon = navigator.sendBeacon
-/** `navigator.sendBeacon`, recording (happy-dom's own would really send). */
-export let beacon = vi.fn((_url: string, _body: string) => true)
+/**
+ * `navigator.sendBeacon`, recording (happy-dom's own would really send); like Chromium's, it
+ * refuses a body over 64 KiB.
+ */
+const sendBeacon = (_url: string, body: string) => Buffer.byteLength(body) <= KEEPALIVE_QUOTA
+export let beacon = vi.fn(sendBeacon)
 /** Replaces `navigator.sendBeacon` (`undefined` removes it). */
 export const setBeacon = (fn: ((url: string, body: string) => boolean) | undefined) =>
   Object.defineProperty(navigator, 'sendBeacon', { configurable: true, writable: true, value: fn })
 beforeEach(() => {
-  beacon = vi.fn((_url: string, _body: string) => true)
+  beacon = vi.fn(sendBeacon)
   setBeacon(beacon)
 })
 afterEach(() => {

@@ -543,6 +543,34 @@ describe('consent', () => {
     await tick(100)
     expect(storage.read(`${writeKey}:queue`)).toBeUndefined()
   })
+
+  it('deletes everything it stored when consent is withdrawn, and stores nothing after', async () => {
+    const storage = fakeStorage()
+    const writeKey = freshKey()
+    const collector = fakeCollector()
+    collector.state.tags = { vip: true }
+    const { rt, tw } = boot(collector, { writeKey, storage, rules: 'remote' })
+    rt.launch('/coupon/index')
+    await tick(500) // the rules arrive over the fake network
+    await tw.ready
+    tw.identify('u1', { plan: 'gold' })
+    tw.track('Coupon Claimed', { coupon_id: 'c1' })
+    await flush(tw)
+    rt.setOnline(false)
+    tw.track('Product Viewed')
+    await tick(100)
+    expect([...storage.items.keys()].sort()).toEqual(
+      ['durable', 'queue', 'rules', 'state', 'user'].map((n) => `${writeKey}:${n}`),
+    )
+    tw.consent(false)
+    await tick(100)
+    expect([...storage.items.keys()]).toEqual([])
+    rt.setOnline(true)
+    tw.track('After')
+    rt.background()
+    await tick(10_000)
+    expect([...storage.items.keys()]).toEqual([])
+  })
 })
 
 describe('robustness', () => {
