@@ -1,5 +1,5 @@
 import { explanation } from '../tags/explanation.ts'
-import { later } from '../aggregate/accumulator.ts'
+import { jsonKey, later } from '../aggregate/accumulator.ts'
 import type { Accumulator } from '../aggregate/accumulator.ts'
 import type {
   EvaluateOptions,
@@ -25,13 +25,22 @@ import {
   type Session,
 } from './sessions.ts'
 import { restoreData } from './restore-data.ts'
-import { emptyData, setOwn, type ProfileData } from './state-data.ts'
+import { emptyData, setOwn, type ProfileData, type TraitEntry } from './state-data.ts'
+import { MAX_TRAIT_KEY_CHARS, MAX_TRAIT_VALUE_CHARS, MAX_TRAITS } from '../document/limits.ts'
 import type { TagData } from '../tags/slots.ts'
 import { insertPage, pageEntry, trimPages, visitsOf, type Visit } from './visits.ts'
 import { bucketOf, lowestBucket } from '../metric/window.ts'
 import { structural, windowAcc } from './window-fold.ts'
 
 const DEFAULT_MAX_IDS = 10_000
+
+/**
+ * Whether a profile holding `traits` takes a trait it does not have yet: its key is short enough
+ * and the profile has room (the first keys win; see MAX_TRAITS).
+ */
+function keepsNewTrait(traits: Record<string, TraitEntry>, key: string): boolean {
+  return key.length <= MAX_TRAIT_KEY_CHARS && Object.keys(traits).length < MAX_TRAITS
+}
 
 /** Creates an empty state, or restores one from a snapshot (metrics whose definition changed start empty). */
 export function createProfileState(
@@ -101,8 +110,9 @@ class State implements ProfileState {
       this.traitCache = undefined
       for (const [key, value] of Object.entries(raw.traits)) {
         const old = own(data.traits, key)
-        if (!old || later(ts, seq, old.ts, old.seq))
-          setOwn(data.traits, key, { value: value as Json, ts, seq })
+        if (old ? later(ts, seq, old.ts, old.seq) : keepsNewTrait(data.traits, key))
+          if (jsonKey(value).length <= MAX_TRAIT_VALUE_CHARS)
+            setOwn(data.traits, key, { value: value as Json, ts, seq })
       }
     }
     let dwellMatches: string[] | undefined
@@ -314,7 +324,8 @@ class State implements ProfileState {
     this.traitCache = undefined
     for (const [key, entry] of Object.entries(theirs.traits)) {
       const old = own(data.traits, key)
-      if (!old || later(entry.ts, entry.seq, old.ts, old.seq)) setOwn(data.traits, key, entry)
+      if (old ? later(entry.ts, entry.seq, old.ts, old.seq) : keepsNewTrait(data.traits, key))
+        if (jsonKey(entry.value).length <= MAX_TRAIT_VALUE_CHARS) setOwn(data.traits, key, entry)
     }
     this.mergeAccumulators(data.lifetime, theirs.lifetime)
     for (const metric of this.compiled.metrics) {
