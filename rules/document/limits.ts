@@ -18,3 +18,14 @@ export const MAX_TRAITS = 100
 export const MAX_TRAIT_KEY_CHARS = 128
 /** Longest trait value, in characters of its JSON, a profile keeps; a longer one is ignored. */
 export const MAX_TRAIT_VALUE_CHARS = 1000
+/**
+ * Longest page path a profile's page timeline keeps (`dwell`): a longer one is cut to this many
+ * characters, on the page and on its `Page Left` alike, so they still pair.
+ */
+export const MAX_KEPT_PATH_CHARS = 1000
+/**
+ * Longest tag value, in characters of its JSON, a profile state gives (the edge and the CLI): a
+ * longer value makes the tag absent, as an expression that throws does. Tag values are stored,
+ * indexed and exported with every change.
+ */
+export const MAX_TAG_VALUE_CHARS = 1000

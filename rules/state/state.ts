@@ -26,13 +26,29 @@ import {
 } from './sessions.ts'
 import { restoreData } from './restore-data.ts'
 import { emptyData, setOwn, type ProfileData, type TraitEntry } from './state-data.ts'
-import { MAX_TRAIT_KEY_CHARS, MAX_TRAIT_VALUE_CHARS, MAX_TRAITS } from '../document/limits.ts'
+import {
+  MAX_TAG_VALUE_CHARS,
+  MAX_TRAIT_KEY_CHARS,
+  MAX_TRAIT_VALUE_CHARS,
+  MAX_TRAITS,
+} from '../document/limits.ts'
 import type { TagData } from '../tags/slots.ts'
 import { insertPage, pageEntry, trimPages, visitsOf, type Visit } from './visits.ts'
 import { bucketOf, lowestBucket } from '../metric/window.ts'
 import { structural, windowAcc } from './window-fold.ts'
 
 const DEFAULT_MAX_IDS = 10_000
+
+/** A tag value, or `undefined` (absent) when its JSON is longer than MAX_TAG_VALUE_CHARS. */
+function bounded(value: TagValue | undefined): TagValue | undefined {
+  const chars =
+    typeof value === 'string'
+      ? value.length
+      : typeof value === 'object' && value !== null
+        ? JSON.stringify(value).length
+        : 0
+  return chars > MAX_TAG_VALUE_CHARS ? undefined : value
+}
 
 /**
  * Whether a profile holding `traits` takes a trait it does not have yet: its key is short enough
@@ -220,7 +236,7 @@ class State implements ProfileState {
       const tag = all[i]!
       // Tags sit in the slots in evaluation order, right after the metrics.
       const elsewhere = device && !tag.onDevice
-      const value = elsewhere ? (own(durable, tag.id) ?? undefined) : tag.evaluate(data)
+      const value = elsewhere ? (own(durable, tag.id) ?? undefined) : bounded(tag.evaluate(data))
       tags[tag.id] = value ?? null
       v[first + i] = value ?? null
       if (value !== undefined && !elsewhere) present[tag.id] = value

@@ -7,7 +7,9 @@ import { describe, expect, it } from 'vitest'
 import { compileRules, loadDeviceRules, devicePlan } from '../../rules/index.ts'
 import { features } from '../../rules/device/rare-chunk.ts'
 import {
+  MAX_KEPT_PATH_CHARS,
   MAX_KEPT_VALUE_CHARS,
+  MAX_TAG_VALUE_CHARS,
   MAX_TRAIT_KEY_CHARS,
   MAX_TRAIT_VALUE_CHARS,
   MAX_TRAITS,
@@ -118,5 +120,39 @@ describe('traits (issue 17)', () => {
     a.merge(b)
     expect(Object.keys(a.traits())).toHaveLength(MAX_TRAITS)
     expect(a.traits()).not.toHaveProperty('b')
+  })
+})
+
+describe('tag values and page paths (issue 17)', () => {
+  it(`a tag whose value is longer than ${MAX_TAG_VALUE_CHARS} characters is absent`, () => {
+    const identify = (traits: Record<string, unknown>) =>
+      event('10:00', { type: 'identify', userId: 'u1', traits })
+    const document = doc(
+      {},
+      {
+        twice: { value: { cat: [{ var: 'traits.bio' }, { var: 'traits.bio' }] } },
+        uses_twice: { when: { '!!': { var: 'tags.twice' } } },
+      },
+    )
+    const fits = run(document, [identify({ bio: 'b'.repeat(MAX_TAG_VALUE_CHARS / 2) })])
+    expect(fits.evaluate(at('10:01')).tags).toMatchObject({ uses_twice: true })
+    expect(fits.evaluate(at('10:01')).tags.twice).toHaveLength(MAX_TAG_VALUE_CHARS)
+    const over = run(document, [identify({ bio: 'b'.repeat(MAX_TAG_VALUE_CHARS / 2 + 1) })])
+    // Absent, and tags reading it see it absent.
+    expect(over.evaluate(at('10:01')).tags).toEqual({})
+  })
+
+  it(`page paths are kept to ${MAX_KEPT_PATH_CHARS} characters, and a long page still pairs with its Page Left`, () => {
+    const long = `/${'p'.repeat(5000)}`
+    const document = doc({
+      dwell: { events: { path: '/**' }, agg: 'dwell', window: 'lifetime' },
+    })
+    const state = run(document, [
+      event('10:00', { type: 'page', properties: { path: long } }),
+      track('10:00:30', 'Page Left', { path: long, dwell_ms: 7000 }),
+      event('10:05', { type: 'page', properties: { path: '/next' } }),
+    ])
+    expect(state.evaluate(at('10:06')).metrics.dwell).toBe(7000 + 60_000)
+    expect(JSON.stringify(state.snapshot())).not.toContain('p'.repeat(MAX_KEPT_PATH_CHARS + 1))
   })
 })
