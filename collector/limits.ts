@@ -27,6 +27,12 @@ export const MAX_STORED_EVENTS = 10_000
  * most this many stored events after the last checkpoint.
  */
 export const CHECKPOINT_EVENTS = 200
+/**
+ * Largest engine snapshot a checkpoint saves, in UTF-8 bytes: half of SQLite's 2 MB row limit
+ * (a row over it, `SQLITE_TOOBIG`, rolled back every later commit of the profile). The engine's
+ * bounds keep a snapshot far below this; a state still larger is not saved (see `saveSnapshot`).
+ */
+export const MAX_SNAPSHOT_BYTES = 1_000_000
 /** Most tag changes a profile keeps in its history. */
 export const MAX_TAG_HISTORY = 1000
 /** Events `GET /v1/profiles/:id` lists. */

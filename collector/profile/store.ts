@@ -1,4 +1,5 @@
 import type { Json, StateSnapshot } from '../../rules/index.ts'
+import { MAX_SNAPSHOT_BYTES } from '../limits.ts'
 import { EventStore } from './event-store.ts'
 import { PROFILE_SCHEMA } from './schema.ts'
 import { TagStore } from './tag-store.ts'
@@ -183,17 +184,30 @@ export class ProfileStore {
     )
   }
 
-  /** Saves a state that counts every event stored now (a checkpoint). */
-  saveSnapshot(rulesVersion: string, snapshot: StateSnapshot): void {
+  /**
+   * Saves a state that counts every event stored now (a checkpoint), unless its JSON is over
+   * `MAX_SNAPSHOT_BYTES`: then no checkpoint is kept (returns false) and a restore replays every
+   * stored event, as a rebuild does (what only the snapshot counted, events past retention, is
+   * lost). A profile never holds a row SQLite refuses, so its commits never fail for its size.
+   */
+  saveSnapshot(rulesVersion: string, snapshot: StateSnapshot): boolean {
+    const text = JSON.stringify(snapshot)
+    // UTF-8 takes at most 3 bytes per UTF-16 unit: encode only when that could pass the bound.
+    if (text.length * 3 > MAX_SNAPSHOT_BYTES && utf8Bytes(text) > MAX_SNAPSHOT_BYTES) {
+      this.sql.exec(`DELETE FROM state`)
+      this.sql.exec(`DELETE FROM meta WHERE key = 'snapshot_up_to'`)
+      return false
+    }
     this.sql.exec(
       `INSERT OR REPLACE INTO state (id, rules_version, snapshot) VALUES (1, ?, ?)`,
       rulesVersion,
-      JSON.stringify(snapshot),
+      text,
     )
     this.sql.exec(
       `INSERT OR REPLACE INTO meta (key, value)
        VALUES ('snapshot_up_to', (SELECT coalesce(max(rowid), 0) FROM events))`,
     )
+    return true
   }
 
   traits(): Record<string, Json> {
@@ -217,3 +231,5 @@ export class ProfileStore {
       this.sql.exec(`INSERT INTO traits (key, value) VALUES (?, ?)`, key, JSON.stringify(value))
   }
 }
+
+const utf8Bytes = (text: string): number => new TextEncoder().encode(text).byteLength

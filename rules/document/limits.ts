@@ -11,7 +11,7 @@ export const DOCUMENT_LIMITS = { bytes: 1_048_576, metrics: 500, tags: 1000 } as
  * longer one is skipped like a missing value. Such values are names, ids and labels; a `top` keeps
  * 64 of them per time bucket (60 per window), a `distinct` up to 2,048.
  */
-export const MAX_KEPT_VALUE_CHARS = 200
+export const MAX_KEPT_VALUE_CHARS = 100
 /** Most traits a profile keeps: a new key past this many is ignored (known keys still change). */
 export const MAX_TRAITS = 100
 /** Longest trait key a profile keeps; a longer key is ignored. */
