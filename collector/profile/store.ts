@@ -1,6 +1,7 @@
 import type { Json, StateSnapshot } from '../../rules/index.ts'
 import { MAX_SNAPSHOT_BYTES } from '../limits.ts'
 import { EventStore } from './event-store.ts'
+import { MergeStaging } from './merge-staging.ts'
 import { PROFILE_SCHEMA } from './schema.ts'
 import { TagStore } from './tag-store.ts'
 
@@ -35,6 +36,7 @@ export interface SavedState {
 export class ProfileStore {
   readonly events: EventStore
   readonly tags: TagStore
+  readonly merging: MergeStaging
   private cache: {
     /** Whether the tables exist (the profile ever wrote anything). */
     schema?: boolean
@@ -45,6 +47,7 @@ export class ProfileStore {
   constructor(private readonly sql: SqlStorage) {
     this.events = new EventStore(sql)
     this.tags = new TagStore(sql)
+    this.merging = new MergeStaging(sql)
     // A profile with storage brings its tables up to date on every cold start.
     if (this.hasSchema()) this.migrate()
   }
@@ -156,7 +159,7 @@ export class ProfileStore {
 
   /** Drops everything but `meta` (the id and the forward): after a merge moved the data away. */
   clearData(): void {
-    for (const table of ['events', 'state', 'tags', 'tag_history', 'traits', 'aliases'])
+    for (const table of ['events', 'state', 'tags', 'tag_history', 'traits', 'aliases', 'merging'])
       this.sql.exec(`DELETE FROM ${table}`)
     this.sql.exec(`DELETE FROM meta WHERE key = 'snapshot_up_to'`)
     this.tags.forget()

@@ -1,7 +1,7 @@
 import { abortAllDurableObjects, runInDurableObject } from 'cloudflare:test'
 import { env } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
-import { MAX_SNAPSHOT_BYTES } from '../../collector/limits.ts'
+import { MAX_SNAPSHOT_BYTES, MAX_STORED_EVENTS } from '../../collector/limits.ts'
 import { ProfileStore } from '../../collector/profile/store.ts'
 import type { StateSnapshot } from '../../rules/index.ts'
 import {
@@ -147,11 +147,59 @@ describe('bounded profiles (issue 17, finding 2)', () => {
     expect(saved).toBe(false)
     expect(await snapshotBytes(anon)).toBeNull()
     // Restored from its events alone (a fresh object), it counts them all and takes more.
+    await abortAllDurableObjects()
     const response = await post('/v1/batch', { batch: filler(anon, 2, now + 10) })
     expect(response.status).toBe(200)
     const view = await json<{ metrics: Record<string, unknown> }>(
       await admin(`/v1/profiles/${anon}`),
     )
-    expect(view.metrics).toBeDefined()
+    expect(view.metrics.orders_lifetime).toBe(5)
+    // That batch saved a checkpoint again (the real state is small).
+    expect(await snapshotBytes(anon)).toBeGreaterThan(0)
   })
+
+  it('a merge of a profile of 10,000 events (35 MB) moves them in pages', async () => {
+    const anon = uniqueId('a')
+    const user = uniqueId('u')
+    const now = Date.now() - HOUR
+    expect((await post('/v1/batch', { batch: filler(anon, 1, now) })).status).toBe(200)
+    // The rest stored as the profile would store them (a rate limit keeps a test from sending
+    // them): a restore counts them, since no checkpoint covers them.
+    const seeded = MAX_STORED_EVENTS - 2
+    await runInDurableObject(env.PROFILES.getByName(anon), (_, state) => {
+      for (let i = 0; i < seeded; i++) {
+        const event = {
+          ...filler(anon, 1, now + 1 + i)[0]!,
+          properties: { note: 'n'.repeat(3500) },
+        }
+        state.storage.sql.exec(
+          `INSERT INTO events (message_id, ts, received_at, body) VALUES (?, ?, ?, ?)`,
+          event.messageId,
+          now + 1 + i,
+          now,
+          JSON.stringify(event),
+        )
+      }
+    })
+    await abortAllDurableObjects()
+    const response = await postAsServer('/v1/identify', {
+      anonymousId: anon,
+      userId: user,
+      timestamp: iso(now + HOUR / 2),
+    })
+    expect(response.status).toBe(200)
+    const view = await json<{ aliases: string[]; metrics: Record<string, unknown> }>(
+      await admin(`/v1/profiles/${user}`),
+    )
+    expect(view.aliases).toEqual([anon])
+    expect(view.metrics.orders_lifetime).toBe(seeded + 1)
+    const stored = (id: string) =>
+      runInDurableObject(
+        env.PROFILES.getByName(id),
+        (_, state) =>
+          state.storage.sql.exec<{ n: number }>(`SELECT count(*) AS n FROM events`).one().n,
+      )
+    expect(await stored(user)).toBe(MAX_STORED_EVENTS)
+    expect(await stored(anon)).toBe(0)
+  }, 180_000)
 })
