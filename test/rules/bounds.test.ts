@@ -4,7 +4,7 @@
 // was kept as it came (a `top` key, a trait), and 80 identifies of a 30 KB trait made a snapshot
 // of 2.4 MB.
 import { describe, expect, it } from 'vitest'
-import { compileRules, loadDeviceRules, devicePlan } from '../../rules/index.ts'
+import { compileRules, devicePlan, loadDeviceRules, parseEvent } from '../../rules/index.ts'
 import { features } from '../../rules/device/rare-chunk.ts'
 import {
   MAX_KEPT_PATH_CHARS,
@@ -63,7 +63,11 @@ describe('values kept by top, distinct, first and last (issue 17)', () => {
   it('the device engine keeps the same values', () => {
     const device = loadDeviceRules(DOC, JSON.parse(JSON.stringify(devicePlan(DOC))), features)
     const state = device.createState()
-    for (const e of events) state.ingest(e)
+    for (const e of events) {
+      const parsed = parseEvent(e)
+      if (!parsed.ok) throw new Error(parsed.error)
+      state.ingest(parsed.event.raw)
+    }
     const { metrics } = state.evaluate(at('10:10'), {})
     expect(metrics).toMatchObject({ top_session: atBound, distinct_session: 1 })
   })
