@@ -6,6 +6,14 @@ export const MAX_BODY_BYTES = 500 * 1024
 export const MAX_EVENT_BYTES = 32 * 1024
 /** Most events in one `POST /v1/batch`. */
 export const MAX_BATCH_EVENTS = 2500
+/**
+ * Most profiles one request may name (its events' profiles and the ids its links merge): each is a
+ * Durable Object the request wakes, and the local runtime shares one SQLite memory budget between
+ * every object alive in the process: 2,500 new profiles in one request ran it out
+ * (`SQLITE_NOMEM`), 1,000 passed (7–8 s), 500 answer in about 4 s. Browsers send one profile per
+ * batch; Segment's server libraries flush a few dozen to a few hundred events at a time.
+ */
+export const MAX_BATCH_PROFILES = 500
 /** Deepest nesting of arrays and objects in a body. */
 export const MAX_JSON_DEPTH = 32
 /** Longest `userId`, `anonymousId`, `previousId`, `messageId` or profile id. */
@@ -26,6 +34,12 @@ export const MAX_FUTURE_MS = 7 * 86_400_000
  * state and so in its checkpoint row: well below SQLite's 2 MB, at least 8 events of 32 KB.
  */
 export const MAX_PENDING_JSON = 256 * 1024
+/**
+ * Largest engine snapshot a checkpoint saves, in UTF-8 bytes: half of SQLite's 2 MB row limit
+ * (a row over it, `SQLITE_TOOBIG`, rolled back every later commit of the profile). The engine's
+ * bounds keep a snapshot far below this; a state still larger is not saved (see `saveSnapshot`).
+ */
+export const MAX_SNAPSHOT_BYTES = 1_000_000
 /** Most tag changes a profile keeps in its history. */
 export const MAX_TAG_HISTORY = 1000
 /** Events `GET /v1/profiles/:id` lists. */

@@ -5,6 +5,9 @@ import { identityLinks } from './identity-links.ts'
 import type { PreparedEvent } from './prepare-event.ts'
 import type { IngestOutcome } from '../profile/profile-do.ts'
 import type { Rate } from '../auth/token-buckets.ts'
+import { HTTPException } from 'hono/http-exception'
+import { fail } from '../http-error.ts'
+import { MAX_BATCH_PROFILES } from '../limits.ts'
 
 /**
  * Profiles of one batch called at the same time. A batch may name up to 2,500 profiles (one event
@@ -15,19 +18,23 @@ import type { Rate } from '../auth/token-buckets.ts'
  */
 export const PROFILE_CALLS_IN_FLIGHT = 32
 
-/** What one profile did with its share of a batch (`positions` index the batch's good events). */
-export interface Delivery {
-  profile: string
-  positions: number[]
-  outcome: IngestOutcome
-}
+/**
+ * What one profile did with its share of a batch (`positions` index the batch's good events): its
+ * `outcome`, or the `failure` of a call that threw (the profile could not commit: its events are
+ * not known to be stored, and a retry with the same messageIds counts them once).
+ */
+export type Delivery = { profile: string; positions: number[] } & (
+  { outcome: IngestOutcome } | { failure: string }
+)
 
 /**
  * Delivers a batch's good events to their profiles: first the identity links it carries merge
  * profiles (earliest first), then the events are grouped by the profile they now belong to and each
  * profile gets one call (one storage transaction), `PROFILE_CALLS_IN_FLIGHT` at a time, following forwards. Resolves after
- * every profile committed. `tags` are the profile's when all events landed in one profile. Each
- * profile takes at most `rate` events (over it, its outcome has `retryAfterMs` and stores nothing).
+ * every profile committed or failed: a profile that cannot commit fails alone, the others' events
+ * are stored. `tags` are the profile's when all events landed in one profile. Each profile takes at
+ * most `rate` events (over it, its outcome has `retryAfterMs` and stores nothing). Throws `413`,
+ * before anything is stored, when the batch names more than `MAX_BATCH_PROFILES` profiles.
  */
 export async function deliverBatch(
   env: Env,
@@ -35,8 +42,16 @@ export async function deliverBatch(
   receivedAt: number,
   rate: Rate,
 ): Promise<{ deliveries: Delivery[]; tags?: Record<string, TagValue> }> {
+  const links = identityLinks(events)
+  const named = new Set(events.map((event) => event.profile))
+  for (const link of links) named.add(link.from).add(link.to)
+  if (named.size > MAX_BATCH_PROFILES)
+    throw fail(
+      413,
+      `the batch names ${named.size} profiles (userIds, anonymousIds and the ids its links merge), at most ${MAX_BATCH_PROFILES} per request are allowed: split it`,
+    )
   const redirects = new Map<string, string>()
-  for (const link of identityLinks(events)) {
+  for (const link of links) {
     const target = await linkProfiles(env, link.from, link.to, link.at)
     if (target !== undefined) redirects.set(link.from, target)
   }
@@ -51,23 +66,39 @@ export async function deliverBatch(
   const deliveries = await mapInFlight(
     [...groups],
     PROFILE_CALLS_IN_FLIGHT,
-    async ([key, group]) => {
-      const { profile, value } = await atProfile(env, key, (stub, id) =>
-        stub.ingest(id, group.events, receivedAt, rate),
-      )
-      return { profile, positions: group.positions, outcome: value }
+    async ([key, group]): Promise<Delivery> => {
+      try {
+        const { profile, value } = await atProfile(env, key, (stub, id) =>
+          stub.ingest(id, group.events, receivedAt, rate),
+        )
+        return { profile, positions: group.positions, outcome: value }
+      } catch (error) {
+        // One profile's failure (its storage out of memory, an object reset, merges that keep
+        // crossing) must not cost the other profiles of the batch their commits.
+        console.error(`tagwise: profile ${JSON.stringify(key)} could not commit:`, error)
+        return { profile: key, positions: group.positions, failure: failureOf(error) }
+      }
     },
   )
   const profiles = new Set(deliveries.map((d) => d.profile))
-  if (profiles.size !== 1 || deliveries.some((d) => d.outcome.retryAfterMs !== undefined))
+  const outcomes = deliveries.flatMap((d) => ('outcome' in d ? [d.outcome] : []))
+  if (
+    profiles.size !== 1 ||
+    outcomes.length !== deliveries.length ||
+    outcomes.some((o) => o.retryAfterMs !== undefined)
+  )
     return { deliveries }
   // Two groups reached one profile through a forward: read its tags after both commits.
   const tags =
-    deliveries.length === 1
-      ? deliveries[0]!.outcome.tags
+    outcomes.length === 1
+      ? outcomes[0]!.tags
       : (await atProfile(env, [...profiles][0]!, (stub) => stub.tags())).value
   return { deliveries, tags }
 }
+
+/** What the client is told of a failed profile call: a client error's own words, else no internals. */
+const failureOf = (error: unknown): string =>
+  error instanceof HTTPException ? error.message : 'its storage failed (logged)'
 
 /** Where `id` goes after this batch's merges (chains followed, loops cut). */
 function follow(redirects: ReadonlyMap<string, string>, id: string): string {

@@ -16,6 +16,8 @@ export interface RejectedEvent {
   index: number
   messageId: string | null
   error: string
+  /** The event was fine but its profile could not commit: send it again. */
+  retryable?: true
 }
 
 /** An ingest request read, authorized and validated, before anything is stored. */

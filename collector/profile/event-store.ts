@@ -24,19 +24,9 @@ export interface NewEvent {
 export class EventStore {
   constructor(private readonly sql: SqlStorage) {}
 
-  /** Every stored event with its columns, in timestamp order. */
-  all(): StoredEvent[] {
-    return this.sql
-      .exec<{ message_id: string; ts: number; received_at: number; body: string }>(
-        `SELECT message_id, ts, received_at, body FROM events ORDER BY ts, rowid`,
-      )
-      .toArray()
-      .map((row) => ({
-        messageId: row.message_id,
-        ts: row.ts,
-        receivedAt: row.received_at,
-        event: JSON.parse(row.body) as Json,
-      }))
+  /** How many events are stored. */
+  count(): number {
+    return this.sql.exec<{ n: number }>(`SELECT count(*) AS n FROM events`).one().n
   }
 
   /** Which of `messageIds` are stored already (one query for a whole batch). */
@@ -118,6 +108,44 @@ export class EventStore {
       MAX_STORED_EVENTS,
     )
     return true
+  }
+
+  /**
+   * A page of events stored after rowid `after`, in the order they were stored: at most `maxEvents`,
+   * and no more than `maxBytes` of bodies beyond the first event. `next` is where the next page
+   * starts, `null` after the last.
+   */
+  page(
+    after: number,
+    maxEvents: number,
+    maxBytes: number,
+  ): { events: StoredEvent[]; next: number | null } {
+    const events: StoredEvent[] = []
+    let bytes = 0
+    let last = after
+    for (const row of this.sql.exec<{
+      id: number
+      message_id: string
+      ts: number
+      received_at: number
+      body: string
+    }>(
+      `SELECT rowid AS id, message_id, ts, received_at, body FROM events WHERE rowid > ?
+       ORDER BY rowid LIMIT ?`,
+      after,
+      maxEvents,
+    )) {
+      if (events.length && bytes + row.body.length > maxBytes) return { events, next: last }
+      bytes += row.body.length
+      last = row.id
+      events.push({
+        messageId: row.message_id,
+        ts: row.ts,
+        receivedAt: row.received_at,
+        event: JSON.parse(row.body) as Json,
+      })
+    }
+    return { events, next: events.length === maxEvents ? last : null }
   }
 
   /** The latest `limit` events by timestamp, newest first. */

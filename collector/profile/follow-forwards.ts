@@ -1,5 +1,6 @@
 import type { Env } from '../env.ts'
 import { fail } from '../http-error.ts'
+import { stageMergeEvents } from './merge.ts'
 import type { Forwarded, Routed } from './routed.ts'
 import { profileStub, type ProfileRpc } from './stub.ts'
 
@@ -97,14 +98,19 @@ async function follow<T>(
 }
 
 /**
- * Moves a forwarded profile's data to its target (which absorbs it at most once), then drops it
- * from the forwarded profile. Safe to repeat and to run concurrently: each step is idempotent.
- * `path` ends with `from`.
+ * Moves a forwarded profile's data to its target (its events in pages, then the state, which the
+ * target absorbs at most once), then drops it from the forwarded profile. Safe to repeat and to
+ * run concurrently: each step is idempotent. `path` ends with `from`.
  */
 async function completeMerge(env: Env, from: string, to: string, path: Hop[]): Promise<void> {
   const source = profileStub(env, from)
   const payload = await source.mergePayload()
   if (!payload) return
+  // The events first, in pages (a profile may hold 10,000 of 32 KB), then the state in one call;
+  // each call follows from `path` as it is now (`follow` extends the path it is given).
+  await stageMergeEvents(source, (events) =>
+    follow(env, to, (stub, id) => stub.stageMerge(id, from, events), [...path]),
+  )
   await follow(env, to, (stub, id) => stub.absorb(id, from, payload), path)
   await source.releaseMerged()
 }

@@ -1,7 +1,7 @@
 import type { ProfileState, StateOptions } from '../../rules/index.ts'
 import type { ActiveRules } from '../rules/active-rules.ts'
 import type { ProfileStore } from './store.ts'
-import { MAX_PENDING_JSON } from '../limits.ts'
+import { MAX_PENDING_JSON, MAX_SNAPSHOT_BYTES } from '../limits.ts'
 
 /**
  * The events table deduplicates by `messageId`, so the engine state need not remember ids; events
@@ -45,8 +45,15 @@ export function restoreState(store: ProfileStore, active: ActiveRules, now: numb
   return { version: active.version, state, unsaved }
 }
 
-/** Saves the state (inside a transaction): a checkpoint that counts every stored event. */
+/**
+ * Saves the state (inside a transaction): a checkpoint that counts every stored event. A state
+ * over the snapshot bound is not saved (logged): the profile then restores from its events.
+ */
 export function checkpoint(store: ProfileStore, live: LiveState): void {
-  store.saveSnapshot(live.version, live.state.snapshot())
+  if (!store.saveSnapshot(live.version, live.state.snapshot()))
+    console.warn(
+      `tagwise: profile ${JSON.stringify(store.profileId())}: its state is over ${MAX_SNAPSHOT_BYTES} bytes, no checkpoint kept (it restores from its stored events)`,
+    )
+  // Tried again after CHECKPOINT_EVENTS more events, not with every batch.
   live.unsaved = 0
 }

@@ -12,7 +12,14 @@ import { unlistProfiles } from './directory.ts'
 import { ErasureMark } from './erasure-mark.ts'
 import { ProfileListing } from './listing.ts'
 import { checkpoint, restoreState, STATE_OPTIONS, type LiveState } from './live-state.ts'
-import { absorbProfile, type MergePayload } from './merge.ts'
+import type { StoredEvent } from './event-store.ts'
+import {
+  absorbProfile,
+  MERGE_PAGE_CHARS,
+  MERGE_PAGE_EVENTS,
+  type MergeEventsPage,
+  type MergePayload,
+} from './merge.ts'
 import { rebuildState } from './rebuild.ts'
 import type { Forwarded, Routed } from './routed.ts'
 import { storeBatch } from './store-batch.ts'
@@ -61,8 +68,8 @@ export type RebuildOutcome = 'rebuilt' | 'forwarded' | 'empty' | 'superseded'
  *
  * Identity merge: a profile merged into another keeps only a forward (`forwardTo`), and every
  * method then answers `{ forwardedTo }` so the Worker asks the target instead (`atProfile`). Its
- * data moves in two idempotent steps the Worker drives: the target `absorb`s the `mergePayload`,
- * then this profile is `releaseMerged`. A forward is set before the data moves, so no event can
+ * data moves in idempotent steps the Worker drives: the target stages its events page by page
+ * (`mergeEvents`, `stageMerge`), `absorb`s the `mergePayload`, then this profile is `releaseMerged`. A forward is set before the data moves, so no event can
  * land here after the payload was read.
  */
 export class ProfileDO extends DurableObject<Env> {
@@ -225,13 +232,16 @@ export class ProfileDO extends DurableObject<Env> {
     })
   }
 
-  /** The data to move to the forward's target, or `null` when it has moved already. */
+  /**
+   * What the forward's target takes in besides the events (which move first, by `mergeEvents`), or
+   * `null` when the data has moved already.
+   */
   async mergePayload(): Promise<MergePayload | null> {
     const active = await activeRules(this.env)
     const forward = this.store.forward()
     if (!forward?.pending) return null
-    const events = this.store.events.all()
-    const hasState = events.length > 0 || this.store.snapshot() !== undefined
+    const events = this.store.events.count()
+    const hasState = events > 0 || this.store.snapshot() !== undefined
     return {
       events,
       // The whole state: the checkpoint with the events after it counted.
@@ -244,6 +254,25 @@ export class ProfileDO extends DurableObject<Env> {
       aliases: this.store.aliases(),
       linkedAt: forward.at,
     }
+  }
+
+  /** A page of the events to move to the forward's target, or `null` when they have moved. */
+  async mergeEvents(after: number): Promise<MergeEventsPage | null> {
+    if (!this.store.forward()?.pending) return null
+    return this.store.events.page(after, MERGE_PAGE_EVENTS, MERGE_PAGE_CHARS)
+  }
+
+  /** Takes in a page of profile `from`'s events ahead of its merge (`absorb`) unless it did already. */
+  async stageMerge(self: string, from: string, events: StoredEvent[]): Promise<Routed<null>> {
+    const forward = this.store.forward()
+    if (forward) return forwarded(forward)
+    if (from === self) return { value: null }
+    this.transaction(() => {
+      if (this.store.hasAlias(from)) return
+      this.store.setProfileId(self)
+      this.store.merging.stage(from, events)
+    })
+    return { value: null }
   }
 
   /**
@@ -282,7 +311,7 @@ export class ProfileDO extends DurableObject<Env> {
     const done = this.transaction(() => {
       if (this.store.hasAlias(from)) return undefined
       this.store.setProfileId(self)
-      if (!payload.snapshot && !payload.events.length) {
+      if (!payload.snapshot && payload.events === 0) {
         // Nothing to count (the id was new): only the alias is recorded, no tag is re-evaluated.
         for (const alias of [from, ...payload.aliases]) this.store.addAlias(alias, now)
         return undefined

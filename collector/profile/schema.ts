@@ -12,6 +12,8 @@
  * - `traits`: merged identify traits (JSON values).
  * - `aliases`: ids merged into this profile; a merge already recorded here is not applied twice.
  * - `outbox`: export messages (tag changes) committed with the changes, until the queue took them.
+ * - `merging`: events of a profile being merged into this one (`source`), moved here page by page
+ *   before the merge takes them into `events` in one transaction (see `merge.ts`).
  */
 export const PROFILE_SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -41,4 +43,12 @@ CREATE TABLE IF NOT EXISTS tag_history (
 CREATE TABLE IF NOT EXISTS traits (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS aliases (id TEXT PRIMARY KEY, merged_at INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS outbox (seq INTEGER PRIMARY KEY AUTOINCREMENT, body TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS merging (
+  source TEXT NOT NULL,
+  message_id TEXT NOT NULL,
+  ts INTEGER NOT NULL,
+  received_at INTEGER NOT NULL,
+  body TEXT NOT NULL,
+  PRIMARY KEY (source, message_id)
+);
 `

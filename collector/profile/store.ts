@@ -1,5 +1,7 @@
 import type { Json, StateSnapshot } from '../../rules/index.ts'
+import { MAX_SNAPSHOT_BYTES } from '../limits.ts'
 import { EventStore } from './event-store.ts'
+import { MergeStaging } from './merge-staging.ts'
 import { PROFILE_SCHEMA } from './schema.ts'
 import { TagStore } from './tag-store.ts'
 
@@ -34,6 +36,7 @@ export interface SavedState {
 export class ProfileStore {
   readonly events: EventStore
   readonly tags: TagStore
+  readonly merging: MergeStaging
   private cache: {
     /** Whether the tables exist (the profile ever wrote anything). */
     schema?: boolean
@@ -44,6 +47,7 @@ export class ProfileStore {
   constructor(private readonly sql: SqlStorage) {
     this.events = new EventStore(sql)
     this.tags = new TagStore(sql)
+    this.merging = new MergeStaging(sql)
     // A profile with storage brings its tables up to date on every cold start.
     if (this.hasSchema()) this.migrate()
   }
@@ -155,7 +159,7 @@ export class ProfileStore {
 
   /** Drops everything but `meta` (the id and the forward): after a merge moved the data away. */
   clearData(): void {
-    for (const table of ['events', 'state', 'tags', 'tag_history', 'traits', 'aliases'])
+    for (const table of ['events', 'state', 'tags', 'tag_history', 'traits', 'aliases', 'merging'])
       this.sql.exec(`DELETE FROM ${table}`)
     this.sql.exec(`DELETE FROM meta WHERE key = 'snapshot_up_to'`)
     this.tags.forget()
@@ -183,17 +187,30 @@ export class ProfileStore {
     )
   }
 
-  /** Saves a state that counts every event stored now (a checkpoint). */
-  saveSnapshot(rulesVersion: string, snapshot: StateSnapshot): void {
+  /**
+   * Saves a state that counts every event stored now (a checkpoint), unless its JSON is over
+   * `MAX_SNAPSHOT_BYTES`: then no checkpoint is kept (returns false) and a restore replays every
+   * stored event, as a rebuild does (what only the snapshot counted, events past retention, is
+   * lost). A profile never holds a row SQLite refuses, so its commits never fail for its size.
+   */
+  saveSnapshot(rulesVersion: string, snapshot: StateSnapshot): boolean {
+    const text = JSON.stringify(snapshot)
+    // UTF-8 takes at most 3 bytes per UTF-16 unit: encode only when that could pass the bound.
+    if (text.length * 3 > MAX_SNAPSHOT_BYTES && utf8Bytes(text) > MAX_SNAPSHOT_BYTES) {
+      this.sql.exec(`DELETE FROM state`)
+      this.sql.exec(`DELETE FROM meta WHERE key = 'snapshot_up_to'`)
+      return false
+    }
     this.sql.exec(
       `INSERT OR REPLACE INTO state (id, rules_version, snapshot) VALUES (1, ?, ?)`,
       rulesVersion,
-      JSON.stringify(snapshot),
+      text,
     )
     this.sql.exec(
       `INSERT OR REPLACE INTO meta (key, value)
        VALUES ('snapshot_up_to', (SELECT coalesce(max(rowid), 0) FROM events))`,
     )
+    return true
   }
 
   traits(): Record<string, Json> {
@@ -217,3 +234,5 @@ export class ProfileStore {
       this.sql.exec(`INSERT INTO traits (key, value) VALUES (?, ?)`, key, JSON.stringify(value))
   }
 }
+
+const utf8Bytes = (text: string): number => new TextEncoder().encode(text).byteLength

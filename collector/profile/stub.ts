@@ -12,6 +12,8 @@ export type ProfileRpc = Pick<
   | 'forwardTo'
   | 'dropForward'
   | 'mergePayload'
+  | 'mergeEvents'
+  | 'stageMerge'
   | 'absorb'
   | 'releaseMerged'
   | 'rebuild'

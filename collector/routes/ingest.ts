@@ -2,9 +2,12 @@ import { Hono, type Context } from 'hono'
 import { EVENT_TYPES, type EventType, type TagValue } from '../../rules/index.ts'
 import { deliverBatch } from '../ingest/deliver-batch.ts'
 import type { AppEnv } from '../env.ts'
-import { tooManyRequests } from '../http-error.ts'
+import { fail, tooManyRequests } from '../http-error.ts'
 import { describeRate } from '../auth/rate-limits.ts'
 import { readBatch, type RejectedEvent } from '../ingest/read-batch.ts'
+
+/** `Retry-After` (s) when no profile of a batch could commit. */
+const RETRY_FAILED_S = 5
 
 /** The `200` answer to an ingest request (spec: collector.md, "Ingest"). */
 export interface IngestResponse {
@@ -39,14 +42,40 @@ async function handle(c: Context<AppEnv>, type?: EventType): Promise<Response> {
       receivedAt,
       rates.profile,
     )
-    const limited = delivered.deliveries.filter((d) => d.outcome.retryAfterMs !== undefined)
+    const limited = delivered.deliveries.flatMap((d) =>
+      'outcome' in d && d.outcome.retryAfterMs !== undefined ? [d] : [],
+    )
     if (limited.length)
       throw tooManyRequests(
         Math.max(...limited.map((d) => d.outcome.retryAfterMs!)),
         // Not naming the profile: it may be the user an anonymousId was merged into.
         `a profile of this batch is over its rate limit (${describeRate(rates.profile)} events); the other profiles' events were stored, and a retry of the whole batch counts them once`,
       )
-    for (const { positions, outcome } of delivered.deliveries) {
+    const failed = delivered.deliveries.flatMap((d) => ('failure' in d ? [d] : []))
+    // No profile committed: the whole request is worth a retry (a browser's batch is one profile,
+    // and the SDK retries a 5xx but drops a 200's rejected events).
+    if (failed.length === delivered.deliveries.length)
+      throw fail(
+        503,
+        `profile ${JSON.stringify(failed[0]!.profile)} could not commit (${failed[0]!.failure}); no event was stored: retry the batch (a messageId counts its event once)`,
+        { 'Retry-After': String(RETRY_FAILED_S) },
+      )
+    for (const delivery of delivered.deliveries) {
+      const { positions } = delivery
+      if ('failure' in delivery) {
+        // Another profile of the batch committed: only these events are to be sent again.
+        for (const position of positions) {
+          const { index, event } = good[position]!
+          response.rejected.push({
+            index,
+            messageId: event.messageId,
+            error: `its profile could not commit (${delivery.failure}), the other profiles' events were stored: send this event again (its messageId counts it once)`,
+            retryable: true,
+          })
+        }
+        continue
+      }
+      const { outcome } = delivery
       response.accepted += outcome.accepted
       response.duplicates += outcome.duplicates
       for (const { position, error } of outcome.rejected) {

@@ -3,6 +3,7 @@
 // lazily, import it without importing the table that includes them.
 import type { Aggregation, MetricValue } from '../document/document.ts'
 import { toNumeric, type Json } from '../document/json.ts'
+import { MAX_KEPT_VALUE_CHARS } from '../document/limits.ts'
 
 /** One matching event as an aggregation sees it: the `field` value, timestamp and input order. */
 export interface Sample {
@@ -127,6 +128,16 @@ export function jsonKey(value: unknown): string {
     .sort()
     .map((k) => `${JSON.stringify(k)}:${jsonKey(obj[k])}`)
     .join(',')}}`
+}
+
+/**
+ * The {@link jsonKey} of a value an accumulator may keep: `undefined` for a missing value, `null`,
+ * or one longer than {@link MAX_KEPT_VALUE_CHARS} (skipped alike, so a state stays bounded).
+ */
+export function keptKey(value: unknown): string | undefined {
+  if (value === null || value === undefined) return
+  const key = jsonKey(value)
+  return key.length > MAX_KEPT_VALUE_CHARS ? undefined : key
 }
 
 /** Whether (`ts`, `seq`) comes after (`ts2`, `seq2`): by timestamp, then input order. */

@@ -1,8 +1,7 @@
 // The folds of the common aggregations: what every engine variant has. The rare ones
 // (rare-folds.ts) join them at the edge (rules/edge/features.ts) and, on a device, once their chunk
 // is loaded (rules/device/rare-chunk.ts).
-import { addCompensated, later, numeric, total } from './accumulator.ts'
-import { jsonKey } from './accumulator.ts'
+import { addCompensated, keptKey, later, numeric, total } from './accumulator.ts'
 import type { DwellAcc, Fold, Folds, TopCandidate } from './accumulator.ts'
 import type { Json } from '../document/json.ts'
 
@@ -75,8 +74,8 @@ export const COMMON_FOLDS: Folds = {
   top: {
     create: () => ({ values: {} }),
     add: (acc, { value, ts, seq }) => {
-      if (value === null || value === undefined) return
-      topAdd(acc.values, jsonKey(value), 1, ts, seq)
+      const key = keptKey(value)
+      if (key !== undefined) topAdd(acc.values, key, 1, ts, seq)
     },
     value: (acc) => {
       let best: string | undefined

@@ -2,7 +2,7 @@
 // `first`, `last`, `since_first`, `since_last`. The edge and the CLI have them built in; device
 // builds load them with the other rare features (rules/device/rare-chunk.ts) only for a document
 // that uses one.
-import { addCompensated, better, jsonKey, numeric, total } from './accumulator.ts'
+import { addCompensated, better, keptKey, numeric, total } from './accumulator.ts'
 import type { ExtremeAcc, Fold, Folds, OrderedAcc, SinceAcc } from './accumulator.ts'
 import type { Json } from '../document/json.ts'
 
@@ -24,7 +24,7 @@ function ordered(wantLater: boolean): Fold<OrderedAcc> {
   return {
     create: () => ({ ts: null, seq: 0, value: null }),
     add: (acc, { value, ts, seq }) => {
-      if (value === null || value === undefined || !better(wantLater, ts, seq, acc)) return
+      if (!better(wantLater, ts, seq, acc) || keptKey(value) === undefined) return
       acc.ts = ts
       acc.seq = seq
       acc.value = value as Json
@@ -59,8 +59,8 @@ export const RARE_FOLDS: Folds = {
   distinct: {
     create: () => ({ values: {} }),
     add: (acc, { value }) => {
-      if (value === null || value === undefined) return
-      const key = jsonKey(value)
+      const key = keptKey(value)
+      if (key === undefined) return
       if (acc.values[key] === undefined && Object.keys(acc.values).length < DISTINCT_CAP)
         acc.values[key] = 1
     },

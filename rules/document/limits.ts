@@ -1,2 +1,31 @@
 /** Limits of a rules document (spec rules.md §2). */
 export const DOCUMENT_LIMITS = { bytes: 1_048_576, metrics: 500, tags: 1000 } as const
+
+// Bounds on what a profile state keeps from its events, so that no sender can grow a profile
+// without end (spec collector.md, "Limits and protection": bounded per-profile state). The edge,
+// the CLI and the device apply them alike; the numbers and their reasons are in collector/README.md
+// ("Bounds").
+
+/**
+ * Longest value, in characters of its JSON, that `top`, `distinct`, `first` and `last` keep: a
+ * longer one is skipped like a missing value. Such values are names, ids and labels; a `top` keeps
+ * 64 of them per time bucket (60 per window), a `distinct` up to 2,048.
+ */
+export const MAX_KEPT_VALUE_CHARS = 100
+/** Most traits a profile keeps: a new key past this many is ignored (known keys still change). */
+export const MAX_TRAITS = 100
+/** Longest trait key a profile keeps; a longer key is ignored. */
+export const MAX_TRAIT_KEY_CHARS = 128
+/** Longest trait value, in characters of its JSON, a profile keeps; a longer one is ignored. */
+export const MAX_TRAIT_VALUE_CHARS = 1000
+/**
+ * Longest page path a profile's page timeline keeps (`dwell`): a longer one is cut to this many
+ * characters, on the page and on its `Page Left` alike, so they still pair.
+ */
+export const MAX_KEPT_PATH_CHARS = 1000
+/**
+ * Longest tag value, in characters of its JSON, a profile state gives (the edge and the CLI): a
+ * longer value makes the tag absent, as an expression that throws does. Tag values are stored,
+ * indexed and exported with every change.
+ */
+export const MAX_TAG_VALUE_CHARS = 1000

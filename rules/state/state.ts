@@ -1,5 +1,5 @@
 import { explanation } from '../tags/explanation.ts'
-import { later } from '../aggregate/accumulator.ts'
+import { jsonKey, later } from '../aggregate/accumulator.ts'
 import type { Accumulator } from '../aggregate/accumulator.ts'
 import type {
   EvaluateOptions,
@@ -25,7 +25,19 @@ import {
   type Session,
 } from './sessions.ts'
 import { restoreData } from './restore-data.ts'
-import { emptyData, setOwn, type PendingEvent, type ProfileData } from './state-data.ts'
+import {
+  emptyData,
+  setOwn,
+  type PendingEvent,
+  type ProfileData,
+  type TraitEntry,
+} from './state-data.ts'
+import {
+  MAX_TAG_VALUE_CHARS,
+  MAX_TRAIT_KEY_CHARS,
+  MAX_TRAIT_VALUE_CHARS,
+  MAX_TRAITS,
+} from '../document/limits.ts'
 import type { TagData } from '../tags/slots.ts'
 import { insertPage, pageEntry, trimPages, visitsOf, type Visit } from './visits.ts'
 import { bucketOf, lowestBucket } from '../metric/window.ts'
@@ -46,6 +58,25 @@ function insertPending(pending: PendingEvent[], entry: PendingEvent): void {
  */
 const storable = (value: TagValue | undefined) =>
   typeof value === 'number' && !Number.isFinite(value) ? undefined : value
+
+/** A tag value, or `undefined` (absent) when its JSON is longer than MAX_TAG_VALUE_CHARS. */
+function bounded(value: TagValue | undefined): TagValue | undefined {
+  const chars =
+    typeof value === 'string'
+      ? value.length
+      : typeof value === 'object' && value !== null
+        ? JSON.stringify(value).length
+        : 0
+  return chars > MAX_TAG_VALUE_CHARS ? undefined : value
+}
+
+/**
+ * Whether a profile holding `traits` takes a trait it does not have yet: its key is short enough
+ * and the profile has room (the first keys win; see MAX_TRAITS).
+ */
+function keepsNewTrait(traits: Record<string, TraitEntry>, key: string): boolean {
+  return key.length <= MAX_TRAIT_KEY_CHARS && Object.keys(traits).length < MAX_TRAITS
+}
 
 /** Creates an empty state, or restores one from a snapshot (metrics whose definition changed start empty). */
 export function createProfileState(
@@ -154,8 +185,9 @@ class State implements ProfileState {
       this.traitCache = undefined
       for (const [key, value] of Object.entries(raw.traits)) {
         const old = own(data.traits, key)
-        if (!old || later(ts, seq, old.ts, old.seq))
-          setOwn(data.traits, key, { value: value as Json, ts, seq })
+        if (old ? later(ts, seq, old.ts, old.seq) : keepsNewTrait(data.traits, key))
+          if (jsonKey(value).length <= MAX_TRAIT_VALUE_CHARS)
+            setOwn(data.traits, key, { value: value as Json, ts, seq })
       }
     }
     let dwellMatches: string[] | undefined
@@ -263,7 +295,9 @@ class State implements ProfileState {
       const tag = all[i]!
       // Tags sit in the slots in evaluation order, right after the metrics.
       const elsewhere = device && !tag.onDevice
-      const value = elsewhere ? (own(durable, tag.id) ?? undefined) : storable(tag.evaluate(data))
+      const value = elsewhere
+        ? (own(durable, tag.id) ?? undefined)
+        : bounded(storable(tag.evaluate(data)))
       tags[tag.id] = value ?? null
       v[first + i] = value ?? null
       if (value !== undefined && !elsewhere) present[tag.id] = value
@@ -372,7 +406,8 @@ class State implements ProfileState {
     this.traitCache = undefined
     for (const [key, entry] of Object.entries(theirs.traits)) {
       const old = own(data.traits, key)
-      if (!old || later(entry.ts, entry.seq, old.ts, old.seq)) setOwn(data.traits, key, entry)
+      if (old ? later(entry.ts, entry.seq, old.ts, old.seq) : keepsNewTrait(data.traits, key))
+        if (jsonKey(entry.value).length <= MAX_TRAIT_VALUE_CHARS) setOwn(data.traits, key, entry)
     }
     this.mergeAccumulators(data.lifetime, theirs.lifetime)
     for (const metric of this.compiled.metrics) {

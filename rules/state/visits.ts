@@ -1,6 +1,7 @@
 import type { ParsedEvent } from '../document/event.ts'
 import { eventPath } from '../document/event.ts'
 import { toNumeric } from '../document/json.ts'
+import { MAX_KEPT_PATH_CHARS } from '../document/limits.ts'
 
 /**
  * The page timeline behind `dwell`/`dwell_max`: the profile's latest page/screen and `Page Left`
@@ -46,7 +47,7 @@ export function pageEntry(
     ts: event.ts,
     seq,
     kind: isPage ? 'page' : 'left',
-    path: eventPath(raw) ?? null,
+    path: eventPath(raw)?.slice(0, MAX_KEPT_PATH_CHARS) ?? null,
     dwellMs: dwellMs ?? null,
     metrics: matching,
   }
