@@ -50,6 +50,11 @@ export class MergeStaging {
       yield JSON.parse(row.body)
   }
 
+  /** Forgets `source`'s staged events (a merge that erases them instead of taking them in). */
+  forget(source: string): void {
+    this.sql.exec(`DELETE FROM merging WHERE source = ?`, source)
+  }
+
   /** Moves `source`'s staged events into `events` (those not stored yet) and forgets them. */
   moveToEvents(source: string): void {
     this.sql.exec(

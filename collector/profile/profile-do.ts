@@ -269,7 +269,9 @@ export class ProfileDO extends DurableObject<Env> {
     if (from === self) return { value: null }
     this.transaction(() => {
       if (this.store.hasAlias(from)) return
-      this.store.setProfileId(self)
+      // The tables, not the profile: until `absorb` takes the events in, this profile may hold
+      // nothing (a target erased while the merge was pending erases them instead).
+      if (!this.store.hasSchema()) this.store.migrate()
       this.store.merging.stage(from, events)
     })
     return { value: null }
@@ -306,6 +308,7 @@ export class ProfileDO extends DurableObject<Env> {
       this.erasure.covers(payload.linkedAt)
     ) {
       await this.eraseMerged([from, ...payload.aliases], now)
+      this.transaction(() => this.store.merging.forget(from))
       return { value: null }
     }
     const done = this.transaction(() => {

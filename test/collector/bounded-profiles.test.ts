@@ -11,6 +11,7 @@ import {
   MAX_TRAITS,
 } from '../../rules/document/limits.ts'
 import { admin, iso, json, post, postAsServer, track, uniqueId } from './helpers.ts'
+import { anonymousProfile } from '../../rules/index.ts'
 
 // Issue 17, finding 2: a profile that bricked itself. 80 identifies of a 30 KB trait made a
 // snapshot over SQLite's 2 MB row limit: `SQLITE_TOOBIG` at the next checkpoint, the transaction
@@ -139,23 +140,25 @@ describe('bounded profiles (issue 17, finding 2)', () => {
     const now = Date.now() - HOUR
     expect((await post('/v1/batch', { batch: filler(anon, 3, now) })).status).toBe(200)
     const big = { padding: 'p'.repeat(MAX_SNAPSHOT_BYTES) } as unknown as StateSnapshot
-    const saved = await runInDurableObject(env.PROFILES.getByName(anon), (_, state) =>
-      state.storage.transactionSync(() =>
-        new ProfileStore(state.storage.sql).saveSnapshot('v', big),
-      ),
+    const saved = await runInDurableObject(
+      env.PROFILES.getByName(anonymousProfile(anon)),
+      (_, state) =>
+        state.storage.transactionSync(() =>
+          new ProfileStore(state.storage.sql).saveSnapshot('v', big),
+        ),
     )
     expect(saved).toBe(false)
-    expect(await snapshotBytes(anon)).toBeNull()
+    expect(await snapshotBytes(anonymousProfile(anon))).toBeNull()
     // Restored from its events alone (a fresh object), it counts them all and takes more.
     await abortAllDurableObjects()
     const response = await post('/v1/batch', { batch: filler(anon, 2, now + 10) })
     expect(response.status).toBe(200)
     const view = await json<{ metrics: Record<string, unknown> }>(
-      await admin(`/v1/profiles/${anon}`),
+      await admin(`/v1/profiles/${anonymousProfile(anon)}`),
     )
     expect(view.metrics.orders_lifetime).toBe(5)
     // That batch saved a checkpoint again (the real state is small).
-    expect(await snapshotBytes(anon)).toBeGreaterThan(0)
+    expect(await snapshotBytes(anonymousProfile(anon))).toBeGreaterThan(0)
   })
 
   it('a merge of a profile of 10,000 events (35 MB) moves them in pages', async () => {
@@ -166,7 +169,7 @@ describe('bounded profiles (issue 17, finding 2)', () => {
     // The rest stored as the profile would store them (a rate limit keeps a test from sending
     // them): a restore counts them, since no checkpoint covers them.
     const seeded = MAX_STORED_EVENTS - 2
-    await runInDurableObject(env.PROFILES.getByName(anon), (_, state) => {
+    await runInDurableObject(env.PROFILES.getByName(anonymousProfile(anon)), (_, state) => {
       for (let i = 0; i < seeded; i++) {
         const event = {
           ...filler(anon, 1, now + 1 + i)[0]!,
@@ -191,7 +194,7 @@ describe('bounded profiles (issue 17, finding 2)', () => {
     const view = await json<{ aliases: string[]; metrics: Record<string, unknown> }>(
       await admin(`/v1/profiles/${user}`),
     )
-    expect(view.aliases).toEqual([anon])
+    expect(view.aliases).toEqual([anonymousProfile(anon)])
     expect(view.metrics.orders_lifetime).toBe(seeded + 1)
     const stored = (id: string) =>
       runInDurableObject(
@@ -200,6 +203,6 @@ describe('bounded profiles (issue 17, finding 2)', () => {
           state.storage.sql.exec<{ n: number }>(`SELECT count(*) AS n FROM events`).one().n,
       )
     expect(await stored(user)).toBe(MAX_STORED_EVENTS)
-    expect(await stored(anon)).toBe(0)
+    expect(await stored(anonymousProfile(anon))).toBe(0)
   }, 180_000)
 })

@@ -5,6 +5,7 @@ import { deliverBatch } from '../../collector/ingest/deliver-batch.ts'
 import { prepareEvent } from '../../collector/ingest/prepare-event.ts'
 import { MAX_BATCH_PROFILES } from '../../collector/limits.ts'
 import { admin, json, post, track, uniqueId } from './helpers.ts'
+import { anonymousProfile } from '../../rules/index.ts'
 
 // Issue 17, finding 1: a batch spanning many profiles. 2,500 new profiles in one request ran the
 // local runtime's SQLite out of memory: a 500 after ~16 s with ~2,360 profiles committed.
@@ -14,14 +15,14 @@ const spread = (n: number, prefix: string, ms = Date.now() - 1000) =>
   Array.from({ length: n }, (_, i) => track(`${prefix}-${i}`, 'Product Viewed', ms))
 
 /** Makes every later insert into `id`'s events fail, as a storage out of memory would. */
-const breakStorage = (id: string) =>
-  runInDurableObject(env.PROFILES.getByName(id), (_, state) => {
+const breakStorage = (anonymousId: string) =>
+  runInDurableObject(env.PROFILES.getByName(anonymousProfile(anonymousId)), (_, state) => {
     state.storage.sql.exec(
       `CREATE TRIGGER injected_fault BEFORE INSERT ON events BEGIN SELECT RAISE(ABORT, 'injected fault'); END`,
     )
   })
-const repairStorage = (id: string) =>
-  runInDurableObject(env.PROFILES.getByName(id), (_, state) => {
+const repairStorage = (anonymousId: string) =>
+  runInDurableObject(env.PROFILES.getByName(anonymousProfile(anonymousId)), (_, state) => {
     state.storage.sql.exec(`DROP TRIGGER injected_fault`)
   })
 
@@ -38,7 +39,7 @@ describe('fan-out (issue 17, finding 1)', () => {
     expect(body.error).toContain(`names 2500 profiles`)
     expect(body.error).toContain(`at most ${MAX_BATCH_PROFILES} per request`)
     for (const i of [0, 1249, 2499])
-      expect((await admin(`/v1/profiles/${prefix}-${i}`)).status).toBe(404)
+      expect((await admin(`/v1/profiles/${anonymousProfile(`${prefix}-${i}`)}`)).status).toBe(404)
   }, 120_000)
 
   it(`a batch naming ${MAX_BATCH_PROFILES} profiles is delivered, one more is refused`, async () => {
@@ -94,7 +95,8 @@ describe('fan-out (issue 17, finding 1)', () => {
       expect(rejected.error).toContain('send this event again')
       expect(rejected.error).not.toContain('injected fault')
     }
-    for (const id of [ok1, ok2]) expect((await admin(`/v1/profiles/${id}`)).status).toBe(200)
+    for (const id of [ok1, ok2])
+      expect((await admin(`/v1/profiles/${anonymousProfile(id)}`)).status).toBe(200)
 
     // A batch of the broken profile alone stored nothing: 503, retry it all.
     const alone = await post('/v1/batch', { batch: [batch[1]] })
@@ -106,7 +108,9 @@ describe('fan-out (issue 17, finding 1)', () => {
     await repairStorage(broken)
     const retried = await json(await post('/v1/batch', { batch }))
     expect(retried).toMatchObject({ accepted: 2, duplicates: 2, rejected: [] })
-    const view = await json<{ events: unknown[] }>(await admin(`/v1/profiles/${broken}`))
+    const view = await json<{ events: unknown[] }>(
+      await admin(`/v1/profiles/${anonymousProfile(broken)}`),
+    )
     expect(view.events).toHaveLength(3)
   })
 })
