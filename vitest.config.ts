@@ -75,6 +75,11 @@ export default defineConfig({
                     identitySecret: SECRET,
                     rateLimits: { clientEvents: '10/60' },
                   },
+                  'few-profiles-key': {
+                    origins: ['*'],
+                    identitySecret: SECRET,
+                    rateLimits: { clientProfiles: '3/60' },
+                  },
                   'busy-profile-key': {
                     origins: ['*'],
                     identitySecret: SECRET,

@@ -48,6 +48,11 @@ export interface Env {
   RATE_LIMIT_CLIENT?: string
   /** Events per writeKey + client IP, `"<count>/<seconds>"`. @default "30000/60" */
   RATE_LIMIT_CLIENT_EVENTS?: string
+  /**
+   * New profiles per writeKey + client IP of a browser source, `"<count>/<seconds>"`.
+   * @default "600/60"
+   */
+  RATE_LIMIT_CLIENT_PROFILES?: string
   /** Events per profile, `"<count>/<seconds>"`. @default "2000/60" */
   RATE_LIMIT_PROFILE?: string
   /** Profiles a rules backfill rebuilds per page (one alarm of the rules object). @default "50" */

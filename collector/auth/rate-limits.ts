@@ -24,10 +24,22 @@ const DEFAULT_CLIENT_EVENTS_RATE = '30000/60'
  */
 const DEFAULT_PROFILE_RATE = '2000/60'
 
+/**
+ * New profiles per writeKey + client IP, for browser sources: one visitor makes one anonymous
+ * profile (two when it signs in as a user the collector never saw); 600 a minute lets some 600 new
+ * visitors a minute arrive through one address, while a script that invents anonymousIds to make
+ * storage is held to 600 objects a minute per address. Server sources (a secret writeKey, a site's
+ * backend importing its users) are not limited unless their `rateLimits.clientProfiles` says so.
+ * @default "600/60"
+ */
+const DEFAULT_CLIENT_PROFILES_RATE = '600/60'
+
 /** The rates in force for a source: its own (`SOURCES`), else the vars, else the defaults. */
 export interface Rates {
   /** Events per writeKey + client IP. */
   clientEvents: Rate
+  /** New profiles per writeKey + client IP (`undefined`: not limited). */
+  clientProfiles?: Rate
   /** Events per profile. */
   profile: Rate
 }
@@ -43,7 +55,10 @@ export function ratesOf(env: Env, source: Source): Rates {
   const clientEvents =
     source.rateLimits?.clientEvents ?? env.RATE_LIMIT_CLIENT_EVENTS ?? DEFAULT_CLIENT_EVENTS_RATE
   const profile = source.rateLimits?.profile ?? env.RATE_LIMIT_PROFILE ?? DEFAULT_PROFILE_RATE
-  const key = `${clientEvents}\0${profile}`
+  const clientProfiles =
+    source.rateLimits?.clientProfiles ??
+    (source.server ? undefined : (env.RATE_LIMIT_CLIENT_PROFILES ?? DEFAULT_CLIENT_PROFILES_RATE))
+  const key = `${clientEvents}\0${profile}\0${clientProfiles}`
   if (parsed?.key !== key)
     parsed = {
       key,
@@ -53,6 +68,14 @@ export function ratesOf(env: Env, source: Source): Rates {
           "RATE_LIMIT_CLIENT_EVENTS (or a source's rateLimits.clientEvents)",
         ),
         profile: parseRate(profile, "RATE_LIMIT_PROFILE (or a source's rateLimits.profile)"),
+        ...(clientProfiles === undefined
+          ? {}
+          : {
+              clientProfiles: parseRate(
+                clientProfiles,
+                "RATE_LIMIT_CLIENT_PROFILES (or a source's rateLimits.clientProfiles)",
+              ),
+            }),
       },
     }
   return parsed.rates
@@ -106,6 +129,35 @@ export function limitClientEvents(
       wait,
       `too many events for this writeKey from ${ip} (at most ${describeRate(rates.clientEvents)}): nothing of this batch was stored, retry after Retry-After`,
     )
+}
+
+/** New profiles made per writeKey + client IP, per isolate (as `clientEvents`). */
+const clientProfiles = new TokenBuckets(10_000)
+
+/**
+ * How long a request of `source` must wait before it may create a profile (`0`: it may now). A
+ * request whose budget is spent still reaches the profiles that exist: only new ones wait.
+ */
+export function newProfileWait(c: Context<AppEnv>, source: Source, rates: Rates): number {
+  if (!rates.clientProfiles) return 0
+  const key = `${source.writeKey}\0${clientIp(c)}`
+  return clientProfiles.waitFor(key, 1, rates.clientProfiles, Date.now())
+}
+
+/** Counts the `created` profiles a request made against its writeKey + client IP. */
+export function chargeNewProfiles(
+  c: Context<AppEnv>,
+  source: Source,
+  created: number,
+  rates: Rates,
+): void {
+  if (!rates.clientProfiles || created === 0) return
+  clientProfiles.take(
+    `${source.writeKey}\0${clientIp(c)}`,
+    created,
+    rates.clientProfiles,
+    Date.now(),
+  )
 }
 
 /** `1200 per 60 s`. */

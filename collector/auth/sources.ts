@@ -21,12 +21,12 @@ export interface Source {
    * IP) and `RATE_LIMIT_PROFILE` (events per profile) vars for this source, e.g. a server source
    * importing history.
    */
-  rateLimits?: { clientEvents?: string; profile?: string }
+  rateLimits?: { clientEvents?: string; clientProfiles?: string; profile?: string }
   /** Why this source cannot be used (a configuration error, answered `503`), if it cannot. */
   problem?: string
 }
 
-const RATE_NAMES = ['clientEvents', 'profile']
+const RATE_NAMES = ['clientEvents', 'clientProfiles', 'profile']
 
 const SHAPE =
   '{"<writeKey>": {"origins": ["https://your.site"], "identitySecret": "env:IDENTITY_SECRET"}, "<server writeKey>": {"server": true}}'
@@ -84,7 +84,7 @@ function readSource(writeKey: string, value: unknown, env: Env): Source {
       )
     )
       return broken(
-        '.rateLimits must be like {"clientEvents": "30000/60", "profile": "2000/60"} (requests per address are the CLIENT_REQUESTS binding\'s, one limit for every source)',
+        '.rateLimits must be like {"clientEvents": "30000/60", "clientProfiles": "600/60", "profile": "2000/60"} (requests per address are the CLIENT_REQUESTS binding\'s, one limit for every source)',
       )
     source.rateLimits = rateLimits
   }

@@ -33,7 +33,9 @@ export type Delivery = { profile: string; positions: number[] } & (
  * profile gets one call (one storage transaction), `PROFILE_CALLS_IN_FLIGHT` at a time, following forwards. Resolves after
  * every profile committed or failed: a profile that cannot commit fails alone, the others' events
  * are stored. `tags` are the profile's when all events landed in one profile. Each profile takes at
- * most `rate` events (over it, its outcome has `retryAfterMs` and stores nothing). Throws `413`,
+ * most `rate` events (over it, its outcome has `retryAfterMs` and stores nothing); a profile that
+ * does not exist yet is created only when `createWaitMs` is 0 (the sender's budget of new
+ * profiles, else its outcome has `retryAfterMs` and `newProfile`). Throws `413`,
  * before anything is stored, when the batch names more than `MAX_BATCH_PROFILES` profiles.
  */
 export async function deliverBatch(
@@ -41,6 +43,7 @@ export async function deliverBatch(
   events: readonly PreparedEvent[],
   receivedAt: number,
   rate: Rate,
+  createWaitMs = 0,
 ): Promise<{ deliveries: Delivery[]; tags?: Record<string, TagValue> }> {
   const links = identityLinks(events)
   const named = new Set(events.map((event) => event.profile))
@@ -69,7 +72,7 @@ export async function deliverBatch(
     async ([key, group]): Promise<Delivery> => {
       try {
         const { profile, value } = await atProfile(env, key, (stub, id) =>
-          stub.ingest(id, group.events, receivedAt, rate),
+          stub.ingest(id, group.events, receivedAt, rate, createWaitMs),
         )
         return { profile, positions: group.positions, outcome: value }
       } catch (error) {

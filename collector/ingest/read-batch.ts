@@ -3,6 +3,7 @@ import { parseTimestamp, type EventType } from '../../rules/index.ts'
 import type { AppEnv } from '../env.ts'
 import { fail } from '../http-error.ts'
 import { limitClient, limitClientEvents, type Rates } from '../auth/rate-limits.ts'
+import type { Source } from '../auth/sources.ts'
 import { MAX_BATCH_EVENTS, MAX_BODY_BYTES, MAX_JSON_DEPTH } from '../limits.ts'
 import { parseJson } from '../parse-json.ts'
 import { prepareEvent, type PreparedEvent, type RequestFacts } from './prepare-event.ts'
@@ -27,6 +28,8 @@ export interface ReceivedBatch {
   /** The good events, with their index in the request. */
   good: { index: number; event: PreparedEvent }[]
   rejected: RejectedEvent[]
+  /** The source the writeKey names. */
+  source: Source
   /** The source's rates (the client rate was counted already). */
   rates: Rates
 }
@@ -102,5 +105,5 @@ export async function readBatch(c: Context<AppEnv>, type?: EventType): Promise<R
     if (result.ok) return void good.push({ index, event: result.event })
     rejected.push({ index, messageId: result.messageId, error: result.error })
   })
-  return { receivedAt, good, rejected, rates }
+  return { receivedAt, good, rejected, source, rates }
 }

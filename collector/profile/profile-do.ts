@@ -35,8 +35,15 @@ export interface IngestOutcome {
   rejected: { position: number; error: string }[]
   /** Every tag the profile holds after the commit. */
   tags: Record<string, TagValue>
-  /** Set when the profile is over its rate limit: nothing was stored, retry after this wait. */
+  /**
+   * Set when the profile is over its rate limit, or is new while its sender may create no new
+   * profile: nothing was stored, retry after this wait.
+   */
   retryAfterMs?: number
+  /** `true` when this call created the profile (its first write). */
+  created?: boolean
+  /** `true` when `retryAfterMs` is the sender's budget of new profiles, not the profile's. */
+  newProfile?: boolean
 }
 
 /** Everything the admin API shows about a profile. */
@@ -95,6 +102,7 @@ export class ProfileDO extends DurableObject<Env> {
     events: PreparedEvent[],
     receivedAt: number,
     rate: Rate,
+    createWaitMs = 0,
   ): Promise<Routed<IngestOutcome>> {
     const active = await activeRules(this.env)
     // Never evaluate before the Worker's receive time: the events received count by then.
@@ -102,6 +110,19 @@ export class ProfileDO extends DurableObject<Env> {
     const forward = this.store.forward()
     if (forward) return forwarded(forward)
     // One object per profile: its bucket is exact. In memory only: an evicted object was idle.
+    const created = this.store.profileId() === undefined
+    // A new profile waits while its sender's budget of new profiles is spent (`createWaitMs`).
+    if (created && createWaitMs > 0)
+      return {
+        value: {
+          accepted: 0,
+          duplicates: 0,
+          rejected: [],
+          tags: {},
+          retryAfterMs: createWaitMs,
+          newProfile: true,
+        },
+      }
     const retryAfterMs = this.limiter.take('events', events.length, rate, now)
     if (retryAfterMs > 0)
       return { value: { accepted: 0, duplicates: 0, rejected: [], tags: {}, retryAfterMs } }
@@ -120,7 +141,7 @@ export class ProfileDO extends DurableObject<Env> {
         listed = this.listing.due(now)
       }
       const { tags, nextChangeAt } = this.record(live.state, now)
-      return { result: { ...count, tags }, nextChangeAt, listed }
+      return { result: { ...count, tags, ...(created ? { created } : {}) }, nextChangeAt, listed }
     })
     if (outcome.listed) this.list(profile, now)
     await this.schedule(outcome.nextChangeAt, now)

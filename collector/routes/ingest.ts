@@ -3,7 +3,7 @@ import { EVENT_TYPES, type EventType, type TagValue } from '../../rules/index.ts
 import { deliverBatch } from '../ingest/deliver-batch.ts'
 import type { AppEnv } from '../env.ts'
 import { fail, tooManyRequests } from '../http-error.ts'
-import { describeRate } from '../auth/rate-limits.ts'
+import { chargeNewProfiles, describeRate, newProfileWait } from '../auth/rate-limits.ts'
 import { readBatch, type RejectedEvent } from '../ingest/read-batch.ts'
 
 /** `Retry-After` (s) when no profile of a batch could commit. */
@@ -32,7 +32,7 @@ export const ingest = new Hono<AppEnv>()
   })
 
 async function handle(c: Context<AppEnv>, type?: EventType): Promise<Response> {
-  const { receivedAt, good, rejected, rates } = await readBatch(c, type)
+  const { receivedAt, good, rejected, source, rates } = await readBatch(c, type)
   const response: IngestResponse = { success: true, accepted: 0, duplicates: 0, rejected }
 
   if (good.length) {
@@ -41,23 +41,29 @@ async function handle(c: Context<AppEnv>, type?: EventType): Promise<Response> {
       good.map((g) => g.event),
       receivedAt,
       rates.profile,
+      newProfileWait(c, source, rates),
     )
-    const limited = delivered.deliveries.flatMap((d) =>
-      'outcome' in d && d.outcome.retryAfterMs !== undefined ? [d] : [],
-    )
-    if (limited.length)
+    const outcomes = delivered.deliveries.flatMap((d) => ('outcome' in d ? [d.outcome] : []))
+    chargeNewProfiles(c, source, outcomes.filter((o) => o.created).length, rates)
+    const limited = outcomes.filter((o) => o.retryAfterMs !== undefined)
+    if (limited.length) {
+      // Not naming the profile: it may be the user an anonymousId was merged into.
+      const why = limited.some((o) => o.newProfile)
+        ? `too many new profiles for this writeKey from this address (at most ${describeRate(rates.clientProfiles!)}); the events of existing profiles were stored`
+        : `a profile of this batch is over its rate limit (${describeRate(rates.profile)} events); the other profiles' events were stored`
       throw tooManyRequests(
-        Math.max(...limited.map((d) => d.outcome.retryAfterMs!)),
-        // Not naming the profile: it may be the user an anonymousId was merged into.
-        `a profile of this batch is over its rate limit (${describeRate(rates.profile)} events); the other profiles' events were stored, and a retry of the whole batch counts them once`,
+        Math.max(...limited.map((o) => o.retryAfterMs!)),
+        `${why}, and a retry of the whole batch counts them once`,
       )
+    }
     const failed = delivered.deliveries.flatMap((d) => ('failure' in d ? [d] : []))
     // No profile committed: the whole request is worth a retry (a browser's batch is one profile,
     // and the SDK retries a 5xx but drops a 200's rejected events).
     if (failed.length === delivered.deliveries.length)
       throw fail(
         503,
-        `profile ${JSON.stringify(failed[0]!.profile)} could not commit (${failed[0]!.failure}); no event was stored: retry the batch (a messageId counts its event once)`,
+        // Not naming the profile, as above.
+        `its profile could not commit (${failed[0]!.failure}); no event was stored: retry the batch (a messageId counts its event once)`,
         { 'Retry-After': String(RETRY_FAILED_S) },
       )
     for (const delivery of delivered.deliveries) {

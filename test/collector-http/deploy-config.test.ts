@@ -38,6 +38,7 @@ describe('the deploy config (wrangler.toml)', () => {
     expect(vars).not.toHaveProperty('RATE_LIMIT_CLIENT')
     expect(vars).toMatchObject({
       RATE_LIMIT_CLIENT_EVENTS: '30000/60',
+      RATE_LIMIT_CLIENT_PROFILES: '600/60',
       RATE_LIMIT_PROFILE: '2000/60',
     })
   })

@@ -52,6 +52,36 @@ describe('rate limits', () => {
     expect((await get(`/v1/tags?anonymousId=${uniqueId('a')}`, headers)).status).toBe(200)
   })
 
+  it('budgets new profiles per writeKey and address; existing profiles keep taking events', async () => {
+    const ip = `192.0.2.${Math.floor(Math.random() * 250)}`
+    const headers = as('few-profiles-key', ip)
+    const now = Date.now()
+    const [a, b, c, d] = [uniqueId('a'), uniqueId('b'), uniqueId('c'), uniqueId('d')]
+    // The source allows 3 new profiles a minute: a batch of 3 new visitors passes.
+    const first = [a, b, c].map((id) => track(id, 'X', now - 1000))
+    expect((await post('/v1/batch', { batch: first }, headers)).status).toBe(200)
+    // Before: every request could make as many profiles as it named (2,500 in one).
+    const over = await post(
+      '/v1/batch',
+      { batch: [track(a, 'Y', now - 500), track(d, 'X', now - 500)] },
+      headers,
+    )
+    expect(over.status).toBe(429)
+    expect(Number(over.headers.get('retry-after'))).toBeGreaterThanOrEqual(15)
+    const error = (await json(over)).error
+    expect(error).toContain('too many new profiles for this writeKey from this address')
+    expect(error).not.toContain(d)
+    // The existing visitor's event was stored; the new one made nothing.
+    const view = await json<{ events: unknown[] }>(
+      await admin(`/v1/profiles/${anonymousProfile(a)}`),
+    )
+    expect(view.events).toHaveLength(2)
+    expect((await admin(`/v1/profiles/${anonymousProfile(d)}`)).status).toBe(404)
+    // Another address has its own budget; a server source has none by default.
+    const elsewhere = as('few-profiles-key', `${ip}9`)
+    expect((await post('/v1/batch', { batch: [track(d, 'X', now)] }, elsewhere)).status).toBe(200)
+  })
+
   it('limits events per profile; other profiles of the batch are stored', async () => {
     const headers = as('busy-profile-key', '203.0.113.7')
     const [busy, calm] = [uniqueId('a'), uniqueId('a')]
