@@ -1,5 +1,5 @@
 // The few things the SDK core needs from its host. The browser implements them in
-// `sdk/browser/platform.ts`, the mini-program adapter over `wx` in `sdk/wx/platform.ts`; both reuse
+// `sdk/browser/platform.ts`, the mini-program adapters in `sdk/mini/platform.ts`; both reuse
 // everything else.
 
 /**

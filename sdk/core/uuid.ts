@@ -5,7 +5,7 @@ export type RandomBytes = () => ArrayLike<number> | undefined
 let randomBytes: RandomBytes = () => globalThis.crypto?.getRandomValues?.(new Uint8Array(31))
 
 /**
- * Where ids take their random bytes from, for hosts without `crypto` (mini-programs: wx/random.ts).
+ * Where ids take their random bytes from, for hosts without `crypto` (mini-programs: mini/random.ts).
  * One source for the whole app: every instance's ids need the same.
  */
 export const useRandomBytes = (source: RandomBytes): void => void (randomBytes = source)

@@ -38,32 +38,19 @@ export interface WxGetRandomValuesOption {
   complete?(): void
 }
 
-/** The `wx` members the adapter calls; every one is feature-detected. */
+/** `WechatMiniprogram.RequestTask`: `abort` ends the request with `fail`. */
+export interface WxRequestTask {
+  abort(): void
+}
+
+/** The `wx` members the adapter calls; the optional ones are feature-detected. */
 export interface WxApi {
   getStorageSync(key: string): unknown
   setStorageSync(key: string, data: unknown): void
   removeStorageSync(key: string): void
-  request(option: WxRequestOption): unknown
+  request(option: WxRequestOption): WxRequestTask | undefined
   onAppShow?(listener: (options: unknown) => void): void
   onAppHide?(listener: () => void): void
   onNetworkStatusChange?(listener: (result: { isConnected: boolean }) => void): void
   getRandomValues?(option: WxGetRandomValuesOption): void
 }
-
-/** A page instance (`WechatMiniprogram.Page.Instance`): its route and query. */
-export interface WxPageInstance {
-  route?: string
-  options?: Record<string, string | undefined>
-}
-
-/** `Page()` options (`WechatMiniprogram.Page.Options`), lifecycle hooks only. */
-export type WxPageOptions = Record<string, unknown> & {
-  onShow?(this: WxPageInstance): void
-  onHide?(this: WxPageInstance): void
-  onUnload?(this: WxPageInstance): void
-  onShareAppMessage?(this: WxPageInstance, options: { from?: string }): unknown
-  onShareTimeline?(this: WxPageInstance): unknown
-}
-
-/** The global `Page` constructor. */
-export type WxPage = (options: WxPageOptions) => void

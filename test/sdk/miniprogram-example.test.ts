@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs'
 import { dirname, join, normalize } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import catalog from '../../examples/rules/catalog.json' with { type: 'json' }
-import { fakeWx, type FakeRuntime, type SentRequest } from './fake-wx.ts'
+import { fakeWx, type FakeRuntime, type SentRequest } from './fake-runtime.ts'
 
 const ROOT = 'examples/miniprogram'
 const BUILT = 'dist/tagwise-miniprogram.js'

@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import catalog from '../../examples/rules/catalog.json' with { type: 'json' }
 import { createTagwise } from '../../sdk/miniprogram.ts'
 import type { RulesDocument } from '../../rules/index.ts'
-import { fakeStorage, fakeWx, type FakeRuntime } from './fake-wx.ts'
+import { fakeStorage, fakeWx, type FakeRuntime } from './fake-runtime.ts'
 
 const CATALOG = catalog as unknown as RulesDocument
 /**

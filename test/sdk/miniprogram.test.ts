@@ -1,11 +1,10 @@
 // @vitest-environment node
-// The mini-program adapter against the fake runtime of fake-wx.ts: what a mini-program's pages
+// The mini-program adapter against the fake runtime of fake-runtime.ts: what a mini-program's pages
 // send, how the queue survives failures and restarts, and that tags behave as in the browser.
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
-import catalog from '../../examples/rules/catalog.json' with { type: 'json' }
 import { createTagwise as createBrowserTagwise } from '../../sdk/index.ts'
 import { createTagwise, type MiniprogramOptions, type Tagwise } from '../../sdk/miniprogram.ts'
-import type { RulesDocument } from '../../rules/index.ts'
+import { CATALOG, fakeCollector, type Collector } from './fake-collector.ts'
 import {
   KEY_LIMIT,
   TOTAL_LIMIT,
@@ -13,49 +12,10 @@ import {
   fakeWx,
   type FakeRuntime,
   type FakeStorage,
-  type Reply,
-  type SentRequest,
-} from './fake-wx.ts'
+} from './fake-runtime.ts'
 
-const CATALOG = catalog as unknown as RulesDocument
 const ENDPOINT = 'https://collect.test'
 const ROUTES = ['home/index', 'coupon/index', 'checkout/cart', 'visa/index']
-
-/** A collector speaking the HTTP API, with scriptable batch replies. */
-function fakeCollector() {
-  const replies: Reply[] = []
-  const batches: SentRequest[] = []
-  const state = { tags: {} as Record<string, unknown> }
-  const server = (request: SentRequest): Reply => {
-    if (request.path === '/v1/rules')
-      return { status: 200, body: CATALOG, headers: { ETag: '"v1"' } }
-    if (request.path === '/v1/tags') return { status: 200, body: { tags: state.tags } }
-    batches.push(request)
-    return (
-      replies.shift() ?? {
-        status: 200,
-        body: {
-          success: true,
-          accepted: request.body.batch.length,
-          rejected: [],
-          tags: state.tags,
-        },
-      }
-    )
-  }
-  /** Events of the batches the collector acknowledged (200), in order. */
-  const acked = () => batches.filter((b) => b.outcome === 200).flatMap((b) => b.body.batch as any[])
-  return {
-    server,
-    state,
-    batches,
-    acked,
-    /** Every event the collector received, acknowledged or not. */
-    received: () => batches.flatMap((b) => b.body.batch as any[]),
-    reply: (...next: Reply[]) => replies.push(...next),
-  }
-}
-type Collector = ReturnType<typeof fakeCollector>
 
 let runtimes: FakeRuntime[] = []
 let counter = 0

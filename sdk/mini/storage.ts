@@ -1,12 +1,6 @@
 import type { Store } from '../core/platform.ts'
 import { utf8Bytes } from '../core/utf8-bytes.ts'
-import type { WxApi } from './types.ts'
-
-/**
- * Bytes one key may hold: the runtime allows 1 MB per key (10 MB in all) and throws past it; this
- * leaves room for the key and the runtime's own wrapping.
- */
-export const MAX_KEY_BYTES = 1_000_000
+import type { SyncStorage } from './host.ts'
 
 type Record_ = Record<string, unknown>
 const isRecord = (value: unknown): value is Record_ =>
@@ -20,17 +14,17 @@ const trim = (queue: Record_ & { items: unknown[] }, count: number) => ({
 })
 
 /**
- * Fits a value into one key. The queue record (`{ items, dropped }`) loses its oldest items, which
- * stay queued in memory and are counted as dropped if the app restarts before sending them; any
- * other value that is too large is not written (`undefined`).
+ * Fits a value into one key of `maxBytes`. The queue record (`{ items, dropped }`) loses its
+ * oldest items, which stay queued in memory and are counted as dropped if the app restarts before
+ * sending them; any other value that is too large is not written (`undefined`).
  */
-function fit(value: unknown): unknown {
+function fit(value: unknown, maxBytes: number): unknown {
   const text = JSON.stringify(value) ?? ''
   // Counting bytes only matters when even 3 bytes per character could pass the limit.
-  const size = text.length * 3 <= MAX_KEY_BYTES ? 0 : utf8Bytes(text)
-  if (size <= MAX_KEY_BYTES) return value
+  const size = text.length * 3 <= maxBytes ? 0 : utf8Bytes(text)
+  if (size <= maxBytes) return value
   if (!isRecord(value) || !Array.isArray(value.items)) return undefined
-  let excess = size - MAX_KEY_BYTES
+  let excess = size - maxBytes
   let count = 0
   for (const item of value.items) {
     if (excess <= 0) break
@@ -41,15 +35,21 @@ function fit(value: unknown): unknown {
 }
 
 /**
- * The {@link Store} over `wx.getStorageSync/setStorageSync`. tagwise stores only objects, so
- * anything else under its keys (a missing key reads as `''`, or data another version or the app
- * wrote) reads as missing. Writes never throw: a value past the per-key limit is trimmed or
- * skipped, and when the runtime still refuses (10 MB in all), the queue is halved until it fits.
+ * The {@link Store} over a runtime's synchronous storage, whose keys hold at most `maxKeyBytes`
+ * (WeChat and Douyin: 1 MB, Alipay: 200 KB; 10 MB in all). tagwise stores only objects, so
+ * anything else under its keys (a missing key, which runtimes read as `''` or `null`, or data
+ * another version or the app wrote) reads as missing. Writes never throw: a value past the
+ * per-key limit is trimmed or skipped, and when the runtime still refuses (10 MB in all), the
+ * queue is halved until it fits.
  */
-export function wxStore(wx: WxApi, log: (...args: unknown[]) => void): Store {
+export function miniStore(
+  storage: SyncStorage,
+  maxKeyBytes: number,
+  log: (...args: unknown[]) => void,
+): Store {
   const read = (key: string) => {
     try {
-      const value = wx.getStorageSync(key)
+      const value = storage.get(key)
       return isRecord(value) ? value : undefined
     } catch (error) {
       log('storage not read', key, error)
@@ -57,10 +57,10 @@ export function wxStore(wx: WxApi, log: (...args: unknown[]) => void): Store {
     }
   }
   const write = (key: string, value: unknown) => {
-    let data = fit(value)
+    let data = fit(value, maxKeyBytes)
     while (data !== undefined)
       try {
-        wx.setStorageSync(key, data)
+        storage.set(key, data)
         return
       } catch (error) {
         log('storage not written', key, error)
@@ -75,7 +75,7 @@ export function wxStore(wx: WxApi, log: (...args: unknown[]) => void): Store {
     set: async (key, value) => write(key, value),
     del: async (key) => {
       try {
-        wx.removeStorageSync(key)
+        storage.remove(key)
       } catch (error) {
         log('storage not removed', key, error)
       }
