@@ -31,8 +31,9 @@ export default [
     import: '{ createTagwise }',
     ignore: ['web-vitals'],
     // 11 KB until the SDK's restructure (issue 15: named modules, typed stored formats, trims
-    // undone) measured 11.73 KB.
-    limit: '11.8 KB',
+    // undone) measured 11.73 KB. Issue 18 measured 11,813 B (+239 B: degrading when a lazy chunk
+    // does not load, as in tagwise.js).
+    limit: '11.82 KB',
     gzip: true,
     modifyEsbuildConfig: lazyChunked,
   },
@@ -50,8 +51,10 @@ export default [
     // +164 B: 10,867 B: batches sized in UTF-8 bytes with a 413 that splits them (+70 B with the
     // byte count; keepalive and beacons are counted the same way), consent(false) erasing every
     // record (+54 B), a timeout on every request (+20 B), a new person's ids waiting for a host's
-    // secure random bytes (+12 B, used by mini-programs).
-    '10.87 KB',
+    // secure random bytes (+12 B, used by mini-programs). Issue 18 (embedded on other sites)
+    // measured +233 B: 11,100 B, for a lazy chunk that does not load (the site's CSP, a proxy, the
+    // network): the tags that need it left out instead of every device tag, and `explain` saying why.
+    '11.1 KB',
   ),
   shipped(
     'mini-program adapter (dist/tagwise-miniprogram.js, incl. engine and device plan)',
@@ -60,7 +63,9 @@ export default [
     // readable device snapshot, the rare and time chunks inlined as modules of their own.
     // Secure mode (issue 16, the userHash) measured +111 B: 16,119 B. Issue 17 measured +319 B:
     // 16,438 B (ids from wx.getRandomValues, about 170 B; the transport and erasure as above).
-    '16.44 KB',
+    // Issue 18 measured +265 B: 16,703 B, the degrading of tagwise.js above (the chunks are inlined
+    // here, so that path never runs: the composition has no build flags to drop it).
+    '16.71 KB',
   ),
   {
     name: 'device engine (loadDeviceRules, esbuild)',
@@ -73,7 +78,8 @@ export default [
   shipped(
     'device plan chunk (dist/tagwise-plan.js, lazy: inline rules, or a collector without plans)',
     'dist/tagwise-plan.js',
-    '1.8 KB',
+    // 1.8 KB until issue 18 measured 1,809 B: the plan says what needs the rare features.
+    '1.81 KB',
   ),
   shipped(
     'rare features chunk (dist/tagwise-rare.js, lazy: rules whose device tags use one; explain)',
