@@ -31,8 +31,9 @@ export default [
     import: '{ createTagwise }',
     ignore: ['web-vitals'],
     // 11 KB until the SDK's restructure (issue 15: named modules, typed stored formats, trims
-    // undone) measured 11.73 KB.
-    limit: '11.8 KB',
+    // undone) measured 11.73 KB. Issue 18 measured 11,813 B (+239 B: degrading when a lazy chunk
+    // does not load, as in tagwise.js), 11,840 B with the bounded values of issue 17 (+23 B).
+    limit: '11.85 KB',
     gzip: true,
     modifyEsbuildConfig: lazyChunked,
   },
@@ -51,8 +52,12 @@ export default [
     // byte count; keepalive and beacons are counted the same way), consent(false) erasing every
     // record (+54 B), a timeout on every request (+20 B), a new person's ids waiting for a host's
     // secure random bytes (+12 B, used by mini-programs). Bounded values in `top` (at most 100
-    // characters of JSON kept) +18 B.
-    '10.89 KB',
+    // characters of JSON kept) +18 B. Issue 18 (embedded on other sites)
+    // measured +233 B for a lazy chunk that does not load (the site's CSP, a proxy, the
+    // network): the tags that need it left out instead of every device tag, and `explain` saying why;
+    // +48 B for chunks imported by absolute URL (scripts/lazy-chunks.js: a script from
+    // another origin without `crossorigin` cannot resolve a relative import).
+    '11.17 KB',
   ),
   shipped(
     'mini-program adapter (dist/tagwise-miniprogram.js, incl. engine and device plan)',
@@ -64,22 +69,24 @@ export default [
     // bounded values in `top`, `distinct`, `first` and `last` +50 B (each adapter alike).
     // Issue 18 measured +374 B: 16,812 B (pages built with Component() captured, the query taken
     // from onLoad, the adapter's own request deadline, the runtime behind a host interface that
-    // the Alipay and Douyin adapters share).
-    '16.86 KB',
+    // the Alipay and Douyin adapters share); +265 B for the degrading of tagwise.js above (the chunks
+    // are inlined here, so that path never runs: the composition has no build flags to drop it).
+    '17.14 KB',
   ),
   shipped(
     'Alipay adapter (dist/tagwise-alipay.js, incl. engine and device plan)',
     'dist/tagwise-alipay.js',
     // Issue 18: the WeChat adapter's shared layer over `my` (no Component() pages, no secure
     // random source; `headers`/`status`, statuses outside 2xx from `fail`, object storage):
-    // 16,862 B.
-    '16.91 KB',
+    // 16,862 B; with the degrading of tagwise.js (+269 B) and the bounded values, 17,180 B.
+    '17.19 KB',
   ),
   shipped(
     'Douyin adapter (dist/tagwise-douyin.js, incl. engine and device plan)',
     'dist/tagwise-douyin.js',
-    // Issue 18: the WeChat adapter over `tt` (same shapes), so about the same size: 16,803 B.
-    '16.86 KB',
+    // Issue 18: the WeChat adapter over `tt` (same shapes), so about the same size: 16,803 B; 17,110 B as the
+    // WeChat adapter grew.
+    '17.12 KB',
   ),
   {
     name: 'device engine (loadDeviceRules, esbuild)',
@@ -92,7 +99,8 @@ export default [
   shipped(
     'device plan chunk (dist/tagwise-plan.js, lazy: inline rules, or a collector without plans)',
     'dist/tagwise-plan.js',
-    '1.8 KB',
+    // 1.8 KB until issue 18 measured 1,809 B: the plan says what needs the rare features.
+    '1.81 KB',
   ),
   shipped(
     'rare features chunk (dist/tagwise-rare.js, lazy: rules whose device tags use one; explain)',

@@ -8,7 +8,7 @@
 //   loads).
 import { rm } from 'node:fs/promises'
 import { build } from 'esbuild'
-import { LAZY_CHUNKS, lazyChunks } from './lazy-chunks.js'
+import { LAZY_CHUNKS, importFromScriptUrl, lazyChunks } from './lazy-chunks.js'
 import { buildMinified } from './minify.js'
 
 const common = {
@@ -47,7 +47,7 @@ export async function buildSdk() {
         plugins: [lazyChunks],
       },
       'dist/tagwise.js',
-      { wrap: (code) => `(()=>{"use strict";${code}})();\n` },
+      { wrap: (code) => `(()=>{"use strict";${importFromScriptUrl(code)}})();\n` },
     ),
     ...LAZY_CHUNKS.map(({ entry, file }) =>
       buildMinified(

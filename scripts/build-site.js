@@ -1,9 +1,9 @@
 // Assembles dist/public/, the Worker's static assets (wrangler.toml [assets]) served next to the API:
-// - /tagwise.js and its lazy chunks (scripts/lazy-chunks.js), on the collector's own origin so
-//   pages can keep `script-src 'self'`;
+// - /tagwise.js and its lazy chunks (scripts/lazy-chunks.js), latest and versioned
+//   (/sdk/<version>/), for any site to embed (scripts/sdk-assets.js);
 // - examples/shop/** at / (the demo shop) and examples/dashboard/** at /dashboard/.
 // Rebuilt from scratch each time, so a file removed from examples/ is not served any more.
-import { LAZY_CHUNKS } from './lazy-chunks.js'
+import { publishSdkAssets, scriptTag } from './sdk-assets.js'
 import { cp, mkdir, rm, stat, writeFile } from 'node:fs/promises'
 
 const OUT = 'dist/public'
@@ -25,8 +25,10 @@ export async function buildSite() {
     )
   if (await exists('examples/dashboard'))
     await cp('examples/dashboard', `${OUT}/dashboard`, { recursive: true })
-  for (const file of ['tagwise.js', ...LAZY_CHUNKS.map((chunk) => chunk.file)])
-    await cp(`dist/${file}`, `${OUT}/${file}`)
+  const release = await publishSdkAssets(OUT)
+  console.log(
+    `tagwise.js ${release.version}, to embed with Subresource Integrity:\n  ${scriptTag(release)}`,
+  )
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) await buildSite()

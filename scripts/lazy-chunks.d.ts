@@ -8,3 +8,5 @@ export interface LazyChunk {
 
 export declare const LAZY_CHUNKS: readonly LazyChunk[]
 export declare const lazyChunks: Plugin
+/** The script-tag build's code with its chunks imported by absolute URL, from the script's own. */
+export declare function importFromScriptUrl(code: string): string

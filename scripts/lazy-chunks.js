@@ -1,9 +1,9 @@
 // The lazy chunks of the script-tag build (scripts/build-sdk.js), for every esbuild build that
 // must treat them as such: the build itself, the static site (scripts/build-site.js), size-limit
 // (.size-limit.js) and the SDK benchmark. An IIFE cannot code-split, so each `import('…')` of a
-// chunk's entry becomes an import of the separately built file: a dynamic import in a classic
-// script resolves against the script's own URL, so the chunk loads from wherever tagwise.js was
-// served (same origin: fine under `script-src 'self'`), and only when it is needed.
+// chunk's entry becomes an import of the separately built file, only when it is needed, from
+// wherever tagwise.js was served: the script's own URL (`importFromScriptUrl`), so a site's CSP
+// needs only the collector's origin and a versioned script (/sdk/<version>/) loads its own chunks.
 import { basename } from 'node:path'
 
 /** Each chunk: its entry module, the file the script-tag build loads it from, and when it does. */
@@ -36,4 +36,27 @@ export const lazyChunks = {
         : undefined,
     )
   },
+}
+
+/** How esbuild and Terser write the imports of the chunks (the files of `LAZY_CHUNKS`). */
+const CHUNK_IMPORT = /\bimport\("(\.\/tagwise-[\w-]+\.js)"\)/g
+
+/**
+ * The script-tag build's code, with its chunks imported by absolute URL, resolved against the
+ * script's own URL (`document.currentScript` while it runs; the page's without one). A
+ * relative `import('./tagwise-rare.js')` would resolve against the script's URL only when the
+ * script is CORS-same-origin: loaded from another origin without `crossorigin` (how most sites
+ * paste a tag), its base URL is about:blank (the HTML spec, for scripts whose errors are muted)
+ * and every chunk fails ("Failed to resolve module specifier"). Returns the statements to put in
+ * the script's IIFE; throws if an import of a chunk was not found (the emitted form changed).
+ */
+export function importFromScriptUrl(code) {
+  const found = new Set()
+  const body = code.replace(CHUNK_IMPORT, (_, file) => {
+    found.add(file)
+    return `import(chunkUrl("${file}"))`
+  })
+  const missing = [...fileOf.values()].filter((file) => !found.has(file))
+  if (missing.length) throw new Error(`no import of ${missing.join(', ')} found in tagwise.js`)
+  return `const scriptUrl=document.currentScript?.src||location.href,chunkUrl=(file)=>new URL(file,scriptUrl).href;${body}`
 }

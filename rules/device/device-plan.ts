@@ -27,6 +27,13 @@ export interface DevicePlan {
    * them before they compile the document. Absent in plans from before the flag: needed.
    */
   rare?: boolean
+  /**
+   * What a device cannot evaluate when the rare features' chunk does not load (blocked, offline):
+   * the session metrics that use a rare feature, and the device tags that use one or read such a
+   * metric or tag (in evaluation order). Those tags stay absent; the others still evaluate. Absent
+   * in plans from before it: nothing evaluates without the rare features.
+   */
+  needsRare?: { metrics: string[]; tags: string[] }
 }
 
 /** Every operation name in an expression. */
@@ -52,18 +59,33 @@ export function devicePlan(document: RulesDocument): DevicePlan {
   const session = Object.keys(metrics).filter((id) => metrics[id]!.window === 'session')
   const continuous = new Set(session.filter((id) => CONTINUOUS_AGGREGATIONS.has(metrics[id]!.agg)))
   const onDevice = tags.filter((a) => a.evaluatedOn === 'device')
-  const used = new Set<string>()
-  for (const id of session) operations(metrics[id]!.events?.where, used)
-  for (const { id } of onDevice)
-    for (const { rule } of tagExpressions(document.tags[id]!)) operations(rule, used)
-  const rare =
-    RARE.operations.some((op) => used.has(op)) ||
-    session.some((id) => (RARE.aggregations as readonly string[]).includes(metrics[id]!.agg)) ||
-    onDevice.some((a) => (RARE.kinds as readonly string[]).includes(tagKind(document.tags[a.id]!)))
+  const usesRare = (rules: unknown[]) => {
+    const used = new Set<string>()
+    for (const rule of rules) operations(rule, used)
+    return RARE.operations.some((op) => used.has(op))
+  }
+  const rareMetrics = session.filter(
+    (id) =>
+      (RARE.aggregations as readonly string[]).includes(metrics[id]!.agg) ||
+      usesRare([metrics[id]!.events?.where]),
+  )
+  // In evaluation order, so a tag's tags are decided before it.
+  const rareTags: string[] = []
+  for (const a of onDevice) {
+    const def = document.tags[a.id]!
+    if (
+      (RARE.kinds as readonly string[]).includes(tagKind(def)) ||
+      usesRare(tagExpressions(def).map(({ rule }) => rule)) ||
+      a.metrics.some((id) => rareMetrics.includes(id)) ||
+      a.tags.some((id) => rareTags.includes(id))
+    )
+      rareTags.push(a.id)
+  }
   return {
     tags,
     units: timeUnitRules(onDevice, document.tags, continuous),
     fingerprints: Object.fromEntries(session.map((id) => [id, metricFingerprint(metrics[id]!)])),
-    rare,
+    rare: rareMetrics.length > 0 || rareTags.length > 0,
+    needsRare: { metrics: rareMetrics, tags: rareTags },
   }
 }

@@ -21,6 +21,12 @@ export interface DeviceRules {
 
 export type { DeviceState } from './device-state.ts'
 
+/** Session metrics and device tags a device leaves out (see {@link loadDeviceRules}). */
+export interface Absent {
+  readonly metrics: readonly string[]
+  readonly tags: readonly string[]
+}
+
 /**
  * Compiles a valid rules document (validated elsewhere, like {@link loadRules}) for a device: the
  * browser SDK and the mini-program adapter. Only `session` metrics and device-evaluable tags are
@@ -34,6 +40,11 @@ export type { DeviceState } from './device-state.ts'
  * and with `unitFlips` (rules/device/time-chunk.ts) when the plan has time-dependent `units` —
  * without it, `nextChangeAt` would miss the times they flip, so that is refused.
  *
+ * `absent` is what a device leaves out when a chunk did not load: those session metrics are not
+ * counted and those device tags stay absent (`undefined`), with their time units; every other tag
+ * evaluates as usual. It must hold every tag that needs a feature `features` lack
+ * (`plan.needsRare` without the rare features, the tags of `plan.units` without `unitFlips`).
+ *
  * @example
  * const rules = loadDeviceRules(document, devicePlan(document))
  * const state = rules.createState()
@@ -44,13 +55,15 @@ export function loadDeviceRules(
   document: RulesDocument,
   plan: DevicePlan,
   features: Features = DEVICE_FEATURES,
+  absent: Absent = { metrics: [], tags: [] },
 ): DeviceRules {
-  if (plan.units.length && !features.unitFlips)
+  const units = plan.units.filter((unit) => !absent.tags.includes(unit.tag))
+  if (units.length && !features.unitFlips)
     throw new Error('rules with time-dependent device tags need features with unitFlips')
   const compile = genericCompiler(features.operations)
   const analysis = plan.tags
   const metrics = Object.entries(document.metrics)
-    .filter(([, def]) => def.window === 'session')
+    .filter(([id, def]) => def.window === 'session' && !absent.metrics.includes(id))
     .map(([id, def]) => ({
       ...matchMetric(id, def, compile, features.compileGlob),
       aggregator: features.folds[def.agg]!,
@@ -62,9 +75,10 @@ export function loadDeviceRules(
   // need loaded): the values of the others come from the edge.
   const tags = analysis.map(({ id, kind, evaluatedOn }): CompiledTag => {
     const def = document.tags[id]!
-    return evaluatedOn === 'device'
+    const onDevice = evaluatedOn === 'device'
+    return onDevice && !absent.tags.includes(id)
       ? compileTag(id, kind, def, true, { kinds: features.kinds, compile })
-      : { id, kind, onDevice: false, evaluate: () => undefined, def }
+      : { id, kind, onDevice, evaluate: () => undefined, def }
   })
   const timeout = (document.session?.timeoutMinutes ?? 30) * 60_000
   const compiled = {
@@ -72,7 +86,7 @@ export function loadDeviceRules(
     tags,
     timeout,
     // The plan's units are the device tags' only (`timeUnitRules` of them).
-    units: compileUnits(plan.units, tags, compile),
+    units: compileUnits(units, tags, compile),
     unitFlips: features.unitFlips,
   }
   return {

@@ -9,6 +9,7 @@ import {
   isLegacyDeviceSnapshot,
   loadDeviceRules,
   type DeviceRules,
+  type Features,
 } from '../../rules/device/index.ts'
 import type { StateSnapshot } from '../../rules/index.ts'
 import type { explainOnDevice } from '../../rules/device/rare-chunk.ts'
@@ -17,23 +18,49 @@ import type { CachedRules } from './remote-rules.ts'
 /** Why a tag has its value, as the engine's device explainer says. */
 export type ExplainOnDevice = typeof explainOnDevice
 
+/** A document compiled for the device, and what a lazy chunk that did not load leaves out. */
+export interface CompiledRules {
+  rules: DeviceRules
+  /** The device tags that stay absent, and why: the browser's error for the chunk. */
+  missing?: { tags: readonly string[]; why: string }
+}
+
 /**
  * Compiles `rules` for the device. The collector sends the device plan with the document; for a
  * document given inline (or from an older collector) it is computed here, by a chunk loaded only
  * then. So are the rare features (rules/device/rare-names.ts), only for a document that uses one,
  * and the search for time-dependent flips, only for a document that has such device tags.
+ *
+ * A chunk that does not load (the page's CSP or a proxy blocks it, the network is gone) costs only
+ * the tags that need it: the plan says which (`needsRare`, `units`); the others still evaluate.
+ * Without a plan, or with a plan too old to say, nothing can be compiled and this rejects.
  */
-export async function compileDeviceRules(rules: CachedRules): Promise<DeviceRules> {
+export async function compileDeviceRules(rules: CachedRules): Promise<CompiledRules> {
   const plan =
     rules.plan ?? (await import('../../rules/device/device-plan.ts')).devicePlan(rules.document)
-  // The rare features' chunk has everything; the time search is a chunk of its own.
-  const features =
-    plan.rare !== false
+  const rare = plan.rare !== false
+  let features: Features
+  try {
+    // The rare features' chunk has everything; the time search is a chunk of its own.
+    features = rare
       ? (await import('../../rules/device/rare-chunk.ts')).features
       : plan.units.length
         ? { ...DEVICE_FEATURES, ...(await import('../../rules/device/time-chunk.ts')) }
         : DEVICE_FEATURES
-  return loadDeviceRules(rules.document, plan, features)
+  } catch (error) {
+    const needs = rare ? plan.needsRare : { metrics: [], tags: [] }
+    if (!needs) throw error
+    // Without the time search (in either chunk), the time-dependent tags are left out too.
+    const absent = {
+      metrics: needs.metrics,
+      tags: [...needs.tags, ...plan.units.map((u) => u.tag)],
+    }
+    return {
+      rules: loadDeviceRules(rules.document, plan, DEVICE_FEATURES, absent),
+      missing: { tags: absent.tags, why: String(error) },
+    }
+  }
+  return { rules: loadDeviceRules(rules.document, plan, features) }
 }
 
 /**

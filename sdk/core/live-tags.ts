@@ -1,12 +1,11 @@
 import type {
-  DeviceRules,
   DeviceState,
   Explanation,
   RulesDocument,
   StateSnapshot,
   TagValue,
 } from '../../rules/index.ts'
-import { loadExplainer } from './device-rules.ts'
+import { loadExplainer, type CompiledRules } from './device-rules.ts'
 import { createEmitter, type Emitter } from './emitter.ts'
 import type { QueuedEvent } from './queue.ts'
 
@@ -29,10 +28,10 @@ export interface LiveTags extends Pick<Emitter<LiveTagEvents>, '_on'> {
   /** The edge's latest durable tags. */
   readonly _durable: Readonly<Record<string, TagValue>>
   /**
-   * Starts evaluating `rules` (compiled from `document`), restoring the device state from
-   * `snapshot` when given and valid; events ingested before are counted now.
+   * Starts evaluating `compiled` (from `document`), restoring the device state from `snapshot` when
+   * given and valid; events ingested before are counted now.
    */
-  _setRules(rules: DeviceRules, document: RulesDocument, snapshot?: StateSnapshot): void
+  _setRules(compiled: CompiledRules, document: RulesDocument, snapshot?: StateSnapshot): void
   /** Feeds one event to the engine (synchronously) and re-evaluates. */
   _ingest(event: QueuedEvent): void
   /** Replaces the durable tags (the edge's latest word) and re-evaluates. */
@@ -47,9 +46,11 @@ export interface LiveTags extends Pick<Emitter<LiveTagEvents>, '_on'> {
   _stop(): void
 }
 
-/** The rules being evaluated: compiled, their document (for explain) and the device state. */
-interface Evaluating {
-  rules: DeviceRules
+/**
+ * The rules being evaluated: compiled (with the tags a chunk that did not load leaves out), their
+ * document (for explain) and the device state.
+ */
+interface Evaluating extends CompiledRules {
   document: RulesDocument
   state: DeviceState
 }
@@ -153,7 +154,7 @@ export function createLiveTags(log: (...args: unknown[]) => void, visible: boole
     get _durable() {
       return durable
     },
-    _setRules(rules, document, snapshot) {
+    _setRules({ rules, missing }, document, snapshot) {
       let state: DeviceState
       try {
         state = rules.createState(snapshot)
@@ -161,7 +162,7 @@ export function createLiveTags(log: (...args: unknown[]) => void, visible: boole
         log('device state not restored', error)
         state = rules.createState()
       }
-      const now: Evaluating = (evaluating = { rules, document, state })
+      const now: Evaluating = (evaluating = { rules, missing, document, state })
       for (const event of waiting.splice(0)) count(now, event)
       update()
     },
@@ -183,12 +184,26 @@ export function createLiveTags(log: (...args: unknown[]) => void, visible: boole
       update()
     },
     async _explain(tag) {
-      const explainOnDevice = await loadExplainer()
-      // As the tags are now that the explainer is here.
-      const info = evaluating?.rules.tags.find((t) => t.id === tag)
-      return evaluating && info
-        ? explainOnDevice(evaluating.document, info, evaluating.state, clock(Date.now()), durable)
-        : undefined
+      let why: string | undefined
+      const explainOnDevice = await loadExplainer().catch((error: unknown) => {
+        why = `not explained: ${String(error)}`
+      })
+      // As the tags are now that the explainer is here (or is not).
+      const on = evaluating
+      const info = on?.rules.tags.find((t) => t.id === tag)
+      if (!on || !info) return undefined
+      if (on.missing?.tags.includes(tag)) why = `absent on this device: ${on.missing.why}`
+      return explainOnDevice && why === undefined
+        ? explainOnDevice(on.document, info, on.state, clock(Date.now()), durable)
+        : {
+            tag,
+            kind: info.kind,
+            value: current[tag] ?? null,
+            evaluatedOn: info.evaluatedOn,
+            parts: [],
+            metrics: {},
+            error: why,
+          }
     },
     _reset() {
       waiting = []
