@@ -1,7 +1,7 @@
 import { CONTINUOUS_AGGREGATIONS, type RulesDocument } from '../document/document.ts'
 import { logicVars } from '../logic/logic-vars.ts'
 import type { TagAnalysis } from '../tags/references.ts'
-import { tagExpressions, tagKind } from '../tags/compile-tag.ts'
+import { tagExpressions, tagKind } from '../tags/tag-expressions.ts'
 
 /**
  * What `analyzeTags` (rules/references.ts) finds for a document that passed validation, without its

@@ -1,11 +1,12 @@
 import { deviceAnalysis } from './device-analysis.ts'
 import { CONTINUOUS_AGGREGATIONS, type RulesDocument } from '../document/document.ts'
 import { argumentList, operationOf } from '../logic/operation.ts'
-import { metricFingerprint } from '../metric/metric.ts'
+import { metricFingerprint } from '../metric/metric-fingerprint.ts'
 import { RARE } from './rare-names.ts'
 import type { TagAnalysis } from '../tags/references.ts'
-import { tagExpressions, tagKind } from '../tags/compile-tag.ts'
-import { timeUnitRules, type UnitRule } from '../tags/time-units.ts'
+import { tagExpressions, tagKind } from '../tags/tag-expressions.ts'
+import { timeUnitRules } from '../tags/time-unit-rules.ts'
+import type { UnitRule } from '../tags/time-units.ts'
 
 /**
  * What a device needs to know about a rules document beyond the document itself, as JSON: the tags

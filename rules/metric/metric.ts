@@ -1,10 +1,9 @@
-import { aggregator, type Aggregator } from '../aggregate/aggregator.ts'
-import { CONTINUOUS_AGGREGATIONS, type MetricDef } from '../document/document.ts'
+import type { MetricDef } from '../document/document.ts'
 import { eventPath, type ParsedEvent } from '../document/event.ts'
 import type { Features } from '../features.ts'
 import type { Evaluate } from '../logic/operation.ts'
 import { lookup, truthy } from '../logic/values.ts'
-import { parseWindow, type Window } from './window.ts'
+import type { CompiledMetric } from './compile-metric.ts'
 
 /** Which events feed a metric, and what it reads from them. */
 export interface MetricMatcher {
@@ -18,35 +17,6 @@ export interface MetricMatcher {
   /** Whether an event of this type and name could match (the cheap part of {@link matches}). */
   accepts(type: string, name: unknown): boolean
 }
-
-/** A metric definition compiled for fast matching. */
-export interface CompiledMetric extends MetricMatcher {
-  /** See {@link metricFingerprint}. */
-  fingerprint: string
-  /** Its value moves with time alone (`since_*`, an open dwell visit). */
-  continuous: boolean
-  window: Window
-  aggregator: Aggregator
-}
-
-/** A short hash of a text (two 32-bit FNV-1a lanes): every snapshot carries one per metric. */
-function hash(text: string): string {
-  let a = 0x811c9dc5
-  let b = 0x01000193 ^ text.length
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i)
-    a = Math.imul(a ^ c, 0x01000193)
-    b = Math.imul(b ^ c, 0x5bd1e995)
-  }
-  return (a >>> 0).toString(36) + (b >>> 0).toString(36)
-}
-
-/**
- * A fingerprint of a metric definition: a restored state keeps a metric's data only if it is
- * unchanged. Devices get their session metrics' fingerprints in the device plan.
- */
-export const metricFingerprint = (def: MetricDef): string =>
-  hash(JSON.stringify([def.events ?? null, def.agg, def.field ?? null, def.window]))
 
 /** Reads a dotted path through own properties only (no prototype keys such as `__proto__`). */
 export function compilePath(path: string): (value: unknown) => unknown {
@@ -77,24 +47,6 @@ export function metricRouter(
       if (routes.size < ROUTES) routes.set(key, list)
     }
     return list
-  }
-}
-
-/** Compiles a metric definition that passed validation (`where` with `compile`). */
-export function compileMetric(
-  id: string,
-  def: MetricDef,
-  features: Features,
-  compile: (rule: unknown) => Evaluate,
-): CompiledMetric {
-  const window = parseWindow(def.window)
-  if (typeof window === 'string') throw new Error(`metrics.${id}.window: ${window}`)
-  return {
-    ...matchMetric(id, def, compile, features.compileGlob),
-    fingerprint: metricFingerprint(def),
-    window,
-    aggregator: aggregator(def.agg, features.folds[def.agg]!),
-    continuous: CONTINUOUS_AGGREGATIONS.has(def.agg),
   }
 }
 

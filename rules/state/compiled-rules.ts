@@ -1,5 +1,5 @@
 import type { TagInfo } from '../api.ts'
-import type { CompiledMetric } from '../metric/metric.ts'
+import type { CompiledMetric } from '../metric/compile-metric.ts'
 import type { ExplainLogic } from '../logic/explain-logic.ts'
 import type { CompiledTag } from '../tags/compile-tag.ts'
 import type { Slots, TagData } from '../tags/slots.ts'

@@ -14,7 +14,7 @@ import type { CompiledRules } from './compiled-rules.ts'
 import type { MetricValue, TagValue } from '../document/document.ts'
 import { isParsedEvent, parseEvent, type ParsedEvent } from '../document/event.ts'
 import { isObject, own, type Json } from '../document/json.ts'
-import type { CompiledMetric } from '../metric/metric.ts'
+import type { CompiledMetric } from '../metric/compile-metric.ts'
 import { nextChangeAt } from './next-change.ts'
 import { unitFlips } from './unit-flips.ts'
 import {

@@ -1,6 +1,6 @@
 import type { Accumulator } from '../aggregate/accumulator.ts'
 import type { CompiledRules } from './compiled-rules.ts'
-import type { CompiledMetric } from '../metric/metric.ts'
+import type { CompiledMetric } from '../metric/compile-metric.ts'
 import { currentSession, type Session } from './sessions.ts'
 import type { ProfileData } from './state-data.ts'
 import type { Visit } from './visits.ts'

@@ -1,4 +1,4 @@
-import type { Logic, TagDef, TagKind, TagValue } from '../document/document.ts'
+import type { TagDef, TagKind, TagValue } from '../document/document.ts'
 import type { Compile, ExplainParts, Kinds } from './kinds.ts'
 import type { Slots, TagData } from './slots.ts'
 
@@ -16,24 +16,6 @@ export interface CompiledTag {
    * others, `explanation.ts` explains the parts (the explainer stays out of device builds).
    */
   explain?: ExplainParts
-}
-
-/** The kind of a tag definition (validation guarantees exactly one). */
-export function tagKind(def: TagDef): TagKind {
-  if ('when' in def) return 'flag'
-  if ('tiers' in def) return 'tiers'
-  if ('cases' in def) return 'cases'
-  if ('score' in def) return 'score'
-  return 'value'
-}
-
-/** Every JsonLogic expression of a tag, with a label naming where it sits. */
-export function tagExpressions(def: TagDef): { label: string; rule: Logic }[] {
-  if ('when' in def) return [{ label: 'when', rule: def.when }]
-  if ('tiers' in def) return [{ label: 'tiers.of', rule: def.tiers.of }]
-  if ('cases' in def) return def.cases.map((c, i) => ({ label: `cases[${i}].when`, rule: c.when }))
-  if ('value' in def) return [{ label: 'value', rule: def.value }]
-  return []
 }
 
 const safely =

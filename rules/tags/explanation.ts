@@ -4,7 +4,8 @@
 import type { Explanation } from '../api.ts'
 import type { MetricValue, TagValue } from '../document/document.ts'
 import type { ExplainLogic } from '../logic/explain-logic.ts'
-import { tagExpressions, type CompiledTag } from './compile-tag.ts'
+import type { CompiledTag } from './compile-tag.ts'
+import { tagExpressions } from './tag-expressions.ts'
 import type { TagData } from './slots.ts'
 
 /** Explains `tag` as it evaluates on `data` (expressions with `explainLogic`), where its value is `value`. */

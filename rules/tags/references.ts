@@ -10,7 +10,7 @@ import { isObject } from '../document/json.ts'
 import { logicVars } from '../logic/logic-vars.ts'
 import type { Problem } from '../validate/problem.ts'
 import { didYouMean } from '../validate/suggest.ts'
-import { tagExpressions, tagKind } from './compile-tag.ts'
+import { tagExpressions, tagKind } from './tag-expressions.ts'
 
 /** What a tag reads, found from its expressions' `var` paths and score weights. */
 export interface TagReads {
