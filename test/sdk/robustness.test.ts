@@ -64,8 +64,10 @@ describe('never breaks the host page', () => {
     vi.stubGlobal('crypto', { getRandomValues: crypto.getRandomValues.bind(crypto) })
     document.body.innerHTML = '<p id="p" data-tw-show-if="coupon_claimer" hidden>x</p>'
     const { tw, collector } = await exercise()
-    expect(document.getElementById('p')!.hidden).toBe(false)
     expect(tw.has('coupon_claimer')).toBe(true)
+    // Revealing loads the show/hide chunk (a dynamic import): under load it can take longer than
+    // the harness's settle rounds, so wait for it (this failed about 1 run in 4 on a busy machine).
+    await vi.waitFor(() => expect(document.getElementById('p')!.hidden).toBe(false))
     for (const event of collector.events()) expect(event.messageId).toMatch(/^[0-9a-f-]{36}$/)
   })
 
