@@ -62,6 +62,8 @@ export default defineConfig({
                 // profiles at a time, so the tests can stop and resume a run between pages.
                 BACKFILL_PAUSE_MS: '3600000',
                 BACKFILL_PAGE_SIZE: '4',
+                // Previews of more profiles than this are paged (202), so a test can reach it.
+                PREVIEW_INLINE_PROFILES: '10',
                 // Applied to the test D1 database by test/collector/setup.ts.
                 TEST_MIGRATIONS: await readD1Migrations('./migrations'),
                 DEV_IDENTITY_SECRET: DEV.DEV_IDENTITY_SECRET!,

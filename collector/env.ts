@@ -59,6 +59,12 @@ export interface Env {
   BACKFILL_PAGE_SIZE?: string
   /** Pause between two backfill pages, in ms, to spread a large backfill's load. @default "0" */
   BACKFILL_PAUSE_MS?: string
+  /**
+   * Profiles a rules preview evaluates within its request (`200`); with more in the directory it
+   * answers `202` and runs a page per alarm of the rules object (`BACKFILL_PAGE_SIZE` profiles,
+   * `BACKFILL_PAUSE_MS` apart). Around 200 profile calls take a second or two. @default "200"
+   */
+  PREVIEW_INLINE_PROFILES?: string
   /** Secret for the admin routes (`Authorization: Bearer …`); admin routes answer 503 without it. */
   ADMIN_KEY?: string
 }

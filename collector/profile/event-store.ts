@@ -162,6 +162,23 @@ export class EventStore {
       yield JSON.parse(row.body)
   }
 
+  /**
+   * The events `prune(now)` would keep, in timestamp order, deleting nothing: those received
+   * within the retention period, at most the newest `MAX_STORED_EVENTS` by receive time (the
+   * expired ones sort after every kept one, so cutting the newest of all first is the same cut).
+   * A rules preview counts these, as a rebuild counts the pruned table.
+   */
+  *retainedByTime(now: number): Generator<unknown> {
+    for (const row of this.sql.exec<{ body: string }>(
+      `SELECT body FROM events WHERE received_at >= ? AND rowid IN (
+         SELECT rowid FROM events ORDER BY received_at DESC, rowid DESC LIMIT ?)
+       ORDER BY ts, rowid`,
+      now - EVENT_RETENTION_MS,
+      MAX_STORED_EVENTS,
+    ))
+      yield JSON.parse(row.body)
+  }
+
   /** The events stored after rowid `upTo`, in the order they were stored. */
   *after(upTo: number): Generator<unknown> {
     if (upTo === Infinity) return

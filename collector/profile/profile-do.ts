@@ -8,6 +8,7 @@ import { removeFromIndex } from '../export/tag-index.ts'
 import type { PreparedEvent } from '../ingest/prepare-event.ts'
 import { CHECKPOINT_EVENTS, PROFILE_EVENTS_SHOWN } from '../limits.ts'
 import { activeRules, activeRulesAt, type ActiveRules } from '../rules/active-rules.ts'
+import { rulesOfVersion } from '../rules/rules-of-version.ts'
 import { unlistProfiles } from './directory.ts'
 import { ErasureMark } from './erasure-mark.ts'
 import { ProfileListing } from './listing.ts'
@@ -20,7 +21,7 @@ import {
   type MergeEventsPage,
   type MergePayload,
 } from './merge.ts'
-import { rebuildState } from './rebuild.ts'
+import { rebuildState, rebuiltStateReadOnly } from './rebuild.ts'
 import type { Forwarded, Routed } from './routed.ts'
 import { storeBatch } from './store-batch.ts'
 import { ProfileStore, type Forward } from './store.ts'
@@ -63,6 +64,14 @@ export interface ProfileView {
 
 /** What `rebuild` did: `forwarded` and `empty` profiles hold no data to rebuild. */
 export type RebuildOutcome = 'rebuilt' | 'forwarded' | 'empty' | 'superseded'
+
+/**
+ * What `preview` found: the tags under each version asked about, in their order, or why there
+ * are none (`forwarded` and `empty` profiles hold no data; `unknown` names a version the rules
+ * object does not know).
+ */
+export type PreviewOutcome =
+  { tags: Record<string, TagValue>[] } | 'forwarded' | 'empty' | { unknown: string }
 
 /**
  * One profile (spec: collector.md, "Profiles"): a SQLite-backed Durable Object named by the
@@ -392,6 +401,29 @@ export class ProfileDO extends DurableObject<Env> {
     })
     await this.schedule(evaluation.nextChangeAt, now)
     return 'rebuilt'
+  }
+
+  /**
+   * Rules preview: the tags `rebuild` would record under each of `versions` (published versions
+   * or preview drafts, `rulesOfVersion`), evaluated now from the stored events, read-only. It
+   * writes nothing: no prune (`rebuiltStateReadOnly`), no checkpoint, no tag change, history or
+   * outbox message, no alarm, no directory listing, and the live state is left as it was.
+   */
+  async preview(versions: readonly string[]): Promise<PreviewOutcome> {
+    const rules = await Promise.all(versions.map((version) => rulesOfVersion(this.env, version)))
+    const missing = rules.indexOf(undefined)
+    if (missing >= 0) return { unknown: versions[missing]! }
+    if (this.store.forward()) return 'forwarded'
+    if (this.store.profileId() === undefined) return 'empty'
+    const now = Date.now()
+    return {
+      tags: rules.map(
+        (compiled) =>
+          rebuiltStateReadOnly(this.store, compiled!, STATE_OPTIONS, now).evaluate(now, {
+            nextChangeAt: false,
+          }).tags,
+      ),
+    }
   }
 
   /** Time-driven tags: re-evaluates at the engine's `nextChangeAt` and records what changed. */

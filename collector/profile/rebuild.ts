@@ -17,7 +17,29 @@ export function rebuildState(
   now: number,
 ): ProfileState {
   store.events.prune(now)
+  return replay(store.events.byTime(), rules, options, now)
+}
+
+/**
+ * The state {@link rebuildState} would build, read-only: the events a prune would keep are
+ * replayed without pruning, so nothing is written (a rules preview).
+ */
+export function rebuiltStateReadOnly(
+  store: ProfileStore,
+  rules: Rules,
+  options: StateOptions,
+  now: number,
+): ProfileState {
+  return replay(store.events.retainedByTime(now), rules, options, now)
+}
+
+function replay(
+  events: Iterable<unknown>,
+  rules: Rules,
+  options: StateOptions,
+  now: number,
+): ProfileState {
   const state = rules.createState(options)
-  for (const event of store.events.byTime()) state.ingest(event, now)
+  for (const event of events) state.ingest(event, now)
   return state
 }

@@ -17,6 +17,7 @@ export type ProfileRpc = Pick<
   | 'absorb'
   | 'releaseMerged'
   | 'rebuild'
+  | 'preview'
 >
 
 /**

@@ -1,6 +1,6 @@
 import { Hono, type Context } from 'hono'
 import { HTTPException } from 'hono/http-exception'
-import { checkRules, devicePlan } from '../../rules/index.ts'
+import { checkRules, devicePlan, type Problem } from '../../rules/index.ts'
 import { activeRules, rulesVersion, useRules, type ActiveRules } from '../rules/active-rules.ts'
 import { adminAuth } from '../auth/admin-auth.ts'
 import type { AppEnv } from '../env.ts'
@@ -17,6 +17,9 @@ import { authorizeSource, basicWriteKey } from '../auth/source-auth.ts'
  * features whether the document needs them or not).
  */
 const PLAN_FORMAT = 2
+
+/** Profiles a preview evaluates within its request; a larger directory is paged (`202`). */
+const DEFAULT_PREVIEW_INLINE_PROFILES = 200
 
 /** The device form of each active document, computed once per version and isolate. */
 const deviceTexts = new WeakMap<ActiveRules, string>()
@@ -40,7 +43,8 @@ const deviceText = (active: ActiveRules): string => {
  * Admin (adminKey): `PUT /v1/rules` publishes a new version (validated; `If-Match` guards against
  * overwriting a version the caller has not seen; `?backfill=1` then rebuilds every known profile
  * from its stored events in the background), `GET /v1/rules/versions` lists them and
- * `GET /v1/rules/backfill` shows the latest backfill's progress.
+ * `GET /v1/rules/backfill` shows the latest backfill's progress; `POST /v1/rules/preview` shows
+ * what a draft would change before it is published (`preview` below).
  */
 export const rules = new Hono<AppEnv>()
   .get('/rules', async (c) => {
@@ -61,6 +65,13 @@ export const rules = new Hono<AppEnv>()
     const [active, versions] = await Promise.all([activeRules(c.env), rulesStub(c.env).versions()])
     return c.json({ active: active.version, versions })
   })
+  .post('/rules/preview', adminAuth(), async (c) => preview(c))
+  .get('/rules/preview/:id', adminAuth(), async (c) => {
+    const status = await rulesStub(c.env).previewStatus(c.req.param('id'))
+    if (!status)
+      throw fail(404, 'no such preview (the 20 latest are kept): POST /v1/rules/preview starts one')
+    return c.json(status, 200, status.state === 'running' ? { 'Retry-After': '1' } : {})
+  })
   .get('/rules/backfill', adminAuth(), async (c) => {
     const status = await rulesStub(c.env).backfillStatus()
     if (!status) throw fail(404, 'no backfill has run: PUT /v1/rules?backfill=1 starts one')
@@ -74,6 +85,30 @@ async function publish(c: Context<AppEnv>): Promise<Response> {
       400,
       `"backfill" must be 1 (rebuild every profile) or 0 (got ${JSON.stringify(backfill)})`,
     )
+  const { compact, version, warnings } = await readDocument(c)
+  // `If-Match` compares strongly (RFC 9110 13.1.1): a weak tag never matches.
+  const ifMatch = entityTags(c.req.header('if-match'))?.filter((tag) => !tag.startsWith('W/'))
+  const result = await rulesStub(c.env).publish(version, compact, ifMatch, backfill === '1')
+  if (result.status === 'stale')
+    throw fail(
+      412,
+      `If-Match does not name the active version "${result.current}": GET /v1/rules, apply your change to it and send it with If-Match: "${result.current}"`,
+      { ETag: `"${result.current}"` },
+    )
+  await useRules(compact)
+  return c.json({ success: true, ...result, warnings }, 200, {
+    ETag: `"${version}"`,
+  })
+}
+
+/**
+ * The request's rules document, validated as `PUT /v1/rules` validates it (`400` with every
+ * problem), in its compact form (stored so, the version names the document, not its whitespace)
+ * with its version and warnings.
+ */
+async function readDocument(
+  c: Context<AppEnv>,
+): Promise<{ compact: string; version: string; warnings: Problem[] }> {
   const text = await readBody(
     c.req.raw,
     MAX_RULES_BYTES,
@@ -91,22 +126,24 @@ async function publish(c: Context<AppEnv>): Promise<Response> {
         { status: 400 },
       ),
     })
-  // Stored compact, so the version names the document, not its whitespace.
   const compact = JSON.stringify(JSON.parse(text))
-  // `If-Match` compares strongly (RFC 9110 13.1.1): a weak tag never matches.
-  const ifMatch = entityTags(c.req.header('if-match'))?.filter((tag) => !tag.startsWith('W/'))
-  const version = await rulesVersion(compact)
-  const result = await rulesStub(c.env).publish(version, compact, ifMatch, backfill === '1')
-  if (result.status === 'stale')
-    throw fail(
-      412,
-      `If-Match does not name the active version "${result.current}": GET /v1/rules, apply your change to it and send it with If-Match: "${result.current}"`,
-      { ETag: `"${result.current}"` },
-    )
-  await useRules(compact)
-  return c.json({ success: true, ...result, warnings: check.warnings }, 200, {
-    ETag: `"${version}"`,
-  })
+  return { compact, version: await rulesVersion(compact), warnings: check.warnings }
+}
+
+/**
+ * `POST /v1/rules/preview`: what publishing the draft with `?backfill=1` would do to each tag,
+ * publishing nothing. `200` with the result when the directory holds at most
+ * `PREVIEW_INLINE_PROFILES` profiles (evaluated within the request), else `202` with the
+ * running preview (its `id`, `processed`/`total`) to follow at `GET /v1/rules/preview/:id`.
+ */
+async function preview(c: Context<AppEnv>): Promise<Response> {
+  const { compact, version, warnings } = await readDocument(c)
+  const inline = Number(c.env.PREVIEW_INLINE_PROFILES ?? DEFAULT_PREVIEW_INLINE_PROFILES)
+  const status = await rulesStub(c.env).preview(version, compact, inline)
+  const location = `/v1/rules/preview/${status.id}`
+  return status.state === 'running'
+    ? c.json({ ...status, warnings }, 202, { Location: location })
+    : c.json({ ...status, warnings }, 200, { Location: location })
 }
 
 /** The entity tags of an `If-Match`/`If-None-Match` header, unquoted (`W/` kept), or `undefined`. */

@@ -1,7 +1,8 @@
 import { DurableObject } from 'cloudflare:workers'
 import { Backfill, type BackfillStatus } from './backfill.ts'
 import type { Env } from '../env.ts'
-import { UNPUBLISHED_VERSION } from './active-rules.ts'
+import { UNPUBLISHED_RULES, UNPUBLISHED_VERSION } from './active-rules.ts'
+import { Previews, type PreviewStatus } from './preview.ts'
 
 /** A published rules version, as `GET /v1/rules/versions` lists it. */
 export interface RulesVersion {
@@ -36,11 +37,52 @@ const SCHEMA = `CREATE TABLE IF NOT EXISTS versions (
  */
 export class RulesDO extends DurableObject<Env> {
   private readonly backfill: Backfill
+  private readonly previews: Previews
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env)
     ctx.storage.sql.exec(SCHEMA)
     this.backfill = new Backfill(ctx.storage.sql, env)
+    this.previews = new Previews(ctx.storage, env)
+  }
+
+  /**
+   * The text of rules `version`: a published one, the unpublished document, or a kept preview's
+   * draft (profiles fetch it by version for `ProfileDO.preview`); `null` when unknown.
+   */
+  async text(version: string): Promise<string | null> {
+    if (version === UNPUBLISHED_VERSION) return UNPUBLISHED_RULES
+    const published = this.ctx.storage.sql
+      .exec<{ text: string }>(`SELECT text FROM versions WHERE version = ? LIMIT 1`, version)
+      .toArray()[0]?.text
+    return published ?? this.previews.draftText(version)
+  }
+
+  /**
+   * Starts a preview of `draft` (version `version`, compact text, already validated) against the
+   * active version. A directory of at most `inlineProfiles` profiles is evaluated within the call
+   * (its answer is `done`); a larger one, or one whose directory could not be read at once, runs a
+   * page per alarm like the backfill, and `previewStatus` follows it.
+   */
+  async preview(version: string, draft: string, inlineProfiles: number): Promise<PreviewStatus> {
+    const active = this.latest() ?? { version: UNPUBLISHED_VERSION, text: UNPUBLISHED_RULES }
+    const now = Date.now()
+    const started = await this.previews.start(
+      { version: active.version, tags: tagIds(active.text) },
+      { version, text: draft, tags: tagIds(draft) },
+      now,
+    )
+    if (started.total <= inlineProfiles) {
+      const status = await this.previews.runInline(started.id, inlineProfiles)
+      if (status.state !== 'running') return status
+    }
+    await this.wakeAt(now + Number(this.env.BACKFILL_PAUSE_MS ?? 0))
+    return this.previews.status(started.id)!
+  }
+
+  /** A preview's progress and, once done, its result; `null` when unknown (or dropped). */
+  async previewStatus(id: string): Promise<PreviewStatus | null> {
+    return this.previews.status(id)
   }
 
   /**
@@ -81,7 +123,7 @@ export class RulesDO extends DurableObject<Env> {
     }
     if (!backfill) return { status, version, previous }
     const started = await this.backfill.start(version, now)
-    await this.ctx.storage.setAlarm(now + Number(this.env.BACKFILL_PAUSE_MS ?? 0))
+    await this.wakeAt(now + Number(this.env.BACKFILL_PAUSE_MS ?? 0))
     return { status, version, previous, backfill: started }
   }
 
@@ -90,10 +132,28 @@ export class RulesDO extends DurableObject<Env> {
     return this.backfill.status()
   }
 
-  /** Runs the next backfill page and sets the alarm for the one after, while the run lasts. */
+  /**
+   * Runs the next page of the backfill and of each running preview, and sets the alarm for the
+   * next one due, while any runs.
+   */
   override async alarm(): Promise<void> {
-    const delay = await this.backfill.page(this.latest()?.version ?? UNPUBLISHED_VERSION)
-    if (delay !== null) await this.ctx.storage.setAlarm(Date.now() + delay)
+    const pause = Number(this.env.BACKFILL_PAUSE_MS ?? 0)
+    const delays = await Promise.all([
+      this.backfill.page(this.latest()?.version ?? UNPUBLISHED_VERSION),
+      ...this.previews.running().map(async (id) => {
+        const result = await this.previews.page(id)
+        if (result === 'over') return null
+        return result === 'more' ? pause : 1000 * 2 ** this.previews.attempts(id)
+      }),
+    ])
+    const due = delays.filter((delay) => delay !== null)
+    if (due.length) await this.ctx.storage.setAlarm(Date.now() + Math.min(...due))
+  }
+
+  /** Sets the alarm at `at` unless it is set earlier already (backfill and previews share it). */
+  private async wakeAt(at: number): Promise<void> {
+    const set = await this.ctx.storage.getAlarm()
+    if (set === null || at < set) await this.ctx.storage.setAlarm(at)
   }
 
   /** Every publication, newest first. */
@@ -117,3 +177,7 @@ export class RulesDO extends DurableObject<Env> {
       .toArray()[0]
   }
 }
+
+/** The tag ids of a valid rules document's text, in document order. */
+const tagIds = (text: string): string[] =>
+  Object.keys((JSON.parse(text) as { tags?: Record<string, unknown> }).tags ?? {})

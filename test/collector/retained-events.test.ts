@@ -1,0 +1,69 @@
+import fc from 'fast-check'
+import { runInDurableObject } from 'cloudflare:test'
+import { env } from 'cloudflare:workers'
+import { describe, expect, it } from 'vitest'
+import { EventStore } from '../../collector/profile/event-store.ts'
+import { PROFILE_SCHEMA } from '../../collector/profile/schema.ts'
+import { EVENT_RETENTION_MS, MAX_STORED_EVENTS } from '../../collector/limits.ts'
+import { uniqueId } from './helpers.ts'
+
+const NOW = Date.UTC(2025, 5, 1)
+const DAY = 86_400_000
+
+interface Row {
+  ts: number
+  receivedAt: number
+}
+
+/**
+ * `retainedByTime(now)` (what a rules preview replays) against `prune(now)` then `byTime()` (what
+ * a rebuild replays), on a scratch profile object's events table. Answers both, and whether the
+ * first left the table as it was.
+ */
+function compare(rows: readonly Row[]) {
+  return runInDurableObject(env.PROFILES.getByName(uniqueId('scratch')), (_, state) => {
+    const sql = state.storage.sql
+    sql.exec(PROFILE_SCHEMA)
+    const store = new EventStore(sql)
+    store.add(
+      rows.map((row, n) => ({
+        messageId: `m${n}`,
+        ts: row.ts,
+        receivedAt: row.receivedAt,
+        event: { n },
+      })),
+    )
+    const retained = [...store.retainedByTime(NOW)]
+    const untouched = store.count() === rows.length
+    store.prune(NOW)
+    return { retained, rebuilt: [...store.byTime()], untouched }
+  })
+}
+
+describe('EventStore.retainedByTime', () => {
+  it('replays what prune then byTime would, deleting nothing', async () => {
+    const row = fc.record({
+      ts: fc.integer({ min: NOW - 120 * DAY, max: NOW + DAY }),
+      receivedAt: fc.integer({ min: NOW - EVENT_RETENTION_MS - 30 * DAY, max: NOW }),
+    })
+    await fc.assert(
+      fc.asyncProperty(fc.array(row, { maxLength: 30 }), async (rows) => {
+        const { retained, rebuilt, untouched } = await compare(rows)
+        expect(retained).toEqual(rebuilt)
+        expect(untouched).toBe(true)
+      }),
+      { numRuns: 30 },
+    )
+  })
+
+  it('keeps the newest MAX_STORED_EVENTS by receive time, as prune does', async () => {
+    const rows = Array.from({ length: MAX_STORED_EVENTS + 25 }, (_, n) => ({
+      ts: NOW - ((n * 7919) % 1000) * 60_000,
+      receivedAt: NOW - (n % 50) * 1000,
+    }))
+    const { retained, rebuilt, untouched } = await compare(rows)
+    expect(rebuilt).toHaveLength(MAX_STORED_EVENTS)
+    expect(retained).toEqual(rebuilt)
+    expect(untouched).toBe(true)
+  })
+})
