@@ -4,6 +4,8 @@ import { app } from './app.ts'
 import type { Env } from './env.ts'
 import type { ExportMessage } from './export/message.ts'
 import { consumeExport } from './export/consumer.ts'
+import { snapshotCoverage } from './audience/coverage-history.ts'
+import { activeRules } from './rules/active-rules.ts'
 
 export { ProfileDO } from './profile/profile-do.ts'
 export { RulesDO } from './rules/rules-do.ts'
@@ -14,10 +16,20 @@ export type { IngestResponse } from './routes/ingest.ts'
 export type { ChangesResponse } from './routes/changes.ts'
 export type { ExportedChange, ExportMessage } from './export/message.ts'
 export type { AudienceResponse } from './routes/audiences.ts'
-export type { CatalogMetric, CatalogResponse, CatalogTag } from './routes/catalog.ts'
+export type {
+  CatalogHistoryResponse,
+  CatalogMetric,
+  CatalogResponse,
+  CatalogTag,
+} from './routes/catalog.ts'
+export type { CoverageDay } from './audience/coverage-history.ts'
 
 // workerd reads a module Worker's handlers from its default export: the one default in the code.
 export default {
   fetch: app.fetch,
   queue: consumeExport,
+  // The daily Cron Trigger (wrangler.toml [triggers]): every tag's coverage of the day.
+  scheduled: async (controller, env) => {
+    await snapshotCoverage(env.DB, await activeRules(env), controller.scheduledTime)
+  },
 } satisfies ExportedHandler<Env, ExportMessage>

@@ -20,7 +20,8 @@ const wrangler = process.platform === 'win32' ? 'wrangler.cmd' : 'wrangler'
 // Inherited stdio keeps wrangler's own output and keyboard shortcuts; readiness is polled instead.
 const dev = spawn(
   `node_modules/.bin/${wrangler}`,
-  ['dev', '--port', String(PORT), '--persist-to', persistTo],
+  // --test-scheduled: GET /__scheduled runs the daily coverage snapshot on demand.
+  ['dev', '--port', String(PORT), '--persist-to', persistTo, '--test-scheduled'],
   { stdio: 'inherit' },
 )
 dev.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)))

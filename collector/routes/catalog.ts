@@ -1,9 +1,11 @@
-import { Hono } from 'hono'
+import { Hono, type Context } from 'hono'
 import type { TagKind } from '../../rules/index.ts'
 import { activeRules } from '../rules/active-rules.ts'
 import { adminAuth } from '../auth/admin-auth.ts'
 import { coverageByTag, coverageStatement, type Coverage } from '../audience/coverage.ts'
 import type { AppEnv } from '../env.ts'
+import { fail } from '../http-error.ts'
+import { coverageHistory, HISTORY_DAYS, type CoverageDay } from '../audience/coverage-history.ts'
 
 /** One tag of `GET /v1/catalog`. */
 export interface CatalogTag {
@@ -33,6 +35,13 @@ export interface CatalogMetric {
   evaluates: 'device' | 'edge'
 }
 
+/** The answer to `GET /v1/catalog/history`. */
+export interface CatalogHistoryResponse {
+  tag: string
+  /** The days asked for, oldest first; a day the snapshot did not run is missing. */
+  days: CoverageDay[]
+}
+
 /** The answer to `GET /v1/catalog`. */
 export interface CatalogResponse {
   /** The active rules version (as `GET /v1/rules` gives it in its `ETag`). */
@@ -56,45 +65,76 @@ const PROFILES_SQL = `SELECT CASE WHEN EXISTS (SELECT 1 FROM profiles)
  * kind, where it evaluates and its coverage in the tag index; every metric. Two statements in one
  * D1 batch, whatever the number of tags.
  */
-export const catalog = new Hono<AppEnv>().get('/catalog', adminAuth(), async (c) => {
-  const { version, document, rules } = await activeRules(c.env)
-  const info = new Map(rules.tags.map((tag) => [tag.id, tag]))
-  const scoreTags = rules.tags.filter((tag) => tag.kind === 'score').map((tag) => tag.id)
-  const coverage = coverageStatement(scoreTags)
-  const [coverageRows, profileRows] = await c.env.DB.batch([
-    c.env.DB.prepare(coverage.sql).bind(...coverage.params),
-    c.env.DB.prepare(PROFILES_SQL),
-  ])
-  const held = coverageByTag(coverageRows!.results as Record<string, unknown>[])
-  const tags = Object.entries(document.tags).map(([id, def]): CatalogTag => {
-    const status = def.status ?? 'draft'
-    const found = held.get(id)
-    return {
+export const catalog = new Hono<AppEnv>()
+  .get('/catalog/history', adminAuth(), history)
+  .get('/catalog', adminAuth(), async (c) => {
+    const { version, document, rules } = await activeRules(c.env)
+    const info = new Map(rules.tags.map((tag) => [tag.id, tag]))
+    const scoreTags = rules.tags.filter((tag) => tag.kind === 'score').map((tag) => tag.id)
+    const coverage = coverageStatement(scoreTags)
+    const [coverageRows, profileRows] = await c.env.DB.batch([
+      c.env.DB.prepare(coverage.sql).bind(...coverage.params),
+      c.env.DB.prepare(PROFILES_SQL),
+    ])
+    const held = coverageByTag(coverageRows!.results as Record<string, unknown>[])
+    const tags = Object.entries(document.tags).map(([id, def]): CatalogTag => {
+      const status = def.status ?? 'draft'
+      const found = held.get(id)
+      return {
+        id,
+        name: text(def.name),
+        description: text(def.description),
+        category: text(def.category),
+        owner: text(def.owner),
+        status,
+        deprecated: status === 'deprecated',
+        kind: info.get(id)!.kind,
+        evaluates: info.get(id)!.evaluatedOn,
+        coverage: found?.coverage ?? {
+          profiles: 0,
+          distinctValues: 0,
+          bucketed: false,
+          values: [],
+        },
+        lastChangeAt:
+          found?.lastChangeAt == null ? null : new Date(found.lastChangeAt).toISOString(),
+      }
+    })
+    const metrics = Object.entries(document.metrics).map(([id, def]): CatalogMetric => ({
       id,
-      name: text(def.name),
       description: text(def.description),
-      category: text(def.category),
-      owner: text(def.owner),
-      status,
-      deprecated: status === 'deprecated',
-      kind: info.get(id)!.kind,
-      evaluates: info.get(id)!.evaluatedOn,
-      coverage: found?.coverage ?? { profiles: 0, distinctValues: 0, bucketed: false, values: [] },
-      lastChangeAt: found?.lastChangeAt == null ? null : new Date(found.lastChangeAt).toISOString(),
-    }
+      agg: def.agg,
+      window: def.window,
+      evaluates: def.window === 'session' ? 'device' : 'edge',
+    }))
+    return c.json<CatalogResponse>({
+      rulesVersion: version,
+      profiles: (profileRows!.results[0] as { n: number }).n,
+      categories: document.categories ?? {},
+      tags,
+      metrics,
+    })
   })
-  const metrics = Object.entries(document.metrics).map(([id, def]): CatalogMetric => ({
-    id,
-    description: text(def.description),
-    agg: def.agg,
-    window: def.window,
-    evaluates: def.window === 'session' ? 'device' : 'edge',
-  }))
-  return c.json<CatalogResponse>({
-    rulesVersion: version,
-    profiles: (profileRows!.results[0] as { n: number }).n,
-    categories: document.categories ?? {},
-    tags,
-    metrics,
-  })
-})
+
+/**
+ * `GET /v1/catalog/history?tag=…[&days=30]` (adminKey): the tag's coverage per day, as the daily
+ * snapshot (`snapshotCoverage`, a Cron Trigger) recorded it, for the last `days` days (1 to 400).
+ * A tag the rules no longer define still answers with the history it has.
+ */
+async function history(c: Context<AppEnv>): Promise<Response> {
+  const tag = c.req.query('tag')
+  if (!tag)
+    throw fail(400, 'query parameter "tag" is required (a tag id, as GET /v1/catalog lists)')
+  const daysText = c.req.query('days') ?? '30'
+  const days = Number(daysText)
+  if (!Number.isInteger(days) || days < 1 || days > HISTORY_DAYS)
+    throw fail(
+      400,
+      `"days" must be a whole number from 1 to ${HISTORY_DAYS} (got ${JSON.stringify(daysText)})`,
+    )
+  const { rules } = await activeRules(c.env)
+  const found = await coverageHistory(c.env.DB, tag, days, Date.now())
+  if (found.length === 0 && !rules.tags.some((t) => t.id === tag))
+    throw fail(404, `unknown tag ${JSON.stringify(tag)}: GET /v1/catalog lists the tags`)
+  return c.json<CatalogHistoryResponse>({ tag, days: found })
+}
