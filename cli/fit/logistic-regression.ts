@@ -16,7 +16,10 @@ export interface LogisticModel {
   weights: Float64Array
   /** Newton steps taken. */
   iterations: number
-  /** Whether the gradient vanished (to `1e-9` per row) within the step limit. */
+  /**
+   * Whether the gradient vanished (to `1e-9` per row) or the objective could not improve by more than
+   * its rounding (relative 1e-11) within the step limit.
+   */
   converged: boolean
 }
 
@@ -74,6 +77,16 @@ export function fitLogistic(
     if (step === undefined)
       throw new Error(
         'the features are collinear (or a label is predicted perfectly): use an L2 penalty above 0',
+      )
+    // Near the optimum the objective's change (the Newton decrement, gᵀH⁻¹g/2) drowns in the
+    // rounding of its sum before the step does: the full step is then taken, and it is the last.
+    let decrement = 0
+    for (let j = 0; j < size; j++) decrement += (gradient[j]! * step[j]!) / 2
+    if (decrement <= 1e-11 * Math.max(1, Math.abs(loss)))
+      return model(
+        beta.map((b, j) => b - step[j]!),
+        iteration,
+        true,
       )
     // Newton's step, halved until the objective does not grow: far from the optimum (large
     // weights, rare labels) a full step can overshoot.
