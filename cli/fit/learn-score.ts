@@ -70,7 +70,8 @@ export function learnScore(data: Dataset, options: LearnOptions): LearnedScore {
   const width = data.paths.length
   let positives = 0
   for (const y of data.labels) positives += y
-  if (rows === 0) throw new LearnError('no profiles to learn from')
+  if (rows === 0)
+    throw new LearnError('no profile had an event by --now: there is nothing to learn')
   if (positives === 0 || positives === rows)
     throw new LearnError(
       `the label is ${positives === 0 ? 'false' : 'true'} for all ${rows} profiles: there is nothing to learn`,
@@ -118,7 +119,7 @@ export function learnScore(data: Dataset, options: LearnOptions): LearnedScore {
     .map(({ path, value }) => ({ path, value }))
   if (kept.length === 0)
     throw new LearnError(
-      'every feature is constant on the profiles fitted: there is nothing to learn from',
+      'every feature is constant on the profiles fitted: there is nothing to learn',
     )
 
   const x = trainMatrix(kept)
