@@ -1,6 +1,13 @@
 // `tagwise check RULES.json`: validates a rules document.
 import { readFile, stat } from 'node:fs/promises'
-import { checkRules, DOCUMENT_LIMITS, formatProblem } from '../rules/index.ts'
+import {
+  checkRules,
+  compileRules,
+  DOCUMENT_LIMITS,
+  formatProblem,
+  RulesError,
+  type Rules,
+} from '../rules/index.ts'
 import { CliError, readError } from './cli-error.ts'
 import { oneLine, type Output } from './output.ts'
 import { parse, usageError } from './usage.ts'
@@ -26,5 +33,17 @@ export async function readRules(path: string): Promise<string> {
     return (await readFile(path, 'utf8')).replace(/^\uFEFF/, '')
   } catch (error) {
     throw readError('rules', path, error)
+  }
+}
+
+/** The compiled rules of `path`, or `undefined` after writing every problem to `err`. */
+export async function compileRulesFile(path: string, err: Output): Promise<Rules | undefined> {
+  const text = await readRules(path)
+  try {
+    return compileRules(text)
+  } catch (error) {
+    if (!(error instanceof RulesError)) throw error
+    for (const problem of error.problems) err.write(`${oneLine(formatProblem(problem))}\n`)
+    return undefined
   }
 }

@@ -3,6 +3,7 @@
 import { check } from './check.ts'
 import { CliError } from './cli-error.ts'
 import { evaluate } from './eval.ts'
+import { fit } from './fit.ts'
 import { Output } from './output.ts'
 import { USAGE, usageError } from './usage.ts'
 
@@ -14,6 +15,7 @@ async function main(argv: string[], out: Output, err: Output): Promise<number> {
   const [command, ...rest] = argv
   if (command === 'check') return check(rest, out, err)
   if (command === 'eval') return evaluate(rest, out, err)
+  if (command === 'fit') return fit(rest, out, err)
   throw usageError(command === undefined ? 'missing command' : `unknown command "${command}"`)
 }
 

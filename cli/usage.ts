@@ -4,11 +4,20 @@ import { CliError } from './cli-error.ts'
 export const USAGE = `Usage:
   tagwise check RULES.json
   tagwise eval --rules RULES.json --events EVENTS.ndjson [--now ISO-8601] [--explain TAG_ID]
+  tagwise fit --rules RULES.json --events EVENTS.ndjson --label LABEL [--features LIST]
+              [--now ISO-8601] [--horizon DURATION] [--holdout 0.2] [--seed 1] [--l2 1]
+              [--impute zero|mean] [--tag ID]
 
 Commands:
   check  Validate a rules document: a one-line summary, or every problem as "path: message".
   eval   Evaluate every profile of an NDJSON event stream ("-" reads stdin), one JSON line each.
          --now defaults to the latest event timestamp; --explain adds why TAG_ID has its value.
+  fit    Learn a score tag (L2 logistic regression) from the profiles at --now: the tag on stdout
+         (a member of the rules' "tags"), a report on stderr. LABEL is JsonLogic over
+         {metrics, tags, traits} or event:"Event Name" with --horizon 30d and --now (whether the
+         profile does that event in (now, now + horizon]). Features default to every numeric
+         metric (LIST: metrics.a,tags.b,traits.c); a missing value is fitted as 0, as the tag
+         reads it (--impute mean: its mean). The threshold is the best F1 on the holdout.
 
 Exit codes: 0 ok, 1 problems in the rules or bad event lines, 2 bad usage.
 `

@@ -20,6 +20,7 @@ export { parseEvent, parseTimestamp, eventPath, EVENT_TYPES } from './document/e
 export { RulesError, formatProblem } from './validate/problem.ts'
 export { compileLogic, explainLogic, validateLogic } from './edge/logic.ts'
 export { truthy } from './logic/values.ts'
+export { feature as scoreFeature } from './tags/rare-kinds.ts'
 export { LogicError } from './logic/logic-error.ts'
 export { didYouMean } from './validate/suggest.ts'
 export { glob } from './logic/glob.ts'

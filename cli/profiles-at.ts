@@ -1,0 +1,165 @@
+// The profiles of an NDJSON event stream at `now`, as `tagwise eval` prints them and `tagwise fit`
+// learns from them: identity joined over every good event, bad lines reported, events after `now`
+// left out of the states.
+import {
+  anonymousProfile,
+  IdentityGraph,
+  parseEvent,
+  parseProfileName,
+  parseTimestamp,
+  userProfile,
+  type ParsedEvent,
+  type ProfileState,
+  type Rules,
+} from '../rules/index.ts'
+import { readLines, withEventsFile } from './events-file.ts'
+import { oneLine, type Output } from './output.ts'
+import { usageError } from './usage.ts'
+
+/** One profile at `now`: its printed name, its key and its state. */
+export interface ProfileAt {
+  name: string
+  key: string
+  state: ProfileState
+  /** Whether any of its good events is at or before `now` (it existed at `now`). */
+  existed: boolean
+}
+
+export interface ProfilesAt {
+  /** Sorted by printed name. */
+  profiles: ProfileAt[]
+  /** The given `now`, or the latest good event's timestamp. */
+  now: number
+  /** How many lines were bad (each reported on `err` as `line N: why`). */
+  bad: number
+}
+
+/**
+ * Reads `events` ("-" for stdin) in two passes and builds every profile's state at `fixedNow`
+ * (default: the latest good event). `later` sees each good event after `fixedNow` with the key of
+ * the profile it belongs to (the outcome of a propensity label).
+ */
+export async function profilesAt(
+  events: string,
+  rules: Rules,
+  fixedNow: number | undefined,
+  err: Output,
+  later?: (event: ParsedEvent, key: string) => void,
+): Promise<ProfilesAt> {
+  return withEventsFile(events, async (open) => {
+    // Pass 1 collects identity links, parsing only lines that may add one. Pass 2 validates
+    // every line, reports bad ones and routes good events to their profile's state in input order.
+    const graph = new IdentityGraph()
+    await readLines(open(), err, (line, n) => {
+      if (!mayAddLink(line, n, graph)) return
+      const event = parseLine(line)
+      if (event !== undefined && !('error' in event)) graph.addEvent(event.raw, event.ts, n)
+    })
+    const states = new Map<string, ProfileState>()
+    const existed = new Set<string>()
+    let latest = -Infinity
+    let bad = 0
+    await readLines(open(), err, (line, n) => {
+      const event = parseLine(line)
+      if (event === undefined) return
+      if ('error' in event) {
+        bad++
+        err.write(`line ${n}: ${oneLine(event.error)}\n`)
+        return
+      }
+      if (event.ts > latest) latest = event.ts
+      const key = graph.profileKeyOf(event.raw)
+      let state = states.get(key)
+      if (state === undefined) {
+        state = rules.createState({ maxMessageIds: Infinity })
+        states.set(key, state)
+      }
+      if (fixedNow === undefined || event.ts <= fixedNow) {
+        state.ingest(event)
+        existed.add(key)
+      } else later?.(event, key)
+    })
+    const profiles = printedNames(states.keys()).map(([name, key]) => ({
+      name,
+      key,
+      state: states.get(key)!,
+      existed: existed.has(key),
+    }))
+    return { profiles, now: fixedNow ?? latest, bad }
+  })
+}
+
+/** `--now` as epoch ms, `undefined` when not given; a usage error when it is not a date-time. */
+export function parseNow(now: string | undefined): number | undefined {
+  if (now === undefined) return undefined
+  const parsed = parseTimestamp(now)
+  if (parsed === undefined)
+    throw usageError(
+      `--now must be an ISO-8601 date-time with a time zone in the years 0000–9999, like 2026-01-31T00:00:00Z (got "${now}")`,
+    )
+  return parsed
+}
+
+/**
+ * The name each profile key is printed as, sorted by it (spec: rules.md, "Identity"): a user's
+ * profile as its user id, an anonymous visitor's as its anonymous id, or as `anonymous:<id>` where
+ * a user profile is printed under the same string.
+ */
+function printedNames(keys: Iterable<string>): [string, string][] {
+  const parsed = [...keys].map((key) => ({ key, ...parseProfileName(key) }))
+  const users = new Set(parsed.filter((p) => p.space === 'user').map((p) => p.id))
+  return parsed
+    .map(({ key, space, id }): [string, string] => [
+      space === 'anonymous' && users.has(id) ? key : id,
+      key,
+    ])
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+}
+
+/**
+ * Whether a line may add an identity link that `graph` does not have yet, without parsing it when
+ * possible. Without `\u` escapes, a line holds a link only if it spells `"userId"` and
+ * `"anonymousId"` or `"previousId"`. Without any escapes, if each of `"anonymousId"`, `"userId"`
+ * and `"timestamp"` occurs once with a plain string value, the only link the line can add is that
+ * pair at that time (if those keys are not top-level, it adds none), which an earlier record of the
+ * same pair makes a no-op.
+ */
+function mayAddLink(line: string, n: number, graph: IdentityGraph): boolean {
+  if (line.includes('\\u')) return true
+  if (!line.includes('"userId"')) return false
+  const alias = line.includes('"previousId"')
+  if (!alias && !line.includes('"anonymousId"')) return false
+  if (alias || line.includes('\\')) return true
+  const from = plainString(line, '"anonymousId"')
+  const to = plainString(line, '"userId"')
+  const ts = parseTimestamp(plainString(line, '"timestamp"'))
+  return (
+    from === undefined ||
+    to === undefined ||
+    ts === undefined ||
+    !graph.covers(anonymousProfile(from), userProfile(to), ts, n)
+  )
+}
+
+const AFTER_KEY = /\s*:\s*"([^"]*)"/y
+
+/** The string value of `key` if it occurs once in `line` (without escapes) as `key: "value"`. */
+function plainString(line: string, key: string): string | undefined {
+  const at = line.indexOf(key)
+  if (at === -1 || line.indexOf(key, at + key.length) !== -1) return undefined
+  AFTER_KEY.lastIndex = at + key.length
+  return AFTER_KEY.exec(line)?.[1]
+}
+
+/** A good event, why the line is bad, or `undefined` for a blank line. */
+function parseLine(line: string): ParsedEvent | { error: string } | undefined {
+  let value: unknown
+  try {
+    value = JSON.parse(line)
+  } catch (error) {
+    if (line.trim() === '') return undefined
+    return { error: `not valid JSON (${(error as Error).message})` }
+  }
+  const parsed = parseEvent(value)
+  return parsed.ok ? parsed.event : { error: parsed.error }
+}
