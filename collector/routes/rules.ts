@@ -7,6 +7,8 @@ import type { AppEnv } from '../env.ts'
 import { fail } from '../http-error.ts'
 import { MAX_RULES_BYTES } from '../limits.ts'
 import { readBody } from '../read-body.ts'
+import { parseJson } from '../parse-json.ts'
+import { isRecord } from '../values.ts'
 import { rulesStub } from '../rules/stub.ts'
 import { limitClient } from '../auth/rate-limits.ts'
 import { authorizeSource, basicWriteKey } from '../auth/source-auth.ts'
@@ -65,6 +67,12 @@ export const rules = new Hono<AppEnv>()
     const [active, versions] = await Promise.all([activeRules(c.env), rulesStub(c.env).versions()])
     return c.json({ active: active.version, versions })
   })
+  .get('/rules/versions/:version', adminAuth(), async (c) => {
+    const version = c.req.param('version')
+    const text = await publishedText(c, version)
+    return c.body(text, 200, { 'Content-Type': 'application/json', ETag: `"${version}"` })
+  })
+  .post('/rules/rollback', adminAuth(), async (c) => rollback(c))
   .post('/rules/preview', adminAuth(), async (c) => preview(c))
   .get('/rules/preview/:id', adminAuth(), async (c) => {
     const status = await rulesStub(c.env).previewStatus(c.req.param('id'))
@@ -99,6 +107,52 @@ async function publish(c: Context<AppEnv>): Promise<Response> {
   return c.json({ success: true, ...result, warnings }, 200, {
     ETag: `"${version}"`,
   })
+}
+
+/**
+ * The text of a published version (`404` for a version never published: a preview's draft is not
+ * one), as `GET /v1/rules/versions` lists them.
+ */
+async function publishedText(c: Context<AppEnv>, version: string): Promise<string> {
+  const stub = rulesStub(c.env)
+  const known = (await stub.versions()).some((v) => v.version === version)
+  const text = known ? await stub.text(version) : null
+  if (text === null)
+    throw fail(
+      404,
+      `no published rules version ${JSON.stringify(version)}: GET /v1/rules/versions lists them`,
+    )
+  return text
+}
+
+/**
+ * `POST /v1/rules/rollback` `{"version": "…"}` (adminKey; `?backfill=1` and `If-Match` as for
+ * `PUT /v1/rules`): publishes an earlier version's document again, as one click in the dashboard.
+ * Its version is its content's hash, so the rolled-back rules have the version they had; profiles
+ * pick them up on their next event, or at once with a backfill.
+ */
+async function rollback(c: Context<AppEnv>): Promise<Response> {
+  const backfill = c.req.query('backfill')
+  if (backfill !== undefined && backfill !== '0' && backfill !== '1')
+    throw fail(
+      400,
+      `"backfill" must be 1 (rebuild every profile) or 0 (got ${JSON.stringify(backfill)})`,
+    )
+  const body = parseJson(await readBody(c.req.raw, 4096, 'a rollback names one version'), 4)
+  const version = isRecord(body) ? body.version : undefined
+  if (typeof version !== 'string' || version === '')
+    throw fail(400, 'body must be {"version": "<a version of GET /v1/rules/versions>"}')
+  const text = await publishedText(c, version)
+  const ifMatch = entityTags(c.req.header('if-match'))?.filter((tag) => !tag.startsWith('W/'))
+  const result = await rulesStub(c.env).publish(version, text, ifMatch, backfill === '1')
+  if (result.status === 'stale')
+    throw fail(
+      412,
+      `If-Match does not name the active version "${result.current}": GET /v1/rules and roll back from it`,
+      { ETag: `"${result.current}"` },
+    )
+  await useRules(text)
+  return c.json({ success: true, ...result }, 200, { ETag: `"${version}"` })
 }
 
 /**
