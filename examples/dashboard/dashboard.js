@@ -517,6 +517,151 @@ async function loadRules() {
   rulesEtag = result.headers.get('etag')
   $('#rules-text').value = JSON.stringify(result.body, null, 2)
   $('#rules-version').textContent = `active version ${rulesEtag}`
+  previewedText = null
+  offerPublish()
+  loadVersions()
+}
+/** The text the last preview was of: Publish is offered for exactly that text. */
+let previewedText = null
+const offerPublish = () => {
+  $('#rules-publish').disabled = previewedText === null || previewedText !== $('#rules-text').value
+}
+function showProblems(result) {
+  $('#rules-result').replaceChildren(
+    el('p', { class: 'error' }, result.body?.error ?? `HTTP ${result.status}`),
+    el(
+      'ul',
+      { class: 'problems' },
+      ...(result.body?.problems ?? []).map((p) =>
+        el('li', {}, el('code', {}, p.path || '/'), ` ${p.message}`),
+      ),
+    ),
+  )
+}
+/** A bar of `n` of `total` profiles, in `color`. */
+function countBar(n, total, color, label) {
+  const width = 120
+  const bar = svg('svg', {
+    width,
+    height: 12,
+    viewBox: `0 0 ${width} 12`,
+    role: 'img',
+    'aria-label': label,
+  })
+  bar.append(svg('rect', { x: 0, y: 0, width, height: 12, rx: 3, fill: '#e5e7eb' }))
+  bar.append(
+    svg('rect', {
+      x: 0,
+      y: 0,
+      width: total ? (n / total) * width : 0,
+      height: 12,
+      rx: 3,
+      fill: color,
+    }),
+  )
+  return bar
+}
+function renderPreview(result) {
+  const total = result.profiles ?? 0
+  const rows = Object.entries(result.tags ?? {}).sort(
+    ([, a], [, b]) => b.gained + b.lost + b.changed - (a.gained + a.lost + a.changed),
+  )
+  $('#rules-result').replaceChildren(
+    el('p', { class: 'ok' }, `Preview over ${total} profiles: nothing is published yet.`),
+    el(
+      'table',
+      { id: 'preview-table' },
+      el(
+        'thead',
+        {},
+        el(
+          'tr',
+          {},
+          ...['tag', 'before', 'after', 'gained', 'lost', 'changed'].map((h) =>
+            el('th', { scope: 'col' }, h),
+          ),
+        ),
+      ),
+      el(
+        'tbody',
+        {},
+        ...rows.map(([tag, c]) =>
+          el(
+            'tr',
+            {},
+            el('th', { scope: 'row' }, tag),
+            el('td', {}, String(c.before)),
+            el('td', {}, String(c.after)),
+            el(
+              'td',
+              {},
+              countBar(c.gained, total, '#0f766e', `${c.gained} gained`),
+              ` ${c.gained}`,
+            ),
+            el('td', {}, countBar(c.lost, total, '#be123c', `${c.lost} lost`), ` ${c.lost}`),
+            el('td', {}, String(c.changed)),
+          ),
+        ),
+      ),
+    ),
+  )
+}
+async function previewRules() {
+  const text = $('#rules-text').value
+  try {
+    JSON.parse(text)
+  } catch (error) {
+    $('#rules-result').replaceChildren(el('p', { class: 'error' }, `Not JSON: ${error.message}`))
+    return
+  }
+  previewedText = null
+  offerPublish()
+  const out = $('#rules-result')
+  const progress = el('progress', { max: 1, value: 0, 'aria-label': 'Preview progress' })
+  out.replaceChildren(el('p', { class: 'muted' }, 'Previewing… '), progress)
+  let result = await api('/v1/rules/preview', { method: 'POST', body: text })
+  if (!result.ok) return showProblems(result)
+  // A large directory is previewed in the background: follow it.
+  while (result.ok && result.body.state === 'running') {
+    progress.max = Math.max(result.body.total ?? 1, 1)
+    progress.value = result.body.processed ?? 0
+    await new Promise((resolve) => setTimeout(resolve, 1000))
+    result = await api(`/v1/rules/preview/${encodeURIComponent(result.body.id)}`)
+  }
+  if (!result.ok || result.body.state !== 'done') return showProblems(result)
+  renderPreview(result.body)
+  previewedText = text
+  offerPublish()
+}
+async function loadVersions() {
+  const result = await api('/v1/rules/versions')
+  if (!result.ok) return
+  const list = $('#rules-versions')
+  list.replaceChildren(
+    ...result.body.versions.slice(0, 20).map((v) => {
+      const item = el('li', {}, el('code', {}, v.version), ` published ${v.publishedAt} `)
+      if (`"${v.version}"` === rulesEtag) item.append(el('span', { class: 'muted' }, '(active)'))
+      else {
+        const back = el('button', { type: 'button' }, 'Roll back to this version')
+        back.addEventListener('click', () => rollBack(v.version))
+        item.append(back)
+      }
+      return item
+    }),
+  )
+}
+async function rollBack(version) {
+  const result = await api('/v1/rules/rollback', { method: 'POST', body: { version } })
+  if (!result.ok) return showProblems(result)
+  $('#rules-result').replaceChildren(
+    el(
+      'p',
+      { class: 'ok' },
+      `Rolled back to version ${version}. Profiles use it from their next event.`,
+    ),
+  )
+  await loadRules()
+  loadCatalog()
 }
 async function publishRules() {
   const text = $('#rules-text').value
@@ -535,6 +680,9 @@ async function publishRules() {
   if (result.ok) {
     rulesEtag = result.headers.get('etag')
     $('#rules-version').textContent = `active version ${rulesEtag}`
+    previewedText = null
+    offerPublish()
+    loadVersions()
     out.replaceChildren(
       el(
         'p',
@@ -545,19 +693,12 @@ async function publishRules() {
     loadCatalog()
     return
   }
-  out.replaceChildren(
-    el('p', { class: 'error' }, result.body?.error ?? `HTTP ${result.status}`),
-    el(
-      'ul',
-      { class: 'problems' },
-      ...(result.body?.problems ?? []).map((p) =>
-        el('li', {}, el('code', {}, p.path || '/'), ` ${p.message}`),
-      ),
-    ),
-  )
+  showProblems(result)
 }
 $('#rules-load').addEventListener('click', loadRules)
+$('#rules-preview').addEventListener('click', previewRules)
 $('#rules-publish').addEventListener('click', publishRules)
+$('#rules-text').addEventListener('input', offerPublish)
 
 // ——— start ———
 function refreshAll() {

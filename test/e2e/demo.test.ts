@@ -131,27 +131,40 @@ describe('the dashboard', () => {
     await screenshot(page, 'demo-dashboard')
   })
 
-  it('shows the engine’s errors for a bad rules change, and publishes a good one', async () => {
+  it('previews a rules change (errors, then who gains and loses each tag), publishes it, rolls it back', async () => {
     await page.getByRole('button', { name: 'Reload active version' }).click()
     await expect
       .poll(() => page.locator('#rules-version').textContent(), soon)
       .toContain('active version')
+    const before = await page.locator('#rules-version').textContent()
     const original = await page.getByLabel('Rules document (JSON)').inputValue()
     const document = JSON.parse(original)
     document.metrics.coupon_claims_session.agg = 'median'
     await page.getByLabel('Rules document (JSON)').fill(JSON.stringify(document, null, 2))
-    await page.getByRole('button', { name: 'Validate and publish' }).click()
+    await page.getByRole('button', { name: 'Preview' }).click()
     await expect
       .poll(() => page.locator('#rules-result').textContent(), soon)
       .toContain('metrics.coupon_claims_session.agg')
+    expect(await page.getByRole('button', { name: 'Publish' }).isDisabled()).toBe(true)
 
     document.metrics.coupon_claims_session.agg = 'count'
     document.tags.e2e_demo_tag = {
       name: 'E2E demo tag',
-      when: { '>=': [{ var: 'metrics.coupon_claims_session' }, 1] },
+      when: { '>=': [{ var: 'metrics.orders_lifetime' }, 1] },
     }
     await page.getByLabel('Rules document (JSON)').fill(JSON.stringify(document, null, 2))
-    await page.getByRole('button', { name: 'Validate and publish' }).click()
+    await page.getByRole('button', { name: 'Preview' }).click()
+    // The buyer of the shop test holds the new tag: the preview shows it gained, nothing published.
+    await expect
+      .poll(() => page.locator('#preview-table').textContent(), soon)
+      .toContain('e2e_demo_tag')
+    const row = page.locator('#preview-table tr', { hasText: 'e2e_demo_tag' })
+    expect(Number(await row.locator('td').nth(1).textContent())).toBeGreaterThanOrEqual(1)
+    expect(await page.locator('#rules-version').textContent()).toBe(before)
+    expect(await accessibilityViolations()).toEqual([])
+    await screenshot(page, 'demo-dashboard-preview')
+
+    await page.getByRole('button', { name: 'Publish' }).click()
     await expect
       .poll(() => page.locator('#rules-result').textContent(), soon)
       .toContain('Published version')
@@ -159,11 +172,19 @@ describe('the dashboard', () => {
       .poll(() => page.locator('#catalog-body').textContent(), soon)
       .toContain('e2e_demo_tag')
 
-    // Put the example catalog back for the other tests sharing this collector.
-    await page.getByLabel('Rules document (JSON)').fill(original)
-    await page.getByRole('button', { name: 'Validate and publish' }).click()
+    // One click back to the version before: the example catalog, for the other tests too.
+    const previous = before!.replace('active version ', '').replaceAll('"', '')
+    await page
+      .locator('#rules-versions li', { hasText: previous })
+      .first()
+      .getByRole('button', { name: 'Roll back to this version' })
+      .click()
     await expect
       .poll(() => page.locator('#rules-result').textContent(), soon)
-      .toContain('Published version')
+      .toContain(`Rolled back to version ${previous}`)
+    await expect.poll(() => page.locator('#rules-version').textContent(), soon).toBe(before)
+    await expect
+      .poll(() => page.locator('#catalog-body').textContent(), soon)
+      .not.toContain('e2e_demo_tag')
   })
 })
