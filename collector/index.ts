@@ -17,6 +17,7 @@ export type { ChangesResponse } from './routes/changes.ts'
 export type { ExportedChange, ExportMessage } from './export/message.ts'
 export type { AudienceResponse } from './routes/audiences.ts'
 export type {
+  CatalogHistoriesResponse,
   CatalogHistoryResponse,
   CatalogMetric,
   CatalogResponse,

@@ -50,6 +50,23 @@ export async function snapshotCoverage(
   return writes.length
 }
 
+/** Every tag's profiles per day for the last `days` days up to the day of `now`, oldest first. */
+export async function profilesHistory(
+  db: D1Database,
+  days: number,
+  now: number,
+): Promise<Record<string, { day: string; profiles: number }[]>> {
+  const from = dayOf(now - (days - 1) * DAY_MS)
+  const rows = await db
+    .prepare(`SELECT tag, day, profiles FROM coverage_history WHERE day >= ? ORDER BY tag, day`)
+    .bind(from)
+    .all<{ tag: string; day: string; profiles: number }>()
+  const byTag: Record<string, { day: string; profiles: number }[]> = {}
+  for (const row of rows.results)
+    (byTag[row.tag] ??= []).push({ day: row.day, profiles: row.profiles })
+  return byTag
+}
+
 /** The last `days` days of `tag`'s coverage up to the day of `now`, oldest first. */
 export async function coverageHistory(
   db: D1Database,

@@ -5,7 +5,12 @@ import { adminAuth } from '../auth/admin-auth.ts'
 import { coverageByTag, coverageStatement, type Coverage } from '../audience/coverage.ts'
 import type { AppEnv } from '../env.ts'
 import { fail } from '../http-error.ts'
-import { coverageHistory, HISTORY_DAYS, type CoverageDay } from '../audience/coverage-history.ts'
+import {
+  coverageHistory,
+  HISTORY_DAYS,
+  profilesHistory,
+  type CoverageDay,
+} from '../audience/coverage-history.ts'
 
 /** One tag of `GET /v1/catalog`. */
 export interface CatalogTag {
@@ -35,7 +40,14 @@ export interface CatalogMetric {
   evaluates: 'device' | 'edge'
 }
 
-/** The answer to `GET /v1/catalog/history`. */
+/** The answer to `GET /v1/catalog/history` without a tag: every tag's profiles per day. */
+export interface CatalogHistoriesResponse {
+  days: number
+  /** By tag id, oldest day first (a sparkline per tag). */
+  tags: Record<string, { day: string; profiles: number }[]>
+}
+
+/** The answer to `GET /v1/catalog/history?tag=…`. */
 export interface CatalogHistoryResponse {
   tag: string
   /** The days asked for, oldest first; a day the snapshot did not run is missing. */
@@ -117,14 +129,15 @@ export const catalog = new Hono<AppEnv>()
   })
 
 /**
- * `GET /v1/catalog/history?tag=…[&days=30]` (adminKey): the tag's coverage per day, as the daily
+ * `GET /v1/catalog/history[?tag=…][&days=30]` (adminKey): without a tag, every tag's profiles per
+ * day (the catalog's sparklines, one request); with one, the tag's coverage per day, as the daily
  * snapshot (`snapshotCoverage`, a Cron Trigger) recorded it, for the last `days` days (1 to 400).
  * A tag the rules no longer define still answers with the history it has.
  */
 async function history(c: Context<AppEnv>): Promise<Response> {
   const tag = c.req.query('tag')
-  if (!tag)
-    throw fail(400, 'query parameter "tag" is required (a tag id, as GET /v1/catalog lists)')
+  if (tag === '')
+    throw fail(400, 'query parameter "tag" must name a tag (GET /v1/catalog lists them)')
   const daysText = c.req.query('days') ?? '30'
   const days = Number(daysText)
   if (!Number.isInteger(days) || days < 1 || days > HISTORY_DAYS)
@@ -132,6 +145,11 @@ async function history(c: Context<AppEnv>): Promise<Response> {
       400,
       `"days" must be a whole number from 1 to ${HISTORY_DAYS} (got ${JSON.stringify(daysText)})`,
     )
+  if (tag === undefined)
+    return c.json<CatalogHistoriesResponse>({
+      days,
+      tags: await profilesHistory(c.env.DB, days, Date.now()),
+    })
   const { rules } = await activeRules(c.env)
   const found = await coverageHistory(c.env.DB, tag, days, Date.now())
   if (found.length === 0 && !rules.tags.some((t) => t.id === tag))

@@ -3,7 +3,11 @@
 import { createScheduledController } from 'cloudflare:test'
 import { env } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
-import worker, { type CatalogHistoryResponse, type CatalogResponse } from '../../collector/index.ts'
+import worker, {
+  type CatalogHistoriesResponse,
+  type CatalogHistoryResponse,
+  type CatalogResponse,
+} from '../../collector/index.ts'
 import { admin, json, post, track, uniqueId } from './helpers.ts'
 
 const DAY = 86_400_000
@@ -56,6 +60,21 @@ describe('coverage history', () => {
     expect(rows.results.map((r) => r.tag).sort()).toEqual(catalog.tags.map((t) => t.id).sort())
   })
 
+  it("answers every tag's profiles per day in one request, for the catalog's sparklines", async () => {
+    const now = Date.now()
+    await cron(now - DAY)
+    await cron(now)
+    const all = await json<CatalogHistoriesResponse>(await admin('/v1/catalog/history?days=2'))
+    const catalog = await json<CatalogResponse>(await admin('/v1/catalog'))
+    expect(Object.keys(all.tags).sort()).toEqual(catalog.tags.map((t) => t.id).sort())
+    const dayOf = (ms: number) => new Date(ms).toISOString().slice(0, 10)
+    for (const tag of catalog.tags)
+      expect(all.tags[tag.id]!.map((d) => d.day)).toEqual([dayOf(now - DAY), dayOf(now)])
+    expect(all.tags.coupon_claimer!.at(-1)!.profiles).toBe(
+      catalog.tags.find((t) => t.id === 'coupon_claimer')!.coverage.profiles,
+    )
+  })
+
   it('keeps 400 days: older days are dropped by the next snapshot', async () => {
     const now = Date.now()
     await cron(now - 450 * DAY)
@@ -74,9 +93,9 @@ describe('coverage history', () => {
   })
 
   it('names what is wrong with a request, and needs the adminKey', async () => {
-    const missing = await admin('/v1/catalog/history')
-    expect(missing.status).toBe(400)
-    expect((await json(missing)).error).toContain('"tag" is required')
+    const empty = await admin('/v1/catalog/history?tag=')
+    expect(empty.status).toBe(400)
+    expect((await json(empty)).error).toContain('"tag" must name a tag')
     for (const days of ['0', '401', 'x', '1.5']) {
       const bad = await historyOf('coupon_claimer', days)
       expect(bad.status).toBe(400)
