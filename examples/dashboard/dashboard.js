@@ -73,6 +73,87 @@ async function api(path, { method = 'GET', body, admin = true, headers = {} } = 
 
 // ——— catalog ———
 let catalog = null
+/** Every tag's profiles per day (GET /v1/catalog/history), for the sparklines. */
+let histories = {}
+/** A line of `points` (`{ day, profiles }`) in a `width` × `height` box, `max` at the top. */
+function line(points, width, height, max) {
+  const step = points.length > 1 ? width / (points.length - 1) : 0
+  return points
+    .map(
+      (p, i) =>
+        `${(i * step).toFixed(1)},${(height - (max ? (p.profiles / max) * height : 0)).toFixed(1)}`,
+    )
+    .join(' ')
+}
+function sparkline(tag) {
+  const points = (histories[tag.id] ?? []).slice(-30)
+  const button = el('button', {
+    type: 'button',
+    class: 'spark',
+    'aria-label': `coverage of ${tag.id} over time`,
+  })
+  if (points.length === 0) return el('div', { class: 'muted small' }, 'no history yet')
+  const max = Math.max(...points.map((p) => p.profiles), 1)
+  const chart = svg('svg', { width: 120, height: 24, viewBox: '0 0 120 24', 'aria-hidden': 'true' })
+  chart.append(
+    svg('polyline', {
+      points: line(points, 120, 22, max),
+      fill: 'none',
+      stroke: '#2c4bd6',
+      'stroke-width': 1.5,
+    }),
+  )
+  button.append(chart)
+  button.addEventListener('click', () => showHistory(tag.id, 30))
+  return button
+}
+/** The larger chart of one tag's coverage over the last `days` days. */
+async function showHistory(tag, days) {
+  const box = $('#history')
+  box.hidden = false
+  box.dataset.tag = tag
+  $('#history-h').textContent = `Coverage of ${tag}, last ${days} days`
+  const result = await api(`/v1/catalog/history?tag=${encodeURIComponent(tag)}&days=${days}`)
+  const points = result.ok ? result.body.days : []
+  const width = 640
+  const height = 160
+  const max = Math.max(...points.map((p) => p.profiles), 1)
+  const chart = svg('svg', {
+    width,
+    height: height + 20,
+    viewBox: `0 0 ${width} ${height + 20}`,
+    role: 'img',
+    'aria-label': `${tag}: ${points.map((p) => `${p.day} ${p.profiles}`).join(', ')}`,
+  })
+  chart.append(
+    svg('polyline', {
+      points: line(points, width, height, max),
+      fill: 'none',
+      stroke: '#2c4bd6',
+      'stroke-width': 2,
+    }),
+  )
+  if (points.length) {
+    chart.append(svg('text', { x: 0, y: height + 16, 'font-size': 11 }, points[0].day))
+    chart.append(
+      svg(
+        'text',
+        { x: width, y: height + 16, 'font-size': 11, 'text-anchor': 'end' },
+        points.at(-1).day,
+      ),
+    )
+    chart.append(svg('text', { x: 2, y: 12, 'font-size': 11 }, `${max} profiles`))
+  }
+  $('#history-chart').replaceChildren(
+    points.length
+      ? chart
+      : el('p', { class: 'muted' }, 'No history yet: the daily snapshot has not run.'),
+  )
+}
+for (const button of document.querySelectorAll('#history [data-days]'))
+  button.addEventListener('click', () =>
+    showHistory($('#history').dataset.tag, Number(button.dataset.days)),
+  )
 function coverageBar(tag, total) {
   const width = 260
   const height = 16
@@ -147,6 +228,7 @@ function renderCatalog() {
             'td',
             {},
             coverageBar(tag, total),
+            sparkline(tag),
             el(
               'div',
               { class: 'small' },
@@ -197,6 +279,8 @@ async function loadCatalog() {
     return
   }
   catalog = result.body
+  const history = await api('/v1/catalog/history?days=90')
+  histories = history.ok ? history.body.tags : {}
   renderCatalog()
   fillTagOptions()
 }

@@ -131,6 +131,27 @@ describe('the dashboard', () => {
     await screenshot(page, 'demo-dashboard')
   })
 
+  it("charts a tag's coverage over time from the daily snapshot", async () => {
+    // The Cron Trigger, run on demand (wrangler dev --test-scheduled).
+    expect((await fetch(`${collectorUrl()}/__scheduled?cron=5+0+*+*+*`)).ok).toBe(true)
+    await page.getByRole('button', { name: 'Refresh' }).click()
+    const spark = page.getByRole('button', { name: 'coverage of lifecycle_stage over time' })
+    await expect.poll(() => spark.count(), soon).toBe(1)
+    await spark.click()
+    await expect
+      .poll(() => page.locator('#history-h').textContent(), soon)
+      .toBe('Coverage of lifecycle_stage, last 30 days')
+    await expect
+      .poll(() => page.locator('#history-chart svg').getAttribute('aria-label'), soon)
+      .toMatch(/^lifecycle_stage: \d{4}-\d{2}-\d{2} [1-9]/)
+    await page.getByRole('button', { name: '365 days' }).click()
+    await expect
+      .poll(() => page.locator('#history-h').textContent(), soon)
+      .toBe('Coverage of lifecycle_stage, last 365 days')
+    expect(await accessibilityViolations()).toEqual([])
+    await page.locator('#history').screenshot({ path: 'test-results/demo-coverage-history.png' })
+  })
+
   it('previews a rules change (errors, then who gains and loses each tag), publishes it, rolls it back', async () => {
     await page.getByRole('button', { name: 'Reload active version' }).click()
     await expect

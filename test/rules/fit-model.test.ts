@@ -16,7 +16,7 @@ const matrix = (rows: number[][]): Matrix => ({
   d: rows[0]!.length,
 })
 
-describe('logistic regression', () => {
+describe('logistic regression', { timeout: 60_000 }, () => {
   const reference = JSON.parse(
     readFileSync(new URL('../fixtures/fit/sklearn-logistic.json', import.meta.url), 'utf8'),
   ) as {

@@ -76,7 +76,9 @@ function knownModelEvents(customers: number, seed: number): string {
   return lines.join('\n') + '\n'
 }
 
-describe('tagwise fit', () => {
+// Each test runs the CLI on thousands of generated events: seconds on a busy 2-core machine (a
+// full CI run took 7.8 s for one). The timeout only catches a hang; nothing here is timed.
+describe('tagwise fit', { timeout: 60_000 }, () => {
   it('recovers a known model from events: weights near the truth, signs right, a constant feature dropped', () => {
     const rules = file('known.json', KNOWN_RULES)
     const events = file('known.ndjson', knownModelEvents(3000, 21))

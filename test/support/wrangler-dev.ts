@@ -76,6 +76,8 @@ export async function startWranglerDev(options: WranglerDevOptions): Promise<Wra
     state,
     '--log-level',
     'warn',
+    // GET /__scheduled runs the daily Cron Trigger (the coverage snapshot) on demand.
+    '--test-scheduled',
     ...vars,
   ]
   // Its own process group, so stop() ends wrangler and the workerd it started.
