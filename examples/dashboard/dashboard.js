@@ -133,6 +133,18 @@ async function showHistory(tag, days) {
       'stroke-width': 2,
     }),
   )
+  // A dot per day: a single day (the first snapshot) shows too, and each has its count.
+  const step = points.length > 1 ? width / (points.length - 1) : 0
+  points.forEach((p, i) => {
+    const dot = svg('circle', {
+      cx: Math.min(Math.max(i * step, 3), width - 3),
+      cy: height - (p.profiles / max) * (height - 3),
+      r: 3,
+      fill: '#2c4bd6',
+    })
+    dot.append(svg('title', {}, `${p.day}: ${p.profiles} profiles`))
+    chart.append(dot)
+  })
   if (points.length) {
     chart.append(svg('text', { x: 0, y: height + 16, 'font-size': 11 }, points[0].day))
     chart.append(

@@ -184,6 +184,7 @@ describe('the dashboard', () => {
     expect(await page.locator('#rules-version').textContent()).toBe(before)
     expect(await accessibilityViolations()).toEqual([])
     await screenshot(page, 'demo-dashboard-preview')
+    await page.locator('#rules').screenshot({ path: 'test-results/demo-rules-preview.png' })
 
     await page.getByRole('button', { name: 'Publish' }).click()
     await expect
