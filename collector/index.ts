@@ -22,6 +22,7 @@ export type {
   CatalogMetric,
   CatalogResponse,
   CatalogTag,
+  TagHealth,
 } from './routes/catalog.ts'
 export type { CoverageDay } from './audience/coverage-history.ts'
 

@@ -42,6 +42,11 @@ export interface Evaluation {
    * (window expiry, session timeout, dwell thresholds, `since_*` comparisons), or `null`.
    */
   nextChangeAt: number | null
+  /**
+   * The tags whose expression threw (absent from `tags`), with the error's message; only when
+   * some did (edge and CLI evaluations).
+   */
+  errors?: Record<string, string>
 }
 
 /** Why a tag has its value: the expression tree with every node's value. */

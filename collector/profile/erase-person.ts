@@ -4,6 +4,7 @@ import type { ExportMessage } from '../export/message.ts'
 import { sendAll } from '../export/queue-sends.ts'
 import { removeStatements } from '../export/tag-index.ts'
 import { unlistStatement } from './directory.ts'
+import { forgetTagErrorsStatement } from './tag-errors.ts'
 import { atProfile } from './follow-forwards.ts'
 import { profileStub } from './stub.ts'
 
@@ -42,6 +43,7 @@ export async function erasePerson(env: Env, id: string): Promise<string[]> {
   await env.DB.batch([
     markErased(env.DB, profile, at),
     unlistStatement(env.DB, ids),
+    forgetTagErrorsStatement(env.DB, ids),
     ...removeStatements(env.DB, ids),
   ])
   // Destinations learn of the erasure through the export queue (with its retries).

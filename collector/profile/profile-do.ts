@@ -11,6 +11,7 @@ import { activeRules, activeRulesAt, type ActiveRules } from '../rules/active-ru
 import { rulesOfVersion } from '../rules/rules-of-version.ts'
 import { unlistProfiles } from './directory.ts'
 import { ErasureMark } from './erasure-mark.ts'
+import { forgetTagErrorsStatement, ProfileTagErrors, reportTagErrors } from './tag-errors.ts'
 import { ProfileListing } from './listing.ts'
 import { checkpoint, restoreState, STATE_OPTIONS, type LiveState } from './live-state.ts'
 import type { StoredEvent } from './event-store.ts'
@@ -93,6 +94,7 @@ export class ProfileDO extends DurableObject<Env> {
   private readonly listing: ProfileListing
   private readonly outbox: Outbox
   private readonly erasure: ErasureMark
+  private readonly tagErrors: ProfileTagErrors
   private readonly limiter = new TokenBuckets(1)
   /** The engine state, restored lazily from the checkpoint and kept while the object lives. */
   private state: LiveState | undefined
@@ -103,6 +105,7 @@ export class ProfileDO extends DurableObject<Env> {
     this.listing = new ProfileListing(ctx.storage.sql)
     this.outbox = new Outbox(ctx.storage.sql)
     this.erasure = new ErasureMark(ctx.storage.sql)
+    this.tagErrors = new ProfileTagErrors(ctx.storage.sql)
   }
 
   /** Stores and counts a batch's events for `profile` (at most `rate`); resolves once committed. */
@@ -377,7 +380,11 @@ export class ProfileDO extends DurableObject<Env> {
     // joined.
     const self = this.store.profileId()
     if (self !== undefined)
-      await Promise.all([unlistProfiles(this.env.DB, [self]), removeFromIndex(this.env.DB, [self])])
+      await Promise.all([
+        unlistProfiles(this.env.DB, [self]),
+        removeFromIndex(this.env.DB, [self]),
+        forgetTagErrorsStatement(this.env.DB, [self]).run(),
+      ])
   }
 
   /**
@@ -453,6 +460,14 @@ export class ProfileDO extends DurableObject<Env> {
     const profile = this.store.profileId()
     if (changes.length && profile !== undefined)
       this.outbox.add(tagChangedMessages(profile, changes, now, this.state?.version ?? ''))
+    const errors = evaluation.errors ?? {}
+    if (profile !== undefined && this.tagErrors.changed(errors))
+      // After the commit, as the directory listing: a lost write is redone by the next change.
+      this.ctx.waitUntil(
+        reportTagErrors(this.env.DB, profile, errors, now).catch((error: unknown) =>
+          console.error('tagwise: reporting tag errors failed:', error),
+        ),
+      )
     return evaluation
   }
 

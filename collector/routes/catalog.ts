@@ -25,10 +25,27 @@ export interface CatalogTag {
   kind: TagKind
   /** Where it is evaluated: on the device too (session metrics only), or at the edge only. */
   evaluates: 'device' | 'edge'
-  coverage: Coverage
-  /** ISO-8601 time of the latest change of the tag in the index, or `null` when none holds it. */
+  coverage: Coverage /** ISO-8601 time of the latest change of the tag in the index, or `null` when none holds it. */
   lastChangeAt: string | null
+  health: TagHealth
 }
+
+/** What a catalog's owner should look at (`GET /v1/catalog`; the dashboard flags them). */
+export interface TagHealth {
+  /** Profiles whose evaluation of the tag throws (it is absent for them), with one error. */
+  throws: { profiles: number; error: string } | null
+  /** No profile holds it now, and none did on any day of the coverage history. */
+  neverHeld: boolean
+  /** Held by at least 95 % of the profiles. */
+  nearlyEveryone: boolean
+  /** Held by someone, but no change in the index for 30 days. */
+  unchangedFor30Days: boolean
+}
+
+const NEARLY_EVERYONE = 0.95
+const UNCHANGED_MS = 30 * 86_400_000
+const ERRORS_SQL = `SELECT tag, count(*) AS profiles, min(error) AS error FROM tag_errors GROUP BY tag`
+const MOST_HELD_SQL = `SELECT tag, max(profiles) AS most FROM coverage_history GROUP BY tag`
 
 /** One metric of `GET /v1/catalog`. */
 export interface CatalogMetric {
@@ -84,11 +101,24 @@ export const catalog = new Hono<AppEnv>()
     const info = new Map(rules.tags.map((tag) => [tag.id, tag]))
     const scoreTags = rules.tags.filter((tag) => tag.kind === 'score').map((tag) => tag.id)
     const coverage = coverageStatement(scoreTags)
-    const [coverageRows, profileRows] = await c.env.DB.batch([
+    const [coverageRows, profileRows, errorRows, mostRows] = await c.env.DB.batch([
       c.env.DB.prepare(coverage.sql).bind(...coverage.params),
       c.env.DB.prepare(PROFILES_SQL),
+      c.env.DB.prepare(ERRORS_SQL),
+      c.env.DB.prepare(MOST_HELD_SQL),
     ])
     const held = coverageByTag(coverageRows!.results as Record<string, unknown>[])
+    const total = (profileRows!.results[0] as { n: number }).n
+    const errors = new Map(
+      (errorRows!.results as { tag: string; profiles: number; error: string }[]).map((row) => [
+        row.tag,
+        { profiles: row.profiles, error: row.error },
+      ]),
+    )
+    const mostHeld = new Map(
+      (mostRows!.results as { tag: string; most: number }[]).map((row) => [row.tag, row.most]),
+    )
+    const now = Date.now()
     const tags = Object.entries(document.tags).map(([id, def]): CatalogTag => {
       const status = def.status ?? 'draft'
       const found = held.get(id)
@@ -110,6 +140,15 @@ export const catalog = new Hono<AppEnv>()
         },
         lastChangeAt:
           found?.lastChangeAt == null ? null : new Date(found.lastChangeAt).toISOString(),
+        health: {
+          throws: errors.get(id) ?? null,
+          neverHeld: (found?.coverage.profiles ?? 0) === 0 && (mostHeld.get(id) ?? 0) === 0,
+          nearlyEveryone: total > 0 && (found?.coverage.profiles ?? 0) >= NEARLY_EVERYONE * total,
+          unchangedFor30Days:
+            found?.lastChangeAt != null &&
+            found.coverage.profiles > 0 &&
+            now - found.lastChangeAt > UNCHANGED_MS,
+        },
       }
     })
     const metrics = Object.entries(document.metrics).map(([id, def]): CatalogMetric => ({
@@ -121,7 +160,7 @@ export const catalog = new Hono<AppEnv>()
     }))
     return c.json<CatalogResponse>({
       rulesVersion: version,
-      profiles: (profileRows!.results[0] as { n: number }).n,
+      profiles: total,
       categories: document.categories ?? {},
       tags,
       metrics,

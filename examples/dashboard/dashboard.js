@@ -195,6 +195,25 @@ function coverageBar(tag, total) {
   })
   return bar
 }
+/** What a tag's health asks its owner to look at (GET /v1/catalog `health`). */
+function healthFlags(health) {
+  if (!health) return []
+  const flags = []
+  if (health.throws)
+    flags.push(
+      el(
+        'div',
+        { class: 'small error', title: health.throws.error },
+        `throws for ${health.throws.profiles} profiles`,
+      ),
+    )
+  if (health.neverHeld) flags.push(el('div', { class: 'small muted' }, 'never held'))
+  if (health.nearlyEveryone)
+    flags.push(el('div', { class: 'small muted' }, 'held by nearly everyone'))
+  if (health.unchangedFor30Days)
+    flags.push(el('div', { class: 'small muted' }, 'unchanged for 30 days'))
+  return flags
+}
 function renderCatalog() {
   const body = $('#catalog-body')
   if (!catalog) return
@@ -224,6 +243,7 @@ function renderCatalog() {
             {},
             // `deprecated` is a status: one pill says it.
             el('span', { class: `pill ${tag.status}` }, tag.status),
+            ...healthFlags(tag.health),
           ),
           el(
             'td',

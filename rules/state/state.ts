@@ -278,6 +278,7 @@ class State implements ProfileState {
     metrics: Record<string, MetricValue>,
     now: number,
     options: EvaluateOptions,
+    errors?: Record<string, string>,
   ): { data: TagData; present: Record<string, TagValue> } {
     const device = options.scope === 'device'
     const durable = options.durableTags ?? {}
@@ -287,7 +288,7 @@ class State implements ProfileState {
     const ms = this.compiled.metrics
     for (let i = 0; i < ms.length; i++) v[i] = metrics[ms[i]!.id] ?? null
     v[slots.now] = now
-    const data: TagData = { metrics, tags, traits: this.traitValues(), now, v }
+    const data: TagData = { metrics, tags, traits: this.traitValues(), now, v, errors }
     const present: Record<string, TagValue> = {}
     const all = this.compiled.tags
     const first = slots.tag(all[0]?.id ?? '')
@@ -308,13 +309,16 @@ class State implements ProfileState {
   evaluate(now: number, options: EvaluateOptions = {}): Evaluation {
     this.release(now)
     const metrics = this.metricsAt(now, options.scope === 'device')
-    const { present } = this.tagsAt(metrics, now, options)
-    if (options.nextChangeAt === false) return { tags: present, metrics, nextChangeAt: null }
+    const errors: Record<string, string> = {}
+    const { present } = this.tagsAt(metrics, now, options, errors)
+    const thrown = Object.keys(errors).length ? { errors } : {}
+    if (options.nextChangeAt === false)
+      return { tags: present, metrics, nextChangeAt: null, ...thrown }
     // The next pending event changes the state when it comes due: no later than its timestamp.
     const next = this.nextChange(now, options, present)
     const due = this.data.pending?.[0]?.ts
     const nextChangeAt = due === undefined || (next !== null && next < due) ? next : due
-    return { tags: present, metrics, nextChangeAt }
+    return { tags: present, metrics, nextChangeAt, ...thrown }
   }
 
   private nextChange(

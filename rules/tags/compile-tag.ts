@@ -19,12 +19,15 @@ export interface CompiledTag {
 }
 
 const safely =
-  (fn: (data: TagData) => TagValue | undefined) =>
+  (id: string, fn: (data: TagData) => TagValue | undefined) =>
   (data: TagData): TagValue | undefined => {
     try {
       return fn(data)
-    } catch {
-      return undefined // a tag whose expression throws is absent; explain shows the error
+    } catch (error) {
+      // A tag whose expression throws is absent; explain shows the error, and the edge counts it
+      // (the catalog's tag health).
+      if (data.errors) data.errors[id] = error instanceof Error ? error.message : String(error)
+      return undefined
     }
   }
 
@@ -49,5 +52,5 @@ export function compileTag(
 ): CompiledTag {
   const compiled = kinds[kind]!(def, compile, slots)
   // The kind's `explain` comes along if it has one; its `evaluate` is wrapped.
-  return { id, kind, onDevice, def, ...compiled, evaluate: safely(compiled.evaluate) }
+  return { id, kind, onDevice, def, ...compiled, evaluate: safely(id, compiled.evaluate) }
 }

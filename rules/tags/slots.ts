@@ -12,6 +12,11 @@ export interface TagData {
    * expressions read them by index (`CompileOptions.slot`), which is much faster than by name.
    */
   v: unknown[]
+  /**
+   * Where an evaluation records the tags whose expression threw, with the error's message (the
+   * tag is absent); unset, errors are not recorded (the searches that evaluate many times).
+   */
+  errors?: Record<string, string>
 }
 
 /** Where each metric, tag and `now` sits in {@link TagData.v}. */

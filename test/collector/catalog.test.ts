@@ -240,6 +240,12 @@ describe('GET /v1/catalog after a publication', () => {
         evaluates: 'device',
         coverage: { profiles: 0, distinctValues: 0, bucketed: false, values: [] },
         lastChangeAt: null,
+        health: {
+          throws: null,
+          neverHeld: true,
+          nearlyEveryone: false,
+          unchangedFor30Days: false,
+        },
       },
       expect.objectContaining({
         id: 'buyer',
