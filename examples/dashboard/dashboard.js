@@ -622,7 +622,7 @@ let rulesEtag = null
 async function loadRules() {
   // Until the answer is in, the editor holds the previous version: say so (and a test waiting
   // for "active version" waits for this load, not an earlier one).
-  $('#rules-version').textContent = 'loading the active version…'
+  $('#rules-version').textContent = 'loading the rules in force…'
   const result = await api('/v1/rules', { admin: false })
   if (!result.ok) {
     $('#rules-result').replaceChildren(

@@ -309,8 +309,15 @@ class State implements ProfileState {
   evaluate(now: number, options: EvaluateOptions = {}): Evaluation {
     this.release(now)
     const metrics = this.metricsAt(now, options.scope === 'device')
+    // The edge reports the tags that threw (tag health); a device evaluation keeps the device
+    // engine's shape, which does not.
     const errors: Record<string, string> = {}
-    const { present } = this.tagsAt(metrics, now, options, errors)
+    const { present } = this.tagsAt(
+      metrics,
+      now,
+      options,
+      options.scope === 'device' ? undefined : errors,
+    )
     const thrown = Object.keys(errors).length ? { errors } : {}
     if (options.nextChangeAt === false)
       return { tags: present, metrics, nextChangeAt: null, ...thrown }
