@@ -7,11 +7,13 @@
 // each with a few events; then a draft that adds a tag and changes a tier is previewed and polled
 // until done. Baseline, same run: the time to ingest those profiles (profiles per second), so the
 // preview reads as a ratio of it. No assertions: it prints.
-import { existsSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { startWranglerDev } from '../support/wrangler-dev.ts'
 import { fmt, table } from './harness.ts'
-import catalog from '../../examples/rules/catalog.json' with { type: 'json' }
 
+const catalog = JSON.parse(readFileSync('examples/rules/catalog.json', 'utf8')) as {
+  tags: Record<string, unknown>
+}
 const PROFILES = Number(process.env.PREVIEW_PROFILES ?? 100_000)
 const PER_BATCH = 500
 const CONCURRENCY = 4

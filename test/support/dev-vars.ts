@@ -4,7 +4,8 @@ import { readFileSync } from 'node:fs'
 
 /** `NAME=value` lines of .dev.vars.example (comments and blank lines skipped; no quoting used). */
 export function devVars(): Record<string, string> {
-  const text = readFileSync(new URL('../../.dev.vars.example', import.meta.url), 'utf8')
+  // From the repository root (the cwd of vitest and of `npm run bench`, whose bundles live elsewhere).
+  const text = readFileSync('.dev.vars.example', 'utf8')
   const vars: Record<string, string> = {}
   for (const line of text.split('\n')) {
     const eq = line.indexOf('=')

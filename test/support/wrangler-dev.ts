@@ -33,7 +33,8 @@ export interface WranglerDevOptions {
 }
 
 const WRANGLER = 'node_modules/.bin/wrangler'
-const CATALOG = readFileSync(new URL('../../examples/rules/catalog.json', import.meta.url), 'utf8')
+// From the repository root (the cwd of vitest and of `npm run bench`, whose bundles live elsewhere).
+const CATALOG = readFileSync('examples/rules/catalog.json', 'utf8')
 const ENV = { ...process.env, CI: '1', WRANGLER_SEND_METRICS: 'false', NO_COLOR: '1' }
 
 /** A TCP port free on 127.0.0.1 right now. */
