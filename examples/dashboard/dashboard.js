@@ -758,12 +758,68 @@ async function loadVersions() {
       const item = el('li', {}, el('code', {}, v.version), ` published ${v.publishedAt} `)
       if (`"${v.version}"` === rulesEtag) item.append(el('span', { class: 'muted' }, '(active)'))
       else {
+        const compare = el('button', { type: 'button', class: 'link' }, 'Compare with active')
+        compare.addEventListener('click', () => compareWithActive(v.version))
         const back = el('button', { type: 'button' }, 'Roll back to this version')
         back.addEventListener('click', () => rollBack(v.version))
-        item.append(back)
+        item.append(compare, ' ', back)
       }
       return item
     }),
+  )
+}
+/** What changed between two rules documents, section by section: added, removed, changed ids. */
+function diffSection(before = {}, after = {}) {
+  const ids = [...new Set([...Object.keys(before), ...Object.keys(after)])].sort()
+  return ids.flatMap((id) => {
+    if (!(id in before)) return [{ id, how: 'added', to: after[id] }]
+    if (!(id in after)) return [{ id, how: 'removed', from: before[id] }]
+    const from = JSON.stringify(before[id])
+    const to = JSON.stringify(after[id])
+    return from === to ? [] : [{ id, how: 'changed', from: before[id], to: after[id] }]
+  })
+}
+async function compareWithActive(version) {
+  const [old, active] = await Promise.all([
+    api(`/v1/rules/versions/${encodeURIComponent(version)}`),
+    api('/v1/rules', { admin: false }),
+  ])
+  if (!old.ok) return showProblems(old)
+  if (!active.ok) return showProblems(active)
+  const sections = ['metrics', 'tags'].map((section) => ({
+    section,
+    changes: diffSection(old.body[section], active.body[section]),
+  }))
+  const list = (changes) =>
+    el(
+      'ul',
+      {},
+      ...changes.map((c) =>
+        el(
+          'li',
+          { class: c.how },
+          el('code', {}, c.id),
+          ` ${c.how}`,
+          c.how === 'changed'
+            ? el('pre', {}, `- ${JSON.stringify(c.from)}\n+ ${JSON.stringify(c.to)}`)
+            : '',
+        ),
+      ),
+    )
+  $('#rules-result').replaceChildren(
+    el('h3', {}, `Version ${version} → active ${rulesEtag}`),
+    el(
+      'div',
+      { id: 'rules-diff' },
+      ...sections.map(({ section, changes }) =>
+        el(
+          'section',
+          {},
+          el('h4', {}, `${section}: ${changes.length ? `${changes.length} changed` : 'no change'}`),
+          changes.length ? list(changes) : '',
+        ),
+      ),
+    ),
   )
 }
 async function rollBack(version) {

@@ -194,8 +194,19 @@ describe('the dashboard', () => {
       .poll(() => page.locator('#catalog-body').textContent(), soon)
       .toContain('e2e_demo_tag')
 
-    // One click back to the version before: the example catalog, for the other tests too.
+    // The diff of the version before with the active one: the tag added, nothing else.
     const previous = before!.replace('active version ', '').replaceAll('"', '')
+    await page
+      .locator('#rules-versions li', { hasText: previous })
+      .first()
+      .getByRole('button', { name: 'Compare with active' })
+      .click()
+    await expect
+      .poll(() => page.locator('#rules-diff').textContent(), soon)
+      .toContain('e2e_demo_tag added')
+    expect(await page.locator('#rules-diff').textContent()).toContain('metrics: no change')
+
+    // One click back to the version before: the example catalog, for the other tests too.
     await page
       .locator('#rules-versions li', { hasText: previous })
       .first()
