@@ -62,6 +62,9 @@ export default defineConfig({
                 // profiles at a time, so the tests can stop and resume a run between pages.
                 BACKFILL_PAUSE_MS: '3600000',
                 BACKFILL_PAGE_SIZE: '4',
+                // Payloads of the fault suite's fuzz test (test/collector/faults.test.ts): 10,000
+                // by default, FAULT_FUZZ_RUNS=<n> for another number.
+                FAULT_FUZZ_RUNS: process.env.FAULT_FUZZ_RUNS ?? '',
                 // Applied to the test D1 database by test/collector/setup.ts.
                 TEST_MIGRATIONS: await readD1Migrations('./migrations'),
                 DEV_IDENTITY_SECRET: DEV.DEV_IDENTITY_SECRET!,
