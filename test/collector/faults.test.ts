@@ -38,6 +38,10 @@ import { emptyLedger, sendUntilStored, type ClientLedger } from './retrying-clie
 
 const DAY = 86_400_000
 const rows: FaultRow[] = []
+/**
+ * Aborts of every Durable Object per run: enough to hit ingests, merges and reads at every step, few
+ * enough that the retried requests finish (one every 15 ms kept some from ever completing).
+ */
 const ABORTS = 12
 /** Fuzzed payloads in the default run, ~3 s (FAULT_FUZZ_RUNS sets another number). */
 const FUZZ_RUNS = 10_000
