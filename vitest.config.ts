@@ -64,6 +64,9 @@ export default defineConfig({
                 BACKFILL_PAGE_SIZE: '4',
                 // Previews of more profiles than this are paged (202), so a test can reach it.
                 PREVIEW_INLINE_PROFILES: '10',
+                // Payloads of the fault suite's fuzz test (test/collector/faults.test.ts): 10,000
+                // by default, FAULT_FUZZ_RUNS=<n> for another number.
+                FAULT_FUZZ_RUNS: process.env.FAULT_FUZZ_RUNS ?? '',
                 // Applied to the test D1 database by test/collector/setup.ts.
                 TEST_MIGRATIONS: await readD1Migrations('./migrations'),
                 DEV_IDENTITY_SECRET: DEV.DEV_IDENTITY_SECRET!,

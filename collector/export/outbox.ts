@@ -54,31 +54,37 @@ export class Outbox {
    * again, whatever else it waits for.
    */
   drain(queue: Queue<ExportMessage>, storage: DurableObjectStorage): Promise<void> {
-    this.draining ??= (async () => {
-      try {
-        for (let rows = this.pending(QUEUE_SEND_MESSAGES); rows.length;) {
-          const sendable = rows.flatMap(({ seq, message }) => {
-            const fitted = fitForQueue(message)
-            return fitted ? [{ seq, body: fitted }] : []
-          })
-          // The first send's worth of the oldest rows; skipped rows before its end go with it.
-          const [first] = queueSends(sendable.map(({ body }) => queueBytes(body)))
-          const sent = first ? sendable.slice(first.start, first.end) : []
-          if (sent.length)
-            await queue.sendBatch(sent.map(({ body }) => ({ body, contentType: 'json' })))
-          const last = sent.length === sendable.length ? rows.at(-1)! : sent.at(-1)!
-          this.remove(last.seq)
-          rows = this.pending(QUEUE_SEND_MESSAGES)
-        }
-      } catch (error) {
-        console.warn('tagwise: the export queue refused tag changes; retrying by alarm:', error)
-        const retryAt = Date.now() + OUTBOX_RETRY_MS
-        const alarm = await storage.getAlarm()
-        if (alarm === null || alarm > retryAt) await storage.setAlarm(retryAt)
-      } finally {
-        this.draining = undefined
-      }
-    })()
+    // Cleared by `finally`, which always runs after this assignment: cleared inside the send, a
+    // send that found nothing to do (and so never awaited) would finish before it was recorded
+    // here and stay recorded, settled, so that no later drain sent anything.
+    this.draining ??= this.send(queue, storage).finally(() => {
+      this.draining = undefined
+    })
     return this.draining
+  }
+
+  /** One drain: the sends, and the retry alarm when the queue refuses. */
+  private async send(queue: Queue<ExportMessage>, storage: DurableObjectStorage): Promise<void> {
+    try {
+      for (let rows = this.pending(QUEUE_SEND_MESSAGES); rows.length;) {
+        const sendable = rows.flatMap(({ seq, message }) => {
+          const fitted = fitForQueue(message)
+          return fitted ? [{ seq, body: fitted }] : []
+        })
+        // The first send's worth of the oldest rows; skipped rows before its end go with it.
+        const [first] = queueSends(sendable.map(({ body }) => queueBytes(body)))
+        const sent = first ? sendable.slice(first.start, first.end) : []
+        if (sent.length)
+          await queue.sendBatch(sent.map(({ body }) => ({ body, contentType: 'json' })))
+        const last = sent.length === sendable.length ? rows.at(-1)! : sent.at(-1)!
+        this.remove(last.seq)
+        rows = this.pending(QUEUE_SEND_MESSAGES)
+      }
+    } catch (error) {
+      console.warn('tagwise: the export queue refused tag changes; retrying by alarm:', error)
+      const retryAt = Date.now() + OUTBOX_RETRY_MS
+      const alarm = await storage.getAlarm()
+      if (alarm === null || alarm > retryAt) await storage.setAlarm(retryAt)
+    }
   }
 }

@@ -30,6 +30,9 @@ import { profileStub } from './stub.ts'
 import { tagChanges } from './tag-changes.ts'
 import type { TagHistoryEntry } from './tag-store.ts'
 
+/** How soon a merged profile tries again to leave the directory and the index when D1 failed, in ms. */
+const UNLIST_RETRY_MS = 30_000
+
 /** What a profile did with a batch's events (positions index the events it was given). */
 export interface IngestOutcome {
   accepted: number
@@ -372,19 +375,33 @@ export class ProfileDO extends DurableObject<Env> {
     this.transaction(() => {
       this.store.clearData()
       this.store.setForward({ ...forward, pending: false })
+      this.store.setListedAfterMerge(true)
     })
     await this.ctx.storage.deleteAlarm()
     // Changes committed before the merge still go out (the index then forgets this id).
     await this.drain()
-    // A forward is no profile of its own: the directory and the tag index list the profile it
-    // joined.
+    await this.unlistMerged()
+  }
+
+  /**
+   * A forward is no profile of its own: the directory and the tag index list the profile it
+   * joined, so they forget this id. Nothing else would retry it (the merge is no longer pending):
+   * when D1 fails, the alarm tries again within `UNLIST_RETRY_MS`, and the merge still succeeds.
+   */
+  private async unlistMerged(): Promise<void> {
     const self = this.store.profileId()
-    if (self !== undefined)
+    if (self === undefined || !this.store.listedAfterMerge()) return
+    try {
       await Promise.all([
         unlistProfiles(this.env.DB, [self]),
         removeFromIndex(this.env.DB, [self]),
         forgetTagErrorsStatement(this.env.DB, [self]).run(),
       ])
+      this.store.setListedAfterMerge(false)
+    } catch (error) {
+      console.warn('tagwise: unlisting a merged profile failed; retrying by alarm:', error)
+      await this.ctx.storage.setAlarm(Date.now() + UNLIST_RETRY_MS)
+    }
   }
 
   /**
@@ -438,7 +455,8 @@ export class ProfileDO extends DurableObject<Env> {
     if (!this.store.hasSchema()) return
     // The alarm also retries an outbox the queue refused (see drain).
     await this.drain()
-    if (this.store.profileId() === undefined || this.store.forward()) return
+    if (this.store.forward()) return this.unlistMerged()
+    if (this.store.profileId() === undefined) return
     await this.refresh(await activeRules(this.env), Date.now())
   }
 

@@ -157,6 +157,20 @@ export class ProfileStore {
     this.sql.exec(`INSERT OR IGNORE INTO aliases (id, merged_at) VALUES (?, ?)`, id, at)
   }
 
+  /**
+   * After a merge moved the data away: whether the directory and the tag index may still list this
+   * id (a `meta` row, set with the release, cleared once D1 forgot the id).
+   */
+  listedAfterMerge(): boolean {
+    return this.sql.exec(`SELECT 1 FROM meta WHERE key = 'listed_after_merge'`).toArray().length > 0
+  }
+
+  setListedAfterMerge(listed: boolean): void {
+    if (listed)
+      this.sql.exec(`INSERT OR REPLACE INTO meta (key, value) VALUES ('listed_after_merge', '1')`)
+    else this.sql.exec(`DELETE FROM meta WHERE key = 'listed_after_merge'`)
+  }
+
   /** Drops everything but `meta` (the id and the forward): after a merge moved the data away. */
   clearData(): void {
     for (const table of ['events', 'state', 'tags', 'tag_history', 'traits', 'aliases', 'merging'])

@@ -66,25 +66,36 @@ function batch(from: number) {
 
 try {
   expect200(await admin('/v1/rules', { method: 'PUT', body: JSON.stringify(catalog) }), 'publish')
+  let retried = 0
   const seeding = performance.now()
   const starts = Array.from({ length: Math.ceil(PROFILES / PER_BATCH) }, (_, i) => i * PER_BATCH)
   await Promise.all(
     Array.from({ length: CONCURRENCY }, async () => {
       for (let from = starts.shift(); from !== undefined; from = starts.shift()) {
-        const response = await fetch(`${dev.url}/v1/batch`, {
-          method: 'POST',
-          headers: {
-            authorization: AUTH,
-            'content-type': 'application/json',
-            'cf-connecting-ip': `10.1.0.${from % 250}`,
-          },
-          body: batch(from),
-        })
+        // A client retries a 503 or 429 after Retry-After, as the SDK and Segment's libraries do.
+        let response: Response
+        for (let attempt = 1; ; attempt++) {
+          response = await fetch(`${dev.url}/v1/batch`, {
+            method: 'POST',
+            headers: {
+              authorization: AUTH,
+              'content-type': 'application/json',
+              'cf-connecting-ip': `10.1.0.${from % 250}`,
+            },
+            body: batch(from),
+          })
+          if ((response.status !== 503 && response.status !== 429) || attempt === 5) break
+          retried++
+          await new Promise((resolve) =>
+            setTimeout(resolve, 1000 * Number(response.headers.get('retry-after') ?? 1)),
+          )
+        }
         expect200(response, `batch at ${from}`)
       }
     }),
   )
   const seedMs = performance.now() - seeding
+  if (retried) console.log(`${retried} batches retried after a 503 or 429`)
 
   const draft = {
     ...catalog,

@@ -172,6 +172,59 @@ describe('the script-tag SDK in Chromium', () => {
     expect(await violations()).toEqual([])
   })
 
+  it('counts each event once when the network goes away mid-flush, after the collector committed it', async () => {
+    await page.goto(url('/'))
+    await ready()
+    const id = await anonymousId()
+    await expect
+      .poll(async () => (await profile(id))?.events.length ?? 0, { timeout: 15_000 })
+      .toBeGreaterThan(0)
+    // Every flush is seen on its way: the first one with Product Viewed reaches the collector,
+    // which commits it, and the network goes away before its answer reaches the page.
+    const sent = new Map<string, number>()
+    const statuses: number[] = []
+    let cut = false
+    await context.route(
+      (u) => u.pathname === '/v1/batch',
+      async (route) => {
+        const body = JSON.parse(route.request().postData() ?? '{}') as {
+          batch?: { event?: string; messageId: string }[]
+        }
+        const viewed = (body.batch ?? []).filter((e) => e.event === 'Product Viewed')
+        for (const e of viewed) sent.set(e.messageId, (sent.get(e.messageId) ?? 0) + 1)
+        const response = await route.fetch()
+        statuses.push(response.status())
+        if (!cut && viewed.length) {
+          cut = true
+          await context.setOffline(true)
+          await route.abort('internetdisconnected')
+        } else await route.fulfill({ response })
+      },
+    )
+    for (let i = 0; i < 5; i++) await page.getByRole('button', { name: 'View a product' }).click()
+    await expect.poll(() => cut, { timeout: 15_000 }).toBe(true)
+    await page.waitForTimeout(2_500) // past the flush interval: sends fail while offline
+    await context.setOffline(false)
+    await eventsArrived(id, 'Product Viewed', 5)
+    // The SDK sends the lost flush again (the same messageIds): the collector counts them once.
+    await expect.poll(() => Math.max(...sent.values()), { timeout: 15_000 }).toBeGreaterThan(1)
+    await page.waitForTimeout(2_500) // a duplicate would arrive within another flush
+    const view = await profile(id)
+    const stored = view!.events.filter((e) => e.event === 'Product Viewed')
+    const figures = {
+      fault: 'browser offline mid-flush (answer lost after the commit)',
+      sent: sent.size,
+      attempts: [...sent.values()].reduce((a, b) => a + b, 0),
+      storedOnce: new Set(stored.map((e) => e.messageId)).size,
+      doubled: stored.length - new Set(stored.map((e) => e.messageId)).size,
+      fiveXx: statuses.filter((status) => status >= 500).length,
+    }
+    console.log(`fault figures: ${JSON.stringify(figures)}`)
+    expect(figures).toMatchObject({ sent: 5, storedOnce: 5, doubled: 0, fiveXx: 0 })
+    expect(figures.attempts).toBeGreaterThan(5)
+    expect(stored.map((e) => e.properties?.n).sort()).toEqual([1, 2, 3, 4, 5])
+  })
+
   it('sends an event tracked right before the page closes, by beacon', async () => {
     // A second page of the same origin hears every sendBeacon call of the first one: the closing
     // page cannot be inspected any more, and Playwright does not report its beacons.
@@ -208,6 +261,9 @@ describe('the script-tag SDK in Chromium', () => {
     await page.close({ runBeforeUnload: true })
     const events = await eventsArrived(id, 'Product Viewed', 1)
     expect(events).toHaveLength(1)
+    console.log(
+      `fault figures: ${JSON.stringify({ fault: 'page closed right after an event', sent: 1, storedOnce: new Set(events.map((e) => e.messageId)).size, doubled: events.length - 1 })}`,
+    )
     const beacons = await observer.evaluate(
       () => (window as unknown as { __beacons: string[] }).__beacons,
     )

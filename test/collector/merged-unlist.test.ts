@@ -1,0 +1,56 @@
+import { runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test'
+import { env } from 'cloudflare:workers'
+import { describe, expect, it } from 'vitest'
+import { anonymousProfile } from '../../rules/index.ts'
+import { flakyD1 } from './flaky-d1.ts'
+import { json, postAsServer, track, uniqueId } from './helpers.ts'
+
+// Found by the fault suite (faults.test.ts, D1 failures): a merged profile unlisted itself from
+// the directory and the tag index after its data had moved and its forward was no longer pending.
+// When D1 failed there, the request answered 500 and nothing retried the unlisting (a retried
+// merge finds nothing pending): the merged anonymous id stayed listed, and in the index, for good,
+// so audiences and the catalog counted the person twice.
+
+const listed = async (id: string) =>
+  (await env.DB.prepare('SELECT 1 FROM profiles WHERE id = ?').bind(id).first()) !== null
+const indexed = async (id: string) =>
+  (await env.DB.prepare('SELECT 1 FROM tag_index WHERE profile = ?').bind(id).first()) !== null
+
+/** Gives the profile object `name` the env `DB` from now on. */
+const useDb = (name: string, db: D1Database) =>
+  runInDurableObject(env.PROFILES.getByName(name), (instance) => {
+    ;(instance as unknown as { env: typeof env }).env = { ...env, DB: db }
+  })
+
+describe('a merged profile leaves the directory and the tag index', () => {
+  it('even when D1 fails as the merge completes: the merge answers 200 and the alarm retries', async () => {
+    const anon = uniqueId('a')
+    const user = uniqueId('u')
+    const now = Date.now() - 1000
+    const claim = track(anon, 'Coupon Claimed', now, { properties: { coupon_id: 'X' } })
+    expect((await json(await postAsServer('/v1/batch', { batch: [claim] }))).accepted).toBe(1)
+    await expect.poll(() => listed(anonymousProfile(anon)), { timeout: 10_000 }).toBe(true)
+    await expect.poll(() => indexed(anonymousProfile(anon)), { timeout: 10_000 }).toBe(true)
+
+    const down = flakyD1(env.DB, () => true)
+    await useDb(anonymousProfile(anon), down.db)
+    const identify = {
+      type: 'identify',
+      anonymousId: anon,
+      userId: user,
+      timestamp: new Date(now + 500).toISOString(),
+      messageId: uniqueId('m'),
+    }
+    const response = await postAsServer('/v1/batch', { batch: [identify] })
+    expect(response.status).toBe(200)
+    expect(down.failed).toBeGreaterThan(0)
+    expect(await listed(anonymousProfile(anon))).toBe(true)
+
+    // D1 is back: the merged profile's alarm unlists it.
+    await useDb(anonymousProfile(anon), env.DB)
+    expect(await runDurableObjectAlarm(env.PROFILES.getByName(anonymousProfile(anon)))).toBe(true)
+    expect(await listed(anonymousProfile(anon))).toBe(false)
+    expect(await indexed(anonymousProfile(anon))).toBe(false)
+    expect(await listed(user)).toBe(true)
+  })
+})
