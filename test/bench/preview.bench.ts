@@ -16,7 +16,7 @@ const catalog = JSON.parse(readFileSync('examples/rules/catalog.json', 'utf8')) 
 }
 const PROFILES = Number(process.env.PREVIEW_PROFILES ?? 100_000)
 const PER_BATCH = 500
-const CONCURRENCY = 4
+const CONCURRENCY = 2
 const ADMIN = 'bench-admin-key'
 const AUTH = `Basic ${Buffer.from('demo-server-key:').toString('base64')}`
 const HIGH = '1000000000/60'
