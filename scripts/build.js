@@ -4,6 +4,7 @@
 // then the Worker's static assets (see build-site.js).
 // Runs from `prepare`, so a plain `npm install` leaves a working CLI and demo.
 import { build } from 'esbuild'
+import { buildCli } from './build-cli.js'
 import { buildMiniprogram } from './build-miniprogram.js'
 import { buildSdk } from './build-sdk.js'
 import { buildSite } from './build-site.js'
@@ -12,7 +13,7 @@ import { buildTypes } from './build-types.js'
 const common = { bundle: true, format: 'esm', target: 'es2022', logLevel: 'warning' }
 
 await Promise.all([
-  build({ ...common, entryPoints: ['cli/cli.ts'], outfile: 'dist/cli.js', platform: 'node' }),
+  buildCli(),
   build({
     ...common,
     entryPoints: ['rules/index.ts'],

@@ -12,7 +12,8 @@ const bin = join(root, 'bin/tagwise.js')
 let dir = ''
 
 beforeAll(() => {
-  execFileSync(process.execPath, ['scripts/build.js'], { cwd: root })
+  // The CLI only: the whole build would rewrite dist/public under the browser tests.
+  execFileSync(process.execPath, ['scripts/build-cli.js'], { cwd: root })
   dir = mkdtempSync(join(tmpdir(), 'tagwise-cli-test-'))
 }, 60_000)
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
