@@ -1,7 +1,7 @@
 import type { Env } from '../env.ts'
-import { countProfilesAfter, profilesAfter, unlistProfiles } from '../profile/directory.ts'
+import { countProfilesAfter, unlistProfiles } from '../profile/directory.ts'
+import { toError, visitDirectoryPage, type DirectoryPage } from '../profile/directory-page.ts'
 import type { RebuildOutcome } from '../profile/profile-do.ts'
-import { profileStub } from '../profile/stub.ts'
 
 /** A rules backfill's progress, as `GET /v1/rules/backfill` shows it. */
 export interface BackfillStatus {
@@ -29,8 +29,6 @@ export interface BackfillStatus {
 
 /** Profiles per page. @default 50 */
 const DEFAULT_PAGE_SIZE = 50
-/** Profile rebuilds running at once within a page. */
-const CONCURRENCY = 8
 /** Consecutive failed pages (the directory unreadable) before the backfill gives up. */
 const MAX_ATTEMPTS = 5
 
@@ -132,28 +130,20 @@ export class Backfill {
       return null
     }
     const pageSize = Number(this.env.BACKFILL_PAGE_SIZE ?? DEFAULT_PAGE_SIZE)
-    let ids: string[]
-    let remaining: number
-    const outcomes: (RebuildOutcome | Error)[] = []
+    let page: DirectoryPage<RebuildOutcome>
     try {
-      ids = await profilesAfter(this.env.DB, job.cursor, pageSize)
-      for (let i = 0; i < ids.length; i += CONCURRENCY)
-        outcomes.push(
-          ...(await Promise.all(
-            ids.slice(i, i + CONCURRENCY).map((id) =>
-              profileStub(this.env, id)
-                .rebuild(job.version)
-                .catch((error: unknown) => toError(error)),
-            ),
-          )),
-        )
+      page = await visitDirectoryPage(this.env, job.cursor, pageSize, (stub) =>
+        stub.rebuild(job.version),
+      )
       // Forwards and erased objects hold no profile: the directory should not list them.
-      const stray = ids.filter((_, n) => outcomes[n] === 'forwarded' || outcomes[n] === 'empty')
+      const stray = page.ids.filter(
+        (_, n) => page.outcomes[n] === 'forwarded' || page.outcomes[n] === 'empty',
+      )
       await unlistProfiles(this.env.DB, stray)
-      remaining = ids.length ? await countProfilesAfter(this.env.DB, ids.at(-1)) : 0
     } catch (error) {
       return this.pageFailed(job, toError(error))
     }
+    const { ids, outcomes, remaining } = page
     // A publication during the page replaced or superseded this run: leave its row alone.
     if (this.row()?.run !== job.run || this.row()?.state !== 'running') return null
     if (outcomes.includes('superseded')) {
@@ -223,5 +213,3 @@ function statusOf(row: Row): BackfillStatus {
     error: row.error,
   }
 }
-
-const toError = (error: unknown) => (error instanceof Error ? error : new Error(String(error)))

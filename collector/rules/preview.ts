@@ -1,8 +1,8 @@
 import type { TagValue } from '../../rules/index.ts'
 import type { Env } from '../env.ts'
-import { countProfilesAfter, profilesAfter } from '../profile/directory.ts'
+import { countProfilesAfter } from '../profile/directory.ts'
+import { toError, visitDirectoryPage, type DirectoryPage } from '../profile/directory-page.ts'
 import type { PreviewOutcome } from '../profile/profile-do.ts'
-import { profileStub } from '../profile/stub.ts'
 
 /** What a rules change does to one tag, over every profile a preview evaluated. */
 export interface TagPreview {
@@ -51,8 +51,6 @@ export type PageResult = 'more' | 'over' | 'retry'
 const KEPT = 20
 /** Profiles per page. @default 50 */
 const DEFAULT_PAGE_SIZE = 50
-/** Profile evaluations running at once within a page. */
-const CONCURRENCY = 8
 /** Consecutive failed pages (the directory unreadable) before a preview gives up. */
 const MAX_ATTEMPTS = 5
 
@@ -229,25 +227,15 @@ export class Previews {
     if (!job || job.state !== 'running') return 'over'
     const pageSize = this.pageSize()
     const versions = [job.active, job.draft]
-    let ids: string[]
-    let remaining: number
-    const outcomes: (PreviewOutcome | Error)[] = []
+    let page: DirectoryPage<PreviewOutcome>
     try {
-      ids = await profilesAfter(this.env.DB, job.cursor, pageSize)
-      for (let i = 0; i < ids.length; i += CONCURRENCY)
-        outcomes.push(
-          ...(await Promise.all(
-            ids.slice(i, i + CONCURRENCY).map((profile) =>
-              profileStub(this.env, profile)
-                .preview(versions)
-                .catch((error: unknown) => toError(error)),
-            ),
-          )),
-        )
-      remaining = ids.length ? await countProfilesAfter(this.env.DB, ids.at(-1)) : 0
+      page = await visitDirectoryPage(this.env, job.cursor, pageSize, (stub) =>
+        stub.preview(versions),
+      )
     } catch (error) {
       return this.pageFailed(job, toError(error))
     }
+    const { ids, outcomes, remaining } = page
     const sums = new Map<string, TagPreview>()
     let evaluated = 0
     const failures: Error[] = []
@@ -371,5 +359,3 @@ function addProfile(
     if (had && has && JSON.stringify(before[tag]) !== JSON.stringify(after[tag])) sum.changed++
   }
 }
-
-const toError = (error: unknown) => (error instanceof Error ? error : new Error(String(error)))

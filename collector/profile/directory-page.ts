@@ -1,0 +1,46 @@
+import type { Env } from '../env.ts'
+import { countProfilesAfter, profilesAfter } from './directory.ts'
+import { profileStub, type ProfileRpc } from './stub.ts'
+
+/** Profiles a job over the directory calls at once (a page's calls, a few at a time). */
+const CALLS_IN_FLIGHT = 8
+
+/** One page of a job over the profile directory. */
+export interface DirectoryPage<T> {
+  /** The profiles of the page, in directory order (the next cursor is the last). */
+  ids: string[]
+  /** Each profile's answer, or the error its call failed with, in `ids` order. */
+  outcomes: (T | Error)[]
+  /** Profiles the directory lists after the page (`0`: the job is over). */
+  remaining: number
+}
+
+/**
+ * The next `pageSize` profiles after `cursor` in the directory, each called with `call`
+ * (`CALLS_IN_FLIGHT` at a time; a failed call is its `Error`, the others go on), and how many
+ * profiles remain after them: the page of a rules backfill and of a rules preview. Throws when the
+ * directory cannot be read.
+ */
+export async function visitDirectoryPage<T>(
+  env: Env,
+  cursor: string,
+  pageSize: number,
+  call: (stub: ProfileRpc) => Promise<T>,
+): Promise<DirectoryPage<T>> {
+  const ids = await profilesAfter(env.DB, cursor, pageSize)
+  const outcomes: (T | Error)[] = []
+  for (let i = 0; i < ids.length; i += CALLS_IN_FLIGHT)
+    outcomes.push(
+      ...(await Promise.all(
+        ids
+          .slice(i, i + CALLS_IN_FLIGHT)
+          .map((id) => call(profileStub(env, id)).catch((error: unknown) => toError(error))),
+      )),
+    )
+  const remaining = ids.length ? await countProfilesAfter(env.DB, ids.at(-1)) : 0
+  return { ids, outcomes, remaining }
+}
+
+/** `error` as an `Error` (a thrown value may be anything). */
+export const toError = (error: unknown): Error =>
+  error instanceof Error ? error : new Error(String(error))
