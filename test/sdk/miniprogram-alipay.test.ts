@@ -4,44 +4,23 @@
 // `fail` (error 19) with the answer; a body that is not JSON failing `dataType: 'json'`;
 // storage taking `{ key, data }` and returning its refusals (200 KB per key) instead of throwing;
 // no query on `getCurrentPages()` entries; no secure random source.
-import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
-import { createTagwise, type AlipayOptions, type Tagwise } from '../../sdk/alipay.ts'
+import { describe, expect, it } from 'vitest'
+import { createTagwise, type AlipayOptions } from '../../sdk/alipay.ts'
 import { CATALOG, fakeCollector, type Collector } from './fake-collector.ts'
 import {
   ALIPAY_KEY_LIMIT,
   TOTAL_LIMIT,
   fakeRuntime,
   fakeStorage,
-  type FakeRuntime,
   type FakeStorage,
 } from './fake-runtime.ts'
+import { miniprogramTestClock } from './miniprogram-harness.ts'
 
 const ENDPOINT = 'https://collect.test'
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/
-let runtimes: FakeRuntime[] = []
+const { runtimes, tick, flush } = miniprogramTestClock()
 let counter = 0
 const freshKey = () => `ali-${++counter}`
-const tick = (ms = 100) => vi.advanceTimersByTimeAsync(ms)
-const flush = async (tw: Tagwise) => {
-  const done = tw.flush()
-  await tick(500)
-  await done
-}
-
-beforeAll(() =>
-  Promise.all([
-    import('../../rules/device/device-plan.ts'),
-    import('../../rules/device/time-chunk.ts'),
-  ]),
-)
-beforeEach(() => {
-  vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] })
-  vi.setSystemTime(Date.parse('2025-03-01T10:00:00Z'))
-})
-afterEach(() => {
-  for (const rt of runtimes.splice(0)) rt.uninstall()
-  vi.useRealTimers()
-})
 
 /** An Alipay app: `app.js` creates tagwise, pages call `Page()` and can share. */
 function boot(

@@ -3,34 +3,14 @@
 // page hooks live in `methods`, as uni-app and many hand-written apps build them. They are
 // captured like `Page()` pages; custom components inside a page, which get the page's
 // `pageLifetimes` too, are not pages; the app's own lifetimes keep running.
-import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { createTagwise, type Tagwise } from '../../sdk/miniprogram.ts'
 import { CATALOG, fakeCollector, type Collector } from './fake-collector.ts'
-import { fakeWx, type FakeRuntime } from './fake-runtime.ts'
+import { fakeWx } from './fake-runtime.ts'
+import { miniprogramTestClock } from './miniprogram-harness.ts'
 
 const ENDPOINT = 'https://collect.test'
-let runtimes: FakeRuntime[] = []
-const tick = (ms = 100) => vi.advanceTimersByTimeAsync(ms)
-const flush = async (tw: Tagwise) => {
-  const done = tw.flush()
-  await tick(500)
-  await done
-}
-
-beforeAll(() =>
-  Promise.all([
-    import('../../rules/device/device-plan.ts'),
-    import('../../rules/device/time-chunk.ts'),
-  ]),
-)
-beforeEach(() => {
-  vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] })
-  vi.setSystemTime(Date.parse('2025-03-01T10:00:00Z'))
-})
-afterEach(() => {
-  for (const rt of runtimes.splice(0)) rt.uninstall()
-  vi.useRealTimers()
-})
+const { runtimes, tick, flush } = miniprogramTestClock()
 
 function boot(collector: Collector) {
   const rt = fakeWx({ server: collector.server })

@@ -3,39 +3,19 @@
 // WeChat's shapes under another global, pages built with `Page()` or `Component()`, and what
 // older base libraries lack (`timeout` before 2.31.0, `tt.getRandomValues` before 2.87.0).
 import { randomInt } from 'node:crypto'
-import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
-import { createTagwise, type DouyinOptions, type Tagwise } from '../../sdk/douyin.ts'
+import { describe, expect, it } from 'vitest'
+import { createTagwise, type DouyinOptions } from '../../sdk/douyin.ts'
 import { CATALOG, fakeCollector, type Collector } from './fake-collector.ts'
-import { fakeRuntime, fakeStorage, type FakeOptions, type FakeRuntime } from './fake-runtime.ts'
+import { fakeRuntime, fakeStorage, type FakeOptions } from './fake-runtime.ts'
+import { miniprogramTestClock } from './miniprogram-harness.ts'
 
 const ENDPOINT = 'https://collect.test'
 /** Secure bytes whose low 4 bits are 12–15: ids made from them have only the digits c–f. */
 const marked = (length: number) => Uint8Array.from({ length }, () => 12 + randomInt(4))
 const SECURE = /^[c-f]{8}-[c-f]{4}-4[c-f]{3}-[89ab][c-f]{3}-[c-f]{12}$/
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/
-let runtimes: FakeRuntime[] = []
+const { runtimes, tick, flush } = miniprogramTestClock()
 let counter = 0
-const tick = (ms = 100) => vi.advanceTimersByTimeAsync(ms)
-const flush = async (tw: Tagwise) => {
-  const done = tw.flush()
-  await tick(500)
-  await done
-}
-
-beforeAll(() =>
-  Promise.all([
-    import('../../rules/device/device-plan.ts'),
-    import('../../rules/device/time-chunk.ts'),
-  ]),
-)
-beforeEach(() => {
-  vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] })
-  vi.setSystemTime(Date.parse('2025-03-01T10:00:00Z'))
-})
-afterEach(() => {
-  for (const rt of runtimes.splice(0)) rt.uninstall()
-  vi.useRealTimers()
-})
 
 function boot(
   collector: Collector,

@@ -1,51 +1,19 @@
 // @vitest-environment node
 // The mini-program adapter against the fake runtime of fake-runtime.ts: what a mini-program's pages
 // send, how the queue survives failures and restarts, and that tags behave as in the browser.
-import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { createTagwise as createBrowserTagwise } from '../../sdk/index.ts'
 import { createTagwise, type MiniprogramOptions, type Tagwise } from '../../sdk/miniprogram.ts'
 import { CATALOG, fakeCollector, type Collector } from './fake-collector.ts'
-import {
-  KEY_LIMIT,
-  TOTAL_LIMIT,
-  fakeStorage,
-  fakeWx,
-  type FakeRuntime,
-  type FakeStorage,
-} from './fake-runtime.ts'
+import { KEY_LIMIT, TOTAL_LIMIT, fakeStorage, fakeWx, type FakeStorage } from './fake-runtime.ts'
+import { miniprogramTestClock } from './miniprogram-harness.ts'
 
 const ENDPOINT = 'https://collect.test'
 const ROUTES = ['home/index', 'coupon/index', 'checkout/cart', 'visa/index']
 
-let runtimes: FakeRuntime[] = []
+const { runtimes, tick, flush } = miniprogramTestClock()
 let counter = 0
 const freshKey = () => `mp-${++counter}`
-const tick = (ms = 100) => vi.advanceTimersByTimeAsync(ms)
-/** `tw.flush()`, with the clock running (the fake network answers on timers). */
-const flush = async (tw: Tagwise) => {
-  const done = tw.flush()
-  await tick(500)
-  await done
-}
-
-// The mini-program file has the device plan and the time search built in (its build inlines the
-// lazy chunks), so their `import()` resolves at once; loaded here first, it does in these tests too,
-// whatever the fake clock.
-beforeAll(() =>
-  Promise.all([
-    import('../../rules/device/device-plan.ts'),
-    import('../../rules/device/time-chunk.ts'),
-  ]),
-)
-
-beforeEach(() => {
-  vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] })
-  vi.setSystemTime(Date.parse('2025-03-01T10:00:00Z'))
-})
-afterEach(() => {
-  for (const rt of runtimes.splice(0)) rt.uninstall()
-  vi.useRealTimers()
-})
 
 /**
  * Starts an app as a mini-program does: `app.js` creates tagwise and calls `App()`, then each page
