@@ -4,7 +4,7 @@ import { mkdirSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
-import { inject } from 'vitest'
+import { expect, inject } from 'vitest'
 import { anonymousProfile } from '../../rules/index.ts'
 
 export const collectorUrl = (): string => inject('collectorUrl')
@@ -123,4 +123,19 @@ export async function profile(anonymousId: string): Promise<{
   if (!response.ok)
     throw new Error(`GET /v1/profiles/${id}: ${response.status} ${await response.text()}`)
   return response.json()
+}
+
+/** Polls the collector until anonymous visitor `anonymousId`'s profile has `count` events named `name`. */
+export async function eventsArrived(anonymousId: string, name: string, count: number) {
+  let events: { event?: string; messageId: string; properties?: Record<string, unknown> }[] = []
+  await expect
+    .poll(
+      async () => {
+        events = ((await profile(anonymousId))?.events ?? []).filter((e) => e.event === name)
+        return events.length
+      },
+      { timeout: 15_000, interval: 250 },
+    )
+    .toBeGreaterThanOrEqual(count)
+  return events
 }

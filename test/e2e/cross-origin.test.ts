@@ -14,6 +14,7 @@ import catalog from '../../examples/rules/catalog.json' with { type: 'json' }
 import {
   adminKey,
   collectorUrl,
+  eventsArrived,
   launchBrowser,
   profile,
   screenshot,
@@ -111,21 +112,6 @@ const tw = async <T>(fn: (api: Api) => T | Promise<T>): Promise<T> =>
 const violations = () =>
   page.evaluate(() => (window as unknown as { __violations: string[] }).__violations)
 
-/** Polls the collector until the profile has `count` events named `name`. */
-async function arrived(anonymousId: string, name: string, count: number) {
-  let events: { event?: string; messageId: string; properties?: Record<string, unknown> }[] = []
-  await expect
-    .poll(
-      async () => {
-        events = ((await profile(anonymousId))?.events ?? []).filter((e) => e.event === name)
-        return events.length
-      },
-      { timeout: 15_000, interval: 250 },
-    )
-    .toBeGreaterThanOrEqual(count)
-  return events
-}
-
 describe('the script tag on a site of another origin, under a strict CSP', () => {
   it('runs the device tags, personalization, explain and vitals from the collector', async () => {
     const vitals = page.waitForResponse((r) => r.url().endsWith('/tagwise-vitals.js'))
@@ -163,7 +149,7 @@ describe('the script tag on a site of another origin, under a strict CSP', () =>
     // Leaving the page sends its `Page Left`, with the vitals (by beacon, as pages that close).
     await page.goto(`${site.url}/visa/france`)
     await tw((api) => api.ready)
-    const [left] = await arrived(anonymousId, 'Page Left', 1)
+    const [left] = await eventsArrived(anonymousId, 'Page Left', 1)
     expect(left?.properties).toMatchObject({ path: '/visa/japan' })
     expect(left?.properties?.lcp_ms).toBeGreaterThan(0)
     expect(await violations()).toEqual([])
@@ -183,7 +169,7 @@ describe('the script tag on a site of another origin, under a strict CSP', () =>
     await context.setOffline(false)
     await tw((api) => api.flush())
     const anonymousId = await tw((api) => api.user().anonymousId)
-    const claims = await arrived(anonymousId, 'Coupon Claimed', 2)
+    const claims = await eventsArrived(anonymousId, 'Coupon Claimed', 2)
     expect(claims.map((e) => e.properties?.coupon_id).sort()).toEqual(['OFFLINE1', 'OFFLINE2'])
     expect(new Set(claims.map((e) => e.messageId)).size).toBe(2)
     expect(await violations()).toEqual([])
@@ -272,7 +258,7 @@ describe('a site whose CSP lets the script in but not its chunks', () => {
     // The events still reach the collector.
     const anonymousId = await tw((api) => api.user().anonymousId)
     await tw((api) => api.flush())
-    await arrived(anonymousId, 'Coupon Claimed', 1)
+    await eventsArrived(anonymousId, 'Coupon Claimed', 1)
     // Only the refusals of the chunks, reported by the browser; nothing thrown into the page.
     expect((await violations()).every((v) => v.startsWith('script-src'))).toBe(true)
     expect(errors.filter((e) => e.startsWith('pageerror'))).toEqual([])

@@ -6,6 +6,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import {
   collectorUrl,
   controlVisibility,
+  eventsArrived,
   launchBrowser,
   profile,
   screenshot,
@@ -70,21 +71,6 @@ type TagwiseWindow = {
   }
 }
 const ready = () => page.evaluate(() => (window as unknown as TagwiseWindow).tagwise.ready)
-
-/** Polls the collector until the profile has `count` events of the given name. */
-async function eventsArrived(id: string, name: string, count: number) {
-  let events: { event?: string; messageId: string; properties?: Record<string, unknown> }[] = []
-  await expect
-    .poll(
-      async () => {
-        events = ((await profile(id))?.events ?? []).filter((e) => e.event === name)
-        return events.length
-      },
-      { timeout: 15_000, interval: 250 },
-    )
-    .toBeGreaterThanOrEqual(count)
-  return events
-}
 
 describe('the script-tag SDK in Chromium', () => {
   it('shows the checkout nudge after 10 s of visible time on checkout, by time alone', async () => {
