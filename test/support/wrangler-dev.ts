@@ -14,6 +14,8 @@ export interface WranglerDev {
   url: string
   /** The Chrome DevTools inspector of the Worker (for a CPU profile). */
   inspectorPort: number
+  /** What wrangler and the Worker printed so far (warnings and errors, `--log-level warn`). */
+  output(): string
   /** Stops wrangler (its whole process group) and removes the state directory. */
   stop(): Promise<void>
 }
@@ -120,7 +122,7 @@ export async function startWranglerDev(options: WranglerDevOptions): Promise<Wra
           await stop()
           throw error
         })
-        return { url, inspectorPort, stop }
+        return { url, inspectorPort, output: () => output, stop }
       }
     } catch {
       // not listening yet
