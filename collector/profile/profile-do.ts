@@ -456,8 +456,14 @@ export class ProfileDO extends DurableObject<Env> {
     // The alarm also retries an outbox the queue refused (see drain).
     await this.drain()
     if (this.store.forward()) return this.unlistMerged()
-    if (this.store.profileId() === undefined) return
-    await this.refresh(await activeRules(this.env), Date.now())
+    const profile = this.store.profileId()
+    if (profile === undefined) return
+    const now = Date.now()
+    await this.refresh(await activeRules(this.env), now)
+    // A listing D1 refused (see ProfileListing): this alarm may be its retry. After the refresh,
+    // whose new alarm (or none) must not replace the one a failed retry sets.
+    if (this.listing.retryDue(now))
+      await this.listing.list(this.env.DB, profile, now, this.ctx.storage)
   }
 
   /** Evaluates at `now`, records tag changes, and sets the next alarm. */
@@ -496,7 +502,7 @@ export class ProfileDO extends DurableObject<Env> {
 
   /** Lists the profile in the directory after its commit, without holding up the answer. */
   private list(profile: string, now: number): void {
-    this.ctx.waitUntil(this.listing.list(this.env.DB, profile, now))
+    this.ctx.waitUntil(this.listing.list(this.env.DB, profile, now, this.ctx.storage))
   }
 
   /** Sets the alarm at `nextChangeAt`, then drains the outbox without holding up the answer. */

@@ -1,8 +1,9 @@
-import { abortAllDurableObjects, runInDurableObject } from 'cloudflare:test'
+import { abortAllDurableObjects, runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test'
 import { env } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
 import { admin, iso, post, postAsServer, track, uniqueId } from './helpers.ts'
 import { anonymousProfile } from '../../rules/index.ts'
+import { flakyD1 } from './flaky-d1.ts'
 
 const HOUR = 3_600_000
 
@@ -98,5 +99,40 @@ describe('profile directory (D1 profiles)', () => {
     ).toBe(204)
     await new Promise((resolve) => setTimeout(resolve, 200))
     expect(await row(anonymousProfile(anon))).toBeNull()
+  })
+})
+
+describe('a listing D1 refuses', () => {
+  it('is retried by the alarm, even when the profile never commits again and was evicted', async () => {
+    const anon = uniqueId('a')
+    const real = env.DB
+    const down = flakyD1(real, () => true)
+    env.DB = down.db
+    try {
+      // No time-dependent tag: nothing else would wake this profile up.
+      await post('/v1/batch', { batch: [track(anon, 'Nothing Special', Date.now() - 5000)] })
+      await expect.poll(() => down.failed).toBeGreaterThan(0)
+    } finally {
+      down.state.on = false
+      env.DB = real
+    }
+    // Give the failed write's retry alarm the time to be set.
+    const stub = env.PROFILES.getByName(anonymousProfile(anon))
+    await expect
+      .poll(() => runInDurableObject(stub, (_, state) => state.storage.getAlarm()))
+      .not.toBeNull()
+    expect(await row(anonymousProfile(anon))).toBeNull()
+    await abortAllDurableObjects()
+    expect(await runDurableObjectAlarm(env.PROFILES.getByName(anonymousProfile(anon)))).toBe(true)
+    expect(await row(anonymousProfile(anon))).not.toBeNull()
+    // Listed: no longer marked due, so later alarms do not list it again.
+    const mark = await runInDurableObject(
+      env.PROFILES.getByName(anonymousProfile(anon)),
+      (_, state) =>
+        state.storage.sql
+          .exec<{ value: string }>(`SELECT value FROM meta WHERE key = 'listed_at'`)
+          .one().value,
+    )
+    expect(Number(mark)).toBeGreaterThan(0)
   })
 })
