@@ -14,6 +14,8 @@ export interface WranglerDev {
   url: string
   /** The Chrome DevTools inspector of the Worker (for a CPU profile). */
   inspectorPort: number
+  /** The process group of wrangler and the workerd it started (to read their CPU time). */
+  processGroup: number
   /** Stops wrangler (its whole process group) and removes the state directory. */
   stop(): Promise<void>
 }
@@ -87,6 +89,8 @@ export async function startWranglerDev(options: WranglerDevOptions): Promise<Wra
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
   })
+  // Undefined only when the spawn failed (the loop below then reports wrangler's exit).
+  const processGroup = child.pid ?? -1
   let output = ''
   const url = `http://127.0.0.1:${port}`
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
@@ -120,7 +124,7 @@ export async function startWranglerDev(options: WranglerDevOptions): Promise<Wra
           await stop()
           throw error
         })
-        return { url, inspectorPort, stop }
+        return { url, inspectorPort, processGroup, stop }
       }
     } catch {
       // not listening yet
