@@ -57,7 +57,9 @@ export async function prepareEvent(raw: unknown, facts: RequestFacts): Promise<P
     return { ok: false, error: `expected an event object (got ${describe(raw)})`, messageId: null }
   const given = typeof raw.messageId === 'string' && raw.messageId !== '' ? raw.messageId : null
   const reject = (error: string): Prepared => ({ ok: false, error, messageId: given })
-  const bytes = encoder.encode(JSON.stringify(raw)).length
+  const text = JSON.stringify(raw)
+  // UTF-8 takes at most 3 bytes per UTF-16 unit: encode only when that could pass the limit.
+  const bytes = text.length * 3 <= MAX_EVENT_BYTES ? 0 : encoder.encode(text).length
   if (bytes > MAX_EVENT_BYTES)
     return reject(
       `event is ${bytes} bytes, over the ${MAX_EVENT_BYTES / 1024} KB limit: send fewer properties`,

@@ -16,6 +16,8 @@ export interface WranglerDev {
   inspectorPort: number
   /** What wrangler and the Worker printed so far (warnings and errors, `--log-level warn`). */
   output(): string
+  /** The process group of wrangler and the workerd it started (to read their CPU time). */
+  processGroup: number
   /** Stops wrangler (its whole process group) and removes the state directory. */
   stop(): Promise<void>
 }
@@ -89,6 +91,8 @@ export async function startWranglerDev(options: WranglerDevOptions): Promise<Wra
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
   })
+  // Undefined only when the spawn failed (the loop below then reports wrangler's exit).
+  const processGroup = child.pid ?? -1
   let output = ''
   const url = `http://127.0.0.1:${port}`
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
@@ -122,7 +126,7 @@ export async function startWranglerDev(options: WranglerDevOptions): Promise<Wra
           await stop()
           throw error
         })
-        return { url, inspectorPort, output: () => output, stop }
+        return { url, inspectorPort, output: () => output, processGroup, stop }
       }
     } catch {
       // not listening yet

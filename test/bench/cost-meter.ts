@@ -1,0 +1,21 @@
+// What the cost benchmark's Worker entry (cost-worker.ts) counts, read by cost.bench.ts.
+
+/** The counts `GET /bench/meter` answers. */
+export interface Meter {
+  workerRequests: number
+  queueInvocations: number
+  doRequests: number
+  doWallMs: number
+  alarms: number
+  sqlRowsRead: number
+  sqlRowsWritten: number
+  /** Rows written by the table a statement writes (`schema` for DDL, `read` for queries). */
+  sqlRowsWrittenBy: Record<string, number>
+  setAlarms: number
+  d1RowsRead: number
+  d1RowsWritten: number
+  queueWrites: number
+  queueReads: number
+  queueDeletes: number
+  queueMessagesSent: number
+}

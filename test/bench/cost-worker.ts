@@ -1,0 +1,298 @@
+// The cost benchmark's Worker entry (`wrangler dev test/bench/cost-worker.ts`, with wrangler.toml's
+// bindings): the collector as deployed, with every billed operation counted on its way, and two
+// bench-only routes: `GET /bench/meter` (the counts so far) and `POST /bench/meter/reset`. Never part
+// of the deployed Worker: nothing here runs in production, and the collector's code is unchanged.
+//
+// What is counted, as Cloudflare bills it (docs/cost.md names the pages):
+// - Worker requests: each `fetch` (bench routes excepted) and each queue consumer invocation;
+// - Durable Object requests: each RPC call on a stub (one RPC session each) and each alarm; their
+//   wall time, from the caller's side (the object is active at least that long);
+// - SQLite rows read and written: the `rowsRead` / `rowsWritten` of every cursor the objects' SQL
+//   opens, and one row written per `setAlarm` (billed so);
+// - D1 rows read and written: `meta.rows_read` / `meta.rows_written` of every D1 result;
+// - Queue operations: one write per 64 KB of each message sent, one read per delivery, one delete
+//   per acknowledged message.
+//
+// Module state is shared by the Worker and the objects: under `wrangler dev` they run in one isolate
+// (the bench checks that the SQL counts it reads are not zero).
+import { Hono } from 'hono'
+import { app } from '../../collector/app.ts'
+import type { AppEnv, Env } from '../../collector/env.ts'
+import { consumeExport } from '../../collector/export/consumer.ts'
+import type { ExportMessage } from '../../collector/export/message.ts'
+import { ProfileDO } from '../../collector/profile/profile-do.ts'
+import { RulesDO } from '../../collector/rules/rules-do.ts'
+import type { Meter } from './cost-meter.ts'
+
+const empty = (): Meter => ({
+  workerRequests: 0,
+  queueInvocations: 0,
+  doRequests: 0,
+  doWallMs: 0,
+  alarms: 0,
+  sqlRowsRead: 0,
+  sqlRowsWritten: 0,
+  sqlRowsWrittenBy: {},
+  setAlarms: 0,
+  d1RowsRead: 0,
+  d1RowsWritten: 0,
+  queueWrites: 0,
+  queueReads: 0,
+  queueDeletes: 0,
+  queueMessagesSent: 0,
+})
+
+let meter = empty()
+
+/** Queue operations are billed per 64 KB (of 1,000 bytes), each message with ~100 bytes of metadata. */
+const queueUnits = (body: unknown): number =>
+  Math.max(1, Math.ceil((JSON.stringify(body).length + 100) / 64_000))
+
+/**
+ * SQL cursors whose counts may still grow (a cursor counts the rows as they are stepped through):
+ * each with the counts already added to the meter. Older ones are settled when the list grows.
+ */
+const open: {
+  cursor: SqlStorageCursor<Record<string, SqlStorageValue>>
+  read: number
+  written: number
+}[] = []
+const OPEN_CURSORS = 256
+
+function settleCursors(keep: number): void {
+  for (const entry of open) {
+    meter.sqlRowsRead += entry.cursor.rowsRead - entry.read
+    const written = entry.cursor.rowsWritten - entry.written
+    meter.sqlRowsWritten += written
+    if (written)
+      meter.sqlRowsWrittenBy[entry.table] = (meter.sqlRowsWrittenBy[entry.table] ?? 0) + written
+    entry.read = entry.cursor.rowsRead
+    entry.written = entry.cursor.rowsWritten
+  }
+  open.splice(0, Math.max(0, open.length - keep))
+}
+
+/** The table a statement writes: `schema` for DDL, `read` for a query. */
+function tableWritten(query: string): string {
+  const write =
+    /^\s*(?:INSERT(?:\s+OR\s+\w+)?\s+INTO|REPLACE\s+INTO|UPDATE|DELETE\s+FROM)\s+(\w+)/i.exec(query)
+  if (write) return write[1]!
+  return /^\s*(?:CREATE|DROP|ALTER)/i.test(query) ? 'schema' : 'read'
+}
+
+/** `value`'s methods called on `target` itself (runtime objects refuse a proxy as `this`). */
+function bound(target: object, key: string | symbol): unknown {
+  const value: unknown = Reflect.get(target, key, target)
+  return typeof value === 'function' ? value.bind(target) : value
+}
+
+/**
+ * Counts the SQL cursors and alarms of an object's storage. The runtime accepts only its own
+ * `DurableObjectState` for an object, so its methods are replaced on the storage itself (the one
+ * object `ctx.storage` and `ctx.storage.sql` give each time): bench-only, as this whole entry is.
+ */
+function meterStorage(storage: DurableObjectStorage): void {
+  const sql = storage.sql
+  const exec = sql.exec.bind(sql)
+  Object.defineProperty(sql, 'exec', {
+    value: (query: string, ...bindings: unknown[]) => {
+      const cursor = exec(query, ...bindings)
+      open.push({ cursor, table: tableWritten(query), read: 0, written: 0 })
+      if (open.length > OPEN_CURSORS) settleCursors(OPEN_CURSORS / 2)
+      return cursor
+    },
+  })
+  const setAlarm = storage.setAlarm.bind(storage)
+  Object.defineProperty(storage, 'setAlarm', {
+    value: (time: number | Date, options?: DurableObjectSetAlarmOptions) => {
+      meter.setAlarms++
+      return setAlarm(time, options)
+    },
+  })
+}
+
+/** Adds a D1 result's rows to the meter. */
+function countD1({ meta }: { meta: D1Meta }): void {
+  meter.d1RowsRead += meta.rows_read
+  meter.d1RowsWritten += meta.rows_written
+}
+
+function meteredStatement(statement: D1PreparedStatement): D1PreparedStatement {
+  return new Proxy(statement, {
+    get(target, key) {
+      if (key === 'bind') return (...values: unknown[]) => meteredStatement(target.bind(...values))
+      if (key === 'run' || key === 'all')
+        return async () => {
+          const result = await target[key]()
+          countD1(result)
+          return result
+        }
+      if (key === 'first' || key === 'raw')
+        throw new Error(`the cost bench counts no D1 ${key}(): meter it before using it`)
+      return bound(target, key)
+    },
+  })
+}
+
+function meteredD1(db: D1Database): D1Database {
+  return new Proxy(db, {
+    get(target, key) {
+      if (key === 'prepare') return (query: string) => meteredStatement(target.prepare(query))
+      if (key === 'batch')
+        return async (statements: D1PreparedStatement[]) => {
+          const results = await target.batch(statements)
+          for (const result of results) countD1(result)
+          return results
+        }
+      return bound(target, key)
+    },
+  })
+}
+
+function meteredQueue(queue: Queue<ExportMessage>): Queue<ExportMessage> {
+  return new Proxy(queue, {
+    get(target, key) {
+      if (key === 'send')
+        return (body: ExportMessage, options?: QueueSendOptions) => {
+          meter.queueMessagesSent++
+          meter.queueWrites += queueUnits(body)
+          return target.send(body, options)
+        }
+      if (key === 'sendBatch')
+        return (
+          messages: Iterable<MessageSendRequest<ExportMessage>>,
+          options?: QueueSendBatchOptions,
+        ) => {
+          const list = [...messages]
+          meter.queueMessagesSent += list.length
+          for (const message of list) meter.queueWrites += queueUnits(message.body)
+          return target.sendBatch(list, options)
+        }
+      return bound(target, key)
+    },
+  })
+}
+
+/** A namespace whose stubs count each RPC call as a request, with its wall time. */
+function meteredNamespace<T extends Rpc.DurableObjectBranded | undefined>(
+  namespace: DurableObjectNamespace<T>,
+): DurableObjectNamespace<T> {
+  const meteredStub = (stub: DurableObjectStub<T>): DurableObjectStub<T> =>
+    new Proxy(stub, {
+      get(target, key) {
+        const method: unknown = Reflect.get(target, key, target)
+        if (typeof method !== 'function' || typeof key !== 'string' || key === 'fetch')
+          return bound(target, key)
+        return async (...args: unknown[]): Promise<unknown> => {
+          meter.doRequests++
+          const started = Date.now()
+          try {
+            const result: unknown = await Reflect.apply(method, target, args)
+            return result
+          } finally {
+            meter.doWallMs += Date.now() - started
+          }
+        }
+      },
+    })
+  return new Proxy(namespace, {
+    get(target, key) {
+      if (key === 'getByName')
+        return (name: string, options?: DurableObjectNamespaceGetDurableObjectOptions) =>
+          meteredStub(target.getByName(name, options))
+      if (key === 'get')
+        return (id: DurableObjectId, options?: DurableObjectNamespaceGetDurableObjectOptions) =>
+          meteredStub(target.get(id, options))
+      return bound(target, key)
+    },
+  })
+}
+
+const meteredEnvs = new WeakMap<Env, Env>()
+function meteredEnv(env: Env): Env {
+  let metered = meteredEnvs.get(env)
+  if (!metered) {
+    metered = {
+      ...env,
+      DB: meteredD1(env.DB),
+      TAG_CHANGES: meteredQueue(env.TAG_CHANGES),
+      PROFILES: meteredNamespace(env.PROFILES),
+      RULES: meteredNamespace(env.RULES),
+    }
+    meteredEnvs.set(env, metered)
+  }
+  return metered
+}
+
+/** A queue delivery whose acknowledgements are counted as the deletes they cost. */
+function meteredBatch(batch: MessageBatch<unknown>): MessageBatch<unknown> {
+  const messages = batch.messages.map(
+    (message) =>
+      new Proxy(message, {
+        get(target, key) {
+          if (key !== 'ack') return bound(target, key)
+          return () => {
+            meter.queueDeletes += queueUnits(target.body)
+            target.ack()
+          }
+        },
+      }),
+  )
+  return new Proxy(batch, {
+    get: (target, key) => (key === 'messages' ? messages : bound(target, key)),
+  })
+}
+
+/** A profile with its storage and bindings metered, and its alarms counted as requests. */
+class MeteredProfileDO extends ProfileDO {
+  constructor(ctx: DurableObjectState, env: Env) {
+    meterStorage(ctx.storage)
+    super(ctx, meteredEnv(env))
+  }
+
+  override async alarm(): Promise<void> {
+    meter.alarms++
+    meter.doRequests++
+    const started = Date.now()
+    try {
+      await super.alarm()
+    } finally {
+      meter.doWallMs += Date.now() - started
+    }
+  }
+}
+
+class MeteredRulesDO extends RulesDO {
+  constructor(ctx: DurableObjectState, env: Env) {
+    meterStorage(ctx.storage)
+    super(ctx, meteredEnv(env))
+  }
+}
+
+// wrangler.toml binds the classes by these names.
+export { MeteredProfileDO as ProfileDO, MeteredRulesDO as RulesDO }
+
+const bench = new Hono<AppEnv>()
+  .get('/bench/meter', (c) => {
+    settleCursors(OPEN_CURSORS)
+    return c.json(meter)
+  })
+  .post('/bench/meter/reset', (c) => {
+    settleCursors(0)
+    meter = empty()
+    return c.json(meter)
+  })
+  .all('*', (c) => {
+    meter.workerRequests++
+    return app.fetch(c.req.raw, meteredEnv(c.env), c.executionCtx)
+  })
+
+export default {
+  fetch: bench.fetch,
+  async queue(batch, env, ctx) {
+    meter.queueInvocations++
+    meter.workerRequests++
+    for (const message of batch.messages) meter.queueReads += queueUnits(message.body)
+    await consumeExport(meteredBatch(batch), meteredEnv(env), ctx)
+  },
+} satisfies ExportedHandler<Env, unknown>
