@@ -25,7 +25,7 @@ const CONCURRENCY = 2
  */
 const WAVE = 4_000
 /** How long one wave may take to be listed and indexed before the bench gives up. */
-const CATCH_UP_MS = 300_000
+const CATCH_UP_MS = 600_000
 const ADMIN = 'bench-admin-key'
 const AUTH = `Basic ${Buffer.from('demo-server-key:').toString('base64')}`
 const HIGH = '1000000000/60'
@@ -92,6 +92,10 @@ try {
     const waiting = performance.now()
     await caughtUp(Math.min(wave + WAVE, PROFILES))
     waited += performance.now() - waiting
+    console.error(
+      `  ${Math.min(wave + WAVE, PROFILES)} profiles seeded, listed and indexed after ` +
+        `${fmt((performance.now() - seeding) / 1000)} s`,
+    )
   }
   const seedMs = performance.now() - seeding - waited
   if (retried) console.log(`${retried} batches retried after a 503 or 429`)
