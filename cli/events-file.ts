@@ -63,3 +63,47 @@ export async function readLines(
   const last = partial.join('')
   if (last !== '') onLine(last, ++n)
 }
+
+/**
+ * Calls `onLine` with every line that contains one of `needles`, and its 1-based number, as
+ * {@link readLines} would, without decoding the other lines: UTF-8 keeps ASCII bytes as they are,
+ * so a needle of ASCII characters is in a line's text exactly when its bytes are in the line's
+ * bytes. A pass that reads few of the lines costs little more than reading the file.
+ */
+export async function scanLines(
+  stream: Readable,
+  err: Output,
+  needles: readonly string[],
+  onLine: (line: string, n: number) => void,
+): Promise<void> {
+  const patterns = needles.map((needle) => Buffer.from(needle, 'latin1'))
+  let rest: Buffer = Buffer.alloc(0)
+  let n = 0
+  /** Passes on the lines of `bytes` that hold a pattern, up to its last newline; keeps the rest. */
+  const lines = (bytes: Buffer, final: boolean) => {
+    // The next occurrence of each pattern at or after the current line's start.
+    const next = patterns.map((pattern) => bytes.indexOf(pattern))
+    let start = 0
+    while (start < bytes.length) {
+      let end = bytes.indexOf(10, start)
+      if (end === -1) {
+        if (!final) break
+        end = bytes.length
+      }
+      n++
+      let holds = false
+      for (let i = 0; i < next.length; i++) {
+        if (next[i]! !== -1 && next[i]! < end) holds = true
+        if (next[i]! !== -1 && next[i]! <= end) next[i] = bytes.indexOf(patterns[i]!, end + 1)
+      }
+      if (holds) onLine(bytes.toString('utf8', start, end), n)
+      start = end + 1
+    }
+    return bytes.subarray(start)
+  }
+  for await (const bytes of stream as AsyncIterable<Buffer>) {
+    rest = lines(rest.length ? Buffer.concat([rest, bytes]) : bytes, false)
+    await err.flush()
+  }
+  if (rest.length) lines(rest, true)
+}

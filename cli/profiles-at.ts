@@ -11,8 +11,9 @@ import {
   type ParsedEvent,
   type ProfileState,
   type Rules,
+  type TagwiseEvent,
 } from '../rules/index.ts'
-import { readLines, withEventsFile } from './events-file.ts'
+import { readLines, scanLines, withEventsFile } from './events-file.ts'
 import { oneLine, type Output } from './output.ts'
 import { usageError } from './usage.ts'
 
@@ -47,16 +48,35 @@ export async function profilesAt(
   later?: (event: ParsedEvent, key: string) => void,
 ): Promise<ProfilesAt> {
   return withEventsFile(events, async (open) => {
-    // Pass 1 collects identity links, parsing only lines that may add one. Pass 2 validates
-    // every line, reports bad ones and routes good events to their profile's state in input order.
+    // Pass 1 collects identity links, decoding only lines that spell a link's key and parsing
+    // only those that may add one. Pass 2 validates every line, reports bad ones and routes good
+    // events to their profile's state in input order.
     const graph = new IdentityGraph()
-    await readLines(open(), err, (line, n) => {
+    await scanLines(open(), err, LINK_MARKS, (line, n) => {
       if (!mayAddLink(line, n, graph)) return
       const event = parseLine(line)
       if (event !== undefined && !('error' in event)) graph.addEvent(event.raw, event.ts, n)
     })
-    const states = new Map<string, ProfileState>()
-    const existed = new Set<string>()
+    type Profile = Omit<ProfileAt, 'name'>
+    const byKey = new Map<string, Profile>()
+    // The profile of each (userId, anonymousId) pair met: with every link known, the key depends
+    // on those two fields alone, so most events skip resolving it and building its name.
+    const byIds = new Map<unknown, Map<unknown, Profile>>()
+    const profileOf = (raw: TagwiseEvent): Profile => {
+      let byAnonymousId = byIds.get(raw.userId)
+      if (byAnonymousId === undefined) byIds.set(raw.userId, (byAnonymousId = new Map()))
+      let profile = byAnonymousId.get(raw.anonymousId)
+      if (profile === undefined) {
+        const key = graph.profileKeyOf(raw)
+        profile = byKey.get(key)
+        if (profile === undefined) {
+          const state = rules.createState({ maxMessageIds: Infinity })
+          byKey.set(key, (profile = { key, state, existed: false }))
+        }
+        byAnonymousId.set(raw.anonymousId, profile)
+      }
+      return profile
+    }
     let latest = -Infinity
     let bad = 0
     await readLines(open(), err, (line, n) => {
@@ -68,23 +88,13 @@ export async function profilesAt(
         return
       }
       if (event.ts > latest) latest = event.ts
-      const key = graph.profileKeyOf(event.raw)
-      let state = states.get(key)
-      if (state === undefined) {
-        state = rules.createState({ maxMessageIds: Infinity })
-        states.set(key, state)
-      }
+      const profile = profileOf(event.raw)
       if (fixedNow === undefined || event.ts <= fixedNow) {
-        state.ingest(event)
-        existed.add(key)
-      } else later?.(event, key)
+        profile.state.ingest(event)
+        profile.existed = true
+      } else later?.(event, profile.key)
     })
-    const profiles = printedNames(states.keys()).map(([name, key]) => ({
-      name,
-      key,
-      state: states.get(key)!,
-      existed: existed.has(key),
-    }))
+    const profiles = printedNames(byKey.keys()).map(([name, key]) => ({ name, ...byKey.get(key)! }))
     return { profiles, now: fixedNow ?? latest, bad }
   })
 }
@@ -115,6 +125,9 @@ function printedNames(keys: Iterable<string>): [string, string][] {
     ])
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
 }
+
+/** What a line that may add a link contains: `"userId"`, or a `\u` escape that may spell it. */
+const LINK_MARKS = ['\\u', '"userId"']
 
 /**
  * Whether a line may add an identity link that `graph` does not have yet, without parsing it when

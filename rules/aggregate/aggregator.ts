@@ -20,7 +20,28 @@ import type { Aggregation } from '../document/document.ts'
 /** A {@link Fold} whose accumulators also merge (time buckets, sessions, identity merges). */
 export interface Aggregator<A extends Accumulator = Accumulator> extends Fold<A> {
   merge(into: A, from: A): void
+  /**
+   * Whether an accumulator merged into a fresh one has the same value as itself, so that a window
+   * holding only that accumulator reads it without a fold (see {@link READ_ALONE}).
+   */
+  readsAlone: boolean
 }
+
+/**
+ * The aggregations whose merge into a fresh accumulator copies what the value reads. Not `sum`,
+ * `avg` and the dwells, whose merge rounds the compensation anew (and a carried sum may then read
+ * differently in its last bit), nor `distinct` and `top`, whose merge applies the cap again (a
+ * restored snapshot may hold more).
+ */
+export const READ_ALONE: ReadonlySet<Aggregation> = /* @__PURE__ */ new Set<Aggregation>([
+  'count',
+  'min',
+  'max',
+  'first',
+  'last',
+  'since_first',
+  'since_last',
+])
 
 type Merge<A extends Accumulator> = (into: A, from: A) => void
 
@@ -95,4 +116,8 @@ const MERGES: { [K in Aggregation]: Merge<AccumulatorOf[K]> } = {
 export const aggregator = <K extends Aggregation>(
   agg: K,
   fold: Fold<AccumulatorOf[K]>,
-): Aggregator<AccumulatorOf[K]> => ({ ...fold, merge: MERGES[agg] })
+): Aggregator<AccumulatorOf[K]> => ({
+  ...fold,
+  merge: MERGES[agg],
+  readsAlone: READ_ALONE.has(agg),
+})

@@ -64,9 +64,19 @@ export function setOwn<T>(target: Record<string, T>, key: string, value: T): voi
   else target[key] = value
 }
 
+/**
+ * The fingerprints of each rules' metrics, one frozen object shared by all their states: nothing
+ * writes to it (a snapshot is a copy), and `tagwise eval` creates a state for each of many profiles.
+ */
+const fingerprintsOf = /* @__PURE__ */ new WeakMap<CompiledRules, Record<string, string>>()
+
 export function emptyData(compiled: CompiledRules): ProfileData {
-  const fingerprints: Record<string, string> = {}
-  for (const metric of compiled.metrics) fingerprints[metric.id] = metric.fingerprint
+  let fingerprints = fingerprintsOf.get(compiled)
+  if (fingerprints === undefined) {
+    fingerprints = {}
+    for (const metric of compiled.metrics) fingerprints[metric.id] = metric.fingerprint
+    fingerprintsOf.set(compiled, Object.freeze(fingerprints))
+  }
   return {
     version: FORMAT_VERSION,
     seq: 0,

@@ -41,7 +41,7 @@ import {
 import type { TagData } from '../tags/slots.ts'
 import { insertPage, pageEntry, trimPages, visitsOf, type Visit } from './visits.ts'
 import { bucketOf, lowestBucket } from '../metric/window.ts'
-import { structural, windowAcc } from './window-fold.ts'
+import { structural, windowAcc, windowValue } from './window-fold.ts'
 
 const DEFAULT_MAX_IDS = 10_000
 
@@ -269,7 +269,7 @@ class State implements ProfileState {
     const metrics: Record<string, MetricValue> = {}
     for (const metric of this.compiled.metrics) {
       if (device && metric.window.kind !== 'session') continue
-      metrics[metric.id] = metric.aggregator.value(windowAcc(this, metric, now, session), now)
+      metrics[metric.id] = windowValue(this, metric, now, session)
     }
     return metrics
   }

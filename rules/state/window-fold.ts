@@ -1,6 +1,7 @@
 import type { Accumulator } from '../aggregate/accumulator.ts'
 import type { CompiledRules } from './compiled-rules.ts'
 import type { CompiledMetric } from '../metric/compile-metric.ts'
+import type { MetricValue } from '../document/document.ts'
 import { currentSession, type Session } from './sessions.ts'
 import type { ProfileData } from './state-data.ts'
 import type { Visit } from './visits.ts'
@@ -56,6 +57,49 @@ export function windowAcc(
     }
   }
   return acc
+}
+
+/**
+ * The metric's value at `now`, as `aggregator.value(windowAcc(...), now)` reads it, without the
+ * fresh accumulator and merges when the window holds no accumulator, or only one that its
+ * aggregation reads as it is: `tagwise eval` reads every metric of every profile once.
+ */
+export function windowValue(
+  view: StateView,
+  metric: CompiledMetric,
+  now: number,
+  session: Session | undefined,
+): MetricValue {
+  const { aggregator, window, id } = metric
+  if (metric.dwell) return aggregator.value(windowAcc(view, metric, now, session), now)
+  let only: Accumulator | undefined
+  if (window.kind === 'lifetime') only = view.data.lifetime[id]
+  else if (window.kind === 'session') only = session?.accumulators[id]
+  else {
+    const buckets = view.data.buckets[id]
+    const lo = lowestBucket(now, window.bucketMs)
+    const hi = bucketOf(now, window.bucketMs)
+    // Folded in windowAcc's order once a second bucket is inside the window.
+    let folded: Accumulator | undefined
+    if (buckets)
+      for (const key of Object.keys(buckets)) {
+        const index = Number(key)
+        if (!(index >= lo && index <= hi)) continue
+        if (folded) aggregator.merge(folded, buckets[key]!)
+        else if (only === undefined) only = buckets[key]
+        else {
+          folded = aggregator.create()
+          aggregator.merge(folded, only)
+          aggregator.merge(folded, buckets[key]!)
+        }
+      }
+    if (folded) return aggregator.value(folded, now)
+  }
+  if (only === undefined) return aggregator.value(aggregator.create(), now)
+  if (aggregator.readsAlone) return aggregator.value(only, now)
+  const acc = aggregator.create()
+  aggregator.merge(acc, only)
+  return aggregator.value(acc, now)
 }
 
 function inWindow(

@@ -1,8 +1,11 @@
 // CLI throughput (spec: rules.md §5): `tagwise eval` over a large NDJSON file against merely
 // `JSON.parse`-ing every line of it (node:readline), both run as child processes the same way.
 // Runs alternate between the two; figures are medians of 3 runs, the ratio the median of the
-// per-pair ratios. Also the CLI's peak RSS for 200k vs 50k events of the same 2,000 profiles:
-// memory should be bounded by profiles, not events. No timed assertions.
+// per-pair ratios. Two shapes: 200k (and 50k) events of 2,000 visitors over 35 days, and a large
+// history (issue 19): 300k events of 20,000 profiles over 400 days, a third of them identified,
+// where per-profile and per-bucket work dominates. Also the CLI's peak RSS for 200k vs 50k events
+// of the same 2,000 profiles, and per profile on the large history: memory should be bounded by
+// profiles, not events. No timed assertions.
 import { spawnSync } from 'node:child_process'
 import {
   closeSync,
@@ -20,10 +23,18 @@ import { compileRules } from '../../rules/index.ts'
 import type { ProfileState } from '../../rules/index.ts'
 import { generateEvents } from '../support/events.ts'
 import { fmt, gc, median, table, verdict } from './harness.ts'
+import { largeHistory } from './large-history.ts'
 
 const RULES = 'examples/rules/catalog.json'
 const VISITORS = 2000
 const SIZES = [200_000, 50_000] as const
+const LARGE = {
+  seed: 19,
+  profiles: 20_000,
+  events: 300_000,
+  days: 400,
+  start: '2025-01-01T00:00:00Z',
+}
 const RUNS = 3
 
 if (!existsSync('dist/cli.js')) {
@@ -47,15 +58,31 @@ if (all.length < SIZES[0]) {
 }
 const lines = all.slice(0, SIZES[0]).map((e) => JSON.stringify(e))
 const visitorOf = (e: Record<string, unknown>) => String(e.messageId).split('-')[1]!
-const files = SIZES.map((size) => {
-  const path = join(dir, `events-${size / 1000}k.ndjson`)
+
+interface EventsFile {
+  /** The shape it belongs to, as the tables print it. */
+  shape: string
+  size: number
+  path: string
+  bytes: number
+  profiles: number
+}
+
+function writeEvents(name: string, from: readonly string[], size: number) {
+  const path = join(dir, name)
   const fd = openSync(path, 'w')
   for (let i = 0; i < size; i += 10_000)
-    writeFileSync(fd, lines.slice(i, i + 10_000).join('\n') + '\n')
+    writeFileSync(fd, from.slice(i, i + 10_000).join('\n') + '\n')
   closeSync(fd)
-  const profiles = new Set(all.slice(0, size).map(visitorOf)).size
-  return { size, path, bytes: statSync(path).size, profiles }
-})
+  return { path, bytes: statSync(path).size }
+}
+
+const files: EventsFile[] = SIZES.map((size) => ({
+  shape: '35 days',
+  size,
+  ...writeEvents(`events-${size / 1000}k.ndjson`, lines, size),
+  profiles: new Set(all.slice(0, size).map(visitorOf)).size,
+}))
 const averageBytes = files[0]!.bytes / files[0]!.size
 console.log(
   `generated ${files.map((f) => `${f.size} events (${fmt(f.bytes / 1e6)} MB, ${f.profiles} profiles)`).join(' and ')} ` +
@@ -64,10 +91,14 @@ console.log(
 
 // ---------------------------------------------------------------------------------------------
 // What the states retain, in process: the same events ingested as the CLI does (one state per
-// profile, every messageId remembered), heap after a full GC at 50k and at 200k events, and
+// profile, every messageId remembered), heap after a full GC at each of `sizes` events, and
 // which parts of the states' snapshots grow.
 
-function retained(): void {
+function retained(
+  lines: readonly string[],
+  profileOf: (event: Record<string, unknown>) => string,
+  checkpoints: readonly number[],
+): void {
   const rules = compileRules(readFileSync(RULES, 'utf8'))
   const states = new Map<string, ProfileState>()
   const sizes: { events: number; heapMb: number; parts: Record<string, number> }[] = []
@@ -75,11 +106,11 @@ function retained(): void {
   const heap0 = process.memoryUsage().heapUsed
   for (let i = 0; i < lines.length; i++) {
     const event = JSON.parse(lines[i]!) as Record<string, unknown>
-    const key = visitorOf(event)
+    const key = profileOf(event)
     let state = states.get(key)
     if (!state) states.set(key, (state = rules.createState({ maxMessageIds: Infinity })))
     state.ingest(event)
-    if (SIZES.includes((i + 1) as (typeof SIZES)[number])) {
+    if (checkpoints.includes(i + 1)) {
       gc()
       const parts: Record<string, number> = {}
       for (const st of states.values())
@@ -112,9 +143,28 @@ function retained(): void {
     ]),
   )
 }
-retained()
+retained(lines, visitorOf, SIZES)
 all.length = 0
 lines.length = 0
+gc()
+
+// The large history: sparse visits over 400 days, so each profile keeps buckets in every window.
+start = performance.now()
+const large = largeHistory(LARGE)
+const largeFile: EventsFile = {
+  shape: '400 days',
+  size: large.lines.length,
+  ...writeEvents('large-history.ndjson', large.lines, large.lines.length),
+  profiles: large.profiles,
+}
+files.push(largeFile)
+console.log(
+  `\ngenerated the large history: ${largeFile.size} events (${fmt(largeFile.bytes / 1e6)} MB) of ` +
+    `${largeFile.profiles} profiles over ${LARGE.days} days in ${fmt((performance.now() - start) / 1000)} s`,
+)
+// Every event carries its profile's anonymousId; identified profiles link it to their user.
+retained(large.lines, (event) => String(event.anonymousId), [largeFile.size])
+large.lines.length = 0
 gc()
 
 // ---------------------------------------------------------------------------------------------
@@ -202,7 +252,7 @@ console.log(
 )
 console.log(
   table([
-    ['events', 'command', 'seconds', 'range', 'events/s', 'MB/s', 'peak RSS'],
+    ['events', 'shape', 'command', 'seconds', 'range', 'events/s', 'MB/s', 'peak RSS'],
     ...results.flatMap((r) =>
       (
         [
@@ -211,6 +261,7 @@ console.log(
         ] as const
       ).map(([name, runs]) => [
         `${r.size / 1000}k`,
+        r.shape,
         name,
         fmt(seconds(runs)),
         `${fmt(Math.min(...runs.map((x) => x.seconds)))}–${fmt(Math.max(...runs.map((x) => x.seconds)))}`,
@@ -225,17 +276,26 @@ console.log('')
 for (const r of results) {
   const ratios = r.ours.map((x, i) => x.seconds / r.base[i]!.seconds)
   console.log(
-    `${r.size / 1000}k events: CLI / JSON.parse = ${verdict(median(ratios), 3, 'at most')}, ` +
+    `${r.size / 1000}k events, ${r.shape}, ${r.profiles} profiles: CLI / JSON.parse = ${verdict(median(ratios), 3, 'at most')}, ` +
       `per-pair ${ratios.map((x) => fmt(x)).join(', ')}; ` +
       `CLI ${fmt((seconds(r.ours) * 1e6) / r.size)} µs/event, ` +
       `baseline ${fmt((seconds(r.base) * 1e6) / r.size)} µs/event`,
   )
 }
-const [big, small] = results as [(typeof results)[0], (typeof results)[0]]
+const [big, small, history] = results as [
+  (typeof results)[0],
+  (typeof results)[0],
+  (typeof results)[0],
+]
 console.log(
   `\npeak RSS of the CLI, ${big.profiles} profiles: ${fmt(rss(big.ours))} MB for ${big.size / 1000}k events vs ` +
     `${fmt(rss(small.ours))} MB for ${small.size / 1000}k (${fmt(big.size / small.size)}× the events: ` +
     `${fmt(rss(big.ours) / rss(small.ours))}× the memory; the baseline: ${fmt(rss(big.base))} vs ${fmt(rss(small.base))} MB). ` +
     `Above the baseline: ${fmt(rss(big.ours) - rss(big.base))} vs ${fmt(rss(small.ours) - rss(small.base))} MB, ` +
     `${fmt(((rss(big.ours) - rss(big.base)) * 1024) / big.profiles)} vs ${fmt(((rss(small.ours) - rss(small.base)) * 1024) / small.profiles)} KB per profile`,
+)
+console.log(
+  `peak RSS of the CLI on the large history, ${history.profiles} profiles: ${fmt(rss(history.ours))} MB ` +
+    `(the baseline: ${fmt(rss(history.base))} MB); above the baseline ` +
+    `${fmt(((rss(history.ours) - rss(history.base)) * 1024) / history.profiles)} KB per profile`,
 )

@@ -1,0 +1,63 @@
+// How the CLI reads an events file (cli/events-file.ts): the identity pass's byte scan finds the
+// same lines, with the same numbers and text, as decoding every line and keeping those that
+// contain a needle, however the file is cut into chunks.
+import { Readable, Writable } from 'node:stream'
+import fc from 'fast-check'
+import { describe, expect, it } from 'vitest'
+import { readLines, scanLines } from '../../cli/events-file.ts'
+import { Output } from '../../cli/output.ts'
+
+const NEEDLES = ['\\u', '"userId"']
+
+const silent = () => new Output(new Writable({ write: (_chunk, _encoding, done) => done() }))
+
+/** `bytes` cut at `cuts` (positions, any order) into the chunks a stream delivers. */
+function chunked(bytes: Buffer, cuts: number[]): Readable {
+  const at = [...new Set(cuts.map((cut) => cut % (bytes.length + 1)))].sort((a, b) => a - b)
+  const chunks = [0, ...at, bytes.length]
+    .slice(1)
+    .map((end, i, ends) => bytes.subarray(i === 0 ? 0 : ends[i - 1], end))
+    .filter((chunk) => chunk.length > 0)
+  return Readable.from(chunks)
+}
+
+async function collect(
+  read: typeof readLines,
+  bytes: Buffer,
+  cuts: number[],
+): Promise<[string, number][]> {
+  const lines: [string, number][] = []
+  await read(chunked(bytes, cuts), silent(), (line, n) => lines.push([line, n]))
+  return lines
+}
+
+// Pieces of lines: the needles and near misses, multi-byte and invalid UTF-8, CR and LF.
+const piece = fc.constantFrom(
+  ...['"userId"', '"userId', 'userId"', '\\u', '\\', 'u', '"', 'a', '{}', '\n', '\r\n', '\n\n'].map(
+    (text) => Buffer.from(text),
+  ),
+  Buffer.from('é漢😀'),
+  Buffer.from([0xe2, 0x82]),
+  Buffer.from([0xff]),
+  Buffer.from([0xf0, 0x9f]),
+)
+
+describe('scanLines', () => {
+  it('passes on exactly the lines readLines reads that contain a needle, numbered alike', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(piece, { maxLength: 60 }),
+        fc.array(fc.nat(), { maxLength: 8 }),
+        async (pieces, cuts) => {
+          const bytes = Buffer.concat(pieces)
+          const all = await collect(readLines, bytes, cuts)
+          const expected = all.filter(([line]) => NEEDLES.some((needle) => line.includes(needle)))
+          const scan = (stream: Readable, err: Output, onLine: (line: string, n: number) => void) =>
+            scanLines(stream, err, NEEDLES, onLine)
+          expect(await collect(scan, bytes, cuts)).toEqual(expected)
+        },
+      ),
+      { numRuns: 500 },
+    )
+  })
+})
