@@ -98,16 +98,23 @@ function planOf(units: readonly TimeUnit[]): UnitPlan {
 }
 
 /** Times in (t0, end] where some unit may change, ascending (see {@link UnitFlips}). */
-export const thresholdFlips: UnitFlips = (timeline, t0, end, known = []) => {
+export const thresholdFlips: UnitFlips = (timeline, t0, end) => {
   const read = valueReader(timeline)
   const plan = planOf(timeline.units)
-  const found = new Set(known)
+  const found = new Set<number>()
   let searched = plan.searched
   for (const { path, bounds, units } of plan.thresholds) {
     const value = (t: number) => read(path, t)
     const ends = { first: value(t0), last: value(end) }
     if (!thresholdCrossings(value, ends, bounds, t0, end, found)) searched = [...searched, ...units]
   }
-  if (searched.length > 0) return unitFlips({ ...timeline, units: searched }, t0, end, [...found])
+  const computed = [...found].sort((x, y) => x - y)
+  if (searched.length === 0) return computed
+  // The others are searched between the computed flips: a value that moves only once a condition
+  // flipped (`{"if": [{"<=": [s, 60000]}, s, 0]}`) then moves over a whole part.
+  const rest = { ...timeline, units: searched }
+  const bounds = [t0, ...computed, end + 1]
+  for (let i = 0; i + 1 < bounds.length; i++)
+    for (const t of unitFlips(rest, bounds[i]!, bounds[i + 1]! - 1)) found.add(t)
   return [...found].sort((x, y) => x - y)
 }

@@ -4,16 +4,8 @@
 // only for rules whose device plan has `units`.
 import type { Timeline } from './next-change.ts'
 
-/**
- * Times in (t0, end] where some unit changes, ascending (see {@link unitFlips}); `known`, flips
- * already found in (t0, end] by other means, are among them and bound the refinement rounds.
- */
-export type UnitFlips = (
-  timeline: Timeline,
-  t0: number,
-  end: number,
-  known?: readonly number[],
-) => number[]
+/** Times in (t0, end] where some unit changes, ascending (see {@link unitFlips}). */
+export type UnitFlips = (timeline: Timeline, t0: number, end: number) => number[]
 
 /** Keys of the units' values at `t` (equal keys = equal values; an error is a value of its own). */
 function unitKeys(timeline: Timeline, t: number): string[] {
@@ -36,10 +28,10 @@ const ROUNDS = 3
  * segment between two found flips is searched again: that finds values that move only once a
  * condition flipped (`{"if": [{"<=": [s, 60000]}, s, 0]}` against a tier cut).
  */
-export const unitFlips: UnitFlips = (timeline, t0, end, known = []) => {
-  if (timeline.units.length === 0) return [...known].sort((x, y) => x - y)
-  const found = new Set(known)
-  let bounds = [t0, ...[...found].sort((x, y) => x - y), end + 1]
+export const unitFlips: UnitFlips = (timeline, t0, end) => {
+  if (timeline.units.length === 0) return []
+  const found = new Set<number>()
+  let bounds = [t0, end + 1]
   for (let round = 0; round < ROUNDS; round++) {
     const before = found.size
     for (let i = 0; i + 1 < bounds.length; i++) {
