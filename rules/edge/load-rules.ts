@@ -9,6 +9,7 @@ import { compileTag } from '../tags/compile-tag.ts'
 import { slotsFor } from '../tags/slots.ts'
 import { timeUnitRules } from '../tags/time-unit-rules.ts'
 import { compileUnits } from '../tags/time-units.ts'
+import { unitShapes } from '../tags/unit-shapes.ts'
 import { EDGE_FEATURES } from './features.ts'
 import { compileEdgeLogic, explainLogic } from './logic.ts'
 
@@ -52,6 +53,9 @@ export function loadRules(document: RulesDocument): Rules {
     compileTag(a.id, a.kind, document.tags[a.id]!, a.evaluatedOn === 'device', compiler),
   )
   const timeout = (document.session?.timeoutMinutes ?? DEFAULT_TIMEOUT_MINUTES) * 60_000
+  const continuous = new Set(metrics.filter((m) => m.continuous).map((m) => m.id))
+  const unitRules = timeUnitRules(analysis, document.tags, continuous)
+  const shapes = unitShapes(unitRules, analysis, document.tags, continuous, compileEdgeLogic)
   const compiled: CompiledRules = {
     metrics,
     route: metricRouter(metrics),
@@ -59,14 +63,8 @@ export function loadRules(document: RulesDocument): Rules {
     slots,
     info,
     timeout,
-    units: compileUnits(
-      timeUnitRules(
-        analysis,
-        document.tags,
-        new Set(metrics.filter((m) => m.continuous).map((m) => m.id)),
-      ),
-      tags,
-      (rule: Logic) => compileEdgeLogic(rule),
+    units: compileUnits(unitRules, tags, (rule: Logic) => compileEdgeLogic(rule)).map(
+      (unit, i) => ({ ...unit, shape: shapes[i] }),
     ),
     explain: explainLogic,
   }

@@ -22,7 +22,7 @@ export function truthy(value: unknown): boolean {
  * `null`, `undefined` and `""` → 0, strings in JSON number syntax → their value; anything else
  * (other strings, arrays, objects) → `NaN`.
  */
-function toNumber(value: unknown): number {
+export function toNumber(value: unknown): number {
   if (typeof value === 'string') return value === '' ? 0 : (toNumeric(value) ?? NaN)
   if (value === null || value === undefined) return 0
   return typeof value === 'number' || typeof value === 'boolean' ? +value : NaN

@@ -13,6 +13,11 @@ export interface Timeline {
   units: readonly TimeUnit[]
   /** What the tag expressions see at time `t`, for the `units` (between two structural changes). */
   tagData(t: number): TagData
+  /**
+   * The value of `path` (`now` or `metrics.<id>`) at time `t`, for the units' thresholds (it saves
+   * evaluating the tags); without it, read from {@link tagData}.
+   */
+  valueAt?(path: string, t: number): unknown
 }
 
 /** Structural steps examined before giving up and answering conservatively. */

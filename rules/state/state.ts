@@ -15,8 +15,7 @@ import type { MetricValue, TagValue } from '../document/document.ts'
 import { isParsedEvent, parseEvent, type ParsedEvent } from '../document/event.ts'
 import { isObject, own, type Json } from '../document/json.ts'
 import type { CompiledMetric } from '../metric/compile-metric.ts'
-import { nextChangeAt } from './next-change.ts'
-import { unitFlips } from './unit-flips.ts'
+import { edgeNextChange, type TagReuse } from './edge-next-change.ts'
 import {
   currentSession,
   mergeSessions,
@@ -41,7 +40,7 @@ import {
 import type { TagData } from '../tags/slots.ts'
 import { insertPage, pageEntry, trimPages, visitsOf, type Visit } from './visits.ts'
 import { bucketOf, lowestBucket } from '../metric/window.ts'
-import { structural, windowAcc, windowValue } from './window-fold.ts'
+import { windowValue } from './window-fold.ts'
 
 const DEFAULT_MAX_IDS = 10_000
 
@@ -279,6 +278,7 @@ class State implements ProfileState {
     now: number,
     options: EvaluateOptions,
     errors?: Record<string, string>,
+    reuse?: TagReuse,
   ): { data: TagData; present: Record<string, TagValue> } {
     const device = options.scope === 'device'
     const durable = options.durableTags ?? {}
@@ -298,7 +298,9 @@ class State implements ProfileState {
       const elsewhere = device && !tag.onDevice
       const value = elsewhere
         ? (own(durable, tag.id) ?? undefined)
-        : bounded(storable(tag.evaluate(data)))
+        : reuse && !reuse.stale[i]
+          ? (reuse.values[i] ?? undefined)
+          : bounded(storable(tag.evaluate(data)))
       tags[tag.id] = value ?? null
       v[first + i] = value ?? null
       if (value !== undefined && !elsewhere) present[tag.id] = value
@@ -312,7 +314,7 @@ class State implements ProfileState {
     // The edge reports the tags that threw (tag health); a device evaluation keeps the device
     // engine's shape, which does not.
     const errors: Record<string, string> = {}
-    const { present } = this.tagsAt(
+    const { data, present } = this.tagsAt(
       metrics,
       now,
       options,
@@ -322,56 +324,17 @@ class State implements ProfileState {
     if (options.nextChangeAt === false)
       return { tags: present, metrics, nextChangeAt: null, ...thrown }
     // The next pending event changes the state when it comes due: no later than its timestamp.
-    const next = this.nextChange(now, options, present)
+    const next = edgeNextChange(
+      this,
+      options.scope === 'device',
+      now,
+      data,
+      present,
+      (at, t, reuse) => this.tagsAt(at, t, options, undefined, reuse),
+    )
     const due = this.data.pending?.[0]?.ts
     const nextChangeAt = due === undefined || (next !== null && next < due) ? next : due
     return { tags: present, metrics, nextChangeAt, ...thrown }
-  }
-
-  private nextChange(
-    now: number,
-    options: EvaluateOptions,
-    present: Record<string, TagValue>,
-  ): number | null {
-    const device = options.scope === 'device'
-    const units = this.compiled.units.filter(
-      (u) => !device || this.compiled.info.get(u.tag)!.evaluatedOn === 'device',
-    )
-    // Between two structural changes only the continuous metrics (since_*, dwell) move: fold the
-    // others once per segment and recompute just those at each probe.
-    let segment: { from: number; to: number; metrics: Record<string, MetricValue> } | undefined
-    const continuous = this.compiled.metrics.filter(
-      (m) => m.continuous && (!device || m.window.kind === 'session'),
-    )
-    let last: { t: number; metrics: Record<string, MetricValue> } | undefined
-    const fold = (t: number) => {
-      if (last?.t !== t) last = { t, metrics: this.metricsAt(t, device) }
-      return last.metrics
-    }
-    const metricsFor = (t: number) => {
-      if (!segment || t <= segment.from || t >= segment.to) return fold(t)
-      const metrics = { ...segment.metrics }
-      const session = currentSession(this.data.sessions, t, this.compiled.timeout)
-      for (const m of continuous)
-        metrics[m.id] = m.aggregator.value(windowAcc(this, m, t, session), t)
-      return metrics
-    }
-    const at = (t: number) => this.tagsAt(metricsFor(t), t, options)
-    const baseKey = JSON.stringify(present)
-    return nextChangeAt(
-      now,
-      {
-        structural: (t) => {
-          const next = structural(this, t, device)
-          segment = { from: t, to: next ?? Infinity, metrics: fold(t) }
-          return next
-        },
-        tagsKey: (t) => (t === now ? baseKey : JSON.stringify(at(t).present)),
-        units,
-        tagData: (t) => at(t).data,
-      },
-      unitFlips,
-    )
   }
 
   explain(tagId: string, now: number, options: EvaluateOptions = {}): Explanation {

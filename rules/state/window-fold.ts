@@ -2,7 +2,7 @@ import type { Accumulator } from '../aggregate/accumulator.ts'
 import type { CompiledRules } from './compiled-rules.ts'
 import type { CompiledMetric } from '../metric/compile-metric.ts'
 import type { MetricValue } from '../document/document.ts'
-import { currentSession, type Session } from './sessions.ts'
+import type { Session } from './sessions.ts'
 import type { ProfileData } from './state-data.ts'
 import type { Visit } from './visits.ts'
 import { bucketExpiry, bucketOf, lowestBucket } from '../metric/window.ts'
@@ -116,36 +116,42 @@ function inWindow(
   return index >= lowestBucket(now, window.bucketMs) && index <= bucketOf(now, window.bucketMs)
 }
 
-/** Earliest time after `t` at which some metric's value jumps. */
-export function structural(view: StateView, t: number, device: boolean): number | null {
-  let next = Infinity
-  const consider = (time: number) => {
-    if (time > t && time < next) next = time
-  }
+/**
+ * Earliest time after `t` at which the metric's value jumps (a bucket leaves its window, the
+ * session it counts in ends, an open visit reaches the dwell cap), or `Infinity`. `session` is the
+ * current session at `t`.
+ */
+export function nextJump(
+  view: StateView,
+  metric: CompiledMetric,
+  t: number,
+  session: Session | undefined,
+): number {
   const { timeout } = view.compiled
-  const session = currentSession(view.data.sessions, t, timeout)
-  if (session) consider(session.end + timeout)
-  for (const metric of view.compiled.metrics) {
-    const window = metric.window
-    if (device && window.kind !== 'session') continue
-    if (window.kind === 'sliding') {
-      const lo = lowestBucket(t, window.bucketMs)
-      for (const key of Object.keys(view.data.buckets[metric.id] ?? {})) {
+  const { window, dwell, id } = metric
+  let next = Infinity
+  if (session && (window.kind === 'session' || dwell)) next = session.end + timeout
+  if (window.kind === 'sliding') {
+    const lo = lowestBucket(t, window.bucketMs)
+    const buckets = view.data.buckets[id]
+    // Buckets at or after `lo` leave the window after `t`: the oldest of them leaves first.
+    let oldest = Infinity
+    if (buckets)
+      for (const key of Object.keys(buckets)) {
         const index = Number(key)
-        if (index >= lo) consider(bucketExpiry(index, window.bucketMs))
+        if (index >= lo && index < oldest) oldest = index
       }
-    }
-    if (metric.dwell) {
-      for (const visit of view.visits) {
-        if (!visit.metrics.includes(metric.id)) continue
-        if (visit.dwell === null) consider(visit.start + timeout)
-        if (window.kind === 'sliding') {
+    if (dwell)
+      for (const visit of view.visits)
+        if (visit.metrics.includes(id)) {
           const index = bucketOf(visit.start, window.bucketMs)
-          if (index >= lowestBucket(t, window.bucketMs))
-            consider(bucketExpiry(index, window.bucketMs))
+          if (index >= lo && index < oldest) oldest = index
         }
-      }
-    }
+    if (oldest < Infinity) next = Math.min(next, bucketExpiry(oldest, window.bucketMs))
   }
-  return next === Infinity ? null : next
+  if (dwell)
+    for (const visit of view.visits)
+      if (visit.dwell === null && visit.metrics.includes(id) && visit.start + timeout > t)
+        next = Math.min(next, visit.start + timeout)
+  return next
 }

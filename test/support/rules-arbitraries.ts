@@ -412,6 +412,9 @@ export const thresholdDocArb: fc.Arbitrary<RulesDocument> = fc
         op: fc.constantFrom(
           ...['>', '>=', '<', '<=', '==', '===', '!=', '!=='],
           ...['<', '<=', '<', '<='].map((op) => `between ${op}`),
+          // Truthiness, and constants that are not numbers (compared loosely as numbers, or
+          // strictly never equal): computed flips of their own (rules/tags/unit-shapes.ts).
+          ...['!!', '!', '>= text', '== null', '=== null', '< true', 'now >'],
         ),
         c: fc.constantFrom(...THRESHOLDS),
         c2: fc.constantFrom(...THRESHOLDS),
@@ -426,9 +429,18 @@ export const thresholdDocArb: fc.Arbitrary<RulesDocument> = fc
       const v = { var: `metrics.${ids[t.metric % ids.length]}` }
       // `between <` is the 3-argument form, bounds in ascending order: `{"<": [lo, v, hi]}`.
       const [lo, hi] = [t.c, t.c2].sort((a, b) => thresholdMs(a) - thresholdMs(b))
+      const odd: Record<string, unknown> = {
+        '!!': { '!!': [v] },
+        '!': { '!': v },
+        '>= text': { '>=': [v, String(thresholdMs(t.c))] },
+        '== null': { '==': [v, null] },
+        '=== null': { '===': [v, null] },
+        '< true': { '<': [v, true] },
+        'now >': { '>': [{ var: 'now' }, START + thresholdMs(t.c)] },
+      }
       const cond = t.op.startsWith('between ')
         ? { [t.op.slice(8)]: [lo, v, hi] }
-        : { [t.op]: [v, t.c] }
+        : (odd[t.op] ?? { [t.op]: [v, t.c] })
       const cuts = [60_000, 600_000, 1_200_000]
       const labels = ['a', 'b', 'c', 'd']
       const defs: Record<string, unknown> = {
