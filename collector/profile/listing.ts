@@ -2,66 +2,102 @@ import { listProfile, LISTING_REFRESH_MS } from './directory.ts'
 
 /** The profile's own record of when it last listed itself (a `meta` row), read through `sql`. */
 const LISTED_AT = 'listed_at'
+/** Present (a `meta` row) from the commit that decided a listing until D1 took it. */
+const LISTING_PENDING = 'listing_pending'
 
-/** How soon a listing that D1 refused is tried again, by the object's alarm, in ms. */
+/** How soon a listing that D1 refused (or that an object did not live to write) is tried again. */
 export const LISTING_RETRY_MS = 30_000
+
+/** The marks in `meta`, as last read or written. */
+interface Mark {
+  listedAt: number
+  pending: boolean
+  /** The pending listing is the profile's first: nothing lists it until it is written. */
+  first: boolean
+}
 
 /**
  * When a profile (re)lists itself in the directory (`directory.ts`): on its first commit
  * and then at most once per hour. The decision is taken inside the commit's own transaction and
- * marked there (one `meta` row, only when due), so a batch still costs one storage transaction;
- * the D1 write itself runs after the commit, in the background. A failure marks the listing due
- * again, in storage (an object evicted before its next commit still knows), and sets the object's
- * alarm, which lists it then (`retryDue`): a profile whose only commit was not listed is not left
- * out of every backfill and preview. The mark is cached in memory: the common case reads nothing.
+ * marked there (`meta` rows, only when due), so a batch still costs one storage transaction;
+ * the D1 write itself runs after the commit, in the background. The listing stays marked pending
+ * in storage until D1 took it, so one that D1 refused, or that an object evicted or restarted
+ * before the write never made, is not forgotten: the next commit or the object's alarm (within
+ * {@link LISTING_RETRY_MS} for a first listing, `alarmBy`) writes it. A profile whose only commit was
+ * not listed is not left out of every backfill and preview. The marks are cached in memory: the
+ * common case reads nothing.
  */
 export class ProfileListing {
-  /** The mark as last read or written; `undefined` = not read yet, `0` = due (retry). */
-  private listedAt: number | undefined
+  private mark: Mark | undefined
   /** The directory write under way, if any: an erase waits for it before the route unlists. */
   private writing: Promise<void> | undefined
 
   constructor(private readonly sql: SqlStorage) {}
 
+  private read(): Mark {
+    const value = (key: string) =>
+      this.sql.exec<{ value: string }>(`SELECT value FROM meta WHERE key = ?`, key).toArray()[0]
+        ?.value
+    this.mark ??= {
+      listedAt: Number(value(LISTED_AT) ?? 0),
+      pending: value(LISTING_PENDING) !== undefined,
+      first: false,
+    }
+    return this.mark
+  }
+
   /** Inside a committing transaction: true (and marked) when the directory needs this commit. */
   due(now: number): boolean {
-    this.listedAt ??= Number(
-      this.sql
-        .exec<{ value: string }>(`SELECT value FROM meta WHERE key = ?`, LISTED_AT)
-        .toArray()[0]?.value ?? 0,
-    )
-    if (this.listedAt > 0 && now - this.listedAt < LISTING_REFRESH_MS) return false
+    const mark = this.read()
+    if (!mark.pending && mark.listedAt > 0 && now - mark.listedAt < LISTING_REFRESH_MS) return false
     this.sql.exec(`INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)`, LISTED_AT, String(now))
-    this.listedAt = now
+    this.sql.exec(
+      `INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)`,
+      LISTING_PENDING,
+      String(now),
+    )
+    this.mark = { listedAt: now, pending: true, first: mark.first || mark.listedAt === 0 }
     return true
   }
 
-  /** Outside a commit (the alarm): true (and marked) when a listing D1 refused is still due. */
+  /**
+   * After a commit that listed: the latest time the object's alarm may ring so that a first
+   * listing is written even if this object does not live to write it; `null` when not needed.
+   */
+  alarmBy(now: number): number | null {
+    return this.mark?.pending && this.mark.first ? now + LISTING_RETRY_MS : null
+  }
+
+  /** Outside a commit (the alarm): true (and marked) when a listing is still pending. */
   retryDue(now: number): boolean {
-    const mark = this.sql
-      .exec<{ value: string }>(`SELECT value FROM meta WHERE key = ?`, LISTED_AT)
-      .toArray()[0]?.value
-    return mark === '0' && this.due(now)
+    return this.read().pending && this.due(now)
   }
 
   /**
-   * Lists `profile` in the directory (after a commit `due` marked). A failure is logged, marked
-   * due in storage and retried by the object's alarm within {@link LISTING_RETRY_MS} (or by the
-   * next commit). Never rejects: the caller hands it to `waitUntil`.
+   * Lists `profile` in the directory (after a commit `due` marked) and clears the pending mark. A
+   * failure is logged, stays pending and is retried by the object's alarm within
+   * {@link LISTING_RETRY_MS} (or by the next commit). Never rejects: the caller hands it to
+   * `waitUntil`.
    */
   list(db: D1Database, profile: string, now: number, storage: DurableObjectStorage): Promise<void> {
     const write = listProfile(db, profile, now)
-      .catch(async (error: unknown) => {
-        console.warn(
-          'tagwise: listing a profile in the directory failed; retrying by alarm:',
-          error,
-        )
-        this.sql.exec(`INSERT OR REPLACE INTO meta (key, value) VALUES (?, '0')`, LISTED_AT)
-        this.listedAt = 0
-        const retryAt = Date.now() + LISTING_RETRY_MS
-        const alarm = await storage.getAlarm()
-        if (alarm === null || alarm > retryAt) await storage.setAlarm(retryAt)
-      })
+      .then(
+        () => {
+          // A later commit's listing under way keeps its own mark (it clears it when written).
+          if (this.writing !== write) return
+          this.sql.exec(`DELETE FROM meta WHERE key = ?`, LISTING_PENDING)
+          this.mark = { ...this.read(), pending: false, first: false }
+        },
+        async (error: unknown) => {
+          console.warn(
+            'tagwise: listing a profile in the directory failed; retrying by alarm:',
+            error,
+          )
+          const retryAt = Date.now() + LISTING_RETRY_MS
+          const alarm = await storage.getAlarm()
+          if (alarm === null || alarm > retryAt) await storage.setAlarm(retryAt)
+        },
+      )
       .catch((error: unknown) =>
         console.error('tagwise: scheduling a listing retry failed:', error),
       )
@@ -79,6 +115,6 @@ export class ProfileListing {
 
   /** The object's storage was erased or rolled back: read the mark again. */
   forget(): void {
-    this.listedAt = undefined
+    this.mark = undefined
   }
 }

@@ -507,8 +507,11 @@ export class ProfileDO extends DurableObject<Env> {
 
   /** Sets the alarm at `nextChangeAt`, then drains the outbox without holding up the answer. */
   private async schedule(nextChangeAt: number | null, now: number): Promise<void> {
-    if (nextChangeAt === null) await this.ctx.storage.deleteAlarm()
-    else await this.ctx.storage.setAlarm(Math.max(nextChangeAt, now + 1))
+    // A first directory listing not written yet: the alarm comes back for it (ProfileListing).
+    const listingBy = this.listing.alarmBy(now)
+    const at = listingBy === null ? nextChangeAt : Math.min(nextChangeAt ?? Infinity, listingBy)
+    if (at === null) await this.ctx.storage.deleteAlarm()
+    else await this.ctx.storage.setAlarm(Math.max(at, now + 1))
     this.ctx.waitUntil(this.drain())
   }
 

@@ -102,6 +102,15 @@ describe('profile directory (D1 profiles)', () => {
   })
 })
 
+/** Whether the profile's object still marks a directory listing as not written. */
+const pendingMark = (profile: string) =>
+  runInDurableObject(
+    env.PROFILES.getByName(profile),
+    (_, state) =>
+      state.storage.sql.exec(`SELECT 1 FROM meta WHERE key = 'listing_pending'`).toArray().length >
+      0,
+  )
+
 describe('a listing D1 refuses', () => {
   it('is retried by the alarm, even when the profile never commits again and was evicted', async () => {
     const anon = uniqueId('a')
@@ -125,14 +134,23 @@ describe('a listing D1 refuses', () => {
     await abortAllDurableObjects()
     expect(await runDurableObjectAlarm(env.PROFILES.getByName(anonymousProfile(anon)))).toBe(true)
     expect(await row(anonymousProfile(anon))).not.toBeNull()
-    // Listed: no longer marked due, so later alarms do not list it again.
-    const mark = await runInDurableObject(
-      env.PROFILES.getByName(anonymousProfile(anon)),
-      (_, state) =>
-        state.storage.sql
-          .exec<{ value: string }>(`SELECT value FROM meta WHERE key = 'listed_at'`)
-          .one().value,
-    )
-    expect(Number(mark)).toBeGreaterThan(0)
+    // Listed: no longer marked pending, so later alarms do not list it again.
+    expect(await pendingMark(anonymousProfile(anon))).toBe(false)
+  })
+
+  it('is written by the alarm when the object did not live to write it', async () => {
+    const anon = uniqueId('a')
+    await post('/v1/batch', { batch: [track(anon, 'Nothing Special', Date.now() - 5000)] })
+    await expect.poll(() => row(anonymousProfile(anon))).not.toBeNull()
+    expect(await pendingMark(anonymousProfile(anon))).toBe(false)
+    // As if the object had been restarted between its commit and the D1 write.
+    await runInDurableObject(env.PROFILES.getByName(anonymousProfile(anon)), (_, state) => {
+      state.storage.sql.exec(`INSERT INTO meta (key, value) VALUES ('listing_pending', '1')`)
+    })
+    await env.DB.prepare('DELETE FROM profiles WHERE id = ?').bind(anonymousProfile(anon)).run()
+    await abortAllDurableObjects()
+    expect(await runDurableObjectAlarm(env.PROFILES.getByName(anonymousProfile(anon)))).toBe(true)
+    await expect.poll(() => row(anonymousProfile(anon))).not.toBeNull()
+    expect(await pendingMark(anonymousProfile(anon))).toBe(false)
   })
 })

@@ -199,6 +199,14 @@ describe('ProfileDO', () => {
     const anon = uniqueId('a')
     await post('/v1/batch', { batch: [order(anon, Date.now() - DAY)] })
     const stub = env.PROFILES.getByName(anonymousProfile(anon))
+    // A new profile's first alarm comes within 30 s, for its directory listing (ProfileListing);
+    // from then on the alarm is the tags' own.
+    await expect
+      .poll(() =>
+        env.DB.prepare('SELECT id FROM profiles WHERE id = ?').bind(anonymousProfile(anon)).first(),
+      )
+      .not.toBeNull()
+    expect(await runDurableObjectAlarm(stub)).toBe(true)
     const before = await storedTags(anon)
     const alarm = await runInDurableObject(stub, (_, state) => state.storage.getAlarm())
     expect(alarm).toBeGreaterThan(Date.now())
