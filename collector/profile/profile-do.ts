@@ -149,7 +149,7 @@ export class ProfileDO extends DurableObject<Env> {
       if (count.accepted) {
         // The events are stored: the state is saved only every CHECKPOINT_EVENTS (a restore
         // replays the events after it), or at once when events it counts may have been pruned.
-        const pruned = this.store.events.prune(now)
+        const pruned = this.store.events.pruneAfterBatch(now)
         live.unsaved += count.accepted
         if (pruned || live.unsaved >= CHECKPOINT_EVENTS) checkpoint(this.store, live)
         if (identified) this.store.saveTraits(live.state.traits())

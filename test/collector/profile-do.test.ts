@@ -211,9 +211,10 @@ describe('ProfileDO', () => {
     const anon = uniqueId('a')
     const now = Date.now()
     await post('/v1/batch', { batch: [track(anon, 'First', now)] })
-    const stub = env.PROFILES.getByName(anonymousProfile(anon))
+    // A stub per call: an evicted object's stubs are broken.
+    const stub = () => env.PROFILES.getByName(anonymousProfile(anon))
     const seed = (count: number, receivedAt: number, prefix: string) =>
-      runInDurableObject(stub, (_, state) =>
+      runInDurableObject(stub(), (_, state) =>
         state.storage.transactionSync(() => {
           for (let i = 0; i < count; i++)
             state.storage.sql.exec(
@@ -226,7 +227,7 @@ describe('ProfileDO', () => {
         }),
       )
     const ids = () =>
-      runInDurableObject(stub, (_, state) =>
+      runInDurableObject(stub(), (_, state) =>
         state.storage.sql
           .exec<{ message_id: string }>('SELECT message_id FROM events')
           .toArray()
@@ -234,6 +235,9 @@ describe('ProfileDO', () => {
       )
 
     await seed(1, now - 91 * DAY, 'expired')
+    // Expiry runs at most hourly while the object lives (EventStore.pruneAfterBatch): an object
+    // that starts again runs it on its first batch.
+    await abortAllDurableObjects()
     await post('/v1/batch', { batch: [track(anon, 'Second', now)] })
     expect(await ids()).toHaveLength(2)
 
@@ -242,6 +246,40 @@ describe('ProfileDO', () => {
     const kept = await ids()
     expect(kept).toHaveLength(10_000)
     expect(kept.filter((id) => id.startsWith('old'))).toHaveLength(10_000 - 3)
+  })
+
+  it('a profile stored with the receive-time index keeps its events and loses the index', async () => {
+    const anon = uniqueId('a')
+    const now = Date.now()
+    await post('/v1/batch', { batch: [order(anon, now - 2 * DAY), order(anon, now - DAY)] })
+    // A stub per call: an evicted object's stubs are broken.
+    const stub = () => env.PROFILES.getByName(anonymousProfile(anon))
+    const indexes = () =>
+      runInDurableObject(stub(), (_, state) =>
+        state.storage.sql
+          .exec<{ name: string }>(
+            `SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'events'
+               AND name NOT LIKE 'sqlite_%'`,
+          )
+          .toArray()
+          .map((row) => row.name),
+      )
+    // The schema before: every stored event also wrote a row of this index.
+    await runInDurableObject(stub(), (_, state) => {
+      state.storage.sql.exec(`CREATE INDEX events_by_receipt ON events (received_at)`)
+    })
+    expect(await indexes()).toEqual(['events_by_receipt'])
+    await abortAllDurableObjects()
+    // The cold start's migration drops it; the events stay, and the next batch counts with them.
+    expect(await indexes()).toEqual([])
+    await post('/v1/batch', { batch: [order(anon, now)] })
+    expect(await metricsOf(anon)).toMatchObject({ orders_lifetime: 3, orders_7d: 3 })
+    const stored = await runInDurableObject(
+      stub(),
+      (_, state) =>
+        state.storage.sql.exec<{ n: number }>(`SELECT count(*) AS n FROM events`).one().n,
+    )
+    expect(stored).toBe(3)
   })
 
   it('keeps the receive time of events for retention', async () => {
