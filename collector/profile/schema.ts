@@ -11,7 +11,8 @@
  * - `tags`, `tag_history`: current tag values (JSON) and every change `(tag, from, to, at)`.
  * - `traits`: merged identify traits (JSON values).
  * - `aliases`: ids merged into this profile; a merge already recorded here is not applied twice.
- * - `outbox`: export messages (tag changes) committed with the changes, until the queue took them.
+ * - `outbox`: export messages (tag changes) committed with the changes, until the queue took them:
+ *   a row per commit, its messages as a JSON array (rows written before hold one message).
  * - `merging`: events of a profile being merged into this one (`source`), moved here page by page
  *   before the merge takes them into `events` in one transaction (see `merge.ts`).
  */
