@@ -1,3 +1,4 @@
+import type { ProfileAlarm } from '../profile/profile-alarm.ts'
 import { fitForQueue } from './fit-for-queue.ts'
 import type { ExportMessage } from './message.ts'
 import { QUEUE_SEND_MESSAGES, queueBytes } from './queue-limits.ts'
@@ -96,18 +97,18 @@ export class Outbox {
    * refuses, the messages stay and the object's alarm comes back within `OUTBOX_RETRY_MS` to try
    * again, whatever else it waits for.
    */
-  drain(queue: Queue<ExportMessage>, storage: DurableObjectStorage): Promise<void> {
+  drain(queue: Queue<ExportMessage>, alarm: ProfileAlarm): Promise<void> {
     // Cleared by `finally`, which always runs after this assignment: cleared inside the send, a
     // send that found nothing to do (and so never awaited) would finish before it was recorded
     // here and stay recorded, settled, so that no later drain sent anything.
-    this.draining ??= this.send(queue, storage).finally(() => {
+    this.draining ??= this.send(queue, alarm).finally(() => {
       this.draining = undefined
     })
     return this.draining
   }
 
   /** One drain: the sends, and the retry alarm when the queue refuses. */
-  private async send(queue: Queue<ExportMessage>, storage: DurableObjectStorage): Promise<void> {
+  private async send(queue: Queue<ExportMessage>, alarm: ProfileAlarm): Promise<void> {
     try {
       for (let rows = this.pending(QUEUE_SEND_MESSAGES); rows.length;) {
         const waiting = rows.flatMap((row) =>
@@ -128,9 +129,7 @@ export class Outbox {
       }
     } catch (error) {
       console.warn('tagwise: the export queue refused tag changes; retrying by alarm:', error)
-      const retryAt = Date.now() + OUTBOX_RETRY_MS
-      const alarm = await storage.getAlarm()
-      if (alarm === null || alarm > retryAt) await storage.setAlarm(retryAt)
+      await alarm.setBy(Date.now() + OUTBOX_RETRY_MS)
     }
   }
 }

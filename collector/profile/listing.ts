@@ -1,4 +1,5 @@
 import { listProfile, LISTING_REFRESH_MS } from './directory.ts'
+import type { ProfileAlarm } from './profile-alarm.ts'
 
 /** The profile's own record of when it last listed itself (a `meta` row), read through `sql`. */
 const LISTED_AT = 'listed_at'
@@ -49,7 +50,7 @@ export class ProfileListing {
    * due in storage and retried by the object's alarm within {@link LISTING_RETRY_MS} (or by the
    * next commit). Never rejects: the caller hands it to `waitUntil`.
    */
-  list(db: D1Database, profile: string, now: number, storage: DurableObjectStorage): Promise<void> {
+  list(db: D1Database, profile: string, now: number, alarm: ProfileAlarm): Promise<void> {
     const write = listProfile(db, profile, now)
       .catch(async (error: unknown) => {
         console.warn(
@@ -58,9 +59,7 @@ export class ProfileListing {
         )
         this.sql.exec(`INSERT OR REPLACE INTO meta (key, value) VALUES (?, '0')`, LISTED_AT)
         this.listedAt = 0
-        const retryAt = Date.now() + LISTING_RETRY_MS
-        const alarm = await storage.getAlarm()
-        if (alarm === null || alarm > retryAt) await storage.setAlarm(retryAt)
+        await alarm.setBy(Date.now() + LISTING_RETRY_MS)
       })
       .catch((error: unknown) =>
         console.error('tagwise: scheduling a listing retry failed:', error),

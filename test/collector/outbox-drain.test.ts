@@ -2,6 +2,7 @@ import { runInDurableObject } from 'cloudflare:test'
 import { env } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
 import { Outbox } from '../../collector/export/outbox.ts'
+import { ProfileAlarm } from '../../collector/profile/profile-alarm.ts'
 import type { ExportMessage } from '../../collector/index.ts'
 import { anonymousProfile } from '../../rules/index.ts'
 import { json, post, track, uniqueId } from './helpers.ts'
@@ -48,11 +49,11 @@ describe('the outbox drain', () => {
     }
     await runInDurableObject(env.PROFILES.getByName(anonymousProfile(anon)), async (_, state) => {
       const outbox = new Outbox(state.storage.sql)
-      await outbox.drain(queue, state.storage)
+      await outbox.drain(queue, new ProfileAlarm(state.storage))
       expect(outbox.pending(10)).toEqual([])
       const message = change(anonymousProfile(anon))
       outbox.add([message])
-      await outbox.drain(queue, state.storage)
+      await outbox.drain(queue, new ProfileAlarm(state.storage))
       expect(sent).toEqual([message])
       expect(outbox.pending(10)).toEqual([])
     })
@@ -80,7 +81,10 @@ async function inProfile<T>(body: (state: DurableObjectState) => Promise<T>): Pr
   await post('/v1/batch', { batch: [track(anon, 'Page Viewed', Date.now())] })
   return runInDurableObject(env.PROFILES.getByName(anonymousProfile(anon)), async (_, state) => {
     // Waits for the first batch's own drain, so the outbox holds only what the test adds.
-    await new Outbox(state.storage.sql).drain(recordingQueue().queue, state.storage)
+    await new Outbox(state.storage.sql).drain(
+      recordingQueue().queue,
+      new ProfileAlarm(state.storage),
+    )
     state.storage.sql.exec('DELETE FROM outbox')
     return body(state)
   })
@@ -110,7 +114,7 @@ describe('the outbox rows', () => {
       old(messages[4]!)
       outbox.add(messages.slice(5))
       const { queue, sends } = recordingQueue()
-      await outbox.drain(queue, state.storage)
+      await outbox.drain(queue, new ProfileAlarm(state.storage))
       return { sends, left: rowCount(state) }
     })
     expect(left).toBe(0)
@@ -128,11 +132,11 @@ describe('the outbox rows', () => {
       // The second send is refused: the first 100 are gone, the other 150 stay in the row.
       await state.storage.deleteAlarm()
       const refusing = recordingQueue(1)
-      await outbox.drain(refusing.queue, state.storage)
+      await outbox.drain(refusing.queue, new ProfileAlarm(state.storage))
       const afterRefusal = { rows: rowCount(state), pending: outbox.pending(1000) }
       const alarm = await state.storage.getAlarm()
       const accepting = recordingQueue()
-      await outbox.drain(accepting.queue, state.storage)
+      await outbox.drain(accepting.queue, new ProfileAlarm(state.storage))
       return {
         messages,
         first: refusing.sends,

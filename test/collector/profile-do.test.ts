@@ -1,7 +1,7 @@
 import { abortAllDurableObjects, runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test'
 import { env } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
-import { admin, iso, json, post, track, uniqueId } from './helpers.ts'
+import { admin, get, iso, json, post, track, uniqueId } from './helpers.ts'
 import { anonymousProfile } from '../../rules/index.ts'
 
 const DAY = 86_400_000
@@ -205,6 +205,55 @@ describe('ProfileDO', () => {
     expect(await runDurableObjectAlarm(stub)).toBe(true)
     expect(await storedTags(anon)).toEqual(before)
     expect(await runInDurableObject(stub, (_, state) => state.storage.getAlarm())).toBe(alarm)
+  })
+
+  it('writes its alarm only when the next change moves (setAlarm is billed as a row written)', async () => {
+    const anon = uniqueId('a')
+    const profile = anonymousProfile(anon)
+    const batch = [order(anon, Date.now() - DAY)]
+    await post('/v1/batch', { batch })
+    const alarmOf = () =>
+      runInDurableObject(env.PROFILES.getByName(profile), (_, state) => state.storage.getAlarm())
+    const alarm = await alarmOf()
+    expect(alarm).toBeGreaterThan(Date.now())
+    /** Counts the object's alarm writes from now on (a fresh object's too: its first call). */
+    const spy = () =>
+      runInDurableObject(env.PROFILES.getByName(profile), (_, state) => {
+        const storage = state.storage
+        const writes = { set: 0, deleted: 0 }
+        const setAlarm = storage.setAlarm.bind(storage)
+        storage.setAlarm = (...args) => {
+          writes.set++
+          return setAlarm(...args)
+        }
+        const deleteAlarm = storage.deleteAlarm.bind(storage)
+        storage.deleteAlarm = (...args) => {
+          writes.deleted++
+          return deleteAlarm(...args)
+        }
+        return writes
+      })
+    const tags = () => get(`/v1/tags?anonymousId=${anon}`).then((response) => response.status)
+    // The batch again (duplicates) and a tag read: the next change stays where it was.
+    const live = await spy()
+    await post('/v1/batch', { batch })
+    expect(await tags()).toBe(200)
+    expect(live).toEqual({ set: 0, deleted: 0 })
+    // An object that starts again reads its alarm once and writes nothing either.
+    await abortAllDurableObjects()
+    const restarted = await spy()
+    await post('/v1/batch', { batch })
+    expect(restarted).toEqual({ set: 0, deleted: 0 })
+    expect(await alarmOf()).toBe(alarm)
+    // The alarm, run early, is cleared by running (the test runtime deletes it to run it): it is
+    // set again, at the same time.
+    expect(await runDurableObjectAlarm(env.PROFILES.getByName(profile))).toBe(true)
+    expect(restarted.set).toBe(1)
+    expect(await alarmOf()).toBe(alarm)
+    // A new event that moves the next change moves the alarm.
+    await post('/v1/batch', { batch: [order(anon, Date.now())] })
+    expect(restarted.set).toBe(2)
+    expect(await alarmOf()).not.toBe(alarm)
   })
 
   it('drops events past the retention period, and the oldest beyond 10,000', async () => {
