@@ -1,3 +1,4 @@
+import type { ProfileAlarm } from '../profile/profile-alarm.ts'
 import { fitForQueue } from './fit-for-queue.ts'
 import type { ExportMessage } from './message.ts'
 import { QUEUE_SEND_MESSAGES, queueBytes } from './queue-limits.ts'
@@ -6,10 +7,17 @@ import { queueSends } from './queue-sends.ts'
 /** How soon an outbox the queue refused is tried again, in ms. */
 const OUTBOX_RETRY_MS = 30_000
 
-/** A message waiting in the outbox, in commit order. */
+/**
+ * Most characters of JSON one outbox row holds: a commit's messages share rows up to this (a row
+ * of SQLite holds at most 2 MB, and a character at most 3 bytes of UTF-8); a larger message takes
+ * a row of its own.
+ */
+const OUTBOX_ROW_CHARS = 500_000
+
+/** A row of the outbox: messages of one commit, in order. */
 export interface OutboxRow {
   seq: number
-  message: ExportMessage
+  messages: ExportMessage[]
 }
 
 /**
@@ -17,6 +25,11 @@ export interface OutboxRow {
  * written in the same storage transaction as the tag changes they describe, so a change is never
  * committed without its message nor sent without being committed. `ProfileDO` drains it to the
  * export queue after the commit and deletes what the queue accepted.
+ *
+ * A commit's messages are one row (a JSON array): each row costs a row written to insert, one to
+ * delete and one for its `AUTOINCREMENT` sequence, so a row per message cost a commit that changed
+ * several tags several times as much. Rows written before hold one message (a JSON object) and
+ * drain the same way.
  */
 export class Outbox {
   /** The drain under way, if any: one at a time, so no message is sent twice by this object. */
@@ -24,25 +37,56 @@ export class Outbox {
 
   constructor(private readonly sql: SqlStorage) {}
 
+  /** Adds a commit's messages, in order (inside the commit's transaction). */
   add(messages: readonly ExportMessage[]): void {
-    for (const message of messages)
-      this.sql.exec(`INSERT INTO outbox (body) VALUES (?)`, JSON.stringify(message))
+    let row: string[] = []
+    let chars = 0
+    const insert = () => {
+      if (row.length) this.sql.exec(`INSERT INTO outbox (body) VALUES (?)`, `[${row.join(',')}]`)
+      row = []
+      chars = 0
+    }
+    for (const message of messages) {
+      const text = JSON.stringify(message)
+      if (chars + text.length > OUTBOX_ROW_CHARS) insert()
+      row.push(text)
+      chars += text.length + 1
+    }
+    insert()
   }
 
-  /** The oldest `limit` messages. */
-  pending(limit: number): OutboxRow[] {
-    return this.sql
-      .exec<{ seq: number; body: string }>(
-        `SELECT seq, body FROM outbox ORDER BY seq LIMIT ?`,
-        limit,
-      )
-      .toArray()
-      .map(({ seq, body }) => ({ seq, message: JSON.parse(body) as ExportMessage }))
+  /** The oldest rows, as many as hold `messages` messages (whole rows; all of them if fewer). */
+  pending(messages: number): OutboxRow[] {
+    const rows: OutboxRow[] = []
+    let count = 0
+    for (const { seq, body } of this.sql.exec<{ seq: number; body: string }>(
+      `SELECT seq, body FROM outbox ORDER BY seq`,
+    )) {
+      const parsed = JSON.parse(body) as ExportMessage | ExportMessage[]
+      // A row written before rows held a commit: one message.
+      const row = { seq, messages: Array.isArray(parsed) ? parsed : [parsed] }
+      rows.push(row)
+      count += row.messages.length
+      if (count >= messages) break
+    }
+    return rows
   }
 
-  /** Deletes the messages up to `seq` (they were sent). */
-  remove(seq: number): void {
-    this.sql.exec(`DELETE FROM outbox WHERE seq <= ?`, seq)
+  /**
+   * Deletes the rows before `row` and the first `sent` messages of `row` (they were sent): the
+   * row itself once none of its messages is left, else it keeps the rest.
+   */
+  remove(row: OutboxRow, sent: number): void {
+    if (sent >= row.messages.length) {
+      this.sql.exec(`DELETE FROM outbox WHERE seq <= ?`, row.seq)
+      return
+    }
+    this.sql.exec(`DELETE FROM outbox WHERE seq < ?`, row.seq)
+    this.sql.exec(
+      `UPDATE outbox SET body = ? WHERE seq = ?`,
+      JSON.stringify(row.messages.slice(sent)),
+      row.seq,
+    )
   }
 
   /**
@@ -53,38 +97,39 @@ export class Outbox {
    * refuses, the messages stay and the object's alarm comes back within `OUTBOX_RETRY_MS` to try
    * again, whatever else it waits for.
    */
-  drain(queue: Queue<ExportMessage>, storage: DurableObjectStorage): Promise<void> {
+  drain(queue: Queue<ExportMessage>, alarm: ProfileAlarm): Promise<void> {
     // Cleared by `finally`, which always runs after this assignment: cleared inside the send, a
     // send that found nothing to do (and so never awaited) would finish before it was recorded
     // here and stay recorded, settled, so that no later drain sent anything.
-    this.draining ??= this.send(queue, storage).finally(() => {
+    this.draining ??= this.send(queue, alarm).finally(() => {
       this.draining = undefined
     })
     return this.draining
   }
 
   /** One drain: the sends, and the retry alarm when the queue refuses. */
-  private async send(queue: Queue<ExportMessage>, storage: DurableObjectStorage): Promise<void> {
+  private async send(queue: Queue<ExportMessage>, alarm: ProfileAlarm): Promise<void> {
     try {
       for (let rows = this.pending(QUEUE_SEND_MESSAGES); rows.length;) {
-        const sendable = rows.flatMap(({ seq, message }) => {
-          const fitted = fitForQueue(message)
-          return fitted ? [{ seq, body: fitted }] : []
+        const waiting = rows.flatMap((row) =>
+          row.messages.map((message, index) => ({ row, index, message })),
+        )
+        const sendable = waiting.flatMap((entry) => {
+          const fitted = fitForQueue(entry.message)
+          return fitted ? [{ ...entry, body: fitted }] : []
         })
-        // The first send's worth of the oldest rows; skipped rows before its end go with it.
+        // The first send's worth of the oldest messages; skipped ones before its end go with it.
         const [first] = queueSends(sendable.map(({ body }) => queueBytes(body)))
         const sent = first ? sendable.slice(first.start, first.end) : []
         if (sent.length)
           await queue.sendBatch(sent.map(({ body }) => ({ body, contentType: 'json' })))
-        const last = sent.length === sendable.length ? rows.at(-1)! : sent.at(-1)!
-        this.remove(last.seq)
+        const last = sent.length === sendable.length ? waiting.at(-1)! : sent.at(-1)!
+        this.remove(last.row, last.index + 1)
         rows = this.pending(QUEUE_SEND_MESSAGES)
       }
     } catch (error) {
       console.warn('tagwise: the export queue refused tag changes; retrying by alarm:', error)
-      const retryAt = Date.now() + OUTBOX_RETRY_MS
-      const alarm = await storage.getAlarm()
-      if (alarm === null || alarm > retryAt) await storage.setAlarm(retryAt)
+      await alarm.setBy(Date.now() + OUTBOX_RETRY_MS)
     }
   }
 }

@@ -22,6 +22,9 @@ export interface NewEvent {
  * engine state is counted from, deduplicated by `messageId` and bounded by retention and count.
  */
 export class EventStore {
+  /** When events past retention were last dropped (`pruneAfterBatch`), while the object lives. */
+  private expiredAt: number | undefined
+
   constructor(private readonly sql: SqlStorage) {}
 
   /** How many events are stored. */
@@ -85,29 +88,61 @@ export class EventStore {
   }
 
   /**
-   * Drops events past the retention period, then the oldest beyond the per-profile maximum.
-   * Returns whether it deleted (or may have deleted) any.
+   * Drops events past the retention period, then the oldest beyond the per-profile maximum
+   * (a rebuild, a merge: exact). Returns whether it deleted any.
    */
   prune(now: number): boolean {
-    // Index ends only, no walk (one min/max per subquery, else SQLite scans): the oldest receive
-    // time, and the span of rowids, which only grow, so it bounds the count (the exact cut below
-    // walks up to 10,000 rows).
-    const { oldest, span } = this.sql
-      .exec<{ oldest: number | null; span: number | null }>(
-        `SELECT (SELECT min(received_at) FROM events) AS oldest,
-           (SELECT max(rowid) FROM events) - (SELECT min(rowid) FROM events) + 1 AS span`,
+    const expired = this.expire(now)
+    return this.bound() || expired
+  }
+
+  /**
+   * `prune` after a batch: the per-profile maximum holds after every batch, but events past the
+   * retention period are dropped at most once per `EXPIRY_INTERVAL_MS` while the object lives
+   * (an object that starts again drops them on its first batch). Without an index on the receive
+   * time, finding them reads every stored event, and that index cost every stored event a row
+   * written; an event kept up to an hour past its 90 days changes nothing a rebuild counts (it
+   * prunes exactly). Returns whether it deleted any.
+   */
+  pruneAfterBatch(now: number): boolean {
+    const due = this.expiredAt === undefined || now >= this.expiredAt + EXPIRY_INTERVAL_MS
+    const expired = due && this.expire(now)
+    return this.bound() || expired
+  }
+
+  /**
+   * Forgets when events were last expired (the transaction that expired them rolled back, or the
+   * storage was erased): the next `pruneAfterBatch` expires them again.
+   */
+  forget(): void {
+    this.expiredAt = undefined
+  }
+
+  /** Drops the events received before the retention period (reads every stored event). */
+  private expire(now: number): boolean {
+    this.expiredAt = now
+    return written(
+      this.sql.exec(`DELETE FROM events WHERE received_at < ?`, now - EVENT_RETENTION_MS),
+    )
+  }
+
+  /** Drops the oldest events by receive time beyond `MAX_STORED_EVENTS`. */
+  private bound(): boolean {
+    // The span of rowids, which only grow, bounds the count from the table's ends alone (one
+    // min/max per subquery, else SQLite scans): only a span over the maximum sorts the events.
+    const { span } = this.sql
+      .exec<{ span: number | null }>(
+        `SELECT (SELECT max(rowid) FROM events) - (SELECT min(rowid) FROM events) + 1 AS span`,
       )
       .one()
-    const cutoff = now - EVENT_RETENTION_MS
-    const expired = oldest !== null && oldest < cutoff
-    if (expired) this.sql.exec(`DELETE FROM events WHERE received_at < ?`, cutoff)
-    if (span === null || span <= MAX_STORED_EVENTS) return expired
-    this.sql.exec(
-      `DELETE FROM events WHERE rowid IN (
-        SELECT rowid FROM events ORDER BY received_at DESC, rowid DESC LIMIT -1 OFFSET ?)`,
-      MAX_STORED_EVENTS,
+    if (span === null || span <= MAX_STORED_EVENTS) return false
+    return written(
+      this.sql.exec(
+        `DELETE FROM events WHERE rowid IN (
+          SELECT rowid FROM events ORDER BY received_at DESC, rowid DESC LIMIT -1 OFFSET ?)`,
+        MAX_STORED_EVENTS,
+      ),
     )
-    return true
   }
 
   /**
@@ -190,8 +225,17 @@ export class EventStore {
   }
 }
 
+/** How often a profile that takes batches drops its events past retention, in ms. */
+export const EXPIRY_INTERVAL_MS = 3_600_000
+
 /** Most values bound to one statement (Durable Object SQL allows 100). */
 const MAX_BOUND = 100
+
+/** Whether a statement wrote any row (run to its end first). */
+function written(cursor: SqlStorageCursor<Record<string, SqlStorageValue>>): boolean {
+  cursor.toArray()
+  return cursor.rowsWritten > 0
+}
 
 function chunks<T>(items: readonly T[], size: number): T[][] {
   const out: T[][] = []

@@ -1,4 +1,5 @@
 import { listProfile, LISTING_REFRESH_MS } from './directory.ts'
+import type { ProfileAlarm } from './profile-alarm.ts'
 
 /** The profile's own record of when it last listed itself (a `meta` row), read through `sql`. */
 const LISTED_AT = 'listed_at'
@@ -64,8 +65,9 @@ export class ProfileListing {
    * After a commit that listed: the latest time the object's alarm may ring so that a first
    * listing is written even if this object does not live to write it; `null` when not needed.
    */
-  alarmBy(now: number): number | null {
-    return this.mark?.pending && this.mark.first ? now + LISTING_RETRY_MS : null
+  alarmBy(): number | null {
+    // From the commit that marked it, so that later commits do not move it.
+    return this.mark?.pending && this.mark.first ? this.mark.listedAt + LISTING_RETRY_MS : null
   }
 
   /** Outside a commit (the alarm): true (and marked) when a listing is still pending. */
@@ -79,7 +81,7 @@ export class ProfileListing {
    * {@link LISTING_RETRY_MS} (or by the next commit). Never rejects: the caller hands it to
    * `waitUntil`.
    */
-  list(db: D1Database, profile: string, now: number, storage: DurableObjectStorage): Promise<void> {
+  list(db: D1Database, profile: string, now: number, alarm: ProfileAlarm): Promise<void> {
     const write = listProfile(db, profile, now)
       .then(
         () => {
@@ -93,9 +95,7 @@ export class ProfileListing {
             'tagwise: listing a profile in the directory failed; retrying by alarm:',
             error,
           )
-          const retryAt = Date.now() + LISTING_RETRY_MS
-          const alarm = await storage.getAlarm()
-          if (alarm === null || alarm > retryAt) await storage.setAlarm(retryAt)
+          await alarm.setBy(Date.now() + LISTING_RETRY_MS)
         },
       )
       .catch((error: unknown) =>

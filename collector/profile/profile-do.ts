@@ -13,6 +13,7 @@ import { unlistProfiles } from './directory.ts'
 import { ErasureMark } from './erasure-mark.ts'
 import { forgetTagErrorsStatement, ProfileTagErrors, reportTagErrors } from './tag-errors.ts'
 import { ProfileListing } from './listing.ts'
+import { ProfileAlarm } from './profile-alarm.ts'
 import { checkpoint, restoreState, STATE_OPTIONS, type LiveState } from './live-state.ts'
 import type { StoredEvent } from './event-store.ts'
 import {
@@ -98,6 +99,7 @@ export class ProfileDO extends DurableObject<Env> {
   private readonly outbox: Outbox
   private readonly erasure: ErasureMark
   private readonly tagErrors: ProfileTagErrors
+  private readonly alarms: ProfileAlarm
   private readonly limiter = new TokenBuckets(1)
   /** The engine state, restored lazily from the checkpoint and kept while the object lives. */
   private state: LiveState | undefined
@@ -109,6 +111,9 @@ export class ProfileDO extends DurableObject<Env> {
     this.outbox = new Outbox(ctx.storage.sql)
     this.erasure = new ErasureMark(ctx.storage.sql)
     this.tagErrors = new ProfileTagErrors(ctx.storage.sql)
+    this.alarms = new ProfileAlarm(ctx.storage)
+    // Before any call: a commit then moves its alarm in its own turn, and only when it changes.
+    void ctx.blockConcurrencyWhile(() => this.alarms.load())
   }
 
   /** Stores and counts a batch's events for `profile` (at most `rate`); resolves once committed. */
@@ -149,7 +154,7 @@ export class ProfileDO extends DurableObject<Env> {
       if (count.accepted) {
         // The events are stored: the state is saved only every CHECKPOINT_EVENTS (a restore
         // replays the events after it), or at once when events it counts may have been pruned.
-        const pruned = this.store.events.prune(now)
+        const pruned = this.store.events.pruneAfterBatch(now)
         live.unsaved += count.accepted
         if (pruned || live.unsaved >= CHECKPOINT_EVENTS) checkpoint(this.store, live)
         if (identified) this.store.saveTraits(live.state.traits())
@@ -216,7 +221,9 @@ export class ProfileDO extends DurableObject<Env> {
     this.state = undefined
     this.listing.forget()
     await this.listing.settled()
-    await this.ctx.storage.deleteAlarm()
+    // Deleted whatever time it is known to hold: nothing of the profile may run after its erasure.
+    this.alarms.forget()
+    await this.alarms.delete()
     await this.ctx.storage.deleteAll()
     this.store.migrate()
     this.erasure.mark(Date.now())
@@ -377,7 +384,7 @@ export class ProfileDO extends DurableObject<Env> {
       this.store.setForward({ ...forward, pending: false })
       this.store.setListedAfterMerge(true)
     })
-    await this.ctx.storage.deleteAlarm()
+    await this.alarms.delete()
     // Changes committed before the merge still go out (the index then forgets this id).
     await this.drain()
     await this.unlistMerged()
@@ -400,7 +407,7 @@ export class ProfileDO extends DurableObject<Env> {
       this.store.setListedAfterMerge(false)
     } catch (error) {
       console.warn('tagwise: unlisting a merged profile failed; retrying by alarm:', error)
-      await this.ctx.storage.setAlarm(Date.now() + UNLIST_RETRY_MS)
+      await this.alarms.set(Date.now() + UNLIST_RETRY_MS)
     }
   }
 
@@ -452,6 +459,7 @@ export class ProfileDO extends DurableObject<Env> {
 
   /** Time-driven tags: re-evaluates at the engine's `nextChangeAt` and records what changed. */
   override async alarm(): Promise<void> {
+    this.alarms.fired()
     if (!this.store.hasSchema()) return
     // The alarm also retries an outbox the queue refused (see drain).
     await this.drain()
@@ -462,8 +470,7 @@ export class ProfileDO extends DurableObject<Env> {
     await this.refresh(await activeRules(this.env), now)
     // A listing D1 refused (see ProfileListing): this alarm may be its retry. After the refresh,
     // whose new alarm (or none) must not replace the one a failed retry sets.
-    if (this.listing.retryDue(now))
-      await this.listing.list(this.env.DB, profile, now, this.ctx.storage)
+    if (this.listing.retryDue(now)) await this.listing.list(this.env.DB, profile, now, this.alarms)
   }
 
   /** Evaluates at `now`, records tag changes, and sets the next alarm. */
@@ -497,21 +504,24 @@ export class ProfileDO extends DurableObject<Env> {
 
   /** Sends committed tag changes to the export queue (see `Outbox.drain`). */
   private drain(): Promise<void> {
-    return this.outbox.drain(this.env.TAG_CHANGES, this.ctx.storage)
+    return this.outbox.drain(this.env.TAG_CHANGES, this.alarms)
   }
 
   /** Lists the profile in the directory after its commit, without holding up the answer. */
   private list(profile: string, now: number): void {
-    this.ctx.waitUntil(this.listing.list(this.env.DB, profile, now, this.ctx.storage))
+    this.ctx.waitUntil(this.listing.list(this.env.DB, profile, now, this.alarms))
   }
 
-  /** Sets the alarm at `nextChangeAt`, then drains the outbox without holding up the answer. */
+  /**
+   * Moves the alarm to `nextChangeAt` (a write only when it changes: `ProfileAlarm`), then drains
+   * the outbox without holding up the answer.
+   */
   private async schedule(nextChangeAt: number | null, now: number): Promise<void> {
     // A first directory listing not written yet: the alarm comes back for it (ProfileListing).
-    const listingBy = this.listing.alarmBy(now)
+    const listingBy = this.listing.alarmBy()
     const at = listingBy === null ? nextChangeAt : Math.min(nextChangeAt ?? Infinity, listingBy)
-    if (at === null) await this.ctx.storage.deleteAlarm()
-    else await this.ctx.storage.setAlarm(Math.max(at, now + 1))
+    if (at === null) await this.alarms.delete()
+    else await this.alarms.set(Math.max(at, now + 1))
     this.ctx.waitUntil(this.drain())
   }
 

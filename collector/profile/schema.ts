@@ -6,12 +6,13 @@
  *   the profile was merged into another (identity merge), `forward` (that profile's id), `forward_at`
  *   (the link's event time) and `forward_pending` (`1` until the target holds this profile's data).
  * - `events`: recent events by `messageId` (the primary key deduplicates retries), kept for the
- *   retention period by receive time.
+ *   retention period by receive time (no index on it: see `EventStore.pruneAfterBatch`).
  * - `state`: the engine's snapshot and the rules version it was built with.
  * - `tags`, `tag_history`: current tag values (JSON) and every change `(tag, from, to, at)`.
  * - `traits`: merged identify traits (JSON values).
  * - `aliases`: ids merged into this profile; a merge already recorded here is not applied twice.
- * - `outbox`: export messages (tag changes) committed with the changes, until the queue took them.
+ * - `outbox`: export messages (tag changes) committed with the changes, until the queue took them:
+ *   a row per commit, its messages as a JSON array (rows written before hold one message).
  * - `merging`: events of a profile being merged into this one (`source`), moved here page by page
  *   before the merge takes them into `events` in one transaction (see `merge.ts`).
  */
@@ -23,10 +24,12 @@ CREATE TABLE IF NOT EXISTS events (
   received_at INTEGER NOT NULL,
   body TEXT NOT NULL
 );
-CREATE INDEX IF NOT EXISTS events_by_receipt ON events (received_at);
--- Reads by time (the admin view's latest events, rebuilds and merges) are rare and sort at most
--- 10,000 rows; an index on ts cost every batch about as much as storing the events themselves.
+-- Reads by time (the admin view's latest events, rebuilds and merges) and by receive time (the
+-- retention prune, hourly; the count bound, once a profile holds 10,000; a rules preview) are rare
+-- and read at most 10,000 rows: an index on ts or on received_at cost every stored event a row
+-- written, as much as storing the event itself. Profiles created with one lose it here.
 DROP INDEX IF EXISTS events_by_time;
+DROP INDEX IF EXISTS events_by_receipt;
 CREATE TABLE IF NOT EXISTS state (
   id INTEGER PRIMARY KEY CHECK (id = 1),
   rules_version TEXT NOT NULL,

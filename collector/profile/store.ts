@@ -71,6 +71,7 @@ export class ProfileStore {
   forget(): void {
     this.cache = {}
     this.tags.forget()
+    this.events.forget()
   }
 
   profileId(): string | undefined {

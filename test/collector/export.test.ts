@@ -174,6 +174,40 @@ describe('export of tag changes', () => {
       .toEqual(expect.arrayContaining([expect.objectContaining({ tag: 'coupon_claimer' })]))
   })
 
+  it('keeps the outbox retry alarm through later commits while the queue refuses', async () => {
+    const anon = uniqueId('a')
+    const stub = () => env.PROFILES.getByName(anonymousProfile(anon))
+    const queue = env.TAG_CHANGES
+    await runInDurableObject(stub(), (instance) => {
+      ;(instance as unknown as { env: typeof env }).env = {
+        ...env,
+        TAG_CHANGES: {
+          ...queue,
+          sendBatch: () => Promise.reject(new Error('queue down')),
+        } as typeof queue,
+      }
+    })
+    const batch = [claim(anon)]
+    const retryDue = () =>
+      runInDurableObject(stub(), async (_, state) => {
+        const alarm = await state.storage.getAlarm()
+        const pending = state.storage.sql.exec('SELECT seq FROM outbox').toArray().length
+        // The retry is due within 30 s; the next time-driven change (a session's end) later.
+        return pending > 0 && alarm !== null && alarm <= Date.now() + 30_000
+      })
+    expect((await json(await post('/v1/batch', { batch }))).accepted).toBe(1)
+    await expect.poll(retryDue).toBe(true)
+    // A commit that moves no tag sets the alarm at its next change, then its drain is refused
+    // again: the retry is set again, earlier.
+    expect((await json(await post('/v1/batch', { batch }))).duplicates).toBe(1)
+    await expect.poll(retryDue).toBe(true)
+    expect(
+      (await json(await post('/v1/batch', { batch: [track(anon, 'Page Viewed', Date.now())] })))
+        .accepted,
+    ).toBe(1)
+    await expect.poll(retryDue).toBe(true)
+  })
+
   it('removes an erased profile from the index and the feed', async () => {
     const anon = uniqueId('a')
     await post('/v1/batch', { batch: [claim(anon)] })

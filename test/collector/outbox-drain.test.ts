@@ -2,6 +2,7 @@ import { runInDurableObject } from 'cloudflare:test'
 import { env } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
 import { Outbox } from '../../collector/export/outbox.ts'
+import { ProfileAlarm } from '../../collector/profile/profile-alarm.ts'
 import type { ExportMessage } from '../../collector/index.ts'
 import { anonymousProfile } from '../../rules/index.ts'
 import { json, post, track, uniqueId } from './helpers.ts'
@@ -11,12 +12,12 @@ import { json, post, track, uniqueId } from './helpers.ts'
 // every later drain returned it and sent nothing. A profile whose commit changed no tag (a
 // duplicate batch, an event that moves no tag) stopped exporting until its object was evicted.
 
-const change = (profile: string): ExportMessage => ({
+const change = (profile: string, tag = 'coupon_claimer'): ExportMessage => ({
   type: 'tag.changed',
   change: {
     id: uniqueId('c'),
     profile,
-    tag: 'coupon_claimer',
+    tag,
     from: null,
     to: true,
     at: Date.now(),
@@ -48,13 +49,114 @@ describe('the outbox drain', () => {
     }
     await runInDurableObject(env.PROFILES.getByName(anonymousProfile(anon)), async (_, state) => {
       const outbox = new Outbox(state.storage.sql)
-      await outbox.drain(queue, state.storage)
+      await outbox.drain(queue, new ProfileAlarm(state.storage))
       expect(outbox.pending(10)).toEqual([])
       const message = change(anonymousProfile(anon))
       outbox.add([message])
-      await outbox.drain(queue, state.storage)
+      await outbox.drain(queue, new ProfileAlarm(state.storage))
       expect(sent).toEqual([message])
       expect(outbox.pending(10)).toEqual([])
     })
+  })
+})
+
+/** A queue that records each send, and refuses every send once `accepting` sends have passed. */
+function recordingQueue(accepting = Infinity) {
+  const sends: ExportMessage[][] = []
+  const queue: Queue<ExportMessage> = {
+    send: (body) => queue.sendBatch([{ body }]),
+    sendBatch: (messages) => {
+      if (sends.length >= accepting) return Promise.reject(new Error('the queue is down'))
+      sends.push([...messages].map((m) => m.body))
+      return Promise.resolve({ metadata: { metrics: { backlogCount: 0, backlogBytes: 0 } } })
+    },
+    metrics: () => Promise.reject(new Error('no metrics here')),
+  }
+  return { queue, sends }
+}
+
+/** Runs `body` with a fresh profile's storage (its tables created by a first batch). */
+async function inProfile<T>(body: (state: DurableObjectState) => Promise<T>): Promise<T> {
+  const anon = uniqueId('a')
+  await post('/v1/batch', { batch: [track(anon, 'Page Viewed', Date.now())] })
+  return runInDurableObject(env.PROFILES.getByName(anonymousProfile(anon)), async (_, state) => {
+    // Waits for the first batch's own drain, so the outbox holds only what the test adds.
+    await new Outbox(state.storage.sql).drain(
+      recordingQueue().queue,
+      new ProfileAlarm(state.storage),
+    )
+    state.storage.sql.exec('DELETE FROM outbox')
+    return body(state)
+  })
+}
+
+const rowCount = (state: DurableObjectState) =>
+  state.storage.sql.exec<{ n: number }>('SELECT count(*) AS n FROM outbox').one().n
+
+describe('the outbox rows', () => {
+  it("stores a commit's messages as one row", async () => {
+    const rows = await inProfile(async (state) => {
+      new Outbox(state.storage.sql).add([change('p'), change('p', 'lifecycle_stage'), change('p')])
+      return rowCount(state)
+    })
+    expect(rows).toBe(1)
+  })
+
+  it('drains rows of one message (written before) and of a commit, in order, each once', async () => {
+    const { sends, left } = await inProfile(async (state) => {
+      const sql = state.storage.sql
+      const outbox = new Outbox(sql)
+      const old = (message: ExportMessage) =>
+        sql.exec('INSERT INTO outbox (body) VALUES (?)', JSON.stringify(message))
+      const messages = Array.from({ length: 6 }, (_, n) => change('p', `tag${n}`))
+      old(messages[0]!)
+      outbox.add(messages.slice(1, 4))
+      old(messages[4]!)
+      outbox.add(messages.slice(5))
+      const { queue, sends } = recordingQueue()
+      await outbox.drain(queue, new ProfileAlarm(state.storage))
+      return { sends, left: rowCount(state) }
+    })
+    expect(left).toBe(0)
+    expect(sends).toHaveLength(1)
+    expect(sends[0]!.map((m) => m.type === 'tag.changed' && m.change.tag)).toEqual(
+      Array.from({ length: 6 }, (_, n) => `tag${n}`),
+    )
+  })
+
+  it('sends a commit of 250 changes in sends of 100, keeping the rest when the queue refuses', async () => {
+    const outcome = await inProfile(async (state) => {
+      const outbox = new Outbox(state.storage.sql)
+      const messages = Array.from({ length: 250 }, (_, n) => change('p', `tag${n}`))
+      outbox.add(messages)
+      // The second send is refused: the first 100 are gone, the other 150 stay in the row.
+      await state.storage.deleteAlarm()
+      const refusing = recordingQueue(1)
+      await outbox.drain(refusing.queue, new ProfileAlarm(state.storage))
+      const afterRefusal = { rows: rowCount(state), pending: outbox.pending(1000) }
+      const alarm = await state.storage.getAlarm()
+      const accepting = recordingQueue()
+      await outbox.drain(accepting.queue, new ProfileAlarm(state.storage))
+      return {
+        messages,
+        first: refusing.sends,
+        afterRefusal,
+        alarm,
+        then: accepting.sends,
+        left: rowCount(state),
+      }
+    })
+    const ids = (messages: ExportMessage[]) =>
+      messages.map((m) => (m.type === 'tag.changed' ? m.change.id : m.type))
+    expect(outcome.first.map((send) => send.length)).toEqual([100])
+    expect(outcome.afterRefusal.rows).toBe(1)
+    expect(ids(outcome.afterRefusal.pending.flatMap((row) => row.messages))).toEqual(
+      ids(outcome.messages.slice(100)),
+    )
+    // The refusal set the retry alarm.
+    expect(outcome.alarm).not.toBeNull()
+    expect(outcome.then.map((send) => send.length)).toEqual([100, 50])
+    expect(ids([...outcome.first, ...outcome.then].flat())).toEqual(ids(outcome.messages))
+    expect(outcome.left).toBe(0)
   })
 })

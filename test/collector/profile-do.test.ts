@@ -1,7 +1,7 @@
 import { abortAllDurableObjects, runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test'
 import { env } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
-import { admin, iso, json, post, track, uniqueId } from './helpers.ts'
+import { admin, get, iso, json, post, track, uniqueId } from './helpers.ts'
 import { anonymousProfile } from '../../rules/index.ts'
 
 const DAY = 86_400_000
@@ -215,13 +215,69 @@ describe('ProfileDO', () => {
     expect(await runInDurableObject(stub, (_, state) => state.storage.getAlarm())).toBe(alarm)
   })
 
+  it('writes its alarm only when the next change moves (setAlarm is billed as a row written)', async () => {
+    const anon = uniqueId('a')
+    const profile = anonymousProfile(anon)
+    const batch = [order(anon, Date.now() - DAY)]
+    await post('/v1/batch', { batch })
+    const alarmOf = () =>
+      runInDurableObject(env.PROFILES.getByName(profile), (_, state) => state.storage.getAlarm())
+    // A new profile's first alarm comes within 30 s, for its directory listing (ProfileListing);
+    // from then on the alarm is the tags' own.
+    await expect
+      .poll(() => env.DB.prepare('SELECT id FROM profiles WHERE id = ?').bind(profile).first())
+      .not.toBeNull()
+    expect(await runDurableObjectAlarm(env.PROFILES.getByName(profile))).toBe(true)
+    const alarm = await alarmOf()
+    expect(alarm).toBeGreaterThan(Date.now())
+    /** Counts the object's alarm writes from now on (a fresh object's too: its first call). */
+    const spy = () =>
+      runInDurableObject(env.PROFILES.getByName(profile), (_, state) => {
+        const storage = state.storage
+        const writes = { set: 0, deleted: 0 }
+        const setAlarm = storage.setAlarm.bind(storage)
+        storage.setAlarm = (...args) => {
+          writes.set++
+          return setAlarm(...args)
+        }
+        const deleteAlarm = storage.deleteAlarm.bind(storage)
+        storage.deleteAlarm = (...args) => {
+          writes.deleted++
+          return deleteAlarm(...args)
+        }
+        return writes
+      })
+    const tags = () => get(`/v1/tags?anonymousId=${anon}`).then((response) => response.status)
+    // The batch again (duplicates) and a tag read: the next change stays where it was.
+    const live = await spy()
+    await post('/v1/batch', { batch })
+    expect(await tags()).toBe(200)
+    expect(live).toEqual({ set: 0, deleted: 0 })
+    // An object that starts again reads its alarm once and writes nothing either.
+    await abortAllDurableObjects()
+    const restarted = await spy()
+    await post('/v1/batch', { batch })
+    expect(restarted).toEqual({ set: 0, deleted: 0 })
+    expect(await alarmOf()).toBe(alarm)
+    // The alarm, run early, is cleared by running (the test runtime deletes it to run it): it is
+    // set again, at the same time.
+    expect(await runDurableObjectAlarm(env.PROFILES.getByName(profile))).toBe(true)
+    expect(restarted.set).toBe(1)
+    expect(await alarmOf()).toBe(alarm)
+    // A new event that moves the next change moves the alarm.
+    await post('/v1/batch', { batch: [order(anon, Date.now())] })
+    expect(restarted.set).toBe(2)
+    expect(await alarmOf()).not.toBe(alarm)
+  })
+
   it('drops events past the retention period, and the oldest beyond 10,000', async () => {
     const anon = uniqueId('a')
     const now = Date.now()
     await post('/v1/batch', { batch: [track(anon, 'First', now)] })
-    const stub = env.PROFILES.getByName(anonymousProfile(anon))
+    // A stub per call: an evicted object's stubs are broken.
+    const stub = () => env.PROFILES.getByName(anonymousProfile(anon))
     const seed = (count: number, receivedAt: number, prefix: string) =>
-      runInDurableObject(stub, (_, state) =>
+      runInDurableObject(stub(), (_, state) =>
         state.storage.transactionSync(() => {
           for (let i = 0; i < count; i++)
             state.storage.sql.exec(
@@ -234,7 +290,7 @@ describe('ProfileDO', () => {
         }),
       )
     const ids = () =>
-      runInDurableObject(stub, (_, state) =>
+      runInDurableObject(stub(), (_, state) =>
         state.storage.sql
           .exec<{ message_id: string }>('SELECT message_id FROM events')
           .toArray()
@@ -242,6 +298,9 @@ describe('ProfileDO', () => {
       )
 
     await seed(1, now - 91 * DAY, 'expired')
+    // Expiry runs at most hourly while the object lives (EventStore.pruneAfterBatch): an object
+    // that starts again runs it on its first batch.
+    await abortAllDurableObjects()
     await post('/v1/batch', { batch: [track(anon, 'Second', now)] })
     expect(await ids()).toHaveLength(2)
 
@@ -250,6 +309,40 @@ describe('ProfileDO', () => {
     const kept = await ids()
     expect(kept).toHaveLength(10_000)
     expect(kept.filter((id) => id.startsWith('old'))).toHaveLength(10_000 - 3)
+  })
+
+  it('a profile stored with the receive-time index keeps its events and loses the index', async () => {
+    const anon = uniqueId('a')
+    const now = Date.now()
+    await post('/v1/batch', { batch: [order(anon, now - 2 * DAY), order(anon, now - DAY)] })
+    // A stub per call: an evicted object's stubs are broken.
+    const stub = () => env.PROFILES.getByName(anonymousProfile(anon))
+    const indexes = () =>
+      runInDurableObject(stub(), (_, state) =>
+        state.storage.sql
+          .exec<{ name: string }>(
+            `SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'events'
+               AND name NOT LIKE 'sqlite_%'`,
+          )
+          .toArray()
+          .map((row) => row.name),
+      )
+    // The schema before: every stored event also wrote a row of this index.
+    await runInDurableObject(stub(), (_, state) => {
+      state.storage.sql.exec(`CREATE INDEX events_by_receipt ON events (received_at)`)
+    })
+    expect(await indexes()).toEqual(['events_by_receipt'])
+    await abortAllDurableObjects()
+    // The cold start's migration drops it; the events stay, and the next batch counts with them.
+    expect(await indexes()).toEqual([])
+    await post('/v1/batch', { batch: [order(anon, now)] })
+    expect(await metricsOf(anon)).toMatchObject({ orders_lifetime: 3, orders_7d: 3 })
+    const stored = await runInDurableObject(
+      stub(),
+      (_, state) =>
+        state.storage.sql.exec<{ n: number }>(`SELECT count(*) AS n FROM events`).one().n,
+    )
+    expect(stored).toBe(3)
   })
 
   it('keeps the receive time of events for retention', async () => {

@@ -67,3 +67,73 @@ describe('EventStore.retainedByTime', () => {
     expect(untouched).toBe(true)
   })
 })
+
+describe('EventStore.pruneAfterBatch', () => {
+  it('expires at most hourly while the object lives, and bounds the count on every batch', async () => {
+    const HOUR = 3_600_000
+    const outcome = await runInDurableObject(
+      env.PROFILES.getByName(uniqueId('scratch')),
+      (_, state) => {
+        const sql = state.storage.sql
+        sql.exec(PROFILE_SCHEMA)
+        const store = new EventStore(sql)
+        const ids = () =>
+          sql
+            .exec<{ message_id: string }>(`SELECT message_id FROM events ORDER BY rowid`)
+            .toArray()
+            .map((row) => row.message_id)
+        const add = (messageId: string, receivedAt: number) =>
+          store.add([{ messageId, ts: receivedAt, receivedAt, event: {} }])
+        add('kept', NOW)
+        const first = store.pruneAfterBatch(NOW)
+        // Past retention by the next batch, 59 minutes later: kept until an hour has passed.
+        add('expired', NOW - EVENT_RETENTION_MS - DAY)
+        const within = store.pruneAfterBatch(NOW + 59 * 60_000)
+        const afterWithin = ids()
+        const hourLater = store.pruneAfterBatch(NOW + HOUR)
+        const afterHour = ids()
+        // A store that starts again (an evicted object) expires on its first batch.
+        add('expired again', NOW - EVENT_RETENTION_MS - DAY)
+        const restarted = new EventStore(sql).pruneAfterBatch(NOW + HOUR + 1)
+        const afterRestart = ids()
+        // The count bound holds on every batch, however recent the last expiry.
+        store.add(
+          Array.from({ length: MAX_STORED_EVENTS }, (_, n) => ({
+            messageId: `m${n}`,
+            ts: NOW + HOUR + 2,
+            receivedAt: NOW + HOUR + 2,
+            event: {},
+          })),
+        )
+        const bounded = store.pruneAfterBatch(NOW + HOUR + 3)
+        const afterBound = ids()
+        return {
+          first,
+          within,
+          afterWithin,
+          hourLater,
+          afterHour,
+          restarted,
+          afterRestart,
+          bounded,
+          boundCount: afterBound.length,
+          boundOldest: afterBound[0],
+          again: store.pruneAfterBatch(NOW + HOUR + 4),
+        }
+      },
+    )
+    expect(outcome).toEqual({
+      first: false,
+      within: false,
+      afterWithin: ['kept', 'expired'],
+      hourLater: true,
+      afterHour: ['kept'],
+      restarted: true,
+      afterRestart: ['kept'],
+      bounded: true,
+      boundCount: MAX_STORED_EVENTS,
+      boundOldest: 'm0',
+      again: false,
+    })
+  })
+})
