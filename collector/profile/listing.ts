@@ -13,8 +13,6 @@ export const LISTING_RETRY_MS = 30_000
 interface Mark {
   listedAt: number
   pending: boolean
-  /** The pending listing is the profile's first: nothing lists it until it is written. */
-  first: boolean
 }
 
 /**
@@ -23,10 +21,12 @@ interface Mark {
  * marked there (`meta` rows, only when due), so a batch still costs one storage transaction;
  * the D1 write itself runs after the commit, in the background. The listing stays marked pending
  * in storage until D1 took it, so one that D1 refused, or that an object evicted or restarted
- * before the write never made, is not forgotten: the next commit or the object's alarm (within
- * {@link LISTING_RETRY_MS} for a first listing, `alarmBy`) writes it. A profile whose only commit was
- * not listed is not left out of every backfill and preview. The marks are cached in memory: the
- * common case reads nothing.
+ * before the write never made, is not forgotten: the next commit (a client's retry of the same
+ * batch included) or the object's next alarm writes it; a refused write sets that alarm within
+ * {@link LISTING_RETRY_MS}. A profile whose only commit was not listed is not left out of every
+ * backfill and preview. Left open: an object that dies after answering and before the write, for a
+ * profile with no later commit and no time-driven tag (so no alarm). The marks are cached in
+ * memory: the common case reads nothing.
  */
 export class ProfileListing {
   private mark: Mark | undefined
@@ -42,7 +42,6 @@ export class ProfileListing {
     this.mark ??= {
       listedAt: Number(value(LISTED_AT) ?? 0),
       pending: value(LISTING_PENDING) !== undefined,
-      first: false,
     }
     return this.mark
   }
@@ -57,17 +56,8 @@ export class ProfileListing {
       LISTING_PENDING,
       String(now),
     )
-    this.mark = { listedAt: now, pending: true, first: mark.first || mark.listedAt === 0 }
+    this.mark = { listedAt: now, pending: true }
     return true
-  }
-
-  /**
-   * After a commit that listed: the latest time the object's alarm may ring so that a first
-   * listing is written even if this object does not live to write it; `null` when not needed.
-   */
-  alarmBy(): number | null {
-    // From the commit that marked it, so that later commits do not move it.
-    return this.mark?.pending && this.mark.first ? this.mark.listedAt + LISTING_RETRY_MS : null
   }
 
   /** Outside a commit (the alarm): true (and marked) when a listing is still pending. */
@@ -88,7 +78,7 @@ export class ProfileListing {
           // A later commit's listing under way keeps its own mark (it clears it when written).
           if (this.writing !== write) return
           this.sql.exec(`DELETE FROM meta WHERE key = ?`, LISTING_PENDING)
-          this.mark = { ...this.read(), pending: false, first: false }
+          this.mark = { ...this.read(), pending: false }
         },
         async (error: unknown) => {
           console.warn(

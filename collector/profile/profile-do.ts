@@ -159,7 +159,7 @@ export class ProfileDO extends DurableObject<Env> {
         if (pruned || live.unsaved >= CHECKPOINT_EVENTS) checkpoint(this.store, live)
         if (identified) this.store.saveTraits(live.state.traits())
         listed = this.listing.due(now)
-      }
+      } else listed = this.listing.retryDue(now)
       const { tags, nextChangeAt } = this.record(live.state, now)
       return { result: { ...count, tags, ...(created ? { created } : {}) }, nextChangeAt, listed }
     })
@@ -517,11 +517,8 @@ export class ProfileDO extends DurableObject<Env> {
    * the outbox without holding up the answer.
    */
   private async schedule(nextChangeAt: number | null, now: number): Promise<void> {
-    // A first directory listing not written yet: the alarm comes back for it (ProfileListing).
-    const listingBy = this.listing.alarmBy()
-    const at = listingBy === null ? nextChangeAt : Math.min(nextChangeAt ?? Infinity, listingBy)
-    if (at === null) await this.alarms.delete()
-    else await this.alarms.set(Math.max(at, now + 1))
+    if (nextChangeAt === null) await this.alarms.delete()
+    else await this.alarms.set(Math.max(nextChangeAt, now + 1))
     this.ctx.waitUntil(this.drain())
   }
 

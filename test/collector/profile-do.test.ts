@@ -199,14 +199,6 @@ describe('ProfileDO', () => {
     const anon = uniqueId('a')
     await post('/v1/batch', { batch: [order(anon, Date.now() - DAY)] })
     const stub = env.PROFILES.getByName(anonymousProfile(anon))
-    // A new profile's first alarm comes within 30 s, for its directory listing (ProfileListing);
-    // from then on the alarm is the tags' own.
-    await expect
-      .poll(() =>
-        env.DB.prepare('SELECT id FROM profiles WHERE id = ?').bind(anonymousProfile(anon)).first(),
-      )
-      .not.toBeNull()
-    expect(await runDurableObjectAlarm(stub)).toBe(true)
     const before = await storedTags(anon)
     const alarm = await runInDurableObject(stub, (_, state) => state.storage.getAlarm())
     expect(alarm).toBeGreaterThan(Date.now())
@@ -222,12 +214,6 @@ describe('ProfileDO', () => {
     await post('/v1/batch', { batch })
     const alarmOf = () =>
       runInDurableObject(env.PROFILES.getByName(profile), (_, state) => state.storage.getAlarm())
-    // A new profile's first alarm comes within 30 s, for its directory listing (ProfileListing);
-    // from then on the alarm is the tags' own.
-    await expect
-      .poll(() => env.DB.prepare('SELECT id FROM profiles WHERE id = ?').bind(profile).first())
-      .not.toBeNull()
-    expect(await runDurableObjectAlarm(env.PROFILES.getByName(profile))).toBe(true)
     const alarm = await alarmOf()
     expect(alarm).toBeGreaterThan(Date.now())
     /** Counts the object's alarm writes from now on (a fresh object's too: its first call). */
