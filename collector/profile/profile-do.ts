@@ -163,8 +163,13 @@ export class ProfileDO extends DurableObject<Env> {
       const { tags, nextChangeAt } = this.record(live.state, now)
       return { result: { ...count, tags, ...(created ? { created } : {}) }, nextChangeAt, listed }
     })
-    if (outcome.listed) this.list(profile, now)
     await this.schedule(outcome.nextChangeAt, now)
+    // A new profile's first listing is written before the answer (after the alarm, which a
+    // refused write moves earlier for its retry): in the background, an object shut down right
+    // after answering (pending I/O does not keep it alive before compatibility date 2026-10-01)
+    // would leave a profile with no later commit or alarm out of the directory.
+    if (outcome.listed && created) await this.listing.list(this.env.DB, profile, now, this.alarms)
+    else if (outcome.listed) this.list(profile, now)
     return { value: outcome.result }
   }
 
@@ -369,8 +374,9 @@ export class ProfileDO extends DurableObject<Env> {
       this.store.saveTraits(state.traits())
       return { ...this.record(state, now), listed: this.listing.due(now) }
     })
-    if (done?.listed) this.list(self, now)
     if (done) await this.schedule(done.nextChangeAt, now)
+    // Not in the background, as a new profile's first listing (see ingest).
+    if (done?.listed) await this.listing.list(this.env.DB, self, now, this.alarms)
     return { value: null }
   }
 

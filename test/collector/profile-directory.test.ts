@@ -111,6 +111,15 @@ const pendingMark = (profile: string) =>
       0,
   )
 
+describe('a new profile', () => {
+  it('is listed before the answer, so an object shut down right after still is', async () => {
+    const anons = Array.from({ length: 20 }, () => uniqueId('a'))
+    await post('/v1/batch', { batch: anons.map((a) => track(a, 'X', Date.now() - 5000)) })
+    await abortAllDurableObjects()
+    for (const anon of anons) expect(await row(anonymousProfile(anon))).not.toBeNull()
+  })
+})
+
 describe('a listing D1 refuses', () => {
   it('is retried by the alarm, even when the profile never commits again and was evicted', async () => {
     const anon = uniqueId('a')
