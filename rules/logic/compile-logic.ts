@@ -2,6 +2,7 @@
 // `script-src 'self'` Content-Security-Policy), then evaluate it against data many times.
 import { LogicError, thrower } from './logic-error.ts'
 import { specialize } from './fast-paths.ts'
+import { decisionProgram, rememberNode } from './decision-program.ts'
 import { argumentList, argumentShape, evaluator, operationOf } from './operation.ts'
 import type { Evaluate, Operations } from './operation.ts'
 import { inWords } from './logic-error-message.ts'
@@ -49,10 +50,11 @@ function compileNode(rule: unknown, scope: Scope): Evaluate {
   )
   const slotted = op === 'var' && scope.top ? slotRead(written, args, scope) : undefined
   if (slotted) return slotted
-  const fn =
-    (spread ? undefined : specialize(op, args, constantOf, slotOf)) ??
-    evaluator(semantics, args, spread)
-  if (IMPURE.has(op) || !args.every((arg) => constants.has(arg))) return fn
+  const fn = (spread ? undefined : fastPath(op, args)) ?? evaluator(semantics, args, spread)
+  if (IMPURE.has(op) || !args.every((arg) => constants.has(arg))) {
+    rememberNode(fn, op, args)
+    return fn
+  }
   // Constant folding: an operation on constants that does not read the data is computed now,
   // and one that always fails fails at evaluation, like the unfolded expression would.
   try {
@@ -61,6 +63,14 @@ function compileNode(rule: unknown, scope: Scope): Evaluate {
     if (error instanceof LogicError) return thrower(error)
     throw error
   }
+}
+
+const DECISIONS = new Set(['and', 'or', 'if', '?:', '!', '!!'])
+
+/** A specialized evaluator (a decision program, else a fast path), or `undefined`. */
+function fastPath(op: string, args: Evaluate[]): Evaluate | undefined {
+  const program = DECISIONS.has(op) ? decisionProgram(op, args, constantOf, slotOf) : undefined
+  return program ?? specialize(op, args, constantOf, slotOf)
 }
 
 /** Data whose top-level values also sit in an array, for {@link CompileOptions.slot}. */

@@ -14,7 +14,7 @@ import {
 import { divide, minus, modulo, plus, times } from './math.ts'
 import type { Evaluate } from './operation.ts'
 import { pathReader } from './path.ts'
-import { pathSegments, toText, truthy } from './values.ts'
+import { numberFor, pathSegments, toText, truthy } from './values.ts'
 
 /** The value of a compiled constant, if `fn` is one. */
 export type ConstantOf = (fn: Evaluate | undefined) => { value: unknown } | undefined
@@ -95,6 +95,8 @@ export function specialize(
     }
     case 'cat':
       return concatenate(args, constantOf)
+    case 'substr':
+      return substring(args, constantOf, slotOf)
     case 'glob': {
       const pattern = constantOf(a)?.value
       if (args.length !== 2 || typeof pattern !== 'string') return undefined
@@ -161,6 +163,33 @@ function concatenate(args: readonly Evaluate[], constantOf: ConstantOf): Evaluat
     }
     return text
   }
+}
+
+// `substr` with a literal start (and length): the numbers are checked once, and there is no array
+// of evaluated arguments per evaluation. Not when a literal is not a number (the generic one
+// throws, after evaluating the text).
+function substring(
+  args: readonly Evaluate[],
+  constantOf: ConstantOf,
+  slotOf: SlotOf,
+): Evaluate | undefined {
+  const [source, start, length] = args
+  const from = constantOf(start)
+  const count = length === undefined ? { value: null } : constantOf(length)
+  if (args.length < 2 || args.length > 3 || !from || !count) return undefined
+  let begin: number
+  let size: number | undefined
+  try {
+    begin = numberFor('substr', from.value)
+    size = count.value === null ? undefined : numberFor('substr', count.value)
+  } catch {
+    return undefined
+  }
+  const cut = (text: string) =>
+    size === undefined ? text.slice(begin) : text.slice(begin).slice(0, size)
+  const slot = slotOf(source)
+  if (slot !== undefined) return (data) => cut(toText((data as Slotted).v[slot] ?? null))
+  return (data) => cut(toText(source!(data)))
 }
 
 // `var` with a literal path: split once, read by a reader specialized for it.

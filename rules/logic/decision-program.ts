@@ -1,0 +1,367 @@
+// `and`/`or`/`if`/`!`/`!!` trees compiled into one flat decision program: a list of tests, each
+// naming the next test (or the result) for true and for false, run by one loop. A tag expression
+// such as a lifecycle stage (an `if` chain of `and`s of `var OP constant`) then costs one closure
+// call and a few array reads instead of a tree of closures whose shared call sites see every tag's
+// functions (megamorphic calls, which V8 cannot inline). Speed only: the tests run in the order,
+// and with the short-circuits, of the generic evaluation, each with the same result or error, and
+// the program returns the same value (`and`/`or` return an operand, not a boolean).
+import type { Evaluate } from './operation.ts'
+import { compare, truthy } from './values.ts'
+import type { Comparison } from './values.ts'
+
+/** The value of a compiled constant, if `fn` is one. */
+type ConstantOf = (fn: Evaluate | undefined) => { value: unknown } | undefined
+/** The slot a compiled `var` reads, if `fn` is such a read. */
+type SlotOf = (fn: Evaluate | undefined) => number | undefined
+
+/** An operation the program understands, as the compiler compiled it: kept to build programs of. */
+interface Node {
+  op: string
+  args: readonly Evaluate[]
+}
+
+const nodes = new WeakMap<Evaluate, Node>()
+
+/** The operations whose compiled nodes a program looks into; the others are called as they are. */
+const UNDERSTOOD = new Set([
+  'and',
+  'or',
+  'if',
+  '?:',
+  '!',
+  '!!',
+  'in',
+  '===',
+  '!==',
+  '==',
+  '!=',
+  '<',
+  '<=',
+  '>',
+  '>=',
+])
+
+/** Records how `fn` was compiled, so that an enclosing `and`/`or`/`if` can take it apart. */
+export function rememberNode(fn: Evaluate, op: string, args: readonly Evaluate[]): void {
+  // `{"and": [x]}` compiles to `x` itself: its own node, if any, stays.
+  if (UNDERSTOOD.has(op) && !args.includes(fn)) nodes.set(fn, { op, args })
+}
+
+// What a test does with the slot's value `x` (or, for CALL, with the called function's value).
+// Comparisons against a number (not NaN) or string constant take the value directly when it has
+// the constant's type, else the shared `compare` (its coercions and errors).
+const Code = {
+  LessNumber: 0,
+  AtMostNumber: 1,
+  MoreNumber: 2,
+  AtLeastNumber: 3,
+  EqualNumber: 4,
+  UnequalNumber: 5,
+  LessString: 6,
+  AtMostString: 7,
+  MoreString: 8,
+  AtLeastString: 9,
+  EqualString: 10,
+  UnequalString: 11,
+  /** `x === k` (`!==` is the same test with its exits swapped). */
+  Same: 12,
+  /** `x` is truthy (`!` swaps the exits). */
+  Truthy: 13,
+  /** `x` is in a literal list of primitives (a Set: same-value-zero, as `includes`). */
+  InSet: 14,
+  /** Calls `fn` (any other expression), keeps its value, tests its truthiness. */
+  Call: 15,
+} as const
+type Code = (typeof Code)[keyof typeof Code]
+
+/** The loose comparisons' tests against a number and against a string constant. */
+const LOOSE: Record<string, readonly [Code, Code]> = {
+  '<': [Code.LessNumber, Code.LessString],
+  '<=': [Code.AtMostNumber, Code.AtMostString],
+  '>': [Code.MoreNumber, Code.MoreString],
+  '>=': [Code.AtLeastNumber, Code.AtLeastString],
+  '==': [Code.EqualNumber, Code.EqualString],
+  '!=': [Code.UnequalNumber, Code.UnequalString],
+}
+const NO_SET: ReadonlySet<unknown> = new Set()
+const NOTHING: Evaluate = () => null
+
+/** One test. Every test has every field (one object shape, so the loop's reads stay monomorphic). */
+interface Test {
+  code: Code
+  slot: number
+  number: number
+  string: string
+  same: unknown
+  set: ReadonlySet<unknown>
+  fn: Evaluate
+  /** Where to go next when the test holds / fails: a test's index, or `~end` (an end's index). */
+  yes: number
+  no: number
+}
+
+const EndKind = {
+  Constant: 0,
+  Slot: 1,
+  /** The value the last `Call` test kept (an operand `and`/`or` return). */
+  Kept: 2,
+  Call: 3,
+} as const
+type EndKind = (typeof EndKind)[keyof typeof EndKind]
+
+/** The operand of a test (the others keep their neutral values). */
+type Operand = Partial<Pick<Test, 'number' | 'string' | 'same' | 'set' | 'fn'>>
+
+/** What the program returns where it ends. */
+interface End {
+  kind: EndKind
+  value: unknown
+  slot: number
+  fn: Evaluate
+}
+
+/** A test, or an end (`~index`); `VALUE` while building: "the value of the expression tested". */
+type Exit = number | typeof VALUE
+const VALUE = 'value'
+
+/** Programs longer than this fall back to the closures (it bounds the work of nested programs). */
+const MAX_TESTS = 256
+
+class Builder {
+  readonly tests: Test[] = []
+  readonly ends: End[] = []
+  slotted = false
+
+  constructor(
+    private readonly constantOf: ConstantOf,
+    private readonly slotOf: SlotOf,
+  ) {}
+
+  /** The exit to take for `fn`: its value is tested, and `yes`/`no` follow (or its value is the result). */
+  branch(fn: Evaluate, yes: Exit, no: Exit): number {
+    const constant = this.constantOf(fn)
+    if (constant) {
+      const next = truthy(constant.value) ? yes : no
+      return next === VALUE ? this.end(EndKind.Constant, constant.value) : next
+    }
+    const slot = this.slotOf(fn)
+    if (slot !== undefined) {
+      if (yes === VALUE && no === VALUE) return this.end(EndKind.Slot, null, slot)
+      const value = () => this.end(EndKind.Slot, null, slot)
+      return this.test(
+        Code.Truthy,
+        slot,
+        yes === VALUE ? value() : yes,
+        no === VALUE ? value() : no,
+      )
+    }
+    const node = nodes.get(fn)
+    return node ? this.node(node, fn, yes, no) : this.call(fn, yes, no)
+  }
+
+  node({ op, args }: Node, fn: Evaluate, yes: Exit, no: Exit): number {
+    const n = args.length
+    switch (op) {
+      case 'and':
+      case 'or': {
+        if (n === 0) break
+        // Built from the last operand back, so that every exit is known when a test is added.
+        let next = this.branch(args[n - 1]!, yes, no)
+        for (let i = n - 2; i >= 0; i--) {
+          next = op === 'and' ? this.branch(args[i]!, next, no) : this.branch(args[i]!, yes, next)
+        }
+        return next
+      }
+      case 'if':
+      case '?:': {
+        // `[c1, r1, c2, r2, else]`; without an else, `null`; `[x]` is `x`.
+        let next = n % 2 === 1 ? this.branch(args[n - 1]!, yes, no) : this.constant(null, yes, no)
+        for (let i = n - (n % 2 === 1 ? 3 : 2); i >= 0; i -= 2) {
+          next = this.branch(args[i]!, this.branch(args[i + 1]!, yes, no), next)
+        }
+        return next
+      }
+      case '!':
+      case '!!':
+        if (n !== 1) break
+        return op === '!'
+          ? this.branch(args[0]!, this.boolean(no, false), this.boolean(yes, true))
+          : this.branch(args[0]!, this.boolean(yes, true), this.boolean(no, false))
+      default:
+        return (
+          this.slotTest(op, args, this.boolean(yes, true), this.boolean(no, false)) ??
+          this.call(fn, yes, no)
+        )
+    }
+    return this.call(fn, yes, no)
+  }
+
+  /** `var OP constant` on a slot as one test, if `op` and its arguments are of that shape. */
+  slotTest(op: string, args: readonly Evaluate[], yes: number, no: number): number | undefined {
+    if (args.length !== 2) return undefined
+    const slot = this.slotOf(args[0])
+    const constant = this.constantOf(args[1])
+    if (slot === undefined || !constant) return undefined
+    const k = constant.value
+    switch (op) {
+      case '===':
+      case '!==': {
+        const [onSame, onOther] = op === '===' ? [yes, no] : [no, yes]
+        return this.test(Code.Same, slot, onSame, onOther, { same: k })
+      }
+      case 'in':
+        if (!isPrimitiveList(k)) return undefined
+        return this.test(Code.InSet, slot, yes, no, { set: new Set(k) })
+    }
+    const codes = LOOSE[op]
+    if (codes === undefined) return undefined
+    if (typeof k === 'number' && k === k) return this.test(codes[0], slot, yes, no, { number: k })
+    if (typeof k === 'string') return this.test(codes[1], slot, yes, no, { string: k })
+    return undefined
+  }
+
+  /** Any other expression: called, its value kept (it may be the result: an operand of `and`/`or`). */
+  call(fn: Evaluate, yes: Exit, no: Exit): number {
+    if (yes === VALUE && no === VALUE) return this.end(EndKind.Call, null, -1, fn)
+    const kept = () => this.end(EndKind.Kept, null)
+    return this.test(Code.Call, -1, yes === VALUE ? kept() : yes, no === VALUE ? kept() : no, {
+      fn,
+    })
+  }
+
+  constant(value: unknown, yes: Exit, no: Exit): number {
+    const next = truthy(value) ? yes : no
+    return next === VALUE ? this.end(EndKind.Constant, value) : next
+  }
+
+  /** The exit of a test whose value is the boolean `value`. */
+  boolean(exit: Exit, value: boolean): number {
+    return exit === VALUE ? this.end(EndKind.Constant, value) : exit
+  }
+
+  test(code: Code, slot: number, yes: number, no: number, operand: Operand = {}): number {
+    if (this.tests.length >= MAX_TESTS) throw TOO_LONG
+    if (slot >= 0) this.slotted = true
+    // Every field in the same order: one object shape for every test.
+    const { number = 0, string = '', same = null, set = NO_SET, fn = NOTHING } = operand
+    return this.tests.push({ code, slot, number, string, same, set, fn, yes, no }) - 1
+  }
+
+  end(kind: EndKind, value: unknown, slot = -1, fn: Evaluate = NOTHING): number {
+    if (slot >= 0) this.slotted = true
+    return ~(this.ends.push({ kind, value, slot, fn }) - 1)
+  }
+}
+
+const TOO_LONG = new Error('decision program too long')
+
+const isPrimitiveList = (list: unknown): list is unknown[] =>
+  Array.isArray(list) && list.every((item) => item === null || typeof item !== 'object')
+
+type Slotted = { v: readonly unknown[] }
+const NO_SLOTS: readonly unknown[] = []
+
+/**
+ * `and`/`or`/`if`/`?:`/`!`/`!!` over `args` as one decision program, or `undefined` when it would
+ * not help (no test, or too long).
+ */
+export function decisionProgram(
+  op: string,
+  args: readonly Evaluate[],
+  constantOf: ConstantOf,
+  slotOf: SlotOf,
+): Evaluate | undefined {
+  const builder = new Builder(constantOf, slotOf)
+  let entry: number
+  try {
+    entry = builder.node({ op, args }, NOTHING, VALUE, VALUE)
+  } catch (error) {
+    if (error === TOO_LONG) return undefined
+    throw error
+  }
+  const { tests, ends, slotted } = builder
+  if (entry < 0 || tests.every((test) => test.code === Code.Call)) return undefined
+  return (data) => run(tests, ends, entry, slotted ? (data as Slotted).v : NO_SLOTS, data)
+}
+
+// The loop switches on literal codes (see `Code`): V8 compiles literal cases into a jump table,
+// and cases naming `Code.*` into a chain of comparisons (measured: a third slower). The loose
+// comparisons share one call of `compare`, so that it is inlined once, not twelve times.
+function run(
+  tests: readonly Test[],
+  ends: readonly End[],
+  entry: number,
+  v: readonly unknown[],
+  data: unknown,
+): unknown {
+  let at = entry
+  let kept: unknown = null
+  while (at >= 0) {
+    const test = tests[at]!
+    const code = test.code
+    let holds: boolean
+    if (code < 6) {
+      // Against a number constant (`Code.LessNumber` … `Code.UnequalNumber`).
+      const x = v[test.slot] ?? null
+      holds =
+        typeof x === 'number' && x === x
+          ? holdsFor(code, x, test.number)
+          : compare(COMPARISONS[code]!, x, test.number)
+    } else if (code < 12) {
+      // Against a string constant (`Code.LessString` … `Code.UnequalString`).
+      const x = v[test.slot] ?? null
+      holds =
+        typeof x === 'string'
+          ? holdsFor(code - 6, x, test.string)
+          : compare(COMPARISONS[code - 6]!, x, test.string)
+    } else {
+      switch (code) {
+        case 12: // Code.Same
+          holds = (v[test.slot] ?? null) === test.same
+          break
+        case 13: // Code.Truthy
+          holds = truthy(v[test.slot] ?? null)
+          break
+        case 14: // Code.InSet
+          holds = test.set.has(v[test.slot] ?? null)
+          break
+        default: // Code.Call
+          kept = test.fn(data)
+          holds = truthy(kept)
+      }
+    }
+    at = holds ? test.yes : test.no
+  }
+  const end = ends[~at]!
+  switch (end.kind) {
+    case 0: // EndKind.Constant
+      return end.value
+    case 1: // EndKind.Slot
+      return v[end.slot] ?? null
+    case 2: // EndKind.Kept
+      return kept
+    default: // EndKind.Call
+      return end.fn(data)
+  }
+}
+
+/** The loose comparisons in the order of their codes. */
+const COMPARISONS: readonly Comparison[] = ['<', '<=', '>', '>=', '==', '!=']
+
+/** `x op y` for the comparison at `index` of {@link COMPARISONS}, on two numbers or two strings. */
+function holdsFor<T extends number | string>(index: number, x: T, y: T): boolean {
+  switch (index) {
+    case 0:
+      return x < y
+    case 1:
+      return x <= y
+    case 2:
+      return x > y
+    case 3:
+      return x >= y
+    case 4:
+      return x === y
+    default:
+      return x !== y
+  }
+}
