@@ -131,10 +131,19 @@ try {
     total?: number
     profiles?: number
   }
+  let pollsFailed = 0
   while (status.state === 'running') {
     await new Promise((resolve) => setTimeout(resolve, 1000))
     const polled = await admin(`/v1/rules/preview/${status.id}`)
-    if (!polled.ok) throw new Error(`preview ${status.id}: ${polled.status} ${await polled.text()}`)
+    if (!polled.ok) {
+      // The preview goes on in the rules object's alarm: a failed poll is counted, shown and
+      // polled again, a few times.
+      pollsFailed++
+      console.error(`poll of ${status.id}: ${polled.status} ${await polled.text()}`)
+      console.error(dev.output().split('\n').slice(-15).join('\n'))
+      if (pollsFailed === 5) throw new Error(`preview ${status.id}: polls keep failing`)
+      continue
+    }
     status = (await polled.json()) as typeof status
   }
   if (status.state !== 'done') throw new Error(`preview: ${JSON.stringify(status).slice(0, 500)}`)
