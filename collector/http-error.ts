@@ -15,10 +15,32 @@ export function fail(
   return new HTTPException(status, { message, res })
 }
 
-/** The one error handler: client errors as thrown, anything else a 500 that leaks no details. */
+/** How long a client waits after a Durable Object's transient failure, in seconds. */
+const RETRY_TRANSIENT_S = 2
+/** How long after an overloaded Durable Object (retrying sooner adds to the load). */
+const RETRY_OVERLOADED_S = 10
+
+/**
+ * The one error handler: client errors as thrown; a Durable Object's infrastructure failure that
+ * the platform marks `retryable` (a restart, a move, a dropped connection) or `overloaded` a `503`
+ * with `Retry-After` (Cloudflare's error-handling guidance); anything else a 500. None leaks
+ * details.
+ */
 export const onError: ErrorHandler = (error) => {
   if (error instanceof HTTPException) return error.getResponse()
   console.error('tagwise collector:', error)
+  const overloaded = 'overloaded' in error && error.overloaded === true
+  const retryable = 'retryable' in error && error.retryable === true
+  if (overloaded || retryable) {
+    const seconds = overloaded ? RETRY_OVERLOADED_S : RETRY_TRANSIENT_S
+    return Response.json(
+      {
+        success: false,
+        error: `temporarily unavailable (a storage object ${overloaded ? 'is overloaded' : 'restarted'}): retry after ${seconds} s`,
+      },
+      { status: 503, headers: { 'Retry-After': String(seconds) } },
+    )
+  }
   return Response.json({ success: false, error: 'internal error' }, { status: 500 })
 }
 
