@@ -1,4 +1,5 @@
 import type { Accumulator } from '../aggregate/accumulator.ts'
+import type { BucketList } from './bucket-list.ts'
 import type { CompiledRules } from './compiled-rules.ts'
 import type { TagwiseEvent } from '../document/event.ts'
 import type { Json } from '../document/json.ts'
@@ -6,7 +7,7 @@ import type { Session } from './sessions.ts'
 import type { PageEntry } from './visits.ts'
 
 /**
- * The version of {@link ProfileData}'s format. Version 1 (`v: 1`) had one-letter keys; it is read
+ * The version of {@link ProfileJson}'s format. Version 1 (`v: 1`) had one-letter keys; it is read
  * through rules/state/snapshot-v1.ts. The edge keeps readable keys on disk, with no codec: a
  * snapshot is a Durable Object's SQLite row, bounded at 2 MB, and the keys add a bounded amount
  * (some 20 bytes per accumulator and trait, 2 KB for a full page timeline: +12–16 % on the test
@@ -30,8 +31,8 @@ export interface PendingEvent {
   event: TagwiseEvent
 }
 
-/** The JSON data of a profile state; `snapshot()` is a copy of it. */
-export interface ProfileData {
+/** The JSON data of a profile state, as `snapshot()` writes it and restore reads it. */
+export interface ProfileJson {
   version: typeof FORMAT_VERSION
   /** Input order of the latest event, for ties between equal timestamps. */
   seq: number
@@ -50,6 +51,16 @@ export interface ProfileData {
   fingerprints: Record<string, string>
   /** Events dated after they were received, by timestamp, then arrival (absent: none). */
   pending?: PendingEvent[]
+}
+
+/**
+ * A profile state's data in memory: its JSON data, but each metric's time buckets in a
+ * {@link BucketList} rather than an object keyed by bucket index (whose `toJSON` writes that
+ * object back, so `snapshot()` is still a JSON copy of the data).
+ */
+export interface ProfileData extends Omit<ProfileJson, 'buckets'> {
+  /** Accumulators of sliding-window metrics: by metric id, then by time bucket. */
+  buckets: Record<string, BucketList>
 }
 
 /** Sets an own property, also for the key `__proto__` (which plain assignment would treat as the prototype). */
