@@ -42,7 +42,7 @@ export function restoreData(compiled: CompiledRules, snapshot: StateSnapshot): P
   data.traits = raw.traits ?? {}
   data.lifetime = keep(raw.lifetime)
   for (const [id, record] of Object.entries(keep(raw.buckets)))
-    data.buckets[id] = BucketList.fromRecord(record)
+    data.buckets.set(id, BucketList.fromRecord(record))
   data.sessions = raw.sessions.map((s) => ({
     start: s.start,
     end: s.end,

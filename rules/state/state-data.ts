@@ -54,13 +54,14 @@ export interface ProfileJson {
 }
 
 /**
- * A profile state's data in memory: its JSON data, but each metric's time buckets in a
- * {@link BucketList} rather than an object keyed by bucket index (whose `toJSON` writes that
- * object back, so `snapshot()` is still a JSON copy of the data).
+ * A profile state's data in memory: its JSON data, but the sliding-window metrics' buckets in a
+ * Map (ids in the order the object would list them) of {@link BucketList}s (whose `toJSON` writes
+ * the object keyed by bucket index back). An object that each profile fills with metric ids in
+ * its own order takes a hidden class per order, and reading it by id cost the CLI 3 % of its time.
  */
 export interface ProfileData extends Omit<ProfileJson, 'buckets'> {
   /** Accumulators of sliding-window metrics: by metric id, then by time bucket. */
-  buckets: Record<string, BucketList>
+  buckets: Map<string, BucketList>
 }
 
 /** Sets an own property, also for the key `__proto__` (which plain assignment would treat as the prototype). */
@@ -95,7 +96,7 @@ export function emptyData(compiled: CompiledRules): ProfileData {
     traits: {},
     sessions: [],
     lifetime: {},
-    buckets: {},
+    buckets: new Map(),
     pages: [],
     fingerprints,
   }

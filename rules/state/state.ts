@@ -234,7 +234,8 @@ class State implements ProfileState {
     } else if (window.kind === 'session') {
       if (session) aggregator.add((session.accumulators[id] ??= aggregator.create()), sample)
     } else {
-      const buckets = (data.buckets[id] ??= new BucketList())
+      let buckets = data.buckets.get(id)
+      if (!buckets) data.buckets.set(id, (buckets = new BucketList()))
       const index = bucketOf(sample.ts, window.bucketMs)
       const newest = this.data.sessions.length
         ? this.data.sessions[this.data.sessions.length - 1]!.end
@@ -368,8 +369,10 @@ class State implements ProfileState {
   }
 
   snapshot(): StateSnapshot {
-    // The buckets' `toJSON` writes them as the snapshot format has them.
-    const copy = JSON.parse(JSON.stringify(this.data)) as ProfileJson
+    // The buckets as the snapshot format has them: an object by metric id (in the data's key
+    // order), of objects by bucket index (each BucketList's `toJSON`).
+    const json = { ...this.data, buckets: Object.fromEntries(this.data.buckets) }
+    const copy = JSON.parse(JSON.stringify(json)) as ProfileJson
     if (this.maxIds === Infinity) copy.messageIds = [...this.ids]
     return copy as unknown as StateSnapshot
   }
@@ -387,9 +390,10 @@ class State implements ProfileState {
     }
     this.mergeAccumulators(data.lifetime, theirs.lifetime)
     for (const metric of this.compiled.metrics) {
-      const from = theirs.buckets[metric.id]
+      const from = theirs.buckets.get(metric.id)
       if (!from) continue
-      const into = (data.buckets[metric.id] ??= new BucketList())
+      let into = data.buckets.get(metric.id)
+      if (!into) data.buckets.set(metric.id, (into = new BucketList()))
       for (let at = 0; at < from.indices.length; at++) {
         const index = from.indices[at]!
         const acc = from.accumulators[at]!

@@ -30,7 +30,7 @@ export function windowAcc(
     const stored = session?.accumulators[id]
     if (stored) aggregator.merge(acc, stored)
   } else {
-    const buckets = view.data.buckets[id]
+    const buckets = view.data.buckets.get(id)
     const lo = lowestBucket(now, window.bucketMs)
     const hi = bucketOf(now, window.bucketMs)
     if (buckets) {
@@ -78,7 +78,7 @@ export function windowValue(
   if (window.kind === 'lifetime') only = view.data.lifetime[id]
   else if (window.kind === 'session') only = session?.accumulators[id]
   else {
-    const buckets = view.data.buckets[id]
+    const buckets = view.data.buckets.get(id)
     const lo = lowestBucket(now, window.bucketMs)
     const hi = bucketOf(now, window.bucketMs)
     // Folded in windowAcc's order once a second bucket is inside the window.
@@ -137,7 +137,7 @@ export function nextJump(
   if (session && (window.kind === 'session' || dwell)) next = session.end + timeout
   if (window.kind === 'sliding') {
     const lo = lowestBucket(t, window.bucketMs)
-    const buckets = view.data.buckets[id]
+    const buckets = view.data.buckets.get(id)
     // Buckets at or after `lo` leave the window after `t`: the oldest of them leaves first.
     let oldest = Infinity
     if (buckets)
