@@ -2,10 +2,11 @@ import type { StateSnapshot } from '../api.ts'
 import type { CompiledRules } from './compiled-rules.ts'
 import { isObject } from '../document/json.ts'
 import { fromV1, isSnapshotV1 } from './snapshot-v1.ts'
-import { emptyData, FORMAT_VERSION, type ProfileData } from './state-data.ts'
+import { BucketList } from './bucket-list.ts'
+import { emptyData, FORMAT_VERSION, type ProfileData, type ProfileJson } from './state-data.ts'
 
 /** What restore reads of a snapshot: as always, only the sessions and the page timeline are required. */
-type SnapshotData = Partial<ProfileData> & Pick<ProfileData, 'sessions' | 'pages'>
+type SnapshotData = Partial<ProfileJson> & Pick<ProfileJson, 'sessions' | 'pages'>
 
 /** A snapshot's data in the current format, as its own copy; throws for what is not a snapshot. */
 function read(snapshot: StateSnapshot): SnapshotData {
@@ -17,7 +18,7 @@ function read(snapshot: StateSnapshot): SnapshotData {
       throw new Error(
         `a tagwise state snapshot of format version ${version}, newer than this engine reads (${FORMAT_VERSION}): update tagwise`,
       )
-    const data = raw as Partial<ProfileData>
+    const data = raw as Partial<ProfileJson>
     if (version === FORMAT_VERSION && Array.isArray(data.sessions) && Array.isArray(data.pages))
       return { ...data, sessions: data.sessions, pages: data.pages }
   }
@@ -40,7 +41,8 @@ export function restoreData(compiled: CompiledRules, snapshot: StateSnapshot): P
   data.messageIds = raw.messageIds ?? []
   data.traits = raw.traits ?? {}
   data.lifetime = keep(raw.lifetime)
-  data.buckets = keep(raw.buckets)
+  for (const [id, record] of Object.entries(keep(raw.buckets)))
+    data.buckets.set(id, BucketList.fromRecord(record))
   data.sessions = raw.sessions.map((s) => ({
     start: s.start,
     end: s.end,

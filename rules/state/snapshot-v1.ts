@@ -4,7 +4,7 @@
 import { decodeAccumulator, type ShortAccumulator } from '../aggregate/accumulator-codec.ts'
 import type { Accumulator } from '../aggregate/accumulator.ts'
 import type { Json } from '../document/json.ts'
-import { FORMAT_VERSION, setOwn, type ProfileData, type TraitEntry } from './state-data.ts'
+import { FORMAT_VERSION, setOwn, type ProfileJson, type TraitEntry } from './state-data.ts'
 import type { PageEntry } from './visits.ts'
 
 type Accumulators = Record<string, ShortAccumulator>
@@ -36,7 +36,7 @@ const decodeAll = (accs: Accumulators | undefined): Record<string, Accumulator> 
 }
 
 /** The same data in the current format. */
-export function fromV1(old: SnapshotV1): ProfileData {
+export function fromV1(old: SnapshotV1): ProfileJson {
   const traits: Record<string, TraitEntry> = {}
   for (const [key, [value, ts, seq]] of Object.entries(old.traits ?? {}))
     setOwn(traits, key, { value, ts, seq })

@@ -1,4 +1,5 @@
 import type { Accumulator } from '../aggregate/accumulator.ts'
+import type { BucketList } from './bucket-list.ts'
 import type { CompiledRules } from './compiled-rules.ts'
 import type { TagwiseEvent } from '../document/event.ts'
 import type { Json } from '../document/json.ts'
@@ -6,7 +7,7 @@ import type { Session } from './sessions.ts'
 import type { PageEntry } from './visits.ts'
 
 /**
- * The version of {@link ProfileData}'s format. Version 1 (`v: 1`) had one-letter keys; it is read
+ * The version of {@link ProfileJson}'s format. Version 1 (`v: 1`) had one-letter keys; it is read
  * through rules/state/snapshot-v1.ts. The edge keeps readable keys on disk, with no codec: a
  * snapshot is a Durable Object's SQLite row, bounded at 2 MB, and the keys add a bounded amount
  * (some 20 bytes per accumulator and trait, 2 KB for a full page timeline: +12–16 % on the test
@@ -30,8 +31,8 @@ export interface PendingEvent {
   event: TagwiseEvent
 }
 
-/** The JSON data of a profile state; `snapshot()` is a copy of it. */
-export interface ProfileData {
+/** The JSON data of a profile state, as `snapshot()` writes it and restore reads it. */
+export interface ProfileJson {
   version: typeof FORMAT_VERSION
   /** Input order of the latest event, for ties between equal timestamps. */
   seq: number
@@ -50,6 +51,17 @@ export interface ProfileData {
   fingerprints: Record<string, string>
   /** Events dated after they were received, by timestamp, then arrival (absent: none). */
   pending?: PendingEvent[]
+}
+
+/**
+ * A profile state's data in memory: its JSON data, but the sliding-window metrics' buckets in a
+ * Map (ids in the order the object would list them) of {@link BucketList}s (whose `toJSON` writes
+ * the object keyed by bucket index back). An object that each profile fills with metric ids in
+ * its own order takes a hidden class per order, and reading it by id cost the CLI 3 % of its time.
+ */
+export interface ProfileData extends Omit<ProfileJson, 'buckets'> {
+  /** Accumulators of sliding-window metrics: by metric id, then by time bucket. */
+  buckets: Map<string, BucketList>
 }
 
 /** Sets an own property, also for the key `__proto__` (which plain assignment would treat as the prototype). */
@@ -84,7 +96,7 @@ export function emptyData(compiled: CompiledRules): ProfileData {
     traits: {},
     sessions: [],
     lifetime: {},
-    buckets: {},
+    buckets: new Map(),
     pages: [],
     fingerprints,
   }

@@ -24,11 +24,13 @@ import {
   type Session,
 } from './sessions.ts'
 import { restoreData } from './restore-data.ts'
+import { BucketList } from './bucket-list.ts'
 import {
   emptyData,
   setOwn,
   type PendingEvent,
   type ProfileData,
+  type ProfileJson,
   type TraitEntry,
 } from './state-data.ts'
 import {
@@ -232,18 +234,18 @@ class State implements ProfileState {
     } else if (window.kind === 'session') {
       if (session) aggregator.add((session.accumulators[id] ??= aggregator.create()), sample)
     } else {
-      const buckets = (data.buckets[id] ??= {})
+      let buckets = data.buckets.get(id)
+      if (!buckets) data.buckets.set(id, (buckets = new BucketList()))
       const index = bucketOf(sample.ts, window.bucketMs)
       const newest = this.data.sessions.length
         ? this.data.sessions[this.data.sessions.length - 1]!.end
         : sample.ts
       const oldest = lowestBucket(newest, window.bucketMs)
       if (index < oldest) return // already outside the window for good
-      let acc = buckets[index]
+      let acc = buckets.get(index)
       if (!acc) {
         // A new bucket: the time to drop the ones that have left the window for good.
-        for (const key of Object.keys(buckets)) if (Number(key) < oldest) delete buckets[key]
-        acc = buckets[index] = aggregator.create()
+        buckets.insert(index, (acc = aggregator.create()), oldest)
       }
       aggregator.add(acc, sample)
     }
@@ -367,7 +369,10 @@ class State implements ProfileState {
   }
 
   snapshot(): StateSnapshot {
-    const copy = JSON.parse(JSON.stringify(this.data)) as ProfileData
+    // The buckets as the snapshot format has them: an object by metric id (in the data's key
+    // order), of objects by bucket index (each BucketList's `toJSON`).
+    const json = { ...this.data, buckets: Object.fromEntries(this.data.buckets) }
+    const copy = JSON.parse(JSON.stringify(json)) as ProfileJson
     if (this.maxIds === Infinity) copy.messageIds = [...this.ids]
     return copy as unknown as StateSnapshot
   }
@@ -385,12 +390,16 @@ class State implements ProfileState {
     }
     this.mergeAccumulators(data.lifetime, theirs.lifetime)
     for (const metric of this.compiled.metrics) {
-      const from = theirs.buckets[metric.id]
+      const from = theirs.buckets.get(metric.id)
       if (!from) continue
-      const into = (data.buckets[metric.id] ??= {})
-      for (const [key, acc] of Object.entries(from)) {
-        if (into[key]) metric.aggregator.merge(into[key], acc)
-        else into[key] = acc
+      let into = data.buckets.get(metric.id)
+      if (!into) data.buckets.set(metric.id, (into = new BucketList()))
+      for (let at = 0; at < from.indices.length; at++) {
+        const index = from.indices[at]!
+        const acc = from.accumulators[at]!
+        const target = into.get(index)
+        if (target) metric.aggregator.merge(target, acc)
+        else into.insert(index, acc)
       }
     }
     data.sessions = mergeSessions(data.sessions, theirs.sessions, this.compiled.timeout, (a, b) =>
