@@ -130,6 +130,7 @@ try {
     processed?: number
     total?: number
     profiles?: number
+    failed?: number
   }
   let pollsFailed = 0
   while (status.state === 'running') {
@@ -140,14 +141,19 @@ try {
       // polled again, a few times.
       pollsFailed++
       console.error(`poll of ${status.id}: ${polled.status} ${await polled.text()}`)
-      console.error(dev.output().split('\n').slice(-15).join('\n'))
-      if (pollsFailed === 5) throw new Error(`preview ${status.id}: polls keep failing`)
+      if (pollsFailed === 1) console.error(dev.output().split('\n').slice(-15).join('\n'))
+      // Locally, the one process's SQLite memory, shared by every object, runs out now and then
+      // while the preview wakes thousands of profile objects (SQLITE_NOMEM in the rules object).
+      if (pollsFailed === 120) throw new Error(`preview ${status.id}: polls keep failing`)
       continue
     }
     status = (await polled.json()) as typeof status
   }
   if (status.state !== 'done') throw new Error(`preview: ${JSON.stringify(status).slice(0, 500)}`)
   const previewMs = performance.now() - previewing
+  console.log(
+    `${status.failed ?? 0} profiles whose evaluation failed; ${pollsFailed} polls failed and were sent again`,
+  )
   console.log(
     table([
       [
