@@ -68,8 +68,8 @@ export class ProfileListing {
   /**
    * Lists `profile` in the directory (after a commit `due` marked) and clears the pending mark. A
    * failure is logged, stays pending and is retried by the object's alarm within
-   * {@link LISTING_RETRY_MS} (or by the next commit). Never rejects: the caller hands it to
-   * `waitUntil`.
+   * {@link LISTING_RETRY_MS} (or by the next commit). Never rejects: the caller awaits it (a new
+   * profile's first listing) or hands it to `waitUntil`.
    */
   list(db: D1Database, profile: string, now: number, alarm: ProfileAlarm): Promise<void> {
     const write = listProfile(db, profile, now)

@@ -168,8 +168,8 @@ export class ProfileDO extends DurableObject<Env> {
     // refused write moves earlier for its retry): in the background, an object shut down right
     // after answering (pending I/O does not keep it alive before compatibility date 2026-10-01)
     // would leave a profile with no later commit or alarm out of the directory.
-    if (outcome.listed && created) await this.listing.list(this.env.DB, profile, now, this.alarms)
-    else if (outcome.listed) this.list(profile, now)
+    if (outcome.listed && created) await this.list(profile, now)
+    else if (outcome.listed) this.ctx.waitUntil(this.list(profile, now))
     return { value: outcome.result }
   }
 
@@ -376,7 +376,7 @@ export class ProfileDO extends DurableObject<Env> {
     })
     if (done) await this.schedule(done.nextChangeAt, now)
     // Not in the background, as a new profile's first listing (see ingest).
-    if (done?.listed) await this.listing.list(this.env.DB, self, now, this.alarms)
+    if (done?.listed) await this.list(self, now)
     return { value: null }
   }
 
@@ -476,7 +476,7 @@ export class ProfileDO extends DurableObject<Env> {
     await this.refresh(await activeRules(this.env), now)
     // A listing D1 refused (see ProfileListing): this alarm may be its retry. After the refresh,
     // whose new alarm (or none) must not replace the one a failed retry sets.
-    if (this.listing.retryDue(now)) await this.listing.list(this.env.DB, profile, now, this.alarms)
+    if (this.listing.retryDue(now)) await this.list(profile, now)
   }
 
   /** Evaluates at `now`, records tag changes, and sets the next alarm. */
@@ -513,9 +513,9 @@ export class ProfileDO extends DurableObject<Env> {
     return this.outbox.drain(this.env.TAG_CHANGES, this.alarms)
   }
 
-  /** Lists the profile in the directory after its commit, without holding up the answer. */
-  private list(profile: string, now: number): void {
-    this.ctx.waitUntil(this.listing.list(this.env.DB, profile, now, this.alarms))
+  /** Lists the profile in the directory after its commit (never rejects; see ProfileListing). */
+  private list(profile: string, now: number): Promise<void> {
+    return this.listing.list(this.env.DB, profile, now, this.alarms)
   }
 
   /**
