@@ -44,3 +44,43 @@ export async function visitDirectoryPage<T>(
 /** `error` as an `Error` (a thrown value may be anything). */
 export const toError = (error: unknown): Error =>
   error instanceof Error ? error : new Error(String(error))
+
+/** Consecutive failed pages after which a job over the directory fails for good. */
+const MAX_PAGE_ATTEMPTS = 5
+
+/** Where a job over the directory keeps its state: its table and the key of its row. */
+export interface DirectoryJobRow {
+  /** The job's table (a constant of the caller's, never input). */
+  table: 'backfill' | 'previews'
+  /** The key column and its value for the job's row. */
+  key: { column: 'run' | 'id'; value: number | string }
+  /** Failed pages in a row before this one. */
+  attempts: number
+  /** How the job is named in the log (`backfill v3`, `preview p1`). */
+  name: string
+}
+
+/**
+ * The directory could not be read for a page of `job`: counts the attempt and keeps the error on
+ * the job's row; at `MAX_PAGE_ATTEMPTS` in a row the job's state becomes `failed`. Returns the
+ * attempts so far, or `null` when the job failed (the caller retries with a backoff by attempts).
+ */
+export function recordFailedPage(
+  sql: SqlStorage,
+  job: DirectoryJobRow,
+  error: Error,
+): number | null {
+  const attempts = job.attempts + 1
+  const failed = attempts >= MAX_PAGE_ATTEMPTS
+  sql.exec(
+    `UPDATE ${job.table} SET attempts = ?, error = ?, state = ?, finished_at = ?
+     WHERE ${job.key.column} = ?`,
+    attempts,
+    error.message,
+    failed ? 'failed' : 'running',
+    failed ? Date.now() : null,
+    job.key.value,
+  )
+  console.warn(`tagwise: ${job.name}: page failed (attempt ${attempts}):`, error)
+  return failed ? null : attempts
+}

@@ -1,6 +1,11 @@
 import type { Env } from '../env.ts'
 import { countProfilesAfter, unlistProfiles } from '../profile/directory.ts'
-import { toError, visitDirectoryPage, type DirectoryPage } from '../profile/directory-page.ts'
+import {
+  recordFailedPage,
+  toError,
+  visitDirectoryPage,
+  type DirectoryPage,
+} from '../profile/directory-page.ts'
 import type { RebuildOutcome } from '../profile/profile-do.ts'
 
 /** A rules backfill's progress, as `GET /v1/rules/backfill` shows it. */
@@ -29,8 +34,6 @@ export interface BackfillStatus {
 
 /** Profiles per page. @default 50 */
 const DEFAULT_PAGE_SIZE = 50
-/** Consecutive failed pages (the directory unreadable) before the backfill gives up. */
-const MAX_ATTEMPTS = 5
 
 const SCHEMA = `CREATE TABLE IF NOT EXISTS backfill (
   id INTEGER PRIMARY KEY CHECK (id = 1),
@@ -181,18 +184,14 @@ export class Backfill {
 
   /** The directory could not be read: retried with backoff, then the run fails. */
   private pageFailed(job: Row, error: Error): number | null {
-    const attempts = job.attempts + 1
-    const failed = attempts >= MAX_ATTEMPTS
-    this.sql.exec(
-      `UPDATE backfill SET attempts = ?, error = ?, state = ?, finished_at = ? WHERE run = ?`,
-      attempts,
-      error.message,
-      failed ? 'failed' : 'running',
-      failed ? Date.now() : null,
-      job.run,
+    const key = { column: 'run' as const, value: job.run }
+    const name = `backfill ${job.version}`
+    const attempts = recordFailedPage(
+      this.sql,
+      { table: 'backfill', key, attempts: job.attempts, name },
+      error,
     )
-    console.warn(`tagwise: backfill ${job.version}: page failed (attempt ${attempts}):`, error)
-    return failed ? null : 1000 * 2 ** attempts
+    return attempts === null ? null : 1000 * 2 ** attempts
   }
 
   private row(): Row | undefined {

@@ -1,7 +1,12 @@
 import type { TagValue } from '../../rules/index.ts'
 import type { Env } from '../env.ts'
 import { countProfilesAfter } from '../profile/directory.ts'
-import { toError, visitDirectoryPage, type DirectoryPage } from '../profile/directory-page.ts'
+import {
+  recordFailedPage,
+  toError,
+  visitDirectoryPage,
+  type DirectoryPage,
+} from '../profile/directory-page.ts'
 import type { PreviewOutcome } from '../profile/profile-do.ts'
 
 /** What a rules change does to one tag, over every profile a preview evaluated. */
@@ -51,8 +56,6 @@ export type PageResult = 'more' | 'over' | 'retry'
 const KEPT = 20
 /** Profiles per page. @default 50 */
 const DEFAULT_PAGE_SIZE = 50
-/** Consecutive failed pages (the directory unreadable) before a preview gives up. */
-const MAX_ATTEMPTS = 5
 
 const SCHEMA = `CREATE TABLE IF NOT EXISTS previews (
   id TEXT PRIMARY KEY,
@@ -291,18 +294,14 @@ export class Previews {
 
   /** The directory could not be read: retried with backoff, then the preview fails. */
   private pageFailed(job: Row, error: Error): PageResult {
-    const attempts = job.attempts + 1
-    const failed = attempts >= MAX_ATTEMPTS
-    this.storage.sql.exec(
-      `UPDATE previews SET attempts = ?, error = ?, state = ?, finished_at = ? WHERE id = ?`,
-      attempts,
-      error.message,
-      failed ? 'failed' : 'running',
-      failed ? Date.now() : null,
-      job.id,
+    const key = { column: 'id' as const, value: job.id }
+    const name = `preview ${job.id}`
+    const attempts = recordFailedPage(
+      this.storage.sql,
+      { table: 'previews', key, attempts: job.attempts, name },
+      error,
     )
-    console.warn(`tagwise: preview ${job.id}: page failed (attempt ${attempts}):`, error)
-    return failed ? 'over' : 'retry'
+    return attempts === null ? 'over' : 'retry'
   }
 
   /** The consecutive failed pages of preview `id` (for the retry's backoff). */

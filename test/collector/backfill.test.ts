@@ -5,6 +5,7 @@ import catalog from '../../examples/rules/catalog.json'
 import type { BackfillStatus } from '../../collector/rules/backfill.ts'
 import { compileRules, IdentityGraph, type ProfileState } from '../../rules/index.ts'
 import { generateEvents, shuffle, visitorsOf } from '../support/events.ts'
+import { flakyD1 } from './flaky-d1.ts'
 import { admin, json, post, postAsServer, track, uniqueId } from './helpers.ts'
 import { anonymousProfile } from '../../rules/index.ts'
 
@@ -257,6 +258,37 @@ describe('PUT /v1/rules?backfill=1', () => {
     // Its alarm, still set, rebuilds nothing.
     await nextPage()
     expect(await progress()).toMatchObject({ state: 'superseded', processed: 0 })
+  })
+
+  it('retries a page whose directory cannot be read, then fails with the error after 5 in a row', async () => {
+    await put(catalog)
+    const anon = uniqueId('a')
+    await post('/v1/batch', { batch: [track(anon, 'X', Date.now())] })
+    await listed([anonymousProfile(anon)])
+    const published = await json<Published>(await put(changed, '?backfill=1'))
+    const real = env.DB
+    const down = flakyD1(real, () => true)
+    env.DB = down.db
+    try {
+      for (let attempt = 1; attempt < 5; attempt++) {
+        await nextPage()
+        expect(await progress()).toMatchObject({
+          version: published.version,
+          state: 'running',
+          processed: 0,
+          error: expect.stringContaining('injected fault'),
+        })
+      }
+      await nextPage()
+    } finally {
+      down.state.on = false
+      env.DB = real
+    }
+    const failed = await progress()
+    expect(failed).toMatchObject({ state: 'failed', processed: 0 })
+    expect(failed.error).toContain('injected fault')
+    expect(failed.finishedAt).not.toBeNull()
+    expect(down.failed).toBeGreaterThanOrEqual(5)
   })
 
   it('validates the backfill parameter and needs the adminKey for progress', async () => {
