@@ -18,6 +18,9 @@ const svg = (tag, attributes = {}, ...children) => {
   node.append(...children)
   return node
 }
+/** A table's head row: one column header per name. */
+const tableHead = (names) =>
+  el('thead', {}, el('tr', {}, ...names.map((name) => el('th', { scope: 'col' }, name))))
 const show = (value) => (typeof value === 'string' ? value : JSON.stringify(value))
 const when = (iso) => (iso ? new Date(iso).toLocaleString() : '—')
 const local = ['localhost', '127.0.0.1', '[::1]'].includes(location.hostname)
@@ -281,17 +284,7 @@ function renderCatalog() {
         el(
           'table',
           {},
-          el(
-            'thead',
-            {},
-            el(
-              'tr',
-              {},
-              ...['Tag', 'Status', 'Kind', 'Owner', 'Coverage', 'Last change'].map((h) =>
-                el('th', { scope: 'col' }, h),
-              ),
-            ),
-          ),
+          tableHead(['Tag', 'Status', 'Kind', 'Owner', 'Coverage', 'Last change']),
           el('tbody', {}, ...rows),
         ),
       )
@@ -687,17 +680,7 @@ function renderPreview(result) {
     el(
       'table',
       { id: 'preview-table' },
-      el(
-        'thead',
-        {},
-        el(
-          'tr',
-          {},
-          ...['tag', 'before', 'after', 'gained', 'lost', 'changed'].map((h) =>
-            el('th', { scope: 'col' }, h),
-          ),
-        ),
-      ),
+      tableHead(['tag', 'before', 'after', 'gained', 'lost', 'changed']),
       el(
         'tbody',
         {},
