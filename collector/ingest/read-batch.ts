@@ -11,15 +11,7 @@ import { readBody } from '../read-body.ts'
 import { authorizeSource, basicWriteKey } from '../auth/source-auth.ts'
 import { describe, isRecord } from '../values.ts'
 import { identityError } from './verify-identity.ts'
-
-/** An event the collector refuses, by its index in the request. */
-export interface RejectedEvent {
-  index: number
-  messageId: string | null
-  error: string
-  /** The event was fine but its profile could not commit: send it again. */
-  retryable?: true
-}
+import type { RejectedEvent } from './ingest-response.ts'
 
 /** An ingest request read, authorized and validated, before anything is stored. */
 export interface ReceivedBatch {

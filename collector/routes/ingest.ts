@@ -1,23 +1,14 @@
 import { Hono, type Context } from 'hono'
-import { EVENT_TYPES, type EventType, type TagValue } from '../../rules/index.ts'
+import { EVENT_TYPES, type EventType } from '../../rules/index.ts'
 import { deliverBatch } from '../ingest/deliver-batch.ts'
 import type { AppEnv } from '../env.ts'
 import { fail, tooManyRequests } from '../http-error.ts'
 import { chargeNewProfiles, describeRate, newProfileWait } from '../auth/rate-limits.ts'
-import { readBatch, type RejectedEvent } from '../ingest/read-batch.ts'
+import type { IngestResponse } from '../ingest/ingest-response.ts'
+import { readBatch } from '../ingest/read-batch.ts'
 
 /** `Retry-After` (s) when no profile of a batch could commit. */
 const RETRY_FAILED_S = 5
-
-/** The `200` answer to an ingest request (spec: collector.md, "Ingest"). */
-export interface IngestResponse {
-  success: true
-  accepted: number
-  duplicates: number
-  rejected: RejectedEvent[]
-  /** All tags the edge holds for the profile, when every accepted event belongs to one profile. */
-  tags?: Record<string, TagValue>
-}
 
 /**
  * `POST /v1/batch` and `POST /v1/track|page|screen|identify|alias|group` (Segment's HTTP Tracking

@@ -10,6 +10,7 @@
 import { existsSync, readFileSync } from 'node:fs'
 import { startWranglerDev } from '../support/wrangler-dev.ts'
 import { fmt, table } from './harness.ts'
+import { emptyLedger, sendUntilStored } from '../collector/retrying-client.ts'
 
 const catalog = JSON.parse(readFileSync('examples/rules/catalog.json', 'utf8')) as {
   tags: Record<string, unknown>
@@ -52,7 +53,7 @@ const admin = (path: string, init: RequestInit = {}) =>
   })
 
 /** The events of profiles `from`…`from + PER_BATCH`, each with its messageId (retries dedupe). */
-function batch(from: number): object[] {
+function batch(from: number): Record<string, unknown>[] {
   const now = Date.now()
   const events = []
   for (let i = from; i < Math.min(from + PER_BATCH, PROFILES); i++) {
@@ -181,16 +182,15 @@ try {
 }
 
 /**
- * Posts the batch of profiles `from`…`from + PER_BATCH` as a client does: a 503 or 429 is retried
- * after Retry-After, and so are the events a 200 rejects as `retryable` (a profile that could not
- * commit: the local runtime runs out of SQLite memory with ~1,000 new objects at once). Returns
- * how many requests were retries.
+ * Posts the batch of profiles `from`…`from + PER_BATCH` as a client does (the suite's retrying
+ * client, waiting `Retry-After` between attempts): a 503 or 429 is sent again, and so are the
+ * events a 200 rejects as `retryable` (a profile that could not commit: the local runtime runs out
+ * of SQLite memory with ~1,000 new objects at once). Returns how many requests were retries.
  */
 async function seed(from: number): Promise<number> {
-  let retried = 0
-  let events = batch(from)
-  for (let attempt = 1; events.length; attempt++) {
-    const response = await fetch(`${dev.url}/v1/batch`, {
+  const ledger = emptyLedger()
+  const send = (events: Record<string, unknown>[]) =>
+    fetch(`${dev.url}/v1/batch`, {
       method: 'POST',
       headers: {
         authorization: AUTH,
@@ -199,28 +199,18 @@ async function seed(from: number): Promise<number> {
       },
       body: JSON.stringify({ batch: events }),
     })
-    const retry = response.status === 503 || response.status === 429
-    if (!response.ok && (!retry || attempt === 10)) {
-      console.error(`batch at ${from}: ${response.status} ${await response.text()}`)
-      console.error(dev.output().split('\n').slice(-20).join('\n'))
-      throw new Error(`batch at ${from}: ${response.status}`)
-    }
-    if (response.ok) {
-      const { rejected } = (await response.json()) as {
-        rejected: { index: number; retryable?: boolean; error: string }[]
-      }
-      const permanent = rejected.filter((r) => !r.retryable)
-      if (permanent.length) throw new Error(`batch at ${from}: ${permanent[0]!.error}`)
-      if (rejected.length && attempt === 10) throw new Error(`batch at ${from}: still rejected`)
-      events = rejected.map((r) => events[r.index]!)
-    }
-    if (!events.length) break
-    retried++
-    await new Promise((resolve) =>
-      setTimeout(resolve, 1000 * Number(response.headers.get('retry-after') ?? 1)),
+  const pause = (answer: Response | undefined) =>
+    new Promise<void>((resolve) =>
+      setTimeout(resolve, 1000 * Number(answer?.headers.get('retry-after') ?? 1)),
     )
+  try {
+    await sendUntilStored(send, batch(from), ledger, { maxAttempts: 10, pause })
+  } catch (error) {
+    console.error(dev.output().split('\n').slice(-20).join('\n'))
+    throw new Error(`batch at ${from}: ${String(error)}`)
   }
-  return retried
+  if (ledger.refused.length) throw new Error(`batch at ${from}: ${ledger.refused[0]}`)
+  return ledger.requests - 1
 }
 
 /** Waits until the directory lists `count` profiles (profiles list themselves after commit). */

@@ -1,4 +1,4 @@
-import type { IngestResponse } from '../../collector/routes/ingest.ts'
+import type { IngestResponse } from '../../collector/ingest/ingest-response.ts'
 
 /** What a client saw while it sent its batches until every event was stored. */
 export interface ClientLedger {
@@ -31,17 +31,28 @@ export const emptyLedger = (): ClientLedger => ({
 
 type Event = Record<string, unknown>
 
+/** How `sendUntilStored` gives up and waits. */
+export interface SendOptions {
+  /** Requests before it throws. @default 40 */
+  maxAttempts?: number
+  /**
+   * Waits before a request is sent again, given the answer that asks for it (none when the request
+   * threw). By default no wait: the suite's faults come from the test, not from time; a bench
+   * against a real server waits as a client does (`Retry-After`).
+   */
+  pause?: (answer: Response | undefined) => Promise<void>
+}
+
 /**
  * Sends `batch` as the SDK does until every event is stored: a request that throws or answers
  * 5xx or 429 is sent again whole, and a `200`'s retryable rejects again on their own, always with
- * the same messageIds (so the collector counts each event once). No wait between attempts: the
- * faults come from the test, not from time.
+ * the same messageIds (so the collector counts each event once).
  */
 export async function sendUntilStored(
   send: (batch: Event[]) => Promise<Response>,
   batch: Event[],
   ledger: ClientLedger,
-  maxAttempts = 40,
+  { maxAttempts = 40, pause }: SendOptions = {},
 ): Promise<void> {
   let pending = batch
   for (let attempt = 1; pending.length; attempt++) {
@@ -53,12 +64,14 @@ export async function sendUntilStored(
       response = await send(pending)
     } catch {
       ledger.networkErrors++
+      await pause?.(undefined)
       continue
     }
     if (response.status >= 500 || response.status === 429) {
       if (response.status === 429) ledger.tooMany++
       else ledger.fiveXx++
       await response.body?.cancel()
+      await pause?.(response)
       continue
     }
     if (response.status !== 200) throw new Error(`${response.status}: ${await response.text()}`)
@@ -73,5 +86,6 @@ export async function sendUntilStored(
       } else ledger.refused.push(rejected.error)
     }
     pending = pending.filter((_, index) => again.has(index))
+    if (pending.length) await pause?.(response)
   }
 }
