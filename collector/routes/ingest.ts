@@ -14,13 +14,11 @@ const RETRY_FAILED_S = 5
  * `POST /v1/batch` and `POST /v1/track|page|screen|identify|alias|group` (Segment's HTTP Tracking
  * API). Answers `200` only after every accepted event is committed by its profile.
  */
-export const ingest = new Hono<AppEnv>()
-  .post('/batch', (c) => handle(c))
-  .post('/:type', (c) => {
-    const type = c.req.param('type')
-    if (!(EVENT_TYPES as readonly string[]).includes(type)) return c.notFound()
-    return handle(c, type as EventType)
-  })
+export const ingest = new Hono<AppEnv>().post('/batch', (c) => handle(c))
+// One static route per type rather than `/:type`: a parameter beside the other `/v1/…` routes
+// keeps Hono's RegExpRouter from compiling them into one expression, and its fallback (a trie
+// searched per request) costs every request a few percent of the Worker's CPU.
+for (const type of EVENT_TYPES) ingest.post(`/${type}`, (c) => handle(c, type))
 
 async function handle(c: Context<AppEnv>, type?: EventType): Promise<Response> {
   const { receivedAt, good, rejected, source, rates } = await readBatch(c, type)
