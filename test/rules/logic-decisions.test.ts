@@ -3,6 +3,8 @@ import { describe, expect, it } from 'vitest'
 import { compileEdgeLogic } from '../../rules/edge/logic.ts'
 import { EDGE_FEATURES } from '../../rules/edge/features.ts'
 import { genericCompiler } from '../../rules/logic/compile-generic.ts'
+import { rangeOf } from '../../rules/logic/decision-test.ts'
+import type { Comparison } from '../../rules/logic/values.ts'
 
 // The compiler's decision programs (rules/logic/decision-program.ts: `and`/`or`/`if`/`!`/`!!`
 // trees of `var OP constant` tests on slots as one loop) and its `substr` fast path must give
@@ -19,7 +21,7 @@ const slot = (path: string) => {
 // Data and literals draw from one small pool, so that values often equal the constants they are
 // compared with (where `<` and `<=` differ), plus anything else.
 const text = fc.constantFrom('', '0', '1', '2.5', 'x', 'flights', 'gold', 'abc/def')
-const number = fc.constantFrom(-0, 0, 1, 3, 1e308, -1e308, 2.5)
+const number = fc.constantFrom(-0, 0, 1, 3, 1e308, -1e308, 2.5, 5e-324, -5e-324)
 /** What rules write as constants (JSON: no NaN or Infinity). */
 const literal: fc.Arbitrary<unknown> = fc.oneof(
   number,
@@ -116,5 +118,51 @@ describe('decision programs and fast paths equal the generic evaluation (propert
         expect(outcome(() => compiled(data(a)))).toEqual(outcome(() => generic(written)(data(a))))
       }
     }
+  })
+})
+
+describe('comparisons against a number as ranges of doubles (rangeOf)', () => {
+  // Doubles next to each other, zeros, the extremes and infinities: where a range is off by one
+  // step if at all.
+  const edge = fc.constantFrom(
+    0,
+    -0,
+    Number.MIN_VALUE,
+    -Number.MIN_VALUE,
+    Number.MAX_VALUE,
+    -Number.MAX_VALUE,
+    Infinity,
+    -Infinity,
+    1,
+    1 + Number.EPSILON,
+    1 - Number.EPSILON / 2,
+    -1,
+    3,
+    2.5,
+  )
+  const double = fc.oneof(edge, fc.double({ noNaN: true }))
+
+  it('x is in the range of `op k` exactly when `x op k` holds (`!=`: when it does not)', () => {
+    // `!=` gives the range of `==` (the program swaps its exits).
+    const inside: Record<Comparison, (x: number, k: number) => boolean> = {
+      '<': (x, k) => x < k,
+      '<=': (x, k) => x <= k,
+      '>': (x, k) => x > k,
+      '>=': (x, k) => x >= k,
+      '==': (x, k) => x === k,
+      '!=': (x, k) => x === k,
+    }
+    fc.assert(
+      fc.property(
+        fc.constantFrom<Comparison>('<', '<=', '>', '>=', '==', '!='),
+        double,
+        double,
+        (op, x, k) => {
+          const [lo, hi] = rangeOf(op, k)
+          expect(x >= lo && x <= hi).toBe(inside[op](x, k))
+        },
+      ),
+      { numRuns: 20000 },
+    )
   })
 })
