@@ -6,6 +6,7 @@
 // and with the short-circuits, of the generic evaluation, each with the same result or error, and
 // the program returns the same value (`and`/`or` return an operand, not a boolean).
 import { Code, rangeOf, COMPARISONS } from './decision-test.ts'
+import { skipKnownTests } from './decision-threading.ts'
 import type { Test } from './decision-test.ts'
 import type { Evaluate } from './operation.ts'
 import { compare, truthy } from './values.ts'
@@ -243,9 +244,12 @@ export function decisionProgram(
     if (error === TOO_LONG) return undefined
     throw error
   }
-  const { tests, ends, slotted } = builder
-  if (entry < 0 || tests.every((test) => test.code === Code.Call)) return undefined
-  return (data) => run(tests, ends, entry, slotted ? (data as Slotted).v : NO_SLOTS, data)
+  const { ends, slotted } = builder
+  if (entry < 0 || builder.tests.every((test) => test.code === Code.Call)) return undefined
+  const program = skipKnownTests(builder.tests, entry)
+  const { tests } = program
+  const start = program.entry
+  return (data) => run(tests, ends, start, slotted ? (data as Slotted).v : NO_SLOTS, data)
 }
 
 // The loop switches on the codes of const enums, which the build inlines as literals: V8 compiles

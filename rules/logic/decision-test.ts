@@ -74,7 +74,7 @@ const bits = new BigInt64Array(1)
 const double = new Float64Array(bits.buffer)
 
 /** The double next to `k` (finite, or infinite away from `direction`) upwards (1) or downwards (-1). */
-function adjacent(k: number, direction: 1 | -1): number {
+export function adjacent(k: number, direction: 1 | -1): number {
   if (k === 0) return direction * Number.MIN_VALUE
   double[0] = k
   // Doubles of one sign are ordered as their bit patterns: one step in the pattern is one step in

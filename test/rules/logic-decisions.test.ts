@@ -106,6 +106,91 @@ describe('decision programs and fast paths equal the generic evaluation (propert
     )
   })
 
+  // Segment-like chains (`if` of `and`s) on two slots with a few thresholds: later tests are often
+  // decided by earlier ones on the path (decision-threading.ts skips them), and values of every type
+  // reach them (numbers at and next to the thresholds, numeric and other strings, null, NaN, arrays).
+  it('skips only tests whose outcome is decided, on segment-like chains', () => {
+    // Mostly two thresholds on mostly one slot, so that tests meet at and next to a threshold.
+    const threshold = fc.oneof(
+      { arbitrary: fc.constantFrom(1, 3), weight: 4 },
+      fc.constantFrom(0, -0, 2.5, 5e-324, '3', 'x', null, true),
+    )
+    const slotted = fc.oneof(
+      { arbitrary: fc.constant({ var: 'metrics.a' }), weight: 3 },
+      fc.constant({ var: 'metrics.b' }),
+    )
+    const check = fc.oneof(
+      fc
+        .tuple(fc.constantFrom(...COMPARISONS), slotted, threshold)
+        .map(([op, a, k]) => ({ [op]: [a, k] })),
+      fc.tuple(fc.constantFrom('!', '!!'), slotted).map(([op, a]) => ({ [op]: [a] })),
+      fc.tuple(slotted, fc.constantFrom([1, 3], ['x', null])).map(([a, k]) => ({ in: [a, k] })),
+    )
+    const chain = fc
+      .array(
+        fc.tuple(
+          fc.constantFrom('and', 'or'),
+          fc.array(check, { minLength: 1, maxLength: 4 }),
+          fc.constantFrom('high', 'low', 3),
+        ),
+        { minLength: 1, maxLength: 5 },
+      )
+      .chain((branches) =>
+        fc.option(fc.constantFrom('else', null)).map((otherwise) => ({
+          if: [
+            ...branches.flatMap(([op, checks, label]) => [{ [op]: checks }, label]),
+            ...(otherwise === null ? [] : [otherwise]),
+          ],
+        })),
+      )
+    const value = fc.oneof(
+      {
+        arbitrary: fc.constantFrom(
+          0,
+          -0,
+          1,
+          3,
+          2.5,
+          5e-324,
+          2.9999999999999996,
+          3.0000000000000004,
+        ),
+        weight: 6,
+      },
+      fc.constantFrom(
+        null,
+        undefined,
+        NaN,
+        Infinity,
+        -Infinity,
+        '',
+        '3',
+        '2.5',
+        'x',
+        true,
+        false,
+        [3],
+        [],
+      ),
+      fc.double(),
+    )
+    fc.assert(
+      fc.property(
+        chain,
+        fc.array(fc.tuple(value, value), { minLength: 1, maxLength: 6 }),
+        (written, rows) => {
+          const compiled = compileEdgeLogic(written, { slot })
+          const reference = generic(written)
+          for (const [a, b] of rows) {
+            const data = { metrics: { a, b }, tags: {}, traits: {}, v: [a, b] }
+            expect(outcome(() => compiled(data))).toEqual(outcome(() => reference(data)))
+          }
+        },
+      ),
+      { numRuns: 3000 },
+    )
+  })
+
   it('tells -0 from 0 and NaN from null, as the generic evaluation does', () => {
     const data = (a: unknown) => ({ metrics: { a }, tags: {}, traits: {}, v: [a] })
     for (const written of [
