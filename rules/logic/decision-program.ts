@@ -249,22 +249,48 @@ export function decisionProgram(
   const program = skipKnownTests(builder.tests, entry)
   const { tests } = program
   const start = program.entry
-  return (data) => run(tests, ends, start, slotted ? (data as Slotted).v : NO_SLOTS, data)
+  const fn: Evaluate = (data) =>
+    run(tests, ends, start, slotted ? (data as Slotted).v : NO_SLOTS, data)
+  if (ends.every((end) => end.kind === EndKind.Constant)) {
+    choices.set(fn, { tests, entry: start, values: ends.map((end) => end.value), slotted })
+  }
+  return fn
 }
+
+/** A program that ends in constants only: which one it ends in, by {@link decide}. */
+export interface Choice {
+  tests: readonly Test[]
+  entry: number
+  /** The constant of each end. */
+  values: readonly unknown[]
+  /** Whether its tests read slots (`data.v`). */
+  slotted: boolean
+}
+
+const choices = new WeakMap<Evaluate, Choice>()
+
+/** The program `fn` runs, if it is a decision program that ends in constants only. */
+export const choiceOf = (fn: Evaluate): Choice | undefined => choices.get(fn)
+
+/** The value the last `Call` test kept: read by `run` as soon as {@link decide} returns. */
+let kept: unknown = null
 
 // The loop switches on the codes of const enums, which the build inlines as literals: V8 compiles
 // literal cases into a jump table (cases reading an object's properties, a chain of comparisons,
 // were measured a third slower). Every comparison against a number is one range test, so that
 // there is no second dispatch on the comparison.
-function run(
+/**
+ * Runs the tests from `entry` and returns the index of the end reached. A `Call` test's value is
+ * left in `kept` (a program run inside that call has finished by then, so the last write is this
+ * program's own).
+ */
+export function decide(
   tests: readonly Test[],
-  ends: readonly End[],
   entry: number,
   v: readonly unknown[],
   data: unknown,
-): unknown {
+): number {
   let at = entry
-  let kept: unknown = null
   while (at >= 0) {
     const test = tests[at]!
     const code = test.code
@@ -298,7 +324,18 @@ function run(
     }
     at = holds ? test.yes : test.no
   }
-  const end = ends[~at]!
+  return at
+}
+
+/** Runs the program and returns the value of the end reached. */
+function run(
+  tests: readonly Test[],
+  ends: readonly End[],
+  entry: number,
+  v: readonly unknown[],
+  data: unknown,
+): unknown {
+  const end = ends[~decide(tests, entry, v, data)]!
   switch (end.kind) {
     case EndKind.Constant:
       return end.value

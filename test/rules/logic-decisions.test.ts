@@ -109,7 +109,7 @@ describe('decision programs and fast paths equal the generic evaluation (propert
   // Segment-like chains (`if` of `and`s) on two slots with a few thresholds: later tests are often
   // decided by earlier ones on the path (decision-threading.ts skips them), and values of every type
   // reach them (numbers at and next to the thresholds, numeric and other strings, null, NaN, arrays).
-  it('skips only tests whose outcome is decided, on segment-like chains', () => {
+  it('skips only tests whose outcome is decided, on segment-like chains and their text', () => {
     // Mostly two thresholds on mostly one slot, so that tests meet at and next to a threshold.
     const threshold = fc.oneof(
       { arbitrary: fc.constantFrom(1, 3), weight: 4 },
@@ -143,6 +143,11 @@ describe('decision programs and fast paths equal the generic evaluation (propert
           ],
         })),
       )
+    // As text: `cat` of constants and programs that end in constants (choice-text.ts).
+    const segment = fc.oneof(
+      chain,
+      fc.tuple(chain, chain).map(([first, second]) => ({ cat: ['R', first, 'F', second] })),
+    )
     const value = fc.oneof(
       {
         arbitrary: fc.constantFrom(
@@ -176,7 +181,7 @@ describe('decision programs and fast paths equal the generic evaluation (propert
     )
     fc.assert(
       fc.property(
-        chain,
+        segment,
         fc.array(fc.tuple(value, value), { minLength: 1, maxLength: 6 }),
         (written, rows) => {
           const compiled = compileEdgeLogic(written, { slot })
