@@ -5,6 +5,9 @@
 // functions (megamorphic calls, which V8 cannot inline). Speed only: the tests run in the order,
 // and with the short-circuits, of the generic evaluation, each with the same result or error, and
 // the program returns the same value (`and`/`or` return an operand, not a boolean).
+import { Code, rangeOf, COMPARISONS } from './decision-test.ts'
+import { skipKnownTests } from './decision-threading.ts'
+import type { Test } from './decision-test.ts'
 import type { Evaluate } from './operation.ts'
 import { compare, truthy } from './values.ts'
 import type { Comparison } from './values.ts'
@@ -47,57 +50,8 @@ export function rememberNode(fn: Evaluate, op: string, args: readonly Evaluate[]
   if (UNDERSTOOD.has(op) && !args.includes(fn)) nodes.set(fn, { op, args })
 }
 
-// What a test does with the slot's value `x` (or, for CALL, with the called function's value).
-// Comparisons against a number (not NaN) or string constant take the value directly when it has
-// the constant's type, else the shared `compare` (its coercions and errors).
-const enum Code {
-  LessNumber = 0,
-  AtMostNumber = 1,
-  MoreNumber = 2,
-  AtLeastNumber = 3,
-  EqualNumber = 4,
-  UnequalNumber = 5,
-  LessString = 6,
-  AtMostString = 7,
-  MoreString = 8,
-  AtLeastString = 9,
-  EqualString = 10,
-  UnequalString = 11,
-  /** `x === k` (`!==` is the same test with its exits swapped). */
-  Same = 12,
-  /** `x` is truthy (`!` swaps the exits). */
-  Truthy = 13,
-  /** `x` is in a literal list of primitives (a Set: same-value-zero, as `includes`). */
-  InSet = 14,
-  /** Calls `fn` (any other expression), keeps its value, tests its truthiness. */
-  Call = 15,
-}
-
-/** The loose comparisons' tests against a number and against a string constant. */
-const LOOSE: Record<string, readonly [Code, Code]> = {
-  '<': [Code.LessNumber, Code.LessString],
-  '<=': [Code.AtMostNumber, Code.AtMostString],
-  '>': [Code.MoreNumber, Code.MoreString],
-  '>=': [Code.AtLeastNumber, Code.AtLeastString],
-  '==': [Code.EqualNumber, Code.EqualString],
-  '!=': [Code.UnequalNumber, Code.UnequalString],
-}
 const NO_SET: ReadonlySet<unknown> = new Set()
 const NOTHING: Evaluate = () => null
-
-/** One test. Every test has every field (one object shape, so the loop's reads stay monomorphic). */
-interface Test {
-  code: Code
-  slot: number
-  number: number
-  string: string
-  same: unknown
-  set: ReadonlySet<unknown>
-  fn: Evaluate
-  /** Where to go next when the test holds / fails: a test's index, or `~end` (an end's index). */
-  yes: number
-  no: number
-}
 
 const enum EndKind {
   Constant = 0,
@@ -108,7 +62,9 @@ const enum EndKind {
 }
 
 /** The operand of a test (the others keep their neutral values). */
-type Operand = Partial<Pick<Test, 'number' | 'string' | 'same' | 'set' | 'fn'>>
+type Operand = Partial<
+  Pick<Test, 'lo' | 'hi' | 'comparison' | 'number' | 'string' | 'same' | 'set' | 'fn'>
+>
 
 /** What the program returns where it ends. */
 interface End {
@@ -211,10 +167,16 @@ class Builder {
         if (!isPrimitiveList(k)) return undefined
         return this.test(Code.InSet, slot, yes, no, { set: new Set(k) })
     }
-    const codes = LOOSE[op]
-    if (codes === undefined) return undefined
-    if (typeof k === 'number' && k === k) return this.test(codes[0], slot, yes, no, { number: k })
-    if (typeof k === 'string') return this.test(codes[1], slot, yes, no, { string: k })
+    if (!isComparison(op)) return undefined
+    if (typeof k === 'number' && k === k) {
+      const [lo, hi] = rangeOf(op, k)
+      const [inside, outside] = op === '!=' ? [no, yes] : [yes, no]
+      return this.test(Code.Range, slot, inside, outside, { lo, hi, comparison: op, number: k })
+    }
+    if (typeof k === 'string') {
+      const code = Code.LessString + COMPARISONS.indexOf(op)
+      return this.test(code, slot, yes, no, { string: k })
+    }
     return undefined
   }
 
@@ -241,8 +203,10 @@ class Builder {
     if (this.tests.length >= MAX_TESTS) throw TOO_LONG
     if (slot >= 0) this.slotted = true
     // Every field in the same order: one object shape for every test.
-    const { number = 0, string = '', same = null, set = NO_SET, fn = NOTHING } = operand
-    return this.tests.push({ code, slot, number, string, same, set, fn, yes, no }) - 1
+    const { lo = 0, hi = 0, comparison = '==', number = 0, string = '' } = operand
+    const { same = null, set = NO_SET, fn = NOTHING } = operand
+    const test = { code, slot, lo, hi, comparison, number, string, same, set, fn, yes, no }
+    return this.tests.push(test) - 1
   }
 
   end(kind: EndKind, value: unknown, slot = -1, fn: Evaluate = NOTHING): number {
@@ -252,6 +216,9 @@ class Builder {
 }
 
 const TOO_LONG = new Error('decision program too long')
+
+const COMPARISON_NAMES: ReadonlySet<string> = new Set(COMPARISONS)
+const isComparison = (op: string): op is Comparison => COMPARISON_NAMES.has(op)
 
 const isPrimitiveList = (list: unknown): list is unknown[] =>
   Array.isArray(list) && list.every((item) => item === null || typeof item !== 'object')
@@ -277,35 +244,61 @@ export function decisionProgram(
     if (error === TOO_LONG) return undefined
     throw error
   }
-  const { tests, ends, slotted } = builder
-  if (entry < 0 || tests.every((test) => test.code === Code.Call)) return undefined
-  return (data) => run(tests, ends, entry, slotted ? (data as Slotted).v : NO_SLOTS, data)
+  const { ends, slotted } = builder
+  if (entry < 0 || builder.tests.every((test) => test.code === Code.Call)) return undefined
+  const program = skipKnownTests(builder.tests, entry)
+  const { tests } = program
+  const start = program.entry
+  const fn: Evaluate = (data) =>
+    run(tests, ends, start, slotted ? (data as Slotted).v : NO_SLOTS, data)
+  if (ends.every((end) => end.kind === EndKind.Constant)) {
+    choices.set(fn, { tests, entry: start, values: ends.map((end) => end.value), slotted })
+  }
+  return fn
 }
+
+/** A program that ends in constants only: which one it ends in, by {@link decide}. */
+export interface Choice {
+  tests: readonly Test[]
+  entry: number
+  /** The constant of each end. */
+  values: readonly unknown[]
+  /** Whether its tests read slots (`data.v`). */
+  slotted: boolean
+}
+
+const choices = new WeakMap<Evaluate, Choice>()
+
+/** The program `fn` runs, if it is a decision program that ends in constants only. */
+export const choiceOf = (fn: Evaluate): Choice | undefined => choices.get(fn)
+
+/** The value the last `Call` test kept: read by `run` as soon as {@link decide} returns. */
+let kept: unknown = null
 
 // The loop switches on the codes of const enums, which the build inlines as literals: V8 compiles
 // literal cases into a jump table (cases reading an object's properties, a chain of comparisons,
-// were measured a third slower). The loose comparisons share one call of `compare`, so that it is
-// inlined once, not twelve times.
-function run(
+// were measured a third slower). Every comparison against a number is one range test, so that
+// there is no second dispatch on the comparison.
+/**
+ * Runs the tests from `entry` and returns the index of the end reached. A `Call` test's value is
+ * left in `kept` (a program run inside that call has finished by then, so the last write is this
+ * program's own).
+ */
+export function decide(
   tests: readonly Test[],
-  ends: readonly End[],
   entry: number,
   v: readonly unknown[],
   data: unknown,
-): unknown {
+): number {
   let at = entry
-  let kept: unknown = null
   while (at >= 0) {
     const test = tests[at]!
     const code = test.code
     let holds: boolean
-    if (code < Code.LessString) {
-      // Against a number constant (`Code.LessNumber` … `Code.UnequalNumber`).
-      const x = v[test.slot] ?? null
+    if (code === Code.Range) {
+      const x = v[test.slot]
       holds =
-        typeof x === 'number' && x === x
-          ? holdsFor(code, x, test.number)
-          : compare(COMPARISONS[code]!, x, test.number)
+        typeof x === 'number' && x === x ? x >= test.lo && x <= test.hi : outsideNumbers(test, x)
     } else if (code < Code.Same) {
       // Against a string constant (`Code.LessString` … `Code.UnequalString`).
       const x = v[test.slot] ?? null
@@ -331,7 +324,18 @@ function run(
     }
     at = holds ? test.yes : test.no
   }
-  const end = ends[~at]!
+  return at
+}
+
+/** Runs the program and returns the value of the end reached. */
+function run(
+  tests: readonly Test[],
+  ends: readonly End[],
+  entry: number,
+  v: readonly unknown[],
+  data: unknown,
+): unknown {
+  const end = ends[~decide(tests, entry, v, data)]!
   switch (end.kind) {
     case EndKind.Constant:
       return end.value
@@ -344,11 +348,17 @@ function run(
   }
 }
 
-/** The loose comparisons in the order of their codes. */
-const COMPARISONS: readonly Comparison[] = ['<', '<=', '>', '>=', '==', '!=']
+/**
+ * A `Code.Range` test of a value that is not a number (or NaN): the shared `compare` with the
+ * written comparison (its coercions and errors); `!=` is tested as `==`, its exits swapped.
+ */
+function outsideNumbers(test: Test, x: unknown): boolean {
+  const holds = compare(test.comparison, x ?? null, test.number)
+  return test.comparison === '!=' ? !holds : holds
+}
 
-/** `x op y` for the comparison at `index` of {@link COMPARISONS}, on two numbers or two strings. */
-function holdsFor<T extends number | string>(index: number, x: T, y: T): boolean {
+/** `x op y` for the comparison at `index` of {@link COMPARISONS}, on two strings. */
+function holdsFor(index: number, x: string, y: string): boolean {
   switch (index) {
     case 0:
       return x < y

@@ -56,7 +56,7 @@ export function compareSlot(op: Comparison, i: number, k: number | string): Eval
 /** `===`/`!==` of a slotted `var` and a constant, fused the same way. */
 export function identitySlot(op: '===' | '!==', i: number, k: unknown): Evaluate {
   const equal = op === '==='
-  const fn: Evaluate = (data) => ((data as Slotted).v[i] === k) === equal
+  const fn: Evaluate = (data) => (((data as Slotted).v[i] ?? null) === k) === equal
   slotTests.set(fn, { slot: i, op, k })
   return fn
 }

@@ -3,6 +3,7 @@
 // arithmetic on numbers, `and`/`or`/`if` as nested pairs, membership in a literal list. Each one
 // falls back to the shared implementation whenever its shortcut does not apply, so results and
 // errors are the same as the generic evaluation.
+import { catOfChoices } from './choice-text.ts'
 import { compileGlob } from './glob.ts'
 import {
   combineSlotTests,
@@ -94,7 +95,7 @@ export function specialize(
       return membership(a!, list)
     }
     case 'cat':
-      return concatenate(args, constantOf)
+      return catOfChoices(args, constantOf) ?? concatenate(args, constantOf)
     case 'substr':
       return substring(args, constantOf, slotOf)
     case 'glob': {

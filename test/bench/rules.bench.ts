@@ -524,6 +524,13 @@ for (const tag of rules.tags) slotIndex.set(`tags.${tag.id}`, slotIndex.size)
 slotIndex.set('now', slotIndex.size)
 const slot = (path: string) => slotIndex.get(path)
 
+// The hand-written closures read the objects as a parsed JSON document would hold them: objects in
+// V8's fast mode, one shape per kind. As built here before, they were dictionaries (the tags, whose
+// object was filled with computed keys, and the first profile's metrics), where every property read
+// is a hash lookup: that measured the objects' mode, not the hand-written logic, and made it twice
+// as slow as it is. The engine reads `v`, built from the same values.
+const plain = <T>(value: T): T => JSON.parse(JSON.stringify(value))
+
 const DATA: Data[] = profiles.map(({ state, now }) => {
   const evaluation = state.evaluate(now)
   const tags: Record<string, TagValue | null> = {}
@@ -534,7 +541,14 @@ const DATA: Data[] = profiles.map(({ state, now }) => {
     ...rules.tags.map((tag) => tags[tag.id]),
     now,
   ]
-  return { metrics: metrics as unknown as Metrics, tags, traits: state.traits(), now, v }
+  const traits = state.traits()
+  return {
+    metrics: plain(metrics) as unknown as Metrics,
+    tags: plain(tags),
+    traits: plain(traits),
+    now,
+    v,
+  }
 })
 const MASK = DATA.length - 1 // 8 data objects: `i & MASK` picks one
 

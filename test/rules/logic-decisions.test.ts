@@ -3,6 +3,8 @@ import { describe, expect, it } from 'vitest'
 import { compileEdgeLogic } from '../../rules/edge/logic.ts'
 import { EDGE_FEATURES } from '../../rules/edge/features.ts'
 import { genericCompiler } from '../../rules/logic/compile-generic.ts'
+import { rangeOf } from '../../rules/logic/decision-test.ts'
+import type { Comparison } from '../../rules/logic/values.ts'
 
 // The compiler's decision programs (rules/logic/decision-program.ts: `and`/`or`/`if`/`!`/`!!`
 // trees of `var OP constant` tests on slots as one loop) and its `substr` fast path must give
@@ -19,7 +21,7 @@ const slot = (path: string) => {
 // Data and literals draw from one small pool, so that values often equal the constants they are
 // compared with (where `<` and `<=` differ), plus anything else.
 const text = fc.constantFrom('', '0', '1', '2.5', 'x', 'flights', 'gold', 'abc/def')
-const number = fc.constantFrom(-0, 0, 1, 3, 1e308, -1e308, 2.5)
+const number = fc.constantFrom(-0, 0, 1, 3, 1e308, -1e308, 2.5, 5e-324, -5e-324)
 /** What rules write as constants (JSON: no NaN or Infinity). */
 const literal: fc.Arbitrary<unknown> = fc.oneof(
   number,
@@ -104,6 +106,96 @@ describe('decision programs and fast paths equal the generic evaluation (propert
     )
   })
 
+  // Segment-like chains (`if` of `and`s) on two slots with a few thresholds: later tests are often
+  // decided by earlier ones on the path (decision-threading.ts skips them), and values of every type
+  // reach them (numbers at and next to the thresholds, numeric and other strings, null, NaN, arrays).
+  it('skips only tests whose outcome is decided, on segment-like chains and their text', () => {
+    // Mostly two thresholds on mostly one slot, so that tests meet at and next to a threshold.
+    const threshold = fc.oneof(
+      { arbitrary: fc.constantFrom(1, 3), weight: 4 },
+      fc.constantFrom(0, -0, 2.5, 5e-324, '3', 'x', null, true),
+    )
+    const slotted = fc.oneof(
+      { arbitrary: fc.constant({ var: 'metrics.a' }), weight: 3 },
+      fc.constant({ var: 'metrics.b' }),
+    )
+    const check = fc.oneof(
+      fc
+        .tuple(fc.constantFrom(...COMPARISONS), slotted, threshold)
+        .map(([op, a, k]) => ({ [op]: [a, k] })),
+      fc.tuple(fc.constantFrom('!', '!!'), slotted).map(([op, a]) => ({ [op]: [a] })),
+      fc.tuple(slotted, fc.constantFrom([1, 3], ['x', null])).map(([a, k]) => ({ in: [a, k] })),
+    )
+    const chain = fc
+      .array(
+        fc.tuple(
+          fc.constantFrom('and', 'or'),
+          fc.array(check, { minLength: 1, maxLength: 4 }),
+          fc.constantFrom('high', 'low', 3),
+        ),
+        { minLength: 1, maxLength: 5 },
+      )
+      .chain((branches) =>
+        fc.option(fc.constantFrom('else', null)).map((otherwise) => ({
+          if: [
+            ...branches.flatMap(([op, checks, label]) => [{ [op]: checks }, label]),
+            ...(otherwise === null ? [] : [otherwise]),
+          ],
+        })),
+      )
+    // As text: `cat` of constants and programs that end in constants (choice-text.ts).
+    const segment = fc.oneof(
+      chain,
+      fc.tuple(chain, chain).map(([first, second]) => ({ cat: ['R', first, 'F', second] })),
+    )
+    const value = fc.oneof(
+      {
+        arbitrary: fc.constantFrom(
+          0,
+          -0,
+          1,
+          3,
+          2.5,
+          5e-324,
+          2.9999999999999996,
+          3.0000000000000004,
+        ),
+        weight: 6,
+      },
+      fc.constantFrom(
+        null,
+        undefined,
+        NaN,
+        Infinity,
+        -Infinity,
+        '',
+        '3',
+        '2.5',
+        'x',
+        true,
+        false,
+        [3],
+        [],
+      ),
+      fc.double(),
+    )
+    fc.assert(
+      fc.property(
+        segment,
+        fc.array(fc.tuple(value, value), { minLength: 1, maxLength: 6 }),
+        (written, rows) => {
+          const compiled = compileEdgeLogic(written, { slot })
+          const reference = generic(written)
+          for (const [a, b] of rows) {
+            const data = { metrics: { a, b }, tags: {}, traits: {}, v: [a, b] }
+            expect(outcome(() => compiled(data))).toEqual(outcome(() => reference(data)))
+          }
+        },
+      ),
+      { numRuns: 3000 },
+    )
+  })
+
   it('tells -0 from 0 and NaN from null, as the generic evaluation does', () => {
     const data = (a: unknown) => ({ metrics: { a }, tags: {}, traits: {}, v: [a] })
     for (const written of [
@@ -116,5 +208,51 @@ describe('decision programs and fast paths equal the generic evaluation (propert
         expect(outcome(() => compiled(data(a)))).toEqual(outcome(() => generic(written)(data(a))))
       }
     }
+  })
+})
+
+describe('comparisons against a number as ranges of doubles (rangeOf)', () => {
+  // Doubles next to each other, zeros, the extremes and infinities: where a range is off by one
+  // step if at all.
+  const edge = fc.constantFrom(
+    0,
+    -0,
+    Number.MIN_VALUE,
+    -Number.MIN_VALUE,
+    Number.MAX_VALUE,
+    -Number.MAX_VALUE,
+    Infinity,
+    -Infinity,
+    1,
+    1 + Number.EPSILON,
+    1 - Number.EPSILON / 2,
+    -1,
+    3,
+    2.5,
+  )
+  const double = fc.oneof(edge, fc.double({ noNaN: true }))
+
+  it('x is in the range of `op k` exactly when `x op k` holds (`!=`: when it does not)', () => {
+    // `!=` gives the range of `==` (the program swaps its exits).
+    const inside: Record<Comparison, (x: number, k: number) => boolean> = {
+      '<': (x, k) => x < k,
+      '<=': (x, k) => x <= k,
+      '>': (x, k) => x > k,
+      '>=': (x, k) => x >= k,
+      '==': (x, k) => x === k,
+      '!=': (x, k) => x === k,
+    }
+    fc.assert(
+      fc.property(
+        fc.constantFrom<Comparison>('<', '<=', '>', '>=', '==', '!='),
+        double,
+        double,
+        (op, x, k) => {
+          const [lo, hi] = rangeOf(op, k)
+          expect(x >= lo && x <= hi).toBe(inside[op](x, k))
+        },
+      ),
+      { numRuns: 20000 },
+    )
   })
 })
