@@ -154,14 +154,28 @@ function mayAddLink(line: string, n: number, graph: IdentityGraph): boolean {
   )
 }
 
-const AFTER_KEY = /\s*:\s*"([^"]*)"/y
+/** Whether the character at `i` is JSON whitespace (space, tab, line feed, carriage return). */
+function isJsonSpace(line: string, i: number): boolean {
+  const code = line.charCodeAt(i)
+  return code === 32 || code === 9 || code === 10 || code === 13
+}
 
-/** The string value of `key` if it occurs once in `line` (without escapes) as `key: "value"`. */
-function plainString(line: string, key: string): string | undefined {
+/**
+ * The string value of `key` if it occurs once in `line` (without escapes) as `key: "value"`.
+ * Read with `indexOf` rather than a regular expression, whose match array per call was most of
+ * what this pass allocated. Other whitespace than JSON's (which JSON text cannot hold there)
+ * reads as no value, and the caller then parses the line.
+ */
+export function plainString(line: string, key: string): string | undefined {
   const at = line.indexOf(key)
   if (at === -1 || line.indexOf(key, at + key.length) !== -1) return undefined
-  AFTER_KEY.lastIndex = at + key.length
-  return AFTER_KEY.exec(line)?.[1]
+  let i = at + key.length
+  while (isJsonSpace(line, i)) i++
+  if (line.charCodeAt(i++) !== 58 /* : */) return undefined
+  while (isJsonSpace(line, i)) i++
+  if (line.charCodeAt(i) !== 34 /* " */) return undefined
+  const end = line.indexOf('"', i + 1)
+  return end === -1 ? undefined : line.slice(i + 1, end)
 }
 
 /** A good event, why the line is bad, or `undefined` for a blank line. */

@@ -67,6 +67,61 @@ describe('parseEvent', () => {
   })
 })
 
+/**
+ * The check parseEvent made before it walked own keys with `for…in` (issue 19): whether JSON text
+ * would not give the value back (a number that is not finite, or −0), by `Object.values`.
+ */
+function changedByObjectValues(value: unknown): boolean {
+  if (typeof value === 'number') return !Number.isFinite(value) || Object.is(value, -0)
+  if (typeof value !== 'object' || value === null) return false
+  for (const item of Object.values(value)) if (changedByObjectValues(item)) return true
+  return false
+}
+
+describe('parseEvent keeps an event that JSON gives back as it is, and reads the others as JSON does', () => {
+  const number = fc.oneof(
+    fc.double(),
+    fc.constantFrom(-0, 0, NaN, Infinity, -Infinity, 1e308, -1e-300),
+  )
+  const leaf = fc.oneof(number, fc.string({ maxLength: 4 }), fc.boolean(), fc.constant(null))
+  // Objects with and without a prototype, arrays with holes and extra keys, inherited keys.
+  const inheriting = fc
+    .record({ own: leaf, inherited: leaf })
+    .map(({ own, inherited }) => Object.assign(Object.create({ inherited }) as object, { own }))
+  const { value } = fc.letrec((tie) => ({
+    value: fc.oneof(
+      { depthSize: 'small' },
+      leaf,
+      fc.dictionary(fc.string({ maxLength: 3 }), tie('value'), { maxKeys: 4 }),
+      fc.sparseArray(tie('value'), { maxLength: 4 }),
+      fc
+        .tuple(fc.array(tie('value'), { maxLength: 3 }), leaf)
+        .map(([items, extra]) => Object.assign(items, { extra })),
+      fc
+        .dictionary(fc.string({ maxLength: 3 }), tie('value'), { maxKeys: 3 })
+        .map((entries) => Object.assign(Object.create(null) as object, entries)),
+      inheriting,
+    ),
+  }))
+
+  it('clones exactly the events that Object.values finds a changed number in (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.dictionary(fc.string({ maxLength: 3 }), value, { maxKeys: 4 }),
+        (properties) => {
+          const event = { ...good, properties }
+          const result = parseEvent(event)
+          if (!result.ok) return
+          expect(result.event.raw !== event).toBe(changedByObjectValues(event))
+          if (result.event.raw !== event)
+            expect(result.event.raw).toEqual(JSON.parse(JSON.stringify(event)))
+        },
+      ),
+      { numRuns: 2000 },
+    )
+  })
+})
+
 describe('parseTimestamp on the canonical toISOString shape', () => {
   it('agrees with Date.parse across years, leap days and milliseconds', () => {
     let t = Date.parse('1999-12-31T23:59:59.999Z')
