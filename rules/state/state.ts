@@ -24,7 +24,6 @@ import {
   type Session,
 } from './sessions.ts'
 import { restoreData } from './restore-data.ts'
-import { BucketList } from './bucket-list.ts'
 import {
   emptyData,
   setOwn,
@@ -93,6 +92,40 @@ export function createProfileState(
   )
 }
 
+/** Folds accumulators by metric id into others, metric by metric; one `into` lacks is taken as it is. */
+function mergeAccumulators(
+  metrics: readonly CompiledMetric[],
+  into: Record<string, Accumulator>,
+  from: Record<string, Accumulator>,
+): void {
+  for (const metric of metrics) {
+    const acc = from[metric.id]
+    if (!acc) continue
+    const target = into[metric.id]
+    if (target) metric.aggregator.merge(target, acc)
+    else into[metric.id] = acc
+  }
+}
+
+const sessionJoins = /* @__PURE__ */ new WeakMap<
+  CompiledRules,
+  (into: Session, from: Session) => void
+>()
+
+/**
+ * The function that joins a later session's accumulators into an earlier one's, made once per
+ * rules: not per event (it was a closure per event), nor per state (`tagwise eval` holds a state
+ * per profile).
+ */
+function joinSessionsOf(compiled: CompiledRules): (into: Session, from: Session) => void {
+  let join = sessionJoins.get(compiled)
+  if (join === undefined) {
+    join = (into, from) => mergeAccumulators(compiled.metrics, into.accumulators, from.accumulators)
+    sessionJoins.set(compiled, join)
+  }
+  return join
+}
+
 class State implements ProfileState {
   readonly compiled: CompiledRules
   private readonly maxIds: number
@@ -110,9 +143,8 @@ class State implements ProfileState {
    * object per metric and event made `tagwise eval` allocate, and collect, 40 bytes each time.
    */
   private readonly sample: Sample = { value: undefined, ts: 0, seq: 0 }
-  /** Joins a later session's accumulators into an earlier one's: one function, not one per event. */
-  private readonly joinSessions = (into: Session, from: Session): void =>
-    this.mergeAccumulators(into.accumulators, from.accumulators)
+  /** Joins a later session's accumulators into an earlier one's (see {@link joinSessionsOf}). */
+  private readonly joinSessions: (into: Session, from: Session) => void
 
   constructor(
     compiled: CompiledRules,
@@ -124,6 +156,7 @@ class State implements ProfileState {
     this.maxIds = maxIds
     this.maxPendingSize = maxPendingSize
     this.hasDwell = compiled.metrics.some((m) => m.dwell)
+    this.joinSessions = joinSessionsOf(compiled)
     this.data = snapshot ? restoreData(compiled, snapshot) : emptyData(compiled)
     this.ids = new Set(this.data.messageIds)
   }
@@ -242,33 +275,21 @@ class State implements ProfileState {
     } else if (window.kind === 'session') {
       if (session) aggregator.add((session.accumulators[id] ??= aggregator.create()), sample)
     } else {
-      let buckets = data.buckets.get(id)
-      if (!buckets) data.buckets.set(id, (buckets = new BucketList()))
+      const buckets = data.buckets
+      // Listed even when the sample is outside the window: the snapshot shows it as `{}`.
+      buckets.list(id)
       const index = bucketOf(sample.ts, window.bucketMs)
       const newest = this.data.sessions.length
         ? this.data.sessions[this.data.sessions.length - 1]!.end
         : sample.ts
       const oldest = lowestBucket(newest, window.bucketMs)
       if (index < oldest) return // already outside the window for good
-      let acc = buckets.get(index)
+      let acc = buckets.get(id, index)
       if (!acc) {
         // A new bucket: the time to drop the ones that have left the window for good.
-        buckets.insert(index, (acc = aggregator.create()), oldest)
+        buckets.insert(id, index, (acc = aggregator.create()), oldest)
       }
       aggregator.add(acc, sample)
-    }
-  }
-
-  private mergeAccumulators(
-    into: Record<string, Accumulator>,
-    from: Record<string, Accumulator>,
-  ): void {
-    for (const metric of this.compiled.metrics) {
-      const acc = from[metric.id]
-      if (!acc) continue
-      const target = into[metric.id]
-      if (target) metric.aggregator.merge(target, acc)
-      else into[metric.id] = acc
     }
   }
 
@@ -377,9 +398,9 @@ class State implements ProfileState {
   }
 
   snapshot(): StateSnapshot {
-    // The buckets as the snapshot format has them: an object by metric id (in the data's key
-    // order), of objects by bucket index (each BucketList's `toJSON`).
-    const json = { ...this.data, buckets: Object.fromEntries(this.data.buckets) }
+    // The buckets as the snapshot format has them: an object by metric id, of objects by bucket
+    // index (ProfileBuckets' `toJSON`).
+    const json = { ...this.data, buckets: this.data.buckets.toJSON() }
     const copy = JSON.parse(JSON.stringify(json)) as ProfileJson
     if (this.maxIds === Infinity) copy.messageIds = [...this.ids]
     return copy as unknown as StateSnapshot
@@ -396,18 +417,19 @@ class State implements ProfileState {
       if (old ? later(entry.ts, entry.seq, old.ts, old.seq) : keepsNewTrait(data.traits, key))
         if (jsonKey(entry.value).length <= MAX_TRAIT_VALUE_CHARS) setOwn(data.traits, key, entry)
     }
-    this.mergeAccumulators(data.lifetime, theirs.lifetime)
+    mergeAccumulators(this.compiled.metrics, data.lifetime, theirs.lifetime)
+    const from = theirs.buckets
     for (const metric of this.compiled.metrics) {
-      const from = theirs.buckets.get(metric.id)
-      if (!from) continue
-      let into = data.buckets.get(metric.id)
-      if (!into) data.buckets.set(metric.id, (into = new BucketList()))
-      for (let at = 0; at < from.indices.length; at++) {
+      const { id } = metric
+      if (!from.has(id)) continue
+      data.buckets.list(id)
+      for (let at = 0; at < from.ids.length; at++) {
+        if (from.ids[at] !== id) continue
         const index = from.indices[at]!
         const acc = from.accumulators[at]!
-        const target = into.get(index)
+        const target = data.buckets.get(id, index)
         if (target) metric.aggregator.merge(target, acc)
-        else into.insert(index, acc)
+        else data.buckets.insert(id, index, acc)
       }
     }
     data.sessions = mergeSessions(
