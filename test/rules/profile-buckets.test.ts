@@ -92,7 +92,8 @@ function expectSame(buckets: ProfileBuckets, objects: Objects): void {
     expect(ofMetric(buckets, id)).toEqual(
       Object.entries(object).map(([key, acc]) => [Number(key), acc]),
     )
-    for (const [key, acc] of Object.entries(object)) expect(buckets.get(id, Number(key))).toEqual(acc)
+    for (const [key, acc] of Object.entries(object))
+      expect(buckets.get(id, Number(key))).toEqual(acc)
   }
 }
 
