@@ -3,15 +3,6 @@ import type { Accumulator } from '../aggregate/accumulator.ts'
 /** Whether `index` is a JavaScript array index, which objects list before their other keys, ascending. */
 const isArrayIndex = (index: number): boolean => index >= 0 && index <= 0xfffffffe
 
-/** A copy of `array` with `item` at `at`, allocated at its length (a store past the end is not: see `insert`). */
-function inserted<T>(array: readonly T[], at: number, item: T): T[] {
-  const out = new Array<T>(array.length + 1)
-  for (let from = 0; from < at; from++) out[from] = array[from]!
-  out[at] = item
-  for (let from = at; from < array.length; from++) out[from + 1] = array[from]!
-  return out
-}
-
 /**
  * A profile's sliding-window time buckets, of all its metrics: each bucket's metric id, index
  * and accumulator, in three parallel arrays.
@@ -21,7 +12,8 @@ function inserted<T>(array: readonly T[], at: number, item: T): T[] {
  * are slow dictionaries, and listing their keys makes a string of every index. A Map of one
  * list per metric (two arrays each) read without either, but `tagwise eval` on a long sparse
  * history held 9 such lists per profile with 1.1 buckets each: 1.9 KB per profile, a fifth of
- * its heap. The three arrays hold about 10 buckets per profile, with no Map and no list objects.
+ * its heap. The three arrays hold about 10 buckets per profile, with no Map and no list objects;
+ * a metric's newest bucket, where events land, is found from the end and goes at the end.
  *
  * A metric's buckets keep the order in which its object lists its keys, which is the order a
  * window folds them in (a `sum`'s merge rounds, a `distinct`'s applies its cap, so the order
@@ -85,35 +77,25 @@ export class ProfileBuckets {
   insert(id: string, index: number, acc: Accumulator, oldest = -Infinity): void {
     this.list(id)
     const { ids, indices, accumulators } = this
-    // Drop the metric's buckets that left the window, compacting in place: mostly as many
-    // leave as arrive (a profile's visits being weeks apart), so the arrays seldom grow.
-    let size = 0
-    for (let from = 0; from < ids.length; from++) {
-      if (ids[from] === id && indices[from]! < oldest) continue
-      ids[size] = ids[from]!
-      indices[size] = indices[from]!
-      accumulators[size++] = accumulators[from]!
-    }
-    // After the metric's last bucket, then before each of its buckets that its object lists
-    // after `index`: none when `index` is not an array index (listed after all, as added).
-    let at = size
-    while (at > 0 && ids[at - 1] !== id) at--
-    if (at === 0) at = size
+    for (let at = 0; at < ids.length; at++)
+      if (ids[at] === id && indices[at]! < oldest) {
+        this.drop(id, oldest, at)
+        break
+      }
+    // Before each of the metric's buckets that its object lists after `index` (none when `index`
+    // is not an array index: listed after all, as added); else last, at the end: the newest
+    // bucket, the usual one, is pushed.
+    let at = ids.length
     if (isArrayIndex(index))
-      for (let before = at - 1; before >= 0; before--) {
+      for (let before = ids.length - 1; before >= 0; before--) {
         if (ids[before] !== id) continue
         if (isArrayIndex(indices[before]!) && indices[before]! < index) break
         at = before
       }
-    if (size === ids.length) {
-      // None left: copies one longer, where a store past the end would grow each array by half
-      // and 16 more (about 10 buckets per profile on the CLI's long history).
-      this.ids = inserted(ids, at, id)
-      this.indices = inserted(indices, at, index)
-      this.accumulators = inserted(accumulators, at, acc)
-      return
-    }
-    for (let from = size; from > at; from--) {
+    ids.push(id)
+    indices.push(index)
+    accumulators.push(acc)
+    for (let from = ids.length - 1; from > at; from--) {
       ids[from] = ids[from - 1]!
       indices[from] = indices[from - 1]!
       accumulators[from] = accumulators[from - 1]!
@@ -121,7 +103,19 @@ export class ProfileBuckets {
     ids[at] = id
     indices[at] = index
     accumulators[at] = acc
-    ids.length = indices.length = accumulators.length = size + 1
+  }
+
+  /** Drops metric `id`'s buckets below `oldest`, the first of them at `first`, compacting in place. */
+  private drop(id: string, oldest: number, first: number): void {
+    const { ids, indices, accumulators } = this
+    let size = first
+    for (let from = first + 1; from < ids.length; from++) {
+      if (ids[from] === id && indices[from]! < oldest) continue
+      ids[size] = ids[from]!
+      indices[size] = indices[from]!
+      accumulators[size++] = accumulators[from]!
+    }
+    ids.length = indices.length = accumulators.length = size
   }
 
   /** The snapshot's form: an object by metric id of objects keyed by bucket index, in this order. */
