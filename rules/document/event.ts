@@ -152,8 +152,22 @@ function parseCanonical(text: string): number | undefined {
   }
   const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0)
   if (day > (month === 2 && !leap ? 28 : DAYS_IN_MONTH[month - 1]!)) return undefined
-  return utc(year, month - 1, day, hour, minute, second, ms)
+  // `utc` of the whole time is its day's midnight plus the time of day (both exact integers):
+  // events mostly follow one another within a day, so the day's midnight is kept.
+  if (year !== lastYear || month !== lastMonth || day !== lastDayOfMonth) {
+    lastMidnight = utc(year, month - 1, day, 0, 0, 0, 0)
+    lastYear = year
+    lastMonth = month
+    lastDayOfMonth = day
+  }
+  return lastMidnight + ((hour * 60 + minute) * 60 + second) * 1000 + ms
 }
+
+// The day parseCanonical read last, and its midnight in epoch ms.
+let lastYear = NaN
+let lastMonth = NaN
+let lastDayOfMonth = NaN
+let lastMidnight = NaN
 
 const isId = (value: unknown): value is string => typeof value === 'string' && value.length > 0
 

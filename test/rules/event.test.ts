@@ -139,6 +139,47 @@ describe('parseTimestamp on the canonical toISOString shape', () => {
   })
 })
 
+describe('parseTimestamp after another timestamp', () => {
+  // It keeps the midnight of the day it read last (issue 19): any sequence reads as each alone.
+  const canonical = fc
+    .tuple(
+      fc.integer({
+        min: Date.parse('0000-01-01T00:00:00Z'),
+        max: Date.parse('9999-12-31T23:59:59.999Z'),
+      }),
+      fc.boolean(),
+    )
+    .map(([t, millis]) => {
+      const text = new Date(t).toISOString()
+      return millis ? text : text.replace(/\.\d{3}Z$/, 'Z')
+    })
+  // Runs of times within a day, as event streams are, and jumps between days and years.
+  const sameDay = fc
+    .tuple(canonical, fc.array(fc.integer({ min: 0, max: 86_399_999 }), { maxLength: 5 }))
+    .map(([first, times]) => [
+      first,
+      ...times.map((ms) => `${first.slice(0, 11)}${new Date(ms).toISOString().slice(11)}`),
+    ])
+
+  it('reads every timestamp of a sequence as Date.parse does (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.oneof(
+            sameDay,
+            canonical.map((t) => [t]),
+          ),
+          { maxLength: 8 },
+        ),
+        (runs) => {
+          for (const text of runs.flat()) expect(parseTimestamp(text)).toBe(Date.parse(text))
+        },
+      ),
+      { numRuns: 2000 },
+    )
+  })
+})
+
 describe('parseTimestamp across the years 0000–9999', () => {
   it('reads the years 0000–0099 as those years, not as 1900–1999', () => {
     const year50 = new Date(0)
