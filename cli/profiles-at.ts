@@ -62,7 +62,19 @@ export async function profilesAt(
     // The profile of each (userId, anonymousId) pair met: with every link known, the key depends
     // on those two fields alone, so most events skip resolving it and building its name.
     const byIds = new Map<unknown, Map<unknown, Profile>>()
+    // The previous event's pair and profile: consecutive events are mostly one visitor's (58 %
+    // of the lines of the long history in `npm run bench cli`), and skip both lookups.
+    let lastUserId: unknown
+    let lastAnonymousId: unknown
+    let last: Profile | undefined
     const profileOf = (raw: TagwiseEvent): Profile => {
+      if (last !== undefined && raw.userId === lastUserId && raw.anonymousId === lastAnonymousId)
+        return last
+      lastUserId = raw.userId
+      lastAnonymousId = raw.anonymousId
+      return (last = lookUp(raw))
+    }
+    const lookUp = (raw: TagwiseEvent): Profile => {
       let byAnonymousId = byIds.get(raw.userId)
       if (byAnonymousId === undefined) byIds.set(raw.userId, (byAnonymousId = new Map()))
       let profile = byAnonymousId.get(raw.anonymousId)
