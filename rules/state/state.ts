@@ -293,14 +293,17 @@ class State implements ProfileState {
       if (session) aggregator.add((session.accumulators[id] ??= aggregator.create()), sample)
     } else {
       const buckets = data.buckets
-      // Listed even when the sample is outside the window: the snapshot shows it as `{}`.
-      buckets.list(id)
       const index = bucketOf(sample.ts, window.bucketMs)
       const newest = this.data.sessions.length
         ? this.data.sessions[this.data.sessions.length - 1]!.end
         : sample.ts
       const oldest = lowestBucket(newest, window.bucketMs)
-      if (index < oldest) return // already outside the window for good
+      if (index < oldest) {
+        // Already outside the window for good, but the metric is listed (the snapshot shows
+        // `{}`), as it is by `insert`; one with a bucket is listed already.
+        buckets.list(id)
+        return
+      }
       let acc = buckets.get(id, index)
       if (!acc) {
         // A new bucket: the time to drop the ones that have left the window for good.
