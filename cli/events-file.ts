@@ -102,7 +102,14 @@ export async function scanLines(
     return bytes.subarray(start)
   }
   for await (const bytes of stream as AsyncIterable<Buffer>) {
-    rest = lines(rest.length ? Buffer.concat([rest, bytes]) : bytes, false)
+    // The line that spans the chunks is joined alone: joining the rest to the whole chunk copied
+    // every chunk, a pass over the file's bytes.
+    const end = rest.length ? bytes.indexOf(10) : -1
+    if (end === -1) rest = lines(rest.length ? Buffer.concat([rest, bytes]) : bytes, false)
+    else {
+      lines(Buffer.concat([rest, bytes.subarray(0, end + 1)]), false)
+      rest = lines(bytes.subarray(end + 1), false)
+    }
     await err.flush()
   }
   if (rest.length) lines(rest, true)

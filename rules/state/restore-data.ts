@@ -2,7 +2,7 @@ import type { StateSnapshot } from '../api.ts'
 import type { CompiledRules } from './compiled-rules.ts'
 import { isObject } from '../document/json.ts'
 import { fromV1, isSnapshotV1 } from './snapshot-v1.ts'
-import { BucketList } from './bucket-list.ts'
+import { ProfileBuckets } from './profile-buckets.ts'
 import { emptyData, FORMAT_VERSION, type ProfileData, type ProfileJson } from './state-data.ts'
 
 /** What restore reads of a snapshot: as always, only the sessions and the page timeline are required. */
@@ -41,8 +41,7 @@ export function restoreData(compiled: CompiledRules, snapshot: StateSnapshot): P
   data.messageIds = raw.messageIds ?? []
   data.traits = raw.traits ?? {}
   data.lifetime = keep(raw.lifetime)
-  for (const [id, record] of Object.entries(keep(raw.buckets)))
-    data.buckets.set(id, BucketList.fromRecord(record))
+  data.buckets = ProfileBuckets.fromJSON(keep(raw.buckets))
   data.sessions = raw.sessions.map((s) => ({
     start: s.start,
     end: s.end,

@@ -51,7 +51,9 @@ export function placeInSession(
     return after
   }
   const session: Session = { start: ts, end: ts, accumulators: {} }
-  sessions.splice(i + 1, 0, session)
+  // Mostly the latest: `push` does not allocate the array of removed items `splice` returns.
+  if (i + 1 === sessions.length) sessions.push(session)
+  else sessions.splice(i + 1, 0, session)
   if (sessions.length > MAX_SESSIONS) sessions.shift()
   return session
 }

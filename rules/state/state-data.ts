@@ -1,5 +1,5 @@
 import type { Accumulator } from '../aggregate/accumulator.ts'
-import type { BucketList } from './bucket-list.ts'
+import { ProfileBuckets } from './profile-buckets.ts'
 import type { CompiledRules } from './compiled-rules.ts'
 import type { TagwiseEvent } from '../document/event.ts'
 import type { Json } from '../document/json.ts'
@@ -54,14 +54,14 @@ export interface ProfileJson {
 }
 
 /**
- * A profile state's data in memory: its JSON data, but the sliding-window metrics' buckets in a
- * Map (ids in the order the object would list them) of {@link BucketList}s (whose `toJSON` writes
- * the object keyed by bucket index back). An object that each profile fills with metric ids in
- * its own order takes a hidden class per order, and reading it by id cost the CLI 3 % of its time.
+ * A profile state's data in memory: its JSON data, but the sliding-window metrics' buckets in
+ * {@link ProfileBuckets}' parallel arrays (whose `toJSON` writes the objects back). An object
+ * that each profile fills with metric ids in its own order takes a hidden class per order, and
+ * reading it by id cost the CLI 3 % of its time.
  */
 export interface ProfileData extends Omit<ProfileJson, 'buckets'> {
-  /** Accumulators of sliding-window metrics: by metric id, then by time bucket. */
-  buckets: Map<string, BucketList>
+  /** Accumulators of sliding-window metrics: by metric id and time bucket. */
+  buckets: ProfileBuckets
 }
 
 /** Sets an own property, also for the key `__proto__` (which plain assignment would treat as the prototype). */
@@ -96,7 +96,7 @@ export function emptyData(compiled: CompiledRules): ProfileData {
     traits: {},
     sessions: [],
     lifetime: {},
-    buckets: new Map(),
+    buckets: new ProfileBuckets(),
     pages: [],
     fingerprints,
   }

@@ -1,6 +1,6 @@
 import { explanation } from '../tags/explanation.ts'
 import { jsonKey, later } from '../aggregate/accumulator.ts'
-import type { Accumulator } from '../aggregate/accumulator.ts'
+import type { Accumulator, Sample } from '../aggregate/accumulator.ts'
 import type {
   EvaluateOptions,
   Evaluation,
@@ -24,7 +24,6 @@ import {
   type Session,
 } from './sessions.ts'
 import { restoreData } from './restore-data.ts'
-import { BucketList } from './bucket-list.ts'
 import {
   emptyData,
   setOwn,
@@ -40,7 +39,7 @@ import {
   MAX_TRAITS,
 } from '../document/limits.ts'
 import type { TagData } from '../tags/slots.ts'
-import { insertPage, pageEntry, trimPages, visitsOf, type Visit } from './visits.ts'
+import { insertPage, NO_METRICS, pageEntry, trimPages, visitsOf, type Visit } from './visits.ts'
 import { bucketOf, lowestBucket } from '../metric/window.ts'
 import { windowValue } from './window-fold.ts'
 
@@ -93,6 +92,57 @@ export function createProfileState(
   )
 }
 
+/** Folds accumulators by metric id into others, metric by metric; one `into` lacks is taken as it is. */
+function mergeAccumulators(
+  metrics: readonly CompiledMetric[],
+  into: Record<string, Accumulator>,
+  from: Record<string, Accumulator>,
+): void {
+  for (const metric of metrics) {
+    const acc = from[metric.id]
+    if (!acc) continue
+    const target = into[metric.id]
+    if (target) metric.aggregator.merge(target, acc)
+    else into[metric.id] = acc
+  }
+}
+
+const sessionJoins = /* @__PURE__ */ new WeakMap<
+  CompiledRules,
+  (into: Session, from: Session) => void
+>()
+
+/**
+ * The function that joins a later session's accumulators into an earlier one's, made once per
+ * rules: not per event (it was a closure per event), nor per state (`tagwise eval` holds a state
+ * per profile).
+ */
+function joinSessionsOf(compiled: CompiledRules): (into: Session, from: Session) => void {
+  let join = sessionJoins.get(compiled)
+  if (join === undefined) {
+    join = (into, from) => mergeAccumulators(compiled.metrics, into.accumulators, from.accumulators)
+    sessionJoins.set(compiled, join)
+  }
+  return join
+}
+
+const everyMetric = /* @__PURE__ */ new WeakMap<CompiledRules, Record<string, MetricValue>>()
+
+/**
+ * An object with every metric id of the rules, in their order (each `null`), that an edge
+ * evaluation copies and fills: adding some 30 ids one by one to an empty object turned each
+ * evaluation's metrics into a dictionary, slower to fill and to serialize (`tagwise eval` fills
+ * one per profile), where a copy keeps the template's shape. The keys, and their order, are the same.
+ */
+function everyMetricOf(compiled: CompiledRules): Record<string, MetricValue> {
+  let template = everyMetric.get(compiled)
+  if (template === undefined) {
+    template = Object.fromEntries(compiled.metrics.map((metric) => [metric.id, null]))
+    everyMetric.set(compiled, template)
+  }
+  return template
+}
+
 class State implements ProfileState {
   readonly compiled: CompiledRules
   private readonly maxIds: number
@@ -104,6 +154,14 @@ class State implements ProfileState {
   private visitCache: Visit[] | undefined
   /** Merged traits; rebuilt when read after an identify or a merge. */
   private traitCache: Record<string, Json> | undefined
+  /**
+   * The sample `count` hands to the aggregators, one object refilled for every metric of every
+   * event: folds read its fields and keep none of them (they copy what they need), and a fresh
+   * object per metric and event made `tagwise eval` allocate, and collect, 40 bytes each time.
+   */
+  private readonly sample: Sample = { value: undefined, ts: 0, seq: 0 }
+  /** Joins a later session's accumulators into an earlier one's (see {@link joinSessionsOf}). */
+  private readonly joinSessions: (into: Session, from: Session) => void
 
   constructor(
     compiled: CompiledRules,
@@ -115,6 +173,7 @@ class State implements ProfileState {
     this.maxIds = maxIds
     this.maxPendingSize = maxPendingSize
     this.hasDwell = compiled.metrics.some((m) => m.dwell)
+    this.joinSessions = joinSessionsOf(compiled)
     this.data = snapshot ? restoreData(compiled, snapshot) : emptyData(compiled)
     this.ids = new Set(this.data.messageIds)
   }
@@ -179,9 +238,7 @@ class State implements ProfileState {
   private count(event: ParsedEvent, seq: number): void {
     const { compiled, data } = this
     const { ts, raw } = event
-    const session = placeInSession(data.sessions, ts, compiled.timeout, (a, b) =>
-      this.mergeAccumulators(a.accumulators, b.accumulators),
-    )
+    const session = placeInSession(data.sessions, ts, compiled.timeout, this.joinSessions)
     if (raw.type === 'identify' && isObject(raw.traits)) {
       this.traitCache = undefined
       for (const [key, value] of Object.entries(raw.traits)) {
@@ -192,16 +249,21 @@ class State implements ProfileState {
       }
     }
     let dwellMatches: string[] | undefined
+    const sample = this.sample
     for (const metric of compiled.route(raw.type, raw.event)) {
       if (metric.dwell) {
         if (metric.matches(event)) (dwellMatches ??= []).push(metric.id)
         continue
       }
       if (!metric.matches(event)) continue
-      this.add(metric, { value: metric.field(event), ts, seq }, session)
+      sample.value = metric.field(event)
+      sample.ts = ts
+      sample.seq = seq
+      this.add(metric, sample, session)
     }
+    sample.value = undefined
     if (this.hasDwell) {
-      const entry = pageEntry(event, seq, dwellMatches ?? [])
+      const entry = pageEntry(event, seq, dwellMatches ?? NO_METRICS)
       if (entry && insertPage(data.pages, entry)) {
         this.visitCache = undefined
         for (const visit of trimPages(data.pages, compiled.timeout)) this.finalize(visit)
@@ -222,11 +284,7 @@ class State implements ProfileState {
     }
   }
 
-  private add(
-    metric: CompiledMetric,
-    sample: { value: unknown; ts: number; seq: number },
-    session: Session | undefined,
-  ): void {
+  private add(metric: CompiledMetric, sample: Sample, session: Session | undefined): void {
     const { window, aggregator, id } = metric
     const data = this.data
     if (window.kind === 'lifetime') {
@@ -234,40 +292,31 @@ class State implements ProfileState {
     } else if (window.kind === 'session') {
       if (session) aggregator.add((session.accumulators[id] ??= aggregator.create()), sample)
     } else {
-      let buckets = data.buckets.get(id)
-      if (!buckets) data.buckets.set(id, (buckets = new BucketList()))
+      const buckets = data.buckets
       const index = bucketOf(sample.ts, window.bucketMs)
       const newest = this.data.sessions.length
         ? this.data.sessions[this.data.sessions.length - 1]!.end
         : sample.ts
       const oldest = lowestBucket(newest, window.bucketMs)
-      if (index < oldest) return // already outside the window for good
-      let acc = buckets.get(index)
+      if (index < oldest) {
+        // Already outside the window for good, but the metric is listed (the snapshot shows
+        // `{}`), as it is by `insert`; one with a bucket is listed already.
+        buckets.list(id)
+        return
+      }
+      let acc = buckets.get(id, index)
       if (!acc) {
         // A new bucket: the time to drop the ones that have left the window for good.
-        buckets.insert(index, (acc = aggregator.create()), oldest)
+        buckets.insert(id, index, (acc = aggregator.create()), oldest)
       }
       aggregator.add(acc, sample)
-    }
-  }
-
-  private mergeAccumulators(
-    into: Record<string, Accumulator>,
-    from: Record<string, Accumulator>,
-  ): void {
-    for (const metric of this.compiled.metrics) {
-      const acc = from[metric.id]
-      if (!acc) continue
-      const target = into[metric.id]
-      if (target) metric.aggregator.merge(target, acc)
-      else into[metric.id] = acc
     }
   }
 
   /** Metric values at `now`; on the device only `session` metrics (the others are the edge's). */
   private metricsAt(now: number, device = false): Record<string, MetricValue> {
     const session = currentSession(this.data.sessions, now, this.compiled.timeout)
-    const metrics: Record<string, MetricValue> = {}
+    const metrics: Record<string, MetricValue> = device ? {} : { ...everyMetricOf(this.compiled) }
     for (const metric of this.compiled.metrics) {
       if (device && metric.window.kind !== 'session') continue
       metrics[metric.id] = windowValue(this, metric, now, session)
@@ -369,9 +418,9 @@ class State implements ProfileState {
   }
 
   snapshot(): StateSnapshot {
-    // The buckets as the snapshot format has them: an object by metric id (in the data's key
-    // order), of objects by bucket index (each BucketList's `toJSON`).
-    const json = { ...this.data, buckets: Object.fromEntries(this.data.buckets) }
+    // The buckets as the snapshot format has them: an object by metric id, of objects by bucket
+    // index (ProfileBuckets' `toJSON`).
+    const json = { ...this.data, buckets: this.data.buckets.toJSON() }
     const copy = JSON.parse(JSON.stringify(json)) as ProfileJson
     if (this.maxIds === Infinity) copy.messageIds = [...this.ids]
     return copy as unknown as StateSnapshot
@@ -388,22 +437,26 @@ class State implements ProfileState {
       if (old ? later(entry.ts, entry.seq, old.ts, old.seq) : keepsNewTrait(data.traits, key))
         if (jsonKey(entry.value).length <= MAX_TRAIT_VALUE_CHARS) setOwn(data.traits, key, entry)
     }
-    this.mergeAccumulators(data.lifetime, theirs.lifetime)
+    mergeAccumulators(this.compiled.metrics, data.lifetime, theirs.lifetime)
+    const from = theirs.buckets
     for (const metric of this.compiled.metrics) {
-      const from = theirs.buckets.get(metric.id)
-      if (!from) continue
-      let into = data.buckets.get(metric.id)
-      if (!into) data.buckets.set(metric.id, (into = new BucketList()))
-      for (let at = 0; at < from.indices.length; at++) {
+      const { id } = metric
+      if (!from.has(id)) continue
+      data.buckets.list(id)
+      for (let at = 0; at < from.ids.length; at++) {
+        if (from.ids[at] !== id) continue
         const index = from.indices[at]!
         const acc = from.accumulators[at]!
-        const target = into.get(index)
+        const target = data.buckets.get(id, index)
         if (target) metric.aggregator.merge(target, acc)
-        else into.insert(index, acc)
+        else data.buckets.insert(id, index, acc)
       }
     }
-    data.sessions = mergeSessions(data.sessions, theirs.sessions, this.compiled.timeout, (a, b) =>
-      this.mergeAccumulators(a.accumulators, b.accumulators),
+    data.sessions = mergeSessions(
+      data.sessions,
+      theirs.sessions,
+      this.compiled.timeout,
+      this.joinSessions,
     )
     if (theirs.pending)
       for (const entry of theirs.pending) insertPending((data.pending ??= []), entry)

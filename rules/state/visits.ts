@@ -18,16 +18,23 @@ export interface PageEntry {
   path: string | null
   /** `dwell_ms` of a `Page Left`, when numeric. */
   dwellMs: number | null
-  /** Ids of the dwell metrics whose path/where this page matches. */
-  metrics: string[]
+  /** Ids of the dwell metrics whose path/where this page matches (never changed in place). */
+  metrics: readonly string[]
 }
 
 /** A visit: when it started, its dwell (`null` while open), and the dwell metrics it counts for. */
 export interface Visit {
   start: number
   dwell: number | null
-  metrics: string[]
+  metrics: readonly string[]
 }
+
+/**
+ * The `metrics` of every entry that matches no dwell metric, most of them: one shared empty array
+ * rather than one per entry (a profile keeps up to {@link MAX_PAGES} entries, and `tagwise eval`
+ * keeps every profile).
+ */
+export const NO_METRICS: readonly string[] = Object.freeze([])
 
 /** Entries kept in the timeline: late events up to this many page events back are placed exactly. */
 export const MAX_PAGES = 64
@@ -36,7 +43,7 @@ export const MAX_PAGES = 64
 export function pageEntry(
   event: ParsedEvent,
   seq: number,
-  matching: string[],
+  matching: readonly string[],
 ): PageEntry | undefined {
   const raw = event.raw
   const isPage = raw.type === 'page' || raw.type === 'screen'
@@ -60,7 +67,9 @@ export function insertPage(pages: PageEntry[], entry: PageEntry): boolean {
   let i = pages.length
   while (i > 0 && before(entry, pages[i - 1]!)) i--
   if (i === 0 && pages.length >= MAX_PAGES) return false
-  pages.splice(i, 0, entry)
+  // Mostly the latest entry: `push` does not allocate the array of removed items `splice` returns.
+  if (i === pages.length) pages.push(entry)
+  else pages.splice(i, 0, entry)
   return true
 }
 

@@ -30,15 +30,12 @@ export function windowAcc(
     const stored = session?.accumulators[id]
     if (stored) aggregator.merge(acc, stored)
   } else {
-    const buckets = view.data.buckets.get(id)
+    const { ids, indices, accumulators } = view.data.buckets
     const lo = lowestBucket(now, window.bucketMs)
     const hi = bucketOf(now, window.bucketMs)
-    if (buckets) {
-      const { indices, accumulators } = buckets
-      for (let at = 0; at < indices.length; at++) {
-        const index = indices[at]!
-        if (index >= lo && index <= hi) aggregator.merge(acc, accumulators[at]!)
-      }
+    for (let at = 0; at < ids.length; at++) {
+      const index = indices[at]!
+      if (ids[at] === id && index >= lo && index <= hi) aggregator.merge(acc, accumulators[at]!)
     }
   }
   if (metric.dwell) {
@@ -78,23 +75,20 @@ export function windowValue(
   if (window.kind === 'lifetime') only = view.data.lifetime[id]
   else if (window.kind === 'session') only = session?.accumulators[id]
   else {
-    const buckets = view.data.buckets.get(id)
+    const { ids, indices, accumulators } = view.data.buckets
     const lo = lowestBucket(now, window.bucketMs)
     const hi = bucketOf(now, window.bucketMs)
     // Folded in windowAcc's order once a second bucket is inside the window.
     let folded: Accumulator | undefined
-    if (buckets) {
-      const { indices, accumulators } = buckets
-      for (let at = 0; at < indices.length; at++) {
-        const index = indices[at]!
-        if (!(index >= lo && index <= hi)) continue
-        if (folded) aggregator.merge(folded, accumulators[at]!)
-        else if (only === undefined) only = accumulators[at]
-        else {
-          folded = aggregator.create()
-          aggregator.merge(folded, only)
-          aggregator.merge(folded, accumulators[at]!)
-        }
+    for (let at = 0; at < ids.length; at++) {
+      const index = indices[at]!
+      if (ids[at] !== id || !(index >= lo && index <= hi)) continue
+      if (folded) aggregator.merge(folded, accumulators[at]!)
+      else if (only === undefined) only = accumulators[at]
+      else {
+        folded = aggregator.create()
+        aggregator.merge(folded, only)
+        aggregator.merge(folded, accumulators[at]!)
       }
     }
     if (folded) return aggregator.value(folded, now)
@@ -137,11 +131,13 @@ export function nextJump(
   if (session && (window.kind === 'session' || dwell)) next = session.end + timeout
   if (window.kind === 'sliding') {
     const lo = lowestBucket(t, window.bucketMs)
-    const buckets = view.data.buckets.get(id)
+    const { ids, indices } = view.data.buckets
     // Buckets at or after `lo` leave the window after `t`: the oldest of them leaves first.
     let oldest = Infinity
-    if (buckets)
-      for (const index of buckets.indices) if (index >= lo && index < oldest) oldest = index
+    for (let at = 0; at < ids.length; at++) {
+      const index = indices[at]!
+      if (ids[at] === id && index >= lo && index < oldest) oldest = index
+    }
     if (dwell)
       for (const visit of view.visits)
         if (visit.metrics.includes(id)) {

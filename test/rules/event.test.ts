@@ -67,6 +67,61 @@ describe('parseEvent', () => {
   })
 })
 
+/**
+ * The check parseEvent made before it walked own keys with `for…in` (issue 19): whether JSON text
+ * would not give the value back (a number that is not finite, or −0), by `Object.values`.
+ */
+function changedByObjectValues(value: unknown): boolean {
+  if (typeof value === 'number') return !Number.isFinite(value) || Object.is(value, -0)
+  if (typeof value !== 'object' || value === null) return false
+  for (const item of Object.values(value)) if (changedByObjectValues(item)) return true
+  return false
+}
+
+describe('parseEvent keeps an event that JSON gives back as it is, and reads the others as JSON does', () => {
+  const number = fc.oneof(
+    fc.double(),
+    fc.constantFrom(-0, 0, NaN, Infinity, -Infinity, 1e308, -1e-300),
+  )
+  const leaf = fc.oneof(number, fc.string({ maxLength: 4 }), fc.boolean(), fc.constant(null))
+  // Objects with and without a prototype, arrays with holes and extra keys, inherited keys.
+  const inheriting = fc
+    .record({ own: leaf, inherited: leaf })
+    .map(({ own, inherited }) => Object.assign(Object.create({ inherited }) as object, { own }))
+  const { value } = fc.letrec((tie) => ({
+    value: fc.oneof(
+      { depthSize: 'small' },
+      leaf,
+      fc.dictionary(fc.string({ maxLength: 3 }), tie('value'), { maxKeys: 4 }),
+      fc.sparseArray(tie('value'), { maxLength: 4 }),
+      fc
+        .tuple(fc.array(tie('value'), { maxLength: 3 }), leaf)
+        .map(([items, extra]) => Object.assign(items, { extra })),
+      fc
+        .dictionary(fc.string({ maxLength: 3 }), tie('value'), { maxKeys: 3 })
+        .map((entries) => Object.assign(Object.create(null) as object, entries)),
+      inheriting,
+    ),
+  }))
+
+  it('clones exactly the events that Object.values finds a changed number in (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.dictionary(fc.string({ maxLength: 3 }), value, { maxKeys: 4 }),
+        (properties) => {
+          const event = { ...good, properties }
+          const result = parseEvent(event)
+          if (!result.ok) return
+          expect(result.event.raw !== event).toBe(changedByObjectValues(event))
+          if (result.event.raw !== event)
+            expect(result.event.raw).toEqual(JSON.parse(JSON.stringify(event)))
+        },
+      ),
+      { numRuns: 2000 },
+    )
+  })
+})
+
 describe('parseTimestamp on the canonical toISOString shape', () => {
   it('agrees with Date.parse across years, leap days and milliseconds', () => {
     let t = Date.parse('1999-12-31T23:59:59.999Z')
@@ -81,6 +136,47 @@ describe('parseTimestamp on the canonical toISOString shape', () => {
     expect(parseTimestamp('2023-13-01T00:00:00.000Z')).toBeUndefined()
     expect(parseTimestamp('2023-01-01T24:00:00.000Z')).toBeUndefined()
     expect(parseTimestamp('2023-01-0xT00:00:00.000Z')).toBeUndefined()
+  })
+})
+
+describe('parseTimestamp after another timestamp', () => {
+  // It keeps the midnight of the day it read last (issue 19): any sequence reads as each alone.
+  const canonical = fc
+    .tuple(
+      fc.integer({
+        min: Date.parse('0000-01-01T00:00:00Z'),
+        max: Date.parse('9999-12-31T23:59:59.999Z'),
+      }),
+      fc.boolean(),
+    )
+    .map(([t, millis]) => {
+      const text = new Date(t).toISOString()
+      return millis ? text : text.replace(/\.\d{3}Z$/, 'Z')
+    })
+  // Runs of times within a day, as event streams are, and jumps between days and years.
+  const sameDay = fc
+    .tuple(canonical, fc.array(fc.integer({ min: 0, max: 86_399_999 }), { maxLength: 5 }))
+    .map(([first, times]) => [
+      first,
+      ...times.map((ms) => `${first.slice(0, 11)}${new Date(ms).toISOString().slice(11)}`),
+    ])
+
+  it('reads every timestamp of a sequence as Date.parse does (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.oneof(
+            sameDay,
+            canonical.map((t) => [t]),
+          ),
+          { maxLength: 8 },
+        ),
+        (runs) => {
+          for (const text of runs.flat()) expect(parseTimestamp(text)).toBe(Date.parse(text))
+        },
+      ),
+      { numRuns: 2000 },
+    )
   })
 })
 
