@@ -13,12 +13,18 @@ export interface MetricTimeline {
    * time asked: the values before it are no longer needed.
    */
   structural(t: number): number | null
-  /** Every metric's value at `t` (not before the last time given to `structural`). */
-  metricsAt(t: number): Record<string, MetricValue>
-  /** One metric's value at `t` (likewise). */
-  valueAt(id: string, t: number): MetricValue
-  /** The metrics whose value may differ from theirs at `now` (continuous ones, and any folded again). */
-  readonly moved: ReadonlySet<string>
+  /**
+   * Moves to `t` (not before the last time given to `structural`): folds again the metrics that
+   * jumped by then, which join `moved`.
+   */
+  reach(t: number): void
+  /** The value at `t` of the metric at `index` (in the metrics given), after `reach(t)`. */
+  valueAt(index: number, t: number): MetricValue
+  /**
+   * Indexes of the metrics whose value may differ from theirs at `now`: the continuous ones, then
+   * those folded again, in the order they started moving (the list only grows).
+   */
+  readonly moved: readonly number[]
 }
 
 /**
@@ -36,14 +42,16 @@ export function metricTimeline(
   const sessionAt = (t: number) => currentSession(view.data.sessions, t, timeout)
   const fold = (metric: CompiledMetric, t: number, session: Session | undefined) =>
     metric.aggregator.value(windowAcc(view, metric, t, session), t)
-  const continuous = metrics.filter((metric) => metric.continuous)
-  const moved = new Set(continuous.map((metric) => metric.id))
+  const count = metrics.length
+  const values: MetricValue[] = metrics.map((metric) => atNow[metric.id] ?? null)
+  const moved: number[] = []
+  const isMoved: boolean[] = []
+  for (let i = 0; i < count; i++) if ((isMoved[i] = metrics[i]!.continuous)) moved.push(i)
 
   // The segment: values at `from`, and when each metric jumps next. A sliding window's buckets
   // leave it only at bucket boundaries, so until one is near, the next boundary stands in for its
   // jump (`exact` false): finding the oldest bucket means listing them all.
   let from = now
-  let values = atNow
   let session = sessionAt(now)
   const jumps: number[] = []
   const exact: boolean[] = []
@@ -55,17 +63,19 @@ export function metricTimeline(
       jumps[i] = (bucketOf(t, window.bucketMs) + 1) * window.bucketMs
     else jumps[i] = nextJump(view, metric, t, session)
   }
-  for (let i = 0; i < metrics.length; i++) plan(i, now)
+  for (let i = 0; i < count; i++) plan(i, now)
   /** The earliest jump: stand-ins at or before it are replaced by the metric's jump first. */
   const segmentEnd = () => {
-    for (;;) {
-      let end = Infinity
-      for (let i = 0; i < metrics.length; i++) if (exact[i] && jumps[i]! < end) end = jumps[i]!
-      const near = jumps.findIndex((jump, i) => !exact[i] && jump <= end)
-      if (near < 0) return end
-      jumps[near] = nextJump(view, metrics[near]!, from, session)
-      exact[near] = true
+    let end = Infinity
+    for (let i = 0; i < count; i++) if (exact[i] && jumps[i]! < end) end = jumps[i]!
+    for (let i = 0; i < count; i++) {
+      if (exact[i] || jumps[i]! > end) continue
+      jumps[i] = nextJump(view, metrics[i]!, from, session)
+      exact[i] = true
+      // An exact jump can only come earlier than the end found so far, never before `from`.
+      if (jumps[i]! < end) end = jumps[i]!
     }
+    return end
   }
   /** When the segment ends; unknown after a move until asked. */
   let end: number | undefined = segmentEnd()
@@ -74,22 +84,21 @@ export function metricTimeline(
   const advance = (t: number) => {
     if (t === from) return
     session = sessionAt(t)
-    values = { ...values }
-    for (let i = 0; i < metrics.length; i++) {
+    for (let i = 0; i < count; i++) {
       const metric = metrics[i]!
       const jumped = jumps[i]! <= t
       if (!jumped && !metric.continuous) continue
-      values[metric.id] = fold(metric, t, session)
-      moved.add(metric.id)
+      values[i] = fold(metric, t, session)
+      if (!isMoved[i]) moved.push(i)
+      isMoved[i] = true
       if (jumped) plan(i, t)
     }
     from = t
     end = undefined
   }
-  const at = (t: number) => {
-    if (t > from && t >= (end ??= segmentEnd())) advance(t)
-    return t === from ? undefined : sessionAt(t)
-  }
+  // The session at the last instant inside the segment asked for (the instants asked are few).
+  let probeAt = now
+  let probe = session
 
   return {
     structural(t) {
@@ -97,17 +106,14 @@ export function metricTimeline(
       end ??= segmentEnd()
       return end === Infinity ? null : end
     },
-    metricsAt(t) {
-      const probe = at(t)
-      if (t === from) return values
-      const out = { ...values }
-      for (const metric of continuous) out[metric.id] = fold(metric, t, probe)
-      return out
+    reach(t) {
+      if (t > from && t >= (end ??= segmentEnd())) advance(t)
     },
-    valueAt(id, t) {
-      const probe = at(t)
-      const metric = t === from ? undefined : continuous.find((m) => m.id === id)
-      return metric ? fold(metric, t, probe) : (values[id] ?? null)
+    valueAt(index, t) {
+      const metric = metrics[index]!
+      if (t === from || !metric.continuous) return values[index]!
+      if (t !== probeAt) probe = sessionAt((probeAt = t))
+      return fold(metric, t, probe)
     },
     moved,
   }

@@ -15,7 +15,7 @@ import type { MetricValue, TagValue } from '../document/document.ts'
 import { isParsedEvent, parseEvent, type ParsedEvent } from '../document/event.ts'
 import { isObject, own, type Json } from '../document/json.ts'
 import type { CompiledMetric } from '../metric/compile-metric.ts'
-import { edgeNextChange, type TagReuse } from './edge-next-change.ts'
+import { edgeNextChange } from './edge-next-change.ts'
 import {
   currentSession,
   mergeSessions,
@@ -280,7 +280,6 @@ class State implements ProfileState {
     now: number,
     options: EvaluateOptions,
     errors?: Record<string, string>,
-    reuse?: TagReuse,
   ): { data: TagData; present: Record<string, TagValue> } {
     const device = options.scope === 'device'
     const durable = options.durableTags ?? {}
@@ -300,9 +299,7 @@ class State implements ProfileState {
       const elsewhere = device && !tag.onDevice
       const value = elsewhere
         ? (own(durable, tag.id) ?? undefined)
-        : reuse && !reuse.stale[i]
-          ? (reuse.values[i] ?? undefined)
-          : bounded(storable(tag.evaluate(data)))
+        : bounded(storable(tag.evaluate(data)))
       tags[tag.id] = value ?? null
       v[first + i] = value ?? null
       if (value !== undefined && !elsewhere) present[tag.id] = value
@@ -326,13 +323,8 @@ class State implements ProfileState {
     if (options.nextChangeAt === false)
       return { tags: present, metrics, nextChangeAt: null, ...thrown }
     // The next pending event changes the state when it comes due: no later than its timestamp.
-    const next = edgeNextChange(
-      this,
-      options.scope === 'device',
-      now,
-      data,
-      present,
-      (at, t, reuse) => this.tagsAt(at, t, options, undefined, reuse),
+    const next = edgeNextChange(this, options.scope === 'device', now, data, (tag, at) =>
+      bounded(storable(tag.evaluate(at))),
     )
     const due = this.data.pending?.[0]?.ts
     const nextChangeAt = due === undefined || (next !== null && next < due) ? next : due
