@@ -27,6 +27,34 @@ export interface MetricTimeline {
   readonly moved: readonly number[]
 }
 
+/** The metrics' indexes by what makes them jump (see {@link nextJump}), and the continuous ones. */
+interface Layout {
+  /** Session windows (not dwell): they all jump when the session ends. */
+  session: number[]
+  /** Sliding windows (not dwell): when their oldest bucket leaves the window. */
+  sliding: number[]
+  /** Dwell metrics: also when an open visit reaches the cap. Lifetime windows never jump. */
+  dwell: number[]
+  continuous: number[]
+}
+
+const layouts = new WeakMap<readonly CompiledMetric[], Layout>()
+
+function layoutOf(metrics: readonly CompiledMetric[]): Layout {
+  let layout = layouts.get(metrics)
+  if (layout) return layout
+  layout = { session: [], sliding: [], dwell: [], continuous: [] }
+  metrics.forEach((metric, i) => {
+    const kind = metric.window.kind
+    if (metric.dwell) layout!.dwell.push(i)
+    else if (kind === 'session') layout!.session.push(i)
+    else if (kind === 'sliding') layout!.sliding.push(i)
+    if (metric.continuous) layout!.continuous.push(i)
+  })
+  layouts.set(metrics, layout)
+  return layout
+}
+
 /**
  * The values of `metrics` from `now` on, given their values at `now`. Between two jumps (see
  * {@link nextJump}) only the continuous metrics (`since_*`, an open visit's dwell) move, so an
@@ -39,36 +67,41 @@ export function metricTimeline(
   atNow: Record<string, MetricValue>,
 ): MetricTimeline {
   const { timeout } = view.compiled
+  const layout = layoutOf(metrics)
   const sessionAt = (t: number) => currentSession(view.data.sessions, t, timeout)
   const fold = (metric: CompiledMetric, t: number, session: Session | undefined) =>
     metric.aggregator.value(windowAcc(view, metric, t, session), t)
-  const count = metrics.length
-  const values: MetricValue[] = metrics.map((metric) => atNow[metric.id] ?? null)
-  const moved: number[] = []
-  const isMoved: boolean[] = []
-  for (let i = 0; i < count; i++) if ((isMoved[i] = metrics[i]!.continuous)) moved.push(i)
+  /** Values at `from` of the metrics in `moved` (the others hold their value at `now`). */
+  const values: MetricValue[] = []
+  const moved = layout.continuous.slice()
+  for (const i of moved) values[i] = atNow[metrics[i]!.id] ?? null
+  const isMoved: boolean[] = metrics.map((metric) => metric.continuous)
 
-  // The segment: values at `from`, and when each metric jumps next. A sliding window's buckets
+  // The segment: values at `from`, and when each metric jumps next (`jumps`, by index, for the
+  // sliding and dwell ones; the session's end for the session ones). A sliding window's buckets
   // leave it only at bucket boundaries, so until one is near, the next boundary stands in for its
   // jump (`exact` false): finding the oldest bucket means listing them all.
   let from = now
   let session = sessionAt(now)
+  // What nextJump answers for a session window.
+  const sessionEnd = () => (session ? session.end + timeout : Infinity)
+  let sessionJump = sessionEnd()
   const jumps: number[] = []
   const exact: boolean[] = []
-  const plan = (i: number, t: number) => {
-    const metric = metrics[i]!
-    const { window } = metric
-    exact[i] = window.kind !== 'sliding' || metric.dwell
-    if (window.kind === 'sliding' && !metric.dwell)
-      jumps[i] = (bucketOf(t, window.bucketMs) + 1) * window.bucketMs
-    else jumps[i] = nextJump(view, metric, t, session)
+  const standIn = (i: number, t: number) => {
+    const { window } = metrics[i]!
+    if (window.kind !== 'sliding') return
+    jumps[i] = (bucketOf(t, window.bucketMs) + 1) * window.bucketMs
+    exact[i] = false
   }
-  for (let i = 0; i < count; i++) plan(i, now)
+  for (const i of layout.sliding) standIn(i, now)
+  for (const i of layout.dwell) jumps[i] = nextJump(view, metrics[i]!, now, session)
   /** The earliest jump: stand-ins at or before it are replaced by the metric's jump first. */
   const segmentEnd = () => {
-    let end = Infinity
-    for (let i = 0; i < count; i++) if (exact[i] && jumps[i]! < end) end = jumps[i]!
-    for (let i = 0; i < count; i++) {
+    let end = sessionJump
+    for (const i of layout.dwell) if (jumps[i]! < end) end = jumps[i]!
+    for (const i of layout.sliding) if (exact[i] && jumps[i]! < end) end = jumps[i]!
+    for (const i of layout.sliding) {
       if (exact[i] || jumps[i]! > end) continue
       jumps[i] = nextJump(view, metrics[i]!, from, session)
       exact[i] = true
@@ -84,14 +117,26 @@ export function metricTimeline(
   const advance = (t: number) => {
     if (t === from) return
     session = sessionAt(t)
-    for (let i = 0; i < count; i++) {
-      const metric = metrics[i]!
-      const jumped = jumps[i]! <= t
-      if (!jumped && !metric.continuous) continue
-      values[i] = fold(metric, t, session)
+    const foldAt = (i: number) => {
+      values[i] = fold(metrics[i]!, t, session)
       if (!isMoved[i]) moved.push(i)
       isMoved[i] = true
-      if (jumped) plan(i, t)
+    }
+    // Continuous metrics move anyway; folded once, even when they jump too.
+    for (const i of layout.continuous) foldAt(i)
+    if (sessionJump <= t) {
+      for (const i of layout.session) if (!metrics[i]!.continuous) foldAt(i)
+      sessionJump = sessionEnd()
+    }
+    for (const i of layout.sliding) {
+      if (jumps[i]! > t) continue
+      if (!metrics[i]!.continuous) foldAt(i)
+      standIn(i, t)
+    }
+    for (const i of layout.dwell) {
+      if (jumps[i]! > t) continue
+      if (!metrics[i]!.continuous) foldAt(i)
+      jumps[i] = nextJump(view, metrics[i]!, t, session)
     }
     from = t
     end = undefined
@@ -111,6 +156,7 @@ export function metricTimeline(
     },
     valueAt(index, t) {
       const metric = metrics[index]!
+      if (!isMoved[index]) return atNow[metric.id] ?? null
       if (t === from || !metric.continuous) return values[index]!
       if (t !== probeAt) probe = sessionAt((probeAt = t))
       return fold(metric, t, probe)
