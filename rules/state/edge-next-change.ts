@@ -10,8 +10,8 @@ import type { TagData } from '../tags/slots.ts'
 import { tagExpressions } from '../tags/tag-expressions.ts'
 import { logicVars } from '../logic/logic-vars.ts'
 import type { CompiledRules, TimeUnit } from './compiled-rules.ts'
-import { metricTimeline } from './metric-timeline.ts'
-import { nextChangeAt } from './next-change.ts'
+import { MetricTimeline } from './metric-timeline.ts'
+import { nextChangeAt, type Timeline } from './next-change.ts'
 import { thresholdFlips } from './threshold-flips.ts'
 import type { StateView } from './window-fold.ts'
 
@@ -53,14 +53,8 @@ interface SearchPlan {
   firstTagSlot: number
 }
 
-const plans = new WeakMap<CompiledRules, { edge?: SearchPlan; device?: SearchPlan }>()
-
-/** The search plan of `compiled` for a scope (built once per compiled rules and scope). */
-function planOf(compiled: CompiledRules, device: boolean): SearchPlan {
-  let byScope = plans.get(compiled)
-  if (!byScope) plans.set(compiled, (byScope = {}))
-  const cached = device ? byScope.device : byScope.edge
-  if (cached) return cached
+/** The search plan of `compiled` for a scope. */
+function searchPlan(compiled: CompiledRules, device: boolean): SearchPlan {
   const onDevice = (tag: string) => compiled.info.get(tag)!.evaluatedOn === 'device'
   const units = device ? compiled.units.filter((unit) => onDevice(unit.tag)) : compiled.units
   const metrics = device
@@ -95,7 +89,7 @@ function planOf(compiled: CompiledRules, device: boolean): SearchPlan {
     })
     return { evaluated, now, metrics: read, tags, thresholds: [] }
   })
-  const plan: SearchPlan = {
+  return {
     units,
     metrics,
     metricSlots: metrics.map((metric) => compiled.slots.metric(metric.id)),
@@ -103,9 +97,6 @@ function planOf(compiled: CompiledRules, device: boolean): SearchPlan {
     reads,
     firstTagSlot: compiled.slots.tag(compiled.tags[0]?.id ?? ''),
   }
-  if (device) byScope.device = plan
-  else byScope.edge = plan
-  return plan
 }
 
 /** Whether a threshold unit's value moved from `a` to `b` across one of its `bounds` (or onto it). */
@@ -123,44 +114,97 @@ const sameValue = (a: unknown, b: unknown) =>
   (typeof a === 'object' && typeof b === 'object' && JSON.stringify(a) === JSON.stringify(b))
 
 /**
- * The earliest time after `now` at which some tag changes with no new event, or `null`. `data` is
- * the evaluation at `now` (left as it is); `device` limits the search to the device's metrics and
- * tags (`scope: 'device'`); `valueOf` evaluates a tag as the state does.
+ * The search's view of a profile from `now` on (the {@link Timeline} that next-change.ts walks):
+ * the tag data at an instant is a copy of the evaluation at `now` where only what differs is
+ * written.
+ *
+ * One per search plan, started again for each search (searches do not nest: evaluating a tag
+ * never evaluates a profile), rather than objects and closures made for each: V8's optimized code
+ * for reading an object's fields depends on the object's layout, which a major GC drops once no
+ * object has it, so the search's code ran unoptimized for milliseconds after each major GC (4x
+ * its steady time in the rules bench, which collects garbage before each batch). It keeps the
+ * last search's profile until the next search.
  */
-export function edgeNextChange(
-  view: StateView,
-  device: boolean,
-  now: number,
-  data: TagData,
-  valueOf: TagValueOf,
-): number | null {
-  const { compiled } = view
-  const plan = planOf(compiled, device)
-  const { reads, metricSlots, firstTagSlot } = plan
-  const tags = compiled.tags
-  const timeline = metricTimeline(view, plan.metrics, now, data.metrics)
-  const atNow = data.v
-
-  // The tag data at the instant checked last: a copy of `data` where what differs is written.
-  let later: TagData | undefined
+class EdgeSearch implements Timeline {
+  readonly units: readonly TimeUnit[]
+  private readonly plan: SearchPlan
+  private readonly tags: readonly CompiledTag[]
+  private readonly nowSlot: number
+  private readonly timeline: MetricTimeline
   /** Per metric (of the plan's), whether its value at the instant checked differs from `now`. */
-  const differs: boolean[] = plan.metrics.map(() => false)
+  private readonly differs: boolean[]
   /** Per tag, whether its value at the instant checked differs from `now`. */
-  const changes: boolean[] = []
+  private readonly changes: boolean[]
   /** Per tag, whether `later` holds a value evaluated at some instant rather than the one at `now`. */
-  const written: boolean[] = []
+  private readonly written: boolean[]
+  // The search's (set by `start`): `now`, the evaluation there, how to evaluate a tag.
+  private now = 0
+  private data!: TagData
+  private valueOf!: TagValueOf
+  /** The tag data at the instant checked last: a copy of `data` where what differs is written. */
+  private later: TagData | undefined
+
+  constructor(compiled: CompiledRules, plan: SearchPlan) {
+    this.plan = plan
+    this.units = plan.units
+    this.tags = compiled.tags
+    this.nowSlot = compiled.slots.now
+    this.timeline = new MetricTimeline(plan.metrics, compiled.timeout)
+    this.differs = plan.metrics.map(() => false)
+    this.changes = compiled.tags.map(() => false)
+    this.written = compiled.tags.map(() => false)
+  }
+
+  /** Starts a search of `view` from `now`, where `data` is its evaluation. */
+  start(view: StateView, now: number, data: TagData, valueOf: TagValueOf): void {
+    this.timeline.start(view, now, data.metrics)
+    this.now = now
+    this.data = data
+    this.valueOf = valueOf
+    this.later = undefined
+    this.differs.fill(false)
+    this.changes.fill(false)
+    this.written.fill(false)
+  }
+
+  structural(t: number): number | null {
+    return this.timeline.structural(t)
+  }
+
+  /** Only compared with the key at `now`: empty when the tags are the same. */
+  tagsKey(t: number): string {
+    return t !== this.now && this.changesAt(t, true) ? 'changed' : ''
+  }
+
+  tagData(t: number): TagData {
+    if (t === this.now) return this.data
+    this.changesAt(t, false)
+    return this.later!
+  }
+
+  valueAt(path: string, t: number): unknown {
+    if (path === 'now') return t
+    const index = this.plan.metricIndex.get(path)
+    if (index === undefined) return null
+    this.timeline.reach(t)
+    return this.timeline.valueAt(index, t)
+  }
+
   /**
    * Writes the tag data at `t` and evaluates the tags that read something that differs from
    * `now`; with `untilChange` it stops at the first tag that differs. Whether one does.
    */
-  const changesAt = (t: number, untilChange: boolean): boolean => {
-    later ??= {
+  private changesAt(t: number, untilChange: boolean): boolean {
+    const { data, plan, timeline, differs, changes, written, tags } = this
+    const { reads, metricSlots, firstTagSlot } = plan
+    const atNow = data.v
+    const later = (this.later ??= {
       metrics: { ...data.metrics },
       tags: { ...data.tags },
       traits: data.traits,
       now: t,
       v: data.v.slice(),
-    }
+    })
     const { metrics, v } = later
     timeline.reach(t)
     // Only the metrics that moved can differ; the others hold their value at `now` in `later`.
@@ -173,7 +217,7 @@ export function edgeNextChange(
       differs[index] = value !== atNow[slot]
     }
     later.now = t
-    v[compiled.slots.now] = t
+    v[this.nowSlot] = t
     let changed = false
     // A tag whose reads (`now`, metrics, threshold units, earlier tags) hold their value at `now`
     // has its value at `now`: a continuous metric that holds still (`since_last` with no event)
@@ -198,7 +242,7 @@ export function edgeNextChange(
         }
         continue
       }
-      const value = valueOf(tag, later) ?? null
+      const value = this.valueOf(tag, later) ?? null
       v[slot] = later.tags[tag.id] = value
       written[i] = true
       if (!sameValue(value, atNow[slot])) {
@@ -208,26 +252,32 @@ export function edgeNextChange(
     }
     return changed
   }
-  return nextChangeAt(
-    now,
-    {
-      structural: (t) => timeline.structural(t),
-      // Only compared with the key at `now`: empty when the tags are the same.
-      tagsKey: (t) => (t !== now && changesAt(t, true) ? 'changed' : ''),
-      units: plan.units,
-      tagData: (t) => {
-        if (t === now) return data
-        changesAt(t, false)
-        return later!
-      },
-      valueAt: (path, t) => {
-        if (path === 'now') return t
-        const index = plan.metricIndex.get(path)
-        if (index === undefined) return null
-        timeline.reach(t)
-        return timeline.valueAt(index, t)
-      },
-    },
-    thresholdFlips,
-  )
+}
+
+const searches = new WeakMap<CompiledRules, { edge?: EdgeSearch; device?: EdgeSearch }>()
+
+/** The search of `compiled` for a scope (made once per compiled rules and scope). */
+function searchOf(compiled: CompiledRules, device: boolean): EdgeSearch {
+  let byScope = searches.get(compiled)
+  if (!byScope) searches.set(compiled, (byScope = {}))
+  const key = device ? 'device' : 'edge'
+  return (byScope[key] ??= new EdgeSearch(compiled, searchPlan(compiled, device)))
+}
+
+/**
+ * The earliest time after `now` at which some tag changes with no new event, or `null`. `data` is
+ * the evaluation at `now` (left as it is); `device` limits the search to the device's metrics and
+ * tags (`scope: 'device'`); `valueOf` evaluates a tag as the state does (a function that lives
+ * as long as the state: see MetricTimeline on why).
+ */
+export function edgeNextChange(
+  view: StateView,
+  device: boolean,
+  now: number,
+  data: TagData,
+  valueOf: TagValueOf,
+): number | null {
+  const search = searchOf(view.compiled, device)
+  search.start(view, now, data, valueOf)
+  return nextChangeAt(now, search, thresholdFlips)
 }

@@ -40,6 +40,7 @@ import {
   MAX_TRAITS,
 } from '../document/limits.ts'
 import type { TagData } from '../tags/slots.ts'
+import type { CompiledTag } from '../tags/compile-tag.ts'
 import { insertPage, pageEntry, trimPages, visitsOf, type Visit } from './visits.ts'
 import { bucketOf, lowestBucket } from '../metric/window.ts'
 import { windowValue } from './window-fold.ts'
@@ -70,6 +71,9 @@ function bounded(value: TagValue | undefined): TagValue | undefined {
         : 0
   return chars > MAX_TAG_VALUE_CHARS ? undefined : value
 }
+
+/** A tag's value over `data`, as a state keeps it (`undefined`: absent). */
+const storedValue = (tag: CompiledTag, data: TagData) => bounded(storable(tag.evaluate(data)))
 
 /**
  * Whether a profile holding `traits` takes a trait it does not have yet: its key is short enough
@@ -323,9 +327,7 @@ class State implements ProfileState {
     if (options.nextChangeAt === false)
       return { tags: present, metrics, nextChangeAt: null, ...thrown }
     // The next pending event changes the state when it comes due: no later than its timestamp.
-    const next = edgeNextChange(this, options.scope === 'device', now, data, (tag, at) =>
-      bounded(storable(tag.evaluate(at))),
-    )
+    const next = edgeNextChange(this, options.scope === 'device', now, data, storedValue)
     const due = this.data.pending?.[0]?.ts
     const nextChangeAt = due === undefined || (next !== null && next < due) ? next : due
     return { tags: present, metrics, nextChangeAt, ...thrown }
