@@ -534,7 +534,8 @@ const DOC_CONSTANTS = [0, 1, 2, 3, 5, 10, 25.5, 100, 60_000, 600_000, 1_800_000]
 /**
  * Instants where a tag of a `docArb` document can change with no new event: where a bucket of an
  * event leaves a sliding window, where a session times out, where a since_* measured from an event
- * or a metric growing at 1 ms/ms from its value at `now` reaches a constant; each ±1 ms.
+ * or a metric growing at 1 ms/ms from its value at `now` reaches a constant; around each, the
+ * whole milliseconds from 1 ms before to 1 ms after.
  */
 export function changeProbes(
   doc: RulesDocument,
@@ -556,7 +557,9 @@ export function changeProbes(
   for (const value of Object.values(r.metrics)) {
     if (typeof value === 'number') bases.push(...DOC_CONSTANTS.map((c) => now + c - value))
   }
-  return [...new Set(bases.flatMap((b) => [b - 1, b, b + 1]))]
+  // Instants are whole milliseconds: a base between two (25.5 ms) has both of them around it.
+  const instants = bases.map(Math.floor).flatMap((b) => [b - 1, b, b + 1, b + 2])
+  return [...new Set(instants)]
 }
 
 // ---------------------------------------------------------------------------------------------
