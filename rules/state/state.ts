@@ -15,7 +15,7 @@ import type { MetricValue, TagValue } from '../document/document.ts'
 import { isParsedEvent, parseEvent, type ParsedEvent } from '../document/event.ts'
 import { isObject, own, type Json } from '../document/json.ts'
 import type { CompiledMetric } from '../metric/compile-metric.ts'
-import { edgeNextChange, type TagReuse } from './edge-next-change.ts'
+import { edgeNextChange } from './edge-next-change.ts'
 import {
   currentSession,
   mergeSessions,
@@ -39,6 +39,7 @@ import {
   MAX_TRAITS,
 } from '../document/limits.ts'
 import type { TagData } from '../tags/slots.ts'
+import type { CompiledTag } from '../tags/compile-tag.ts'
 import { insertPage, NO_METRICS, pageEntry, trimPages, visitsOf, type Visit } from './visits.ts'
 import { bucketOf, lowestBucket } from '../metric/window.ts'
 import { windowValue } from './window-fold.ts'
@@ -69,6 +70,9 @@ function bounded(value: TagValue | undefined): TagValue | undefined {
         : 0
   return chars > MAX_TAG_VALUE_CHARS ? undefined : value
 }
+
+/** A tag's value over `data`, as a state keeps it (`undefined`: absent). */
+const storedValue = (tag: CompiledTag, data: TagData) => bounded(storable(tag.evaluate(data)))
 
 /**
  * Whether a profile holding `traits` takes a trait it does not have yet: its key is short enough
@@ -329,7 +333,6 @@ class State implements ProfileState {
     now: number,
     options: EvaluateOptions,
     errors?: Record<string, string>,
-    reuse?: TagReuse,
   ): { data: TagData; present: Record<string, TagValue> } {
     const device = options.scope === 'device'
     const durable = options.durableTags ?? {}
@@ -349,9 +352,7 @@ class State implements ProfileState {
       const elsewhere = device && !tag.onDevice
       const value = elsewhere
         ? (own(durable, tag.id) ?? undefined)
-        : reuse && !reuse.stale[i]
-          ? (reuse.values[i] ?? undefined)
-          : bounded(storable(tag.evaluate(data)))
+        : bounded(storable(tag.evaluate(data)))
       tags[tag.id] = value ?? null
       v[first + i] = value ?? null
       if (value !== undefined && !elsewhere) present[tag.id] = value
@@ -375,14 +376,7 @@ class State implements ProfileState {
     if (options.nextChangeAt === false)
       return { tags: present, metrics, nextChangeAt: null, ...thrown }
     // The next pending event changes the state when it comes due: no later than its timestamp.
-    const next = edgeNextChange(
-      this,
-      options.scope === 'device',
-      now,
-      data,
-      present,
-      (at, t, reuse) => this.tagsAt(at, t, options, undefined, reuse),
-    )
+    const next = edgeNextChange(this, options.scope === 'device', now, data, storedValue)
     const due = this.data.pending?.[0]?.ts
     const nextChangeAt = due === undefined || (next !== null && next < due) ? next : due
     return { tags: present, metrics, nextChangeAt, ...thrown }

@@ -25,6 +25,7 @@ import {
   thresholdEventsArb,
   nowOffsetArb,
   thresholdProbes,
+  changeProbes,
   differences,
   assertSame,
   type Event,
@@ -328,6 +329,41 @@ describe('engine equals the naive reference (property tests)', () => {
           }
         }),
         { numRuns: RUNS * 2 },
+      )
+    },
+    TIMEOUT,
+  )
+
+  it(
+    '(h) nextChangeAt on mixed documents: no tag changes where one can before it, one does at it',
+    () => {
+      // (e) probes random instants, (g) small documents over time-growing metrics only. Here the
+      // documents mix windows, sessions, since_*, dwell and tags reading tags, and the probes sit
+      // where a change can happen: the search checks only some tags at each such instant (those
+      // whose reads moved there), so a tag it wrongly skips shows as a change before its answer.
+      fc.assert(
+        fc.property(docArb, eventsArb, extraNowArb, (doc, events, extra) => {
+          const rules = compileRules(doc)
+          const state = ingestAll(rules, events)
+          const now = maxTs(events) + extra
+          const r = state.evaluate(now)
+          const t = r.nextChangeAt
+          const horizon = t ?? now + 400 * DAY
+          for (const probe of changeProbes(doc, events, r, now)) {
+            if (probe <= now || probe >= horizon) continue
+            assertSame(
+              `tags before nextChangeAt=${t}, at ${probe} (now + ${probe - now} ms)`,
+              now,
+              state.evaluate(probe, { nextChangeAt: false }).tags,
+              r.tags,
+              true,
+            )
+          }
+          if (t !== null && differences(state.evaluate(t).tags, r.tags, '', true).length === 0) {
+            throw new Error(`tags at nextChangeAt=${t} equal tags at now=${now}`)
+          }
+        }),
+        { numRuns: RUNS },
       )
     },
     TIMEOUT,

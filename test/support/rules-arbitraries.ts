@@ -5,6 +5,7 @@ import fc from 'fast-check'
 import { AGGREGATIONS, FIELD_AGGREGATIONS } from '../../rules/document/document.ts'
 import type { Evaluation, RulesDocument } from '../../rules/index.ts'
 import { parseEvent } from '../../rules/index.ts'
+import { bucketExpiry, bucketOf, parseWindow } from '../../rules/metric/window.ts'
 import { windowEdgeConflicts } from './reference.ts'
 
 export const MINUTE = 60_000
@@ -523,6 +524,42 @@ export function thresholdProbes(
     if (typeof value === 'number') bases.push(...constants.map((c) => now + c - value))
   }
   return bases.flatMap((b) => [b - 1, b, b + 1])
+}
+
+/** Milliseconds of the numbers `docArb`'s tags compare with: its constants and tier cuts. */
+const DOC_CONSTANTS = [0, 1, 2, 3, 5, 10, 25.5, 100, 60_000, 600_000, 1_800_000]
+  .concat([10 * MINUTE, 45 * MINUTE, 3 * HOUR, 2 * DAY])
+  .concat([30 * MINUTE]) // the 3-argument `<` of `docArb`'s conditions
+
+/**
+ * Instants where a tag of a `docArb` document can change with no new event: where a bucket of an
+ * event leaves a sliding window, where a session times out, where a since_* measured from an event
+ * or a metric growing at 1 ms/ms from its value at `now` reaches a constant; around each, the
+ * whole milliseconds from 1 ms before to 1 ms after.
+ */
+export function changeProbes(
+  doc: RulesDocument,
+  events: Event[],
+  r: Evaluation,
+  now: number,
+): number[] {
+  const timeout = (doc.session?.timeoutMinutes ?? 30) * MINUTE
+  const buckets = new Set<number>()
+  for (const def of Object.values(doc.metrics)) {
+    const window = parseWindow(def.window)
+    if (typeof window !== 'string' && window.kind === 'sliding') buckets.add(window.bucketMs)
+  }
+  const bases: number[] = []
+  for (const ts of goodStamps(events)) {
+    bases.push(ts + timeout, ...DOC_CONSTANTS.map((c) => ts + c))
+    for (const bucketMs of buckets) bases.push(bucketExpiry(bucketOf(ts, bucketMs), bucketMs))
+  }
+  for (const value of Object.values(r.metrics)) {
+    if (typeof value === 'number') bases.push(...DOC_CONSTANTS.map((c) => now + c - value))
+  }
+  // Instants are whole milliseconds: a base between two (25.5 ms) has both of them around it.
+  const instants = bases.map(Math.floor).flatMap((b) => [b - 1, b, b + 1, b + 2])
+  return [...new Set(instants)]
 }
 
 // ---------------------------------------------------------------------------------------------
