@@ -50,18 +50,8 @@ export class MergeStaging {
       yield JSON.parse(row.body)
   }
 
-  /** Forgets `source`'s staged events (a merge that erases them instead of taking them in). */
+  /** Forgets `source`'s staged events: moved into `events`, or erased instead of taken in. */
   forget(source: string): void {
-    this.sql.exec(`DELETE FROM merging WHERE source = ?`, source)
-  }
-
-  /** Moves `source`'s staged events into `events` (those not stored yet) and forgets them. */
-  moveToEvents(source: string): void {
-    this.sql.exec(
-      `INSERT OR IGNORE INTO events (message_id, ts, received_at, body)
-       SELECT message_id, ts, received_at, body FROM merging WHERE source = ? ORDER BY ts, message_id`,
-      source,
-    )
     this.sql.exec(`DELETE FROM merging WHERE source = ?`, source)
   }
 }

@@ -83,7 +83,8 @@ export function absorbProfile(
     for (const event of store.merging.fresh(from)) other.ingest(event, now)
   }
   state.merge(other)
-  store.merging.moveToEvents(from)
+  store.events.addStaged(from)
+  store.merging.forget(from)
   for (const alias of [from, ...payload.aliases]) store.addAlias(alias, now)
   store.events.prune(now)
 }

@@ -15,7 +15,7 @@ export interface Forward {
   pending: boolean
 }
 
-/** A saved engine state and the last event (rowid) it counts. */
+/** A saved engine state and the last event it counts (`EventStore.lastStored`). */
 export interface SavedState {
   rulesVersion: string
   snapshot: StateSnapshot
@@ -174,14 +174,15 @@ export class ProfileStore {
 
   /** Drops everything but `meta` (the id and the forward): after a merge moved the data away. */
   clearData(): void {
-    for (const table of ['events', 'state', 'tags', 'tag_history', 'traits', 'aliases', 'merging'])
+    this.events.clear()
+    for (const table of ['state', 'tags', 'tag_history', 'traits', 'aliases', 'merging'])
       this.sql.exec(`DELETE FROM ${table}`)
     this.sql.exec(`DELETE FROM meta WHERE key = 'snapshot_up_to'`)
     this.tags.forget()
   }
 
   /**
-   * The saved engine state (a checkpoint): it counts the events up to rowid `upTo`; the events
+   * The saved engine state (a checkpoint): it counts the events up to `upTo`; the events
    * stored after it are counted by replaying `events.after(upTo)`. A snapshot saved before
    * checkpoints existed counted every stored event (`upTo` is then infinite).
    */
@@ -222,8 +223,8 @@ export class ProfileStore {
       text,
     )
     this.sql.exec(
-      `INSERT OR REPLACE INTO meta (key, value)
-       VALUES ('snapshot_up_to', (SELECT coalesce(max(rowid), 0) FROM events))`,
+      `INSERT OR REPLACE INTO meta (key, value) VALUES ('snapshot_up_to', ?)`,
+      this.events.lastStored(),
     )
     return true
   }
