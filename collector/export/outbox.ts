@@ -26,10 +26,10 @@ export interface OutboxRow {
  * committed without its message nor sent without being committed. `ProfileDO` drains it to the
  * export queue after the commit and deletes what the queue accepted.
  *
- * A commit's messages are one row (a JSON array): each row costs a row written to insert, one to
- * delete and one for its `AUTOINCREMENT` sequence, so a row per message cost a commit that changed
- * several tags several times as much. Rows written before hold one message (a JSON object) and
- * drain the same way.
+ * A commit's messages are one row (a JSON array): each row costs a row written to insert and one
+ * to delete (and one for its `AUTOINCREMENT` sequence in tables created before: schema.ts), so a
+ * row per message cost a commit that changed several tags several times as much. Rows written
+ * before hold one message (a JSON object) and drain the same way.
  */
 export class Outbox {
   /** The drain under way, if any: one at a time, so no message is sent twice by this object. */

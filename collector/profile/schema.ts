@@ -8,6 +8,13 @@
  * profile's events would cost more rows written than it saves (docs/cost.md). `traits` stays a
  * rowid table so that a profile's traits keep their order (the order they were set in).
  *
+ * The ids of `tag_history` and `outbox` are rowids without `AUTOINCREMENT`, which wrote a row of
+ * `sqlite_sequence` with every insert: a new row takes the largest id plus one, so ids only repeat
+ * after the rows above them were deleted. Neither relies on more: the history is trimmed from its
+ * oldest ids and read newest first, and no id leaves the object; the outbox is drained oldest first
+ * by one drain at a time, which deletes only rows it read (below any row added while it sends).
+ * Tables created before keep `AUTOINCREMENT`.
+ *
  * - `meta`: the profile id (a Durable Object does not know the name it was addressed by) and, once
  *   the profile was merged into another (identity merge), `forward` (that profile's id), `forward_at`
  *   (the link's event time) and `forward_pending` (`1` until the target holds this profile's data).
@@ -49,7 +56,7 @@ CREATE TABLE IF NOT EXISTS tags (
   since INTEGER NOT NULL
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS tag_history (
-  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  id INTEGER PRIMARY KEY,
   tag TEXT NOT NULL,
   from_value TEXT,
   to_value TEXT,
@@ -57,7 +64,7 @@ CREATE TABLE IF NOT EXISTS tag_history (
 );
 CREATE TABLE IF NOT EXISTS traits (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS aliases (id TEXT PRIMARY KEY, merged_at INTEGER NOT NULL) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS outbox (seq INTEGER PRIMARY KEY AUTOINCREMENT, body TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS outbox (seq INTEGER PRIMARY KEY, body TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS merging (
   source TEXT NOT NULL,
   message_id TEXT NOT NULL,

@@ -159,4 +159,39 @@ describe('the outbox rows', () => {
     expect(ids([...outcome.first, ...outcome.then].flat())).toEqual(ids(outcome.messages))
     expect(outcome.left).toBe(0)
   })
+
+  it('sends commits added during a send after it, in order, each once, though ids repeat', async () => {
+    // Without AUTOINCREMENT an emptied outbox numbers its rows from 1 again (schema.ts).
+    const outcome = await inProfile(async (state) => {
+      const outbox = new Outbox(state.storage.sql)
+      const messages = Array.from({ length: 4 }, (_, n) => change('p', `tag${n}`))
+      const sends: ExportMessage[][] = []
+      let sending = 0
+      const queue: Queue<ExportMessage> = {
+        send: (body) => queue.sendBatch([{ body }]),
+        sendBatch: (batch) => {
+          sends.push([...batch].map((m) => m.body))
+          // A commit lands while the first send is under way.
+          if (sending++ === 0) outbox.add([messages[1]!])
+          return Promise.resolve({ metadata: { metrics: { backlogCount: 0, backlogBytes: 0 } } })
+        },
+        metrics: () => Promise.reject(new Error('no metrics here')),
+      }
+      const alarm = new ProfileAlarm(state.storage)
+      outbox.add([messages[0]!])
+      await outbox.drain(queue, alarm)
+      const seqAfterEmptied = () =>
+        state.storage.sql.exec<{ seq: number }>('SELECT seq FROM outbox').one().seq
+      outbox.add([messages[2]!])
+      const reused = seqAfterEmptied()
+      outbox.add([messages[3]!])
+      await outbox.drain(queue, alarm)
+      return { sends, reused, left: rowCount(state) }
+    })
+    const tags = (send: ExportMessage[]) =>
+      send.map((m) => (m.type === 'tag.changed' ? m.change.tag : m.type))
+    expect(outcome.sends.map(tags)).toEqual([['tag0'], ['tag1'], ['tag2', 'tag3']])
+    expect(outcome.reused).toBe(1)
+    expect(outcome.left).toBe(0)
+  })
 })
