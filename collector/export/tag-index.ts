@@ -1,3 +1,4 @@
+import { supersededChanges } from './superseded-changes.ts'
 import type { ExportedChange } from './message.ts'
 
 /** Rows of `tag_changes` kept for the live feed (`GET /v1/changes`); older ones are trimmed. */
@@ -13,8 +14,14 @@ export const CHANGES_KEPT = 10_000
  * - a change of a profile erased at or after its time (a tombstone in `erasures`) is dropped, so
  *   no late or retried change re-creates rows of an erased profile. The check is part of each
  *   statement, so an erasure committed meanwhile is seen.
+ * With `index: false` only the log statement: a later change of the same tag in the same D1
+ * batch decides the index row (`supersededChanges`).
  */
-export function changeStatements(db: D1Database, c: ExportedChange): D1PreparedStatement[] {
+export function changeStatements(
+  db: D1Database,
+  c: ExportedChange,
+  { index: toIndex }: { index: boolean } = { index: true },
+): D1PreparedStatement[] {
   const newer = `SELECT 1 FROM tag_changes WHERE profile = ?1 AND tag = ?2 AND at > ?3`
   const erased = `SELECT 1 FROM erasures WHERE profile = ?1 AND erased_at >= ?3`
   const index =
@@ -54,7 +61,7 @@ export function changeStatements(db: D1Database, c: ExportedChange): D1PreparedS
       c.to === null ? null : JSON.stringify(c.to),
       c.rulesVersion,
     )
-  return [index, log]
+  return toIndex ? [index, log] : [log]
 }
 
 /** Trims the change log to its latest `CHANGES_KEPT` rows. */
@@ -69,7 +76,13 @@ export async function applyToIndex(
   changes: readonly ExportedChange[],
 ): Promise<void> {
   if (!changes.length) return
-  await db.batch([...changes.flatMap((c) => changeStatements(db, c)), trimChanges(db)])
+  const superseded = supersededChanges(changes.map((change) => ({ type: 'tag.changed', change })))
+  await db.batch([
+    ...changes.flatMap((c, position) =>
+      changeStatements(db, c, { index: !superseded.has(position) }),
+    ),
+    trimChanges(db),
+  ])
 }
 
 /**
