@@ -145,8 +145,8 @@ export class EventStore {
   }
 
   /**
-   * Moves the events staged for a merge from profile `source` (table `merging`) that are not
-   * stored yet into the table, in timestamp order (as they are numbered).
+   * Stores the events staged for a merge from profile `source` in the table `merging`
+   * (`MergeStaging`) that are not stored yet, in timestamp order (as they are numbered).
    */
   addStaged(source: string): void {
     if (this.storageOrder() === 'rowid') {

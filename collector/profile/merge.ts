@@ -83,8 +83,7 @@ export function absorbProfile(
     for (const event of store.merging.fresh(from)) other.ingest(event, now)
   }
   state.merge(other)
-  store.events.addStaged(from)
-  store.merging.forget(from)
+  store.merging.moveToEvents(from)
   for (const alias of [from, ...payload.aliases]) store.addAlias(alias, now)
   store.events.prune(now)
 }

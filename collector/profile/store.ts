@@ -48,7 +48,7 @@ export class ProfileStore {
   constructor(private readonly sql: SqlStorage) {
     this.events = new EventStore(sql)
     this.tags = new TagStore(sql)
-    this.merging = new MergeStaging(sql)
+    this.merging = new MergeStaging(sql, this.events)
     // A profile with storage brings its tables up to date on every cold start.
     if (this.hasSchema()) this.migrate()
   }
@@ -73,6 +73,7 @@ export class ProfileStore {
     this.cache = {}
     this.tags.forget()
     this.events.forget()
+    this.merging.forgetMemory()
   }
 
   profileId(): string | undefined {
