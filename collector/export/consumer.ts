@@ -2,7 +2,7 @@ import { deliverExport } from './deliver-export.ts'
 import { readDestinations } from './destinations.ts'
 import type { Env } from '../env.ts'
 import { erasedAt, recordNotice } from './erasures.ts'
-import { exportProfile, isExportMessage, type ExportMessage } from './message.ts'
+import { exportMessagesOf, exportProfile, isQueueMessage, type ExportMessage } from './message.ts'
 import { supersededChanges } from './superseded-changes.ts'
 import { changeStatements, forgetStatements, trimChanges } from './tag-index.ts'
 
@@ -37,8 +37,11 @@ export async function consumeExport(
 ): Promise<void> {
   const retry = new Set<number>()
   const valid: { position: number; message: ExportMessage }[] = []
+  // A commit's changes in one queue message are handled each as its own export message; all of
+  // them are retried with the queue message when one is.
   batch.messages.forEach(({ body }, position) => {
-    if (isExportMessage(body)) valid.push({ position, message: body })
+    if (isQueueMessage(body))
+      for (const message of exportMessagesOf(body)) valid.push({ position, message })
     else {
       console.warn('tagwise: not an export message, retried until dead-lettered:', body)
       retry.add(position)

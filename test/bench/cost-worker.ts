@@ -19,7 +19,7 @@ import { Hono } from 'hono'
 import { app } from '../../collector/app.ts'
 import type { AppEnv, Env } from '../../collector/env.ts'
 import { consumeExport } from '../../collector/export/consumer.ts'
-import type { ExportMessage } from '../../collector/export/message.ts'
+import type { QueueMessage } from '../../collector/export/message.ts'
 import { ProfileDO } from '../../collector/profile/profile-do.ts'
 import { RulesDO } from '../../collector/rules/rules-do.ts'
 import type { Meter } from './cost-meter.ts'
@@ -157,18 +157,18 @@ function meteredD1(db: D1Database): D1Database {
   })
 }
 
-function meteredQueue(queue: Queue<ExportMessage>): Queue<ExportMessage> {
+function meteredQueue(queue: Queue<QueueMessage>): Queue<QueueMessage> {
   return new Proxy(queue, {
     get(target, key) {
       if (key === 'send')
-        return (body: ExportMessage, options?: QueueSendOptions) => {
+        return (body: QueueMessage, options?: QueueSendOptions) => {
           meter.queueMessagesSent++
           meter.queueWrites += queueUnits(body)
           return target.send(body, options)
         }
       if (key === 'sendBatch')
         return (
-          messages: Iterable<MessageSendRequest<ExportMessage>>,
+          messages: Iterable<MessageSendRequest<QueueMessage>>,
           options?: QueueSendBatchOptions,
         ) => {
           const list = [...messages]
