@@ -6,9 +6,10 @@ export const CHANGES_KEPT = 10_000
 
 /**
  * The statements applying one exported tag change to the D1 tag index and the change log
- * (migrations/0001_init.sql). Idempotent and order-tolerant, since the queue delivers at least
- * once and may reorder retried messages:
- * - the log skips a change id it holds already;
+ * (migrations/0001_init.sql, 0007_tag_changes_one_index.sql). Idempotent and order-tolerant,
+ * since the queue delivers at least once and may reorder retried messages:
+ * - the log skips a change it holds already (`OR IGNORE`: its unique key is the id before
+ *   migration 0007, `(profile, tag, at, id)` after it, so the statement runs on either);
  * - the index keeps present tags only; a change is applied unless the log holds a later change
  *   of the same profile and tag, and an upsert never overwrites a newer `updated_at`;
  * - a change of a profile erased at or after its time (a tombstone in `erasures`) is dropped, so
@@ -48,9 +49,8 @@ export function changeStatements(
           )
   const log = db
     .prepare(
-      `INSERT INTO tag_changes (id, profile, tag, from_value, to_value, at, rules_version)
-       SELECT ?4, ?1, ?2, ?5, ?6, ?3, ?7 WHERE NOT EXISTS (${erased})
-       ON CONFLICT (id) DO NOTHING`,
+      `INSERT OR IGNORE INTO tag_changes (id, profile, tag, from_value, to_value, at, rules_version)
+       SELECT ?4, ?1, ?2, ?5, ?6, ?3, ?7 WHERE NOT EXISTS (${erased})`,
     )
     .bind(
       c.profile,
