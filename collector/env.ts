@@ -13,7 +13,7 @@ export interface Env {
    */
   DB: D1Database
   /** The export queue: every committed tag change, from the profiles' outboxes (export/consumer.ts). */
-  TAG_CHANGES: Queue<import('./export/message.ts').ExportMessage>
+  TAG_CHANGES: Queue<import('./export/message.ts').QueueMessage>
   /**
    * Where tag changes are delivered besides the D1 index: a JSON array of webhook and
    * Segment-compatible destinations (export/destinations.ts); `env:NAME` values read other vars/secrets.

@@ -2,7 +2,7 @@
 // Durable Object classes it binds.
 import { app } from './app.ts'
 import type { Env } from './env.ts'
-import type { ExportMessage } from './export/message.ts'
+import type { QueueMessage } from './export/message.ts'
 import { consumeExport } from './export/consumer.ts'
 import { snapshotCoverage } from './audience/coverage-history.ts'
 import { activeRules } from './rules/active-rules.ts'
@@ -14,7 +14,7 @@ export type { IngestOutcome, ProfileView } from './profile/profile-do.ts'
 export type { PublishResult, RulesVersion } from './rules/rules-do.ts'
 export type { IngestResponse, RejectedEvent } from './ingest/ingest-response.ts'
 export type { ChangesResponse } from './routes/changes.ts'
-export type { ExportedChange, ExportMessage } from './export/message.ts'
+export type { ExportedChange, ExportMessage, QueueMessage } from './export/message.ts'
 export type { AudienceResponse } from './routes/audiences.ts'
 export type {
   CatalogHistoriesResponse,
@@ -34,4 +34,4 @@ export default {
   scheduled: async (controller, env) => {
     await snapshotCoverage(env.DB, await activeRules(env), controller.scheduledTime)
   },
-} satisfies ExportedHandler<Env, ExportMessage>
+} satisfies ExportedHandler<Env, QueueMessage>

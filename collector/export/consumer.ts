@@ -2,7 +2,8 @@ import { deliverExport } from './deliver-export.ts'
 import { readDestinations } from './destinations.ts'
 import type { Env } from '../env.ts'
 import { erasedAt, recordNotice } from './erasures.ts'
-import { exportProfile, isExportMessage, type ExportMessage } from './message.ts'
+import { exportMessagesOf, exportProfile, isQueueMessage, type ExportMessage } from './message.ts'
+import { supersededChanges } from './superseded-changes.ts'
 import { changeStatements, forgetStatements, trimChanges } from './tag-index.ts'
 
 /** Longest wait between two deliveries of a message the consumer could not handle, in seconds. */
@@ -36,8 +37,11 @@ export async function consumeExport(
 ): Promise<void> {
   const retry = new Set<number>()
   const valid: { position: number; message: ExportMessage }[] = []
+  // A commit's changes in one queue message are handled each as its own export message; all of
+  // them are retried with the queue message when one is.
   batch.messages.forEach(({ body }, position) => {
-    if (isExportMessage(body)) valid.push({ position, message: body })
+    if (isQueueMessage(body))
+      for (const message of exportMessagesOf(body)) valid.push({ position, message })
     else {
       console.warn('tagwise: not an export message, retried until dead-lettered:', body)
       retry.add(position)
@@ -81,13 +85,29 @@ export async function consumeExport(
 }
 
 /** The D1 statements of one message: its change applied, or its erasure recorded. */
-const statementsOf = (db: D1Database, message: ExportMessage): D1PreparedStatement[] =>
+const statementsOf = (
+  db: D1Database,
+  message: ExportMessage,
+  superseded: boolean,
+): D1PreparedStatement[] =>
   message.type === 'tag.changed'
-    ? changeStatements(db, message.change)
+    ? changeStatements(db, message.change, { index: !superseded })
     : [
         recordNotice(db, message.deletion),
         ...forgetStatements(db, message.deletion.profile, message.deletion.at),
       ]
+
+/**
+ * The D1 statements of `messages`, in one batch: a change a later one of the same profile and
+ * tag supersedes is only logged (`supersededChanges`), and the log is trimmed.
+ */
+function batchStatements(db: D1Database, messages: readonly ExportMessage[]) {
+  const superseded = supersededChanges(messages)
+  return [
+    ...messages.flatMap((message, position) => statementsOf(db, message, superseded.has(position))),
+    trimChanges(db),
+  ]
+}
 
 /**
  * Applies `messages` to the index in one D1 batch; if it fails, each profile's messages in a batch
@@ -105,7 +125,7 @@ async function indexEachProfile(
     byProfile.set(profile, [...(byProfile.get(profile) ?? []), message])
   }
   try {
-    await db.batch([...messages.flatMap((m) => statementsOf(db, m)), trimChanges(db)])
+    await db.batch(batchStatements(db, messages))
     return failed
   } catch (error) {
     if (byProfile.size === 1) {
@@ -115,7 +135,7 @@ async function indexEachProfile(
   }
   for (const [profile, group] of byProfile) {
     try {
-      await db.batch([...group.flatMap((m) => statementsOf(db, m)), trimChanges(db)])
+      await db.batch(batchStatements(db, group))
     } catch (error) {
       console.warn(`tagwise: indexing the changes of ${profile} failed; retried:`, error)
       failed.add(profile)

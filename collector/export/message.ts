@@ -28,10 +28,24 @@ export interface ProfileDeletion {
   at: number
 }
 
-/** What the export queue carries. Versioned by `type`, so new kinds can be added. */
+/** An export: what the consumer handles one by one. Versioned by `type`, so new kinds can be added. */
 export type ExportMessage =
   | { type: 'tag.changed'; change: ExportedChange }
   | { type: 'profile.deleted'; deletion: ProfileDeletion }
+
+/**
+ * What the export queue carries: an export message, or a commit's tag changes of one profile in
+ * one queue message (`tag.changes`, two or more, in order: a queue message costs three operations
+ * however many changes it carries). The consumer reads each as the export messages it holds
+ * (`exportMessagesOf`): what the index, the log and the destinations receive is the same.
+ */
+export type QueueMessage = ExportMessage | { type: 'tag.changes'; changes: ExportedChange[] }
+
+/** The export messages a queue message carries, in order. */
+export const exportMessagesOf = (body: QueueMessage): ExportMessage[] =>
+  body.type === 'tag.changes'
+    ? body.changes.map((change) => ({ type: 'tag.changed', change }))
+    : [body]
 
 /** The message's idempotency key (`webhook-id`, and the key of the delivery log). */
 export const exportId = (message: ExportMessage): string =>
@@ -63,18 +77,27 @@ const isRecord = (value: unknown): value is Record<string, unknown> =>
  */
 export function isExportMessage(body: unknown): body is ExportMessage {
   if (!isRecord(body)) return false
-  const ids = (data: unknown) =>
-    isRecord(data) &&
-    typeof data.id === 'string' &&
-    typeof data.profile === 'string' &&
-    typeof data.at === 'number'
-  if (body.type === 'tag.changed')
-    return (
-      ids(body.change) &&
-      isRecord(body.change) &&
-      typeof body.change.tag === 'string' &&
-      'from' in body.change &&
-      'to' in body.change
-    )
-  return body.type === 'profile.deleted' && ids(body.deletion)
+  if (body.type === 'tag.changed') return isChange(body.change)
+  return body.type === 'profile.deleted' && hasIds(body.deletion)
 }
+
+/** Whether a queue message body is one this version reads: an export message or `tag.changes`. */
+export function isQueueMessage(body: unknown): body is QueueMessage {
+  if (isExportMessage(body)) return true
+  return (
+    isRecord(body) &&
+    body.type === 'tag.changes' &&
+    Array.isArray(body.changes) &&
+    body.changes.length > 0 &&
+    body.changes.every(isChange)
+  )
+}
+
+const hasIds = (data: unknown) =>
+  isRecord(data) &&
+  typeof data.id === 'string' &&
+  typeof data.profile === 'string' &&
+  typeof data.at === 'number'
+
+const isChange = (data: unknown): data is ExportedChange =>
+  hasIds(data) && isRecord(data) && typeof data.tag === 'string' && 'from' in data && 'to' in data

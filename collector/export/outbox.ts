@@ -1,6 +1,7 @@
 import type { ProfileAlarm } from '../profile/profile-alarm.ts'
 import { fitForQueue } from './fit-for-queue.ts'
-import type { ExportMessage } from './message.ts'
+import type { ExportMessage, QueueMessage } from './message.ts'
+import { packCommits } from './pack-commits.ts'
 import { QUEUE_SEND_MESSAGES, queueBytes } from './queue-limits.ts'
 import { queueSends } from './queue-sends.ts'
 
@@ -26,10 +27,10 @@ export interface OutboxRow {
  * committed without its message nor sent without being committed. `ProfileDO` drains it to the
  * export queue after the commit and deletes what the queue accepted.
  *
- * A commit's messages are one row (a JSON array): each row costs a row written to insert, one to
- * delete and one for its `AUTOINCREMENT` sequence, so a row per message cost a commit that changed
- * several tags several times as much. Rows written before hold one message (a JSON object) and
- * drain the same way.
+ * A commit's messages are one row (a JSON array): each row costs a row written to insert and one
+ * to delete (and one for its `AUTOINCREMENT` sequence in tables created before: schema.ts), so a
+ * row per message cost a commit that changed several tags several times as much. Rows written
+ * before hold one message (a JSON object) and drain the same way.
  */
 export class Outbox {
   /** The drain under way, if any: one at a time, so no message is sent twice by this object. */
@@ -97,7 +98,7 @@ export class Outbox {
    * refuses, the messages stay and the object's alarm comes back within `OUTBOX_RETRY_MS` to try
    * again, whatever else it waits for.
    */
-  drain(queue: Queue<ExportMessage>, alarm: ProfileAlarm): Promise<void> {
+  drain(queue: Queue<QueueMessage>, alarm: ProfileAlarm): Promise<void> {
     // Cleared by `finally`, which always runs after this assignment: cleared inside the send, a
     // send that found nothing to do (and so never awaited) would finish before it was recorded
     // here and stay recorded, settled, so that no later drain sent anything.
@@ -108,7 +109,7 @@ export class Outbox {
   }
 
   /** One drain: the sends, and the retry alarm when the queue refuses. */
-  private async send(queue: Queue<ExportMessage>, alarm: ProfileAlarm): Promise<void> {
+  private async send(queue: Queue<QueueMessage>, alarm: ProfileAlarm): Promise<void> {
     try {
       for (let rows = this.pending(QUEUE_SEND_MESSAGES); rows.length;) {
         const waiting = rows.flatMap((row) =>
@@ -116,13 +117,16 @@ export class Outbox {
         )
         const sendable = waiting.flatMap((entry) => {
           const fitted = fitForQueue(entry.message)
-          return fitted ? [{ ...entry, body: fitted }] : []
+          return fitted ? [{ ...entry, commit: entry.row, message: fitted }] : []
         })
+        // A commit's changes travel in one queue message (as many as fit one).
+        const packed = packCommits(sendable)
         // The first send's worth of the oldest messages; skipped ones before its end go with it.
-        const [first] = queueSends(sendable.map(({ body }) => queueBytes(body)))
-        const sent = first ? sendable.slice(first.start, first.end) : []
-        if (sent.length)
-          await queue.sendBatch(sent.map(({ body }) => ({ body, contentType: 'json' })))
+        const [first] = queueSends(packed.map(({ body }) => queueBytes(body)))
+        const sentMessages = first ? packed.slice(first.start, first.end) : []
+        if (sentMessages.length)
+          await queue.sendBatch(sentMessages.map(({ body }) => ({ body, contentType: 'json' })))
+        const sent = sentMessages.flatMap(({ entries }) => entries)
         const last = sent.length === sendable.length ? waiting.at(-1)! : sent.at(-1)!
         this.remove(last.row, last.index + 1)
         rows = this.pending(QUEUE_SEND_MESSAGES)

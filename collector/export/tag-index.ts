@@ -1,3 +1,4 @@
+import { supersededChanges } from './superseded-changes.ts'
 import type { ExportedChange } from './message.ts'
 
 /** Rows of `tag_changes` kept for the live feed (`GET /v1/changes`); older ones are trimmed. */
@@ -5,16 +6,23 @@ export const CHANGES_KEPT = 10_000
 
 /**
  * The statements applying one exported tag change to the D1 tag index and the change log
- * (migrations/0001_init.sql). Idempotent and order-tolerant, since the queue delivers at least
- * once and may reorder retried messages:
- * - the log skips a change id it holds already;
+ * (migrations/0001_init.sql, 0007_tag_changes_one_index.sql). Idempotent and order-tolerant,
+ * since the queue delivers at least once and may reorder retried messages:
+ * - the log skips a change it holds already (`OR IGNORE`: its unique key is the id before
+ *   migration 0007, `(profile, tag, at, id)` after it, so the statement runs on either);
  * - the index keeps present tags only; a change is applied unless the log holds a later change
  *   of the same profile and tag, and an upsert never overwrites a newer `updated_at`;
  * - a change of a profile erased at or after its time (a tombstone in `erasures`) is dropped, so
  *   no late or retried change re-creates rows of an erased profile. The check is part of each
  *   statement, so an erasure committed meanwhile is seen.
+ * With `index: false` only the log statement: a later change of the same tag in the same D1
+ * batch decides the index row (`supersededChanges`).
  */
-export function changeStatements(db: D1Database, c: ExportedChange): D1PreparedStatement[] {
+export function changeStatements(
+  db: D1Database,
+  c: ExportedChange,
+  { index: toIndex }: { index: boolean } = { index: true },
+): D1PreparedStatement[] {
   const newer = `SELECT 1 FROM tag_changes WHERE profile = ?1 AND tag = ?2 AND at > ?3`
   const erased = `SELECT 1 FROM erasures WHERE profile = ?1 AND erased_at >= ?3`
   const index =
@@ -41,9 +49,8 @@ export function changeStatements(db: D1Database, c: ExportedChange): D1PreparedS
           )
   const log = db
     .prepare(
-      `INSERT INTO tag_changes (id, profile, tag, from_value, to_value, at, rules_version)
-       SELECT ?4, ?1, ?2, ?5, ?6, ?3, ?7 WHERE NOT EXISTS (${erased})
-       ON CONFLICT (id) DO NOTHING`,
+      `INSERT OR IGNORE INTO tag_changes (id, profile, tag, from_value, to_value, at, rules_version)
+       SELECT ?4, ?1, ?2, ?5, ?6, ?3, ?7 WHERE NOT EXISTS (${erased})`,
     )
     .bind(
       c.profile,
@@ -54,7 +61,7 @@ export function changeStatements(db: D1Database, c: ExportedChange): D1PreparedS
       c.to === null ? null : JSON.stringify(c.to),
       c.rulesVersion,
     )
-  return [index, log]
+  return toIndex ? [index, log] : [log]
 }
 
 /** Trims the change log to its latest `CHANGES_KEPT` rows. */
@@ -69,7 +76,13 @@ export async function applyToIndex(
   changes: readonly ExportedChange[],
 ): Promise<void> {
   if (!changes.length) return
-  await db.batch([...changes.flatMap((c) => changeStatements(db, c)), trimChanges(db)])
+  const superseded = supersededChanges(changes.map((change) => ({ type: 'tag.changed', change })))
+  await db.batch([
+    ...changes.flatMap((c, position) =>
+      changeStatements(db, c, { index: !superseded.has(position) }),
+    ),
+    trimChanges(db),
+  ])
 }
 
 /**

@@ -1,3 +1,5 @@
+import { setMeta } from './meta.ts'
+
 /** The `meta` row an erased profile keeps: when its storage was erased (epoch ms). */
 const ERASED_AT = 'erased_at'
 
@@ -13,7 +15,7 @@ export class ErasureMark {
 
   /** After the erase re-created the tables: marks the erasure at `at`. */
   mark(at: number): void {
-    this.sql.exec(`INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)`, ERASED_AT, String(at))
+    setMeta(this.sql, ERASED_AT, String(at))
   }
 
   /**

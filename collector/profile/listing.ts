@@ -1,5 +1,6 @@
 import { listProfile, LISTING_REFRESH_MS } from './directory.ts'
 import type { ProfileAlarm } from './profile-alarm.ts'
+import { setMeta } from './meta.ts'
 
 /** The profile's own record of when it last listed itself (a `meta` row), read through `sql`. */
 const LISTED_AT = 'listed_at'
@@ -50,12 +51,8 @@ export class ProfileListing {
   due(now: number): boolean {
     const mark = this.read()
     if (!mark.pending && mark.listedAt > 0 && now - mark.listedAt < LISTING_REFRESH_MS) return false
-    this.sql.exec(`INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)`, LISTED_AT, String(now))
-    this.sql.exec(
-      `INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)`,
-      LISTING_PENDING,
-      String(now),
-    )
+    setMeta(this.sql, LISTED_AT, String(now))
+    setMeta(this.sql, LISTING_PENDING, String(now))
     this.mark = { listedAt: now, pending: true }
     return true
   }

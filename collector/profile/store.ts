@@ -4,6 +4,7 @@ import { EventStore } from './event-store.ts'
 import { MergeStaging } from './merge-staging.ts'
 import { PROFILE_SCHEMA } from './schema.ts'
 import { TagStore } from './tag-store.ts'
+import { setMeta } from './meta.ts'
 
 /** Where a merged profile went (identity merge). */
 export interface Forward {
@@ -15,7 +16,7 @@ export interface Forward {
   pending: boolean
 }
 
-/** A saved engine state and the last event (rowid) it counts. */
+/** A saved engine state and the last event it counts (`EventStore.lastStored`). */
 export interface SavedState {
   rulesVersion: string
   snapshot: StateSnapshot
@@ -47,7 +48,7 @@ export class ProfileStore {
   constructor(private readonly sql: SqlStorage) {
     this.events = new EventStore(sql)
     this.tags = new TagStore(sql)
-    this.merging = new MergeStaging(sql)
+    this.merging = new MergeStaging(sql, this.events)
     // A profile with storage brings its tables up to date on every cold start.
     if (this.hasSchema()) this.migrate()
   }
@@ -72,6 +73,7 @@ export class ProfileStore {
     this.cache = {}
     this.tags.forget()
     this.events.forget()
+    this.merging.forgetMemory()
   }
 
   profileId(): string | undefined {
@@ -111,11 +113,12 @@ export class ProfileStore {
     return { to, at: Number(meta.get('forward_at')), pending: meta.get('forward_pending') === '1' }
   }
 
+  /** Sets the forward, writing only what changed (a merge's release clears `pending` alone). */
   setForward({ to, at, pending }: Forward): void {
-    const set = `INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)`
-    this.sql.exec(set, 'forward', to)
-    this.sql.exec(set, 'forward_at', String(at))
-    this.sql.exec(set, 'forward_pending', pending ? '1' : '0')
+    const before = this.forward()
+    if (before?.to !== to) setMeta(this.sql, 'forward', to)
+    if (before?.at !== at) setMeta(this.sql, 'forward_at', String(at))
+    if (before?.pending !== pending) setMeta(this.sql, 'forward_pending', pending ? '1' : '0')
     this.cache.forward = { to, at, pending }
   }
 
@@ -127,7 +130,7 @@ export class ProfileStore {
     const forward = this.forward()
     if (!forward) return
     this.sql.exec(`DELETE FROM meta WHERE key IN ('forward', 'forward_at', 'forward_pending')`)
-    this.sql.exec(`INSERT OR REPLACE INTO meta (key, value) VALUES ('refused', ?)`, forward.to)
+    setMeta(this.sql, 'refused', forward.to)
     this.cache.forward = undefined
   }
 
@@ -167,21 +170,21 @@ export class ProfileStore {
   }
 
   setListedAfterMerge(listed: boolean): void {
-    if (listed)
-      this.sql.exec(`INSERT OR REPLACE INTO meta (key, value) VALUES ('listed_after_merge', '1')`)
+    if (listed) setMeta(this.sql, 'listed_after_merge', '1')
     else this.sql.exec(`DELETE FROM meta WHERE key = 'listed_after_merge'`)
   }
 
   /** Drops everything but `meta` (the id and the forward): after a merge moved the data away. */
   clearData(): void {
-    for (const table of ['events', 'state', 'tags', 'tag_history', 'traits', 'aliases', 'merging'])
+    this.events.clear()
+    for (const table of ['state', 'tags', 'tag_history', 'traits', 'aliases', 'merging'])
       this.sql.exec(`DELETE FROM ${table}`)
     this.sql.exec(`DELETE FROM meta WHERE key = 'snapshot_up_to'`)
     this.tags.forget()
   }
 
   /**
-   * The saved engine state (a checkpoint): it counts the events up to rowid `upTo`; the events
+   * The saved engine state (a checkpoint): it counts the events up to `upTo`; the events
    * stored after it are counted by replaying `events.after(upTo)`. A snapshot saved before
    * checkpoints existed counted every stored event (`upTo` is then infinite).
    */
@@ -217,14 +220,13 @@ export class ProfileStore {
       return false
     }
     this.sql.exec(
-      `INSERT OR REPLACE INTO state (id, rules_version, snapshot) VALUES (1, ?, ?)`,
+      `INSERT INTO state (id, rules_version, snapshot) VALUES (1, ?, ?)
+       ON CONFLICT (id) DO UPDATE SET rules_version = excluded.rules_version,
+         snapshot = excluded.snapshot`,
       rulesVersion,
       text,
     )
-    this.sql.exec(
-      `INSERT OR REPLACE INTO meta (key, value)
-       VALUES ('snapshot_up_to', (SELECT coalesce(max(rowid), 0) FROM events))`,
-    )
+    setMeta(this.sql, 'snapshot_up_to', String(this.events.lastStored()))
     return true
   }
 
@@ -232,7 +234,7 @@ export class ProfileStore {
     const traits: Record<string, Json> = {}
     if (!this.hasSchema()) return traits
     for (const row of this.sql.exec<{ key: string; value: string }>(
-      `SELECT key, value FROM traits`,
+      `SELECT key, value FROM traits ORDER BY rowid`,
     ))
       Object.defineProperty(traits, row.key, {
         value: JSON.parse(row.value),
@@ -243,10 +245,33 @@ export class ProfileStore {
     return traits
   }
 
+  /**
+   * Stores `traits` as they are, in their order. Most identifies repeat traits already stored, so
+   * only what changed is written: when the stored keys come first in `traits`, in the same order,
+   * changed values are updated in place and new keys appended; otherwise (a key dropped, an order
+   * changed by a merge) every row is written again.
+   */
   saveTraits(traits: Record<string, Json>): void {
-    this.sql.exec(`DELETE FROM traits`)
-    for (const [key, value] of Object.entries(traits))
-      this.sql.exec(`INSERT INTO traits (key, value) VALUES (?, ?)`, key, JSON.stringify(value))
+    const stored = new Map(
+      this.sql
+        .exec<{ key: string; value: string }>(`SELECT key, value FROM traits ORDER BY rowid`)
+        .toArray()
+        .map((row) => [row.key, row.value]),
+    )
+    const entries = Object.entries(traits).map(
+      ([key, value]) => [key, JSON.stringify(value)] as const,
+    )
+    const storedKeys = [...stored.keys()]
+    const inOrder = storedKeys.every((key, index) => entries[index]?.[0] === key)
+    if (!inOrder) {
+      this.sql.exec(`DELETE FROM traits`)
+      stored.clear()
+    }
+    for (const [key, value] of entries)
+      if (!stored.has(key))
+        this.sql.exec(`INSERT INTO traits (key, value) VALUES (?, ?)`, key, value)
+      else if (stored.get(key) !== value)
+        this.sql.exec(`UPDATE traits SET value = ? WHERE key = ?`, value, key)
   }
 }
 

@@ -1,3 +1,4 @@
+import { setMeta } from './meta.ts'
 /** A profile's tags whose expression threw at its latest evaluation, with the error's message. */
 export type TagErrors = Record<string, string>
 
@@ -19,7 +20,7 @@ export class ProfileTagErrors {
       .exec<{ value: string }>(`SELECT value FROM meta WHERE key = ?`, TAG_ERRORS)
       .toArray()[0]?.value
     if ((last ?? '[]') === text) return false
-    this.sql.exec(`INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)`, TAG_ERRORS, text)
+    setMeta(this.sql, TAG_ERRORS, text)
     return true
   }
 }

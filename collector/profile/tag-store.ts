@@ -44,7 +44,8 @@ export class TagStore {
       if (to === null) this.sql.exec(`DELETE FROM tags WHERE tag = ?`, tag)
       else
         this.sql.exec(
-          `INSERT OR REPLACE INTO tags (tag, value, since) VALUES (?, ?, ?)`,
+          `INSERT INTO tags (tag, value, since) VALUES (?, ?, ?)
+           ON CONFLICT (tag) DO UPDATE SET value = excluded.value, since = excluded.since`,
           tag,
           JSON.stringify(to),
           at,

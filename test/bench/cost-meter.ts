@@ -11,6 +11,11 @@ export interface Meter {
   sqlRowsWritten: number
   /** Rows written by the table a statement writes (`schema` for DDL, `read` for queries). */
   sqlRowsWrittenBy: Record<string, number>
+  /**
+   * Rows the local runtime writes for itself (miniflare's `__miniflare_do_name`, the name each
+   * object was addressed by): not in `sqlRowsWritten`, since a deployed object writes none.
+   */
+  localRowsWritten: number
   setAlarms: number
   d1RowsRead: number
   d1RowsWritten: number

@@ -19,7 +19,7 @@ import { Hono } from 'hono'
 import { app } from '../../collector/app.ts'
 import type { AppEnv, Env } from '../../collector/env.ts'
 import { consumeExport } from '../../collector/export/consumer.ts'
-import type { ExportMessage } from '../../collector/export/message.ts'
+import type { QueueMessage } from '../../collector/export/message.ts'
 import { ProfileDO } from '../../collector/profile/profile-do.ts'
 import { RulesDO } from '../../collector/rules/rules-do.ts'
 import type { Meter } from './cost-meter.ts'
@@ -33,6 +33,7 @@ const empty = (): Meter => ({
   sqlRowsRead: 0,
   sqlRowsWritten: 0,
   sqlRowsWrittenBy: {},
+  localRowsWritten: 0,
   setAlarms: 0,
   d1RowsRead: 0,
   d1RowsWritten: 0,
@@ -54,6 +55,8 @@ const queueUnits = (body: unknown): number =>
  */
 const open: {
   cursor: SqlStorageCursor<Record<string, SqlStorageValue>>
+  /** What `tableWritten` names for the statement. */
+  table: string
   read: number
   written: number
 }[] = []
@@ -63,8 +66,9 @@ function settleCursors(keep: number): void {
   for (const entry of open) {
     meter.sqlRowsRead += entry.cursor.rowsRead - entry.read
     const written = entry.cursor.rowsWritten - entry.written
-    meter.sqlRowsWritten += written
-    if (written)
+    if (entry.table === LOCAL_ONLY) meter.localRowsWritten += written
+    else meter.sqlRowsWritten += written
+    if (written && entry.table !== LOCAL_ONLY)
       meter.sqlRowsWrittenBy[entry.table] = (meter.sqlRowsWrittenBy[entry.table] ?? 0) + written
     entry.read = entry.cursor.rowsRead
     entry.written = entry.cursor.rowsWritten
@@ -72,8 +76,12 @@ function settleCursors(keep: number): void {
   open.splice(0, Math.max(0, open.length - keep))
 }
 
+/** The table miniflare keeps in each object's storage (not in a deployed object's). */
+const LOCAL_ONLY = '__miniflare_do_name'
+
 /** The table a statement writes: `schema` for DDL, `read` for a query. */
 function tableWritten(query: string): string {
+  if (query.includes(LOCAL_ONLY)) return LOCAL_ONLY
   const write =
     /^\s*(?:INSERT(?:\s+OR\s+\w+)?\s+INTO|REPLACE\s+INTO|UPDATE|DELETE\s+FROM)\s+(\w+)/i.exec(query)
   if (write) return write[1]!
@@ -149,18 +157,18 @@ function meteredD1(db: D1Database): D1Database {
   })
 }
 
-function meteredQueue(queue: Queue<ExportMessage>): Queue<ExportMessage> {
+function meteredQueue(queue: Queue<QueueMessage>): Queue<QueueMessage> {
   return new Proxy(queue, {
     get(target, key) {
       if (key === 'send')
-        return (body: ExportMessage, options?: QueueSendOptions) => {
+        return (body: QueueMessage, options?: QueueSendOptions) => {
           meter.queueMessagesSent++
           meter.queueWrites += queueUnits(body)
           return target.send(body, options)
         }
       if (key === 'sendBatch')
         return (
-          messages: Iterable<MessageSendRequest<ExportMessage>>,
+          messages: Iterable<MessageSendRequest<QueueMessage>>,
           options?: QueueSendBatchOptions,
         ) => {
           const list = [...messages]

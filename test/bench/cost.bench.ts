@@ -209,6 +209,9 @@ try {
     ]),
   )
   console.log(
+    `\nnot counted: ${fmt(perMillion(meter.localRowsWritten))} rows per 1M events written by the local runtime for itself (miniflare's __miniflare_do_name)`,
+  )
+  console.log(
     `\nalso: ${meter.alarms} alarms ran, ${meter.queueMessagesSent} queue messages (${fmt(meter.queueMessagesSent / accepted, 3)} per event), ${meter.queueInvocations} consumer invocations`,
   )
   const TARGET = 0.5

@@ -2,6 +2,7 @@ import { abortAllDurableObjects, runInDurableObject } from 'cloudflare:test'
 import { env } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
 import { MAX_SNAPSHOT_BYTES, MAX_STORED_EVENTS } from '../../collector/limits.ts'
+import { EventStore } from '../../collector/profile/event-store.ts'
 import { ProfileStore } from '../../collector/profile/store.ts'
 import type { StateSnapshot } from '../../rules/index.ts'
 import {
@@ -170,18 +171,13 @@ describe('bounded profiles (issue 17, finding 2)', () => {
     // them): a restore counts them, since no checkpoint covers them.
     const seeded = MAX_STORED_EVENTS - 2
     await runInDurableObject(env.PROFILES.getByName(anonymousProfile(anon)), (_, state) => {
+      const events = new EventStore(state.storage.sql)
       for (let i = 0; i < seeded; i++) {
         const event = {
           ...filler(anon, 1, now + 1 + i)[0]!,
           properties: { note: 'n'.repeat(3500) },
         }
-        state.storage.sql.exec(
-          `INSERT INTO events (message_id, ts, received_at, body) VALUES (?, ?, ?, ?)`,
-          event.messageId,
-          now + 1 + i,
-          now,
-          JSON.stringify(event),
-        )
+        events.add([{ messageId: event.messageId, ts: now + 1 + i, receivedAt: now, event }])
       }
     })
     await abortAllDurableObjects()

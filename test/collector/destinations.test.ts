@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest'
 import { readDestinations } from '../../collector/export/destinations.ts'
 import { retryDelaySeconds } from '../../collector/export/consumer.ts'
 import worker from '../../collector/index.ts'
-import type { ExportedChange, ExportMessage } from '../../collector/index.ts'
+import type { ExportedChange, ExportMessage, QueueMessage } from '../../collector/index.ts'
 import { admin, json, uniqueId } from './helpers.ts'
 import { anonymousProfile } from '../../rules/index.ts'
 
@@ -33,8 +33,12 @@ const change = (
 })
 
 /** Runs the consumer on `messages` (all with `attempts`) and returns the ids it retried. */
-async function consume(target: typeof env, messages: ExportMessage[], attempts = 1) {
-  const batch = createMessageBatch<ExportMessage>(
+async function consume<Body extends QueueMessage>(
+  target: typeof env,
+  messages: Body[],
+  attempts = 1,
+) {
+  const batch = createMessageBatch<Body>(
     'tagwise-tag-changes',
     messages.map((body, i) => ({ id: `m${i}`, timestamp: new Date(), attempts, body })),
   )
@@ -123,6 +127,67 @@ describe('webhooks', () => {
     // The Segment-compatible destination took the first batch and never got it again.
     const cdp = ok.filter((r) => r.url === `${CDP}/v1/batch`)
     expect(cdp).toHaveLength(1)
+  })
+
+  it("receives a commit's changes sent in one queue message as it receives them one by one, retries included", async () => {
+    const t = Date.now()
+    const commitOf = (profile: string): ExportedChange[] =>
+      (['a', 'b', 'c'] as const).map((tag, n) => ({
+        id: `${profile}-${tag}`,
+        profile,
+        tag,
+        from: null,
+        to: [1, 'x', true][n]!,
+        at: t,
+        rulesVersion: '1',
+      }))
+    const target = withDestinations([webhook, segment])
+    /**
+     * Delivers `messages` until none is retried, the webhook refusing its second request; what
+     * the receivers took, without what differs from run to run (send times, the profile's name).
+     */
+    const deliver = async (profile: string, messages: QueueMessage[]) => {
+      vi.restoreAllMocks()
+      const { ok } = receivers((r, n) => (r.url === HOOK && n === 2 ? 503 : 200))
+      let pending = messages
+      for (let attempt = 1; pending.length && attempt <= 6; attempt++)
+        pending = await consume(target, pending, attempt)
+      expect(pending).toEqual([])
+      return ok.map((r) => {
+        const body = JSON.parse(r.body.replaceAll(profile, 'P')) as {
+          data?: unknown
+          batch?: { traits: unknown; userId?: string; anonymousId?: string }[]
+        }
+        return {
+          url: r.url,
+          id: r.headers['webhook-id']?.replaceAll(profile, 'P'),
+          data:
+            body.data ??
+            body.batch?.map(({ traits, userId, anonymousId }) => ({
+              traits,
+              userId,
+              anonymousId,
+            })),
+        }
+      })
+    }
+    const [single, packed] = [uniqueId('single'), uniqueId('packed')]
+    const separately = await deliver(
+      single,
+      commitOf(single).map((change) => ({ type: 'tag.changed', change })),
+    )
+    const together = await deliver(packed, [{ type: 'tag.changes', changes: commitOf(packed) }])
+    expect(together).toEqual(separately)
+    // Each change reached the webhook once (its refused request was sent again).
+    expect(separately.filter((r) => r.url === HOOK).map((r) => r.id)).toEqual(['P-a', 'P-b', 'P-c'])
+    const index = async (profile: string) =>
+      (
+        await env.DB.prepare('SELECT tag, value FROM tag_index WHERE profile = ? ORDER BY tag')
+          .bind(profile)
+          .all()
+      ).results
+    expect(await index(packed)).toEqual(await index(single))
+    expect(await index(packed)).toHaveLength(3)
   })
 
   it('a receiver failing forever is retried with backoff until the queue dead-letters the messages', async () => {

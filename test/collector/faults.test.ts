@@ -12,7 +12,8 @@ import {
 } from 'cloudflare:test'
 import { env } from 'cloudflare:workers'
 import { afterAll, describe, expect, it, vi } from 'vitest'
-import worker, { type ExportMessage } from '../../collector/index.ts'
+import worker, { type QueueMessage } from '../../collector/index.ts'
+import { exportMessagesOf } from '../../collector/export/message.ts'
 import { generateEvents, mulberry32, shuffle } from '../support/events.ts'
 import { anonymousProfile, EVENT_TYPES } from '../../rules/index.ts'
 import fc from 'fast-check'
@@ -189,7 +190,7 @@ describe('faults', () => {
     const expected = expectedProfiles(events)
     // The changes are captured, not sent: this test is the queue, delivering them to the consumer.
     const real = env.TAG_CHANGES
-    const captured: ExportMessage[] = []
+    const captured: QueueMessage[] = []
     env.TAG_CHANGES = {
       send: (body, options) => real.send(body, options),
       sendBatch: async (messages) => {
@@ -211,7 +212,10 @@ describe('faults', () => {
     const draw = mulberry32(17)
     const flaky = flakyD1(env.DB, () => draw() < 1 / 3)
     const d1 = await redeliver({ ...env, DB: flaky.db }, captured)
-    const ids = captured.flatMap((m) => (m.type === 'tag.changed' ? [m.change.id] : []))
+    // A commit's changes travel in one queue message: each counts.
+    const ids = captured
+      .flatMap(exportMessagesOf)
+      .flatMap((m) => (m.type === 'tag.changed' ? [m.change.id] : []))
     const logged = new Map<string, number>()
     for (const id of ids) {
       const row = await env.DB.prepare('SELECT count(*) AS n FROM tag_changes WHERE id = ?')
@@ -261,7 +265,9 @@ describe('faults', () => {
       vi.restoreAllMocks()
     }
     const dead = new Set(
-      hook.deadLettered.flatMap((m) => (m.type === 'tag.changed' ? [m.change.id] : [])),
+      hook.deadLettered
+        .flatMap(exportMessagesOf)
+        .flatMap((m) => (m.type === 'tag.changed' ? [m.change.id] : [])),
     )
     rows.push({
       fault: 'export consumer throws (webhook dropping 1 request in 3)',
@@ -427,7 +433,7 @@ interface Redelivery {
   /** Message retries asked by the consumer. */
   retried: number
   /** Messages retried `max_retries` times: the queue moves them to the dead-letter queue. */
-  deadLettered: ExportMessage[]
+  deadLettered: QueueMessage[]
 }
 
 /**
@@ -435,15 +441,15 @@ interface Redelivery {
  * batches of 100, retried messages again with their attempts counted, until each is acknowledged
  * or dead-lettered.
  */
-async function redeliver(target: typeof env, messages: ExportMessage[]): Promise<Redelivery> {
+async function redeliver(target: typeof env, messages: QueueMessage[]): Promise<Redelivery> {
   const outcome: Redelivery = { deliveries: 0, retried: 0, deadLettered: [] }
-  let pending: { body: ExportMessage; attempts: number }[] = messages.map((body) => ({
+  let pending: { body: QueueMessage; attempts: number }[] = messages.map((body) => ({
     body,
     attempts: 1,
   }))
   while (pending.length) {
     const slice = pending.slice(0, 100)
-    const batch = createMessageBatch<ExportMessage>(
+    const batch = createMessageBatch<QueueMessage>(
       'tagwise-tag-changes',
       slice.map(({ body, attempts }, i) => ({
         id: `m${i}`,

@@ -1,7 +1,9 @@
+import { abortAllDurableObjects, runInDurableObject } from 'cloudflare:test'
 import { env } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
 import { prepareEvent } from '../../collector/ingest/prepare-event.ts'
 import { anonymousProfile } from '../../rules/index.ts'
+import { ProfileDO } from '../../collector/profile/profile-do.ts'
 import { profileStub } from '../../collector/profile/stub.ts'
 import { admin, get, iso, json, postAsServer as post, track, uniqueId } from './helpers.ts'
 
@@ -148,6 +150,35 @@ describe('identity merge', () => {
     await post('/v1/batch', { batch: [order(anon, now - 2000)] })
     expect((await viewOf(user)).metrics).toMatchObject({ orders_lifetime: 3 })
     expect((await viewOf(user)).aliases).toEqual([anonymousProfile(anon)])
+  })
+
+  it('starts a merge over when the target restarted after staging its events in memory', async () => {
+    const [anon, user] = [uniqueId('a'), uniqueId('u')]
+    const now = Date.now()
+    await post('/v1/batch', { batch: [order(anon, now - 5000), order(anon, now - 4000)] })
+    const anonProfile = anonymousProfile(anon)
+    await profileStub(env, anonProfile).forwardTo(anonProfile, user, now - 3000)
+    // The merge staged the events (a small profile: in the target's memory), then the target
+    // restarted before it absorbed them: the absorb refuses, nothing is counted.
+    const source = profileStub(env, anonProfile)
+    const payload = (await source.mergePayload())!
+    const page = (await source.mergeEvents(0))!
+    await profileStub(env, user).stageMerge(user, anonProfile, page.events)
+    await abortAllDurableObjects()
+    const refused = await runInDurableObject(env.PROFILES.getByName(user), async (target) => {
+      if (!(target instanceof ProfileDO)) throw new Error('not a profile object')
+      return target.absorb(user, anonProfile, payload).then(
+        () => 'absorbed',
+        (error: unknown) => String(error),
+      )
+    })
+    expect(refused).toMatch(/0 of its 2 events reached this profile, the merge starts over/)
+    // The next event through the forward runs the merge again, whole.
+    await post('/v1/batch', { batch: [order(anon, now - 2000)] })
+    const view = await viewOf(user)
+    expect(view.metrics).toMatchObject({ orders_lifetime: 3 })
+    expect(view.aliases).toEqual([anonProfile])
+    expect(view.events).toHaveLength(3)
   })
 
   it('keeps the first link when an anonymous id is linked to a second user', async () => {

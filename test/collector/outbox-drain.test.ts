@@ -3,7 +3,13 @@ import { env } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
 import { Outbox } from '../../collector/export/outbox.ts'
 import { ProfileAlarm } from '../../collector/profile/profile-alarm.ts'
-import type { ExportMessage } from '../../collector/index.ts'
+import type { ExportMessage, QueueMessage } from '../../collector/index.ts'
+import { exportMessagesOf } from '../../collector/export/message.ts'
+import {
+  QUEUE_MESSAGE_BYTES,
+  QUEUE_SEND_BYTES,
+  queueBytes,
+} from '../../collector/export/queue-limits.ts'
 import { anonymousProfile } from '../../rules/index.ts'
 import { json, post, track, uniqueId } from './helpers.ts'
 
@@ -60,10 +66,13 @@ describe('the outbox drain', () => {
   })
 })
 
-/** A queue that records each send, and refuses every send once `accepting` sends have passed. */
+/**
+ * A queue that records each send (its queue messages), and refuses every send once `accepting`
+ * sends have passed.
+ */
 function recordingQueue(accepting = Infinity) {
-  const sends: ExportMessage[][] = []
-  const queue: Queue<ExportMessage> = {
+  const sends: QueueMessage[][] = []
+  const queue: Queue<QueueMessage> = {
     send: (body) => queue.sendBatch([{ body }]),
     sendBatch: (messages) => {
       if (sends.length >= accepting) return Promise.reject(new Error('the queue is down'))
@@ -89,6 +98,9 @@ async function inProfile<T>(body: (state: DurableObjectState) => Promise<T>): Pr
     return body(state)
   })
 }
+
+const tagOf = (message: ExportMessage) =>
+  message.type === 'tag.changed' ? message.change.tag : message.type
 
 const rowCount = (state: DurableObjectState) =>
   state.storage.sql.exec<{ n: number }>('SELECT count(*) AS n FROM outbox').one().n
@@ -119,17 +131,31 @@ describe('the outbox rows', () => {
     })
     expect(left).toBe(0)
     expect(sends).toHaveLength(1)
-    expect(sends[0]!.map((m) => m.type === 'tag.changed' && m.change.tag)).toEqual(
+    // The commit's three changes travel as one queue message, the others as they are.
+    expect(sends[0]!.map((body) => body.type)).toEqual([
+      'tag.changed',
+      'tag.changes',
+      'tag.changed',
+      'tag.changed',
+    ])
+    expect(sends[0]!.flatMap(exportMessagesOf).map(tagOf)).toEqual(
       Array.from({ length: 6 }, (_, n) => `tag${n}`),
     )
   })
 
-  it('sends a commit of 250 changes in sends of 100, keeping the rest when the queue refuses', async () => {
+  it('sends a commit of 40 large changes in queue messages and sends within the limits, keeping the rest when the queue refuses', async () => {
     const outcome = await inProfile(async (state) => {
       const outbox = new Outbox(state.storage.sql)
-      const messages = Array.from({ length: 250 }, (_, n) => change('p', `tag${n}`))
+      // 10 KB values: an outbox row (500,000 characters) holds them all, a queue message (128 KB)
+      // a dozen, a send (256 KB) two queue messages.
+      const messages = Array.from({ length: 40 }, (_, n) => {
+        const message = change('p', `tag${n}`)
+        return message.type === 'tag.changed'
+          ? { ...message, change: { ...message.change, to: 'v'.repeat(10_000) } }
+          : message
+      })
       outbox.add(messages)
-      // The second send is refused: the first 100 are gone, the other 150 stay in the row.
+      // The second send is refused: what the first carried is gone, the rest stays in the row.
       await state.storage.deleteAlarm()
       const refusing = recordingQueue(1)
       await outbox.drain(refusing.queue, new ProfileAlarm(state.storage))
@@ -148,15 +174,58 @@ describe('the outbox rows', () => {
     })
     const ids = (messages: ExportMessage[]) =>
       messages.map((m) => (m.type === 'tag.changed' ? m.change.id : m.type))
-    expect(outcome.first.map((send) => send.length)).toEqual([100])
+    const changesIn = (sends: QueueMessage[][]) => sends.flat().flatMap(exportMessagesOf)
+    expect(outcome.first).toHaveLength(1)
+    const firstSent = changesIn(outcome.first).length
+    expect(firstSent).toBeGreaterThan(1)
     expect(outcome.afterRefusal.rows).toBe(1)
     expect(ids(outcome.afterRefusal.pending.flatMap((row) => row.messages))).toEqual(
-      ids(outcome.messages.slice(100)),
+      ids(outcome.messages.slice(firstSent)),
     )
     // The refusal set the retry alarm.
     expect(outcome.alarm).not.toBeNull()
-    expect(outcome.then.map((send) => send.length)).toEqual([100, 50])
-    expect(ids([...outcome.first, ...outcome.then].flat())).toEqual(ids(outcome.messages))
+    // Several queue messages per send, each within the limits.
+    expect(outcome.first[0]!.length).toBeGreaterThan(1)
+    for (const send of [...outcome.first, ...outcome.then]) {
+      const bytes = send.map(queueBytes)
+      expect(Math.max(...bytes)).toBeLessThanOrEqual(QUEUE_MESSAGE_BYTES)
+      expect(bytes.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(QUEUE_SEND_BYTES)
+    }
+    expect(ids(changesIn([...outcome.first, ...outcome.then]))).toEqual(ids(outcome.messages))
+    expect(outcome.left).toBe(0)
+  })
+
+  it('sends commits added during a send after it, in order, each once, though ids repeat', async () => {
+    // Without AUTOINCREMENT an emptied outbox numbers its rows from 1 again (schema.ts).
+    const outcome = await inProfile(async (state) => {
+      const outbox = new Outbox(state.storage.sql)
+      const messages = Array.from({ length: 4 }, (_, n) => change('p', `tag${n}`))
+      const sends: QueueMessage[][] = []
+      let sending = 0
+      const queue: Queue<QueueMessage> = {
+        send: (body) => queue.sendBatch([{ body }]),
+        sendBatch: (batch) => {
+          sends.push([...batch].map((m) => m.body))
+          // A commit lands while the first send is under way.
+          if (sending++ === 0) outbox.add([messages[1]!])
+          return Promise.resolve({ metadata: { metrics: { backlogCount: 0, backlogBytes: 0 } } })
+        },
+        metrics: () => Promise.reject(new Error('no metrics here')),
+      }
+      const alarm = new ProfileAlarm(state.storage)
+      outbox.add([messages[0]!])
+      await outbox.drain(queue, alarm)
+      const seqAfterEmptied = () =>
+        state.storage.sql.exec<{ seq: number }>('SELECT seq FROM outbox').one().seq
+      outbox.add([messages[2]!])
+      const reused = seqAfterEmptied()
+      outbox.add([messages[3]!])
+      await outbox.drain(queue, alarm)
+      return { sends, reused, left: rowCount(state) }
+    })
+    const tags = (send: QueueMessage[]) => send.flatMap(exportMessagesOf).map(tagOf)
+    expect(outcome.sends.map(tags)).toEqual([['tag0'], ['tag1'], ['tag2', 'tag3']])
+    expect(outcome.reused).toBe(1)
     expect(outcome.left).toBe(0)
   })
 })

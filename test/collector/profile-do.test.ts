@@ -2,6 +2,7 @@ import { abortAllDurableObjects, runDurableObjectAlarm, runInDurableObject } fro
 import { env } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
 import { admin, get, iso, json, post, track, uniqueId } from './helpers.ts'
+import { EventStore } from '../../collector/profile/event-store.ts'
 import { anonymousProfile } from '../../rules/index.ts'
 
 const DAY = 86_400_000
@@ -262,19 +263,23 @@ describe('ProfileDO', () => {
     await post('/v1/batch', { batch: [track(anon, 'First', now)] })
     // A stub per call: an evicted object's stubs are broken.
     const stub = () => env.PROFILES.getByName(anonymousProfile(anon))
-    const seed = (count: number, receivedAt: number, prefix: string) =>
-      runInDurableObject(stub(), (_, state) =>
-        state.storage.transactionSync(() => {
-          for (let i = 0; i < count; i++)
-            state.storage.sql.exec(
-              'INSERT INTO events (message_id, ts, received_at, body) VALUES (?, ?, ?, ?)',
-              `${prefix}${i}`,
+    // Stored as the profile stores them, then the object starts again: it reads its table anew
+    // (it caches what it wrote, being the table's only writer).
+    const seed = async (count: number, receivedAt: number, prefix: string) => {
+      await runInDurableObject(stub(), (_, state) =>
+        state.storage.transactionSync(() =>
+          new EventStore(state.storage.sql).add(
+            Array.from({ length: count }, (_, i) => ({
+              messageId: `${prefix}${i}`,
+              ts: receivedAt,
               receivedAt,
-              receivedAt,
-              '{}',
-            )
-        }),
+              event: {},
+            })),
+          ),
+        ),
       )
+      await abortAllDurableObjects()
+    }
     const ids = () =>
       runInDurableObject(stub(), (_, state) =>
         state.storage.sql
@@ -283,10 +288,9 @@ describe('ProfileDO', () => {
           .map((row) => row.message_id),
       )
 
-    await seed(1, now - 91 * DAY, 'expired')
     // Expiry runs at most hourly while the object lives (EventStore.pruneAfterBatch): an object
     // that starts again runs it on its first batch.
-    await abortAllDurableObjects()
+    await seed(1, now - 91 * DAY, 'expired')
     await post('/v1/batch', { batch: [track(anon, 'Second', now)] })
     expect(await ids()).toHaveLength(2)
 

@@ -6,6 +6,7 @@ import { EventStore } from '../../collector/profile/event-store.ts'
 import { PROFILE_SCHEMA } from '../../collector/profile/schema.ts'
 import { EVENT_RETENTION_MS, MAX_STORED_EVENTS } from '../../collector/limits.ts'
 import { uniqueId } from './helpers.ts'
+import { ROWID_SCHEMA, SCHEMA_FORMS, type SchemaForm } from './rowid-schema.ts'
 
 const NOW = Date.UTC(2025, 5, 1)
 const DAY = 86_400_000
@@ -20,10 +21,10 @@ interface Row {
  * a rebuild replays), on a scratch profile object's events table. Answers both, and whether the
  * first left the table as it was.
  */
-function compare(rows: readonly Row[]) {
+function compare(rows: readonly Row[], form: SchemaForm) {
   return runInDurableObject(env.PROFILES.getByName(uniqueId('scratch')), (_, state) => {
     const sql = state.storage.sql
-    sql.exec(PROFILE_SCHEMA)
+    sql.exec(schemaOf(form))
     const store = new EventStore(sql)
     store.add(
       rows.map((row, n) => ({
@@ -40,7 +41,10 @@ function compare(rows: readonly Row[]) {
   })
 }
 
-describe('EventStore.retainedByTime', () => {
+/** The tables of a profile created now, or of one created with rowid tables. */
+const schemaOf = (form: SchemaForm) => (form === 'created now' ? PROFILE_SCHEMA : ROWID_SCHEMA)
+
+describe.each(SCHEMA_FORMS)('EventStore.retainedByTime, tables %s', (form) => {
   it('replays what prune then byTime would, deleting nothing', async () => {
     const row = fc.record({
       ts: fc.integer({ min: NOW - 120 * DAY, max: NOW + DAY }),
@@ -48,7 +52,7 @@ describe('EventStore.retainedByTime', () => {
     })
     await fc.assert(
       fc.asyncProperty(fc.array(row, { maxLength: 30 }), async (rows) => {
-        const { retained, rebuilt, untouched } = await compare(rows)
+        const { retained, rebuilt, untouched } = await compare(rows, form)
         expect(retained).toEqual(rebuilt)
         expect(untouched).toBe(true)
       }),
@@ -61,25 +65,26 @@ describe('EventStore.retainedByTime', () => {
       ts: NOW - ((n * 7919) % 1000) * 60_000,
       receivedAt: NOW - (n % 50) * 1000,
     }))
-    const { retained, rebuilt, untouched } = await compare(rows)
+    const { retained, rebuilt, untouched } = await compare(rows, form)
     expect(rebuilt).toHaveLength(MAX_STORED_EVENTS)
     expect(retained).toEqual(rebuilt)
     expect(untouched).toBe(true)
   })
 })
 
-describe('EventStore.pruneAfterBatch', () => {
+describe.each(SCHEMA_FORMS)('EventStore.pruneAfterBatch, tables %s', (form) => {
   it('expires at most hourly while the object lives, and bounds the count on every batch', async () => {
     const HOUR = 3_600_000
     const outcome = await runInDurableObject(
       env.PROFILES.getByName(uniqueId('scratch')),
       (_, state) => {
         const sql = state.storage.sql
-        sql.exec(PROFILE_SCHEMA)
+        sql.exec(schemaOf(form))
         const store = new EventStore(sql)
+        const order = form === 'created now' ? 'seq' : 'rowid'
         const ids = () =>
           sql
-            .exec<{ message_id: string }>(`SELECT message_id FROM events ORDER BY rowid`)
+            .exec<{ message_id: string }>(`SELECT message_id FROM events ORDER BY ${order}`)
             .toArray()
             .map((row) => row.message_id)
         const add = (messageId: string, receivedAt: number) =>
