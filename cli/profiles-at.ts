@@ -2,18 +2,17 @@
 // learns from them: identity joined over every good event, bad lines reported, events after `now`
 // left out of the states.
 import {
-  anonymousProfile,
   IdentityGraph,
   parseEvent,
   parseProfileName,
   parseTimestamp,
-  userProfile,
   type ParsedEvent,
   type ProfileState,
   type Rules,
   type TagwiseEvent,
 } from '../rules/index.ts'
 import { readLines, scanLines, withEventsFile } from './events-file.ts'
+import { LINK_MARKS, mayAddLink } from './may-add-link.ts'
 import { oneLine, type Output } from './output.ts'
 import { usageError } from './usage.ts'
 
@@ -136,58 +135,6 @@ function printedNames(keys: Iterable<string>): [string, string][] {
       key,
     ])
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-}
-
-/** What a line that may add a link contains: `"userId"`, or a `\u` escape that may spell it. */
-const LINK_MARKS = ['\\u', '"userId"']
-
-/**
- * Whether a line may add an identity link that `graph` does not have yet, without parsing it when
- * possible. Without `\u` escapes, a line holds a link only if it spells `"userId"` and
- * `"anonymousId"` or `"previousId"`. Without any escapes, if each of `"anonymousId"`, `"userId"`
- * and `"timestamp"` occurs once with a plain string value, the only link the line can add is that
- * pair at that time (if those keys are not top-level, it adds none), which an earlier record of the
- * same pair makes a no-op.
- */
-function mayAddLink(line: string, n: number, graph: IdentityGraph): boolean {
-  if (line.includes('\\u')) return true
-  if (!line.includes('"userId"')) return false
-  const alias = line.includes('"previousId"')
-  if (!alias && !line.includes('"anonymousId"')) return false
-  if (alias || line.includes('\\')) return true
-  const from = plainString(line, '"anonymousId"')
-  const to = plainString(line, '"userId"')
-  const ts = parseTimestamp(plainString(line, '"timestamp"'))
-  return (
-    from === undefined ||
-    to === undefined ||
-    ts === undefined ||
-    !graph.covers(anonymousProfile(from), userProfile(to), ts, n)
-  )
-}
-
-/** Whether the character at `i` is JSON whitespace (space, tab, line feed, carriage return). */
-function isJsonSpace(line: string, i: number): boolean {
-  const code = line.charCodeAt(i)
-  return code === 32 || code === 9 || code === 10 || code === 13
-}
-
-/**
- * The string value of `key` if it occurs once in `line` (without escapes) as `key: "value"`.
- * Read with `indexOf` rather than a regular expression, whose match array per call was most of
- * what this pass allocated. Other whitespace than JSON's (which JSON text cannot hold there)
- * reads as no value, and the caller then parses the line.
- */
-export function plainString(line: string, key: string): string | undefined {
-  const at = line.indexOf(key)
-  if (at === -1 || line.indexOf(key, at + key.length) !== -1) return undefined
-  let i = at + key.length
-  while (isJsonSpace(line, i)) i++
-  if (line.charCodeAt(i++) !== 58 /* : */) return undefined
-  while (isJsonSpace(line, i)) i++
-  if (line.charCodeAt(i) !== 34 /* " */) return undefined
-  const end = line.indexOf('"', i + 1)
-  return end === -1 ? undefined : line.slice(i + 1, end)
 }
 
 /** A good event, why the line is bad, or `undefined` for a blank line. */

@@ -3,7 +3,6 @@ import { eventPath, type ParsedEvent } from '../document/event.ts'
 import type { Features } from '../features.ts'
 import type { Evaluate } from '../logic/operation.ts'
 import { lookup, truthy } from '../logic/values.ts'
-import type { CompiledMetric } from './compile-metric.ts'
 
 /** Which events feed a metric, and what it reads from them. */
 export interface MetricMatcher {
@@ -35,16 +34,24 @@ const ROUTES = 1024
  * (an `Order Completed` does not try every page metric). Remembered per (type, name) pair, up to
  * {@link ROUTES} pairs; past that, computed each time.
  */
-export function metricRouter(
-  metrics: CompiledMetric[],
-): (type: string, name: unknown) => CompiledMetric[] {
-  const routes = new Map<string, CompiledMetric[]>()
+export function metricRouter<Metric extends Pick<MetricMatcher, 'accepts'>>(
+  metrics: Metric[],
+): (type: string, name: unknown) => Metric[] {
+  // By type, then by name (`undefined` for any name that is not a string): two lookups of strings
+  // the event holds, where one lookup of `type\0name` built and hashed a new string per event.
+  const routes = new Map<string, Map<string | undefined, Metric[]>>()
+  let size = 0
   return (type, name) => {
-    const key = typeof name === 'string' ? `${type}\u0000${name}` : type
-    let list = routes.get(key)
+    const key = typeof name === 'string' ? name : undefined
+    let byName = routes.get(type)
+    let list = byName?.get(key)
     if (list === undefined) {
       list = metrics.filter((m) => m.accepts(type, name))
-      if (routes.size < ROUTES) routes.set(key, list)
+      if (size < ROUTES) {
+        if (byName === undefined) routes.set(type, (byName = new Map()))
+        byName.set(key, list)
+        size++
+      }
     }
     return list
   }

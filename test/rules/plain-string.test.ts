@@ -2,7 +2,7 @@
 // with indexOf instead of a regular expression). Same values as the expression it replaced.
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { plainString } from '../../cli/profiles-at.ts'
+import { plainString } from '../../cli/may-add-link.ts'
 
 const AFTER_KEY = /\s*:\s*"([^"]*)"/y
 

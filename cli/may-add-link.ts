@@ -1,0 +1,128 @@
+// `tagwise eval`'s first pass: which lines may add an identity link, read without parsing them
+// where possible (issue 19).
+import {
+  anonymousProfile,
+  parseTimestamp,
+  userProfile,
+  type IdentityGraph,
+} from '../rules/index.ts'
+
+/** What a line that may add a link contains: `"userId"`, or a `\u` escape that may spell it. */
+export const LINK_MARKS = ['\\u', '"userId"']
+
+/**
+ * Whether a line may add an identity link that `graph` does not have yet, without parsing it when
+ * possible. Without `\u` escapes, a line holds a link only if it spells `"userId"` and
+ * `"anonymousId"` or `"previousId"`. Without any escapes, if each of `"anonymousId"`, `"userId"`
+ * and `"timestamp"` occurs once with a plain string value, the only link the line can add is that
+ * pair at that time (if those keys are not top-level, it adds none), which an earlier record of the
+ * same pair makes a no-op.
+ */
+export function mayAddLink(line: string, n: number, graph: IdentityGraph): boolean {
+  // Most lines have no backslash: one walk over their strings reads all four keys, where
+  // searching the line for each key and again for a second occurrence was ~11 scans of it.
+  const fields = line.includes('\\') ? undefined : linkFields(line)
+  if (fields === undefined) return mayAddLinkEscaped(line, n, graph)
+  if (fields.userId === ABSENT) return false
+  if (fields.previousId) return true
+  if (fields.anonymousId === ABSENT) return false
+  const ts = parseTimestamp(fields.timestamp)
+  return (
+    fields.anonymousId === undefined ||
+    fields.userId === undefined ||
+    ts === undefined ||
+    !graph.covers(anonymousProfile(fields.anonymousId), userProfile(fields.userId), ts, n)
+  )
+}
+
+/** {@link mayAddLink} for any line, with escapes or not: a search of the line per key. */
+export function mayAddLinkEscaped(line: string, n: number, graph: IdentityGraph): boolean {
+  if (line.includes('\\u')) return true
+  if (!line.includes('"userId"')) return false
+  const alias = line.includes('"previousId"')
+  if (!alias && !line.includes('"anonymousId"')) return false
+  if (alias || line.includes('\\')) return true
+  const from = plainString(line, '"anonymousId"')
+  const to = plainString(line, '"userId"')
+  const ts = parseTimestamp(plainString(line, '"timestamp"'))
+  return (
+    from === undefined ||
+    to === undefined ||
+    ts === undefined ||
+    !graph.covers(anonymousProfile(from), userProfile(to), ts, n)
+  )
+}
+
+/** A key that the line does not spell at all (as opposed to `undefined`: spelled, no plain value). */
+const ABSENT = null
+
+/**
+ * What a line without backslashes says of the link keys, as {@link plainString} reads each: the
+ * string value of a key spelled once as `"key": "value"`, `undefined` when spelled otherwise
+ * (twice, or not followed by a string), {@link ABSENT} when not spelled; for `previousId`,
+ * whether it is spelled. Without escapes, quotes pair up into the line's strings, so `"key"`
+ * occurs in valid JSON exactly where one of its strings is `key`; `undefined` when the quotes do
+ * not pair up (not valid JSON: the caller then parses the line, which reports it).
+ */
+function linkFields(line: string): LinkFields | undefined {
+  const fields: LinkFields = {
+    userId: ABSENT,
+    anonymousId: ABSENT,
+    timestamp: ABSENT,
+    previousId: false,
+  }
+  for (let open = line.indexOf('"'); open !== -1;) {
+    const close = line.indexOf('"', open + 1)
+    if (close === -1) return undefined
+    const key = linkKey(line, open + 1, close)
+    if (key === 'previousId') fields.previousId = true
+    else if (key !== undefined)
+      fields[key] = fields[key] === ABSENT ? valueAfter(line, close + 1) : undefined
+    open = line.indexOf('"', close + 1)
+  }
+  return fields
+}
+
+interface LinkFields {
+  userId: string | undefined | typeof ABSENT
+  anonymousId: string | undefined | typeof ABSENT
+  timestamp: string | undefined | typeof ABSENT
+  previousId: boolean
+}
+
+const LINK_KEYS = ['userId', 'anonymousId', 'timestamp', 'previousId'] as const
+
+/** Which link key the string between `start` and `end` is, if any. */
+function linkKey(line: string, start: number, end: number) {
+  for (const key of LINK_KEYS)
+    if (end - start === key.length && line.startsWith(key, start)) return key
+  return undefined
+}
+
+/** The plain string after `: ` at `i`, as {@link plainString} reads it after its key. */
+function valueAfter(line: string, i: number): string | undefined {
+  while (isJsonSpace(line, i)) i++
+  if (line.charCodeAt(i++) !== 58 /* : */) return undefined
+  while (isJsonSpace(line, i)) i++
+  if (line.charCodeAt(i) !== 34 /* " */) return undefined
+  const end = line.indexOf('"', i + 1)
+  return end === -1 ? undefined : line.slice(i + 1, end)
+}
+
+/** Whether the character at `i` is JSON whitespace (space, tab, line feed, carriage return). */
+function isJsonSpace(line: string, i: number): boolean {
+  const code = line.charCodeAt(i)
+  return code === 32 || code === 9 || code === 10 || code === 13
+}
+
+/**
+ * The string value of `key` if it occurs once in `line` (without escapes) as `key: "value"`.
+ * Read with `indexOf` rather than a regular expression, whose match array per call was most of
+ * what this pass allocated. Other whitespace than JSON's (which JSON text cannot hold there)
+ * reads as no value, and the caller then parses the line.
+ */
+export function plainString(line: string, key: string): string | undefined {
+  const at = line.indexOf(key)
+  if (at === -1 || line.indexOf(key, at + key.length) !== -1) return undefined
+  return valueAfter(line, at + key.length)
+}
