@@ -769,12 +769,16 @@ function microBenchmark(): void {
     const run = ratio(RUN_C, c)
     const jljs = ratio(JLJS_C, c)
     const build = ratio(c, BUILD_C)
+    // The targets (issue 19, spec rules.md §5) are the engine's, which evaluates by slots; the
+    // generic compileLogic path is printed beside it for reference only.
+    const against = (value: number, target: number, direction: 'at most' | 'at least') =>
+      c === OURS_C ? verdict(value, target, direction) : `${fmt(value)}×  (reference)`
     console.log(`\nratios, ours = ${c.name} (median of per-round ratios, min–max):`)
     console.log(
       table([
-        ['ours / hand-written', verdict(median(ours), 1.5, 'at most'), spread(ours)],
-        ['json-logic-engine run / ours', verdict(median(run), 5, 'at least'), spread(run)],
-        ['json-logic-js / ours', verdict(median(jljs), 40, 'at least'), spread(jljs)],
+        ['ours / hand-written', against(median(ours), 1.5, 'at most'), spread(ours)],
+        ['json-logic-engine run / ours', against(median(run), 5, 'at least'), spread(run)],
+        ['json-logic-js / ours', against(median(jljs), 40, 'at least'), spread(jljs)],
         ['ours / json-logic-engine build', `${fmt(median(build))}×  (reference)`, spread(build)],
       ]),
     )
