@@ -12,13 +12,13 @@
 // (sessions over the last eight weeks), so time-driven changes of past sessions are not replayed;
 // docs/cost.md says what that leaves out. No assertions: it prints, `npm run bench cost` runs it.
 import { createHmac } from 'node:crypto'
-import { execFileSync } from 'node:child_process'
-import { existsSync, readdirSync, readFileSync } from 'node:fs'
+import { existsSync } from 'node:fs'
 import { demoVisitors } from '../../scripts/demo-visitors.js'
 import { devVars } from '../support/dev-vars.ts'
 import { startWranglerDev } from '../support/wrangler-dev.ts'
 import type { Meter } from './cost-meter.ts'
 import { fmt, table } from './harness.ts'
+import { groupCpuMs } from './process-cpu.ts'
 
 const VISITORS = Number(process.env.COST_VISITORS ?? 300)
 const SEED = 42
@@ -78,25 +78,6 @@ const withUserHash = (event: Event): Event =>
         },
       }
     : event
-
-/** CPU time (ms) of every process of a process group so far: wrangler and its workerd. */
-function groupCpuMs(group: number): number {
-  const ticks = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim())
-  let total = 0
-  for (const pid of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
-    let stat: string
-    try {
-      stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-    } catch {
-      continue
-    }
-    // The fields after the command (which may hold spaces) in parentheses.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-    if (Number(fields[2]) !== group) continue
-    total += ((Number(fields[11]) + Number(fields[12])) / ticks) * 1000
-  }
-  return total
-}
 
 const stateDir = existsSync('/dev/shm') ? '/dev/shm' : undefined
 const dev = await startWranglerDev({
