@@ -7,20 +7,15 @@ import type { ExportedChange } from '../../collector/index.ts'
 // their seq (the change feed's cursor) must survive, and the sequence must go on after the last
 // seq ever given, even when the latest changes were erased before the migration.
 
-/** The log as migrations 0001 to 0006 left it. */
+/**
+ * The log as migrations 0001 to 0006 left it: the statements of 0001 that create it (no later
+ * migration before 0007 touched it), after the migrated table is dropped.
+ */
 const BEFORE = [
   `DROP TABLE tag_changes`,
-  `CREATE TABLE tag_changes (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT,
-    id TEXT NOT NULL UNIQUE,
-    profile TEXT NOT NULL,
-    tag TEXT NOT NULL,
-    from_value TEXT,
-    to_value TEXT,
-    at INTEGER NOT NULL,
-    rules_version INTEGER
-  )`,
-  `CREATE INDEX tag_changes_by_profile ON tag_changes (profile, seq)`,
+  ...env.TEST_MIGRATIONS.find((m) => m.name.startsWith('0001_'))!.queries.filter((query) =>
+    /\bON tag_changes\b|\bTABLE tag_changes\b/.test(query),
+  ),
 ]
 
 const change = (n: number): ExportedChange => ({
@@ -45,6 +40,7 @@ const rows = async () =>
 
 describe('migration 0007: the change log with one index', () => {
   it('keeps every row and its seq, and numbers new changes after the last seq ever given', async () => {
+    expect(BEFORE).toHaveLength(3) // the drop, 0001's table and its index
     await env.DB.batch(BEFORE.map((query) => env.DB.prepare(query)))
     for (let n = 1; n <= 5; n++) await env.DB.batch(changeStatements(env.DB, change(n)).slice(1))
     // The latest two were erased: the sequence stands at 5, the rows end at 3.
