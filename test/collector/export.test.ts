@@ -62,6 +62,24 @@ const change = (
   rulesVersion: '1',
 })
 
+/**
+ * Makes the queue refuse every send from profile object `stub` (`true`), as an outage does, or
+ * gives it the real queue again (`false`).
+ */
+const queueRefuses = (stub: DurableObjectStub, refuses: boolean) =>
+  runInDurableObject(stub, (instance) => {
+    const queue = env.TAG_CHANGES
+    ;(instance as unknown as { env: typeof env }).env = refuses
+      ? {
+          ...env,
+          TAG_CHANGES: {
+            ...queue,
+            sendBatch: () => Promise.reject(new Error('queue down')),
+          } as typeof queue,
+        }
+      : env
+  })
+
 describe('export of tag changes', () => {
   it('indexes every committed change in D1 through the queue, and lists it in the live feed', async () => {
     const anon = uniqueId('a')
@@ -143,30 +161,19 @@ describe('export of tag changes', () => {
   it('keeps changes in the outbox when the queue refuses them, and sends them by alarm', async () => {
     const anon = uniqueId('a')
     const stub = env.PROFILES.getByName(anonymousProfile(anon))
-    const queue = env.TAG_CHANGES
     const outbox = () =>
       runInDurableObject(
         stub,
         (_, state) => state.storage.sql.exec('SELECT seq FROM outbox').toArray().length,
       )
-    await runInDurableObject(stub, (instance) => {
-      ;(instance as unknown as { env: typeof env }).env = {
-        ...env,
-        TAG_CHANGES: {
-          ...queue,
-          sendBatch: () => Promise.reject(new Error('queue down')),
-        } as typeof queue,
-      }
-    })
+    await queueRefuses(stub, true)
     expect((await json(await post('/v1/batch', { batch: [claim(anon)] }))).accepted).toBe(1)
     await expect.poll(outbox).toBeGreaterThan(0)
     expect(await runInDurableObject(stub, (_, state) => state.storage.getAlarm())).not.toBeNull()
     await new Promise((resolve) => setTimeout(resolve, 300))
     expect(await indexRows(anonymousProfile(anon))).toEqual([])
     // The queue is back: the alarm sends the outbox.
-    await runInDurableObject(stub, (instance) => {
-      ;(instance as unknown as { env: typeof env }).env = env
-    })
+    await queueRefuses(stub, false)
     await runDurableObjectAlarm(stub)
     expect(await outbox()).toBe(0)
     await expect
@@ -177,16 +184,7 @@ describe('export of tag changes', () => {
   it('keeps the outbox retry alarm through later commits while the queue refuses', async () => {
     const anon = uniqueId('a')
     const stub = () => env.PROFILES.getByName(anonymousProfile(anon))
-    const queue = env.TAG_CHANGES
-    await runInDurableObject(stub(), (instance) => {
-      ;(instance as unknown as { env: typeof env }).env = {
-        ...env,
-        TAG_CHANGES: {
-          ...queue,
-          sendBatch: () => Promise.reject(new Error('queue down')),
-        } as typeof queue,
-      }
-    })
+    await queueRefuses(stub(), true)
     const batch = [claim(anon)]
     const retryDue = () =>
       runInDurableObject(stub(), async (_, state) => {
