@@ -47,6 +47,28 @@ const permute = <T>(items: T[], keys: number[]): T[] =>
     .map((x) => x.item)
 
 /** No timestamp ties and every duplicate an identical retry: input order cannot matter. */
+/**
+ * `r.nextChangeAt` (evaluated at `now`) is exact at the `probes`: no tag differs from `r`'s at a
+ * probe before it (within 400 days when there is none); and tight: the tags differ at it.
+ */
+function assertExactAndTight(state: ProfileState, r: Evaluation, now: number, probes: number[]) {
+  const t = r.nextChangeAt
+  const horizon = t ?? now + 400 * DAY
+  for (const probe of probes) {
+    if (probe <= now || probe >= horizon) continue
+    assertSame(
+      `tags before nextChangeAt=${t}, at ${probe} (now + ${probe - now} ms)`,
+      now,
+      state.evaluate(probe, { nextChangeAt: false }).tags,
+      r.tags,
+      true,
+    )
+  }
+  if (t !== null && differences(state.evaluate(t).tags, r.tags, '', true).length === 0) {
+    throw new Error(`tags at nextChangeAt=${t} equal tags at now=${now}`)
+  }
+}
+
 function orderInsensitive(events: Event[]): boolean {
   const stamps = new Set<number>()
   const byId = new Map<unknown, string>()
@@ -312,21 +334,7 @@ describe('engine equals the naive reference (property tests)', () => {
           const state = ingestAll(rules, events)
           const now = maxTs(events) + offset
           const r = state.evaluate(now)
-          const t = r.nextChangeAt
-          const horizon = t ?? now + 400 * DAY
-          for (const probe of thresholdProbes(doc, events, r, now)) {
-            if (probe <= now || probe >= horizon) continue
-            assertSame(
-              `tags before nextChangeAt=${t}, at ${probe} (now + ${probe - now} ms)`,
-              now,
-              state.evaluate(probe).tags,
-              r.tags,
-              true,
-            )
-          }
-          if (t !== null && differences(state.evaluate(t).tags, r.tags, '', true).length === 0) {
-            throw new Error(`tags at nextChangeAt=${t} equal tags at now=${now}`)
-          }
+          assertExactAndTight(state, r, now, thresholdProbes(doc, events, r, now))
         }),
         { numRuns: RUNS * 2 },
       )
@@ -347,21 +355,7 @@ describe('engine equals the naive reference (property tests)', () => {
           const state = ingestAll(rules, events)
           const now = maxTs(events) + extra
           const r = state.evaluate(now)
-          const t = r.nextChangeAt
-          const horizon = t ?? now + 400 * DAY
-          for (const probe of changeProbes(doc, events, r, now)) {
-            if (probe <= now || probe >= horizon) continue
-            assertSame(
-              `tags before nextChangeAt=${t}, at ${probe} (now + ${probe - now} ms)`,
-              now,
-              state.evaluate(probe, { nextChangeAt: false }).tags,
-              r.tags,
-              true,
-            )
-          }
-          if (t !== null && differences(state.evaluate(t).tags, r.tags, '', true).length === 0) {
-            throw new Error(`tags at nextChangeAt=${t} equal tags at now=${now}`)
-          }
+          assertExactAndTight(state, r, now, changeProbes(doc, events, r, now))
         }),
         { numRuns: RUNS },
       )

@@ -503,6 +503,14 @@ function thresholdMs(c: unknown): number {
   return n * (unit === 'minutes' ? MINUTE : HOUR)
 }
 
+/** When each numeric metric of `r`, growing at 1 ms/ms from its value at `now`, reaches each constant. */
+function whenMetricsReach(r: Evaluation, now: number, constants: readonly number[]): number[] {
+  const instants: number[] = []
+  for (const value of Object.values(r.metrics))
+    if (typeof value === 'number') instants.push(...constants.map((c) => now + c - value))
+  return instants
+}
+
 /**
  * Instants where a tag of a threshold document can flip: where a since_* or dwell metric growing at
  * 1 ms/ms from its value at `now`, or measured from an event, reaches a constant; where an event
@@ -520,9 +528,7 @@ export function thresholdProbes(
   const bases: number[] = []
   for (const ts of stamps) bases.push(...constants.map((c) => ts + c), ts + timeout, ts + 2 * HOUR)
   for (const ts of stamps) bases.push(ts + 7 * DAY)
-  for (const value of Object.values(r.metrics)) {
-    if (typeof value === 'number') bases.push(...constants.map((c) => now + c - value))
-  }
+  bases.push(...whenMetricsReach(r, now, constants))
   return bases.flatMap((b) => [b - 1, b, b + 1])
 }
 
@@ -554,9 +560,7 @@ export function changeProbes(
     bases.push(ts + timeout, ...DOC_CONSTANTS.map((c) => ts + c))
     for (const bucketMs of buckets) bases.push(bucketExpiry(bucketOf(ts, bucketMs), bucketMs))
   }
-  for (const value of Object.values(r.metrics)) {
-    if (typeof value === 'number') bases.push(...DOC_CONSTANTS.map((c) => now + c - value))
-  }
+  bases.push(...whenMetricsReach(r, now, DOC_CONSTANTS))
   // Instants are whole milliseconds: a base between two (25.5 ms) has both of them around it.
   const instants = bases.map(Math.floor).flatMap((b) => [b - 1, b, b + 1, b + 2])
   return [...new Set(instants)]
