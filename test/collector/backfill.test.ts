@@ -78,6 +78,13 @@ async function listed(ids: readonly string[]): Promise<void> {
     .toBe(ids.length)
 }
 
+/** A profile of one event, listed in the directory: a backfill has a page to run. */
+async function oneListedProfile(): Promise<void> {
+  const anon = uniqueId('a')
+  await post('/v1/batch', { batch: [track(anon, 'X', Date.now())] })
+  await listed([anonymousProfile(anon)])
+}
+
 /** Profiles and events of a few generated people, with identify and alias merges. */
 async function people(seed: number) {
   const now = Date.now()
@@ -244,9 +251,7 @@ describe('PUT /v1/rules?backfill=1', () => {
 
   it('a newer publication supersedes a running backfill', async () => {
     await put(catalog)
-    const anon = uniqueId('a')
-    await post('/v1/batch', { batch: [track(anon, 'X', Date.now())] })
-    await listed([anonymousProfile(anon)])
+    await oneListedProfile()
     const first = await json<Published>(await put(changed, '?backfill=1'))
     expect(first.backfill!.state).toBe('running')
     await json<Published>(await put(catalog))
@@ -262,9 +267,7 @@ describe('PUT /v1/rules?backfill=1', () => {
 
   it('retries a page whose directory cannot be read, then fails with the error after 5 in a row', async () => {
     await put(catalog)
-    const anon = uniqueId('a')
-    await post('/v1/batch', { batch: [track(anon, 'X', Date.now())] })
-    await listed([anonymousProfile(anon)])
+    await oneListedProfile()
     const published = await json<Published>(await put(changed, '?backfill=1'))
     const real = env.DB
     const down = flakyD1(real, () => true)
