@@ -28,7 +28,8 @@ export interface Coverage {
 /** A tag's coverage and the time of its latest change in the index (ms epoch), by tag id. */
 export type CoverageByTag = Map<string, { coverage: Coverage; lastChangeAt: number | null }>
 
-// Rows are first grouped by (tag, value), so bucketing works on distinct values, not on every row.
+// Rows are first grouped by (tag, num, value): by value, since `num` follows from it, in the order
+// of the index (tag, num, value), so bucketing works on distinct values, not on every row.
 // A JSON number starts with '-' or a digit: the range ['-', ':') of the value text. Groups are keyed
 // by the value's JSON text, or 'b<i>' for a score bucket and 'r<i>' for a bucket over [min, max]
 // (no JSON text starts with 'b' or 'r'). ?1 is the JSON list of score tags.
@@ -39,7 +40,7 @@ export type CoverageByTag = Map<string, { coverage: Coverage; lastChangeAt: numb
 const SQL = `WITH
 pairs AS (
   SELECT tag, value, num, count(*) AS profiles, max(updated_at) AS last
-  FROM tag_index GROUP BY tag, value
+  FROM tag_index GROUP BY tag, num, value
 ),
 numbers AS (
   SELECT tag, min(num) AS lo, max(num) AS hi, count(*) AS distinct_numbers

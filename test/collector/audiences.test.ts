@@ -4,6 +4,8 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import catalog from '../../examples/rules/catalog.json'
 import { compileLogic, LogicError, truthy } from '../../rules/index.ts'
 import { encodeCursor } from '../../collector/audience/cursor.ts'
+import { audienceStatements } from '../../collector/audience/statements.ts'
+import { parseWhere } from '../../collector/audience/where.ts'
 import { admin, BASE, basic, bearer, WRITE_KEY } from './helpers.ts'
 import { clearIndex, engineProfiles, seedIndex, type IndexedProfile } from './tag-index.ts'
 
@@ -508,5 +510,32 @@ describe('audience query validation', () => {
     const ok = await query(body, { origin: 'https://shop.example' })
     expect(ok.status).toBe(200)
     expect(ok.headers.get('access-control-allow-origin')).toBeNull()
+  })
+})
+
+describe('audience query plans', () => {
+  // One secondary index serves labels, flags and thresholds (migrations/0008): a test of a value
+  // that is not a number must say `num IS NULL` to be a seek rather than a scan of the tag's rows.
+  const tagIds = Object.keys(catalog.tags)
+  const planOf = async (where: unknown): Promise<string> => {
+    const statements = audienceStatements(parseWhere(where, tagIds), new Map(), { limit: 50 })!
+    const statement = statements.counted ? statements.page : statements.count
+    const plan = await env.DB.prepare(`EXPLAIN QUERY PLAN ${statement.sql}`)
+      .bind(...statement.params)
+      .all<{ detail: string }>()
+    return plan.results.map((row) => row.detail).join('\n')
+  }
+  const SEEK = 'USING COVERING INDEX tag_index_by_num (tag=? AND num=? AND value=?)'
+
+  it.each([
+    ['a label', { '==': [{ var: 'tags.spend_tier_30d' }, 'high'] }],
+    ['a flag', { '===': [{ var: 'tags.coupon_hunter' }, true] }],
+    ['a list of labels', { in: [{ var: 'tags.lifecycle_stage' }, ['new', 'active']] }],
+  ])('finds %s by a seek on (tag, num, value)', async (_, where) => {
+    expect(await planOf(where)).toContain(SEEK)
+  })
+
+  it('does not narrow a string that a writer could read as a number', async () => {
+    expect(await planOf({ '==': [{ var: 'tags.spend_tier_30d' }, '5'] })).not.toContain(SEEK)
   })
 })
