@@ -6,7 +6,7 @@ export const CHANGES_KEPT = 10_000
 
 /**
  * The statements applying one exported tag change to the D1 tag index and the change log
- * (migrations/0001_init.sql, 0007_tag_changes_one_index.sql). Idempotent and order-tolerant,
+ * (migrations/0001_init.sql, 0007_tag_changes_one_index.sql, 0009). Idempotent and order-tolerant,
  * since the queue delivers at least once and may reorder retried messages:
  * - the log skips a change it holds already (`OR IGNORE`: its unique key is the id before
  *   migration 0007, `(profile, tag, at, id)` after it, so the statement runs on either);
@@ -64,6 +64,30 @@ export function changeStatements(
   return toIndex ? [index, log] : [log]
 }
 
+/**
+ * Turns the log's latest row into a placeholder if `condition` (on the row, with `params`) holds,
+ * before the rows that meet it are deleted: a new change takes the largest `seq` plus one
+ * (migrations/0009: no `AUTOINCREMENT`, which cost a row written per change), so the largest row
+ * stays and no `seq` a feed client has read is given again. A placeholder holds no personal data
+ * (profile `''`, an id of its own for the unique index); the feed skips it, the trim deletes it
+ * once it is old. It writes nothing unless the latest change is one being forgotten.
+ */
+const keepSequence = (
+  db: D1Database,
+  condition: string,
+  ...params: unknown[]
+): D1PreparedStatement =>
+  db
+    .prepare(
+      `UPDATE tag_changes SET id = CAST(seq AS TEXT), profile = '', tag = '', from_value = NULL,
+         to_value = NULL, at = 0, rules_version = NULL
+       WHERE seq = (SELECT max(seq) FROM tag_changes) AND ${condition}`,
+    )
+    .bind(...params)
+
+/** Rows that are not a placeholder (see `keepSequence`): no profile id is empty. */
+const NOT_PLACEHOLDER = `profile <> ''`
+
 /** Trims the change log to its latest `CHANGES_KEPT` rows. */
 export const trimChanges = (db: D1Database): D1PreparedStatement =>
   db
@@ -95,12 +119,13 @@ export const forgetStatements = (
   at: number,
 ): D1PreparedStatement[] => [
   db.prepare(`DELETE FROM tag_index WHERE profile = ? AND updated_at <= ?`).bind(profile, at),
+  keepSequence(db, `profile = ? AND at <= ?`, profile, at),
   db.prepare(`DELETE FROM tag_changes WHERE profile = ? AND at <= ?`).bind(profile, at),
 ]
 
 /**
  * The statements forgetting profiles in the index and the change log (erasure, or an id merged
- * into another), two for any number of profiles.
+ * into another), three for any number of profiles.
  */
 export const removeStatements = (
   db: D1Database,
@@ -109,6 +134,7 @@ export const removeStatements = (
   const ids = JSON.stringify(profiles)
   return [
     db.prepare(`DELETE FROM tag_index WHERE profile IN (SELECT value FROM json_each(?))`).bind(ids),
+    keepSequence(db, `profile IN (SELECT value FROM json_each(?))`, ids),
     db
       .prepare(`DELETE FROM tag_changes WHERE profile IN (SELECT value FROM json_each(?))`)
       .bind(ids),
@@ -146,11 +172,14 @@ export async function recentChanges(
     after === undefined
       ? db
           .prepare(
-            `SELECT * FROM (SELECT * FROM tag_changes ORDER BY seq DESC LIMIT ?) ORDER BY seq`,
+            `SELECT * FROM (SELECT * FROM tag_changes WHERE ${NOT_PLACEHOLDER} ORDER BY seq DESC LIMIT ?)
+             ORDER BY seq`,
           )
           .bind(limit)
       : db
-          .prepare(`SELECT * FROM tag_changes WHERE seq > ? ORDER BY seq LIMIT ?`)
+          .prepare(
+            `SELECT * FROM tag_changes WHERE seq > ? AND ${NOT_PLACEHOLDER} ORDER BY seq LIMIT ?`,
+          )
           .bind(after, limit)
   const { results } = await query.all<{
     seq: number
