@@ -22,7 +22,9 @@
  *   retention period by receive time (no index on it: see `EventStore.pruneAfterBatch`); `seq` is
  *   the order they were stored in (numbered by `EventStore`; the rowid in tables created before).
  * - `state`: the engine's snapshot and the rules version it was built with.
- * - `tags`, `tag_history`: current tag values (JSON) and every change `(tag, from, to, at)`.
+ * - `tag_history`: every change `(tag, from, to, at)`, the latest 1,000 and each tag's latest
+ *   change, which is its current value (`TagStore`). Profiles created before also keep the current
+ *   values in a table `tags` (`tag`, `value` JSON, `since`), one row written per change more.
  * - `traits`: merged identify traits (JSON values).
  * - `aliases`: ids merged into this profile; a merge already recorded here is not applied twice.
  * - `outbox`: export messages (tag changes) committed with the changes, until the queue took them:
@@ -50,11 +52,6 @@ CREATE TABLE IF NOT EXISTS state (
   rules_version TEXT NOT NULL,
   snapshot TEXT NOT NULL
 );
-CREATE TABLE IF NOT EXISTS tags (
-  tag TEXT PRIMARY KEY,
-  value TEXT NOT NULL,
-  since INTEGER NOT NULL
-) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS tag_history (
   id INTEGER PRIMARY KEY,
   tag TEXT NOT NULL,

@@ -177,10 +177,10 @@ export class ProfileStore {
   /** Drops everything but `meta` (the id and the forward): after a merge moved the data away. */
   clearData(): void {
     this.events.clear()
-    for (const table of ['state', 'tags', 'tag_history', 'traits', 'aliases', 'merging'])
+    this.tags.clear()
+    for (const table of ['state', 'traits', 'aliases', 'merging'])
       this.sql.exec(`DELETE FROM ${table}`)
     this.sql.exec(`DELETE FROM meta WHERE key = 'snapshot_up_to'`)
-    this.tags.forget()
   }
 
   /**

@@ -8,6 +8,7 @@ import { generateEvents, shuffle, visitorsOf } from '../support/events.ts'
 import { flakyD1 } from './flaky-d1.ts'
 import { admin, json, post, postAsServer, track, uniqueId } from './helpers.ts'
 import { anonymousProfile } from '../../rules/index.ts'
+import { TagStore } from '../../collector/profile/tag-store.ts'
 
 const DAY = 86_400_000
 
@@ -143,12 +144,7 @@ async function expectEngineTags(document: unknown, events: readonly Record<strin
 /** The stored tags and the rules version of the stored state, read without evaluating. */
 const stored = (profile: string) =>
   runInDurableObject(env.PROFILES.getByName(profile), (_, state) => ({
-    tags: Object.fromEntries(
-      state.storage.sql
-        .exec<{ tag: string; value: string }>('SELECT tag, value FROM tags')
-        .toArray()
-        .map((row) => [row.tag, JSON.parse(row.value)]),
-    ),
+    tags: new TagStore(state.storage.sql).current(),
     version: state.storage.sql
       .exec<{ rules_version: string }>('SELECT rules_version FROM state')
       .toArray()[0]?.rules_version,

@@ -4,6 +4,7 @@ import { expect } from 'vitest'
 import type { BackfillStatus } from '../../collector/rules/backfill.ts'
 import type { PreviewStatus, TagPreview } from '../../collector/rules/preview.ts'
 import { admin, iso, json, postAsServer, uniqueId } from './helpers.ts'
+import { TagStore } from '../../collector/profile/tag-store.ts'
 
 export const DAY = 86_400_000
 
@@ -165,12 +166,7 @@ export async function publishWithBackfill(document: unknown): Promise<void> {
 /** The tags a profile stored (what the admin API and the exports show), read without evaluating. */
 export const storedTags = (profile: string) =>
   runInDurableObject(env.PROFILES.getByName(profile), (_, state) =>
-    Object.fromEntries(
-      state.storage.sql
-        .exec<{ tag: string; value: string }>('SELECT tag, value FROM tags')
-        .toArray()
-        .map((row) => [row.tag, JSON.parse(row.value) as unknown]),
-    ),
+    new TagStore(state.storage.sql).current(),
   )
 
 /** Every row of every table of a profile's storage, and its alarm: all it holds. */

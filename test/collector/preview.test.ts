@@ -52,10 +52,10 @@ describe('POST /v1/rules/preview (a small directory: answered at once)', () => {
       browser: { before: 1, after: 0, gained: 0, lost: 1, changed: 0 },
     })
     // It published nothing and stored nothing: every table of every profile (events, state,
-    // tags, tag history, outbox, meta...) and its alarm are as they were; no change was logged.
+    // tag history, outbox, meta...) and its alarm are as they were; no change was logged.
     expect(await json(await admin('/v1/rules/versions'))).toEqual(versions)
     expect(await Promise.all(profiles.map(everything))).toEqual(held)
-    expect(held[0]!.tables).toHaveProperty('tags')
+    expect(held[0]!.tables).toHaveProperty('tag_history')
     expect(held[0]!.tables).toHaveProperty('outbox')
     expect(await env.DB.prepare(`SELECT count(*) AS n FROM tag_changes`).first()).toEqual(changes)
     // The same result stays readable by its id.

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest'
 import { admin, get, iso, json, post, track, uniqueId } from './helpers.ts'
 import { EventStore } from '../../collector/profile/event-store.ts'
 import { anonymousProfile } from '../../rules/index.ts'
+import { TagStore } from '../../collector/profile/tag-store.ts'
 
 const DAY = 86_400_000
 const MINUTE = 60_000
@@ -19,15 +20,10 @@ const metricsOf = async (anonymousId: string) =>
     )
   ).metrics
 
-/** The tags table of `anonymousId`'s profile as stored (no evaluation, unlike the HTTP reads). */
+/** The tags of `anonymousId`'s profile as stored (no evaluation, unlike the HTTP reads). */
 const storedTags = (anonymousId: string) =>
   runInDurableObject(env.PROFILES.getByName(anonymousProfile(anonymousId)), (_, state) =>
-    Object.fromEntries(
-      state.storage.sql
-        .exec<{ tag: string; value: string }>('SELECT tag, value FROM tags')
-        .toArray()
-        .map((row) => [row.tag, JSON.parse(row.value)]),
-    ),
+    new TagStore(state.storage.sql).current(),
   )
 
 describe('ProfileDO', () => {
