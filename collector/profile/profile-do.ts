@@ -230,6 +230,7 @@ export class ProfileDO extends DurableObject<Env> {
     this.alarms.forget()
     await this.alarms.delete()
     await this.ctx.storage.deleteAll()
+    this.tagErrors.forget()
     this.store.migrate()
     this.erasure.mark(Date.now())
     return aliases
@@ -538,6 +539,7 @@ export class ProfileDO extends DurableObject<Env> {
     } catch (error) {
       this.state = undefined
       this.listing.forget()
+      this.tagErrors.forget()
       this.store.forget()
       throw error
     }
