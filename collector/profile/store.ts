@@ -96,7 +96,13 @@ export class ProfileStore {
   setProfileId(id: string): void {
     if (this.profileId() !== undefined) return
     if (!this.hasSchema()) this.migrate()
-    this.sql.exec(`INSERT OR IGNORE INTO meta (key, value) VALUES ('profile', ?)`, id)
+    // The tables are current here (run now, or on this object's start): marked with the schema
+    // text, the profile's first cold start runs no DDL either.
+    this.sql.exec(
+      `INSERT OR IGNORE INTO meta (key, value) VALUES ('profile', ?), ('${SCHEMA}', ?)`,
+      id,
+      SCHEMA_FINGERPRINT,
+    )
     this.cache.profileId = id
   }
 
