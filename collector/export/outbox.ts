@@ -35,11 +35,18 @@ export interface OutboxRow {
 export class Outbox {
   /** The drain under way, if any: one at a time, so no message is sent twice by this object. */
   private draining: Promise<void> | undefined
+  /**
+   * True when a drain found the outbox empty and nothing was added since: the drain after a
+   * commit that changed no tag (most of them) then reads nothing. The object is the only writer
+   * of its storage, and a rolled-back `add` only leaves this false (a read too many).
+   */
+  private empty = false
 
   constructor(private readonly sql: SqlStorage) {}
 
   /** Adds a commit's messages, in order (inside the commit's transaction). */
   add(messages: readonly ExportMessage[]): void {
+    this.empty = false
     let row: string[] = []
     let chars = 0
     const insert = () => {
@@ -59,6 +66,7 @@ export class Outbox {
   /** The oldest rows, as many as hold `messages` messages (whole rows; all of them if fewer). */
   pending(messages: number): OutboxRow[] {
     const rows: OutboxRow[] = []
+    if (this.empty) return rows
     let count = 0
     for (const { seq, body } of this.sql.exec<{ seq: number; body: string }>(
       `SELECT seq, body FROM outbox ORDER BY seq`,
@@ -70,6 +78,7 @@ export class Outbox {
       count += row.messages.length
       if (count >= messages) break
     }
+    this.empty = rows.length === 0
     return rows
   }
 
@@ -98,7 +107,9 @@ export class Outbox {
    * refuses, the messages stay and the object's alarm comes back within `OUTBOX_RETRY_MS` to try
    * again, whatever else it waits for.
    */
-  drain(queue: Queue<QueueMessage>, alarm: ProfileAlarm): Promise<void> {
+  drain(queue: Queue<QueueMessage>, alarm: ProfileAlarm, { reread = false } = {}): Promise<void> {
+    // The alarm, the retry of a refused drain, reads the table whatever a drain found before.
+    if (reread) this.empty = false
     // Cleared by `finally`, which always runs after this assignment: cleared inside the send, a
     // send that found nothing to do (and so never awaited) would finish before it was recorded
     // here and stay recorded, settled, so that no later drain sent anything.

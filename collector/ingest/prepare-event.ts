@@ -41,6 +41,13 @@ export type Prepared =
 const STRING_FIELDS = ['userId', 'anonymousId', 'previousId', 'event', 'messageId'] as const
 const encoder = new TextEncoder()
 
+/** The event without what changes between two sends of it (`messageId`, `sentAt`). */
+const withoutSendFields = ({
+  messageId: _id,
+  sentAt: _sentAt,
+  ...content
+}: Record<string, unknown>): Record<string, unknown> => content
+
 /** How far ahead an event is dated, for an error message: `8.5 days`. */
 const describeLead = (ms: number) => `${Math.round(ms / 8_640_000) / 10} days`
 
@@ -78,8 +85,9 @@ export async function prepareEvent(raw: unknown, facts: RequestFacts): Promise<P
   const { writeKey: _writeKey, ...event } = raw
   if (facts.type) event.type = facts.type
   if (facts.context) event.context = { ...facts.context, ...(raw.context ?? {}) }
-  // Hashed as every route sees it, before the timestamp is corrected (sentAt differs per send).
-  const { messageId: _id, sentAt: _sentAt, ...content } = event
+  // Hashed as every route sees it, before the timestamp is corrected (sentAt differs per send);
+  // copied only when there is no messageId to keep (SDKs send one with every event).
+  const content = given === null ? withoutSendFields(event) : undefined
 
   let ts = facts.receivedAt
   if (raw.timestamp !== undefined && raw.timestamp !== null) {
@@ -106,7 +114,7 @@ export async function prepareEvent(raw: unknown, facts: RequestFacts): Promise<P
   event.timestamp = new Date(ts).toISOString()
   event.receivedAt = new Date(facts.receivedAt).toISOString()
 
-  if (given === null) event.messageId = await missingMessageId(content)
+  if (content) event.messageId = await missingMessageId(content)
   const parsed = parseEvent(event)
   if (!parsed.ok) return reject(parsed.error)
   const userId = event.userId as string | undefined

@@ -37,10 +37,18 @@ export class ProfileListing {
   constructor(private readonly sql: SqlStorage) {}
 
   private read(): Mark {
-    const value = (key: string) =>
-      this.sql.exec<{ value: string }>(`SELECT value FROM meta WHERE key = ?`, key).toArray()[0]
-        ?.value
-    this.mark ??= {
+    if (this.mark) return this.mark
+    // Both marks in one statement: after a cold start (an object idle for 10 s starts again)
+    // this is a read of every batch's first call.
+    const rows = this.sql
+      .exec<{ key: string; value: string }>(
+        `SELECT key, value FROM meta WHERE key IN (?, ?)`,
+        LISTED_AT,
+        LISTING_PENDING,
+      )
+      .toArray()
+    const value = (key: string) => rows.find((row) => row.key === key)?.value
+    this.mark = {
       listedAt: Number(value(LISTED_AT) ?? 0),
       pending: value(LISTING_PENDING) !== undefined,
     }

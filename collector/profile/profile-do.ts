@@ -230,6 +230,7 @@ export class ProfileDO extends DurableObject<Env> {
     this.alarms.forget()
     await this.alarms.delete()
     await this.ctx.storage.deleteAll()
+    this.tagErrors.forget()
     this.store.migrate()
     this.erasure.mark(Date.now())
     return aliases
@@ -467,8 +468,9 @@ export class ProfileDO extends DurableObject<Env> {
   override async alarm(): Promise<void> {
     this.alarms.fired()
     if (!this.store.hasSchema()) return
-    // The alarm also retries an outbox the queue refused (see drain).
-    await this.drain()
+    // The alarm also retries an outbox the queue refused (see drain), reading it whatever the
+    // object's drains found before.
+    await this.drain({ reread: true })
     if (this.store.forward()) return this.unlistMerged()
     const profile = this.store.profileId()
     if (profile === undefined) return
@@ -509,8 +511,8 @@ export class ProfileDO extends DurableObject<Env> {
   }
 
   /** Sends committed tag changes to the export queue (see `Outbox.drain`). */
-  private drain(): Promise<void> {
-    return this.outbox.drain(this.env.TAG_CHANGES, this.alarms)
+  private drain(options?: { reread: boolean }): Promise<void> {
+    return this.outbox.drain(this.env.TAG_CHANGES, this.alarms, options)
   }
 
   /** Lists the profile in the directory after its commit (never rejects; see ProfileListing). */
@@ -538,6 +540,7 @@ export class ProfileDO extends DurableObject<Env> {
     } catch (error) {
       this.state = undefined
       this.listing.forget()
+      this.tagErrors.forget()
       this.store.forget()
       throw error
     }

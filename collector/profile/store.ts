@@ -49,8 +49,13 @@ export class ProfileStore {
     this.events = new EventStore(sql)
     this.tags = new TagStore(sql)
     this.merging = new MergeStaging(sql, this.events)
-    // A profile with storage brings its tables up to date on every cold start.
-    if (this.hasSchema()) this.migrate()
+    // A profile with storage brings its tables up to date on a cold start, unless they were
+    // brought up to this very schema text before: an object starts again after 10 s idle, so the
+    // DDL ran on most batches of a visitor who pauses between pages.
+    if (this.hasSchema() && this.readMeta() !== SCHEMA_FINGERPRINT) {
+      this.migrate()
+      setMeta(this.sql, SCHEMA, SCHEMA_FINGERPRINT)
+    }
   }
 
   /** Whether the tables exist: false until the profile's first write. */
@@ -61,7 +66,12 @@ export class ProfileStore {
     return this.cache.schema
   }
 
-  /** Creates the tables (or brings them up to date, or again after `deleteAll`; idempotent). */
+  /**
+   * Creates the tables (or brings them up to date, or again after `deleteAll`; idempotent). A
+   * cold start runs it only when `PROFILE_SCHEMA`'s text changed since it last ran on this storage
+   * (the `meta` row {@link SCHEMA}): a migration written in code here rather than in that text must
+   * change the text too (a comment will do), or profiles that ran the old text never run it.
+   */
   migrate(): void {
     this.sql.exec(PROFILE_SCHEMA)
     this.forget()
@@ -78,10 +88,7 @@ export class ProfileStore {
 
   profileId(): string | undefined {
     if (!this.hasSchema()) return undefined
-    if (!('profileId' in this.cache))
-      this.cache.profileId = this.sql
-        .exec<{ value: string }>(`SELECT value FROM meta WHERE key = 'profile'`)
-        .toArray()[0]?.value
+    if (!('profileId' in this.cache)) this.readMeta()
     return this.cache.profileId
   }
 
@@ -89,28 +96,43 @@ export class ProfileStore {
   setProfileId(id: string): void {
     if (this.profileId() !== undefined) return
     if (!this.hasSchema()) this.migrate()
-    this.sql.exec(`INSERT OR IGNORE INTO meta (key, value) VALUES ('profile', ?)`, id)
+    // The tables are current here (run now, or on this object's start): marked with the schema
+    // text, the profile's first cold start runs no DDL either.
+    this.sql.exec(
+      `INSERT OR IGNORE INTO meta (key, value) VALUES ('profile', ?), ('${SCHEMA}', ?)`,
+      id,
+      SCHEMA_FINGERPRINT,
+    )
     this.cache.profileId = id
   }
 
   forward(): Forward | undefined {
     if (!this.hasSchema()) return undefined
-    if (!('forward' in this.cache)) this.cache.forward = this.readForward()
+    if (!('forward' in this.cache)) this.readMeta()
     return this.cache.forward
   }
 
-  private readForward(): Forward | undefined {
+  /**
+   * Reads the `meta` rows every call needs after a cold start in one statement (they were three):
+   * caches the profile id and the forward, and returns the schema fingerprint (`undefined`: none).
+   */
+  private readMeta(): string | undefined {
     const meta = new Map(
       this.sql
         .exec<{ key: string; value: string }>(
-          `SELECT key, value FROM meta WHERE key IN ('forward', 'forward_at', 'forward_pending')`,
+          `SELECT key, value FROM meta
+           WHERE key IN ('profile', 'forward', 'forward_at', 'forward_pending', '${SCHEMA}')`,
         )
         .toArray()
         .map((row) => [row.key, row.value]),
     )
+    this.cache.profileId = meta.get('profile')
     const to = meta.get('forward')
-    if (to === undefined) return undefined
-    return { to, at: Number(meta.get('forward_at')), pending: meta.get('forward_pending') === '1' }
+    this.cache.forward =
+      to === undefined
+        ? undefined
+        : { to, at: Number(meta.get('forward_at')), pending: meta.get('forward_pending') === '1' }
+    return meta.get(SCHEMA)
   }
 
   /** Sets the forward, writing only what changed (a merge's release clears `pending` alone). */
@@ -276,3 +298,13 @@ export class ProfileStore {
 }
 
 const utf8Bytes = (text: string): number => new TextEncoder().encode(text).byteLength
+
+/** The `meta` key of the fingerprint of the schema text the tables were last brought up to. */
+const SCHEMA = 'schema'
+
+/** `PROFILE_SCHEMA`'s fingerprint: its length and 32-bit FNV-1a hash, in hex. */
+const SCHEMA_FINGERPRINT = ((text: string) => {
+  let hash = 0x811c9dc5
+  for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193)
+  return `${text.length.toString(16)}-${(hash >>> 0).toString(16)}`
+})(PROFILE_SCHEMA)

@@ -11,17 +11,30 @@ const TAG_ERRORS = 'tag_errors'
  * throwing the same way costs no D1 write per batch.
  */
 export class ProfileTagErrors {
+  /**
+   * The last reported errors' text, once read: the object is the only writer of its storage, so
+   * every batch after the first compares in memory instead of reading `meta` again.
+   */
+  private last: string | undefined
+
   constructor(private readonly sql: SqlStorage) {}
 
   /** Whether `errors` differ from the last reported ones; records them if so (in a transaction). */
   changed(errors: TagErrors): boolean {
     const text = JSON.stringify(Object.entries(errors).sort(([a], [b]) => (a < b ? -1 : 1)))
-    const last = this.sql
-      .exec<{ value: string }>(`SELECT value FROM meta WHERE key = ?`, TAG_ERRORS)
-      .toArray()[0]?.value
-    if ((last ?? '[]') === text) return false
+    this.last ??=
+      this.sql
+        .exec<{ value: string }>(`SELECT value FROM meta WHERE key = ?`, TAG_ERRORS)
+        .toArray()[0]?.value ?? '[]'
+    if (this.last === text) return false
     setMeta(this.sql, TAG_ERRORS, text)
+    this.last = text
     return true
+  }
+
+  /** The storage was rolled back or erased: read the last reported errors again. */
+  forget(): void {
+    this.last = undefined
   }
 }
 

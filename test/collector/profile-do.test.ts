@@ -313,9 +313,11 @@ describe('ProfileDO', () => {
           .toArray()
           .map((row) => row.name),
       )
-    // The schema before: every stored event also wrote a row of this index.
+    // The schema before: every stored event also wrote a row of this index (and the storage was
+    // not marked with the schema text it ran: store.ts).
     await runInDurableObject(stub(), (_, state) => {
       state.storage.sql.exec(`CREATE INDEX events_by_receipt ON events (received_at)`)
+      state.storage.sql.exec(`DELETE FROM meta WHERE key = 'schema'`)
     })
     expect(await indexes()).toEqual(['events_by_receipt'])
     await abortAllDurableObjects()

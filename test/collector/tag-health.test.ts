@@ -63,6 +63,15 @@ describe('tag health', () => {
       (await admin(`/v1/profiles/${anonymousProfile(browser)}`, { method: 'DELETE' })).status,
     ).toBe(204)
     expect((await errorRows(anonymousProfile(browser))).results).toEqual([])
+    // The same object, erased, reports the same errors again with its next commit (it keeps the
+    // last reported ones in memory: an erase must drop them).
+    const again = track(browser, 'Product Viewed', Date.now() - 1000, {
+      properties: { category: 'luggage' },
+    })
+    expect((await post('/v1/batch', { batch: [again] })).status).toBe(200)
+    await expect
+      .poll(async () => (await errorRows(anonymousProfile(browser))).results)
+      .toEqual([{ tag: 'category_one', error: expect.stringContaining('') }])
   })
 
   it('flags a tag nobody ever held, and one nearly everyone holds', async () => {
