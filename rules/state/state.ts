@@ -147,6 +147,22 @@ function everyMetricOf(compiled: CompiledRules): Record<string, MetricValue> {
   return template
 }
 
+const everyTag = /* @__PURE__ */ new WeakMap<CompiledRules, Record<string, TagValue | null>>()
+
+/**
+ * An object with every tag id of the rules, in evaluation order (each `null`), that an evaluation
+ * copies and fills, for the same reason as {@link everyMetricOf}: some 25 tag ids added one by one
+ * made each evaluation's tags a dictionary.
+ */
+function everyTagOf(compiled: CompiledRules): Record<string, TagValue | null> {
+  let template = everyTag.get(compiled)
+  if (template === undefined) {
+    template = Object.fromEntries(compiled.tags.map((tag) => [tag.id, null]))
+    everyTag.set(compiled, template)
+  }
+  return template
+}
+
 class State implements ProfileState {
   readonly compiled: CompiledRules
   private readonly maxIds: number
@@ -336,7 +352,7 @@ class State implements ProfileState {
   ): { data: TagData; present: Record<string, TagValue> } {
     const device = options.scope === 'device'
     const durable = options.durableTags ?? {}
-    const tags: Record<string, TagValue | null> = {}
+    const tags = { ...everyTagOf(this.compiled) }
     const { slots } = this.compiled
     const v = new Array<unknown>(slots.size)
     const ms = this.compiled.metrics
