@@ -151,8 +151,8 @@ const everyTag = /* @__PURE__ */ new WeakMap<CompiledRules, Record<string, TagVa
 
 /**
  * An object with every tag id of the rules, in evaluation order (each `null`), that an evaluation
- * copies and fills, for the same reason as {@link everyMetricOf}: some 25 tag ids added one by one
- * made each evaluation's tags a dictionary.
+ * copies and fills, for the same reason as {@link everyMetricOf}: the catalog's 24 tag ids added
+ * one by one made each evaluation's tags a dictionary (`%HasFastProperties` false; the copy's true).
  */
 function everyTagOf(compiled: CompiledRules): Record<string, TagValue | null> {
   let template = everyTag.get(compiled)
