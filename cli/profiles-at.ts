@@ -12,7 +12,7 @@ import {
   type TagwiseEvent,
 } from '../rules/index.ts'
 import { readLines, scanLines, withEventsFile } from './events-file.ts'
-import { LINK_MARKS, mayAddLink } from './may-add-link.ts'
+import { KnownPair, LINK_MARKS, mayAddLink } from './may-add-link.ts'
 import { oneLine, type Output } from './output.ts'
 import { usageError } from './usage.ts'
 
@@ -51,8 +51,9 @@ export async function profilesAt(
     // only those that may add one. Pass 2 validates every line, reports bad ones and routes good
     // events to their profile's state in input order.
     const graph = new IdentityGraph()
+    const known = new KnownPair()
     await scanLines(open(), err, LINK_MARKS, (line, n) => {
-      if (!mayAddLink(line, n, graph)) return
+      if (!mayAddLink(line, n, graph, known)) return
       const event = parseLine(line)
       if (event !== undefined && !('error' in event)) graph.addEvent(event.raw, event.ts, n)
     })

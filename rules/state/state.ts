@@ -147,6 +147,31 @@ function everyMetricOf(compiled: CompiledRules): Record<string, MetricValue> {
   return template
 }
 
+const everyTag = /* @__PURE__ */ new WeakMap<CompiledRules, Record<string, TagValue | null>>()
+
+/**
+ * An object with every tag id of the rules, in evaluation order (each `null`), that an evaluation
+ * copies and fills, for the same reason as {@link everyMetricOf}: the catalog's 24 tag ids added
+ * one by one made each evaluation's tags a dictionary (`%HasFastProperties` false; the copy's true).
+ */
+function everyTagOf(compiled: CompiledRules): Record<string, TagValue | null> {
+  let template = everyTag.get(compiled)
+  if (template === undefined) {
+    template = Object.fromEntries(compiled.tags.map((tag) => [tag.id, null]))
+    everyTag.set(compiled, template)
+  }
+  return template
+}
+
+/**
+ * The sample `count` hands to the aggregators, one object refilled for every metric of every
+ * event: folds read its fields and keep none of them (they copy what they need), and a fresh
+ * object per metric and event made `tagwise eval` allocate, and collect, 40 bytes each time. One
+ * for all states, not one per state: nothing runs between filling it and the fold's return, and
+ * `tagwise eval` holds a state per profile (20,000 on the long history of `npm run bench cli`).
+ */
+const SAMPLE: Sample = { value: undefined, ts: 0, seq: 0 }
+
 class State implements ProfileState {
   readonly compiled: CompiledRules
   private readonly maxIds: number
@@ -158,12 +183,6 @@ class State implements ProfileState {
   private visitCache: Visit[] | undefined
   /** Merged traits; rebuilt when read after an identify or a merge. */
   private traitCache: Record<string, Json> | undefined
-  /**
-   * The sample `count` hands to the aggregators, one object refilled for every metric of every
-   * event: folds read its fields and keep none of them (they copy what they need), and a fresh
-   * object per metric and event made `tagwise eval` allocate, and collect, 40 bytes each time.
-   */
-  private readonly sample: Sample = { value: undefined, ts: 0, seq: 0 }
   /** Joins a later session's accumulators into an earlier one's (see {@link joinSessionsOf}). */
   private readonly joinSessions: (into: Session, from: Session) => void
 
@@ -253,7 +272,7 @@ class State implements ProfileState {
       }
     }
     let dwellMatches: string[] | undefined
-    const sample = this.sample
+    const sample = SAMPLE
     for (const metric of compiled.route(raw.type, raw.event)) {
       if (metric.dwell) {
         if (metric.matches(event)) (dwellMatches ??= []).push(metric.id)
@@ -336,7 +355,7 @@ class State implements ProfileState {
   ): { data: TagData; present: Record<string, TagValue> } {
     const device = options.scope === 'device'
     const durable = options.durableTags ?? {}
-    const tags: Record<string, TagValue | null> = {}
+    const tags = { ...everyTagOf(this.compiled) }
     const { slots } = this.compiled
     const v = new Array<unknown>(slots.size)
     const ms = this.compiled.metrics

@@ -3,8 +3,9 @@
 // searches on every valid JSON line; invalid lines add no link either way (parsing rejects them).
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { mayAddLink, mayAddLinkEscaped } from '../../cli/may-add-link.ts'
-import { anonymousProfile, IdentityGraph, userProfile } from '../../rules/index.ts'
+import { KnownPair, mayAddLink, mayAddLinkEscaped } from '../../cli/may-add-link.ts'
+import { anonymousProfile, IdentityGraph, parseTimestamp, userProfile } from '../../rules/index.ts'
+import { isObject } from '../../rules/document/json.ts'
 
 const KEYS = ['userId', 'anonymousId', 'previousId', 'timestamp', 'type', 'traits', 'u\\u0073erId']
 const TIMES = ['2026-01-01T00:00:00Z', '2026-01-02T10:00:00.500Z', '2026-01-03T00:00:00+01:00', 'x']
@@ -65,6 +66,40 @@ describe('mayAddLink', () => {
         if (ours !== mayAddLinkEscaped(line, n, known)) expect(isJson(line)).toBe(false)
       }),
       { numRuns: 20_000 },
+    )
+  })
+
+  it('decides as without the pair known from the line before, over a first pass (property)', () => {
+    // Lines of a few pairs, in runs of the same pair, at times that go back and forth, some
+    // without a userId and some that do not parse: every line is fed to both graphs as the first
+    // pass does (a line that may add a link adds it when it parses).
+    const pairLine = fc
+      .record({
+        anonymousId: fc.constantFrom('a1', 'a2'),
+        userId: fc.constantFrom('u1', 'u2', undefined),
+        timestamp: fc.constantFrom(...TIMES),
+      })
+      .map((fields) => JSON.stringify({ type: 'track', event: 'E', ...fields }))
+    const line = fc.oneof(pairLine, anyLine)
+    const runs = fc.array(fc.tuple(line, fc.integer({ min: 1, max: 4 })), { maxLength: 25 })
+    fc.assert(
+      fc.property(runs, (lineRuns) => {
+        const lines = lineRuns.flatMap(([text, times]) => Array<string>(times).fill(text))
+        const [withKnown, without] = [graph(), graph()]
+        const known = new KnownPair()
+        lines.forEach((text, i) => {
+          const n = i + 1
+          const decision = mayAddLink(text, n, withKnown, known)
+          expect(decision).toBe(mayAddLink(text, n, without))
+          if (!decision || !isJson(text)) return
+          const event: unknown = JSON.parse(text)
+          const ts = isObject(event) ? parseTimestamp(event.timestamp) : undefined
+          if (!isObject(event) || ts === undefined) return
+          withKnown.addEvent(event, ts, n)
+          without.addEvent(event, ts, n)
+        })
+      }),
+      { numRuns: 3_000 },
     )
   })
 
