@@ -61,10 +61,20 @@ export class ProfileStore {
     return this.cache.schema
   }
 
-  /** Creates the tables (or brings them up to date, or again after `deleteAll`; idempotent). */
+  /**
+   * Creates the tables (or brings them up to date, or again after `deleteAll`; idempotent). A
+   * profile created with a row per event moves them into batch rows, and its checkpoint's mark
+   * with them (the writes of one synchronous turn are committed together).
+   */
   migrate(): void {
     this.sql.exec(PROFILE_SCHEMA)
     this.forget()
+    const upTo = this.sql
+      .exec<{ value: string }>(`SELECT value FROM meta WHERE key = 'snapshot_up_to'`)
+      .toArray()[0]?.value
+    const converted = this.events.convertRowPerEvent(upTo === undefined ? Infinity : Number(upTo))
+    if (upTo !== undefined && String(converted) !== upTo)
+      setMeta(this.sql, 'snapshot_up_to', String(converted))
     this.cache.schema = true
   }
 

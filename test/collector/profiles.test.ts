@@ -126,7 +126,7 @@ describe('DELETE /v1/profiles/:id', () => {
     const stub = env.PROFILES.getByName(user)
     const left = await runInDurableObject(stub, async (_, state) => ({
       alarm: await state.storage.getAlarm(),
-      rows: ['events', 'state', 'tags', 'tag_history', 'traits', 'aliases', 'outbox'].map(
+      rows: ['event_batches', 'state', 'tags', 'tag_history', 'traits', 'aliases', 'outbox'].map(
         (table) => state.storage.sql.exec(`SELECT count(*) AS n FROM ${table}`).one().n,
       ),
       // Only the time of the erasure stays (a merge still pending then must not undo it).
