@@ -115,15 +115,12 @@ export class EventStore {
   /** Drops the events `messageIds` (those stored): their rows are rewritten, or deleted. */
   remove(messageIds: readonly string[]): void {
     const { where } = this.load()
-    const removed = new Map<number, Set<string>>()
-    for (const id of messageIds) {
-      const seq = where.get(id)
-      if (seq === undefined) continue
-      let ids = removed.get(seq)
-      if (!ids) removed.set(seq, (ids = new Set()))
-      ids.add(id)
-    }
-    this.cut(new Map([...removed].map(([seq, ids]) => [seq, (id: string) => !ids.has(id)])))
+    this.drop(
+      messageIds.flatMap((id) => {
+        const seq = where.get(id)
+        return seq === undefined ? [] : [{ id, seq }]
+      }),
+    )
   }
 
   /**
@@ -132,27 +129,15 @@ export class EventStore {
    * at a time: a merged profile may hold more than the object's memory.
    */
   addStaged(source: string): void {
-    const { where } = this.load()
-    const staged = this.sql.exec<{
-      message_id: string
-      ts: number
-      received_at: number
-      body: string
-    }>(
-      `SELECT message_id, ts, received_at, body FROM merging WHERE source = ? ORDER BY ts, message_id`,
-      source,
-    )
     this.write(
-      (function* () {
-        for (const row of staged)
-          if (!where.has(row.message_id))
-            yield {
-              messageId: row.message_id,
-              ts: row.ts,
-              receivedAt: row.received_at,
-              body: row.body,
-            }
-      })(),
+      entriesOf(
+        this.sql.exec<EventRow>(
+          `SELECT message_id, ts, received_at, body FROM merging WHERE source = ?
+           ORDER BY ts, message_id`,
+          source,
+        ),
+        this.load().where,
+      ),
     )
   }
 
@@ -216,13 +201,17 @@ export class EventStore {
 
   /** Drops the oldest events (by receive time, then storage order) beyond the bound. */
   private bound(): boolean {
-    const { where } = this.load()
-    if (where.size <= this.bounds.maxEvents) return false
+    const over = this.count() - this.bounds.maxEvents
+    return over > 0 && this.drop(this.byReceipt().slice(0, over))
+  }
+
+  /** Drops `events` (each by its id and batch number). Returns whether it dropped any. */
+  private drop(events: Iterable<{ id: string; seq: number }>): boolean {
     const dropped = new Map<number, Set<string>>()
-    for (const place of this.byReceipt().slice(0, where.size - this.bounds.maxEvents)) {
-      let ids = dropped.get(place.seq)
-      if (!ids) dropped.set(place.seq, (ids = new Set()))
-      ids.add(place.id)
+    for (const { id, seq } of events) {
+      let ids = dropped.get(seq)
+      if (!ids) dropped.set(seq, (ids = new Set()))
+      ids.add(id)
     }
     return this.cut(new Map([...dropped].map(([seq, ids]) => [seq, (id: string) => !ids.has(id)])))
   }
@@ -290,9 +279,9 @@ export class EventStore {
   }
 
   /**
-   * Writes `entries` in order as new batch rows, each under `MAX_ROW_EVENTS` events and
-   * `MAX_ROW_CHARS` characters of events (a batch from HTTP is 500 KB at most, a merge moves up to
-   * 10,000 events: a row stays far below SQLite's 2 MB).
+   * Writes `entries` in order as new batch rows, each of at most `rowEvents` events and `rowChars`
+   * characters of events (but for a single larger event): a batch from HTTP is up to 500 KB, a
+   * merge moves up to 10,000 events, and a row stays far below SQLite's 2 MB.
    */
   private write(entries: Iterable<Entry>): void {
     let row: Entry[] = []
@@ -434,6 +423,19 @@ export class EventStore {
       for (const [, , event] of JSON.parse(row.events) as RowEvent[]) yield event
   }
 
+  /** Whether the profile holds a table `events` of a row per event (created before batch rows). */
+  holdsRowPerEvent(): boolean {
+    return this.rowPerEventTable() !== undefined
+  }
+
+  private rowPerEventTable(): string | undefined {
+    return this.sql
+      .exec<{ sql: string }>(
+        `SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'events'`,
+      )
+      .toArray()[0]?.sql
+  }
+
   /**
    * Moves the events of a table `events` of an earlier form (a row per event: a rowid table, or
    * `WITHOUT ROWID` numbered by `seq`) into batch rows, then drops it: once, on the first cold
@@ -441,29 +443,18 @@ export class EventStore {
    * none); returns it as a batch number: the events up to it end a row of their own.
    */
   convertRowPerEvent(upTo: number): number {
-    const [table] = this.sql
-      .exec<{ sql: string }>(
-        `SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'events'`,
-      )
-      .toArray()
-    if (!table) return upTo
-    const order = /\bWITHOUT\s+ROWID\b/i.test(table.sql) ? 'seq' : 'rowid'
+    const table = this.rowPerEventTable()
+    if (table === undefined) return upTo
+    const order = /\bWITHOUT\s+ROWID\b/i.test(table) ? 'seq' : 'rowid'
+    const { where } = this.load()
+    const bound = upTo === Infinity ? Number.MAX_SAFE_INTEGER : upTo
     const read = (condition: string) =>
-      (function* (
-        rows: Iterable<{ message_id: string; ts: number; received_at: number; body: string }>,
-      ) {
-        for (const row of rows)
-          yield {
-            messageId: row.message_id,
-            ts: row.ts,
-            receivedAt: row.received_at,
-            body: row.body,
-          }
-      })(
-        this.sql.exec<{ message_id: string; ts: number; received_at: number; body: string }>(
+      entriesOf(
+        this.sql.exec<EventRow>(
           `SELECT message_id, ts, received_at, body FROM events WHERE ${condition} ORDER BY ${order}`,
-          upTo === Infinity ? Number.MAX_SAFE_INTEGER : upTo,
+          bound,
         ),
+        where,
       )
     this.write(read(`${order} <= ?`))
     const mark = this.lastStored()
@@ -548,6 +539,24 @@ interface Place {
 /** Whether an event of a batch being cut (its id, its position in the row) stays. */
 type Keep = (messageId: string, position: number) => boolean
 
+/** A row of a table of an event per row (`merging`; `events` in profiles created before). */
+interface EventRow extends Record<string, SqlStorageValue> {
+  message_id: string
+  ts: number
+  received_at: number
+  body: string
+}
+
+/** The events of `rows` not stored yet (in `stored`), as they are written. */
+function* entriesOf(
+  rows: Iterable<EventRow>,
+  stored: ReadonlyMap<string, number>,
+): Generator<Entry> {
+  for (const row of rows)
+    if (!stored.has(row.message_id))
+      yield { messageId: row.message_id, ts: row.ts, receivedAt: row.received_at, body: row.body }
+}
+
 function entryOf(event: NewEvent): Entry {
   return {
     messageId: event.messageId,
@@ -557,19 +566,17 @@ function entryOf(event: NewEvent): Entry {
   }
 }
 
-/** An entry's share of its row's `events` JSON (`[ts,receivedAt,body]` and a comma). */
-const entryChars = (entry: Entry): number => entry.body.length + 40
+/** An entry's share of its row's `events` JSON: `[ts,receivedAt,body]` and a comma or bracket. */
+const entryChars = (entry: Entry): number => entryJson(entry).length + 1
+
+const entryJson = (entry: Entry): string =>
+  `[${JSON.stringify(entry.ts)},${JSON.stringify(entry.receivedAt)},${entry.body}]`
 
 /** The columns of a row holding `entries`: the events' JSON is built from their JSON bodies. */
 function rowOf(entries: readonly Entry[]): { keys: string; events: string } {
   return {
     keys: JSON.stringify(entries.map((entry) => [entry.messageId, entry.receivedAt])),
-    events: `[${entries
-      .map(
-        (entry) =>
-          `[${JSON.stringify(entry.ts)},${JSON.stringify(entry.receivedAt)},${entry.body}]`,
-      )
-      .join(',')}]`,
+    events: `[${entries.map(entryJson).join(',')}]`,
   }
 }
 

@@ -69,13 +69,14 @@ export class ProfileStore {
   migrate(): void {
     this.sql.exec(PROFILE_SCHEMA)
     this.forget()
+    this.cache.schema = true
+    if (!this.events.holdsRowPerEvent()) return
     const upTo = this.sql
       .exec<{ value: string }>(`SELECT value FROM meta WHERE key = 'snapshot_up_to'`)
       .toArray()[0]?.value
     const converted = this.events.convertRowPerEvent(upTo === undefined ? Infinity : Number(upTo))
     if (upTo !== undefined && String(converted) !== upTo)
       setMeta(this.sql, 'snapshot_up_to', String(converted))
-    this.cache.schema = true
   }
 
   /** Drops what was cached (the storage was rolled back or erased). */
