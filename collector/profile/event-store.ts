@@ -143,13 +143,13 @@ export class EventStore {
 
   /** Drops every stored event (a merge moved them away). */
   clear(): void {
-    this.sql.exec(`DELETE FROM event_batches`)
-    const index = this.load()
-    index.batches.clear()
-    index.where.clear()
+    this.cut(new Map([...this.load().batches.keys()].map((seq) => [seq, () => false])))
   }
 
-  /** The mark of the last event stored (0: none): events stored later come `after` it. */
+  /**
+   * The mark of the last event stored (0: none): events stored later come `after` it. The newest
+   * row may be empty (`cut`), and is the mark then.
+   */
   lastStored(): number {
     let last = 0
     for (const seq of this.load().batches.keys()) last = seq
@@ -229,12 +229,16 @@ export class EventStore {
   }
 
   /**
-   * Keeps, of each batch `seq` in `cuts`, the events its `keep` keeps: a row left empty is
-   * deleted, a row that loses some is rewritten (one row written). Returns whether any went.
+   * Keeps, of each batch `seq` in `cuts`, the events its `keep` keeps: a row that loses some is
+   * rewritten (one row written), a row left empty deleted. But the newest row stays, emptied: its
+   * number is where numbering goes on after a restart (`load`), so a number is never given twice,
+   * not even to a batch stored after its events were deleted (a checkpoint's mark may name it).
+   * Returns whether any event went.
    */
   private cut(cuts: ReadonlyMap<number, Keep>): boolean {
     const index = this.load()
-    const emptied: number[] = []
+    // A cut adds no row and keeps the newest: its number holds throughout.
+    const last = this.lastStored()
     let any = false
     for (const [seq, keep] of cuts) {
       const batch = index.batches.get(seq)
@@ -243,19 +247,21 @@ export class EventStore {
       if (kept.length === batch.ids.length) continue
       any = true
       for (const id of batch.ids) index.where.delete(id)
-      if (!kept.length) {
-        emptied.push(seq)
-        index.batches.delete(seq)
-        continue
-      }
-      const { events } = this.sql
-        .exec<{ events: string }>(`SELECT events FROM event_batches WHERE seq = ?`, seq)
-        .one()
+      const { events } = kept.length
+        ? this.sql
+            .exec<{ events: string }>(`SELECT events FROM event_batches WHERE seq = ?`, seq)
+            .one()
+        : { events: '[]' }
       const stored = JSON.parse(events) as RowEvent[]
       const entries = kept.map((position) => {
         const [ts, receivedAt, event] = stored[position]!
         return { messageId: batch.ids[position]!, ts, receivedAt, body: JSON.stringify(event) }
       })
+      if (!entries.length && seq !== last) {
+        this.sql.exec(`DELETE FROM event_batches WHERE seq = ?`, seq)
+        index.batches.delete(seq)
+        continue
+      }
       const row = rowOf(entries)
       this.sql.exec(
         `UPDATE event_batches SET keys = ?, chars = ?, events = ? WHERE seq = ?`,
@@ -268,13 +274,12 @@ export class EventStore {
       index.batches.set(seq, indexOf(entries, row.events.length))
       for (const entry of entries) index.where.set(entry.messageId, seq)
     }
-    for (let i = 0; i < emptied.length; i += MAX_BOUND) {
-      const seqs = emptied.slice(i, i + MAX_BOUND)
-      this.sql.exec(
-        `DELETE FROM event_batches WHERE seq IN (${seqs.map(() => '?').join(', ')})`,
-        ...seqs,
-      )
-    }
+    // An emptied newest row kept before is deleted once a newer one holds the numbering.
+    for (const [seq, batch] of index.batches)
+      if (!batch.ids.length && seq !== last) {
+        this.sql.exec(`DELETE FROM event_batches WHERE seq = ?`, seq)
+        index.batches.delete(seq)
+      }
     return any
   }
 
@@ -334,7 +339,7 @@ export class EventStore {
     let last = after
     let more = false
     for (const [seq, batch] of batches) {
-      if (seq <= after) continue
+      if (seq <= after || !batch.ids.length) continue
       if (
         first !== undefined &&
         (events + batch.ids.length > maxEvents || chars + batch.chars > maxChars)
@@ -488,9 +493,6 @@ export const DEFAULT_BOUNDS: EventStoreBounds = {
   rowEvents: 500,
   rowChars: 256 * 1024,
 }
-
-/** Most values bound to one statement (Durable Object SQL allows 100). */
-const MAX_BOUND = 100
 
 /** Each stored event of each batch row, for reads that sort them in SQLite. */
 const EACH_EVENT = `event_batches AS batch, json_each(batch.events) AS event`

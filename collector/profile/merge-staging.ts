@@ -5,7 +5,7 @@ import { MERGE_PAGE_CHARS } from './merge.ts'
  * Events of profiles being merged into this one (by source profile), moved here page by page
  * before the merge (synchronous, inside the caller's transaction). A merged profile may hold
  * 10,000 events of up to 32 KB: one call carrying them all would pass the RPC limit and a Durable
- * Object's memory, so they travel in pages and the merge itself moves them into `events` without
+ * Object's memory, so they travel in pages and the merge itself moves them into the event store without
  * holding them all in memory.
  *
  * A source whose events take at most `memoryChars` characters of JSON (with the other sources
@@ -78,7 +78,7 @@ export class MergeStaging {
       if (!this.events.has(row.message_id)) yield JSON.parse(row.body)
   }
 
-  /** Moves `source`'s staged events into `events` (those not stored yet) and forgets them. */
+  /** Moves `source`'s staged events into the event store (those not stored yet) and forgets them. */
   moveToEvents(source: string): void {
     const held = this.memory.get(source)
     if (held) this.events.insertNew(inStoredOrder(held.values()))

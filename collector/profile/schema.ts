@@ -35,7 +35,7 @@
  * - `outbox`: export messages (tag changes) committed with the changes, until the queue took them:
  *   a row per commit, its messages as a JSON array (rows written before hold one message).
  * - `merging`: events of a profile being merged into this one (`source`), moved here page by page
- *   before the merge takes them into `events` in one transaction (see `merge.ts`).
+ *   before the merge takes them into `event_batches` in one transaction (see `merge.ts`).
  */
 export const PROFILE_SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
