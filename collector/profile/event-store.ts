@@ -18,170 +18,142 @@ export interface NewEvent {
 }
 
 /**
- * The column that orders a profile's events as they were stored: the checkpoint's mark, the pages
- * of a merge and the tie between equal timestamps. `seq` in tables created `WITHOUT ROWID` (one
- * b-tree keyed by `message_id`: a stored event is one row written), `rowid` in tables created
- * before (a rowid table and its `message_id` key: two rows written per event). A profile keeps the
- * table it was created with: rewriting its events would cost more rows than it saves
- * (docs/cost.md).
- */
-type StorageOrder = 'seq' | 'rowid'
-
-/**
- * A profile's `events` table (synchronous SQL, inside the caller's transaction): the truth the
- * engine state is counted from, deduplicated by `messageId` and bounded by retention and count.
+ * A profile's events (synchronous SQL, inside the caller's transaction): the truth the engine
+ * state is counted from, deduplicated by `messageId` and bounded by retention and count.
  *
- * In a `WITHOUT ROWID` table the store numbers the events itself (`seq`, never reused while the
- * object lives): the object is the only writer of its storage, so the last number is read once
- * (`max(seq)`) and then counted in memory, as is the oldest for the count bound. `forget` drops
- * them when a transaction rolls back or the storage is erased.
+ * The events are stored **one row per stored batch** (table `event_batches`, schema.ts), not one
+ * per event: Cloudflare bills every row written, and a browser's batch holds 2.7 events on
+ * average (docs/cost.md). A row holds its events in the order they were stored; its `seq` (the
+ * batch number, never reused while the object lives) orders the rows, so an event's place in the
+ * storage order is (`seq`, its position in the row): the checkpoint's mark (`lastStored`) and a
+ * merge's pages (`page`) are batch numbers.
+ *
+ * Exactly-once needs every stored `messageId`, and no row is keyed by one any more: the store
+ * reads the rows' `keys` column (the ids and receive times, placed before the bodies so that
+ * reading it leaves the bodies on disk) once while the object lives, and keeps them in memory
+ * (at most `MAX_STORED_EVENTS`). The object is the only writer of its storage, so the memory
+ * follows every write; `forget` drops it when a transaction rolls back or the storage is erased,
+ * and the next read loads it again from what the storage holds. Retention and the count bound are
+ * decided from memory too: whole rows are deleted, and a row partly past the cut is rewritten.
+ *
+ * Reads in timestamp order (rebuilds, previews, the admin view) sort in SQLite (`json_each` over
+ * the rows' events), which spills to disk: a profile may hold 10,000 events of 32 KB, more than an
+ * object's memory.
  */
 export class EventStore {
   /** When events past retention were last dropped (`pruneAfterBatch`), while the object lives. */
   private expiredAt: number | undefined
-  private order: StorageOrder | undefined
-  /** The last `seq` given (a `WITHOUT ROWID` table), once read. */
-  private lastSeq: number | undefined
-  /** The smallest stored `seq` (`null`: no event), once read; unknown again after a delete. */
-  private oldestSeq: number | null | undefined
+  /** What the rows hold but their bodies, once read (`load`). */
+  private index: StoredIndex | undefined
 
-  constructor(private readonly sql: SqlStorage) {}
+  constructor(
+    private readonly sql: SqlStorage,
+    private readonly bounds: EventStoreBounds = DEFAULT_BOUNDS,
+  ) {}
 
-  /** Which column orders the events as stored (read once from the table's definition). */
-  private storageOrder(): StorageOrder {
-    if (this.order) return this.order
-    const [table] = this.sql
-      .exec<{ sql: string }>(
-        `SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'events'`,
-      )
-      .toArray()
-    // No table yet: the profile's first write creates it in the current form.
-    if (!table) return 'seq'
-    this.order = /\bWITHOUT\s+ROWID\b/i.test(table.sql) ? 'seq' : 'rowid'
-    return this.order
-  }
-
-  /** The next `count` numbers for new events (a `WITHOUT ROWID` table): the first of them. */
-  private takeSeqs(count: number): number {
-    this.lastSeq ??= this.sql
-      .exec<{ last: number }>(`SELECT coalesce(max(seq), 0) AS last FROM events`)
-      .one().last
-    const first = this.lastSeq + 1
-    this.lastSeq += count
-    // A table known empty holds its oldest event now: read again when the bound needs it.
-    if (this.oldestSeq === null) this.oldestSeq = undefined
-    return first
-  }
-
-  /** After a delete: the oldest stored event is read again when the count bound needs it. */
-  private deleted(): void {
-    this.oldestSeq = undefined
+  /** The stored batches without their bodies: read once while the object lives. */
+  private load(): StoredIndex {
+    if (this.index) return this.index
+    const index: StoredIndex = { batches: new Map(), where: new Map(), lastSeq: 0 }
+    // No table yet (a profile that never wrote): nothing stored; its first write creates it.
+    const exists =
+      this.sql
+        .exec(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'event_batches'`)
+        .toArray().length > 0
+    if (exists)
+      for (const row of this.sql.exec<{ seq: number; keys: string; chars: number }>(
+        `SELECT seq, keys, chars FROM event_batches ORDER BY seq`,
+      )) {
+        const keys = JSON.parse(row.keys) as [string, number][]
+        const batch: StoredBatch = {
+          ids: keys.map(([id]) => id),
+          receivedAt: keys.map(([, receivedAt]) => receivedAt),
+          chars: row.chars,
+        }
+        index.batches.set(row.seq, batch)
+        for (const id of batch.ids) index.where.set(id, row.seq)
+        index.lastSeq = row.seq
+      }
+    this.index = index
+    return index
   }
 
   /** How many events are stored. */
   count(): number {
-    return this.sql.exec<{ n: number }>(`SELECT count(*) AS n FROM events`).one().n
+    return this.load().where.size
   }
 
-  /** Which of `messageIds` are stored already (one query for a whole batch). */
-  knownIds(messageIds: readonly string[]): Set<string> {
+  /** Whether `messageId` is stored. */
+  has(messageId: string): boolean {
+    return this.load().where.has(messageId)
+  }
+
+  /** Which of `messageIds` are stored already. */
+  knownIds(messageIds: Iterable<string>): Set<string> {
+    const { where } = this.load()
     const known = new Set<string>()
-    for (const ids of chunks(messageIds, MAX_BOUND))
-      for (const row of this.sql.exec<{ message_id: string }>(
-        `SELECT message_id FROM events WHERE message_id IN (${ids.map(() => '?').join(',')})`,
-        ...ids,
-      ))
-        known.add(row.message_id)
+    for (const id of messageIds) if (where.has(id)) known.add(id)
     return known
   }
 
-  /**
-   * Stores the events whose ids are not stored yet and returns those ids: one statement per 20
-   * or 25 events finds the duplicates and stores the rest.
-   */
+  /** Stores the events whose ids are not stored yet (the first of repeats) and returns those ids. */
   insertNew(events: readonly NewEvent[]): Set<string> {
-    return new Set(this.insert('INSERT OR IGNORE', events))
+    const { where } = this.load()
+    const fresh = new Map<string, Entry>()
+    for (const event of events)
+      if (!where.has(event.messageId) && !fresh.has(event.messageId))
+        fresh.set(event.messageId, entryOf(event))
+    this.write(fresh.values())
+    return new Set(fresh.keys())
   }
 
-  remove(messageIds: readonly string[]): void {
-    if (!messageIds.length) return
-    for (const ids of chunks(messageIds, MAX_BOUND))
-      this.sql.exec(
-        `DELETE FROM events WHERE message_id IN (${ids.map(() => '?').join(',')})`,
-        ...ids,
-      )
-    this.deleted()
-  }
-
-  /** Stores new events (their ids are not stored yet), a few statements for a whole batch. */
+  /** Stores new events (their ids are not stored yet), in order: one row for a browser's batch. */
   add(events: readonly NewEvent[]): void {
-    this.insert('INSERT', events)
+    this.write(events.map(entryOf))
   }
 
-  /**
-   * Inserts `events` in order, as many rows a statement as its bound values allow (numbered in a
-   * `WITHOUT ROWID` table), and returns the ids of those it stored.
-   */
-  private insert(verb: 'INSERT' | 'INSERT OR IGNORE', events: readonly NewEvent[]): string[] {
-    if (!events.length) return []
-    const numbered = this.storageOrder() === 'seq'
-    const columns = numbered ? 5 : 4
-    let seq = numbered ? this.takeSeqs(events.length) : 0
-    const stored: string[] = []
-    for (const rows of chunks(events, Math.floor(MAX_BOUND / columns))) {
-      const values = rows.flatMap((row) => {
-        const fields = [row.messageId, row.ts, row.receivedAt, JSON.stringify(row.event)]
-        return numbered ? [...fields, seq++] : fields
-      })
-      const placeholders = `(${Array.from({ length: columns }, () => '?').join(', ')})`
-      for (const row of this.sql.exec<{ message_id: string }>(
-        `${verb} INTO events (message_id, ts, received_at, body${numbered ? ', seq' : ''})
-         VALUES ${rows.map(() => placeholders).join(', ')} RETURNING message_id`,
-        ...values,
-      ))
-        stored.push(row.message_id)
-    }
-    return stored
+  /** Drops the events `messageIds` (those stored): their rows are rewritten, or deleted. */
+  remove(messageIds: readonly string[]): void {
+    const { where } = this.load()
+    this.drop(
+      messageIds.flatMap((id) => {
+        const seq = where.get(id)
+        return seq === undefined ? [] : [{ id, seq }]
+      }),
+    )
   }
 
   /**
    * Stores the events staged for a merge from profile `source` in the table `merging`
-   * (`MergeStaging`) that are not stored yet, in timestamp order (as they are numbered).
+   * (`MergeStaging`) that are not stored yet, in timestamp order. Read and written a row's worth
+   * at a time: a merged profile may hold more than the object's memory.
    */
   addStaged(source: string): void {
-    if (this.storageOrder() === 'rowid') {
-      this.sql.exec(
-        `INSERT OR IGNORE INTO events (message_id, ts, received_at, body)
-         SELECT message_id, ts, received_at, body FROM merging WHERE source = ?
-         ORDER BY ts, message_id`,
-        source,
-      )
-      return
-    }
-    const { staged } = this.sql
-      .exec<{ staged: number }>(`SELECT count(*) AS staged FROM merging WHERE source = ?`, source)
-      .one()
-    if (!staged) return
-    this.sql.exec(
-      `INSERT OR IGNORE INTO events (message_id, seq, ts, received_at, body)
-       SELECT message_id, ? + row_number() OVER (ORDER BY ts, message_id) - 1, ts, received_at, body
-       FROM merging WHERE source = ?`,
-      this.takeSeqs(staged),
-      source,
+    this.write(
+      entriesOf(
+        this.sql.exec<EventRow>(
+          `SELECT message_id, ts, received_at, body FROM merging WHERE source = ?
+           ORDER BY ts, message_id`,
+          source,
+        ),
+        this.load().where,
+      ),
     )
   }
 
   /** Drops every stored event (a merge moved them away). */
   clear(): void {
-    this.sql.exec(`DELETE FROM events`)
-    this.deleted()
+    this.cut(new Map([...this.load().batches.keys()].map((seq) => [seq, () => false])))
   }
 
-  /** The mark of the last event stored (0: none): events stored later come `after` it. */
+  /**
+   * The mark of the last event stored (0: none): events stored later come `after` it. The newest
+   * row may be empty (`cut`), and is the mark then.
+   */
   lastStored(): number {
-    return this.sql
-      .exec<{ last: number }>(`SELECT coalesce(max(${this.storageOrder()}), 0) AS last FROM events`)
-      .one().last
+    let last = 0
+    for (const seq of this.load().batches.keys()) last = seq
+    return last
   }
 
   /**
@@ -196,10 +168,10 @@ export class EventStore {
   /**
    * `prune` after a batch: the per-profile maximum holds after every batch, but events past the
    * retention period are dropped at most once per `EXPIRY_INTERVAL_MS` while the object lives
-   * (an object that starts again drops them on its first batch). Without an index on the receive
-   * time, finding them reads every stored event, and that index cost every stored event a row
-   * written; an event kept up to an hour past its 90 days changes nothing a rebuild counts (it
-   * prunes exactly). Returns whether it deleted any.
+   * (an object that starts again drops them on its first batch): each expiry may rewrite a row
+   * (a merged batch whose events were received at different times), and an event kept up to an
+   * hour past its 90 days changes nothing a rebuild counts (it prunes exactly). Returns whether it
+   * deleted any.
    */
   pruneAfterBatch(now: number): boolean {
     const due = this.expiredAt === undefined || now >= this.expiredAt + EXPIRY_INTERVAL_MS
@@ -208,106 +180,202 @@ export class EventStore {
   }
 
   /**
-   * Forgets when events were last expired (the transaction that expired them rolled back, or the
-   * storage was erased): the next `pruneAfterBatch` expires them again.
+   * Forgets what was read and when events were last expired (the transaction that wrote rolled
+   * back, or the storage was erased): the next read loads the stored ids again.
    */
   forget(): void {
     this.expiredAt = undefined
-    this.order = undefined
-    this.lastSeq = undefined
-    this.oldestSeq = undefined
+    this.index = undefined
   }
 
-  /** Drops the events received before the retention period (reads every stored event). */
+  /** Drops the events received before the retention period. */
   private expire(now: number): boolean {
     this.expiredAt = now
-    const expired = written(
-      this.sql.exec(`DELETE FROM events WHERE received_at < ?`, now - EVENT_RETENTION_MS),
-    )
-    if (expired) this.deleted()
-    return expired
+    const oldest = now - EVENT_RETENTION_MS
+    const cuts = new Map<number, Keep>()
+    for (const [seq, batch] of this.load().batches)
+      if (batch.receivedAt.some((receivedAt) => receivedAt < oldest))
+        cuts.set(seq, (_, position) => batch.receivedAt[position]! >= oldest)
+    return this.cut(cuts)
   }
 
-  /** Drops the oldest events by receive time beyond `MAX_STORED_EVENTS`. */
+  /** Drops the oldest events (by receive time, then storage order) beyond the bound. */
   private bound(): boolean {
-    // The span of the storage order, which only grows, bounds the count from the table's ends
-    // alone: only a span over the maximum sorts the events.
-    const span = this.span()
-    if (span === null || span <= MAX_STORED_EVENTS) return false
-    const order = this.storageOrder()
-    const bounded = written(
-      this.sql.exec(
-        `DELETE FROM events WHERE message_id IN (
-          SELECT message_id FROM events ORDER BY received_at DESC, ${order} DESC LIMIT -1 OFFSET ?)`,
-        MAX_STORED_EVENTS,
-      ),
-    )
-    if (bounded) this.deleted()
-    return bounded
+    const over = this.count() - this.bounds.maxEvents
+    return over > 0 && this.drop(this.byReceipt().slice(0, over))
   }
 
-  /** The last stored event's place in the storage order less the first's, plus one (`null`: none). */
-  private span(): number | null {
-    // Rowids: one min/max per subquery reads the table's ends (else SQLite scans).
-    if (this.storageOrder() === 'rowid')
-      return this.sql
-        .exec<{ span: number | null }>(
-          `SELECT (SELECT max(rowid) FROM events) - (SELECT min(rowid) FROM events) + 1 AS span`,
-        )
-        .one().span
-    // Seqs have no index: the last is counted in memory, the oldest read after each delete.
-    this.oldestSeq ??= this.sql
-      .exec<{ oldest: number | null }>(`SELECT min(seq) AS oldest FROM events`)
-      .one().oldest
-    if (this.oldestSeq === null) return null
-    this.lastSeq ??= this.lastStored()
-    return this.lastSeq - this.oldestSeq + 1
+  /** Drops `events` (each by its id and batch number). Returns whether it dropped any. */
+  private drop(events: Iterable<{ id: string; seq: number }>): boolean {
+    const dropped = new Map<number, Set<string>>()
+    for (const { id, seq } of events) {
+      let ids = dropped.get(seq)
+      if (!ids) dropped.set(seq, (ids = new Set()))
+      ids.add(id)
+    }
+    return this.cut(new Map([...dropped].map(([seq, ids]) => [seq, (id: string) => !ids.has(id)])))
+  }
+
+  /** Every stored event's place, oldest first by receive time, then in the storage order. */
+  private byReceipt(): Place[] {
+    const places: Place[] = []
+    for (const [seq, batch] of this.load().batches)
+      batch.ids.forEach((id, position) =>
+        places.push({ id, receivedAt: batch.receivedAt[position]!, seq, position }),
+      )
+    return places.sort(
+      (a, b) => a.receivedAt - b.receivedAt || a.seq - b.seq || a.position - b.position,
+    )
   }
 
   /**
-   * A page of events stored after `after` (their place in the storage order), in the order they were stored: at most `maxEvents`,
-   * and no more than `maxBytes` of bodies beyond the first event. `next` is where the next page
-   * starts, `null` after the last.
+   * Keeps, of each batch `seq` in `cuts`, the events its `keep` keeps: a row that loses some is
+   * rewritten (one row written), a row left empty deleted. But the newest row stays, emptied: its
+   * number is where numbering goes on after a restart (`load`), so a number is never given twice,
+   * not even to a batch stored after its events were deleted (a checkpoint's mark may name it).
+   * Returns whether any event went.
+   */
+  private cut(cuts: ReadonlyMap<number, Keep>): boolean {
+    const index = this.load()
+    // A cut adds no row and keeps the newest: its number holds throughout.
+    const last = this.lastStored()
+    let any = false
+    for (const [seq, keep] of cuts) {
+      const batch = index.batches.get(seq)
+      if (!batch) continue
+      const kept = batch.ids.flatMap((id, position) => (keep(id, position) ? [position] : []))
+      if (kept.length === batch.ids.length) continue
+      any = true
+      for (const id of batch.ids) index.where.delete(id)
+      const { events } = kept.length
+        ? this.sql
+            .exec<{ events: string }>(`SELECT events FROM event_batches WHERE seq = ?`, seq)
+            .one()
+        : { events: '[]' }
+      const stored = JSON.parse(events) as RowEvent[]
+      const entries = kept.map((position) => {
+        const [ts, receivedAt, event] = stored[position]!
+        return { messageId: batch.ids[position]!, ts, receivedAt, body: JSON.stringify(event) }
+      })
+      if (!entries.length && seq !== last) {
+        this.sql.exec(`DELETE FROM event_batches WHERE seq = ?`, seq)
+        index.batches.delete(seq)
+        continue
+      }
+      const row = rowOf(entries)
+      this.sql.exec(
+        `UPDATE event_batches SET keys = ?, chars = ?, events = ? WHERE seq = ?`,
+        row.keys,
+        row.events.length,
+        row.events,
+        seq,
+      )
+      // The same key: the batch keeps its place in the storage order (and in the map's order).
+      index.batches.set(seq, indexOf(entries, row.events.length))
+      for (const entry of entries) index.where.set(entry.messageId, seq)
+    }
+    // An emptied newest row kept before is deleted once a newer one holds the numbering.
+    for (const [seq, batch] of index.batches)
+      if (!batch.ids.length && seq !== last) {
+        this.sql.exec(`DELETE FROM event_batches WHERE seq = ?`, seq)
+        index.batches.delete(seq)
+      }
+    return any
+  }
+
+  /**
+   * Writes `entries` in order as new batch rows, each of at most `rowEvents` events and `rowChars`
+   * characters of events (but for a single larger event): a batch from HTTP is up to 500 KB, a
+   * merge moves up to 10,000 events, and a row stays far below SQLite's 2 MB.
+   */
+  private write(entries: Iterable<Entry>): void {
+    let row: Entry[] = []
+    let chars = 0
+    for (const entry of entries) {
+      const size = entryChars(entry)
+      if (
+        row.length &&
+        (row.length === this.bounds.rowEvents || chars + size > this.bounds.rowChars)
+      ) {
+        this.insertRow(row)
+        row = []
+        chars = 0
+      }
+      row.push(entry)
+      chars += size
+    }
+    if (row.length) this.insertRow(row)
+  }
+
+  private insertRow(entries: readonly Entry[]): void {
+    const index = this.load()
+    const seq = ++index.lastSeq
+    const row = rowOf(entries)
+    this.sql.exec(
+      `INSERT INTO event_batches (seq, keys, chars, events) VALUES (?, ?, ?, ?)`,
+      seq,
+      row.keys,
+      row.events.length,
+      row.events,
+    )
+    index.batches.set(seq, indexOf(entries, row.events.length))
+    for (const entry of entries) index.where.set(entry.messageId, seq)
+  }
+
+  /**
+   * A page of events stored after `after` (a batch number), in the order they were stored: whole
+   * batches, at most `maxEvents` events and `maxChars` characters of stored events beyond the
+   * first batch. `next` is where the next page starts, `null` after the last.
    */
   page(
     after: number,
     maxEvents: number,
-    maxBytes: number,
+    maxChars: number,
   ): { events: StoredEvent[]; next: number | null } {
-    const events: StoredEvent[] = []
-    let bytes = 0
+    const { batches } = this.load()
+    let events = 0
+    let chars = 0
+    let first: number | undefined
     let last = after
-    const order = this.storageOrder()
-    for (const row of this.sql.exec<{
-      id: number
-      message_id: string
-      ts: number
-      received_at: number
-      body: string
-    }>(
-      `SELECT ${order} AS id, message_id, ts, received_at, body FROM events WHERE ${order} > ?
-       ORDER BY ${order} LIMIT ?`,
-      after,
-      maxEvents,
-    )) {
-      if (events.length && bytes + row.body.length > maxBytes) return { events, next: last }
-      bytes += row.body.length
-      last = row.id
-      events.push({
-        messageId: row.message_id,
-        ts: row.ts,
-        receivedAt: row.received_at,
-        event: JSON.parse(row.body) as Json,
-      })
+    let more = false
+    for (const [seq, batch] of batches) {
+      if (seq <= after || !batch.ids.length) continue
+      if (
+        first !== undefined &&
+        (events + batch.ids.length > maxEvents || chars + batch.chars > maxChars)
+      ) {
+        more = true
+        break
+      }
+      first ??= seq
+      last = seq
+      events += batch.ids.length
+      chars += batch.chars
     }
-    return { events, next: events.length === maxEvents ? last : null }
+    if (first === undefined) return { events: [], next: null }
+    const page: StoredEvent[] = []
+    for (const row of this.sql
+      .exec<{ seq: number; events: string }>(
+        `SELECT seq, events FROM event_batches WHERE seq BETWEEN ? AND ? ORDER BY seq`,
+        first,
+        last,
+      )
+      .toArray()) {
+      const ids = batches.get(row.seq)!.ids
+      ;(JSON.parse(row.events) as RowEvent[]).forEach(([ts, receivedAt, event], position) =>
+        page.push({ messageId: ids[position]!, ts, receivedAt, event }),
+      )
+    }
+    return { events: page, next: more ? last : null }
   }
 
   /** The latest `limit` events by timestamp, newest first. */
   latest(limit: number): Json[] {
+    if (!this.count()) return []
     return this.sql
       .exec<{ body: string }>(
-        `SELECT body FROM events ORDER BY ts DESC, ${this.storageOrder()} DESC LIMIT ?`,
+        `SELECT ${EVENT_BODY} AS body FROM ${EACH_EVENT}
+         ORDER BY ${EVENT_TS} DESC, batch.seq DESC, event.key DESC LIMIT ?`,
         limit,
       )
       .toArray()
@@ -316,8 +384,10 @@ export class EventStore {
 
   /** Every stored event in timestamp order (to rebuild a state). */
   *byTime(): Generator<unknown> {
+    if (!this.count()) return
     for (const row of this.sql.exec<{ body: string }>(
-      `SELECT body FROM events ORDER BY ts, ${this.storageOrder()}`,
+      `SELECT ${EVENT_BODY} AS body FROM ${EACH_EVENT}
+       ORDER BY ${EVENT_TS}, batch.seq, event.key`,
     ))
       yield JSON.parse(row.body)
   }
@@ -329,43 +399,193 @@ export class EventStore {
    * A rules preview counts these, as a rebuild counts the pruned table.
    */
   *retainedByTime(now: number): Generator<unknown> {
-    const order = this.storageOrder()
+    const stored = this.count()
+    if (!stored) return
+    // The oldest place the count bound keeps: every event at or after it, by receive time then
+    // storage order, is among the newest `MAX_STORED_EVENTS`.
+    const oldestKept =
+      stored > this.bounds.maxEvents && this.byReceipt()[stored - this.bounds.maxEvents]
+    const bounded = oldestKept
+      ? `AND (${EVENT_RECEIVED_AT}, batch.seq, event.key) >= (?, ?, ?)`
+      : ''
     for (const row of this.sql.exec<{ body: string }>(
-      `SELECT body FROM events WHERE received_at >= ? AND message_id IN (
-         SELECT message_id FROM events ORDER BY received_at DESC, ${order} DESC LIMIT ?)
-       ORDER BY ts, ${order}`,
+      `SELECT ${EVENT_BODY} AS body FROM ${EACH_EVENT}
+       WHERE ${EVENT_RECEIVED_AT} >= ? ${bounded}
+       ORDER BY ${EVENT_TS}, batch.seq, event.key`,
       now - EVENT_RETENTION_MS,
-      MAX_STORED_EVENTS,
+      ...(oldestKept ? [oldestKept.receivedAt, oldestKept.seq, oldestKept.position] : []),
     ))
       yield JSON.parse(row.body)
   }
 
   /** The events stored after `upTo` (a `lastStored` mark), in the order they were stored. */
   *after(upTo: number): Generator<unknown> {
-    if (upTo === Infinity) return
-    const order = this.storageOrder()
-    for (const row of this.sql.exec<{ body: string }>(
-      `SELECT body FROM events WHERE ${order} > ? ORDER BY ${order}`,
+    if (upTo === Infinity || !this.count()) return
+    for (const row of this.sql.exec<{ events: string }>(
+      `SELECT events FROM event_batches WHERE seq > ? ORDER BY seq`,
       upTo,
     ))
-      yield JSON.parse(row.body)
+      for (const [, , event] of JSON.parse(row.events) as RowEvent[]) yield event
+  }
+
+  /** Whether the profile holds a table `events` of a row per event (created before batch rows). */
+  holdsRowPerEvent(): boolean {
+    return this.rowPerEventTable() !== undefined
+  }
+
+  private rowPerEventTable(): string | undefined {
+    return this.sql
+      .exec<{ sql: string }>(
+        `SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'events'`,
+      )
+      .toArray()[0]?.sql
+  }
+
+  /**
+   * Moves the events of a table `events` of an earlier form (a row per event: a rowid table, or
+   * `WITHOUT ROWID` numbered by `seq`) into batch rows, then drops it: once, on the first cold
+   * start of a profile created before. `upTo` is the checkpoint's mark in the old order (Infinity:
+   * none); returns it as a batch number: the events up to it end a row of their own.
+   */
+  convertRowPerEvent(upTo: number): number {
+    const table = this.rowPerEventTable()
+    if (table === undefined) return upTo
+    const order = /\bWITHOUT\s+ROWID\b/i.test(table) ? 'seq' : 'rowid'
+    const { where } = this.load()
+    const bound = upTo === Infinity ? Number.MAX_SAFE_INTEGER : upTo
+    const read = (condition: string) =>
+      entriesOf(
+        this.sql.exec<EventRow>(
+          `SELECT message_id, ts, received_at, body FROM events WHERE ${condition} ORDER BY ${order}`,
+          bound,
+        ),
+        where,
+      )
+    this.write(read(`${order} <= ?`))
+    const mark = this.lastStored()
+    this.write(read(`${order} > ?`))
+    // Every cursor on the table has run to its end: a table with one open cannot be dropped.
+    this.sql.exec(`DROP TABLE events`)
+    return upTo === Infinity ? upTo : mark
   }
 }
 
 /** How often a profile that takes batches drops its events past retention, in ms. */
 export const EXPIRY_INTERVAL_MS = 3_600_000
 
-/** Most values bound to one statement (Durable Object SQL allows 100). */
-const MAX_BOUND = 100
-
-/** Whether a statement wrote any row (run to its end first). */
-function written(cursor: SqlStorageCursor<Record<string, SqlStorageValue>>): boolean {
-  cursor.toArray()
-  return cursor.rowsWritten > 0
+/** How many events a store keeps, and how many go in one batch row (tests make them small). */
+export interface EventStoreBounds {
+  /** Most events stored (the oldest by receive time go first). */
+  maxEvents: number
+  /** Most events in one batch row. */
+  rowEvents: number
+  /** Most characters of events' JSON in one batch row (but for a single event). */
+  rowChars: number
 }
 
-function chunks<T>(items: readonly T[], size: number): T[][] {
-  const out: T[][] = []
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size))
-  return out
+/**
+ * A profile keeps `MAX_STORED_EVENTS`; a batch row holds at most 500 events and 256 K characters
+ * of their JSON: at most 768 KB of UTF-8 (3 bytes per character at worst) and 500 ids of 256
+ * characters in `keys`, far below SQLite's 2 MB for a row.
+ */
+export const DEFAULT_BOUNDS: EventStoreBounds = {
+  maxEvents: MAX_STORED_EVENTS,
+  rowEvents: 500,
+  rowChars: 256 * 1024,
+}
+
+/** Each stored event of each batch row, for reads that sort them in SQLite. */
+const EACH_EVENT = `event_batches AS batch, json_each(batch.events) AS event`
+const EVENT_TS = `(event.value ->> 0)`
+const EVENT_RECEIVED_AT = `(event.value ->> 1)`
+/** The event's JSON text (`->` gives JSON, where `->>` would give a string's value). */
+const EVENT_BODY = `(event.value -> 2)`
+
+/** What memory holds of the stored rows (`EventStore.load`). */
+interface StoredIndex {
+  /** By batch number, in the storage order. */
+  batches: Map<number, StoredBatch>
+  /** The batch number of each stored messageId. */
+  where: Map<string, number>
+  /** The last batch number given (never given again while the object lives). */
+  lastSeq: number
+}
+
+/** A batch row without its events' bodies. */
+interface StoredBatch {
+  ids: string[]
+  receivedAt: number[]
+  /** Characters of the row's `events` (a merge's page is bounded by them). */
+  chars: number
+}
+
+/** An event to write, its body as JSON. */
+interface Entry {
+  messageId: string
+  ts: number
+  receivedAt: number
+  body: string
+}
+
+/** An event in a row's `events` column: `[ts, receivedAt, event]`. */
+type RowEvent = [number, number, Json]
+
+/** An event's place in the storage order, with its receive time. */
+interface Place {
+  id: string
+  receivedAt: number
+  seq: number
+  position: number
+}
+
+/** Whether an event of a batch being cut (its id, its position in the row) stays. */
+type Keep = (messageId: string, position: number) => boolean
+
+/** A row of a table of an event per row (`merging`; `events` in profiles created before). */
+interface EventRow extends Record<string, SqlStorageValue> {
+  message_id: string
+  ts: number
+  received_at: number
+  body: string
+}
+
+/** The events of `rows` not stored yet (in `stored`), as they are written. */
+function* entriesOf(
+  rows: Iterable<EventRow>,
+  stored: ReadonlyMap<string, number>,
+): Generator<Entry> {
+  for (const row of rows)
+    if (!stored.has(row.message_id))
+      yield { messageId: row.message_id, ts: row.ts, receivedAt: row.received_at, body: row.body }
+}
+
+function entryOf(event: NewEvent): Entry {
+  return {
+    messageId: event.messageId,
+    ts: event.ts,
+    receivedAt: event.receivedAt,
+    body: JSON.stringify(event.event),
+  }
+}
+
+/** An entry's share of its row's `events` JSON: `[ts,receivedAt,body]` and a comma or bracket. */
+const entryChars = (entry: Entry): number => entryJson(entry).length + 1
+
+const entryJson = (entry: Entry): string =>
+  `[${JSON.stringify(entry.ts)},${JSON.stringify(entry.receivedAt)},${entry.body}]`
+
+/** The columns of a row holding `entries`: the events' JSON is built from their JSON bodies. */
+function rowOf(entries: readonly Entry[]): { keys: string; events: string } {
+  return {
+    keys: JSON.stringify(entries.map((entry) => [entry.messageId, entry.receivedAt])),
+    events: `[${entries.map(entryJson).join(',')}]`,
+  }
+}
+
+function indexOf(entries: readonly Entry[], chars: number): StoredBatch {
+  return {
+    ids: entries.map((entry) => entry.messageId),
+    receivedAt: entries.map((entry) => entry.receivedAt),
+    chars,
+  }
 }

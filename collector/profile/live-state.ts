@@ -4,7 +4,7 @@ import type { ProfileStore } from './store.ts'
 import { MAX_PENDING_JSON, MAX_SNAPSHOT_BYTES } from '../limits.ts'
 
 /**
- * The events table deduplicates by `messageId`, so the engine state need not remember ids; events
+ * The event store deduplicates by `messageId`, so the engine state need not remember ids; events
  * waiting for their timestamp are bounded, as they live in the checkpoint row.
  */
 export const STATE_OPTIONS: StateOptions = { maxMessageIds: 0, maxPendingSize: MAX_PENDING_JSON }

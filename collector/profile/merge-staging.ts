@@ -5,7 +5,7 @@ import { MERGE_PAGE_CHARS } from './merge.ts'
  * Events of profiles being merged into this one (by source profile), moved here page by page
  * before the merge (synchronous, inside the caller's transaction). A merged profile may hold
  * 10,000 events of up to 32 KB: one call carrying them all would pass the RPC limit and a Durable
- * Object's memory, so they travel in pages and the merge itself moves them into `events` without
+ * Object's memory, so they travel in pages and the merge itself moves them into the event store without
  * holding them all in memory.
  *
  * A source whose events take at most `memoryChars` characters of JSON (with the other sources
@@ -55,14 +55,11 @@ export class MergeStaging {
   count(source: string): { staged: number; known: number } {
     const held = this.memory.get(source)
     if (held) return { staged: held.size, known: this.events.knownIds([...held.keys()]).size }
-    return this.sql
-      .exec<{ staged: number; known: number }>(
-        `SELECT count(*) AS staged,
-           count(*) FILTER (WHERE message_id IN (SELECT message_id FROM events)) AS known
-         FROM merging WHERE source = ?`,
-        source,
-      )
-      .one()
+    const ids = this.sql
+      .exec<{ message_id: string }>(`SELECT message_id FROM merging WHERE source = ?`, source)
+      .toArray()
+      .map((row) => row.message_id)
+    return { staged: ids.length, known: this.events.knownIds(ids).size }
   }
 
   /** `source`'s staged events this profile does not store yet, in timestamp order. */
@@ -74,15 +71,14 @@ export class MergeStaging {
         if (!known.has(event.messageId)) yield JSON.parse(event.body)
       return
     }
-    for (const row of this.sql.exec<{ body: string }>(
-      `SELECT body FROM merging WHERE source = ?
-         AND message_id NOT IN (SELECT message_id FROM events) ORDER BY ts, message_id`,
+    for (const row of this.sql.exec<{ message_id: string; body: string }>(
+      `SELECT message_id, body FROM merging WHERE source = ? ORDER BY ts, message_id`,
       source,
     ))
-      yield JSON.parse(row.body)
+      if (!this.events.has(row.message_id)) yield JSON.parse(row.body)
   }
 
-  /** Moves `source`'s staged events into `events` (those not stored yet) and forgets them. */
+  /** Moves `source`'s staged events into the event store (those not stored yet) and forgets them. */
   moveToEvents(source: string): void {
     const held = this.memory.get(source)
     if (held) this.events.insertNew(inStoredOrder(held.values()))

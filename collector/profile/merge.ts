@@ -49,7 +49,7 @@ export async function stageMergeEvents(
 
 /**
  * Folds a merged profile's data into `state` and `store` (inside the target's transaction): its
- * staged events are moved into the events table, and its engine state is merged into `state`, so
+ * staged events are moved into the event store, and its engine state is merged into `state`, so
  * nothing is counted twice. The other state is its snapshot (which also counts events past
  * retention) unless some of its events are already here (a retry that reached this profile through
  * the forward while the merge was under way): then it is rebuilt from the events this profile

@@ -6,7 +6,7 @@ import type { ProfileStore } from './store.ts'
  * transaction): events past the retention period are dropped first, the rest are replayed in
  * timestamp order, exactly as `tagwise eval` counts a profile's events (those dated after `now` wait
  * for their time). After an identity merge the
- * profile's events table holds the absorbed profiles' events too (`absorbProfile` moves them,
+ * profile's event store holds the absorbed profiles' events too (`absorbProfile` moves them,
  * deduplicated by `messageId`), so each is counted once. What the snapshot counted from events
  * past retention is not in the table and is lost by a rebuild, by design.
  */

@@ -4,9 +4,9 @@
  *
  * Tables keyed by text are `WITHOUT ROWID`: their rows live in the key's b-tree, so a row inserted
  * is one row written, where a rowid table writes its row and its key's index row (Cloudflare bills
- * both). Tables created before keep their rowid form, which answers the same queries: rewriting a
- * profile's events would cost more rows written than it saves (docs/cost.md). `traits` stays a
- * rowid table so that a profile's traits keep their order (the order they were set in).
+ * both). Tables created before keep their rowid form, which answers the same queries (but
+ * `events`, whose rows move into `event_batches`: see below). `traits` stays a rowid table so that a
+ * profile's traits keep their order (the order they were set in).
  *
  * The ids of `tag_history` and `outbox` are rowids without `AUTOINCREMENT`, which wrote a row of
  * `sqlite_sequence` with every insert: a new row takes the largest id plus one, so ids only repeat
@@ -18,9 +18,16 @@
  * - `meta`: the profile id (a Durable Object does not know the name it was addressed by) and, once
  *   the profile was merged into another (identity merge), `forward` (that profile's id), `forward_at`
  *   (the link's event time) and `forward_pending` (`1` until the target holds this profile's data).
- * - `events`: recent events by `messageId` (the primary key deduplicates retries), kept for the
- *   retention period by receive time (no index on it: see `EventStore.pruneAfterBatch`); `seq` is
- *   the order they were stored in (numbered by `EventStore`; the rowid in tables created before).
+ * - `event_batches`: recent events, one row per stored batch (`EventStore`): `seq` numbers the
+ *   batches in the order they were stored (the checkpoint's mark, a merge's pages); `keys` holds
+ *   the events' `[messageId, receivedAt]` (read once while the object lives: exactly-once by
+ *   `messageId` is checked in memory), before `chars` and `events`, the events' `[ts, receivedAt,
+ *   event]` in the order stored, so that reading the keys leaves the bodies on disk. A stored
+ *   event cost a row written (and its key's row in tables created before `WITHOUT ROWID`); a
+ *   browser's batch of 2.7 events is now one. Kept for the retention period by receive time and
+ *   at most 10,000 events: whole rows are deleted, a row partly past the cut rewritten. Profiles
+ *   created before hold a table `events` (a row per event): the first cold start moves them into
+ *   batch rows and drops it (`EventStore.convertRowPerEvent`).
  * - `state`: the engine's snapshot and the rules version it was built with.
  * - `tag_history`: every change `(tag, from, to, at)`, the latest 1,000 and each tag's latest
  *   change, which is its current value (`TagStore`). Profiles created before also keep the current
@@ -30,23 +37,19 @@
  * - `outbox`: export messages (tag changes) committed with the changes, until the queue took them:
  *   a row per commit, its messages as a JSON array (rows written before hold one message).
  * - `merging`: events of a profile being merged into this one (`source`), moved here page by page
- *   before the merge takes them into `events` in one transaction (see `merge.ts`).
+ *   before the merge takes them into `event_batches` in one transaction (see `merge.ts`).
  */
 export const PROFILE_SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS events (
-  message_id TEXT PRIMARY KEY,
-  seq INTEGER NOT NULL,
-  ts INTEGER NOT NULL,
-  received_at INTEGER NOT NULL,
-  body TEXT NOT NULL
-) WITHOUT ROWID;
--- Reads by time (the admin view's latest events, rebuilds and merges) and by receive time (the
--- retention prune, hourly; the count bound, once a profile holds 10,000; a rules preview) are rare
--- and read at most 10,000 rows: an index on ts or on received_at cost every stored event a row
--- written, as much as storing the event itself. Profiles created with one lose it here.
-DROP INDEX IF EXISTS events_by_time;
-DROP INDEX IF EXISTS events_by_receipt;
+-- The rowid (seq) is the key: a batch stored is one row written. No other index: reads by time
+-- (the admin view, rebuilds, previews) sort the events in SQLite, and retention and the count
+-- bound are decided from the keys held in memory.
+CREATE TABLE IF NOT EXISTS event_batches (
+  seq INTEGER PRIMARY KEY,
+  keys TEXT NOT NULL,
+  chars INTEGER NOT NULL,
+  events TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS state (
   id INTEGER PRIMARY KEY CHECK (id = 1),
   rules_version TEXT NOT NULL,

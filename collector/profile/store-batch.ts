@@ -1,6 +1,6 @@
 import type { ProfileState } from '../../rules/index.ts'
 import type { PreparedEvent } from '../ingest/prepare-event.ts'
-import type { EventStore } from './event-store.ts'
+import type { EventStore, NewEvent } from './event-store.ts'
 
 /** What a profile's share of a batch came to (positions index the events it was given). */
 export interface BatchCount {
@@ -12,10 +12,10 @@ export interface BatchCount {
 }
 
 /**
- * Stores a batch's new events and counts them into `state` (inside the profile's transaction).
- * The events table finds the duplicates (one statement per 25 events stores the new ones and
- * tells which they are); an event the engine does not count is not kept either, so a replay of
- * the stored events counts exactly what `state` counted.
+ * Counts a batch's new events into `state` and stores those it counted (inside the profile's
+ * transaction): the event store knows the stored ids (in memory), so the duplicates are found
+ * before anything is written, and the batch is stored as one row. An event the engine does not
+ * count is not kept, so a replay of the stored events counts exactly what `state` counted.
  */
 export function storeBatch(
   events: EventStore,
@@ -24,22 +24,22 @@ export function storeBatch(
   receivedAt: number,
 ): BatchCount {
   const count: BatchCount = { accepted: 0, duplicates: 0, rejected: [], identified: false }
-  const fresh = events.insertNew(
-    batch.map(({ messageId, ts, event }) => ({ messageId, ts, receivedAt, event })),
-  )
-  const uncounted: string[] = []
-  batch.forEach(({ messageId, event }, position) => {
+  const known = events.knownIds(batch.map(({ messageId }) => messageId))
+  const kept: NewEvent[] = []
+  batch.forEach(({ messageId, ts, event }, position) => {
     // A second event with the same id in the batch is a duplicate too.
-    if (!fresh.delete(messageId)) return void count.duplicates++
+    if (known.has(messageId)) return void count.duplicates++
+    known.add(messageId)
     // An event dated after `receivedAt` is pending: stored, and counted from its timestamp on.
     const ingested = state.ingest(event, receivedAt)
-    if (ingested.status !== 'counted' && ingested.status !== 'pending') uncounted.push(messageId)
+    if (ingested.status === 'counted' || ingested.status === 'pending')
+      kept.push({ messageId, ts, receivedAt, event })
     if (ingested.status === 'rejected')
       return void count.rejected.push({ position, error: ingested.error })
     if (ingested.status === 'duplicate') return void count.duplicates++
     if (event.type === 'identify') count.identified = true
     count.accepted++
   })
-  events.remove(uncounted)
+  events.add(kept)
   return count
 }

@@ -70,12 +70,21 @@ export class ProfileStore {
    * Creates the tables (or brings them up to date, or again after `deleteAll`; idempotent). A
    * cold start runs it only when `PROFILE_SCHEMA`'s text changed since it last ran on this storage
    * (the `meta` row {@link SCHEMA}): a migration written in code here rather than in that text must
-   * change the text too (a comment will do), or profiles that ran the old text never run it.
+   * change the text too (a comment will do), or profiles that ran the old text never run it. A
+   * profile created with a row per event moves them into batch rows, and its checkpoint's mark
+   * with them (the writes of one synchronous turn are committed together).
    */
   migrate(): void {
     this.sql.exec(PROFILE_SCHEMA)
     this.forget()
     this.cache.schema = true
+    if (!this.events.holdsRowPerEvent()) return
+    const upTo = this.sql
+      .exec<{ value: string }>(`SELECT value FROM meta WHERE key = 'snapshot_up_to'`)
+      .toArray()[0]?.value
+    const converted = this.events.convertRowPerEvent(upTo === undefined ? Infinity : Number(upTo))
+    if (upTo !== undefined && String(converted) !== upTo)
+      setMeta(this.sql, 'snapshot_up_to', String(converted))
   }
 
   /** Drops what was cached (the storage was rolled back or erased). */

@@ -12,6 +12,7 @@ import {
   MAX_TRAITS,
 } from '../../rules/document/limits.ts'
 import { admin, iso, json, post, postAsServer, track, uniqueId } from './helpers.ts'
+import { storedCount } from './stored-events.ts'
 import { anonymousProfile } from '../../rules/index.ts'
 
 // Issue 17, finding 2: a profile that bricked itself. 80 identifies of a 30 KB trait made a
@@ -192,13 +193,7 @@ describe('bounded profiles (issue 17, finding 2)', () => {
     )
     expect(view.aliases).toEqual([anonymousProfile(anon)])
     expect(view.metrics.orders_lifetime).toBe(seeded + 1)
-    const stored = (id: string) =>
-      runInDurableObject(
-        env.PROFILES.getByName(id),
-        (_, state) =>
-          state.storage.sql.exec<{ n: number }>(`SELECT count(*) AS n FROM events`).one().n,
-      )
-    expect(await stored(user)).toBe(MAX_STORED_EVENTS)
-    expect(await stored(anonymousProfile(anon))).toBe(0)
+    expect(await storedCount(user)).toBe(MAX_STORED_EVENTS)
+    expect(await storedCount(anonymousProfile(anon))).toBe(0)
   }, 180_000)
 })

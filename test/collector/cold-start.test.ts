@@ -7,8 +7,11 @@ import { describe, expect, it } from 'vitest'
 import { anonymousProfile } from '../../rules/index.ts'
 import { admin, json, post, track, uniqueId } from './helpers.ts'
 
-/** An index `PROFILE_SCHEMA` drops (`DROP INDEX IF EXISTS`): whether it is left shows if it ran. */
-const OLD_INDEX = 'events_by_time'
+/**
+ * A table `PROFILE_SCHEMA` creates (`IF NOT EXISTS`) that a track batch never touches: dropped
+ * before a cold start, whether it is back shows if the schema ran.
+ */
+const PROBE_TABLE = 'merging'
 
 const inProfile = <T>(profile: string, body: (sql: SqlStorage) => T) =>
   runInDurableObject(env.PROFILES.getByName(profile), (_, state) => body(state.storage.sql))
@@ -19,12 +22,13 @@ const schemaMark = (profile: string) =>
       sql.exec<{ value: string }>(`SELECT value FROM meta WHERE key = 'schema'`).toArray()[0]
         ?.value,
   )
-const hasOldIndex = (profile: string) =>
+const hasProbeTable = (profile: string) =>
   inProfile(
     profile,
     (sql) =>
-      sql.exec(`SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = ?`, OLD_INDEX).toArray()
-        .length > 0,
+      sql
+        .exec(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?`, PROBE_TABLE)
+        .toArray().length > 0,
   )
 
 describe('a profile object starting again', () => {
@@ -39,21 +43,21 @@ describe('a profile object starting again', () => {
     const mark = await schemaMark(profile)
     expect(mark).toMatch(/^[0-9a-f]+-[0-9a-f]+$/)
 
-    // Marked: a cold start runs no DDL (the index the schema drops is left).
-    await inProfile(profile, (sql) => sql.exec(`CREATE INDEX ${OLD_INDEX} ON events (ts)`))
+    // Marked: a cold start runs no DDL (the table the schema creates stays dropped).
+    await inProfile(profile, (sql) => sql.exec(`DROP TABLE ${PROBE_TABLE}`))
     await abortAllDurableObjects()
     expect(await send(now - 3000)).toMatchObject({ accepted: 1 })
-    expect(await hasOldIndex(profile)).toBe(true)
+    expect(await hasProbeTable(profile)).toBe(false)
 
     // Marked with another schema text, or not at all (profiles created before): it runs again.
     for (const stale of [`UPDATE meta SET value = 'old'`, `DELETE FROM meta`]) {
       await inProfile(profile, (sql) => {
-        sql.exec(`CREATE INDEX IF NOT EXISTS ${OLD_INDEX} ON events (ts)`)
+        sql.exec(`DROP TABLE IF EXISTS ${PROBE_TABLE}`)
         sql.exec(`${stale} WHERE key = 'schema'`)
       })
       await abortAllDurableObjects()
       expect(await send(Date.now() - 2000)).toMatchObject({ accepted: 1 })
-      expect(await hasOldIndex(profile)).toBe(false)
+      expect(await hasProbeTable(profile)).toBe(true)
       expect(await schemaMark(profile)).toBe(mark)
     }
 

@@ -1,9 +1,4 @@
-import {
-  createExecutionContext,
-  createMessageBatch,
-  getQueueResult,
-  runInDurableObject,
-} from 'cloudflare:test'
+import { createExecutionContext, createMessageBatch, getQueueResult } from 'cloudflare:test'
 import { env } from 'cloudflare:workers'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import worker from '../../collector/index.ts'
@@ -11,6 +6,7 @@ import type { ExportMessage } from '../../collector/index.ts'
 import { profileStub } from '../../collector/profile/stub.ts'
 import { admin, iso, json, postAsServer, track, uniqueId } from './helpers.ts'
 import { spyOnQueue } from './queue-spy.ts'
+import { storedCount } from './stored-events.ts'
 import { anonymousProfile } from '../../rules/index.ts'
 
 let queue: ReturnType<typeof spyOnQueue> | undefined
@@ -164,12 +160,6 @@ describe('DELETE /v1/profiles/:id', () => {
     // Meeting the pending forward finishes the merge: the erased person must not come back.
     expect((await admin(`/v1/profiles/${anon}`)).status).toBe(404)
     expect((await admin(`/v1/profiles/${user}`)).status).toBe(404)
-    const events = await runInDurableObject(env.PROFILES.getByName(anon), (_, state) =>
-      state.storage.sql.exec(`SELECT count(*) AS n FROM sqlite_master WHERE name = 'events'`).one()
-        .n === 0
-        ? 0
-        : state.storage.sql.exec('SELECT count(*) AS n FROM events').one().n,
-    )
-    expect(events).toBe(0)
+    expect(await storedCount(anon)).toBe(0)
   })
 })

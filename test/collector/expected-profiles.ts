@@ -1,8 +1,8 @@
-import { runInDurableObject } from 'cloudflare:test'
 import { env } from 'cloudflare:workers'
 import catalog from '../../examples/rules/catalog.json'
 import { compileRules, IdentityGraph, type ProfileState } from '../../rules/index.ts'
 import { admin } from './helpers.ts'
+import { storedIds } from './stored-events.ts'
 
 type Event = Record<string, unknown>
 
@@ -61,14 +61,6 @@ interface View {
   metrics: Record<string, unknown>
   evaluatedAt: string
 }
-
-const storedIds = (profile: string) =>
-  runInDurableObject(env.PROFILES.getByName(profile), (_, state) =>
-    state.storage.sql
-      .exec<{ message_id: string }>('SELECT message_id FROM events')
-      .toArray()
-      .map((row) => row.message_id),
-  )
 
 /**
  * Reads every expected profile from the collector: its stored events (by messageId, straight

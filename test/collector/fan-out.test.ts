@@ -18,7 +18,7 @@ const spread = (n: number, prefix: string, ms = Date.now() - 1000) =>
 const breakStorage = (anonymousId: string) =>
   runInDurableObject(env.PROFILES.getByName(anonymousProfile(anonymousId)), (_, state) => {
     state.storage.sql.exec(
-      `CREATE TRIGGER injected_fault BEFORE INSERT ON events BEGIN SELECT RAISE(ABORT, 'injected fault'); END`,
+      `CREATE TRIGGER injected_fault BEFORE INSERT ON event_batches BEGIN SELECT RAISE(ABORT, 'injected fault'); END`,
     )
   })
 const repairStorage = (anonymousId: string) =>

@@ -4,9 +4,8 @@ import { env } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
 import { EventStore } from '../../collector/profile/event-store.ts'
 import { MergeStaging } from '../../collector/profile/merge-staging.ts'
-import { PROFILE_SCHEMA } from '../../collector/profile/schema.ts'
 import { uniqueId } from './helpers.ts'
-import { ROWID_SCHEMA } from './rowid-schema.ts'
+import { createScratchTables, SCHEMA_FORMS, type SchemaForm } from './rowid-schema.ts'
 
 // A merge's events staged in memory (small merged profiles) or in the table `merging` (large
 // ones, or all of them with no memory): the merge must count and store the same events in the
@@ -26,10 +25,10 @@ const pageArbitrary: fc.Arbitrary<Page> = fc.record({
 })
 
 /** Stages `pages`, then merges each source in turn; what the merge read and stored. */
-function merge(schema: string, memoryChars: number, own: number[], pages: readonly Page[]) {
+function merge(form: SchemaForm, memoryChars: number, own: number[], pages: readonly Page[]) {
   return runInDurableObject(env.PROFILES.getByName(uniqueId('scratch')), (_, state) => {
     const sql = state.storage.sql
-    sql.exec(schema)
+    createScratchTables(sql, form)
     const events = new EventStore(sql)
     const staging = new MergeStaging(sql, events, memoryChars)
     const event = (id: number, source: string) => ({
@@ -61,20 +60,17 @@ function merge(schema: string, memoryChars: number, own: number[], pages: readon
   })
 }
 
-describe.each([
-  ['created now', PROFILE_SCHEMA],
-  ['created with rowid tables', ROWID_SCHEMA],
-])('MergeStaging, tables %s', (_, schema) => {
+describe.each(SCHEMA_FORMS)('MergeStaging, tables %s', (form) => {
   it('counts and stores the same events in memory as in the table, spilling midway', async () => {
     await fc.assert(
       fc.asyncProperty(
         fc.uniqueArray(fc.integer({ min: 0, max: 12 }), { maxLength: 4 }),
         fc.array(pageArbitrary, { maxLength: 6 }),
         async (own, pages) => {
-          const table = await merge(schema, 0, own, pages)
-          expect(await merge(schema, 1_000_000, own, pages)).toEqual(table)
+          const table = await merge(form, 0, own, pages)
+          expect(await merge(form, 1_000_000, own, pages)).toEqual(table)
           // Room for a few events: sources move to the table as their pages come.
-          expect(await merge(schema, 120, own, pages)).toEqual(table)
+          expect(await merge(form, 120, own, pages)).toEqual(table)
           expect(table.left).toBe(0)
         },
       ),

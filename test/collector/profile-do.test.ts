@@ -3,6 +3,8 @@ import { env } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
 import { admin, get, iso, json, post, track, uniqueId } from './helpers.ts'
 import { EventStore } from '../../collector/profile/event-store.ts'
+import { storeRowPerEvent } from './rowid-schema.ts'
+import { storedIds } from './stored-events.ts'
 import { anonymousProfile } from '../../rules/index.ts'
 import { TagStore } from '../../collector/profile/tag-store.ts'
 
@@ -123,7 +125,8 @@ describe('ProfileDO', () => {
     // The first commit saves the state; the next ones only store their events.
     await views(10)
     const first = await checkpoint()
-    expect(first.upTo).toBe(10)
+    // The mark is the last stored batch's number.
+    expect(first.upTo).toBe(1)
     await views(10)
     expect(await checkpoint()).toEqual(first)
     // Evicted: the checkpoint plus the 10 events after it.
@@ -135,7 +138,7 @@ describe('ProfileDO', () => {
     expect(await checkpoint()).toEqual(first)
     await views(50)
     const second = await checkpoint()
-    expect(second.upTo).toBe(220)
+    expect(second.upTo).toBe(6)
     await abortAllDurableObjects()
     expect(await metricsOf(anon)).toMatchObject({ product_views_30d: 220 })
   })
@@ -276,13 +279,7 @@ describe('ProfileDO', () => {
       )
       await abortAllDurableObjects()
     }
-    const ids = () =>
-      runInDurableObject(stub(), (_, state) =>
-        state.storage.sql
-          .exec<{ message_id: string }>('SELECT message_id FROM events')
-          .toArray()
-          .map((row) => row.message_id),
-      )
+    const ids = () => storedIds(anonymousProfile(anon))
 
     // Expiry runs at most hourly while the object lives (EventStore.pruneAfterBatch): an object
     // that starts again runs it on its first batch.
@@ -297,40 +294,32 @@ describe('ProfileDO', () => {
     expect(kept.filter((id) => id.startsWith('old'))).toHaveLength(10_000 - 3)
   })
 
-  it('a profile stored with the receive-time index keeps its events and loses the index', async () => {
+  it('a profile stored with the receive-time index keeps its events and loses the index with their table', async () => {
     const anon = uniqueId('a')
+    const profile = anonymousProfile(anon)
     const now = Date.now()
     await post('/v1/batch', { batch: [order(anon, now - 2 * DAY), order(anon, now - DAY)] })
-    // A stub per call: an evicted object's stubs are broken.
-    const stub = () => env.PROFILES.getByName(anonymousProfile(anon))
     const indexes = () =>
-      runInDurableObject(stub(), (_, state) =>
+      runInDurableObject(env.PROFILES.getByName(profile), (_, state) =>
         state.storage.sql
           .exec<{ name: string }>(
-            `SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'events'
-               AND name NOT LIKE 'sqlite_%'`,
+            `SELECT name FROM sqlite_master WHERE type = 'index' AND name NOT LIKE 'sqlite_%'`,
           )
           .toArray()
           .map((row) => row.name),
       )
-    // The schema before: every stored event also wrote a row of this index (and the storage was
-    // not marked with the schema text it ran: store.ts).
-    await runInDurableObject(stub(), (_, state) => {
-      state.storage.sql.exec(`CREATE INDEX events_by_receipt ON events (received_at)`)
-      state.storage.sql.exec(`DELETE FROM meta WHERE key = 'schema'`)
-    })
-    expect(await indexes()).toEqual(['events_by_receipt'])
-    await abortAllDurableObjects()
-    // The cold start's migration drops it; the events stay, and the next batch counts with them.
+    // The schema before: a row per event, and every stored event also wrote a row of this index.
+    await storeRowPerEvent(
+      profile,
+      'rowid',
+      `CREATE INDEX events_by_receipt ON events (received_at)`,
+    )
+    // The cold start moves the events into batch rows and drops the table with its index; the
+    // next batch counts with them.
     expect(await indexes()).toEqual([])
     await post('/v1/batch', { batch: [order(anon, now)] })
     expect(await metricsOf(anon)).toMatchObject({ orders_lifetime: 3, orders_7d: 3 })
-    const stored = await runInDurableObject(
-      stub(),
-      (_, state) =>
-        state.storage.sql.exec<{ n: number }>(`SELECT count(*) AS n FROM events`).one().n,
-    )
-    expect(stored).toBe(3)
+    expect(await storedIds(profile)).toHaveLength(3)
   })
 
   it('keeps the receive time of events for retention', async () => {
@@ -339,13 +328,10 @@ describe('ProfileDO', () => {
     await post('/v1/batch', { batch: [track(anon, 'X', before - 200 * DAY)] })
     const rows = await runInDurableObject(
       env.PROFILES.getByName(anonymousProfile(anon)),
-      (_, state) =>
-        state.storage.sql
-          .exec<{ ts: number; received_at: number }>('SELECT ts, received_at FROM events')
-          .toArray(),
+      (_, state) => new EventStore(state.storage.sql).page(0, 10, 1_000_000).events,
     )
     expect(rows).toHaveLength(1)
     expect(rows[0]!.ts).toBe(Date.parse(iso(before - 200 * DAY)))
-    expect(rows[0]!.received_at).toBeGreaterThanOrEqual(before)
+    expect(rows[0]!.receivedAt).toBeGreaterThanOrEqual(before)
   })
 })

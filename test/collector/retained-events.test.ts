@@ -3,10 +3,10 @@ import { runInDurableObject } from 'cloudflare:test'
 import { env } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
 import { EventStore } from '../../collector/profile/event-store.ts'
-import { PROFILE_SCHEMA } from '../../collector/profile/schema.ts'
 import { EVENT_RETENTION_MS, MAX_STORED_EVENTS } from '../../collector/limits.ts'
 import { uniqueId } from './helpers.ts'
-import { ROWID_SCHEMA, SCHEMA_FORMS, type SchemaForm } from './rowid-schema.ts'
+import { createScratchTables, SCHEMA_FORMS, type SchemaForm } from './rowid-schema.ts'
+import { storedIdsIn } from './stored-events.ts'
 
 const NOW = Date.UTC(2025, 5, 1)
 const DAY = 86_400_000
@@ -24,7 +24,7 @@ interface Row {
 function compare(rows: readonly Row[], form: SchemaForm) {
   return runInDurableObject(env.PROFILES.getByName(uniqueId('scratch')), (_, state) => {
     const sql = state.storage.sql
-    sql.exec(schemaOf(form))
+    createScratchTables(sql, form)
     const store = new EventStore(sql)
     store.add(
       rows.map((row, n) => ({
@@ -40,9 +40,6 @@ function compare(rows: readonly Row[], form: SchemaForm) {
     return { retained, rebuilt: [...store.byTime()], untouched }
   })
 }
-
-/** The tables of a profile created now, or of one created with rowid tables. */
-const schemaOf = (form: SchemaForm) => (form === 'created now' ? PROFILE_SCHEMA : ROWID_SCHEMA)
 
 describe.each(SCHEMA_FORMS)('EventStore.retainedByTime, tables %s', (form) => {
   it('replays what prune then byTime would, deleting nothing', async () => {
@@ -79,14 +76,9 @@ describe.each(SCHEMA_FORMS)('EventStore.pruneAfterBatch, tables %s', (form) => {
       env.PROFILES.getByName(uniqueId('scratch')),
       (_, state) => {
         const sql = state.storage.sql
-        sql.exec(schemaOf(form))
-        const store = new EventStore(sql)
-        const order = form === 'created now' ? 'seq' : 'rowid'
-        const ids = () =>
-          sql
-            .exec<{ message_id: string }>(`SELECT message_id FROM events ORDER BY ${order}`)
-            .toArray()
-            .map((row) => row.message_id)
+        createScratchTables(sql, form)
+        let store = new EventStore(sql)
+        const ids = () => storedIdsIn(sql)
         const add = (messageId: string, receivedAt: number) =>
           store.add([{ messageId, ts: receivedAt, receivedAt, event: {} }])
         add('kept', NOW)
@@ -99,7 +91,8 @@ describe.each(SCHEMA_FORMS)('EventStore.pruneAfterBatch, tables %s', (form) => {
         const afterHour = ids()
         // A store that starts again (an evicted object) expires on its first batch.
         add('expired again', NOW - EVENT_RETENTION_MS - DAY)
-        const restarted = new EventStore(sql).pruneAfterBatch(NOW + HOUR + 1)
+        store = new EventStore(sql)
+        const restarted = store.pruneAfterBatch(NOW + HOUR + 1)
         const afterRestart = ids()
         // The count bound holds on every batch, however recent the last expiry.
         store.add(

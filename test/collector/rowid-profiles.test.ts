@@ -1,12 +1,18 @@
-import { abortAllDurableObjects, runInDurableObject } from 'cloudflare:test'
-import { env } from 'cloudflare:workers'
+import { abortAllDurableObjects } from 'cloudflare:test'
 import { describe, expect, it } from 'vitest'
 import { anonymousProfile } from '../../rules/index.ts'
 import { admin, iso, json, postAsServer as post, track, uniqueId } from './helpers.ts'
-import { createProfileTables, hasRowidEvents, SCHEMA_FORMS } from './rowid-schema.ts'
+import {
+  createProfileTables,
+  hasEventsTable,
+  SCHEMA_FORMS,
+  storeRowPerEvent,
+} from './rowid-schema.ts'
+import { storedCount as storedEvents } from './stored-events.ts'
 
 // Profiles created before their tables were `WITHOUT ROWID` keep their rowid tables (no
-// migration: collector/profile/schema.ts); both forms must count, deduplicate and merge alike.
+// migration: collector/profile/schema.ts) but `events`, whose rows move into batch rows on the
+// first cold start; both forms must count, deduplicate and merge alike.
 
 const DAY = 86_400_000
 
@@ -20,14 +26,9 @@ interface View {
 const order = (anon: string, ms: number) =>
   track(anon, 'Order Completed', ms, { properties: { revenue: 100 } })
 const viewOf = async (id: string) => json<View>(await admin(`/v1/profiles/${id}`))
-const storedEvents = (id: string) =>
-  runInDurableObject(
-    env.PROFILES.getByName(id),
-    (_, state) => state.storage.sql.exec<{ n: number }>(`SELECT count(*) AS n FROM events`).one().n,
-  )
 
 describe.each(SCHEMA_FORMS)('a profile whose tables were %s', (form) => {
-  it('keeps its form and counts each event once, across retries and restarts', async () => {
+  it('counts each event once, across retries and restarts', async () => {
     const anon = uniqueId('a')
     const profile = anonymousProfile(anon)
     await createProfileTables(profile, form)
@@ -58,7 +59,7 @@ describe.each(SCHEMA_FORMS)('a profile whose tables were %s', (form) => {
     )
     expect(view.tagHistory.length).toBeGreaterThan(0)
     expect(await storedEvents(profile)).toBe(3)
-    expect(await hasRowidEvents(profile)).toBe(form !== 'created now')
+    expect(await hasEventsTable(profile)).toBe(false)
   })
 
   it.each(SCHEMA_FORMS)(
@@ -92,14 +93,40 @@ describe.each(SCHEMA_FORMS)('a profile whose tables were %s', (form) => {
     },
   )
 
-  it('is created WITHOUT ROWID again after an erase', async () => {
+  it('stores batch rows again after an erase', async () => {
     const anon = uniqueId('a')
     const profile = anonymousProfile(anon)
     await createProfileTables(profile, form)
     await post('/v1/batch', { batch: [order(anon, Date.now() - DAY)] })
     expect((await admin(`/v1/profiles/${profile}`, { method: 'DELETE' })).status).toBeLessThan(300)
     await post('/v1/batch', { batch: [order(anon, Date.now())] })
-    expect(await hasRowidEvents(profile)).toBe(false)
+    expect(await hasEventsTable(profile)).toBe(false)
     expect((await viewOf(profile)).metrics).toMatchObject({ orders_lifetime: 1 })
   })
 })
+
+describe.each(['rowid', 'seq'] as const)(
+  'a profile holding a row per event (by %s)',
+  (numbering) => {
+    it('moves them into batch rows on its first cold start, its checkpoint with them', async () => {
+      const anon = uniqueId('a')
+      const profile = anonymousProfile(anon)
+      const now = Date.now()
+      const first = [order(anon, now - 3 * DAY), order(anon, now - 2 * DAY)]
+      // The first batch is checkpointed; the second is stored after the checkpoint.
+      await post('/v1/batch', { batch: first })
+      await post('/v1/batch', { batch: [order(anon, now - DAY)] })
+      await storeRowPerEvent(profile, numbering)
+      // The cold start converts (a read would too): the ids stored before still deduplicate, the
+      // restore replays
+      // exactly the events after the checkpoint.
+      expect(
+        await json(await post('/v1/batch', { batch: [first[0]!, order(anon, now - 1000)] })),
+      ).toMatchObject({ accepted: 1, duplicates: 1 })
+      expect(await hasEventsTable(profile)).toBe(false)
+      await abortAllDurableObjects()
+      expect((await viewOf(profile)).metrics).toMatchObject({ orders_lifetime: 4 })
+      expect(await storedEvents(profile)).toBe(4)
+    })
+  },
+)

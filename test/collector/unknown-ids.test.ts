@@ -45,7 +45,7 @@ describe('ids never seen (issue 16, finding 5)', () => {
   it('a profile that stores events has its tables, and reads them as before', async () => {
     const anon = uniqueId('a')
     await post('/v1/batch', { batch: [track(anon, 'Coupon Claimed', Date.now())] })
-    expect(await tablesOf(anonymousProfile(anon))).toContain('events')
+    expect(await tablesOf(anonymousProfile(anon))).toContain('event_batches')
     const body = await json<{ tags: Record<string, unknown> }>(
       await get(`/v1/tags?anonymousId=${anon}`),
     )
