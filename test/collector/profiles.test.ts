@@ -1,5 +1,3 @@
-import { runInDurableObject } from 'cloudflare:test'
-import { env } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
 import {
   admin,
@@ -15,6 +13,7 @@ import {
   WRITE_KEY,
 } from './helpers.ts'
 import { anonymousProfile } from '../../rules/index.ts'
+import { everything } from './preview-helpers.ts'
 
 interface View {
   profile: string
@@ -123,23 +122,16 @@ describe('DELETE /v1/profiles/:id', () => {
     const response = await admin(`/v1/profiles/${user}`, { method: 'DELETE' })
     expect(response.status).toBe(204)
     expect((await admin(`/v1/profiles/${user}`)).status).toBe(404)
-    const stub = env.PROFILES.getByName(user)
-    const left = await runInDurableObject(stub, async (_, state) => ({
-      alarm: await state.storage.getAlarm(),
-      // Every table but `meta` (the runtime's own `_cf_…` tables apart), however the profile's
-      // schema names them.
-      rows: state.storage.sql
-        .exec<{ name: string }>(
-          `SELECT name FROM sqlite_master WHERE type = 'table' AND name <> 'meta'
-           AND name NOT LIKE '\\_cf\\_%' ESCAPE '\\' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'`,
-        )
-        .toArray()
-        .filter(({ name }) => state.storage.sql.exec(`SELECT count(*) AS n FROM "${name}"`).one().n)
-        .map(({ name }) => name),
-      // Only the time of the erasure stays (a merge still pending then must not undo it).
-      meta: state.storage.sql.exec(`SELECT key FROM meta`).toArray(),
-    }))
-    expect(left).toEqual({ alarm: null, rows: [], meta: [{ key: 'erased_at' }] })
+    // Every table of the profile (whatever its schema names them) is empty but `meta`, where only
+    // the time of the erasure stays (a merge still pending then must not undo it); no alarm.
+    const { tables, alarm } = await everything(user)
+    const { meta, ...data } = tables
+    const filled = Object.entries(data).filter(([, rows]) => rows.length > 0)
+    expect({ alarm, filled, meta: meta?.map((row) => row.key) }).toEqual({
+      alarm: null,
+      filled: [],
+      meta: ['erased_at'],
+    })
     // The profile starts afresh.
     const again = await json(await post('/v1/batch', { batch: [track(user, 'X', Date.now())] }))
     expect(again.accepted).toBe(1)
