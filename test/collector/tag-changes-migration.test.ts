@@ -45,6 +45,13 @@ const rows = async () =>
     }>()
   ).results
 
+const migration = (prefix: string) =>
+  env.TEST_MIGRATIONS.find((m) => m.name.startsWith(prefix))!.queries.map((query) =>
+    env.DB.prepare(query),
+  )
+
+const seqs = async () => (await rows()).map((row) => [row.seq, row.id])
+
 describe('migration 0007: the change log with one index', () => {
   it('keeps every row and its seq, and numbers new changes after the last seq ever given', async () => {
     expect(BEFORE).toHaveLength(3) // the drop, 0001's table and its index
@@ -53,8 +60,7 @@ describe('migration 0007: the change log with one index', () => {
     // The latest two were erased: the sequence stands at 5, the rows end at 3.
     await env.DB.prepare(`DELETE FROM tag_changes WHERE seq > 3`).run()
     const kept = await rows()
-    const migration = env.TEST_MIGRATIONS.find((m) => m.name.startsWith('0007_'))!
-    await env.DB.batch(migration.queries.map((query) => env.DB.prepare(query)))
+    await env.DB.batch(migration('0007_'))
     expect(await rows()).toEqual(kept)
     const indexes = await env.DB.prepare(
       `SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'tag_changes'`,
@@ -63,20 +69,9 @@ describe('migration 0007: the change log with one index', () => {
     // A new change, and a redelivery of it, logged once after seq 5.
     await env.DB.batch(changeStatements(env.DB, change(6)))
     await env.DB.batch(changeStatements(env.DB, change(6)))
-    const after = await rows()
-    expect(after.map((row) => [row.seq, row.id])).toEqual([
-      ...kept.map((row) => [row.seq, row.id]),
-      [6, 'c6'],
-    ])
+    expect(await seqs()).toEqual([...kept.map((row) => [row.seq, row.id]), [6, 'c6']])
   })
 })
-
-const migration = (prefix: string) =>
-  env.TEST_MIGRATIONS.find((m) => m.name.startsWith(prefix))!.queries.map((query) =>
-    env.DB.prepare(query),
-  )
-
-const seqs = async () => (await rows()).map((row) => [row.seq, row.id])
 
 describe('migration 0009: the change log without AUTOINCREMENT', () => {
   it('keeps every row and its seq, and the sequence past erased latest changes', async () => {
