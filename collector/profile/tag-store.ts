@@ -61,18 +61,18 @@ export class TagStore {
   /** The current tags and each tag's latest history row, read once. */
   private load(): Cached {
     if (this.cached) return this.cached
-    const latestValues: Record<string, TagValue> = {}
+    // A `tags` table is the truth where there is one: its history may have been trimmed (as it
+    // was before) past a tag's latest change. Elsewhere the latest changes are the values.
+    const fromHistory = this.tagsForm() === 'history'
+    const tags: Record<string, TagValue> = fromHistory ? {} : this.tableTags()
     const latest = new Map<string, number>()
     for (const row of this.sql.exec<{ id: number; tag: string; to_value: string | null }>(
       `SELECT id, tag, to_value FROM tag_history
        WHERE id IN (SELECT max(id) FROM tag_history GROUP BY tag)`,
     )) {
       latest.set(row.tag, row.id)
-      if (row.to_value !== null) latestValues[row.tag] = JSON.parse(row.to_value) as TagValue
+      if (fromHistory && row.to_value !== null) tags[row.tag] = JSON.parse(row.to_value) as TagValue
     }
-    // A `tags` table is the truth where there is one: its history may have been trimmed (as it
-    // was before) past a tag's latest change.
-    const tags = this.tagsForm() === 'table' ? this.tableTags() : latestValues
     this.cached = { tags, latest }
     return this.cached
   }
