@@ -2,24 +2,37 @@ import { listProfile, LISTING_REFRESH_MS } from './directory.ts'
 import type { ProfileAlarm } from './profile-alarm.ts'
 import { setMeta } from './meta.ts'
 
-/** The profile's own record of when it last listed itself (a `meta` row), read through `sql`. */
-const LISTED_AT = 'listed_at'
-/** Present (a `meta` row) from the commit that decided a listing until D1 took it. */
-const LISTING_PENDING = 'listing_pending'
+/**
+ * The profile's own record of its listing (a `meta` row, JSON {@link Mark}): when it last listed
+ * itself, and whether D1 has yet to take that listing. One row, so a listing costs two rows written
+ * (marked pending by the commit, cleared once D1 took it), where two rows cost three.
+ */
+const LISTING = 'listing'
+/** Profiles listed before kept the mark in two rows: the time, and a row while pending. */
+const LEGACY_LISTED_AT = 'listed_at'
+const LEGACY_LISTING_PENDING = 'listing_pending'
 
 /** How soon a listing that D1 refused (or that an object did not live to write) is tried again. */
 export const LISTING_RETRY_MS = 30_000
 
-/** The marks in `meta`, as last read or written. */
+/** The mark in `meta`, as last read or written. */
 interface Mark {
   listedAt: number
   pending: boolean
 }
 
+const isMark = (value: unknown): value is Mark =>
+  typeof value === 'object' &&
+  value !== null &&
+  'listedAt' in value &&
+  typeof value.listedAt === 'number' &&
+  'pending' in value &&
+  typeof value.pending === 'boolean'
+
 /**
  * When a profile (re)lists itself in the directory (`directory.ts`): on its first commit
  * and then at most once per hour. The decision is taken inside the commit's own transaction and
- * marked there (`meta` rows, only when due), so a batch still costs one storage transaction;
+ * marked there (a `meta` row, only when due), so a batch still costs one storage transaction;
  * the D1 write itself runs after the commit, in the background. The listing stays marked pending
  * in storage until D1 took it, so one that D1 refused, or that an object evicted or restarted
  * before the write never made, is not forgotten: the next commit (a client's retry of the same
@@ -31,6 +44,8 @@ interface Mark {
  */
 export class ProfileListing {
   private mark: Mark | undefined
+  /** The last read found the two rows of before (deleted with the next write of the mark). */
+  private legacy = false
   /** The directory write under way, if any: an erase waits for it before the route unlists. */
   private writing: Promise<void> | undefined
 
@@ -38,30 +53,46 @@ export class ProfileListing {
 
   private read(): Mark {
     if (this.mark) return this.mark
-    // Both marks in one statement: after a cold start (an object idle for 10 s starts again)
+    // Every form in one statement: after a cold start (an object idle for 10 s starts again)
     // this is a read of every batch's first call.
     const rows = this.sql
       .exec<{ key: string; value: string }>(
-        `SELECT key, value FROM meta WHERE key IN (?, ?)`,
-        LISTED_AT,
-        LISTING_PENDING,
+        `SELECT key, value FROM meta WHERE key IN (?, ?, ?)`,
+        LISTING,
+        LEGACY_LISTED_AT,
+        LEGACY_LISTING_PENDING,
       )
       .toArray()
     const value = (key: string) => rows.find((row) => row.key === key)?.value
-    this.mark = {
-      listedAt: Number(value(LISTED_AT) ?? 0),
-      pending: value(LISTING_PENDING) !== undefined,
-    }
+    const current = value(LISTING)
+    const parsed: unknown = current === undefined ? undefined : JSON.parse(current)
+    this.legacy = rows.some((row) => row.key !== LISTING)
+    this.mark = isMark(parsed)
+      ? parsed
+      : {
+          listedAt: Number(value(LEGACY_LISTED_AT) ?? 0),
+          pending: value(LEGACY_LISTING_PENDING) !== undefined,
+        }
     return this.mark
+  }
+
+  private write(mark: Mark): void {
+    setMeta(this.sql, LISTING, JSON.stringify(mark))
+    if (this.legacy)
+      this.sql.exec(
+        `DELETE FROM meta WHERE key IN (?, ?)`,
+        LEGACY_LISTED_AT,
+        LEGACY_LISTING_PENDING,
+      )
+    this.legacy = false
+    this.mark = mark
   }
 
   /** Inside a committing transaction: true (and marked) when the directory needs this commit. */
   due(now: number): boolean {
     const mark = this.read()
     if (!mark.pending && mark.listedAt > 0 && now - mark.listedAt < LISTING_REFRESH_MS) return false
-    setMeta(this.sql, LISTED_AT, String(now))
-    setMeta(this.sql, LISTING_PENDING, String(now))
-    this.mark = { listedAt: now, pending: true }
+    this.write({ listedAt: now, pending: true })
     return true
   }
 
@@ -82,8 +113,7 @@ export class ProfileListing {
         () => {
           // A later commit's listing under way keeps its own mark (it clears it when written).
           if (this.writing !== write) return
-          this.sql.exec(`DELETE FROM meta WHERE key = ?`, LISTING_PENDING)
-          this.mark = { ...this.read(), pending: false }
+          this.write({ ...this.read(), pending: false })
         },
         async (error: unknown) => {
           console.warn(

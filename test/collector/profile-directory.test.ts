@@ -23,6 +23,24 @@ const row = (profile: string) =>
 const setLastSeen = (id: string, lastSeen: number) =>
   env.DB.prepare('UPDATE profiles SET last_seen = ? WHERE id = ?').bind(lastSeen, id).run()
 
+/** The profile's own mark of its listing (`meta` row `listing`, see listing.ts). */
+const listingMark = (profile: string) =>
+  runInDurableObject(env.PROFILES.getByName(profile), (_, state) => {
+    const [mark] = state.storage.sql
+      .exec<{ value: string }>(`SELECT value FROM meta WHERE key = 'listing'`)
+      .toArray()
+    return mark && (JSON.parse(mark.value) as { listedAt: number; pending: boolean })
+  })
+
+/** Whether the profile's object still marks a directory listing as not written. */
+const pendingMark = async (profile: string) => (await listingMark(profile))?.pending === true
+
+/** Sets the profile's listing mark, as a commit or a restart would have left it. */
+const setListingMark = (profile: string, mark: { listedAt: number; pending: boolean }) =>
+  runInDurableObject(env.PROFILES.getByName(profile), (_, state) => {
+    state.storage.sql.exec(`UPDATE meta SET value = ? WHERE key = 'listing'`, JSON.stringify(mark))
+  })
+
 describe('profile directory (D1 profiles)', () => {
   it('lists a profile on its first commit', async () => {
     const anon = uniqueId('a')
@@ -47,11 +65,9 @@ describe('profile directory (D1 profiles)', () => {
     expect((await row(anonymousProfile(anon)))!.last_seen).toBe(1)
 
     // An hour after the profile's last listing, its next commit refreshes the row.
-    await runInDurableObject(env.PROFILES.getByName(anonymousProfile(anon)), (_, state) => {
-      state.storage.sql.exec(
-        `UPDATE meta SET value = ? WHERE key = 'listed_at'`,
-        String(Date.now() - HOUR - 1000),
-      )
+    await setListingMark(anonymousProfile(anon), {
+      listedAt: Date.now() - HOUR - 1000,
+      pending: false,
     })
     await abortAllDurableObjects()
     const now = Date.now()
@@ -100,16 +116,19 @@ describe('profile directory (D1 profiles)', () => {
     await new Promise((resolve) => setTimeout(resolve, 200))
     expect(await row(anonymousProfile(anon))).toBeNull()
   })
+  it('a profile erased and then seen again is listed again', async () => {
+    const anon = uniqueId('a')
+    await post('/v1/batch', { batch: [track(anon, 'X', Date.now() - 5000)] })
+    await expect.poll(() => row(anonymousProfile(anon))).not.toBeNull()
+    expect(
+      (await admin(`/v1/profiles/${anonymousProfile(anon)}`, { method: 'DELETE' })).status,
+    ).toBe(204)
+    expect(await row(anonymousProfile(anon))).toBeNull()
+    // The same object, still running: its memory of the listing went with the erasure.
+    await post('/v1/batch', { batch: [track(anon, 'Y', Date.now() - 1000)] })
+    await expect.poll(() => row(anonymousProfile(anon))).not.toBeNull()
+  })
 })
-
-/** Whether the profile's object still marks a directory listing as not written. */
-const pendingMark = (profile: string) =>
-  runInDurableObject(
-    env.PROFILES.getByName(profile),
-    (_, state) =>
-      state.storage.sql.exec(`SELECT 1 FROM meta WHERE key = 'listing_pending'`).toArray().length >
-      0,
-  )
 
 describe('a new profile', () => {
   it('is listed before the answer, so an object shut down right after still is', async () => {
@@ -117,6 +136,37 @@ describe('a new profile', () => {
     await post('/v1/batch', { batch: anons.map((a) => track(a, 'X', Date.now() - 5000)) })
     await abortAllDurableObjects()
     for (const anon of anons) expect(await row(anonymousProfile(anon))).not.toBeNull()
+  })
+})
+
+describe('a listing marked by the code before (two meta rows)', () => {
+  it('is read, and rewritten as one row by the next listing', async () => {
+    const anon = uniqueId('a')
+    const profile = anonymousProfile(anon)
+    await post('/v1/batch', { batch: [track(anon, 'X', Date.now() - 5000)] })
+    await expect.poll(() => row(profile)).not.toBeNull()
+    // As the code before left a listing D1 never took: its time, and a pending row.
+    await runInDurableObject(env.PROFILES.getByName(profile), (_, state) => {
+      state.storage.sql.exec(`DELETE FROM meta WHERE key = 'listing'`)
+      state.storage.sql.exec(
+        `INSERT INTO meta (key, value) VALUES ('listed_at', ?), ('listing_pending', ?)`,
+        String(Date.now() - 60_000),
+        String(Date.now() - 60_000),
+      )
+    })
+    await env.DB.prepare('DELETE FROM profiles WHERE id = ?').bind(profile).run()
+    await abortAllDurableObjects()
+    // Within the hour, but pending: the next commit lists the profile.
+    await post('/v1/batch', { batch: [track(anon, 'Y', Date.now() - 1000)] })
+    await expect.poll(() => row(profile)).not.toBeNull()
+    await expect.poll(() => pendingMark(profile)).toBe(false)
+    const keys = await runInDurableObject(env.PROFILES.getByName(profile), (_, state) =>
+      state.storage.sql
+        .exec<{ key: string }>(`SELECT key FROM meta WHERE key LIKE 'list%'`)
+        .toArray()
+        .map(({ key }) => key),
+    )
+    expect(keys).toEqual(['listing'])
   })
 })
 
@@ -155,9 +205,8 @@ describe('a listing D1 refuses', () => {
     expect(await pendingMark(anonymousProfile(anon))).toBe(false)
     // As if the object had been restarted between its commit and the D1 write: the client saw
     // no answer and sends the same batch again (all duplicates).
-    await runInDurableObject(env.PROFILES.getByName(anonymousProfile(anon)), (_, state) => {
-      state.storage.sql.exec(`INSERT INTO meta (key, value) VALUES ('listing_pending', '1')`)
-    })
+    const { listedAt } = (await listingMark(anonymousProfile(anon)))!
+    await setListingMark(anonymousProfile(anon), { listedAt, pending: true })
     await env.DB.prepare('DELETE FROM profiles WHERE id = ?').bind(anonymousProfile(anon)).run()
     await abortAllDurableObjects()
     const again = await post('/v1/batch', { batch })
