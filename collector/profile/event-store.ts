@@ -166,6 +166,19 @@ export class EventStore {
   }
 
   /**
+   * When the oldest stored event passes the retention period, plus {@link EXPIRY_INTERVAL_MS}:
+   * the time the object's alarm drops it if no batch came before (`undefined`: nothing stored).
+   * Without it, the events of a visitor who never comes back would be kept for ever. The slack
+   * lets one alarm drop the events of an hour (a visit's batches) rather than one per batch.
+   */
+  expiresAt(): number | undefined {
+    let oldest = Infinity
+    for (const batch of this.load().batches.values())
+      for (const receivedAt of batch.receivedAt) if (receivedAt < oldest) oldest = receivedAt
+    return oldest === Infinity ? undefined : oldest + EVENT_RETENTION_MS + EXPIRY_INTERVAL_MS
+  }
+
+  /**
    * `prune` after a batch: the per-profile maximum holds after every batch, but events past the
    * retention period are dropped at most once per `EXPIRY_INTERVAL_MS` while the object lives
    * (an object that starts again drops them on its first batch): each expiry may rewrite a row

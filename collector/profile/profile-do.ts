@@ -475,7 +475,14 @@ export class ProfileDO extends DurableObject<Env> {
     const profile = this.store.profileId()
     if (profile === undefined) return
     const now = Date.now()
-    await this.refresh(await activeRules(this.env), now)
+    const active = await activeRules(this.env)
+    // Events past the retention period go even when no batch comes to drop them (the alarm is
+    // set by then: `schedule`). The state counts them: it is saved at once, as after a batch.
+    this.transaction(() => {
+      const live = this.stateFor(active, now)
+      if (this.store.events.prune(now)) checkpoint(this.store, live)
+    })
+    await this.refresh(active, now)
     // A listing D1 refused (see ProfileListing): this alarm may be its retry. After the refresh,
     // whose new alarm (or none) must not replace the one a failed retry sets.
     if (this.listing.retryDue(now)) await this.list(profile, now)
@@ -521,12 +528,14 @@ export class ProfileDO extends DurableObject<Env> {
   }
 
   /**
-   * Moves the alarm to `nextChangeAt` (a write only when it changes: `ProfileAlarm`), then drains
-   * the outbox without holding up the answer.
+   * Moves the alarm to `nextChangeAt` or to when the oldest stored event expires, whichever comes
+   * first (a write only when it changes: `ProfileAlarm`), then drains the outbox without holding
+   * up the answer.
    */
   private async schedule(nextChangeAt: number | null, now: number): Promise<void> {
-    if (nextChangeAt === null) await this.alarms.delete()
-    else await this.alarms.set(Math.max(nextChangeAt, now + 1))
+    const next = Math.min(nextChangeAt ?? Infinity, this.store.events.expiresAt() ?? Infinity)
+    if (next === Infinity) await this.alarms.delete()
+    else await this.alarms.set(Math.max(next, now + 1))
     this.ctx.waitUntil(this.drain())
   }
 

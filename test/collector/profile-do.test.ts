@@ -2,7 +2,8 @@ import { abortAllDurableObjects, runDurableObjectAlarm, runInDurableObject } fro
 import { env } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
 import { admin, get, iso, json, post, track, uniqueId } from './helpers.ts'
-import { EventStore } from '../../collector/profile/event-store.ts'
+import { EventStore, EXPIRY_INTERVAL_MS } from '../../collector/profile/event-store.ts'
+import { EVENT_RETENTION_MS } from '../../collector/limits.ts'
 import { storeRowPerEvent } from './rowid-schema.ts'
 import { storedIds } from './stored-events.ts'
 import { anonymousProfile } from '../../rules/index.ts'
@@ -292,6 +293,39 @@ describe('ProfileDO', () => {
     const kept = await ids()
     expect(kept).toHaveLength(10_000)
     expect(kept.filter((id) => id.startsWith('old'))).toHaveLength(10_000 - 3)
+  })
+
+  it('drops the events of a profile that takes no more batches once they pass retention, by alarm', async () => {
+    const anon = uniqueId('a')
+    const profile = anonymousProfile(anon)
+    const stub = () => env.PROFILES.getByName(profile)
+    const alarm = () => runInDurableObject(stub(), (_, state) => state.storage.getAlarm())
+    const expiry = EVENT_RETENTION_MS + EXPIRY_INTERVAL_MS
+    const before = Date.now()
+    // No time-driven tag: before, nothing would ever wake this profile up to drop the event.
+    await post('/v1/batch', { batch: [track(anon, 'Nothing Special', before - 1000)] })
+    const after = Date.now()
+    const at = (await alarm())!
+    expect(at).toBeGreaterThanOrEqual(before + expiry)
+    expect(at).toBeLessThanOrEqual(after + expiry)
+    // A read evaluates and schedules again: the expiry stays.
+    expect((await get(`/v1/tags?anonymousId=${anon}`)).status).toBe(200)
+    expect(await alarm()).toBe(at)
+
+    // An event received 91 days ago (stored as the profile stores them); the object starts again.
+    await runInDurableObject(stub(), (_, state) =>
+      state.storage.transactionSync(() =>
+        new EventStore(state.storage.sql).add([
+          { messageId: 'expired', ts: before - 91 * DAY, receivedAt: before - 91 * DAY, event: {} },
+        ]),
+      ),
+    )
+    await abortAllDurableObjects()
+    expect(await storedIds(profile)).toHaveLength(2)
+    expect(await runDurableObjectAlarm(stub())).toBe(true)
+    expect(await storedIds(profile)).not.toContain('expired')
+    expect(await storedIds(profile)).toHaveLength(1)
+    expect(await alarm()).toBe(at)
   })
 
   it('a profile stored with the receive-time index keeps its events and loses the index with their table', async () => {
