@@ -166,16 +166,15 @@ export class EventStore {
   }
 
   /**
-   * When the oldest stored event passes the retention period, plus {@link EXPIRY_INTERVAL_MS}:
+   * When the oldest stored event passes the retention period, plus {@link EXPIRY_ALARM_SLACK_MS}:
    * the time the object's alarm drops it if no batch came before (`undefined`: nothing stored).
-   * Without it, the events of a visitor who never comes back would be kept for ever. The slack
-   * lets one alarm drop the events of an hour (a visit's batches) rather than one per batch.
+   * Without it, the events of a visitor who never comes back would be kept for ever.
    */
   expiresAt(): number | undefined {
     let oldest = Infinity
     for (const batch of this.load().batches.values())
       for (const receivedAt of batch.receivedAt) if (receivedAt < oldest) oldest = receivedAt
-    return oldest === Infinity ? undefined : oldest + EVENT_RETENTION_MS + EXPIRY_INTERVAL_MS
+    return oldest === Infinity ? undefined : oldest + EVENT_RETENTION_MS + EXPIRY_ALARM_SLACK_MS
   }
 
   /**
@@ -485,6 +484,13 @@ export class EventStore {
 
 /** How often a profile that takes batches drops its events past retention, in ms. */
 export const EXPIRY_INTERVAL_MS = 3_600_000
+
+/**
+ * How late, at most, the alarm of a profile that takes no more batches drops its events past
+ * retention, in ms: a day, so that one alarm drops a day's visits. Each alarm is an object
+ * request, a checkpoint and the next alarm set (docs/cost.md, "Steady state").
+ */
+export const EXPIRY_ALARM_SLACK_MS = 86_400_000
 
 /** How many events a store keeps, and how many go in one batch row (tests make them small). */
 export interface EventStoreBounds {

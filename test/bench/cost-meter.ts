@@ -11,6 +11,10 @@ export interface Meter {
   sqlRowsWritten: number
   /** Rows written by the table a statement writes (`schema` for DDL, `read` for queries). */
   sqlRowsWrittenBy: Record<string, number>
+  /** Of those, the rows `INSERT` statements wrote, by table. */
+  sqlRowsInsertedBy: Record<string, number>
+  /** Of those, the rows `DELETE` statements deleted, by table. */
+  sqlRowsDeletedBy: Record<string, number>
   /**
    * Rows the local runtime writes for itself (miniflare's `__miniflare_do_name`, the name each
    * object was addressed by): not in `sqlRowsWritten`, since a deployed object writes none.

@@ -1,6 +1,7 @@
 // The cost benchmark's Worker entry (`wrangler dev test/bench/cost-worker.ts`, with wrangler.toml's
-// bindings): the collector as deployed, with every billed operation counted on its way, and two
-// bench-only routes: `GET /bench/meter` (the counts so far) and `POST /bench/meter/reset`. Never part
+// bindings): the collector as deployed, with every billed operation counted on its way, and three
+// bench-only routes: `GET /bench/meter` (the counts so far), `POST /bench/meter/reset` and
+// `POST /bench/change-log/fill` (the D1 change log at its steady-state size). Never part
 // of the deployed Worker: nothing here runs in production, and the collector's code is unchanged.
 //
 // What is counted, as Cloudflare bills it (docs/cost.md names the pages):
@@ -20,6 +21,7 @@ import { app } from '../../collector/app.ts'
 import type { AppEnv, Env } from '../../collector/env.ts'
 import { consumeExport } from '../../collector/export/consumer.ts'
 import type { QueueMessage } from '../../collector/export/message.ts'
+import { CHANGES_KEPT } from '../../collector/export/tag-index.ts'
 import { ProfileDO } from '../../collector/profile/profile-do.ts'
 import { RulesDO } from '../../collector/rules/rules-do.ts'
 import type { Meter } from './cost-meter.ts'
@@ -33,6 +35,8 @@ const empty = (): Meter => ({
   sqlRowsRead: 0,
   sqlRowsWritten: 0,
   sqlRowsWrittenBy: {},
+  sqlRowsInsertedBy: {},
+  sqlRowsDeletedBy: {},
   localRowsWritten: 0,
   setAlarms: 0,
   d1RowsRead: 0,
@@ -57,6 +61,8 @@ const open: {
   cursor: SqlStorageCursor<Record<string, SqlStorageValue>>
   /** What `tableWritten` names for the statement. */
   table: string
+  /** The statement's verb, when it inserts or deletes rows. */
+  verb: 'insert' | 'delete' | undefined
   read: number
   written: number
 }[] = []
@@ -68,12 +74,26 @@ function settleCursors(keep: number): void {
     const written = entry.cursor.rowsWritten - entry.written
     if (entry.table === LOCAL_ONLY) meter.localRowsWritten += written
     else meter.sqlRowsWritten += written
-    if (written && entry.table !== LOCAL_ONLY)
-      meter.sqlRowsWrittenBy[entry.table] = (meter.sqlRowsWrittenBy[entry.table] ?? 0) + written
+    if (written && entry.table !== LOCAL_ONLY) {
+      add(meter.sqlRowsWrittenBy, entry.table, written)
+      if (entry.verb === 'insert') add(meter.sqlRowsInsertedBy, entry.table, written)
+      if (entry.verb === 'delete') add(meter.sqlRowsDeletedBy, entry.table, written)
+    }
     entry.read = entry.cursor.rowsRead
     entry.written = entry.cursor.rowsWritten
   }
   open.splice(0, Math.max(0, open.length - keep))
+}
+
+const add = (counts: Record<string, number>, key: string, count: number) => {
+  counts[key] = (counts[key] ?? 0) + count
+}
+
+/** Whether a statement inserts or deletes rows (an upsert counts as neither). */
+function verbOf(query: string): 'insert' | 'delete' | undefined {
+  if (/^\s*DELETE\s/i.test(query)) return 'delete'
+  if (/^\s*INSERT\s/i.test(query) && !/\bON\s+CONFLICT\b/i.test(query)) return 'insert'
+  return undefined
 }
 
 /** The table miniflare keeps in each object's storage (not in a deployed object's). */
@@ -105,7 +125,7 @@ function meterStorage(storage: DurableObjectStorage): void {
   Object.defineProperty(sql, 'exec', {
     value: (query: string, ...bindings: unknown[]) => {
       const cursor = exec(query, ...bindings)
-      open.push({ cursor, table: tableWritten(query), read: 0, written: 0 })
+      open.push({ cursor, table: tableWritten(query), verb: verbOf(query), read: 0, written: 0 })
       if (open.length > OPEN_CURSORS) settleCursors(OPEN_CURSORS / 2)
       return cursor
     },
@@ -284,6 +304,19 @@ const bench = new Hono<AppEnv>()
   .get('/bench/meter', (c) => {
     settleCursors(OPEN_CURSORS)
     return c.json(meter)
+  })
+  // The change log as it is once a deployment has run a while: full, so that every change logged
+  // during the replay trims the oldest row (two rows written: the row and its index entry), as it
+  // does in steady state. Run before the meter's reset: the fill is not counted.
+  .post('/bench/change-log/fill', async (c) => {
+    await c.env.DB.prepare(
+      `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?)
+       INSERT INTO tag_changes (id, profile, tag, to_value, at)
+       SELECT 'bench-before-' || i, 'bench:before', 'bench', 'true', i FROM n`,
+    )
+      .bind(CHANGES_KEPT)
+      .run()
+    return c.json({ filled: CHANGES_KEPT })
   })
   .post('/bench/meter/reset', (c) => {
     settleCursors(0)

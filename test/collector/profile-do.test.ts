@@ -2,7 +2,7 @@ import { abortAllDurableObjects, runDurableObjectAlarm, runInDurableObject } fro
 import { env } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
 import { admin, get, iso, json, post, track, uniqueId } from './helpers.ts'
-import { EventStore, EXPIRY_INTERVAL_MS } from '../../collector/profile/event-store.ts'
+import { EventStore, EXPIRY_ALARM_SLACK_MS } from '../../collector/profile/event-store.ts'
 import { EVENT_RETENTION_MS } from '../../collector/limits.ts'
 import { storeRowPerEvent } from './rowid-schema.ts'
 import { storedIds } from './stored-events.ts'
@@ -300,7 +300,7 @@ describe('ProfileDO', () => {
     const profile = anonymousProfile(anon)
     const stub = () => env.PROFILES.getByName(profile)
     const alarm = () => runInDurableObject(stub(), (_, state) => state.storage.getAlarm())
-    const expiry = EVENT_RETENTION_MS + EXPIRY_INTERVAL_MS
+    const expiry = EVENT_RETENTION_MS + EXPIRY_ALARM_SLACK_MS
     const before = Date.now()
     // No time-driven tag: before, nothing would ever wake this profile up to drop the event.
     await post('/v1/batch', { batch: [track(anon, 'Nothing Special', before - 1000)] })
