@@ -20,6 +20,22 @@ export const MAX_JSON_DEPTH = 32
 export const MAX_ID_LENGTH = 256
 /** How long a profile keeps its events (and so deduplicates their `messageId`s), in ms. */
 export const EVENT_RETENTION_MS = 90 * 86_400_000
+/**
+ * How late, at most, the alarm of a profile that takes no more batches drops its events past
+ * retention, in ms: a day, so that one alarm drops a day's visits. Each alarm is an object
+ * request, a checkpoint and the next alarm set (docs/cost.md, "Steady state").
+ */
+export const EXPIRY_ALARM_SLACK_MS = 86_400_000
+/**
+ * How long after its first batch a stored row takes later batches' events
+ * (`EventStore.extendNewest`), in ms: a visit.
+ */
+export const EXTEND_WINDOW_MS = 3_600_000
+/**
+ * Most characters of events' JSON in a row that later batches extend: each extension rewrites the
+ * row, so a profile that takes many batches (a server source) starts a new row every 32 K.
+ */
+export const EXTEND_ROW_CHARS = 32 * 1024
 /** Most events a profile keeps; older ones (by receive time) are dropped first. */
 export const MAX_STORED_EVENTS = 10_000
 /**

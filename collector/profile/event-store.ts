@@ -1,5 +1,11 @@
 import type { Json } from '../../rules/index.ts'
-import { EVENT_RETENTION_MS, MAX_STORED_EVENTS } from '../limits.ts'
+import {
+  EVENT_RETENTION_MS,
+  EXPIRY_ALARM_SLACK_MS,
+  EXTEND_ROW_CHARS,
+  EXTEND_WINDOW_MS,
+  MAX_STORED_EVENTS,
+} from '../limits.ts'
 
 /** A stored event with its columns, as moved by an identity merge. */
 export interface StoredEvent {
@@ -26,7 +32,8 @@ export interface NewEvent {
  * average (docs/cost.md). A row holds its events in the order they were stored; its `seq` (the
  * batch number, never reused while the object lives) orders the rows, so an event's place in the
  * storage order is (`seq`, its position in the row): the checkpoint's mark (`lastStored`) and a
- * merge's pages (`page`) are batch numbers.
+ * merge's pages (`page`) are batch numbers. A visit's later batches extend the newest row while
+ * no checkpoint counts it (`extendNewest`).
  *
  * Exactly-once needs every stored `messageId`, and no row is keyed by one any more: the store
  * reads the rows' `keys` column (the ids and receive times, placed before the bodies so that
@@ -45,6 +52,11 @@ export class EventStore {
   private expiredAt: number | undefined
   /** What the rows hold but their bodies, once read (`load`). */
   private index: StoredIndex | undefined
+  /**
+   * The newest batch the last checkpoint counts (`seal`), `undefined` while unknown: a later batch
+   * may add its events to a newer row only (`extendNewest`), or the restore would not replay them.
+   */
+  private sealedUpTo: number | undefined
 
   constructor(
     private readonly sql: SqlStorage,
@@ -96,20 +108,37 @@ export class EventStore {
     return known
   }
 
-  /** Stores the events whose ids are not stored yet (the first of repeats) and returns those ids. */
+  /**
+   * Stores the events whose ids are not stored yet (the first of repeats) and returns those ids.
+   * A visit's batches share a row (`extendNewest`).
+   */
   insertNew(events: readonly NewEvent[]): Set<string> {
     const { where } = this.load()
     const fresh = new Map<string, Entry>()
     for (const event of events)
       if (!where.has(event.messageId) && !fresh.has(event.messageId))
         fresh.set(event.messageId, entryOf(event))
-    this.write(fresh.values())
+    const entries = [...fresh.values()]
+    this.write(entries.slice(this.extendNewest(entries)))
     return new Set(fresh.keys())
   }
 
-  /** Stores new events (their ids are not stored yet), in order: one row for a browser's batch. */
+  /**
+   * The saved state (a checkpoint) counts the events up to batch `upTo` (`EventStore.lastStored`
+   * when it was saved): events stored later must go in newer rows. `ProfileStore` tells it when
+   * it reads or saves a checkpoint; until then no row is extended.
+   */
+  seal(upTo: number): void {
+    this.sealedUpTo = upTo
+  }
+
+  /**
+   * Stores new events (their ids are not stored yet), in order: a browser's batch in the row of
+   * its visit (`extendNewest`), or in a row of its own.
+   */
   add(events: readonly NewEvent[]): void {
-    this.write(events.map(entryOf))
+    const entries = events.map(entryOf)
+    this.write(entries.slice(this.extendNewest(entries)))
   }
 
   /** Drops the events `messageIds` (those stored): their rows are rewritten, or deleted. */
@@ -198,6 +227,7 @@ export class EventStore {
   forget(): void {
     this.expiredAt = undefined
     this.index = undefined
+    this.sealedUpTo = undefined
   }
 
   /** Drops the events received before the retention period. */
@@ -317,6 +347,68 @@ export class EventStore {
       chars += size
     }
     if (row.length) this.insertRow(row)
+  }
+
+  /**
+   * Adds to the newest row the first of `entries` that fit in it, and returns how many: a row is
+   * one row written whether it is inserted or rewritten, but each row stored is one more written
+   * when it is deleted (retention, a merge), so a visit's batches (2.7 events each from a browser)
+   * share one. Only a row no checkpoint counts yet (`seal`), started within
+   * {@link EXTEND_WINDOW_MS} of `entries` and below {@link EXTEND_ROW_CHARS} characters (each
+   * extension rewrites the row's keys and appends to its events in SQLite, without reading them).
+   */
+  private extendNewest(entries: readonly Entry[]): number {
+    const index = this.load()
+    const seq = index.lastSeq
+    const batch = index.batches.get(seq)
+    const first = entries[0]
+    if (!first || !batch || this.sealedUpTo === undefined || seq <= this.sealedUpTo) return 0
+    // The row's first event was received first: rows written by batches are in receive order.
+    if (batch.ids.length && first.receivedAt - batch.receivedAt[0]! > EXTEND_WINDOW_MS) return 0
+    const maxChars = Math.min(EXTEND_ROW_CHARS, this.bounds.rowChars)
+    let count = 0
+    let chars = batch.chars
+    for (const entry of entries) {
+      const size = entryChars(entry)
+      if (batch.ids.length + count >= this.bounds.rowEvents || chars + size > maxChars) break
+      chars += size
+      count++
+    }
+    if (!count) return 0
+    const added = entries.slice(0, count)
+    const { events } = rowOf(added)
+    const keys = JSON.stringify([
+      ...batch.ids.map((id, position) => [id, batch.receivedAt[position]]),
+      ...added.map((entry) => [entry.messageId, entry.receivedAt]),
+    ])
+    if (batch.ids.length) {
+      // `[a,b]` + `[c]` is `[a,b` + `,c]`: SQLite counts and cuts characters, as `chars` does.
+      this.sql.exec(
+        `UPDATE event_batches SET keys = ?, chars = chars + ?,
+           events = substr(events, 1, length(events) - 1) || ',' || ? WHERE seq = ?`,
+        keys,
+        events.length - 1,
+        events.slice(1),
+        seq,
+      )
+      batch.chars += events.length - 1
+    } else {
+      // The newest row kept emptied (`cut`): its events are these.
+      this.sql.exec(
+        `UPDATE event_batches SET keys = ?, chars = ?, events = ? WHERE seq = ?`,
+        keys,
+        events.length,
+        events,
+        seq,
+      )
+      batch.chars = events.length
+    }
+    for (const entry of added) {
+      batch.ids.push(entry.messageId)
+      batch.receivedAt.push(entry.receivedAt)
+      index.where.set(entry.messageId, seq)
+    }
+    return count
   }
 
   private insertRow(entries: readonly Entry[]): void {
@@ -484,13 +576,6 @@ export class EventStore {
 
 /** How often a profile that takes batches drops its events past retention, in ms. */
 export const EXPIRY_INTERVAL_MS = 3_600_000
-
-/**
- * How late, at most, the alarm of a profile that takes no more batches drops its events past
- * retention, in ms: a day, so that one alarm drops a day's visits. Each alarm is an object
- * request, a checkpoint and the next alarm set (docs/cost.md, "Steady state").
- */
-export const EXPIRY_ALARM_SLACK_MS = 86_400_000
 
 /** How many events a store keeps, and how many go in one batch row (tests make them small). */
 export interface EventStoreBounds {

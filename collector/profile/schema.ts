@@ -18,7 +18,8 @@
  * - `meta`: the profile id (a Durable Object does not know the name it was addressed by) and, once
  *   the profile was merged into another (identity merge), `forward` (that profile's id), `forward_at`
  *   (the link's event time) and `forward_pending` (`1` until the target holds this profile's data).
- * - `event_batches`: recent events, one row per stored batch (`EventStore`): `seq` numbers the
+ * - `event_batches`: recent events, one row per stored batch (a visit's later batches extend it
+ *   while no checkpoint counts it: `EventStore`): `seq` numbers the
  *   batches in the order they were stored (the checkpoint's mark, a merge's pages); `keys` holds
  *   the events' `[messageId, receivedAt]` (read once while the object lives: exactly-once by
  *   `messageId` is checked in memory), before `chars` and `events`, the events' `[ts, receivedAt,

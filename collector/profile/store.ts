@@ -220,20 +220,22 @@ export class ProfileStore {
    * checkpoints existed counted every stored event (`upTo` is then infinite).
    */
   snapshot(): SavedState | undefined {
-    if (!this.hasSchema()) return undefined
-    const row = this.sql
-      .exec<{ rules_version: string; snapshot: string; up_to: string | null }>(
-        `SELECT rules_version, snapshot,
-           (SELECT value FROM meta WHERE key = 'snapshot_up_to') AS up_to FROM state WHERE id = 1`,
-      )
-      .toArray()[0]
-    return (
-      row && {
-        rulesVersion: row.rules_version,
-        snapshot: JSON.parse(row.snapshot) as StateSnapshot,
-        upTo: row.up_to === null ? Infinity : Number(row.up_to),
-      }
-    )
+    const row = this.hasSchema()
+      ? this.sql
+          .exec<{ rules_version: string; snapshot: string; up_to: string | null }>(
+            `SELECT rules_version, snapshot,
+               (SELECT value FROM meta WHERE key = 'snapshot_up_to') AS up_to FROM state WHERE id = 1`,
+          )
+          .toArray()[0]
+      : undefined
+    const saved = row && {
+      rulesVersion: row.rules_version,
+      snapshot: JSON.parse(row.snapshot) as StateSnapshot,
+      upTo: row.up_to === null ? Infinity : Number(row.up_to),
+    }
+    // What a restore replays from: events stored later go in rows after it.
+    this.events.seal(saved?.upTo ?? 0)
+    return saved
   }
 
   /**
@@ -248,6 +250,7 @@ export class ProfileStore {
     if (text.length * 3 > MAX_SNAPSHOT_BYTES && utf8Bytes(text) > MAX_SNAPSHOT_BYTES) {
       this.sql.exec(`DELETE FROM state`)
       this.sql.exec(`DELETE FROM meta WHERE key = 'snapshot_up_to'`)
+      this.events.seal(0)
       return false
     }
     this.sql.exec(
@@ -257,7 +260,9 @@ export class ProfileStore {
       rulesVersion,
       text,
     )
-    setMeta(this.sql, 'snapshot_up_to', String(this.events.lastStored()))
+    const upTo = this.events.lastStored()
+    setMeta(this.sql, 'snapshot_up_to', String(upTo))
+    this.events.seal(upTo)
     return true
   }
 

@@ -2,7 +2,7 @@ import fc from 'fast-check'
 import { runInDurableObject } from 'cloudflare:test'
 import { env } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
-import { EVENT_RETENTION_MS } from '../../collector/limits.ts'
+import { EVENT_RETENTION_MS, EXTEND_WINDOW_MS } from '../../collector/limits.ts'
 import {
   EXPIRY_INTERVAL_MS,
   EventStore,
@@ -21,6 +21,8 @@ import { ROWID_SCHEMA, SEQ_EVENTS_SCHEMA } from './rowid-schema.ts'
 const NOW = Date.UTC(2025, 5, 1)
 const DAY = 86_400_000
 const BOUNDS: EventStoreBounds = { maxEvents: 12, rowEvents: 3, rowChars: 160 }
+/** Rows that hold several batches, so that later batches extend the newest (`extendNewest`). */
+const WIDE_BOUNDS: EventStoreBounds = { maxEvents: 12, rowEvents: 8, rowChars: 600 }
 
 /** A stored event in the model, `serial` its place in the storage order. */
 interface ModelEvent {
@@ -51,7 +53,11 @@ type Op =
 
 // A small pool of ids: retries and repeats within a batch are frequent.
 const ids = fc.array(fc.integer({ min: 0, max: 30 }), { minLength: 1, maxLength: 6 })
-const receivedAt = fc.integer({ min: NOW - EVENT_RETENTION_MS - 5 * DAY, max: NOW })
+// Half of the batches received at one time: a visit's batches, which share a row.
+const receivedAt = fc.oneof(
+  fc.constant(NOW),
+  fc.integer({ min: NOW - EVENT_RETENTION_MS - 5 * DAY, max: NOW }),
+)
 const pad = fc.integer({ min: 0, max: 120 })
 
 const op: fc.Arbitrary<Op> = fc.oneof(
@@ -182,13 +188,17 @@ const byStagedOrder = (a: NewEvent, b: NewEvent) =>
   a.ts - b.ts || (a.messageId < b.messageId ? -1 : a.messageId > b.messageId ? 1 : 0)
 
 /** Runs `ops` on the store (`real`) or on the model; what each one showed. */
-function run(ops: readonly Op[], real: boolean): Promise<Observed[]> {
+function run(ops: readonly Op[], real: boolean, bounds: EventStoreBounds): Promise<Observed[]> {
   return runInDurableObject(env.PROFILES.getByName(uniqueId('scratch')), (_, state) => {
     const sql = state.storage.sql
     sql.exec(PROFILE_SCHEMA)
-    let store = new EventStore(sql, BOUNDS)
+    let store = new EventStore(sql, bounds)
     const model = new Model()
     let mark = 0
+    // As `ProfileStore` does: a restore reads the checkpoint's mark, a checkpoint saves it. Rows
+    // after it may take later batches' events (`extendNewest`); `after(mark)` proves they do not
+    // go before it.
+    store.seal(mark)
     let serial = 0
     const eventsOf = (ids: number[], at: number, padding: number): NewEvent[] =>
       ids.map((id) => ({
@@ -239,17 +249,22 @@ function run(ops: readonly Op[], real: boolean): Promise<Observed[]> {
       } else if (step.kind === 'clear') {
         if (real) store.clear()
         else model.events = []
-      } else if (step.kind === 'checkpoint') mark = real ? store.lastStored() : model.lastStored()
-      else if (step.kind === 'prune') {
+      } else if (step.kind === 'checkpoint') {
+        mark = real ? store.lastStored() : model.lastStored()
+        if (real) store.seal(mark)
+      } else if (step.kind === 'prune') {
         pruned = real
           ? step.afterBatch
             ? store.pruneAfterBatch(step.now)
             : store.prune(step.now)
           : model.prune(step.now, step.afterBatch)
         if (pruned) mark = real ? store.lastStored() : model.lastStored()
+        if (pruned && real) store.seal(mark)
       } else if (step.kind === 'restart') {
-        if (real) store = new EventStore(sql, BOUNDS)
-        else model.forget()
+        if (real) {
+          store = new EventStore(sql, bounds)
+          store.seal(mark)
+        } else model.forget()
       } else {
         // A transaction that stores a batch, then fails: the storage and the memory roll back.
         const events = eventsOf(step.ids, NOW, 0)
@@ -261,6 +276,7 @@ function run(ops: readonly Op[], real: boolean): Promise<Observed[]> {
             })
           } catch {
             store.forget()
+            store.seal(mark)
           }
         else model.forget()
       }
@@ -302,14 +318,20 @@ function run(ops: readonly Op[], real: boolean): Promise<Observed[]> {
 }
 
 describe('EventStore, a row per stored batch', () => {
-  it('answers every read as a list of events by messageId, through batches, merges, prunes, checkpoints, restarts and rollbacks', async () => {
-    await fc.assert(
-      fc.asyncProperty(fc.array(op, { minLength: 1, maxLength: 30 }), async (ops) => {
-        expect(await run(ops, true)).toEqual(await run(ops, false))
-      }),
-      { numRuns: 60 },
-    )
-  })
+  it.each([
+    ['rows of a batch or less', BOUNDS],
+    ['rows a visit’s batches share', WIDE_BOUNDS],
+  ])(
+    'answers every read as a list of events by messageId, through batches, merges, prunes, checkpoints, restarts and rollbacks (%s)',
+    async (_, bounds) => {
+      await fc.assert(
+        fc.asyncProperty(fc.array(op, { minLength: 1, maxLength: 30 }), async (ops) => {
+          expect(await run(ops, true, bounds)).toEqual(await run(ops, false, bounds))
+        }),
+        { numRuns: 60 },
+      )
+    },
+  )
 
   it('keeps every row within its bounds (a single larger event alone)', async () => {
     const rows = await runInDurableObject(
@@ -342,6 +364,57 @@ describe('EventStore, a row per stored batch', () => {
       { ids: ['m4'], fits: false },
       { ids: ['m5'], fits: true },
     ])
+  })
+})
+
+describe('a visit’s batches', () => {
+  it('share a row until a checkpoint counts it, an hour passed or it is full; non-ASCII text kept', async () => {
+    const rows = await runInDurableObject(
+      env.PROFILES.getByName(uniqueId('scratch')),
+      (_, state) => {
+        const sql = state.storage.sql
+        sql.exec(PROFILE_SCHEMA)
+        const store = new EventStore(sql, WIDE_BOUNDS)
+        const batch = (id: number, receivedAt: number, text = '') =>
+          store.insertNew([{ messageId: `m${id}`, ts: NOW, receivedAt, event: { id, text } }])
+        store.seal(0)
+        batch(0, NOW, 'é😀')
+        batch(1, NOW + 1000, 'ü')
+        batch(2, NOW + 2000)
+        // A checkpoint counts the row: the next batch starts another.
+        store.seal(store.lastStored())
+        batch(3, NOW + 3000)
+        batch(4, NOW + 4000, '😀😀')
+        // More than an hour after the row's first batch.
+        batch(5, NOW + 3000 + EXTEND_WINDOW_MS + 1)
+        // Full at 8 events.
+        for (let id = 6; id < 15; id++) batch(id, NOW + 3000 + EXTEND_WINDOW_MS + id)
+        return {
+          rows: sql
+            .exec<{ keys: string; chars: number; events: string }>(
+              `SELECT keys, chars, events FROM event_batches ORDER BY seq`,
+            )
+            .toArray()
+            .map((row) => ({
+              ids: (JSON.parse(row.keys) as [string, number][]).map(([id]) => id),
+              chars: row.chars === row.events.length,
+              texts: (JSON.parse(row.events) as [number, number, { text: string }][]).map(
+                ([, , event]) => event.text,
+              ),
+            })),
+          inOrder: store.page(0, 100, 100_000).events.map((event) => event.messageId),
+        }
+      },
+    )
+    const ids = (from: number, to: number) =>
+      Array.from({ length: to - from }, (_, i) => `m${from + i}`)
+    expect(rows.rows.map((row) => row.ids)).toEqual([ids(0, 3), ids(3, 5), ids(5, 13), ids(13, 15)])
+    expect(rows.rows.every((row) => row.chars)).toBe(true)
+    expect(rows.rows.slice(0, 2).map((row) => row.texts)).toEqual([
+      ['é😀', 'ü', ''],
+      ['', '😀😀'],
+    ])
+    expect(rows.inOrder).toEqual(ids(0, 15))
   })
 })
 
