@@ -215,7 +215,9 @@ class State implements ProfileState {
     }
     // Events that came due count first: they happened before this one arrived.
     if (now !== undefined) this.release(now)
-    const id = event.raw.messageId
+    // With no messageId to remember (maxMessageIds 0, the collector's) and none left from a
+    // snapshot, there is nothing to look up, and remembering one forgets it at once.
+    const id = this.maxIds === 0 && this.ids.size === 0 ? undefined : event.raw.messageId
     if (typeof id === 'string' && this.ids.has(id)) return { status: 'duplicate' }
     if (now !== undefined && event.ts > now) {
       const refused = this.defer(event)

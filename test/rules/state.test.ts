@@ -55,6 +55,31 @@ describe('profile state', () => {
     expect(state.evaluate(at('10:00')).metrics.spend_30d).toBe(10)
   })
 
+  it('remembers no messageId with maxMessageIds 0, but still drops the ones a snapshot left', () => {
+    // A state that remembers none (the collector's) skips the lookup while it holds none: the
+    // same events count, the snapshot lists no ids, whether they arrive now or are pending.
+    const none = rules.createState({ maxMessageIds: 0 })
+    const first = order('10:00', 10)
+    expect(none.ingest(first)).toEqual({ status: 'counted' })
+    expect(none.ingest(first)).toEqual({ status: 'counted' })
+    const future = order('12:00', 1)
+    expect(none.ingest(future, at('11:00'))).toEqual({ status: 'pending' })
+    expect(none.ingest(future, at('11:00'))).toEqual({ status: 'pending' })
+    expect(none.evaluate(at('12:00')).metrics.spend_30d).toBe(22)
+    expect(none.snapshot().messageIds).toEqual([])
+    // Ids from a snapshot of a state that remembered them are still dropped, oldest forgotten first.
+    const some = rules.createState()
+    const second = order('10:01', 5)
+    some.ingest(first)
+    some.ingest(second)
+    const restored = rules.restore(some.snapshot(), { maxMessageIds: 0 })
+    expect(restored.ingest(first)).toEqual({ status: 'duplicate' })
+    expect(restored.ingest(second)).toEqual({ status: 'duplicate' })
+    expect(restored.ingest(order('10:02', 1))).toEqual({ status: 'counted' })
+    expect(restored.ingest(first)).toEqual({ status: 'counted' })
+    expect(restored.evaluate(at('10:02')).metrics.spend_30d).toBe(26)
+  })
+
   it('rejects bad events with the reason and keeps counting good ones', () => {
     const state = rules.createState()
     expect(
