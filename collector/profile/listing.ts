@@ -1,20 +1,14 @@
 import { listProfile, LISTING_REFRESH_MS } from './directory.ts'
 import type { ProfileAlarm } from './profile-alarm.ts'
-import { setMeta } from './meta.ts'
+import type { ProfileMeta } from './meta.ts'
 
-/** The profile's own record of when it last listed itself (a `meta` row), read through `sql`. */
+/** The profile's own record of when it last listed itself (a `meta` row). */
 const LISTED_AT = 'listed_at'
 /** Present (a `meta` row) from the commit that decided a listing until D1 took it. */
 const LISTING_PENDING = 'listing_pending'
 
 /** How soon a listing that D1 refused (or that an object did not live to write) is tried again. */
 export const LISTING_RETRY_MS = 30_000
-
-/** The marks in `meta`, as last read or written. */
-interface Mark {
-  listedAt: number
-  pending: boolean
-}
 
 /**
  * When a profile (re)lists itself in the directory (`directory.ts`): on its first commit
@@ -26,48 +20,31 @@ interface Mark {
  * batch included) or the object's next alarm writes it; a refused write sets that alarm within
  * {@link LISTING_RETRY_MS}. A profile whose only commit was not listed is not left out of every
  * backfill and preview. Left open: an object that dies after answering and before the write, for a
- * profile with no later commit and no time-driven tag (so no alarm). The marks are cached in
- * memory: the common case reads nothing.
+ * profile with no later commit and no time-driven tag (so no alarm). The marks are read with the
+ * profile's other `meta` rows (`ProfileMeta`, kept in memory): the common case reads nothing.
  */
 export class ProfileListing {
-  private mark: Mark | undefined
   /** The directory write under way, if any: an erase waits for it before the route unlists. */
   private writing: Promise<void> | undefined
 
-  constructor(private readonly sql: SqlStorage) {}
+  constructor(private readonly meta: ProfileMeta) {}
 
-  private read(): Mark {
-    if (this.mark) return this.mark
-    // Both marks in one statement: after a cold start (an object idle for 10 s starts again)
-    // this is a read of every batch's first call.
-    const rows = this.sql
-      .exec<{ key: string; value: string }>(
-        `SELECT key, value FROM meta WHERE key IN (?, ?)`,
-        LISTED_AT,
-        LISTING_PENDING,
-      )
-      .toArray()
-    const value = (key: string) => rows.find((row) => row.key === key)?.value
-    this.mark = {
-      listedAt: Number(value(LISTED_AT) ?? 0),
-      pending: value(LISTING_PENDING) !== undefined,
-    }
-    return this.mark
+  private pending(): boolean {
+    return this.meta.get(LISTING_PENDING) !== undefined
   }
 
   /** Inside a committing transaction: true (and marked) when the directory needs this commit. */
   due(now: number): boolean {
-    const mark = this.read()
-    if (!mark.pending && mark.listedAt > 0 && now - mark.listedAt < LISTING_REFRESH_MS) return false
-    setMeta(this.sql, LISTED_AT, String(now))
-    setMeta(this.sql, LISTING_PENDING, String(now))
-    this.mark = { listedAt: now, pending: true }
+    const listedAt = Number(this.meta.get(LISTED_AT) ?? 0)
+    if (!this.pending() && listedAt > 0 && now - listedAt < LISTING_REFRESH_MS) return false
+    this.meta.set(LISTED_AT, String(now))
+    this.meta.set(LISTING_PENDING, String(now))
     return true
   }
 
   /** Outside a commit (the alarm): true (and marked) when a listing is still pending. */
   retryDue(now: number): boolean {
-    return this.read().pending && this.due(now)
+    return this.pending() && this.due(now)
   }
 
   /**
@@ -82,8 +59,7 @@ export class ProfileListing {
         () => {
           // A later commit's listing under way keeps its own mark (it clears it when written).
           if (this.writing !== write) return
-          this.sql.exec(`DELETE FROM meta WHERE key = ?`, LISTING_PENDING)
-          this.mark = { ...this.read(), pending: false }
+          this.meta.delete(LISTING_PENDING)
         },
         async (error: unknown) => {
           console.warn(
@@ -106,10 +82,5 @@ export class ProfileListing {
   /** Resolves when no directory write is under way. */
   async settled(): Promise<void> {
     await this.writing
-  }
-
-  /** The object's storage was erased or rolled back: read the mark again. */
-  forget(): void {
-    this.mark = undefined
   }
 }

@@ -4,7 +4,8 @@ import { EventStore } from './event-store.ts'
 import { MergeStaging } from './merge-staging.ts'
 import { PROFILE_SCHEMA } from './schema.ts'
 import { TagStore } from './tag-store.ts'
-import { setMeta } from './meta.ts'
+import { ProfileMeta } from './meta.ts'
+import { StorageTables } from './storage-tables.ts'
 
 /** Where a merged profile went (identity merge). */
 export interface Forward {
@@ -27,8 +28,9 @@ export interface SavedState {
  * The SQL of one profile (synchronous: callers group calls in one `transactionSync`): its `meta`
  * (id, forward, checkpoint mark), `state`, `traits` and `aliases` here, its `events` and `tags` in
  * their own stores. The object is the only writer of its storage, so the rows every batch reads
- * (the id, the forward, the current tags) are cached after their first read; `forget` drops the
- * cache when a transaction rolls back.
+ * (the id, the forward, the checkpoint's mark: `meta`; the current tags) are cached after their
+ * first read, and which tables exist is read once (`StorageTables`, shared with the stores);
+ * `forget` drops the cache when a transaction rolls back.
  *
  * The tables are created by the profile's first write (`setProfileId`), not when the object
  * starts: until then the object holds no storage at all, and the reads here answer as for an empty
@@ -38,32 +40,28 @@ export class ProfileStore {
   readonly events: EventStore
   readonly tags: TagStore
   readonly merging: MergeStaging
-  private cache: {
-    /** Whether the tables exist (the profile ever wrote anything). */
-    schema?: boolean
-    profileId?: string | undefined
-    forward?: Forward | undefined
-  } = {}
+  /** The `meta` rows, read once (also those of the listing, tag errors and erasure mark). */
+  readonly meta: ProfileMeta
+  private readonly tables: StorageTables
 
   constructor(private readonly sql: SqlStorage) {
-    this.events = new EventStore(sql)
-    this.tags = new TagStore(sql)
+    this.tables = new StorageTables(sql)
+    this.meta = new ProfileMeta(sql, this.tables)
+    this.events = new EventStore(sql, undefined, this.tables)
+    this.tags = new TagStore(sql, this.tables)
     this.merging = new MergeStaging(sql, this.events)
     // A profile with storage brings its tables up to date on a cold start, unless they were
     // brought up to this very schema text before: an object starts again after 10 s idle, so the
     // DDL ran on most batches of a visitor who pauses between pages.
-    if (this.hasSchema() && this.readMeta() !== SCHEMA_FINGERPRINT) {
+    if (this.hasSchema() && this.meta.get(SCHEMA) !== SCHEMA_FINGERPRINT) {
       this.migrate()
-      setMeta(this.sql, SCHEMA, SCHEMA_FINGERPRINT)
+      this.meta.set(SCHEMA, SCHEMA_FINGERPRINT)
     }
   }
 
   /** Whether the tables exist: false until the profile's first write. */
   hasSchema(): boolean {
-    this.cache.schema ??=
-      this.sql.exec(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'`).toArray()
-        .length > 0
-    return this.cache.schema
+    return this.tables.has('meta')
   }
 
   /**
@@ -77,28 +75,24 @@ export class ProfileStore {
   migrate(): void {
     this.sql.exec(PROFILE_SCHEMA)
     this.forget()
-    this.cache.schema = true
     if (!this.events.holdsRowPerEvent()) return
-    const upTo = this.sql
-      .exec<{ value: string }>(`SELECT value FROM meta WHERE key = 'snapshot_up_to'`)
-      .toArray()[0]?.value
+    const upTo = this.meta.get(SNAPSHOT_UP_TO)
     const converted = this.events.convertRowPerEvent(upTo === undefined ? Infinity : Number(upTo))
     if (upTo !== undefined && String(converted) !== upTo)
-      setMeta(this.sql, 'snapshot_up_to', String(converted))
+      this.meta.set(SNAPSHOT_UP_TO, String(converted))
   }
 
-  /** Drops what was cached (the storage was rolled back or erased). */
+  /** Drops what was cached (the storage was rolled back or erased, or its tables created). */
   forget(): void {
-    this.cache = {}
+    this.tables.forget()
+    this.meta.forget()
     this.tags.forget()
     this.events.forget()
     this.merging.forgetMemory()
   }
 
   profileId(): string | undefined {
-    if (!this.hasSchema()) return undefined
-    if (!('profileId' in this.cache)) this.readMeta()
-    return this.cache.profileId
+    return this.meta.get('profile')
   }
 
   /** Records the profile's id: its first write, which creates the tables. */
@@ -106,51 +100,28 @@ export class ProfileStore {
     if (this.profileId() !== undefined) return
     if (!this.hasSchema()) this.migrate()
     // The tables are current here (run now, or on this object's start): marked with the schema
-    // text, the profile's first cold start runs no DDL either.
-    this.sql.exec(
-      `INSERT OR IGNORE INTO meta (key, value) VALUES ('profile', ?), ('${SCHEMA}', ?)`,
-      id,
-      SCHEMA_FINGERPRINT,
-    )
-    this.cache.profileId = id
+    // text, the profile's first cold start runs no DDL either. Both rows in one statement (a new
+    // profile's first batch), neither written again.
+    this.meta.insertNew({ profile: id, [SCHEMA]: SCHEMA_FINGERPRINT })
   }
 
   forward(): Forward | undefined {
-    if (!this.hasSchema()) return undefined
-    if (!('forward' in this.cache)) this.readMeta()
-    return this.cache.forward
-  }
-
-  /**
-   * Reads the `meta` rows every call needs after a cold start in one statement (they were three):
-   * caches the profile id and the forward, and returns the schema fingerprint (`undefined`: none).
-   */
-  private readMeta(): string | undefined {
-    const meta = new Map(
-      this.sql
-        .exec<{ key: string; value: string }>(
-          `SELECT key, value FROM meta
-           WHERE key IN ('profile', 'forward', 'forward_at', 'forward_pending', '${SCHEMA}')`,
-        )
-        .toArray()
-        .map((row) => [row.key, row.value]),
-    )
-    this.cache.profileId = meta.get('profile')
-    const to = meta.get('forward')
-    this.cache.forward =
-      to === undefined
-        ? undefined
-        : { to, at: Number(meta.get('forward_at')), pending: meta.get('forward_pending') === '1' }
-    return meta.get(SCHEMA)
+    const to = this.meta.get('forward')
+    return to === undefined
+      ? undefined
+      : {
+          to,
+          at: Number(this.meta.get('forward_at')),
+          pending: this.meta.get('forward_pending') === '1',
+        }
   }
 
   /** Sets the forward, writing only what changed (a merge's release clears `pending` alone). */
   setForward({ to, at, pending }: Forward): void {
     const before = this.forward()
-    if (before?.to !== to) setMeta(this.sql, 'forward', to)
-    if (before?.at !== at) setMeta(this.sql, 'forward_at', String(at))
-    if (before?.pending !== pending) setMeta(this.sql, 'forward_pending', pending ? '1' : '0')
-    this.cache.forward = { to, at, pending }
+    if (before?.to !== to) this.meta.set('forward', to)
+    if (before?.at !== at) this.meta.set('forward_at', String(at))
+    if (before?.pending !== pending) this.meta.set('forward_pending', pending ? '1' : '0')
   }
 
   /**
@@ -160,18 +131,13 @@ export class ProfileStore {
   dropForward(): void {
     const forward = this.forward()
     if (!forward) return
-    this.sql.exec(`DELETE FROM meta WHERE key IN ('forward', 'forward_at', 'forward_pending')`)
-    setMeta(this.sql, 'refused', forward.to)
-    this.cache.forward = undefined
+    this.meta.delete('forward', 'forward_at', 'forward_pending')
+    this.meta.set('refused', forward.to)
   }
 
   /** Whether a link to `id` was refused here before (it closed a loop). */
   refused(id: string): boolean {
-    if (!this.hasSchema()) return false
-    return (
-      this.sql.exec(`SELECT 1 FROM meta WHERE key = 'refused' AND value = ?`, id).toArray().length >
-      0
-    )
+    return this.meta.get('refused') === id
   }
 
   /** Ids merged into this profile, oldest merge first. */
@@ -197,12 +163,12 @@ export class ProfileStore {
    * id (a `meta` row, set with the release, cleared once D1 forgot the id).
    */
   listedAfterMerge(): boolean {
-    return this.sql.exec(`SELECT 1 FROM meta WHERE key = 'listed_after_merge'`).toArray().length > 0
+    return this.meta.get('listed_after_merge') !== undefined
   }
 
   setListedAfterMerge(listed: boolean): void {
-    if (listed) setMeta(this.sql, 'listed_after_merge', '1')
-    else this.sql.exec(`DELETE FROM meta WHERE key = 'listed_after_merge'`)
+    if (listed) this.meta.set('listed_after_merge', '1')
+    else this.meta.delete('listed_after_merge')
   }
 
   /** Drops everything but `meta` (the id and the forward): after a merge moved the data away. */
@@ -211,7 +177,7 @@ export class ProfileStore {
     this.tags.clear()
     for (const table of ['state', 'traits', 'aliases', 'merging'])
       this.sql.exec(`DELETE FROM ${table}`)
-    this.sql.exec(`DELETE FROM meta WHERE key = 'snapshot_up_to'`)
+    this.meta.delete(SNAPSHOT_UP_TO)
   }
 
   /**
@@ -222,16 +188,17 @@ export class ProfileStore {
   snapshot(): SavedState | undefined {
     if (!this.hasSchema()) return undefined
     const row = this.sql
-      .exec<{ rules_version: string; snapshot: string; up_to: string | null }>(
-        `SELECT rules_version, snapshot,
-           (SELECT value FROM meta WHERE key = 'snapshot_up_to') AS up_to FROM state WHERE id = 1`,
-      )
+      .exec<{
+        rules_version: string
+        snapshot: string
+      }>(`SELECT rules_version, snapshot FROM state WHERE id = 1`)
       .toArray()[0]
+    const upTo = this.meta.get(SNAPSHOT_UP_TO)
     return (
       row && {
         rulesVersion: row.rules_version,
         snapshot: JSON.parse(row.snapshot) as StateSnapshot,
-        upTo: row.up_to === null ? Infinity : Number(row.up_to),
+        upTo: upTo === undefined ? Infinity : Number(upTo),
       }
     )
   }
@@ -247,7 +214,7 @@ export class ProfileStore {
     // UTF-8 takes at most 3 bytes per UTF-16 unit: encode only when that could pass the bound.
     if (text.length * 3 > MAX_SNAPSHOT_BYTES && utf8Bytes(text) > MAX_SNAPSHOT_BYTES) {
       this.sql.exec(`DELETE FROM state`)
-      this.sql.exec(`DELETE FROM meta WHERE key = 'snapshot_up_to'`)
+      this.meta.delete(SNAPSHOT_UP_TO)
       return false
     }
     this.sql.exec(
@@ -257,7 +224,7 @@ export class ProfileStore {
       rulesVersion,
       text,
     )
-    setMeta(this.sql, 'snapshot_up_to', String(this.events.lastStored()))
+    this.meta.set(SNAPSHOT_UP_TO, String(this.events.lastStored()))
     return true
   }
 
@@ -310,6 +277,8 @@ const utf8Bytes = (text: string): number => new TextEncoder().encode(text).byteL
 
 /** The `meta` key of the fingerprint of the schema text the tables were last brought up to. */
 const SCHEMA = 'schema'
+/** The `meta` key of the checkpoint's mark: the last batch it counts (`EventStore.lastStored`). */
+const SNAPSHOT_UP_TO = 'snapshot_up_to'
 
 /** `PROFILE_SCHEMA`'s fingerprint: its length and 32-bit FNV-1a hash, in hex. */
 const SCHEMA_FINGERPRINT = ((text: string) => {

@@ -1,9 +1,10 @@
 // A profile object starts again after 10 s without a call (collector/README.md, "Benchmark"), so
 // what it does on a cold start is paid by most batches of a visitor who pauses: its tables are
-// brought up to date only when the schema text changed since they last were.
+// brought up to date only when the schema text changed since they last were, and what it reads
+// before its first batch is read in as few statements as the tables allow.
 import { abortAllDurableObjects, runInDurableObject } from 'cloudflare:test'
 import { env } from 'cloudflare:workers'
-import { describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it } from 'vitest'
 import { anonymousProfile } from '../../rules/index.ts'
 import { admin, json, post, track, uniqueId } from './helpers.ts'
 
@@ -66,4 +67,58 @@ describe('a profile object starting again', () => {
     )
     expect(view.metrics).toMatchObject({ product_views_session: 4 })
   })
+
+  it('reads each table once: the table list, meta, state, events, tag history, outbox', async () => {
+    const anon = uniqueId('a')
+    const profile = anonymousProfile(anon)
+    const now = Date.now()
+    const batch = (from: number) => ({
+      batch: Array.from({ length: 20 }, (_, i) => track(anon, 'Product Viewed', from + i)),
+    })
+    // The first batch is checkpointed (a new state), the second is stored after the checkpoint:
+    // the cold start replays it.
+    for (const from of [now - 9000, now - 6000]) await post('/v1/batch', batch(from))
+    const statements = await recordStatements(profile)
+    await abortAllDurableObjects()
+    statements.length = 0
+    expect(await json(await post('/v1/batch', batch(now - 3000)))).toMatchObject({ accepted: 20 })
+    const reads = (table: string) =>
+      statements.filter((query) => new RegExp(`^SELECT .*\\bFROM ${table}\\b`).test(query))
+    expect(reads('sqlite_master')).toHaveLength(1)
+    expect(reads('meta')).toHaveLength(1)
+    expect(reads('event_batches')).toHaveLength(1)
+    // The batch changes no tag: what is left is the state, the tag history, the outbox and the
+    // batch's own row.
+    expect(statements).toHaveLength(7)
+    const view = await json<{ metrics: Record<string, unknown> }>(
+      await admin(`/v1/profiles/${profile}`),
+    )
+    expect(view.metrics).toMatchObject({ product_views_session: 60 })
+  })
 })
+
+let restoreExec: (() => void) | undefined
+afterEach(() => {
+  restoreExec?.()
+  restoreExec = undefined
+})
+
+/**
+ * Records every statement any profile object runs from now on (the prototype's `exec`, so that an
+ * object started later, and its constructor, are recorded too), whitespace collapsed.
+ */
+async function recordStatements(profile: string): Promise<string[]> {
+  const statements: string[] = []
+  await inProfile(profile, (sql) => {
+    const prototype = Object.getPrototypeOf(sql) as Pick<SqlStorage, 'exec'>
+    const exec = prototype.exec
+    prototype.exec = function (this: SqlStorage, query, ...bindings) {
+      statements.push(query.replace(/\s+/g, ' ').trim())
+      return exec.call(this, query, ...bindings)
+    }
+    restoreExec = () => {
+      prototype.exec = exec
+    }
+  })
+  return statements
+}
