@@ -26,11 +26,11 @@ export interface SavedState {
 
 /**
  * The SQL of one profile (synchronous: callers group calls in one `transactionSync`): its `meta`
- * (id, forward, checkpoint mark), `state`, `traits` and `aliases` here, its `events` and `tags` in
+ * (id, forward), `state` (the checkpoint), `traits` and `aliases` here, its `events` and `tags` in
  * their own stores. The object is the only writer of its storage, so the rows every batch reads
- * (the id, the forward, the checkpoint's mark: `meta`; the current tags) are cached after their
- * first read, and which tables exist is read once (`StorageTables`, shared with the stores);
- * `forget` drops the cache when a transaction rolls back.
+ * (`meta`, the current tags) are cached after their first read, and which tables exist is read
+ * once (`StorageTables`, shared with the stores); `forget` drops the cache when a transaction
+ * rolls back.
  *
  * The tables are created by the profile's first write (`setProfileId`), not when the object
  * starts: until then the object holds no storage at all, and the reads here answer as for an empty
@@ -69,17 +69,43 @@ export class ProfileStore {
    * cold start runs it only when `PROFILE_SCHEMA`'s text changed since it last ran on this storage
    * (the `meta` row {@link SCHEMA}): a migration written in code here rather than in that text must
    * change the text too (a comment will do), or profiles that ran the old text never run it. A
-   * profile created with a row per event moves them into batch rows, and its checkpoint's mark
-   * with them (the writes of one synchronous turn are committed together).
+   * profile created with its checkpoint's mark in `meta` moves it into the `state` row; one
+   * created with a row per event moves them into batch rows, and the mark with them (the writes
+   * of one synchronous turn are committed together).
    */
   migrate(): void {
+    const existed = this.tables.has('state')
     this.sql.exec(PROFILE_SCHEMA)
     this.forget()
+    if (existed) this.moveMarkToState()
     if (!this.events.holdsRowPerEvent()) return
-    const upTo = this.meta.get(SNAPSHOT_UP_TO)
-    const converted = this.events.convertRowPerEvent(upTo === undefined ? Infinity : Number(upTo))
-    if (upTo !== undefined && String(converted) !== upTo)
-      this.meta.set(SNAPSHOT_UP_TO, String(converted))
+    const upTo = this.snapshotMark()
+    const converted = this.events.convertRowPerEvent(upTo)
+    if (converted !== upTo) this.sql.exec(`UPDATE state SET up_to = ?`, converted)
+  }
+
+  /**
+   * A `state` table created before `up_to` gets the column, and the mark it held in `meta` (a
+   * checkpoint saved then wrote both rows; a state without the row counts every stored event).
+   */
+  private moveMarkToState(): void {
+    const table = this.sql
+      .exec<{ sql: string }>(
+        `SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'state'`,
+      )
+      .one().sql
+    if (/\bup_to\b/.test(table)) return
+    this.sql.exec(`ALTER TABLE state ADD COLUMN up_to INTEGER`)
+    const upTo = this.meta.get(LEGACY_SNAPSHOT_UP_TO)
+    if (upTo === undefined) return
+    this.sql.exec(`UPDATE state SET up_to = ?`, Number(upTo))
+    this.meta.delete(LEGACY_SNAPSHOT_UP_TO)
+  }
+
+  /** The checkpoint's mark (Infinity: no checkpoint, or one that counts every stored event). */
+  private snapshotMark(): number {
+    const row = this.sql.exec<{ up_to: number | null }>(`SELECT up_to FROM state`).toArray()[0]
+    return row?.up_to ?? Infinity
   }
 
   /** Drops what was cached (the storage was rolled back or erased, or its tables created). */
@@ -177,7 +203,6 @@ export class ProfileStore {
     this.tags.clear()
     for (const table of ['state', 'traits', 'aliases', 'merging'])
       this.sql.exec(`DELETE FROM ${table}`)
-    this.meta.delete(SNAPSHOT_UP_TO)
   }
 
   /**
@@ -188,17 +213,15 @@ export class ProfileStore {
   snapshot(): SavedState | undefined {
     if (!this.hasSchema()) return undefined
     const row = this.sql
-      .exec<{
-        rules_version: string
-        snapshot: string
-      }>(`SELECT rules_version, snapshot FROM state WHERE id = 1`)
+      .exec<{ rules_version: string; snapshot: string; up_to: number | null }>(
+        `SELECT rules_version, snapshot, up_to FROM state WHERE id = 1`,
+      )
       .toArray()[0]
-    const upTo = this.meta.get(SNAPSHOT_UP_TO)
     return (
       row && {
         rulesVersion: row.rules_version,
         snapshot: JSON.parse(row.snapshot) as StateSnapshot,
-        upTo: upTo === undefined ? Infinity : Number(upTo),
+        upTo: row.up_to ?? Infinity,
       }
     )
   }
@@ -214,17 +237,17 @@ export class ProfileStore {
     // UTF-8 takes at most 3 bytes per UTF-16 unit: encode only when that could pass the bound.
     if (text.length * 3 > MAX_SNAPSHOT_BYTES && utf8Bytes(text) > MAX_SNAPSHOT_BYTES) {
       this.sql.exec(`DELETE FROM state`)
-      this.meta.delete(SNAPSHOT_UP_TO)
       return false
     }
+    // The mark in the same row: a checkpoint is one row written.
     this.sql.exec(
-      `INSERT INTO state (id, rules_version, snapshot) VALUES (1, ?, ?)
+      `INSERT INTO state (id, rules_version, snapshot, up_to) VALUES (1, ?, ?, ?)
        ON CONFLICT (id) DO UPDATE SET rules_version = excluded.rules_version,
-         snapshot = excluded.snapshot`,
+         snapshot = excluded.snapshot, up_to = excluded.up_to`,
       rulesVersion,
       text,
+      this.events.lastStored(),
     )
-    this.meta.set(SNAPSHOT_UP_TO, String(this.events.lastStored()))
     return true
   }
 
@@ -277,8 +300,8 @@ const utf8Bytes = (text: string): number => new TextEncoder().encode(text).byteL
 
 /** The `meta` key of the fingerprint of the schema text the tables were last brought up to. */
 const SCHEMA = 'schema'
-/** The `meta` key of the checkpoint's mark: the last batch it counts (`EventStore.lastStored`). */
-const SNAPSHOT_UP_TO = 'snapshot_up_to'
+/** The `meta` key that held the checkpoint's mark before the `state` row did (`migrate`). */
+const LEGACY_SNAPSHOT_UP_TO = 'snapshot_up_to'
 
 /** `PROFILE_SCHEMA`'s fingerprint: its length and 32-bit FNV-1a hash, in hex. */
 const SCHEMA_FINGERPRINT = ((text: string) => {

@@ -68,6 +68,38 @@ describe('a profile object starting again', () => {
     expect(view.metrics).toMatchObject({ product_views_session: 4 })
   })
 
+  it('moves a checkpoint mark kept in meta (profiles created before) into the state row', async () => {
+    const anon = uniqueId('a')
+    const profile = anonymousProfile(anon)
+    const now = Date.now()
+    const batch = (from: number) => ({
+      batch: Array.from({ length: 20 }, (_, i) => track(anon, 'Product Viewed', from + i)),
+    })
+    // Checkpointed after the first batch: the second is replayed by a restore.
+    for (const from of [now - 9000, now - 6000]) await post('/v1/batch', batch(from))
+    const mark = await inProfile(profile, (sql) => {
+      const { up_to } = sql.exec<{ up_to: number }>(`SELECT up_to FROM state`).one()
+      // The form of before: no column, the mark a `meta` row, the tables marked with another text.
+      sql.exec(`ALTER TABLE state DROP COLUMN up_to`)
+      sql.exec(`INSERT INTO meta (key, value) VALUES ('snapshot_up_to', ?)`, String(up_to))
+      sql.exec(`UPDATE meta SET value = 'old' WHERE key = 'schema'`)
+      return up_to
+    })
+    await abortAllDurableObjects()
+    expect(await json(await post('/v1/batch', batch(now - 3000)))).toMatchObject({ accepted: 20 })
+    expect(
+      await inProfile(profile, (sql) => ({
+        upTo: sql.exec<{ up_to: number }>(`SELECT up_to FROM state`).one().up_to,
+        legacy: sql.exec(`SELECT 1 FROM meta WHERE key = 'snapshot_up_to'`).toArray().length,
+      })),
+    ).toEqual({ upTo: mark, legacy: 0 })
+    // Each batch counted once: the second one replayed from the moved mark, not lost or twice.
+    const view = await json<{ metrics: Record<string, unknown> }>(
+      await admin(`/v1/profiles/${profile}`),
+    )
+    expect(view.metrics).toMatchObject({ product_views_session: 60 })
+  })
+
   it('reads each table once: the table list, meta, state, events, tag history, outbox', async () => {
     const anon = uniqueId('a')
     const profile = anonymousProfile(anon)
@@ -97,6 +129,12 @@ describe('a profile object starting again', () => {
   })
 })
 
+type Exec = (
+  this: SqlStorage,
+  query: string,
+  ...bindings: SqlStorageValue[]
+) => SqlStorageCursor<Record<string, SqlStorageValue>>
+
 let restoreExec: (() => void) | undefined
 afterEach(() => {
   restoreExec?.()
@@ -110,9 +148,9 @@ afterEach(() => {
 async function recordStatements(profile: string): Promise<string[]> {
   const statements: string[] = []
   await inProfile(profile, (sql) => {
-    const prototype = Object.getPrototypeOf(sql) as Pick<SqlStorage, 'exec'>
+    const prototype = Object.getPrototypeOf(sql) as { exec: Exec }
     const exec = prototype.exec
-    prototype.exec = function (this: SqlStorage, query, ...bindings) {
+    prototype.exec = function (query, ...bindings) {
       statements.push(query.replace(/\s+/g, ' ').trim())
       return exec.call(this, query, ...bindings)
     }

@@ -105,15 +105,12 @@ describe('ProfileDO', () => {
   it('saves its engine state every 200 events; a restore replays the events stored after it', async () => {
     const anon = uniqueId('a')
     const checkpoint = () =>
-      runInDurableObject(env.PROFILES.getByName(anonymousProfile(anon)), (_, state) => ({
-        snapshot: state.storage.sql.exec<{ snapshot: string }>('SELECT snapshot FROM state').one()
-          .snapshot,
-        upTo: Number(
-          state.storage.sql
-            .exec<{ value: string }>(`SELECT value FROM meta WHERE key = 'snapshot_up_to'`)
-            .one().value,
-        ),
-      }))
+      runInDurableObject(env.PROFILES.getByName(anonymousProfile(anon)), (_, state) => {
+        const row = state.storage.sql
+          .exec<{ snapshot: string; up_to: number }>('SELECT snapshot, up_to FROM state')
+          .one()
+        return { snapshot: row.snapshot, upTo: row.up_to }
+      })
     const now = Date.now()
     let sent = 0
     const views = (count: number) =>
