@@ -102,7 +102,7 @@ describe('ProfileDO', () => {
     }
   })
 
-  it('saves its engine state every 200 events; a restore replays the events stored after it', async () => {
+  it('saves its engine state every 100 events; a restore replays the events stored after it', async () => {
     const anon = uniqueId('a')
     const checkpoint = () =>
       runInDurableObject(env.PROFILES.getByName(anonymousProfile(anon)), (_, state) => {
@@ -130,14 +130,14 @@ describe('ProfileDO', () => {
     await abortAllDurableObjects()
     expect(await metricsOf(anon)).toMatchObject({ product_views_30d: 20 })
 
-    // 10 replayed + 150 new: not yet; + 50 more: 210 unsaved, saved with all 220 events.
-    for (let i = 0; i < 3; i++) await views(50)
+    // 10 replayed + 80 new: not yet; + 20 more: 110 unsaved, saved with all 120 events.
+    for (let i = 0; i < 2; i++) await views(40)
     expect(await checkpoint()).toEqual(first)
-    await views(50)
+    await views(20)
     const second = await checkpoint()
-    expect(second.upTo).toBe(6)
+    expect(second.upTo).toBe(5)
     await abortAllDurableObjects()
-    expect(await metricsOf(anon)).toMatchObject({ product_views_30d: 220 })
+    expect(await metricsOf(anon)).toMatchObject({ product_views_30d: 120 })
   })
 
   it('restores its state from the snapshot after being evicted', async () => {
