@@ -1,4 +1,4 @@
-import { setMeta } from './meta.ts'
+import type { ProfileMeta } from './meta.ts'
 
 /** The `meta` row an erased profile keeps: when its storage was erased (epoch ms). */
 const ERASED_AT = 'erased_at'
@@ -11,11 +11,11 @@ const ERASED_AT = 'erased_at'
  * that data instead of absorbing it.
  */
 export class ErasureMark {
-  constructor(private readonly sql: SqlStorage) {}
+  constructor(private readonly meta: ProfileMeta) {}
 
   /** After the erase re-created the tables: marks the erasure at `at`. */
   mark(at: number): void {
-    setMeta(this.sql, ERASED_AT, String(at))
+    this.meta.set(ERASED_AT, String(at))
   }
 
   /**
@@ -24,9 +24,7 @@ export class ErasureMark {
    * data of that person too). Only for a profile whose tables exist.
    */
   covers(linkedAt: number): boolean {
-    const row = this.sql
-      .exec<{ value: string }>(`SELECT value FROM meta WHERE key = ?`, ERASED_AT)
-      .toArray()[0]
-    return row !== undefined && linkedAt <= Number(row.value)
+    const erasedAt = this.meta.get(ERASED_AT)
+    return erasedAt !== undefined && linkedAt <= Number(erasedAt)
   }
 }

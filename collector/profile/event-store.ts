@@ -6,6 +6,7 @@ import {
   EXTEND_WINDOW_MS,
   MAX_STORED_EVENTS,
 } from '../limits.ts'
+import { StorageTables } from './storage-tables.ts'
 
 /** A stored event with its columns, as moved by an identity merge. */
 export interface StoredEvent {
@@ -61,20 +62,36 @@ export class EventStore {
   constructor(
     private readonly sql: SqlStorage,
     private readonly bounds: EventStoreBounds = DEFAULT_BOUNDS,
+    private readonly tables = new StorageTables(sql),
   ) {}
 
   /** The stored batches without their bodies: read once while the object lives. */
   private load(): StoredIndex {
-    if (this.index) return this.index
+    // Asking for no row's events, the scan yields nothing: its first step reads every row.
+    if (!this.index) this.scan(NO_BATCH).next()
+    return this.index!
+  }
+
+  /**
+   * Reads every row's keys into a new index (`load`) and, in the same statement, yields the
+   * `events` of the rows numbered after `after`, in order: a cold start's restore needs both, the
+   * ids for exactly-once and the events after the checkpoint to replay. Rows up to `after` leave
+   * their bodies on disk (`CASE`: SQLite reads a column only when it is evaluated). The index is
+   * kept once the rows were all read: a reader that stops early leaves none.
+   */
+  private *scan(after: number): Generator<string> {
     const index: StoredIndex = { batches: new Map(), where: new Map(), lastSeq: 0 }
     // No table yet (a profile that never wrote): nothing stored; its first write creates it.
-    const exists =
-      this.sql
-        .exec(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'event_batches'`)
-        .toArray().length > 0
-    if (exists)
-      for (const row of this.sql.exec<{ seq: number; keys: string; chars: number }>(
-        `SELECT seq, keys, chars FROM event_batches ORDER BY seq`,
+    if (this.tables.has('event_batches'))
+      for (const row of this.sql.exec<{
+        seq: number
+        keys: string
+        chars: number
+        events: string | null
+      }>(
+        `SELECT seq, keys, chars, CASE WHEN seq > ? THEN events END AS events
+         FROM event_batches ORDER BY seq`,
+        after,
       )) {
         const keys = JSON.parse(row.keys) as [string, number][]
         const batch: StoredBatch = {
@@ -85,9 +102,9 @@ export class EventStore {
         index.batches.set(row.seq, batch)
         for (const id of batch.ids) index.where.set(id, row.seq)
         index.lastSeq = row.seq
+        if (row.events !== null) yield row.events
       }
     this.index = index
-    return index
   }
 
   /** How many events are stored. */
@@ -228,6 +245,7 @@ export class EventStore {
     this.expiredAt = undefined
     this.index = undefined
     this.sealedUpTo = undefined
+    this.tables.forget()
   }
 
   /** Drops the events received before the retention period. */
@@ -522,19 +540,29 @@ export class EventStore {
       yield JSON.parse(row.body)
   }
 
-  /** The events stored after `upTo` (a `lastStored` mark), in the order they were stored. */
+  /**
+   * The events stored after `upTo` (a `lastStored` mark), in the order they were stored. Read with
+   * the stored ids when they are not read yet (a cold start's restore): one statement.
+   */
   *after(upTo: number): Generator<unknown> {
-    if (upTo === Infinity || !this.count()) return
+    if (upTo === Infinity) return
+    for (const events of this.index ? this.eventsAfter(upTo) : this.scan(upTo))
+      for (const [, , event] of JSON.parse(events) as RowEvent[]) yield event
+  }
+
+  /** The `events` of the rows numbered after `upTo`, in order (the ids are read already). */
+  private *eventsAfter(upTo: number): Generator<string> {
+    if (!this.count()) return
     for (const row of this.sql.exec<{ events: string }>(
       `SELECT events FROM event_batches WHERE seq > ? ORDER BY seq`,
       upTo,
     ))
-      for (const [, , event] of JSON.parse(row.events) as RowEvent[]) yield event
+      yield row.events
   }
 
   /** Whether the profile holds a table `events` of a row per event (created before batch rows). */
   holdsRowPerEvent(): boolean {
-    return this.rowPerEventTable() !== undefined
+    return this.tables.has('events')
   }
 
   private rowPerEventTable(): string | undefined {
@@ -570,9 +598,13 @@ export class EventStore {
     this.write(read(`${order} > ?`))
     // Every cursor on the table has run to its end: a table with one open cannot be dropped.
     this.sql.exec(`DROP TABLE events`)
+    this.tables.forget()
     return upTo === Infinity ? upTo : mark
   }
 }
+
+/** A batch number before every batch: `scan` reads no row's events. */
+const NO_BATCH = Number.MAX_SAFE_INTEGER
 
 /** How often a profile that takes batches drops its events past retention, in ms. */
 export const EXPIRY_INTERVAL_MS = 3_600_000

@@ -1,6 +1,6 @@
 import { listProfile, LISTING_REFRESH_MS } from './directory.ts'
 import type { ProfileAlarm } from './profile-alarm.ts'
-import { setMeta } from './meta.ts'
+import type { ProfileMeta } from './meta.ts'
 
 /**
  * The profile's own record of its listing (a `meta` row, JSON {@link Mark}): when it last listed
@@ -15,7 +15,7 @@ const LEGACY_LISTING_PENDING = 'listing_pending'
 /** How soon a listing that D1 refused (or that an object did not live to write) is tried again. */
 export const LISTING_RETRY_MS = 30_000
 
-/** The mark in `meta`, as last read or written. */
+/** The listing's mark. */
 interface Mark {
   listedAt: number
   pending: boolean
@@ -32,60 +32,37 @@ const isMark = (value: unknown): value is Mark =>
 /**
  * When a profile (re)lists itself in the directory (`directory.ts`): on its first commit
  * and then at most once per hour. The decision is taken inside the commit's own transaction and
- * marked there (a `meta` row, only when due), so a batch still costs one storage transaction;
+ * marked there (`meta` rows, only when due), so a batch still costs one storage transaction;
  * the D1 write itself runs after the commit, in the background. The listing stays marked pending
  * in storage until D1 took it, so one that D1 refused, or that an object evicted or restarted
  * before the write never made, is not forgotten: the next commit (a client's retry of the same
  * batch included) or the object's next alarm writes it; a refused write sets that alarm within
  * {@link LISTING_RETRY_MS}. A profile whose only commit was not listed is not left out of every
  * backfill and preview. Left open: an object that dies after answering and before the write, for a
- * profile with no later commit and no time-driven tag (so no alarm). The marks are cached in
- * memory: the common case reads nothing.
+ * profile with no later commit and no time-driven tag (so no alarm). The marks are read with the
+ * profile's other `meta` rows (`ProfileMeta`, kept in memory): the common case reads nothing.
  */
 export class ProfileListing {
-  private mark: Mark | undefined
-  /** The last read found the two rows of before (deleted with the next write of the mark). */
-  private legacy = false
   /** The directory write under way, if any: an erase waits for it before the route unlists. */
   private writing: Promise<void> | undefined
 
-  constructor(private readonly sql: SqlStorage) {}
+  constructor(private readonly meta: ProfileMeta) {}
 
   private read(): Mark {
-    if (this.mark) return this.mark
-    // Every form in one statement: after a cold start (an object idle for 10 s starts again)
-    // this is a read of every batch's first call.
-    const rows = this.sql
-      .exec<{ key: string; value: string }>(
-        `SELECT key, value FROM meta WHERE key IN (?, ?, ?)`,
-        LISTING,
-        LEGACY_LISTED_AT,
-        LEGACY_LISTING_PENDING,
-      )
-      .toArray()
-    const value = (key: string) => rows.find((row) => row.key === key)?.value
-    const current = value(LISTING)
+    const current = this.meta.get(LISTING)
     const parsed: unknown = current === undefined ? undefined : JSON.parse(current)
-    this.legacy = rows.some((row) => row.key !== LISTING)
-    this.mark = isMark(parsed)
-      ? parsed
-      : {
-          listedAt: Number(value(LEGACY_LISTED_AT) ?? 0),
-          pending: value(LEGACY_LISTING_PENDING) !== undefined,
-        }
-    return this.mark
+    if (isMark(parsed)) return parsed
+    return {
+      listedAt: Number(this.meta.get(LEGACY_LISTED_AT) ?? 0),
+      pending: this.meta.get(LEGACY_LISTING_PENDING) !== undefined,
+    }
   }
 
   private write(mark: Mark): void {
-    setMeta(this.sql, LISTING, JSON.stringify(mark))
-    if (this.legacy)
-      this.sql.exec(
-        `DELETE FROM meta WHERE key IN (?, ?)`,
-        LEGACY_LISTED_AT,
-        LEGACY_LISTING_PENDING,
-      )
-    this.legacy = false
-    this.mark = mark
+    this.meta.set(LISTING, JSON.stringify(mark))
+    // The two rows of before go with the first write of the one that replaces them.
+    const legacy = [LEGACY_LISTED_AT, LEGACY_LISTING_PENDING]
+    if (legacy.some((key) => this.meta.get(key) !== undefined)) this.meta.delete(...legacy)
   }
 
   /** Inside a committing transaction: true (and marked) when the directory needs this commit. */
@@ -136,10 +113,5 @@ export class ProfileListing {
   /** Resolves when no directory write is under way. */
   async settled(): Promise<void> {
     await this.writing
-  }
-
-  /** The object's storage was erased or rolled back: read the mark again. */
-  forget(): void {
-    this.mark = undefined
   }
 }

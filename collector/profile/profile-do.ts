@@ -107,10 +107,10 @@ export class ProfileDO extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env)
     this.store = new ProfileStore(ctx.storage.sql)
-    this.listing = new ProfileListing(ctx.storage.sql)
+    this.listing = new ProfileListing(this.store.meta)
     this.outbox = new Outbox(ctx.storage.sql)
-    this.erasure = new ErasureMark(ctx.storage.sql)
-    this.tagErrors = new ProfileTagErrors(ctx.storage.sql)
+    this.erasure = new ErasureMark(this.store.meta)
+    this.tagErrors = new ProfileTagErrors(this.store.meta)
     this.alarms = new ProfileAlarm(ctx.storage)
     // Before any call: a commit then moves its alarm in its own turn, and only when it changes.
     void ctx.blockConcurrencyWhile(() => this.alarms.load())
@@ -224,13 +224,11 @@ export class ProfileDO extends DurableObject<Env> {
   async erase(): Promise<string[]> {
     const aliases = this.store.aliases()
     this.state = undefined
-    this.listing.forget()
     await this.listing.settled()
     // Deleted whatever time it is known to hold: nothing of the profile may run after its erasure.
     this.alarms.forget()
     await this.alarms.delete()
     await this.ctx.storage.deleteAll()
-    this.tagErrors.forget()
     this.store.migrate()
     this.erasure.mark(Date.now())
     return aliases
@@ -548,8 +546,6 @@ export class ProfileDO extends DurableObject<Env> {
       return this.ctx.storage.transactionSync(body)
     } catch (error) {
       this.state = undefined
-      this.listing.forget()
-      this.tagErrors.forget()
       this.store.forget()
       throw error
     }

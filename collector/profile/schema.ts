@@ -29,7 +29,10 @@
  *   at most 10,000 events: whole rows are deleted, a row partly past the cut rewritten. Profiles
  *   created before hold a table `events` (a row per event): the first cold start moves them into
  *   batch rows and drops it (`EventStore.convertRowPerEvent`).
- * - `state`: the engine's snapshot and the rules version it was built with.
+ * - `state`: the engine's snapshot, the rules version it was built with and `up_to`, the checkpoint's
+ *   mark (the last batch it counts; `NULL`: every stored event, a snapshot saved before
+ *   checkpoints). Saving a checkpoint is one row written: the mark was a `meta` row of its own,
+ *   which the first cold start of a profile created before moves here (`ProfileStore.migrate`).
  * - `tag_history`: every change `(tag, from, to, at)`, the latest 1,000 and each tag's latest
  *   change, which is its current value (`TagStore`). Profiles created before also keep the current
  *   values in a table `tags` (`tag`, `value` JSON, `since`), one row written per change more.
@@ -54,7 +57,8 @@ CREATE TABLE IF NOT EXISTS event_batches (
 CREATE TABLE IF NOT EXISTS state (
   id INTEGER PRIMARY KEY CHECK (id = 1),
   rules_version TEXT NOT NULL,
-  snapshot TEXT NOT NULL
+  snapshot TEXT NOT NULL,
+  up_to INTEGER
 );
 CREATE TABLE IF NOT EXISTS tag_history (
   id INTEGER PRIMARY KEY,

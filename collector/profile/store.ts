@@ -4,7 +4,8 @@ import { EventStore } from './event-store.ts'
 import { MergeStaging } from './merge-staging.ts'
 import { PROFILE_SCHEMA } from './schema.ts'
 import { TagStore } from './tag-store.ts'
-import { setMeta } from './meta.ts'
+import { ProfileMeta } from './meta.ts'
+import { StorageTables } from './storage-tables.ts'
 
 /** Where a merged profile went (identity merge). */
 export interface Forward {
@@ -25,10 +26,11 @@ export interface SavedState {
 
 /**
  * The SQL of one profile (synchronous: callers group calls in one `transactionSync`): its `meta`
- * (id, forward, checkpoint mark), `state`, `traits` and `aliases` here, its `events` and `tags` in
+ * (id, forward), `state` (the checkpoint), `traits` and `aliases` here, its `events` and `tags` in
  * their own stores. The object is the only writer of its storage, so the rows every batch reads
- * (the id, the forward, the current tags) are cached after their first read; `forget` drops the
- * cache when a transaction rolls back.
+ * (`meta`, the current tags) are cached after their first read, and which tables exist is read
+ * once (`StorageTables`, shared with the stores); `forget` drops the cache when a transaction
+ * rolls back.
  *
  * The tables are created by the profile's first write (`setProfileId`), not when the object
  * starts: until then the object holds no storage at all, and the reads here answer as for an empty
@@ -38,32 +40,28 @@ export class ProfileStore {
   readonly events: EventStore
   readonly tags: TagStore
   readonly merging: MergeStaging
-  private cache: {
-    /** Whether the tables exist (the profile ever wrote anything). */
-    schema?: boolean
-    profileId?: string | undefined
-    forward?: Forward | undefined
-  } = {}
+  /** The `meta` rows, read once (also those of the listing, tag errors and erasure mark). */
+  readonly meta: ProfileMeta
+  private readonly tables: StorageTables
 
   constructor(private readonly sql: SqlStorage) {
-    this.events = new EventStore(sql)
-    this.tags = new TagStore(sql)
+    this.tables = new StorageTables(sql)
+    this.meta = new ProfileMeta(sql, this.tables)
+    this.events = new EventStore(sql, undefined, this.tables)
+    this.tags = new TagStore(sql, this.tables)
     this.merging = new MergeStaging(sql, this.events)
     // A profile with storage brings its tables up to date on a cold start, unless they were
     // brought up to this very schema text before: an object starts again after 10 s idle, so the
     // DDL ran on most batches of a visitor who pauses between pages.
-    if (this.hasSchema() && this.readMeta() !== SCHEMA_FINGERPRINT) {
+    if (this.hasSchema() && this.meta.get(SCHEMA) !== SCHEMA_FINGERPRINT) {
       this.migrate()
-      setMeta(this.sql, SCHEMA, SCHEMA_FINGERPRINT)
+      this.meta.set(SCHEMA, SCHEMA_FINGERPRINT)
     }
   }
 
   /** Whether the tables exist: false until the profile's first write. */
   hasSchema(): boolean {
-    this.cache.schema ??=
-      this.sql.exec(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'`).toArray()
-        .length > 0
-    return this.cache.schema
+    return this.tables.has('meta')
   }
 
   /**
@@ -71,34 +69,56 @@ export class ProfileStore {
    * cold start runs it only when `PROFILE_SCHEMA`'s text changed since it last ran on this storage
    * (the `meta` row {@link SCHEMA}): a migration written in code here rather than in that text must
    * change the text too (a comment will do), or profiles that ran the old text never run it. A
-   * profile created with a row per event moves them into batch rows, and its checkpoint's mark
-   * with them (the writes of one synchronous turn are committed together).
+   * profile created with its checkpoint's mark in `meta` moves it into the `state` row; one
+   * created with a row per event moves them into batch rows, and the mark with them (the writes
+   * of one synchronous turn are committed together).
    */
   migrate(): void {
+    const existed = this.tables.has('state')
     this.sql.exec(PROFILE_SCHEMA)
     this.forget()
-    this.cache.schema = true
+    if (existed) this.moveMarkToState()
     if (!this.events.holdsRowPerEvent()) return
-    const upTo = this.sql
-      .exec<{ value: string }>(`SELECT value FROM meta WHERE key = 'snapshot_up_to'`)
-      .toArray()[0]?.value
-    const converted = this.events.convertRowPerEvent(upTo === undefined ? Infinity : Number(upTo))
-    if (upTo !== undefined && String(converted) !== upTo)
-      setMeta(this.sql, 'snapshot_up_to', String(converted))
+    const upTo = this.snapshotMark()
+    const converted = this.events.convertRowPerEvent(upTo)
+    if (converted !== upTo) this.sql.exec(`UPDATE state SET up_to = ?`, converted)
   }
 
-  /** Drops what was cached (the storage was rolled back or erased). */
+  /**
+   * A `state` table created before `up_to` gets the column, and the mark it held in `meta` (a
+   * checkpoint saved then wrote both rows; a state without the row counts every stored event).
+   */
+  private moveMarkToState(): void {
+    const table = this.sql
+      .exec<{ sql: string }>(
+        `SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'state'`,
+      )
+      .one().sql
+    if (/\bup_to\b/.test(table)) return
+    this.sql.exec(`ALTER TABLE state ADD COLUMN up_to INTEGER`)
+    const upTo = this.meta.get(LEGACY_SNAPSHOT_UP_TO)
+    if (upTo === undefined) return
+    this.sql.exec(`UPDATE state SET up_to = ?`, Number(upTo))
+    this.meta.delete(LEGACY_SNAPSHOT_UP_TO)
+  }
+
+  /** The checkpoint's mark (Infinity: no checkpoint, or one that counts every stored event). */
+  private snapshotMark(): number {
+    const row = this.sql.exec<{ up_to: number | null }>(`SELECT up_to FROM state`).toArray()[0]
+    return row?.up_to ?? Infinity
+  }
+
+  /** Drops what was cached (the storage was rolled back or erased, or its tables created). */
   forget(): void {
-    this.cache = {}
+    this.tables.forget()
+    this.meta.forget()
     this.tags.forget()
     this.events.forget()
     this.merging.forgetMemory()
   }
 
   profileId(): string | undefined {
-    if (!this.hasSchema()) return undefined
-    if (!('profileId' in this.cache)) this.readMeta()
-    return this.cache.profileId
+    return this.meta.get('profile')
   }
 
   /** Records the profile's id: its first write, which creates the tables. */
@@ -106,51 +126,28 @@ export class ProfileStore {
     if (this.profileId() !== undefined) return
     if (!this.hasSchema()) this.migrate()
     // The tables are current here (run now, or on this object's start): marked with the schema
-    // text, the profile's first cold start runs no DDL either.
-    this.sql.exec(
-      `INSERT OR IGNORE INTO meta (key, value) VALUES ('profile', ?), ('${SCHEMA}', ?)`,
-      id,
-      SCHEMA_FINGERPRINT,
-    )
-    this.cache.profileId = id
+    // text, the profile's first cold start runs no DDL either. Both rows in one statement (a new
+    // profile's first batch), neither written again.
+    this.meta.insertNew({ profile: id, [SCHEMA]: SCHEMA_FINGERPRINT })
   }
 
   forward(): Forward | undefined {
-    if (!this.hasSchema()) return undefined
-    if (!('forward' in this.cache)) this.readMeta()
-    return this.cache.forward
-  }
-
-  /**
-   * Reads the `meta` rows every call needs after a cold start in one statement (they were three):
-   * caches the profile id and the forward, and returns the schema fingerprint (`undefined`: none).
-   */
-  private readMeta(): string | undefined {
-    const meta = new Map(
-      this.sql
-        .exec<{ key: string; value: string }>(
-          `SELECT key, value FROM meta
-           WHERE key IN ('profile', 'forward', 'forward_at', 'forward_pending', '${SCHEMA}')`,
-        )
-        .toArray()
-        .map((row) => [row.key, row.value]),
-    )
-    this.cache.profileId = meta.get('profile')
-    const to = meta.get('forward')
-    this.cache.forward =
-      to === undefined
-        ? undefined
-        : { to, at: Number(meta.get('forward_at')), pending: meta.get('forward_pending') === '1' }
-    return meta.get(SCHEMA)
+    const to = this.meta.get('forward')
+    return to === undefined
+      ? undefined
+      : {
+          to,
+          at: Number(this.meta.get('forward_at')),
+          pending: this.meta.get('forward_pending') === '1',
+        }
   }
 
   /** Sets the forward, writing only what changed (a merge's release clears `pending` alone). */
   setForward({ to, at, pending }: Forward): void {
     const before = this.forward()
-    if (before?.to !== to) setMeta(this.sql, 'forward', to)
-    if (before?.at !== at) setMeta(this.sql, 'forward_at', String(at))
-    if (before?.pending !== pending) setMeta(this.sql, 'forward_pending', pending ? '1' : '0')
-    this.cache.forward = { to, at, pending }
+    if (before?.to !== to) this.meta.set('forward', to)
+    if (before?.at !== at) this.meta.set('forward_at', String(at))
+    if (before?.pending !== pending) this.meta.set('forward_pending', pending ? '1' : '0')
   }
 
   /**
@@ -160,18 +157,13 @@ export class ProfileStore {
   dropForward(): void {
     const forward = this.forward()
     if (!forward) return
-    this.sql.exec(`DELETE FROM meta WHERE key IN ('forward', 'forward_at', 'forward_pending')`)
-    setMeta(this.sql, 'refused', forward.to)
-    this.cache.forward = undefined
+    this.meta.delete('forward', 'forward_at', 'forward_pending')
+    this.meta.set('refused', forward.to)
   }
 
   /** Whether a link to `id` was refused here before (it closed a loop). */
   refused(id: string): boolean {
-    if (!this.hasSchema()) return false
-    return (
-      this.sql.exec(`SELECT 1 FROM meta WHERE key = 'refused' AND value = ?`, id).toArray().length >
-      0
-    )
+    return this.meta.get('refused') === id
   }
 
   /** Ids merged into this profile, oldest merge first. */
@@ -197,12 +189,12 @@ export class ProfileStore {
    * id (a `meta` row, set with the release, cleared once D1 forgot the id).
    */
   listedAfterMerge(): boolean {
-    return this.sql.exec(`SELECT 1 FROM meta WHERE key = 'listed_after_merge'`).toArray().length > 0
+    return this.meta.get('listed_after_merge') !== undefined
   }
 
   setListedAfterMerge(listed: boolean): void {
-    if (listed) setMeta(this.sql, 'listed_after_merge', '1')
-    else this.sql.exec(`DELETE FROM meta WHERE key = 'listed_after_merge'`)
+    if (listed) this.meta.set('listed_after_merge', '1')
+    else this.meta.delete('listed_after_merge')
   }
 
   /** Drops everything but `meta` (the id and the forward): after a merge moved the data away. */
@@ -211,7 +203,6 @@ export class ProfileStore {
     this.tags.clear()
     for (const table of ['state', 'traits', 'aliases', 'merging'])
       this.sql.exec(`DELETE FROM ${table}`)
-    this.sql.exec(`DELETE FROM meta WHERE key = 'snapshot_up_to'`)
   }
 
   /**
@@ -222,16 +213,15 @@ export class ProfileStore {
   snapshot(): SavedState | undefined {
     const row = this.hasSchema()
       ? this.sql
-          .exec<{ rules_version: string; snapshot: string; up_to: string | null }>(
-            `SELECT rules_version, snapshot,
-               (SELECT value FROM meta WHERE key = 'snapshot_up_to') AS up_to FROM state WHERE id = 1`,
+          .exec<{ rules_version: string; snapshot: string; up_to: number | null }>(
+            `SELECT rules_version, snapshot, up_to FROM state WHERE id = 1`,
           )
           .toArray()[0]
       : undefined
     const saved = row && {
       rulesVersion: row.rules_version,
       snapshot: JSON.parse(row.snapshot) as StateSnapshot,
-      upTo: row.up_to === null ? Infinity : Number(row.up_to),
+      upTo: row.up_to ?? Infinity,
     }
     // What a restore replays from: events stored later go in rows after it.
     this.events.seal(saved?.upTo ?? 0)
@@ -249,19 +239,19 @@ export class ProfileStore {
     // UTF-8 takes at most 3 bytes per UTF-16 unit: encode only when that could pass the bound.
     if (text.length * 3 > MAX_SNAPSHOT_BYTES && utf8Bytes(text) > MAX_SNAPSHOT_BYTES) {
       this.sql.exec(`DELETE FROM state`)
-      this.sql.exec(`DELETE FROM meta WHERE key = 'snapshot_up_to'`)
       this.events.seal(0)
       return false
     }
+    // The mark in the same row: a checkpoint is one row written.
+    const upTo = this.events.lastStored()
     this.sql.exec(
-      `INSERT INTO state (id, rules_version, snapshot) VALUES (1, ?, ?)
+      `INSERT INTO state (id, rules_version, snapshot, up_to) VALUES (1, ?, ?, ?)
        ON CONFLICT (id) DO UPDATE SET rules_version = excluded.rules_version,
-         snapshot = excluded.snapshot`,
+         snapshot = excluded.snapshot, up_to = excluded.up_to`,
       rulesVersion,
       text,
+      upTo,
     )
-    const upTo = this.events.lastStored()
-    setMeta(this.sql, 'snapshot_up_to', String(upTo))
     this.events.seal(upTo)
     return true
   }
@@ -315,6 +305,8 @@ const utf8Bytes = (text: string): number => new TextEncoder().encode(text).byteL
 
 /** The `meta` key of the fingerprint of the schema text the tables were last brought up to. */
 const SCHEMA = 'schema'
+/** The `meta` key that held the checkpoint's mark before the `state` row did (`migrate`). */
+const LEGACY_SNAPSHOT_UP_TO = 'snapshot_up_to'
 
 /** `PROFILE_SCHEMA`'s fingerprint: its length and 32-bit FNV-1a hash, in hex. */
 const SCHEMA_FINGERPRINT = ((text: string) => {

@@ -1,4 +1,4 @@
-import { setMeta } from './meta.ts'
+import type { ProfileMeta } from './meta.ts'
 /** A profile's tags whose expression threw at its latest evaluation, with the error's message. */
 export type TagErrors = Record<string, string>
 
@@ -12,29 +12,17 @@ const TAG_ERRORS = 'tag_errors'
  */
 export class ProfileTagErrors {
   /**
-   * The last reported errors' text, once read: the object is the only writer of its storage, so
-   * every batch after the first compares in memory instead of reading `meta` again.
+   * The last reported errors' text is a `meta` row, read with the others and kept in memory
+   * (`ProfileMeta`): a batch compares in memory.
    */
-  private last: string | undefined
-
-  constructor(private readonly sql: SqlStorage) {}
+  constructor(private readonly meta: ProfileMeta) {}
 
   /** Whether `errors` differ from the last reported ones; records them if so (in a transaction). */
   changed(errors: TagErrors): boolean {
     const text = JSON.stringify(Object.entries(errors).sort(([a], [b]) => (a < b ? -1 : 1)))
-    this.last ??=
-      this.sql
-        .exec<{ value: string }>(`SELECT value FROM meta WHERE key = ?`, TAG_ERRORS)
-        .toArray()[0]?.value ?? '[]'
-    if (this.last === text) return false
-    setMeta(this.sql, TAG_ERRORS, text)
-    this.last = text
+    if ((this.meta.get(TAG_ERRORS) ?? '[]') === text) return false
+    this.meta.set(TAG_ERRORS, text)
     return true
-  }
-
-  /** The storage was rolled back or erased: read the last reported errors again. */
-  forget(): void {
-    this.last = undefined
   }
 }
 

@@ -1,5 +1,6 @@
 import type { TagValue } from '../../rules/index.ts'
 import { MAX_TAG_HISTORY } from '../limits.ts'
+import { StorageTables } from './storage-tables.ts'
 import type { TagChange } from './tag-changes.ts'
 
 /** A recorded tag change, as `GET /v1/profiles/:id` lists it. */
@@ -34,11 +35,15 @@ export class TagStore {
   private cached: Cached | undefined
   private form: TagsForm | undefined
 
-  constructor(private readonly sql: SqlStorage) {}
+  constructor(
+    private readonly sql: SqlStorage,
+    private readonly tables = new StorageTables(sql),
+  ) {}
 
   forget(): void {
     this.cached = undefined
     this.form = undefined
+    this.tables.forget()
   }
 
   /** Drops every tag and the history (a merge moved the profile away). */
@@ -50,11 +55,7 @@ export class TagStore {
 
   /** Whether the profile has a `tags` table (read once). */
   private tagsForm(): TagsForm {
-    this.form ??= this.sql
-      .exec(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'tags'`)
-      .toArray().length
-      ? 'table'
-      : 'history'
+    this.form ??= this.tables.has('tags') ? 'table' : 'history'
     return this.form
   }
 

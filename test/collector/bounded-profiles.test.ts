@@ -38,7 +38,7 @@ const identify = (userId: string, ms: number, traits: Record<string, unknown>) =
   timestamp: iso(ms),
 })
 
-/** `n` small events of `anonymousId`, enough to reach the next checkpoint (every 200 events). */
+/** `n` small events of `anonymousId`, enough to reach the next checkpoint (every 100 events). */
 const filler = (anonymousId: string, n: number, ms: number) =>
   Array.from({ length: n }, (_, i) => track(anonymousId, 'Order Completed', ms + i))
 

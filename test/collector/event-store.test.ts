@@ -452,11 +452,14 @@ describe.each(['rowid', 'seq'] as const)(
                 sql.exec(ROWID_SCHEMA)
                 if (numbering === 'seq') sql.exec(`DROP TABLE events; ${SEQ_EVENTS_SCHEMA}`)
                 sql.exec(`INSERT INTO meta (key, value) VALUES ('profile', 'p')`)
-                if (saved)
+                // A checkpoint then: the state row, and its mark in `meta`.
+                if (saved) {
+                  sql.exec(`INSERT INTO state (id, rules_version, snapshot) VALUES (1, 'v', '{}')`)
                   sql.exec(
                     `INSERT INTO meta (key, value) VALUES ('snapshot_up_to', ?)`,
                     String(mark),
                   )
+                }
                 // Inserted out of order: the old order is the place, not the insert.
                 for (const event of [...events].reverse())
                   sql.exec(
@@ -470,13 +473,18 @@ describe.each(['rowid', 'seq'] as const)(
                 // A cold start: the constructor brings the tables up to date.
                 new ProfileStore(sql)
                 const store = new EventStore(sql)
+                // The mark moved into the state row, its `meta` row gone.
                 const upTo = sql
-                  .exec<{ value: string }>(`SELECT value FROM meta WHERE key = 'snapshot_up_to'`)
-                  .toArray()[0]?.value
+                  .exec<{ up_to: number | null }>(`SELECT up_to FROM state`)
+                  .toArray()[0]?.up_to
+                const legacyMarks = sql
+                  .exec(`SELECT 1 FROM meta WHERE key = 'snapshot_up_to'`)
+                  .toArray().length
                 return {
                   tables: sql.exec(`SELECT 1 FROM sqlite_master WHERE name = 'events'`).toArray()
                     .length,
-                  after: upTo === undefined ? null : [...store.after(Number(upTo))],
+                  legacyMarks,
+                  after: upTo === undefined || upTo === null ? null : [...store.after(upTo)],
                   inOrder: pages(store, 1000, 2_000_000).map((event) => (event as unknown[])[0]),
                   byTime: [...store.byTime()],
                   known: store.knownIds(events.map((event) => messageIdOf(event.id))).size,
@@ -486,6 +494,7 @@ describe.each(['rowid', 'seq'] as const)(
             const inOrder = [...events].sort((a, b) => a.place - b.place)
             expect(outcome).toEqual({
               tables: 0,
+              legacyMarks: 0,
               after: saved
                 ? inOrder.filter((event) => event.place > mark).map((event) => ({ id: event.id }))
                 : null,

@@ -103,21 +103,18 @@ describe('ProfileDO', () => {
     }
   })
 
-  it('saves its engine state every 200 events; a restore replays the events stored after it', async () => {
+  it('saves its engine state every 100 events; a restore replays the events stored after it', async () => {
     const anon = uniqueId('a')
     const checkpoint = () =>
-      runInDurableObject(env.PROFILES.getByName(anonymousProfile(anon)), (_, state) => ({
-        snapshot: state.storage.sql.exec<{ snapshot: string }>('SELECT snapshot FROM state').one()
-          .snapshot,
-        upTo: Number(
-          state.storage.sql
-            .exec<{ value: string }>(`SELECT value FROM meta WHERE key = 'snapshot_up_to'`)
-            .one().value,
-        ),
-        newestRow: state.storage.sql
+      runInDurableObject(env.PROFILES.getByName(anonymousProfile(anon)), (_, state) => {
+        const row = state.storage.sql
+          .exec<{ snapshot: string; up_to: number }>('SELECT snapshot, up_to FROM state')
+          .one()
+        const newestRow = state.storage.sql
           .exec<{ seq: number }>('SELECT max(seq) AS seq FROM event_batches')
-          .one().seq,
-      }))
+          .one().seq
+        return { snapshot: row.snapshot, upTo: row.up_to, newestRow }
+      })
     const now = Date.now()
     let sent = 0
     const views = (count: number) =>
@@ -137,16 +134,16 @@ describe('ProfileDO', () => {
     await abortAllDurableObjects()
     expect(await metricsOf(anon)).toMatchObject({ product_views_30d: 20 })
 
-    // 10 replayed + 150 new: not yet; + 50 more: 210 unsaved, saved with all 220 events.
-    for (let i = 0; i < 3; i++) await views(50)
+    // 10 replayed + 80 new: not yet; + 20 more: 110 unsaved, saved with all 120 events.
+    for (let i = 0; i < 2; i++) await views(40)
     expect(await checkpoint()).toMatchObject({ snapshot: first.snapshot, upTo: 1 })
-    await views(50)
-    // The mark is the newest row's number (batches of a visit share rows: EventStore.add).
+    await views(20)
+    // The mark is the newest row's number (a visit's batches share rows: EventStore.add).
     const second = await checkpoint()
     expect(second.upTo).toBe(second.newestRow)
     expect(second.upTo).toBeGreaterThan(1)
     await abortAllDurableObjects()
-    expect(await metricsOf(anon)).toMatchObject({ product_views_30d: 220 })
+    expect(await metricsOf(anon)).toMatchObject({ product_views_30d: 120 })
   })
 
   it('restores its state from the snapshot after being evicted', async () => {

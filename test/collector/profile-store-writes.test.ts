@@ -59,6 +59,34 @@ describe('ProfileStore writes', () => {
     expect(written).toBe(0)
   })
 
+  it('saves a checkpoint as one row written, and reads back its mark', async () => {
+    const saved = await withStore((store, sql) => {
+      store.events.add([{ messageId: 'm1', ts: 1, receivedAt: 1, event: { type: 'track' } }])
+      store.saveSnapshot('v1', { version: 1 })
+      store.events.add([{ messageId: 'm2', ts: 2, receivedAt: 2, event: { type: 'track' } }])
+      // Every statement of the second checkpoint, counted once it ran.
+      const cursors: SqlStorageCursor<Record<string, SqlStorageValue>>[] = []
+      const exec = sql.exec.bind(sql)
+      Object.defineProperty(sql, 'exec', {
+        value: (query: string, ...bindings: unknown[]) => {
+          const cursor = exec(query, ...bindings)
+          cursors.push(cursor)
+          return cursor
+        },
+        configurable: true,
+      })
+      store.saveSnapshot('v2', { version: 1, seq: 2 })
+      return {
+        written: cursors.reduce((rows, cursor) => rows + cursor.rowsWritten, 0),
+        read: new ProfileStore(sql).snapshot(),
+      }
+    })
+    expect(saved).toEqual({
+      written: 1,
+      read: { rulesVersion: 'v2', snapshot: { version: 1, seq: 2 }, upTo: 2 },
+    })
+  })
+
   it('keeps the forward as last set, each part of it', async () => {
     const forwards = await withStore((store, sql) => {
       store.setForward({ to: 'u1', at: 10, pending: true })

@@ -107,10 +107,7 @@ export async function storeRowPerEvent(
   await runInDurableObject(env.PROFILES.getByName(id), (_, state) => {
     const sql = state.storage.sql
     const store = new EventStore(sql)
-    const mark = Number(
-      sql.exec<{ value: string }>(`SELECT value FROM meta WHERE key = 'snapshot_up_to'`).one()
-        .value,
-    )
+    const mark = sql.exec<{ up_to: number }>(`SELECT up_to FROM state`).one().up_to
     sql.exec(numbering === 'rowid' ? ROWID_SCHEMA : SEQ_EVENTS_SCHEMA)
     let place = 0
     let oldMark = 0
@@ -136,7 +133,9 @@ export async function storeRowPerEvent(
       after = page.next
     }
     sql.exec(`DROP TABLE event_batches`)
-    sql.exec(`UPDATE meta SET value = ? WHERE key = 'snapshot_up_to'`, String(oldMark))
+    // Its checkpoint's mark in `meta`, as profiles of that time kept it.
+    sql.exec(`ALTER TABLE state DROP COLUMN up_to`)
+    sql.exec(`INSERT INTO meta (key, value) VALUES ('snapshot_up_to', ?)`, String(oldMark))
     // Profiles of that time were not marked with the schema text they ran (store.ts): unmarked,
     // the next cold start migrates.
     sql.exec(`DELETE FROM meta WHERE key = 'schema'`)
