@@ -1,5 +1,13 @@
 import { fail } from './http-error.ts'
 
+const FEWER_EVENTS = 'send fewer events per request'
+
+/** A request body: its text and its size in bytes (UTF-8, as received). */
+export interface Body {
+  text: string
+  bytes: number
+}
+
 /**
  * The request body as text, at most `limit` bytes: `413` as soon as it is known to be larger
  * (from `Content-Length`, else while streaming, so an oversized body is never buffered whole), `400`
@@ -8,20 +16,29 @@ import { fail } from './http-error.ts'
 export async function readBody(
   request: Request,
   limit: number,
-  fix = 'send fewer events per request',
+  fix = FEWER_EVENTS,
 ): Promise<string> {
+  return (await readBodyBytes(request, limit, fix)).text
+}
+
+/** `readBody`, with the body's size in bytes. */
+export async function readBodyBytes(
+  request: Request,
+  limit: number,
+  fix = FEWER_EVENTS,
+): Promise<Body> {
   const tooLarge = () => fail(413, `body over ${limit / 1024} KB: ${fix}`)
   const declared = request.headers.get('content-length')
   const length = Number(declared ?? 0)
   if (length > limit) throw tooLarge()
-  if (!request.body) return ''
+  if (!request.body) return { text: '', bytes: 0 }
   // A declared length bounds what the network delivers (HTTP framing): read the body in one call,
   // far cheaper than a read per chunk (checked again, for a Request built in-process). Without
   // one (chunked), count while streaming, so an oversized body is never buffered whole.
   if (declared !== null && Number.isSafeInteger(length)) {
     const bytes = new Uint8Array(await request.arrayBuffer())
     if (bytes.byteLength > limit) throw tooLarge()
-    return decodeUtf8(bytes)
+    return { text: decodeUtf8(bytes), bytes: bytes.byteLength }
   }
   const reader = request.body.getReader()
   const chunks: Uint8Array[] = []
@@ -42,7 +59,7 @@ export async function readBody(
     bytes.set(chunk, offset)
     offset += chunk.byteLength
   }
-  return decodeUtf8(bytes)
+  return { text: decodeUtf8(bytes), bytes: size }
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false })

@@ -5,9 +5,9 @@ import { fail } from '../http-error.ts'
 import { limitClient, limitClientEvents, type Rates } from '../auth/rate-limits.ts'
 import type { Source } from '../auth/sources.ts'
 import { MAX_BATCH_EVENTS, MAX_BODY_BYTES, MAX_JSON_DEPTH } from '../limits.ts'
-import { parseJson } from '../parse-json.ts'
+import { parseJsonBody } from '../parse-json.ts'
 import { prepareEvent, type PreparedEvent, type RequestFacts } from './prepare-event.ts'
-import { readBody } from '../read-body.ts'
+import { readBodyBytes } from '../read-body.ts'
 import { authorizeSource, basicWriteKey } from '../auth/source-auth.ts'
 import { describe, isRecord } from '../values.ts'
 import { identityError } from './verify-identity.ts'
@@ -35,7 +35,8 @@ export interface ReceivedBatch {
  */
 export async function readBatch(c: Context<AppEnv>, type?: EventType): Promise<ReceivedBatch> {
   const receivedAt = Date.now()
-  const body = parseJson(await readBody(c.req.raw, MAX_BODY_BYTES), MAX_JSON_DEPTH)
+  const { text, bytes } = await readBodyBytes(c.req.raw, MAX_BODY_BYTES)
+  const { value: body, reserializedBytesAtMost } = parseJsonBody(text, bytes, MAX_JSON_DEPTH)
   if (!isRecord(body))
     throw fail(
       400,
@@ -46,7 +47,7 @@ export async function readBatch(c: Context<AppEnv>, type?: EventType): Promise<R
   const source = authorizeSource(c, basicWriteKey(c.req.header('authorization')) ?? body.writeKey)
   const rates = await limitClient(c, source)
 
-  const facts: RequestFacts = { receivedAt }
+  const facts: RequestFacts = { receivedAt, eventBytesAtMost: reserializedBytesAtMost }
   let events: unknown[]
   if (type) {
     facts.type = type

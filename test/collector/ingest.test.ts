@@ -313,6 +313,27 @@ describe('POST /v1/batch refuses bad requests with a 4xx that says why', () => {
     ])
   })
 
+  it('an event is measured as its JSON, not as it was sent: 11 KB of "1e20" is 34 KB stored', async () => {
+    const anon = uniqueId('a')
+    const small = track(anon, 'Small', Date.now())
+    const numbers = Array.from({ length: 1600 }, () => '1e20').join(',')
+    const big = JSON.stringify({ ...small, event: 'Big', messageId: uniqueId('m') }).replace(
+      /}$/,
+      `,"properties":{"values":[${numbers}]}}`,
+    )
+    const text = `{"batch":[${big},${JSON.stringify(small)}]}`
+    expect(text.length).toBeLessThan(16 * 1024)
+    const body = await json(await post('/v1/batch', text))
+    expect(body.accepted).toBe(1)
+    expect(body.rejected).toEqual([
+      {
+        index: 0,
+        messageId: expect.any(String),
+        error: expect.stringMatching(/^event is 3\d{4} bytes, over the 32 KB limit/),
+      },
+    ])
+  })
+
   it('no writeKey: 401', async () => {
     const response = await post('/v1/batch', { batch: [{}] }, { authorization: '' })
     expect(response.status).toBe(401)
