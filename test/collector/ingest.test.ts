@@ -197,6 +197,23 @@ describe('POST /v1/batch', () => {
     expect((await json(response)).accepted).toBe(1)
   })
 
+  it('never stores a writeKey sent inside an event, and keeps the rest of it', async () => {
+    const anon = uniqueId('a')
+    const single = await SELF.fetch(`${BASE}/v1/track`, {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain;charset=UTF-8' },
+      body: JSON.stringify({ ...track(anon, 'Alone', Date.now()), writeKey: WRITE_KEY }),
+    })
+    expect(single.status).toBe(200)
+    await post('/v1/batch', {
+      batch: [{ ...track(anon, 'Batched', Date.now()), writeKey: WRITE_KEY, extra: 1 }],
+    })
+    const events = await storedEvents(anon)
+    expect(events).toHaveLength(2)
+    for (const event of events) expect(event).not.toHaveProperty('writeKey')
+    expect(events.some((event) => 'extra' in event)).toBe(true)
+  })
+
   it('keeps __proto__ and constructor keys as plain data', async () => {
     const anon = uniqueId('a')
     const text = `{"batch":[{"type":"identify","anonymousId":"${anon}","timestamp":"${iso(Date.now())}",
