@@ -2,6 +2,9 @@
 // SQLite Durable Objects and D1), against baselines served by the same server in the same run:
 //
 // - baseline: `GET /v1/health` (routing and HTTP only);
+// - read: `POST /bench/read` with a 20-event batch, the body read and nothing done with it: what
+//   carrying the body costs the server (locally through wrangler dev's proxy and entry Workers),
+//   which no change to the Worker's code can cut;
 // - parse: `POST /bench/parse` with a 20-event batch: everything `POST /v1/batch` does before
 //   storage (body, JSON, writeKey, client rate, each event prepared and validated), no Durable
 //   Object (a bench-only Worker entry, test/bench/collector-parse-worker.ts);
@@ -160,11 +163,13 @@ const dev = await startWranglerDev({
 try {
   const health = new URL('/v1/health', dev.url)
   const parse = new URL('/bench/parse', dev.url)
+  const read = new URL('/bench/read', dev.url)
   const ingest = new URL('/v1/batch', dev.url)
   let profile = 0
   let fresh = 0
   const scenarios: Record<string, () => { url: URL; method: string; body?: string }> = {
     baseline: () => ({ url: health, method: 'GET' }),
+    read: () => ({ url: read, method: 'POST', body: batch(`bench-p-${profile++ % PROFILES}`) }),
     parse: () => ({ url: parse, method: 'POST', body: batch(`bench-p-${profile++ % PROFILES}`) }),
     full: () => ({ url: ingest, method: 'POST', body: batch(`bench-${profile++ % PROFILES}`) }),
   }
@@ -239,6 +244,7 @@ try {
       String(s.errors),
     ])
   row('baseline: GET /v1/health', merged('baseline'), 0)
+  row('body read only, no parse', merged('read'), EVENTS_PER_BATCH)
   row('parse + validate, no storage', merged('parse'), EVENTS_PER_BATCH)
   row(`full ingest, ${PROFILES} profiles, running objects`, merged('full'), EVENTS_PER_BATCH)
   row('full ingest, restarted objects (idle > 10 s)', restartedSample, EVENTS_PER_BATCH)
@@ -268,6 +274,13 @@ try {
   )
   console.log(
     `full / baseline (server CPU per request):   ${fmt(median(cpuRatios))}×  (rounds: ${each(cpuRatios)}; ${fmt(cpuPerRequest(merged('baseline')))} vs ${fmt(cpuPerRequest(merged('full')))} ms of wrangler + workerd CPU per request, ${fmt(cpuPerRequest(merged('parse')))} parse-only)`,
+  )
+  // Where a batch's server CPU goes, step by step (medians of the per-round differences): the
+  // body carried to the Worker, the Worker's code before storage, the object call and its work.
+  const step = (from: string, to: string) =>
+    fmt(median(rounds.map((r) => cpuPerRequest(r.get(to)!) - cpuPerRequest(r.get(from)!))))
+  console.log(
+    `server CPU per request, step by step (ms): body carried ${step('baseline', 'read')}, Worker's code before storage (parse + validate) ${step('read', 'parse')}, object call, storage and engine ${step('parse', 'full')}`,
   )
   console.log(
     `restarted objects / baseline right after (requests/s): ${fmt(rate(restartedSample) / rate(lastBaseline), 2)}×; server CPU per request ${fmt(cpuPerRequest(restartedSample))} vs ${fmt(cpuPerRequest(lastBaseline))} ms (${fmt(cpuPerRequest(lastBaseline) / cpuPerRequest(restartedSample), 2)}×)`,
