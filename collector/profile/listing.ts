@@ -21,6 +21,18 @@ interface Mark {
   pending: boolean
 }
 
+/** The mark a `listing` row holds, `undefined` for none or for text that is not one. */
+function parseMark(text: string | undefined): Mark | undefined {
+  if (text === undefined) return undefined
+  try {
+    const value: unknown = JSON.parse(text)
+    return isMark(value) ? value : undefined
+  } catch {
+    // A commit must not fail for its directory mark: every later batch of the profile would.
+    return undefined
+  }
+}
+
 const isMark = (value: unknown): value is Mark =>
   typeof value === 'object' &&
   value !== null &&
@@ -49,9 +61,9 @@ export class ProfileListing {
   constructor(private readonly meta: ProfileMeta) {}
 
   private read(): Mark {
-    const current = this.meta.get(LISTING)
-    const parsed: unknown = current === undefined ? undefined : JSON.parse(current)
-    if (isMark(parsed)) return parsed
+    const parsed = parseMark(this.meta.get(LISTING))
+    if (parsed) return parsed
+    // None yet (or unreadable: the profile lists itself again, which rewrites it).
     return {
       listedAt: Number(this.meta.get(LEGACY_LISTED_AT) ?? 0),
       pending: this.meta.get(LEGACY_LISTING_PENDING) !== undefined,

@@ -171,6 +171,24 @@ describe('a listing marked by the code before (two meta rows)', () => {
   })
 })
 
+describe('a listing mark that cannot be read', () => {
+  it('lists the profile again instead of failing its commits', async () => {
+    const anon = uniqueId('a')
+    const profile = anonymousProfile(anon)
+    await post('/v1/batch', { batch: [track(anon, 'X', Date.now() - 5000)] })
+    await expect.poll(() => row(profile)).not.toBeNull()
+    await runInDurableObject(env.PROFILES.getByName(profile), (_, state) => {
+      state.storage.sql.exec(`UPDATE meta SET value = '{not json' WHERE key = 'listing'`)
+    })
+    await env.DB.prepare('DELETE FROM profiles WHERE id = ?').bind(profile).run()
+    await abortAllDurableObjects()
+    const response = await post('/v1/batch', { batch: [track(anon, 'Y', Date.now() - 1000)] })
+    expect(response.status).toBe(200)
+    await expect.poll(() => row(profile)).not.toBeNull()
+    await expect.poll(() => listingMark(profile)).toMatchObject({ pending: false })
+  })
+})
+
 describe('a listing D1 refuses', () => {
   it('is retried by the alarm, even when the profile never commits again and was evicted', async () => {
     const anon = uniqueId('a')
