@@ -32,6 +32,27 @@ const hasProbeTable = (profile: string) =>
         .toArray().length > 0,
   )
 
+/**
+ * A new profile's two 20-event batches, the first checkpointed (a new state) and the second stored
+ * after the checkpoint; `third` sends a third batch (after the caller restarts the object).
+ */
+async function checkpointedThenStored() {
+  const anon = uniqueId('a')
+  const now = Date.now()
+  const batch = (from: number) => ({
+    batch: Array.from({ length: 20 }, (_, i) => track(anon, 'Product Viewed', from + i)),
+  })
+  for (const from of [now - 9000, now - 6000]) await post('/v1/batch', batch(from))
+  return {
+    profile: anonymousProfile(anon),
+    third: () => post('/v1/batch', batch(now - 3000)),
+  }
+}
+
+/** The profile's metrics, as the admin view shows them. */
+const metricsOf = async (profile: string) =>
+  (await json<{ metrics: Record<string, unknown> }>(await admin(`/v1/profiles/${profile}`))).metrics
+
 describe('a profile object starting again', () => {
   it('runs the schema once per schema text, and counts as before', async () => {
     const anon = uniqueId('a')
@@ -62,21 +83,12 @@ describe('a profile object starting again', () => {
       expect(await schemaMark(profile)).toBe(mark)
     }
 
-    const view = await json<{ metrics: Record<string, unknown> }>(
-      await admin(`/v1/profiles/${profile}`),
-    )
-    expect(view.metrics).toMatchObject({ product_views_session: 4 })
+    expect(await metricsOf(profile)).toMatchObject({ product_views_session: 4 })
   })
 
   it('moves a checkpoint mark kept in meta (profiles created before) into the state row', async () => {
-    const anon = uniqueId('a')
-    const profile = anonymousProfile(anon)
-    const now = Date.now()
-    const batch = (from: number) => ({
-      batch: Array.from({ length: 20 }, (_, i) => track(anon, 'Product Viewed', from + i)),
-    })
     // Checkpointed after the first batch: the second is replayed by a restore.
-    for (const from of [now - 9000, now - 6000]) await post('/v1/batch', batch(from))
+    const { profile, third } = await checkpointedThenStored()
     const mark = await inProfile(profile, (sql) => {
       const { up_to } = sql.exec<{ up_to: number }>(`SELECT up_to FROM state`).one()
       // The form of before: no column, the mark a `meta` row, the tables marked with another text.
@@ -86,7 +98,7 @@ describe('a profile object starting again', () => {
       return up_to
     })
     await abortAllDurableObjects()
-    expect(await json(await post('/v1/batch', batch(now - 3000)))).toMatchObject({ accepted: 20 })
+    expect(await json(await third())).toMatchObject({ accepted: 20 })
     expect(
       await inProfile(profile, (sql) => ({
         upTo: sql.exec<{ up_to: number }>(`SELECT up_to FROM state`).one().up_to,
@@ -94,26 +106,17 @@ describe('a profile object starting again', () => {
       })),
     ).toEqual({ upTo: mark, legacy: 0 })
     // Each batch counted once: the second one replayed from the moved mark, not lost or twice.
-    const view = await json<{ metrics: Record<string, unknown> }>(
-      await admin(`/v1/profiles/${profile}`),
-    )
-    expect(view.metrics).toMatchObject({ product_views_session: 60 })
+    expect(await metricsOf(profile)).toMatchObject({ product_views_session: 60 })
   })
 
   it('reads each table once: the table list, meta, state, events, tag history, outbox', async () => {
-    const anon = uniqueId('a')
-    const profile = anonymousProfile(anon)
-    const now = Date.now()
-    const batch = (from: number) => ({
-      batch: Array.from({ length: 20 }, (_, i) => track(anon, 'Product Viewed', from + i)),
-    })
     // The first batch is checkpointed (a new state), the second is stored after the checkpoint:
     // the cold start replays it.
-    for (const from of [now - 9000, now - 6000]) await post('/v1/batch', batch(from))
+    const { profile, third } = await checkpointedThenStored()
     const recorded = await recordStatements(profile)
     await abortAllDurableObjects()
     recorded.length = 0
-    expect(await json(await post('/v1/batch', batch(now - 3000)))).toMatchObject({ accepted: 20 })
+    expect(await json(await third())).toMatchObject({ accepted: 20 })
     // The profile's own: the storage that stored the batch (not the rules object's, say).
     // (the batch extends the row of the one before: EventStore.add).
     const storage = recorded.find(({ query }) => /^(INSERT INTO|UPDATE) event_batches/.test(query))
@@ -128,10 +131,7 @@ describe('a profile object starting again', () => {
     // The batch changes no tag: what is left is the state, the tag history, the outbox and the
     // batch's own row.
     expect(statements).toHaveLength(7)
-    const view = await json<{ metrics: Record<string, unknown> }>(
-      await admin(`/v1/profiles/${profile}`),
-    )
-    expect(view.metrics).toMatchObject({ product_views_session: 60 })
+    expect(await metricsOf(profile)).toMatchObject({ product_views_session: 60 })
   })
 })
 

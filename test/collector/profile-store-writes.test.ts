@@ -17,6 +17,26 @@ const withStore = <T>(body: (store: ProfileStore, sql: SqlStorage) => T) =>
     return body(store, state.storage.sql)
   })
 
+/** The rows the statements `body` runs on `sql` write (each counted once it ran). */
+function rowsWritten(sql: SqlStorage, body: () => void): number {
+  const cursors: SqlStorageCursor<Record<string, SqlStorageValue>>[] = []
+  const exec = sql.exec.bind(sql)
+  Object.defineProperty(sql, 'exec', {
+    value: (query: string, ...bindings: unknown[]) => {
+      const cursor = exec(query, ...bindings)
+      cursors.push(cursor)
+      return cursor
+    },
+    configurable: true,
+  })
+  try {
+    body()
+  } finally {
+    Object.defineProperty(sql, 'exec', { value: exec, configurable: true })
+  }
+  return cursors.reduce((rows, cursor) => rows + cursor.rowsWritten, 0)
+}
+
 const traitsArbitrary = fc.dictionary(
   fc.constantFrom('plan', 'email', 'name', 'seats', 'country'),
   fc.oneof(fc.string({ maxLength: 3 }), fc.integer({ min: 0, max: 3 }), fc.constant(null)),
@@ -42,19 +62,8 @@ describe('ProfileStore writes', () => {
   it('writes no trait row when an identify repeats the stored traits', async () => {
     const written = await withStore((store, sql) => {
       store.saveTraits({ plan: 'plus', seats: 3 })
-      // Every statement of the second save, counted once it ran.
-      const cursors: SqlStorageCursor<Record<string, SqlStorageValue>>[] = []
-      const exec = sql.exec.bind(sql)
-      Object.defineProperty(sql, 'exec', {
-        value: (query: string, ...bindings: unknown[]) => {
-          const cursor = exec(query, ...bindings)
-          cursors.push(cursor)
-          return cursor
-        },
-        configurable: true,
-      })
-      store.saveTraits({ plan: 'plus', seats: 3 })
-      return cursors.reduce((rows, cursor) => rows + cursor.rowsWritten, 0)
+      // The second save alone.
+      return rowsWritten(sql, () => store.saveTraits({ plan: 'plus', seats: 3 }))
     })
     expect(written).toBe(0)
   })
@@ -64,20 +73,9 @@ describe('ProfileStore writes', () => {
       store.events.add([{ messageId: 'm1', ts: 1, receivedAt: 1, event: { type: 'track' } }])
       store.saveSnapshot('v1', { version: 1 })
       store.events.add([{ messageId: 'm2', ts: 2, receivedAt: 2, event: { type: 'track' } }])
-      // Every statement of the second checkpoint, counted once it ran.
-      const cursors: SqlStorageCursor<Record<string, SqlStorageValue>>[] = []
-      const exec = sql.exec.bind(sql)
-      Object.defineProperty(sql, 'exec', {
-        value: (query: string, ...bindings: unknown[]) => {
-          const cursor = exec(query, ...bindings)
-          cursors.push(cursor)
-          return cursor
-        },
-        configurable: true,
-      })
-      store.saveSnapshot('v2', { version: 1, seq: 2 })
+      // The second checkpoint alone.
       return {
-        written: cursors.reduce((rows, cursor) => rows + cursor.rowsWritten, 0),
+        written: rowsWritten(sql, () => store.saveSnapshot('v2', { version: 1, seq: 2 })),
         read: new ProfileStore(sql).snapshot(),
       }
     })
