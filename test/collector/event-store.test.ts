@@ -120,6 +120,19 @@ function pages(store: EventStore, maxEvents: number, maxChars: number): unknown[
   return events
 }
 
+/** The batch rows as stored, in order: their messageIds, `chars` column and `events` text. */
+const storedRows = (sql: SqlStorage) =>
+  sql
+    .exec<{ keys: string; chars: number; events: string }>(
+      `SELECT keys, chars, events FROM event_batches ORDER BY seq`,
+    )
+    .toArray()
+    .map((row) => ({
+      ids: (JSON.parse(row.keys) as [string, number][]).map(([id]) => id),
+      chars: row.chars,
+      events: row.events,
+    }))
+
 /** The reference model: a list of stored events, and the same rules spelled out plainly. */
 class Model {
   events: ModelEvent[] = []
@@ -347,15 +360,10 @@ describe('EventStore, a row per stored batch', () => {
           event: { pad: 'x'.repeat(pad) },
         })
         store.add([event(0, 0), event(1, 0), event(2, 0), event(3, 0), event(4, 400), event(5, 0)])
-        return sql
-          .exec<{ keys: string; chars: number; events: string }>(
-            `SELECT keys, chars, events FROM event_batches ORDER BY seq`,
-          )
-          .toArray()
-          .map((row) => ({
-            ids: (JSON.parse(row.keys) as [string, number][]).map(([id]) => id),
-            fits: row.chars === row.events.length && row.chars <= BOUNDS.rowChars,
-          }))
+        return storedRows(sql).map((row) => ({
+          ids: row.ids,
+          fits: row.chars === row.events.length && row.chars <= BOUNDS.rowChars,
+        }))
       },
     )
     expect(rows).toEqual([
@@ -390,18 +398,13 @@ describe('a visit’s batches', () => {
         // Full at 8 events.
         for (let id = 6; id < 15; id++) batch(id, NOW + 3000 + EXTEND_WINDOW_MS + id)
         return {
-          rows: sql
-            .exec<{ keys: string; chars: number; events: string }>(
-              `SELECT keys, chars, events FROM event_batches ORDER BY seq`,
-            )
-            .toArray()
-            .map((row) => ({
-              ids: (JSON.parse(row.keys) as [string, number][]).map(([id]) => id),
-              chars: row.chars === row.events.length,
-              texts: (JSON.parse(row.events) as [number, number, { text: string }][]).map(
-                ([, , event]) => event.text,
-              ),
-            })),
+          rows: storedRows(sql).map((row) => ({
+            ids: row.ids,
+            chars: row.chars === row.events.length,
+            texts: (JSON.parse(row.events) as [number, number, { text: string }][]).map(
+              ([, , event]) => event.text,
+            ),
+          })),
           inOrder: store.page(0, 100, 100_000).events.map((event) => event.messageId),
         }
       },
