@@ -57,10 +57,17 @@ export class ProfileBuckets {
 
   /** Lists metric `id` with no buckets, if it is not listed yet. */
   list(id: string): void {
+    if (this.has(id)) return
     // Copied rather than grown: a grown array keeps room for 16 more, and this happens once per
-    // metric. By `concat`, which allocates the exact length, where `[...metrics, id]` grew the
-    // spread copy by one and took that room again (280 bytes for 6 ids, 123 with `concat`).
-    if (!this.has(id)) this.metrics = this.metrics.concat(id)
+    // metric (`[...metrics, id]` grew the spread copy by one and took that room again: 280 bytes
+    // for 6 ids, 123 at the exact length). Into an array of the exact length by a loop: `concat`,
+    // which allocates that too, is a generic builtin, 2–5× slower, and a profile's first bucket of
+    // each metric takes this path (2 % of `tagwise eval` on the long history).
+    const metrics = this.metrics
+    const listed = new Array<string>(metrics.length + 1)
+    for (let at = 0; at < metrics.length; at++) listed[at] = metrics[at]!
+    listed[metrics.length] = id
+    this.metrics = listed
   }
 
   /** The accumulator of metric `id`'s bucket `index`, or `undefined`. */
@@ -77,13 +84,21 @@ export class ProfileBuckets {
    * key, after dropping its buckets below `oldest` (none by default), as deleting their keys would.
    */
   insert(id: string, index: number, acc: Accumulator, oldest = -Infinity): void {
-    this.list(id)
     const { ids, indices, accumulators } = this
-    for (let at = 0; at < ids.length; at++)
-      if (ids[at] === id && indices[at]! < oldest) {
+    // One pass finds whether the metric has a bucket (then it is listed: every metric with a
+    // bucket is) and its first bucket below `oldest`. The metric list is another object, read
+    // only for a metric's first bucket: with the states of many profiles, each object an event
+    // touches is a likely cache miss.
+    let held = false
+    for (let at = 0; at < ids.length; at++) {
+      if (ids[at] !== id) continue
+      held = true
+      if (indices[at]! < oldest) {
         this.drop(id, oldest, at)
         break
       }
+    }
+    if (!held) this.list(id)
     // Before each of the metric's buckets that its object lists after `index` (none when `index`
     // is not an array index: listed after all, as added); else last, at the end: the newest
     // bucket, the usual one, is pushed.
