@@ -25,6 +25,13 @@ export interface Aggregator<A extends Accumulator = Accumulator> extends Fold<A>
    * holding only that accumulator reads it without a fold (see {@link READ_ALONE}).
    */
   readsAlone: boolean
+  /**
+   * An accumulator nothing was added to, shared by every window that holds none, and only read:
+   * `value` never writes its accumulator. `tagwise eval` reads every metric of every profile, and
+   * most of a profile's windows are empty; a fresh accumulator for each was a quarter of an
+   * evaluation.
+   */
+  readonly empty: A
 }
 
 /**
@@ -120,4 +127,5 @@ export const aggregator = <K extends Aggregation>(
   ...fold,
   merge: MERGES[agg],
   readsAlone: READ_ALONE.has(agg),
+  empty: fold.create(),
 })

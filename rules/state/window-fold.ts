@@ -93,7 +93,7 @@ export function windowValue(
     }
     if (folded) return aggregator.value(folded, now)
   }
-  if (only === undefined) return aggregator.value(aggregator.create(), now)
+  if (only === undefined) return aggregator.value(aggregator.empty, now)
   if (aggregator.readsAlone) return aggregator.value(only, now)
   const acc = aggregator.create()
   aggregator.merge(acc, only)

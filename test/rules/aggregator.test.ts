@@ -49,4 +49,21 @@ describe('aggregators', () => {
       { numRuns: 2000 },
     )
   })
+
+  // A window that holds no accumulator is read from `empty`, one accumulator shared by every
+  // state of the rules: a read that wrote into it would leak into every profile's empty windows.
+  it('read an empty window from the shared empty accumulator, which reading leaves as it was', () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...AGGREGATIONS),
+        fc.array(fc.integer({ min: 0, max: 4_000_000_000_000 }), { minLength: 1, maxLength: 4 }),
+        (agg, nows) => {
+          const folds = aggregator(agg, EDGE_FEATURES.folds[agg]!)
+          for (const now of nows)
+            expect(folds.value(folds.empty, now)).toStrictEqual(folds.value(folds.create(), now))
+          expect(folds.empty).toStrictEqual(folds.create())
+        },
+      ),
+    )
+  })
 })
