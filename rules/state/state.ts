@@ -218,14 +218,15 @@ class State implements ProfileState {
     // With no messageId to remember (maxMessageIds 0, the collector's) and none left from a
     // snapshot, there is nothing to look up, and remembering one forgets it at once.
     const id = this.maxIds === 0 && this.ids.size === 0 ? undefined : event.raw.messageId
-    if (typeof id === 'string' && this.ids.has(id)) return { status: 'duplicate' }
     if (now !== undefined && event.ts > now) {
+      if (typeof id === 'string' && this.ids.has(id)) return { status: 'duplicate' }
       const refused = this.defer(event)
       if (refused) return { status: 'rejected', error: refused }
       if (typeof id === 'string') this.remember(id)
       return { status: 'pending' }
     }
-    if (typeof id === 'string') this.remember(id)
+    // Looked up and remembered in one step: `tagwise eval` remembers every messageId.
+    if (typeof id === 'string' && !this.remember(id)) return { status: 'duplicate' }
     this.count(event, ++this.data.seq)
     return { status: 'counted' }
   }
@@ -252,12 +253,17 @@ class State implements ProfileState {
     if (!pending.length) delete this.data.pending
   }
 
-  private remember(id: string): void {
-    this.ids.add(id)
-    if (this.maxIds === Infinity) return
+  /** Remembers messageId `id`; false if it was remembered already (a duplicate). */
+  private remember(id: string): boolean {
+    const ids = this.ids
+    const size = ids.size
+    ids.add(id)
+    if (ids.size === size) return false
+    if (this.maxIds === Infinity) return true
     const remembered = this.data.messageIds
     remembered.push(id)
-    if (remembered.length > this.maxIds) this.ids.delete(remembered.shift()!)
+    if (remembered.length > this.maxIds) ids.delete(remembered.shift()!)
+    return true
   }
 
   private count(event: ParsedEvent, seq: number): void {
