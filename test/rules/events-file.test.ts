@@ -1,5 +1,5 @@
 // How the CLI reads an events file (cli/events-file.ts): its lines are those of the decoded text
-// (ASCII chunks copied rather than decoded), and the identity pass's byte scan finds the same
+// (chunks decoded a piece at a time), and the identity pass's byte scan finds the same
 // lines, with the same numbers and text, as decoding every line and keeping those that contain a
 // needle, however the file is cut into chunks.
 import { Readable, Writable } from 'node:stream'
@@ -66,6 +66,19 @@ describe('readLines', () => {
         },
       ),
       { numRuns: 2_000 },
+    )
+  })
+
+  it('reads chunks larger than it decodes at once, characters cut anywhere (property)', async () => {
+    // Lines of 1 to 4-byte characters: every offset of a piece boundary cuts some character.
+    const text = Array.from({ length: 30_000 }, (_, i) => `${'aé漢😀'.slice(0, (i % 5) + 1)}\n`)
+    const bytes = Buffer.from(text.join(''))
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.nat(), { maxLength: 3 }), async (cuts) => {
+        const chunks: Buffer[] = await chunked(bytes, cuts).toArray()
+        expect(await collect(readLines, bytes, cuts)).toEqual(decodedLines(chunks))
+      }),
+      { numRuns: 20 },
     )
   })
 
