@@ -9,11 +9,11 @@ import {
   type ParsedEvent,
   type ProfileState,
   type Rules,
-  type TagwiseEvent,
 } from '../rules/index.ts'
 import { readLines, scanLines, withEventsFile } from './events-file.ts'
 import { KnownPair, LINK_MARKS, mayAddLink } from './may-add-link.ts'
 import { oneLine, type Output } from './output.ts'
+import { ProfilesByKey } from './profiles-by-key.ts'
 import { usageError } from './usage.ts'
 
 /** One profile at `now`: its printed name, its key and its state. */
@@ -57,38 +57,10 @@ export async function profilesAt(
       const event = parseLine(line)
       if (event !== undefined && !('error' in event)) graph.addEvent(event.raw, event.ts, n)
     })
-    type Profile = Omit<ProfileAt, 'name'>
-    const byKey = new Map<string, Profile>()
-    // The profile of each (userId, anonymousId) pair met: with every link known, the key depends
-    // on those two fields alone, so most events skip resolving it and building its name.
-    const byIds = new Map<unknown, Map<unknown, Profile>>()
-    // The previous event's pair and profile: consecutive events are mostly one visitor's (58 %
-    // of the lines of the long history in `npm run bench cli`), and skip both lookups.
-    let lastUserId: unknown
-    let lastAnonymousId: unknown
-    let last: Profile | undefined
-    const profileOf = (raw: TagwiseEvent): Profile => {
-      if (last !== undefined && raw.userId === lastUserId && raw.anonymousId === lastAnonymousId)
-        return last
-      lastUserId = raw.userId
-      lastAnonymousId = raw.anonymousId
-      return (last = lookUp(raw))
-    }
-    const lookUp = (raw: TagwiseEvent): Profile => {
-      let byAnonymousId = byIds.get(raw.userId)
-      if (byAnonymousId === undefined) byIds.set(raw.userId, (byAnonymousId = new Map()))
-      let profile = byAnonymousId.get(raw.anonymousId)
-      if (profile === undefined) {
-        const key = graph.profileKeyOf(raw)
-        profile = byKey.get(key)
-        if (profile === undefined) {
-          const state = rules.createState({ maxMessageIds: Infinity })
-          byKey.set(key, (profile = { key, state, existed: false }))
-        }
-        byAnonymousId.set(raw.anonymousId, profile)
-      }
-      return profile
-    }
+    const byKey = new ProfilesByKey(graph, (key): Omit<ProfileAt, 'name'> => {
+      const state = rules.createState({ maxMessageIds: Infinity })
+      return { key, state, existed: false }
+    })
     let latest = -Infinity
     let bad = 0
     await readLines(open(), err, (line, n) => {
@@ -100,13 +72,16 @@ export async function profilesAt(
         return
       }
       if (event.ts > latest) latest = event.ts
-      const profile = profileOf(event.raw)
+      const profile = byKey.of(event.raw)
       if (fixedNow === undefined || event.ts <= fixedNow) {
         profile.state.ingest(event)
         profile.existed = true
       } else later?.(event, profile.key)
     })
-    const profiles = printedNames(byKey.keys()).map(([name, key]) => ({ name, ...byKey.get(key)! }))
+    const profiles = printedNames(byKey.profiles.keys()).map(([name, key]) => ({
+      name,
+      ...byKey.profiles.get(key)!,
+    }))
     return { profiles, now: fixedNow ?? latest, bad }
   })
 }

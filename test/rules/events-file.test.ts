@@ -1,7 +1,9 @@
-// How the CLI reads an events file (cli/events-file.ts): the identity pass's byte scan finds the
-// same lines, with the same numbers and text, as decoding every line and keeping those that
-// contain a needle, however the file is cut into chunks.
+// How the CLI reads an events file (cli/events-file.ts): its lines are those of the decoded text
+// (chunks decoded a piece at a time), and the identity pass's byte scan finds the same
+// lines, with the same numbers and text, as decoding every line and keeping those that contain a
+// needle, however the file is cut into chunks.
 import { Readable, Writable } from 'node:stream'
+import { StringDecoder } from 'node:string_decoder'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { readLines, scanLines } from '../../cli/events-file.ts'
@@ -41,6 +43,57 @@ const piece = fc.constantFrom(
   Buffer.from([0xff]),
   Buffer.from([0xf0, 0x9f]),
 )
+
+/** The lines of `chunks` as the UTF-8 decoder reads them, chunk by chunk, split at line feeds. */
+function decodedLines(chunks: Buffer[]): [string, number][] {
+  const decoder = new StringDecoder('utf8')
+  const text = chunks.map((chunk) => decoder.write(chunk)).join('') + decoder.end()
+  const lines = text.split('\n')
+  if (lines[lines.length - 1] === '') lines.pop()
+  return lines.map((line, i) => [line, i + 1])
+}
+
+describe('readLines', () => {
+  it('reads the lines of the text a UTF-8 decoder makes of the chunks (property)', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(piece, { maxLength: 60 }),
+        fc.array(fc.nat(), { maxLength: 8 }),
+        async (pieces, cuts) => {
+          const bytes = Buffer.concat(pieces)
+          const chunks: Buffer[] = await chunked(bytes, cuts).toArray()
+          expect(await collect(readLines, bytes, cuts)).toEqual(decodedLines(chunks))
+        },
+      ),
+      { numRuns: 2_000 },
+    )
+  })
+
+  it('reads chunks larger than it decodes at once, characters cut anywhere (property)', async () => {
+    // Lines of 1 to 4-byte characters: every offset of a piece boundary cuts some character.
+    const text = Array.from({ length: 30_000 }, (_, i) => `${'aé漢😀'.slice(0, (i % 5) + 1)}\n`)
+    const bytes = Buffer.from(text.join(''))
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.nat(), { maxLength: 3 }), async (cuts) => {
+        const chunks: Buffer[] = await chunked(bytes, cuts).toArray()
+        expect(await collect(readLines, bytes, cuts)).toEqual(decodedLines(chunks))
+      }),
+      { numRuns: 20 },
+    )
+  })
+
+  it('reads a character cut between chunks, whatever follows it', async () => {
+    const euro = Buffer.from('€')
+    const bytes = Buffer.concat([Buffer.from('a'), euro, Buffer.from('b\nc\n')])
+    for (let cut = 1; cut < bytes.length; cut++)
+      expect(await collect(readLines, bytes, [cut, cut + 1])).toEqual([
+        ['a€b', 1],
+        ['c', 2],
+      ])
+    const broken = Buffer.concat([Buffer.from('a'), euro.subarray(0, 2), Buffer.from('b\n')])
+    expect(await collect(readLines, broken, [3])).toEqual([['a\ufffdb', 1]])
+  })
+})
 
 describe('scanLines', () => {
   it('passes on exactly the lines readLines reads that contain a needle, numbered alike', async () => {
