@@ -38,7 +38,10 @@ export function windowAcc(
       if (ids[at] === id && index >= lo && index <= hi) aggregator.merge(acc, accumulators[at]!)
     }
   }
-  if (metric.dwell) {
+  // A session window holds no visit when no session is current: the visits, which reading builds
+  // from the page timeline, are not needed (`tagwise eval` reads every profile once, and most
+  // have no current session at `now`).
+  if (metric.dwell && (window.kind !== 'session' || session !== undefined)) {
     for (const visit of view.visits) {
       if (
         !visit.metrics.includes(id) ||
