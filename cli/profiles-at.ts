@@ -78,10 +78,10 @@ export async function profilesAt(
         profile.existed = true
       } else later?.(event, profile.key)
     })
-    const profiles = printedNames(byKey.profiles.keys()).map(([name, key]) => ({
-      name,
-      ...byKey.profiles.get(key)!,
-    }))
+    const profiles = printedNames(byKey.profiles.keys()).map(([name, key]): ProfileAt => {
+      const { state, existed } = byKey.profiles.get(key)!
+      return { name, key, state, existed }
+    })
     return { profiles, now: fixedNow ?? latest, bad }
   })
 }
