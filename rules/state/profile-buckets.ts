@@ -86,9 +86,9 @@ export class ProfileBuckets {
   insert(id: string, index: number, acc: Accumulator, oldest = -Infinity): void {
     const { ids, indices, accumulators } = this
     // One pass finds whether the metric has a bucket (then it is listed: every metric with a
-    // bucket is) and its first bucket below `oldest`. The metric list is another object, read
-    // only for a metric's first bucket: with the states of many profiles, each object an event
-    // touches is a likely cache miss.
+    // bucket is) and its first bucket below `oldest`, so the metric list is searched only for a
+    // metric's first bucket, not for every new bucket (283k of them in `tagwise eval` on the
+    // long history of `npm run bench cli`).
     let held = false
     for (let at = 0; at < ids.length; at++) {
       if (ids[at] !== id) continue
