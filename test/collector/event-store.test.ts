@@ -200,12 +200,23 @@ const byTime = (a: ModelEvent, b: ModelEvent) => a.ts - b.ts || a.serial - b.ser
 const byStagedOrder = (a: NewEvent, b: NewEvent) =>
   a.ts - b.ts || (a.messageId < b.messageId ? -1 : a.messageId > b.messageId ? 1 : 0)
 
-/** Runs `ops` on the store (`real`) or on the model; what each one showed. */
-function run(ops: readonly Op[], real: boolean, bounds: EventStoreBounds): Promise<Observed[]> {
+/** Runs `body` on a store in a fresh profile object's storage (the profile schema). */
+function inScratchStore<T>(
+  bounds: EventStoreBounds,
+  body: (store: EventStore, storage: DurableObjectStorage) => T,
+): Promise<T> {
   return runInDurableObject(env.PROFILES.getByName(uniqueId('scratch')), (_, state) => {
     const sql = state.storage.sql
     sql.exec(PROFILE_SCHEMA)
-    let store = new EventStore(sql, bounds)
+    return body(new EventStore(sql, bounds), state.storage)
+  })
+}
+
+/** Runs `ops` on the store (`real`) or on the model; what each one showed. */
+function run(ops: readonly Op[], real: boolean, bounds: EventStoreBounds): Promise<Observed[]> {
+  return inScratchStore(bounds, (first, storage) => {
+    const sql = storage.sql
+    let store = first
     const model = new Model()
     let mark = 0
     // As `ProfileStore` does: a restore reads the checkpoint's mark, a checkpoint saves it. Rows
@@ -283,7 +294,7 @@ function run(ops: readonly Op[], real: boolean, bounds: EventStoreBounds): Promi
         const events = eventsOf(step.ids, NOW, 0)
         if (real)
           try {
-            state.storage.transactionSync(() => {
+            storage.transactionSync(() => {
               store.insertNew(events)
               throw new Error('rolled back')
             })
@@ -347,25 +358,19 @@ describe('EventStore, a row per stored batch', () => {
   )
 
   it('keeps every row within its bounds (a single larger event alone)', async () => {
-    const rows = await runInDurableObject(
-      env.PROFILES.getByName(uniqueId('scratch')),
-      (_, state) => {
-        const sql = state.storage.sql
-        sql.exec(PROFILE_SCHEMA)
-        const store = new EventStore(sql, BOUNDS)
-        const event = (id: number, pad: number) => ({
-          messageId: `m${id}`,
-          ts: NOW,
-          receivedAt: NOW,
-          event: { pad: 'x'.repeat(pad) },
-        })
-        store.add([event(0, 0), event(1, 0), event(2, 0), event(3, 0), event(4, 400), event(5, 0)])
-        return storedRows(sql).map((row) => ({
-          ids: row.ids,
-          fits: row.chars === row.events.length && row.chars <= BOUNDS.rowChars,
-        }))
-      },
-    )
+    const rows = await inScratchStore(BOUNDS, (store, { sql }) => {
+      const event = (id: number, pad: number) => ({
+        messageId: `m${id}`,
+        ts: NOW,
+        receivedAt: NOW,
+        event: { pad: 'x'.repeat(pad) },
+      })
+      store.add([event(0, 0), event(1, 0), event(2, 0), event(3, 0), event(4, 400), event(5, 0)])
+      return storedRows(sql).map((row) => ({
+        ids: row.ids,
+        fits: row.chars === row.events.length && row.chars <= BOUNDS.rowChars,
+      }))
+    })
     expect(rows).toEqual([
       { ids: ['m0', 'm1', 'm2'], fits: true },
       { ids: ['m3'], fits: true },
@@ -377,38 +382,32 @@ describe('EventStore, a row per stored batch', () => {
 
 describe('a visit’s batches', () => {
   it('share a row until a checkpoint counts it, an hour passed or it is full; non-ASCII text kept', async () => {
-    const rows = await runInDurableObject(
-      env.PROFILES.getByName(uniqueId('scratch')),
-      (_, state) => {
-        const sql = state.storage.sql
-        sql.exec(PROFILE_SCHEMA)
-        const store = new EventStore(sql, WIDE_BOUNDS)
-        const batch = (id: number, receivedAt: number, text = '') =>
-          store.insertNew([{ messageId: `m${id}`, ts: NOW, receivedAt, event: { id, text } }])
-        store.seal(0)
-        batch(0, NOW, 'é😀')
-        batch(1, NOW + 1000, 'ü')
-        batch(2, NOW + 2000)
-        // A checkpoint counts the row: the next batch starts another.
-        store.seal(store.lastStored())
-        batch(3, NOW + 3000)
-        batch(4, NOW + 4000, '😀😀')
-        // More than an hour after the row's first batch.
-        batch(5, NOW + 3000 + EXTEND_WINDOW_MS + 1)
-        // Full at 8 events.
-        for (let id = 6; id < 15; id++) batch(id, NOW + 3000 + EXTEND_WINDOW_MS + id)
-        return {
-          rows: storedRows(sql).map((row) => ({
-            ids: row.ids,
-            chars: row.chars === row.events.length,
-            texts: (JSON.parse(row.events) as [number, number, { text: string }][]).map(
-              ([, , event]) => event.text,
-            ),
-          })),
-          inOrder: store.page(0, 100, 100_000).events.map((event) => event.messageId),
-        }
-      },
-    )
+    const rows = await inScratchStore(WIDE_BOUNDS, (store, { sql }) => {
+      const batch = (id: number, receivedAt: number, text = '') =>
+        store.insertNew([{ messageId: `m${id}`, ts: NOW, receivedAt, event: { id, text } }])
+      store.seal(0)
+      batch(0, NOW, 'é😀')
+      batch(1, NOW + 1000, 'ü')
+      batch(2, NOW + 2000)
+      // A checkpoint counts the row: the next batch starts another.
+      store.seal(store.lastStored())
+      batch(3, NOW + 3000)
+      batch(4, NOW + 4000, '😀😀')
+      // More than an hour after the row's first batch.
+      batch(5, NOW + 3000 + EXTEND_WINDOW_MS + 1)
+      // Full at 8 events.
+      for (let id = 6; id < 15; id++) batch(id, NOW + 3000 + EXTEND_WINDOW_MS + id)
+      return {
+        rows: storedRows(sql).map((row) => ({
+          ids: row.ids,
+          chars: row.chars === row.events.length,
+          texts: (JSON.parse(row.events) as [number, number, { text: string }][]).map(
+            ([, , event]) => event.text,
+          ),
+        })),
+        inOrder: store.page(0, 100, 100_000).events.map((event) => event.messageId),
+      }
+    })
     const ids = (from: number, to: number) =>
       Array.from({ length: to - from }, (_, i) => `m${from + i}`)
     expect(rows.rows.map((row) => row.ids)).toEqual([ids(0, 3), ids(3, 5), ids(5, 13), ids(13, 15)])
