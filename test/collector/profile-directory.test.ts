@@ -42,6 +42,21 @@ const setListingMark = (profile: string, mark: { listedAt: number; pending: bool
     state.storage.sql.exec(`UPDATE meta SET value = ? WHERE key = 'listing'`, JSON.stringify(mark))
   })
 
+/**
+ * A visitor listed once, whose object's `meta` rows `tamper` then rewrites (a listing mark as other
+ * code left it), dropped from the directory and its object restarted: the next commit decides.
+ */
+async function listedThenTampered(tamper: (sql: SqlStorage) => void) {
+  const anon = uniqueId('a')
+  const profile = anonymousProfile(anon)
+  await post('/v1/batch', { batch: [track(anon, 'X', Date.now() - 5000)] })
+  await expect.poll(() => row(profile)).not.toBeNull()
+  await runInDurableObject(env.PROFILES.getByName(profile), (_, state) => tamper(state.storage.sql))
+  await env.DB.prepare('DELETE FROM profiles WHERE id = ?').bind(profile).run()
+  await abortAllDurableObjects()
+  return { anon, profile }
+}
+
 describe('profile directory (D1 profiles)', () => {
   it('lists a profile on its first commit', async () => {
     const anon = uniqueId('a')
@@ -142,21 +157,15 @@ describe('a new profile', () => {
 
 describe('a listing marked by the code before (two meta rows)', () => {
   it('is read, and rewritten as one row by the next listing', async () => {
-    const anon = uniqueId('a')
-    const profile = anonymousProfile(anon)
-    await post('/v1/batch', { batch: [track(anon, 'X', Date.now() - 5000)] })
-    await expect.poll(() => row(profile)).not.toBeNull()
     // As the code before left a listing D1 never took: its time, and a pending row.
-    await runInDurableObject(env.PROFILES.getByName(profile), (_, state) => {
-      state.storage.sql.exec(`DELETE FROM meta WHERE key = 'listing'`)
-      state.storage.sql.exec(
+    const { anon, profile } = await listedThenTampered((sql) => {
+      sql.exec(`DELETE FROM meta WHERE key = 'listing'`)
+      sql.exec(
         `INSERT INTO meta (key, value) VALUES ('listed_at', ?), ('listing_pending', ?)`,
         String(Date.now() - 60_000),
         String(Date.now() - 60_000),
       )
     })
-    await env.DB.prepare('DELETE FROM profiles WHERE id = ?').bind(profile).run()
-    await abortAllDurableObjects()
     // Within the hour, but pending: the next commit lists the profile.
     await post('/v1/batch', { batch: [track(anon, 'Y', Date.now() - 1000)] })
     await expect.poll(() => row(profile)).not.toBeNull()
@@ -173,15 +182,9 @@ describe('a listing marked by the code before (two meta rows)', () => {
 
 describe('a listing mark that cannot be read', () => {
   it('lists the profile again instead of failing its commits', async () => {
-    const anon = uniqueId('a')
-    const profile = anonymousProfile(anon)
-    await post('/v1/batch', { batch: [track(anon, 'X', Date.now() - 5000)] })
-    await expect.poll(() => row(profile)).not.toBeNull()
-    await runInDurableObject(env.PROFILES.getByName(profile), (_, state) => {
-      state.storage.sql.exec(`UPDATE meta SET value = '{not json' WHERE key = 'listing'`)
+    const { anon, profile } = await listedThenTampered((sql) => {
+      sql.exec(`UPDATE meta SET value = '{not json' WHERE key = 'listing'`)
     })
-    await env.DB.prepare('DELETE FROM profiles WHERE id = ?').bind(profile).run()
-    await abortAllDurableObjects()
     const response = await post('/v1/batch', { batch: [track(anon, 'Y', Date.now() - 1000)] })
     expect(response.status).toBe(200)
     await expect.poll(() => row(profile)).not.toBeNull()
