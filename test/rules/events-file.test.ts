@@ -44,6 +44,12 @@ const piece = fc.constantFrom(
   Buffer.from([0xf0, 0x9f]),
 )
 
+/** A file's bytes and the offsets where its stream cuts them into chunks. */
+const chunkedFile = fc.record({
+  bytes: fc.array(piece, { maxLength: 60 }).map((pieces) => Buffer.concat(pieces)),
+  cuts: fc.array(fc.nat(), { maxLength: 8 }),
+})
+
 /** The lines of `chunks` as the UTF-8 decoder reads them, chunk by chunk, split at line feeds. */
 function decodedLines(chunks: Buffer[]): [string, number][] {
   const decoder = new StringDecoder('utf8')
@@ -56,15 +62,10 @@ function decodedLines(chunks: Buffer[]): [string, number][] {
 describe('readLines', () => {
   it('reads the lines of the text a UTF-8 decoder makes of the chunks (property)', async () => {
     await fc.assert(
-      fc.asyncProperty(
-        fc.array(piece, { maxLength: 60 }),
-        fc.array(fc.nat(), { maxLength: 8 }),
-        async (pieces, cuts) => {
-          const bytes = Buffer.concat(pieces)
-          const chunks: Buffer[] = await chunked(bytes, cuts).toArray()
-          expect(await collect(readLines, bytes, cuts)).toEqual(decodedLines(chunks))
-        },
-      ),
+      fc.asyncProperty(chunkedFile, async ({ bytes, cuts }) => {
+        const chunks: Buffer[] = await chunked(bytes, cuts).toArray()
+        expect(await collect(readLines, bytes, cuts)).toEqual(decodedLines(chunks))
+      }),
       { numRuns: 2_000 },
     )
   })
@@ -98,18 +99,13 @@ describe('readLines', () => {
 describe('scanLines', () => {
   it('passes on exactly the lines readLines reads that contain a needle, numbered alike', async () => {
     await fc.assert(
-      fc.asyncProperty(
-        fc.array(piece, { maxLength: 60 }),
-        fc.array(fc.nat(), { maxLength: 8 }),
-        async (pieces, cuts) => {
-          const bytes = Buffer.concat(pieces)
-          const all = await collect(readLines, bytes, cuts)
-          const expected = all.filter(([line]) => NEEDLES.some((needle) => line.includes(needle)))
-          const scan = (stream: Readable, err: Output, onLine: (line: string, n: number) => void) =>
-            scanLines(stream, err, NEEDLES, onLine)
-          expect(await collect(scan, bytes, cuts)).toEqual(expected)
-        },
-      ),
+      fc.asyncProperty(chunkedFile, async ({ bytes, cuts }) => {
+        const all = await collect(readLines, bytes, cuts)
+        const expected = all.filter(([line]) => NEEDLES.some((needle) => line.includes(needle)))
+        const scan = (stream: Readable, err: Output, onLine: (line: string, n: number) => void) =>
+          scanLines(stream, err, NEEDLES, onLine)
+        expect(await collect(scan, bytes, cuts)).toEqual(expected)
+      }),
       { numRuns: 500 },
     )
   })
