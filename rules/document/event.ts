@@ -1,4 +1,5 @@
 import { cloneJson, isObject } from './json.ts'
+import { MAX_EVENT_DEPTH } from './limits.ts'
 
 /** Segment event types the engine understands. */
 export const EVENT_TYPES = ['track', 'page', 'screen', 'identify', 'alias', 'group'] as const
@@ -226,28 +227,48 @@ export function parseEvent(value: unknown): ParseResult {
   ) {
     return { ok: false, error: `"messageId" must be a string (got ${describe(value.messageId)})` }
   }
+  const reading = readBack(value, 1)
+  if (reading === 'too deep')
+    return {
+      ok: false,
+      error: `nested deeper than ${MAX_EVENT_DEPTH} levels of objects and arrays: flatten the event`,
+    }
   // What a profile stores and replays is the event's JSON text: counted as that text reads back.
-  const raw = (changesInJson(value) ? cloneJson(value) : value) as TagwiseEvent
+  const raw = (reading === 'changed' ? cloneJson(value) : value) as TagwiseEvent
   return { ok: true, event: new ValidatedEvent(raw, ts) }
 }
 
 const hasOwnProperty = Object.prototype.hasOwnProperty
 
+/** How an event's JSON text reads back: see {@link readBack}. */
+type Reading = 'as is' | 'changed' | 'too deep'
+
 /**
- * Whether JSON text would not give `value` back as it is: a number that is not finite (JSON writes
- * `null`: `1e400` in JSON text parses to Infinity, a JavaScript caller can pass NaN) or −0 (written
- * `0`). Such an event counts as its JSON text reads, so a live state, one replayed from stored events
- * and one restored from a snapshot agree. Runs on every event: a loop, no callback per value, and
- * `for…in` over own keys (the values `Object.values` lists) instead of `Object.values`, whose array
- * per object was 9 % of what `tagwise eval` allocated.
+ * Whether JSON text would give `value` back as it is (`as is`), would not (`changed`: a number
+ * that is not finite — JSON writes `null`: `1e400` in JSON text parses to Infinity, a JavaScript
+ * caller can pass NaN — or −0, written `0`), or whether it nests objects and arrays deeper than
+ * {@link MAX_EVENT_DEPTH} levels, `depth` being its own level (`too deep`: then it is not walked
+ * further, so this recursion stays within that many calls). A changed event counts as its JSON text
+ * reads, so a live state, one replayed from stored events and one restored from a snapshot agree.
+ * Runs on every event: a loop, no callback per value, and `for…in` over own keys (the values
+ * `Object.values` lists) instead of `Object.values`, whose array per object was 9 % of what
+ * `tagwise eval` allocated.
  */
-function changesInJson(value: unknown): boolean {
-  if (typeof value === 'number') return !Number.isFinite(value) || Object.is(value, -0)
-  if (typeof value !== 'object' || value === null) return false
+function readBack(value: unknown, depth: number): Reading {
+  if (typeof value === 'number')
+    return Number.isFinite(value) && !Object.is(value, -0) ? 'as is' : 'changed'
+  if (typeof value !== 'object' || value === null) return 'as is'
+  if (depth > MAX_EVENT_DEPTH) return 'too deep'
   const record = value as Record<string, unknown>
-  for (const key in record)
-    if (hasOwnProperty.call(record, key) && changesInJson(record[key])) return true
-  return false
+  let reading: Reading = 'as is'
+  for (const key in record) {
+    if (!hasOwnProperty.call(record, key)) continue
+    // A change found, the rest is still walked: it may be too deep.
+    const inner = readBack(record[key], depth + 1)
+    if (inner === 'too deep') return inner
+    if (inner === 'changed') reading = inner
+  }
+  return reading
 }
 
 /**

@@ -1,6 +1,14 @@
 /** Limits of a rules document (spec rules.md §2). */
 export const DOCUMENT_LIMITS = { bytes: 1_048_576, metrics: 500, tags: 1000 } as const
 
+/**
+ * Most levels of objects and arrays an event nests, the event itself the first (spec collector.md,
+ * "Limits and protection": JSON depth 32). Deeper, it is a bad event everywhere: on the edge, in
+ * the CLI and on the device, so they agree, and so no walk of an event (its JSON, its values for a
+ * `top` or a trait) can overflow the stack; a line nested 3,000 deep ended `tagwise eval`.
+ */
+export const MAX_EVENT_DEPTH = 32
+
 // Bounds on what a profile state keeps from its events, so that no sender can grow a profile
 // without end (spec collector.md, "Limits and protection": bounded per-profile state). The edge,
 // the CLI and the device apply them alike; the numbers and their reasons are in collector/README.md

@@ -360,6 +360,27 @@ describe('tagwise eval', () => {
     expect(profiles(stdout).map((p) => [p.profile, p.metrics.orders])).toEqual([['u1', 2]])
   })
 
+  it('reports a line nested 100,000 levels deep as bad and goes on (it crashed the run)', () => {
+    const deep = `{"type":"track","event":"Order Completed","userId":"u2","timestamp":"2026-01-10T12:00:00Z","properties":${'{"a":'.repeat(100_000)}1${'}'.repeat(100_000)}}`
+    const events = file(
+      'deep.ndjson',
+      ndjson(
+        order('2026-01-10T12:00:00Z', { userId: 'u1' }, 20),
+        deep,
+        page('2026-01-10T12:01:00Z', { userId: 'u2' }),
+      ),
+    )
+    const { code, stdout, stderr } = tagwise(['eval', '--rules', rules(), '--events', events])
+    expect({ code, stderr }).toEqual({
+      code: 1,
+      stderr: 'line 2: nested deeper than 32 levels of objects and arrays: flatten the event\n',
+    })
+    expect(profiles(stdout).map((p) => [p.profile, p.metrics.orders])).toEqual([
+      ['u1', 1],
+      ['u2', 0],
+    ])
+  })
+
   it('evaluates at --now, ignoring later events but printing their profiles', () => {
     const events = file(
       'now.ndjson',

@@ -67,6 +67,68 @@ describe('parseEvent', () => {
   })
 })
 
+/** `inner` wrapped in `levels` objects (`{"a":…}`) or arrays, built without recursion. */
+function nested(levels: number, inner: unknown, as: 'objects' | 'arrays' = 'objects'): unknown {
+  let value = inner
+  for (let level = 0; level < levels; level++) value = as === 'objects' ? { a: value } : [value]
+  return value
+}
+
+/** Levels of objects and arrays in JSON text (the event itself the first), as a parser counts them. */
+function depthOfText(text: string): number {
+  let depth = 0
+  let deepest = 0
+  let inString = false
+  for (let at = 0; at < text.length; at++) {
+    const char = text[at]
+    if (inString) {
+      if (char === '\\') at++
+      else if (char === '"') inString = false
+    } else if (char === '"') inString = true
+    else if (char === '{' || char === '[') deepest = Math.max(deepest, ++depth)
+    else if (char === '}' || char === ']') depth--
+  }
+  return deepest
+}
+
+describe('parseEvent on nested events (bounded, so no walk of an event overflows the stack)', () => {
+  // The event is level 1 and `properties` level 2: 30 more levels make 32.
+  it.each(['objects', 'arrays'] as const)('accepts 32 levels and rejects 33 (%s)', (as) => {
+    expect(parseEvent({ ...good, properties: { deep: nested(30, 1, as) } }).ok).toBe(true)
+    expect(errorOf({ ...good, properties: { deep: nested(31, 1, as) } })).toBe(
+      'nested deeper than 32 levels of objects and arrays: flatten the event',
+    )
+  })
+
+  it('rejects an event nested 100,000 levels deep, as a bad event (no stack overflow)', () => {
+    expect(errorOf({ ...good, properties: nested(100_000, 1) })).toMatch(/nested deeper than 32/)
+    expect(errorOf({ ...good, traits: { list: nested(100_000, 'x', 'arrays') } })).toMatch(
+      /nested deeper than 32/,
+    )
+    // Also where a number JSON would change sits before the deep part.
+    expect(errorOf({ ...good, properties: { a: -0, b: nested(100_000, 1) } })).toMatch(
+      /nested deeper than 32/,
+    )
+  })
+
+  it('rejects exactly the events whose JSON text nests deeper than 32 levels (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.jsonValue({ maxDepth: 4 }),
+        fc.integer({ min: 20, max: 40 }),
+        (leaf, levels) => {
+          const event = JSON.parse(
+            JSON.stringify({ ...good, properties: { deep: nested(levels, leaf) } }),
+          )
+          const result = parseEvent(event)
+          expect(result.ok).toBe(depthOfText(JSON.stringify(event)) <= 32)
+        },
+      ),
+      { numRuns: 500 },
+    )
+  })
+})
+
 /**
  * The check parseEvent made before it walked own keys with `for…in` (issue 19): whether JSON text
  * would not give the value back (a number that is not finite, or −0), by `Object.values`.
