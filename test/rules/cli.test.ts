@@ -180,6 +180,22 @@ describe('tagwise usage', () => {
       expect(stderr).toMatch(/Usage:/)
     }
   })
+
+  it('answers a 600 KB document with 100,000 unknown operations nested in a where in a few lines', () => {
+    // It printed an unknown operation per level, each path a level longer, and ran out of memory.
+    const levels = 100_000
+    const where = `{"==":[{"var":"properties.x"},${'{"a":'.repeat(levels)}1${'}'.repeat(levels)}]}`
+    const metric = `{"events":{"event":"X","where":${where}},"agg":"count","window":"lifetime"}`
+    const text = `{"version":1,"metrics":{"m":${metric}},"tags":{"t":{"when":true}}}`
+    const { code, stdout, stderr } = tagwise(['check', file('deep-where.json', text)])
+    expect({ code, stdout }).toEqual({ code: 1, stdout: '' })
+    expect(lines(stderr)).toHaveLength(23)
+    expect(lines(stderr).slice(-3)).toEqual([
+      'metrics.m.events.where: 99980 more unknown operations',
+      `metrics.m.events.where: expression is nested ${levels + 1} levels deep; the limit is 32`,
+      `metrics.m.events.where: expression has ${levels + 4} nodes; the limit is 2000`,
+    ])
+  })
 })
 
 describe('tagwise eval', () => {
