@@ -462,10 +462,10 @@ class State implements ProfileState {
     const from = theirs.buckets
     for (const metric of this.compiled.metrics) {
       const { id } = metric
-      if (!from.has(id)) continue
+      const group = from.groupOf(id)
+      if (group === -1) continue
       data.buckets.list(id)
-      for (let at = 0; at < from.ids.length; at++) {
-        if (from.ids[at] !== id) continue
+      for (let at = from.groupStart(group); at < from.groupEnd(group); at++) {
         const index = from.indices[at]!
         const acc = from.accumulators[at]!
         const target = data.buckets.get(id, index)

@@ -30,12 +30,14 @@ export function windowAcc(
     const stored = session?.accumulators[id]
     if (stored) aggregator.merge(acc, stored)
   } else {
-    const { ids, indices, accumulators } = view.data.buckets
+    const buckets = view.data.buckets
+    const { indices, accumulators } = buckets
+    const group = buckets.groupOf(id)
     const lo = lowestBucket(now, window.bucketMs)
     const hi = bucketOf(now, window.bucketMs)
-    for (let at = 0; at < ids.length; at++) {
+    for (let at = buckets.groupStart(group); at < buckets.groupEnd(group); at++) {
       const index = indices[at]!
-      if (ids[at] === id && index >= lo && index <= hi) aggregator.merge(acc, accumulators[at]!)
+      if (index >= lo && index <= hi) aggregator.merge(acc, accumulators[at]!)
     }
   }
   // A session window holds no visit when no session is current: the visits, which reading builds
@@ -78,14 +80,16 @@ export function windowValue(
   if (window.kind === 'lifetime') only = view.data.lifetime[id]
   else if (window.kind === 'session') only = session?.accumulators[id]
   else {
-    const { ids, indices, accumulators } = view.data.buckets
+    const buckets = view.data.buckets
+    const { indices, accumulators } = buckets
+    const group = buckets.groupOf(id)
     const lo = lowestBucket(now, window.bucketMs)
     const hi = bucketOf(now, window.bucketMs)
     // Folded in windowAcc's order once a second bucket is inside the window.
     let folded: Accumulator | undefined
-    for (let at = 0; at < ids.length; at++) {
+    for (let at = buckets.groupStart(group); at < buckets.groupEnd(group); at++) {
       const index = indices[at]!
-      if (ids[at] !== id || !(index >= lo && index <= hi)) continue
+      if (!(index >= lo && index <= hi)) continue
       if (folded) aggregator.merge(folded, accumulators[at]!)
       else if (only === undefined) only = accumulators[at]
       else {
@@ -134,12 +138,13 @@ export function nextJump(
   if (session && (window.kind === 'session' || dwell)) next = session.end + timeout
   if (window.kind === 'sliding') {
     const lo = lowestBucket(t, window.bucketMs)
-    const { ids, indices } = view.data.buckets
+    const buckets = view.data.buckets
+    const group = buckets.groupOf(id)
     // Buckets at or after `lo` leave the window after `t`: the oldest of them leaves first.
     let oldest = Infinity
-    for (let at = 0; at < ids.length; at++) {
-      const index = indices[at]!
-      if (ids[at] === id && index >= lo && index < oldest) oldest = index
+    for (let at = buckets.groupStart(group); at < buckets.groupEnd(group); at++) {
+      const index = buckets.indices[at]!
+      if (index >= lo && index < oldest) oldest = index
     }
     if (dwell)
       for (const visit of view.visits)

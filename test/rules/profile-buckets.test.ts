@@ -1,8 +1,8 @@
 // A profile's time buckets in memory (rules/state/profile-buckets.ts) against the objects keyed by
 // metric id and bucket index that held them before, and that snapshots still hold: the same
 // buckets, each metric's listed in the same order (the order a window folds them in, which shows
-// in a sum's last digit), the same JSON. Issue 19 replaced a Map of one list per metric with three
-// arrays per profile; these are the steps the state takes on them.
+// in a sum's last digit), the same JSON. Issue 19 replaced a Map of one list per metric with parallel
+// arrays per profile, then grouped them by metric; these are the steps the state takes on them.
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import type { CountAcc } from '../../rules/aggregate/accumulator.ts'
@@ -79,9 +79,9 @@ function onBuckets(buckets: ProfileBuckets, s: Step, counter: { next: number }):
 /** A metric's buckets in the order a window folds them. */
 function ofMetric(buckets: ProfileBuckets, id: string): [number, CountAcc][] {
   const out: [number, CountAcc][] = []
-  for (let at = 0; at < buckets.ids.length; at++)
-    if (buckets.ids[at] === id)
-      out.push([buckets.indices[at]!, buckets.accumulators[at] as CountAcc])
+  const group = buckets.groupOf(id)
+  for (let at = buckets.groupStart(group); at < buckets.groupEnd(group); at++)
+    out.push([buckets.indices[at]!, buckets.accumulators[at] as CountAcc])
   return out
 }
 
