@@ -18,7 +18,9 @@ describe("a batch's context counts in every event it is copied into", () => {
     // the profile call carried 2,000 copies of the context, over the 32 MiB RPC limit, and the
     // client got a retryable 503 for a request that can never pass.
     expect(response.status).toBe(413)
-    expect((await json(response)).error).toMatch(/context .* copied into each of its 2000 events/)
+    expect((await json(response)).error).toMatch(
+      /"context" \(\d+ bytes\) is copied into each of its 2000 events/,
+    )
     expect((await admin(`/v1/profiles/${anonymousProfile(anon)}`)).status).toBe(404)
   })
 
