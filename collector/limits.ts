@@ -2,7 +2,15 @@
 
 /** Largest request body, in bytes (Segment's limit). */
 export const MAX_BODY_BYTES = 500 * 1024
-/** Largest single event, in bytes of its JSON. */
+/**
+ * Most UTF-8 bytes of JSON a request's events may take as its profiles receive them: the body plus
+ * its top-level `context` once more for each event it is merged into. A 200 KB body whose 30 KB
+ * context went into 2,000 events made a 60 MB profile call, over the 32 MiB limit of a Durable
+ * Object call (a 503 the client retried for ever) and half a Worker's 128 MB. 8 bodies: a
+ * context of 1.6 KB still fits every event of a full 2,500-event batch (the SDK's is 20 bytes).
+ */
+export const MAX_STORED_BATCH_BYTES = 8 * MAX_BODY_BYTES
+/** Largest single event, in bytes of its JSON (its request's context merged in). */
 export const MAX_EVENT_BYTES = 32 * 1024
 /** Most events in one `POST /v1/batch`. */
 export const MAX_BATCH_EVENTS = 2500

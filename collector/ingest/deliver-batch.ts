@@ -27,6 +27,17 @@ export type Delivery = { profile: string; positions: number[] } & (
   { outcome: IngestOutcome } | { failure: string }
 )
 
+/** What `deliverBatch` did. */
+export interface DeliveredBatch {
+  deliveries: Delivery[]
+  /** The profile's tags, when all events landed in one profile. */
+  tags?: Record<string, TagValue>
+  /** Profiles the batch's identity links made (ids never seen, and users they merged into). */
+  linksCreated: number
+  /** Set when a link waited for the sender's budget of new profiles: ms until it may be made. */
+  linkWaitMs?: number
+}
+
 /**
  * Delivers a batch's good events to their profiles: first the identity links it carries merge
  * profiles (earliest first), then the events are grouped by the profile they now belong to and each
@@ -35,7 +46,9 @@ export type Delivery = { profile: string; positions: number[] } & (
  * are stored. `tags` are the profile's when all events landed in one profile. Each profile takes at
  * most `rate` events (over it, its outcome has `retryAfterMs` and stores nothing); a profile that
  * does not exist yet is created only when `createWaitMs` is 0 (the sender's budget of new
- * profiles, else its outcome has `retryAfterMs` and `newProfile`). Throws `413`,
+ * profiles, else its outcome has `retryAfterMs` and `newProfile`); an identity link that would make
+ * a profile waits so too (`linkWaitMs`; the id's events then go to its own profile, new, which
+ * waits as well), and the profiles links made are counted (`linksCreated`). Throws `413`,
  * before anything is stored, when the batch names more than `MAX_BATCH_PROFILES` profiles.
  */
 export async function deliverBatch(
@@ -44,7 +57,7 @@ export async function deliverBatch(
   receivedAt: number,
   rate: Rate,
   createWaitMs = 0,
-): Promise<{ deliveries: Delivery[]; tags?: Record<string, TagValue> }> {
+): Promise<DeliveredBatch> {
   const links = identityLinks(events)
   const named = new Set(events.map((event) => event.profile))
   for (const link of links) named.add(link.from).add(link.to)
@@ -54,9 +67,16 @@ export async function deliverBatch(
       `the batch names ${named.size} profiles (userIds, anonymousIds and the ids its links merge), at most ${MAX_BATCH_PROFILES} per request are allowed: split it`,
     )
   const redirects = new Map<string, string>()
+  let linksCreated = 0
+  let linkWaitMs: number | undefined
   for (const link of links) {
-    const target = await linkProfiles(env, link.from, link.to, link.at)
-    if (target !== undefined) redirects.set(link.from, target)
+    const linked = await linkProfiles(env, link.from, link.to, link.at, createWaitMs)
+    // Not linked: the id's events below go to its own profile, new, which waits as well.
+    if ('waitMs' in linked) linkWaitMs = Math.max(linkWaitMs ?? 0, linked.waitMs)
+    else {
+      linksCreated += linked.created
+      if (linked.to !== undefined) redirects.set(link.from, linked.to)
+    }
   }
   const groups = new Map<string, { positions: number[]; events: PreparedEvent[] }>()
   events.forEach((event, position) => {
@@ -83,20 +103,22 @@ export async function deliverBatch(
       }
     },
   )
+  const linked = { linksCreated, ...(linkWaitMs === undefined ? {} : { linkWaitMs }) }
   const profiles = new Set(deliveries.map((d) => d.profile))
   const outcomes = deliveries.flatMap((d) => ('outcome' in d ? [d.outcome] : []))
   if (
     profiles.size !== 1 ||
     outcomes.length !== deliveries.length ||
-    outcomes.some((o) => o.retryAfterMs !== undefined)
+    outcomes.some((o) => o.retryAfterMs !== undefined) ||
+    linkWaitMs !== undefined
   )
-    return { deliveries }
+    return { deliveries, ...linked }
   // Two groups reached one profile through a forward: read its tags after both commits.
   const tags =
     outcomes.length === 1
       ? outcomes[0]!.tags
       : (await atProfile(env, [...profiles][0]!, (stub) => stub.tags())).value
-  return { deliveries, tags }
+  return { deliveries, tags, ...linked }
 }
 
 /** What the client is told of a failed profile call: a client error's own words, else no internals. */

@@ -70,17 +70,6 @@ export async function prepareEvent(raw: unknown, facts: RequestFacts): Promise<P
     return { ok: false, error: `expected an event object (got ${describe(raw)})`, messageId: null }
   const given = typeof raw.messageId === 'string' && raw.messageId !== '' ? raw.messageId : null
   const reject = (error: string): Prepared => ({ ok: false, error, messageId: given })
-  // Serializing each event to measure it cost more than parsing the whole body: the body's bound
-  // spares it when no event can be over the limit (a browser's batch).
-  if (!(facts.eventBytesAtMost !== undefined && facts.eventBytesAtMost <= MAX_EVENT_BYTES)) {
-    const text = JSON.stringify(raw)
-    // UTF-8 takes at most 3 bytes per UTF-16 unit: encode only when that could pass the limit.
-    const bytes = text.length * 3 <= MAX_EVENT_BYTES ? 0 : encoder.encode(text).length
-    if (bytes > MAX_EVENT_BYTES)
-      return reject(
-        `event is ${bytes} bytes, over the ${MAX_EVENT_BYTES / 1024} KB limit: send fewer properties`,
-      )
-  }
   for (const field of STRING_FIELDS) {
     const value = raw[field]
     if (value === undefined || value === null) continue
@@ -95,6 +84,19 @@ export async function prepareEvent(raw: unknown, facts: RequestFacts): Promise<P
   const { writeKey: _writeKey, ...event } = raw
   if (facts.type) event.type = facts.type
   if (facts.context) event.context = { ...facts.context, ...(raw.context ?? {}) }
+  // Measured as stored, the request's context merged in: a 32 KB context copied into small events
+  // would otherwise store events of any size. Serializing each event to measure it cost more
+  // than parsing the whole body: the body's bound spares it when no event can be over the limit
+  // (a browser's batch; an event and the request's context are disjoint parts of that body).
+  if (!(facts.eventBytesAtMost !== undefined && facts.eventBytesAtMost <= MAX_EVENT_BYTES)) {
+    const text = JSON.stringify(event)
+    // UTF-8 takes at most 3 bytes per UTF-16 unit: encode only when that could pass the limit.
+    const bytes = text.length * 3 <= MAX_EVENT_BYTES ? 0 : encoder.encode(text).length
+    if (bytes > MAX_EVENT_BYTES)
+      return reject(
+        `event is ${bytes} bytes, over the ${MAX_EVENT_BYTES / 1024} KB limit${facts.context ? " (the request's context merged in)" : ''}: send fewer properties`,
+      )
+  }
   // Hashed as every route sees it, before the timestamp is corrected (sentAt differs per send);
   // copied only when there is no messageId to keep (SDKs send one with every event).
   const content = given === null ? withoutSendFields(event) : undefined

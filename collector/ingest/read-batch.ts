@@ -4,7 +4,12 @@ import type { AppEnv } from '../env.ts'
 import { fail } from '../http-error.ts'
 import { limitClient, limitClientEvents, type Rates } from '../auth/rate-limits.ts'
 import type { Source } from '../auth/sources.ts'
-import { MAX_BATCH_EVENTS, MAX_BODY_BYTES, MAX_JSON_DEPTH } from '../limits.ts'
+import {
+  MAX_BATCH_EVENTS,
+  MAX_BODY_BYTES,
+  MAX_JSON_DEPTH,
+  MAX_STORED_BATCH_BYTES,
+} from '../limits.ts'
 import { parseJsonBody } from '../parse-json.ts'
 import { prepareEvent, type PreparedEvent, type RequestFacts } from './prepare-event.ts'
 import { readBodyBytes } from '../read-body.ts'
@@ -74,6 +79,7 @@ export async function readBatch(c: Context<AppEnv>, type?: EventType): Promise<R
       if (!isRecord(body.context))
         throw fail(400, `"context" must be an object (got ${describe(body.context)})`)
       facts.context = body.context
+      storedBytesWithin(reserializedBytesAtMost, body.context, events.length)
     }
   }
 
@@ -99,4 +105,22 @@ export async function readBatch(c: Context<AppEnv>, type?: EventType): Promise<R
     rejected.push({ index, messageId: result.messageId, error: result.error })
   })
   return { receivedAt, good, rejected, source, rates }
+}
+
+const encoder = new TextEncoder()
+
+/**
+ * `413` unless a batch of `events` events, from a body that reserializes to at most `bodyBytes`,
+ * stays within `MAX_STORED_BATCH_BYTES` with its `context` merged into each event: every profile
+ * receives and stores the context once per event, so a small body may weigh a thousand times more
+ * there. Checked before the events are counted or prepared.
+ */
+function storedBytesWithin(bodyBytes: number, context: Record<string, unknown>, events: number) {
+  const contextBytes = encoder.encode(JSON.stringify(context)).length
+  const stored = bodyBytes + events * contextBytes
+  if (stored > MAX_STORED_BATCH_BYTES)
+    throw fail(
+      413,
+      `the request's "context" (${contextBytes} bytes) is copied into each of its ${events} events: ${stored} bytes to store, at most ${MAX_STORED_BATCH_BYTES}: send a smaller context or fewer events`,
+    )
 }

@@ -48,27 +48,40 @@ export function atProfile<T>(
 }
 
 /**
+ * What `linkProfiles` did: where `from` now forwards to (`undefined` when the link was ignored: it
+ * would close a cycle) and how many profiles it made (`created`: `from`, or the target, when
+ * never written before); or, when `from` was never written and its sender may make no profile
+ * now, nothing (`waitMs`: how long until it may).
+ */
+export type Linked = { to: string | undefined; created: number } | { waitMs: number }
+
+/**
  * Merges profile `from` into profile `to` for a link seen at `at` (epoch ms): `from` becomes a
  * forward, its events and state move to `to`. Idempotent, so a retried identify changes nothing;
- * when `from` was merged elsewhere before, that first link stands. Returns where `from` now
- * forwards to, or `undefined` when the link was ignored (it would close a cycle).
+ * when `from` was merged elsewhere before, that first link stands. A link to an id never seen
+ * makes its object (the forward that later events of the id follow), so it waits, like an event,
+ * while `createWaitMs` (the sender's budget of new profiles) is not 0.
  */
 export async function linkProfiles(
   env: Env,
   from: string,
   to: string,
   at: number,
-): Promise<string | undefined> {
-  const forward = await profileStub(env, from).forwardTo(from, to, at)
-  if (!forward) return undefined
+  createWaitMs = 0,
+): Promise<Linked> {
+  const forward = await profileStub(env, from).forwardTo(from, to, at, createWaitMs)
+  if (!forward) return { to: undefined, created: 0 }
+  if ('waitMs' in forward) return forward
+  let created = forward.created ? 1 : 0
   if (forward.pending) {
     const hop = {
       profile: from,
       forward: { forwardedTo: forward.to, at: forward.at, pending: true },
     }
-    await startingOverAfterLoops(from, () => completeMerge(env, from, forward.to, [hop]))
+    if (await startingOverAfterLoops(from, () => completeMerge(env, from, forward.to, [hop])))
+      created++
   }
-  return forward.to
+  return { to: forward.to, created }
 }
 
 /** `follow` for one operation: `path` holds the profiles called so far on this chain. */
@@ -100,19 +113,26 @@ async function follow<T>(
 /**
  * Moves a forwarded profile's data to its target (its events in pages, then the state, which the
  * target absorbs at most once), then drops it from the forwarded profile. Safe to repeat and to
- * run concurrently: each step is idempotent. `path` ends with `from`.
+ * run concurrently: each step is idempotent. `path` ends with `from`. `true` when the target was
+ * made by this merge (never written before).
  */
-async function completeMerge(env: Env, from: string, to: string, path: Hop[]): Promise<void> {
+async function completeMerge(env: Env, from: string, to: string, path: Hop[]): Promise<boolean> {
   const source = profileStub(env, from)
   const payload = await source.mergePayload()
-  if (!payload) return
+  if (!payload) return false
   // The events first, in pages (a profile may hold 10,000 of 32 KB), then the state in one call;
   // each call follows from `path` as it is now (`follow` extends the path it is given).
   await stageMergeEvents(source, (events) =>
     follow(env, to, (stub, id) => stub.stageMerge(id, from, events), [...path]),
   )
-  await follow(env, to, (stub, id) => stub.absorb(id, from, payload), path)
+  const { value: created } = await follow(
+    env,
+    to,
+    (stub, id) => stub.absorb(id, from, payload),
+    path,
+  )
   await source.releaseMerged()
+  return created
 }
 
 /**

@@ -257,9 +257,16 @@ export class ProfileDO extends DurableObject<Env> {
    * Merges this profile (`self`) into `to` as of a link seen at `at` (epoch ms): sets the forward,
    * pending until the target has absorbed this profile. Idempotent: an existing forward is kept
    * and returned (the first link wins) and a link back to a profile merged into this one (a
-   * cycle) is ignored (`null`), as is a link `dropForward` refused.
+   * cycle) is ignored (`null`), as is a link `dropForward` refused. A profile never written is
+   * made here (`created`), only when its sender may make one (`createWaitMs` 0, as for `ingest`),
+   * else nothing is written (`waitMs`): a link makes an object as an event does.
    */
-  async forwardTo(self: string, to: string, at: number): Promise<Forward | null> {
+  async forwardTo(
+    self: string,
+    to: string,
+    at: number,
+    createWaitMs = 0,
+  ): Promise<(Forward & { created?: true }) | { waitMs: number } | null> {
     return this.transaction(() => {
       const existing = this.store.forward()
       if (existing) {
@@ -271,11 +278,13 @@ export class ProfileDO extends DurableObject<Env> {
       }
       // A link back to a profile merged into this one, or one refused for closing a loop.
       if (to === self || this.store.hasAlias(to) || this.store.refused(to)) return null
+      const created = this.store.profileId() === undefined
+      if (created && createWaitMs > 0) return { waitMs: createWaitMs }
       // Pending even without data: the target records the alias (erase, `aliases`) on absorb.
       const forward = { to, at, pending: true }
       this.store.setProfileId(self)
       this.store.setForward(forward)
-      return forward
+      return created ? { ...forward, created } : forward
     })
   }
 
@@ -340,10 +349,13 @@ export class ProfileDO extends DurableObject<Env> {
     })
   }
 
-  /** Takes in profile `from`'s data (identity merge) unless it did already. */
-  async absorb(self: string, from: string, payload: MergePayload): Promise<Routed<null>> {
+  /**
+   * Takes in profile `from`'s data (identity merge) unless it did already. `true` when this made
+   * the profile (its first write): a merge into a user never seen before makes its object.
+   */
+  async absorb(self: string, from: string, payload: MergePayload): Promise<Routed<boolean>> {
     // A merge that reached its own source: a loop was broken at `from`, which keeps its data.
-    if (from === self) return { value: null }
+    if (from === self) return { value: false }
     const active = await activeRules(this.env)
     const forward = this.store.forward()
     if (forward) return forwarded(forward)
@@ -356,8 +368,9 @@ export class ProfileDO extends DurableObject<Env> {
     ) {
       await this.eraseMerged([from, ...payload.aliases], now)
       this.transaction(() => this.store.merging.forget(from))
-      return { value: null }
+      return { value: false }
     }
+    const created = this.store.profileId() === undefined
     const done = this.transaction(() => {
       if (this.store.hasAlias(from)) return undefined
       this.store.setProfileId(self)
@@ -376,7 +389,7 @@ export class ProfileDO extends DurableObject<Env> {
     if (done) await this.schedule(done.nextChangeAt, now)
     // Not in the background, as a new profile's first listing (see ingest).
     if (done?.listed) await this.list(self, now)
-    return { value: null }
+    return { value: created && this.store.profileId() !== undefined }
   }
 
   /** Drops the data a merge moved away, keeping the forward. */

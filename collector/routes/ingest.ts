@@ -33,15 +33,19 @@ async function handle(c: Context<AppEnv>, type?: EventType): Promise<Response> {
       newProfileWait(c, source, rates),
     )
     const outcomes = delivered.deliveries.flatMap((d) => ('outcome' in d ? [d.outcome] : []))
-    chargeNewProfiles(c, source, outcomes.filter((o) => o.created).length, rates)
+    // Identity links make objects too (an identify of an id never seen leaves its forward).
+    const created = outcomes.filter((o) => o.created).length + delivered.linksCreated
+    chargeNewProfiles(c, source, created, rates)
     const limited = outcomes.filter((o) => o.retryAfterMs !== undefined)
-    if (limited.length) {
+    const { linkWaitMs } = delivered
+    if (limited.length || linkWaitMs !== undefined) {
       // Not naming the profile: it may be the user an anonymousId was merged into.
-      const why = limited.some((o) => o.newProfile)
-        ? `too many new profiles for this writeKey from this address (at most ${describeRate(rates.clientProfiles!)}); the events of existing profiles were stored`
-        : `a profile of this batch is over its rate limit (${describeRate(rates.profile)} events); the other profiles' events were stored`
+      const why =
+        linkWaitMs !== undefined || limited.some((o) => o.newProfile)
+          ? `too many new profiles for this writeKey from this address (at most ${describeRate(rates.clientProfiles!)}); the events of existing profiles were stored`
+          : `a profile of this batch is over its rate limit (${describeRate(rates.profile)} events); the other profiles' events were stored`
       throw tooManyRequests(
-        Math.max(...limited.map((o) => o.retryAfterMs!)),
+        Math.max(linkWaitMs ?? 0, ...limited.map((o) => o.retryAfterMs!)),
         `${why}, and a retry of the whole batch counts them once`,
       )
     }

@@ -2,7 +2,19 @@ import { describe, expect, it } from 'vitest'
 import { parseRate } from '../../collector/auth/token-buckets.ts'
 import { env } from 'cloudflare:workers'
 import { app } from '../../collector/app.ts'
-import { admin, BASE, basic, get, json, post, track, uniqueId, WRITE_KEY } from './helpers.ts'
+import {
+  admin,
+  BASE,
+  basic,
+  get,
+  iso,
+  json,
+  post,
+  track,
+  uniqueId,
+  userHash,
+  WRITE_KEY,
+} from './helpers.ts'
 import { anonymousProfile } from '../../rules/index.ts'
 
 const as = (writeKey: string, ip: string) => ({
@@ -84,6 +96,32 @@ describe('rate limits', () => {
     // Another address has its own budget; a server source has none by default.
     const elsewhere = as('few-profiles-key', `${ip}9`)
     expect((await post('/v1/batch', { batch: [track(d, 'X', now)] }, elsewhere)).status).toBe(200)
+  })
+
+  it('counts the profiles identity links make: an identify of a new anonymous id spends the budget', async () => {
+    const headers = as('few-profiles-key', `192.0.2.${Math.floor(Math.random() * 250)}9`)
+    const user = uniqueId('u')
+    const hash = await userHash(user)
+    const now = Date.now()
+    const identify = (anon: string) => ({
+      type: 'identify',
+      anonymousId: anon,
+      userId: user,
+      messageId: uniqueId('m'),
+      timestamp: iso(now - 1000),
+      context: { userHash: hash },
+    })
+    // One user (the signed-in attacker's own) and ten anonymousIds never seen: eleven objects, and
+    // the budget of 3 was full, so the batch passes and leaves the budget in debt.
+    const first = Array.from({ length: 10 }, () => identify(uniqueId('a')))
+    expect((await post('/v1/batch', { batch: first }, headers)).status).toBe(200)
+    // Before: only events' profiles counted, so each request could make 500 objects this way.
+    const anon = uniqueId('a')
+    const over = await post('/v1/batch', { batch: [identify(anon)] }, headers)
+    expect(over.status).toBe(429)
+    expect((await json(over)).error).toContain('too many new profiles for this writeKey')
+    // The anonymous id made nothing: no forward to the user.
+    expect((await admin(`/v1/profiles/${anonymousProfile(anon)}`)).status).toBe(404)
   })
 
   it('limits events per profile; other profiles of the batch are stored', async () => {
