@@ -22,8 +22,15 @@ export const MAX_BATCH_EVENTS = 2500
  * batch; Segment's server libraries flush a few dozen to a few hundred events at a time.
  */
 export const MAX_BATCH_PROFILES = 500
-/** Deepest nesting of arrays and objects in a body. */
-export const MAX_JSON_DEPTH = 32
+/**
+ * Deepest nesting of arrays and objects in a body, checked on its text before it is parsed, so no
+ * absurd structure is built or walked. An event itself may nest 32 levels (the spec's JSON depth,
+ * the engine's `MAX_EVENT_DEPTH`): a deeper one is rejected alone, with the batch's other events
+ * stored. This bound is twice that, for a batch's wrapper and an event some levels too deep:
+ * when the body's bound was the event's, one event nested 31 levels deep refused its whole batch
+ * (`400`), and the SDK, which does not retry a `400`, dropped every event of it.
+ */
+export const MAX_JSON_DEPTH = 64
 /** Longest `userId`, `anonymousId`, `previousId`, `messageId` or profile id. */
 export const MAX_ID_LENGTH = 256
 /** How long a profile keeps its events (and so deduplicates their `messageId`s), in ms. */

@@ -267,10 +267,10 @@ describe('POST /v1/batch refuses bad requests with a 4xx that says why', () => {
       '"writeKey" must be a string',
     ],
     [
-      'JSON nested deeper than 32',
-      `{"batch":[${'['.repeat(40)}${']'.repeat(40)}]}`,
+      'JSON nested deeper than 64',
+      `{"batch":[${'['.repeat(70)}${']'.repeat(70)}]}`,
       400,
-      'JSON nested deeper than 32 levels',
+      'JSON nested deeper than 64 levels',
     ],
     [
       'more than 2,500 events',
@@ -326,6 +326,25 @@ describe('POST /v1/batch refuses bad requests with a 4xx that says why', () => {
         index: 0,
         messageId: big.messageId,
         error: expect.stringMatching(/^event is \d+ bytes, over the 32 KB limit/),
+      },
+    ])
+  })
+
+  it('an event nested deeper than 32 levels is rejected alone: its batch is not lost', async () => {
+    // Refused as a whole (400), the batch was dropped by the SDK with its good events.
+    const anon = uniqueId('a')
+    let deep: unknown = 1
+    for (let level = 0; level < 40; level++) deep = { a: deep }
+    const nested = { ...track(anon, 'Deep', Date.now()), properties: { deep } }
+    const response = await post('/v1/batch', { batch: [track(anon, 'Small', Date.now()), nested] })
+    expect(response.status).toBe(200)
+    const body = await json(response)
+    expect(body.accepted).toBe(1)
+    expect(body.rejected).toEqual([
+      {
+        index: 1,
+        messageId: nested.messageId,
+        error: 'nested deeper than 32 levels of objects and arrays: flatten the event',
       },
     ])
   })
