@@ -34,7 +34,8 @@ export default [
     // undone) measured 11.73 KB. Issue 18 measured 11,813 B (+239 B: degrading when a lazy chunk
     // does not load, as in tagwise.js), 11,840 B with the bounded values of issue 17 (+23 B).
     // Tag health (issue 20: the tags that threw, recorded where the tag is evaluated) +22 B.
-    limit: '11.88 KB',
+    // A deadline on IndexedDB operations (an IndexedDB that never answers held every event) +33 B.
+    limit: '11.91 KB',
     gzip: true,
     modifyEsbuildConfig: lazyChunked,
   },
@@ -60,7 +61,9 @@ export default [
     // another origin without `crossorigin` cannot resolve a relative import).
     // Modules only lazy parts need split out for bundlers' code splitting: +7 B.
     // Tag health (issue 20: a throwing tag's error recorded by the shared tag wrapper) +20 B.
-    '11.21 KB',
+    // A deadline on IndexedDB operations (one that never answers held every event of the page):
+    // +20 B, 11,220 B.
+    '11.23 KB',
   ),
   shipped(
     'mini-program adapter (dist/tagwise-miniprogram.js, incl. engine and device plan)',
