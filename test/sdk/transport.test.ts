@@ -102,6 +102,23 @@ describe('transport', () => {
     expect(collector.batches().map(names)).toEqual([['a'], ['a', 'b']])
   })
 
+  it('waits out a Retry-After longer than a timer can wait (24.8 days) without spinning', async () => {
+    // Browsers fire a setTimeout of more than 2^31 − 1 ms at once: waking and re-arming for the
+    // rest of the wait would loop on timers for the page's life.
+    fakeTime()
+    const collector = fakeCollector()
+    collector.reply({ status: 503, headers: { 'retry-after': String(30 * 86_400) } })
+    const tw = start(collector, { autoPage: false })
+    await tw.ready
+    tw.track('a')
+    await tw.flush()
+    const timers = vi.spyOn(globalThis, 'setTimeout')
+    await tick(1000)
+    expect(timers.mock.calls.length).toBeLessThan(5)
+    await tick(30 * 86_400_000)
+    expect(collector.batches().map(names)).toEqual([['a'], ['a']])
+  })
+
   it('keeps one request in flight: events are never sent twice at the same time', async () => {
     const collector = fakeCollector()
     let open!: () => void
