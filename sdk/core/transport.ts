@@ -13,6 +13,8 @@ const MAX_BODY_BYTES = 480_000
 const KEEPALIVE_BYTES = 60_000
 const BACKOFF_BASE_MS = 1000
 const BACKOFF_MAX_MS = 60_000
+/** The longest wait of one `setTimeout`: a longer one fires at once (browsers, Node). */
+const MAX_TIMER_MS = 2 ** 31 - 1
 
 /** What the transport needs from the instance. */
 export interface TransportOptions extends Pick<
@@ -63,12 +65,16 @@ export function createTransport(options: TransportOptions): Transport {
   /** Flushes at `at` (epoch ms), or at `retryAt` when that is later. */
   const wake = (at: number) => {
     clearTimeout(timer)
-    timer = setTimeout(() => {
-      timer = undefined
-      // Timers may fire a little before the wall clock reaches `retryAt`: wait for the rest.
-      if (Date.now() < retryAt) wake(retryAt)
-      else void flush()
-    }, at - Date.now())
+    timer = setTimeout(
+      () => {
+        timer = undefined
+        // Timers may fire a little before the wall clock reaches `retryAt`, and a Retry-After
+        // may be longer than one timer waits: wait for the rest.
+        if (Date.now() < retryAt) wake(retryAt)
+        else void flush()
+      },
+      Math.min(MAX_TIMER_MS, at - Date.now()),
+    )
   }
 
   const body = (batch: unknown[], dropped: number) =>
