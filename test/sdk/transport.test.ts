@@ -160,6 +160,53 @@ describe('transport', () => {
     expect(collector.batches().map(names)).toEqual([['a', 'b'], ['c'], ['d']])
   })
 
+  it('sends again the events a 200 answer lists as retryable (their profile could not commit)', async () => {
+    // A batch spans two profiles (the visitor, then the user they identified as); the user's
+    // object failed, the visitor's committed: collector/README.md, "Many profiles in one batch".
+    fakeTime()
+    const collector = fakeCollector()
+    let first = true
+    const fetch = (async (url: string, init: RequestInit) => {
+      if (!first || !url.endsWith('/v1/batch')) return collector.fetch(url, init)
+      first = false
+      const batch = JSON.parse(String(init.body)).batch as { userId?: string; messageId: string }[]
+      const rejected = batch.flatMap((event, index) =>
+        event.userId === 'u1'
+          ? [
+              {
+                index,
+                messageId: event.messageId,
+                error: 'its profile could not commit',
+                retryable: true,
+              },
+            ]
+          : [],
+      )
+      return collector.fetch(url, init).then((response) => ({
+        ...response,
+        json: async () => ({
+          success: true,
+          accepted: batch.length - rejected.length,
+          duplicates: 0,
+          rejected,
+        }),
+      }))
+    }) as typeof globalThis.fetch
+    const tw = start(collector, { autoPage: false, fetch })
+    await tw.ready
+    tw.track('as a visitor')
+    tw.identify('u1', {}, { userHash: 'h' })
+    tw.track('as the user')
+    await tw.flush()
+    await tick(60_000)
+    await tw.flush()
+    expect(collector.batches().map(names)).toEqual([
+      ['as a visitor', undefined, 'as the user'],
+      [undefined, 'as the user'],
+    ])
+    expect(tw.queued().events).toBe(0)
+  })
+
   it('waits while offline and sends when the browser is back online', async () => {
     const collector = fakeCollector()
     const online = vi.spyOn(navigator, 'onLine', 'get').mockReturnValue(false)
