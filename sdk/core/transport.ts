@@ -146,23 +146,33 @@ export function createTransport(options: TransportOptions): Transport {
       }
       let tags: Record<string, Json> | undefined
       let reported = 0
+      /** The batch's events (by index) the collector did not store but asks for again. */
+      const again = new Set<number | undefined>()
       if (status === 200) {
         const result = (await response.json().catch(() => ({}))) as {
-          rejected?: { messageId?: string; error?: string }[]
+          rejected?: { index?: number; messageId?: string; error?: string; retryable?: boolean }[]
           tags?: Record<string, Json>
         }
-        for (const r of result.rejected ?? []) log('rejected', r.messageId, r.error)
+        for (const r of result.rejected ?? []) {
+          log('rejected', r.messageId, r.error)
+          // Their profile could not commit (collector/README.md, "Many profiles in one batch").
+          if (r.retryable) again.add(r.index)
+        }
         reported = dropped
-        attempts = 0
+        if (!again.size) attempts = 0
         limit = MAX_BATCH
         tags = result.tags
       }
       // Any other status (400, 401, 403, 413 for one event...) will not get better by retrying
       // this batch.
       else log('batch dropped', status, batch)
-      queue._remove(new Set(batch.map((e) => e.messageId)), reported)
+      const done = batch.filter((_, index) => !again.has(index))
+      queue._remove(new Set(done.map((e) => e.messageId)), reported)
       if (tags) emitter._emit('tags', { tags, batch })
-      return true
+      // Sent again after a backoff, as after a failure: the rest of the queue may well belong to
+      // the same profile.
+      if (again.size) retry(null)
+      return !again.size
     } catch (error) {
       log('send failed', error)
       retry(null)
