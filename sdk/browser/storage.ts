@@ -13,8 +13,17 @@ export function memoryStore(): Store {
 }
 
 /**
+ * How long an IndexedDB operation may take before it counts as failed. Some never settle (Safari's
+ * IndexedDB after the app was in the background, a database another tab blocks): the SDK's start
+ * and every send wait for storage, so one that never answers would hold every event of the page.
+ * Generous, since a visitor whose stored identity is not read in time starts as a new one.
+ */
+const IDB_TIMEOUT_MS = 5000
+
+/**
  * IndexedDB through idb-keyval (database `tagwise`), falling back to memory for good when
- * IndexedDB is missing or fails (private modes, blocked storage, quota), so the SDK keeps working.
+ * IndexedDB is missing, fails (private modes, blocked storage, quota) or does not answer within
+ * {@link IDB_TIMEOUT_MS}, so the SDK keeps working.
  */
 export function indexedDbStore(): Store {
   const memory = memoryStore()
@@ -26,11 +35,17 @@ export function indexedDbStore(): Store {
   }
   /** Runs `operation` on IndexedDB while it works; once it failed, without it (on memory). */
   const withFallback = async <T>(operation: (db: UseStore | undefined) => Promise<T>) => {
+    let timer: ReturnType<typeof setTimeout> | undefined
     if (idb)
       try {
-        return await operation(idb)
+        return await Promise.race([
+          operation(idb),
+          new Promise<never>((_, reject) => (timer = setTimeout(reject, IDB_TIMEOUT_MS))),
+        ])
       } catch {
         idb = undefined
+      } finally {
+        clearTimeout(timer)
       }
     return operation(undefined)
   }

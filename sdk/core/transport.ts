@@ -13,6 +13,8 @@ const MAX_BODY_BYTES = 480_000
 const KEEPALIVE_BYTES = 60_000
 const BACKOFF_BASE_MS = 1000
 const BACKOFF_MAX_MS = 60_000
+/** The longest wait of one `setTimeout`: a longer one fires at once (browsers, Node). */
+const MAX_TIMER_MS = 2 ** 31 - 1
 
 /** What the transport needs from the instance. */
 export interface TransportOptions extends Pick<
@@ -63,12 +65,16 @@ export function createTransport(options: TransportOptions): Transport {
   /** Flushes at `at` (epoch ms), or at `retryAt` when that is later. */
   const wake = (at: number) => {
     clearTimeout(timer)
-    timer = setTimeout(() => {
-      timer = undefined
-      // Timers may fire a little before the wall clock reaches `retryAt`: wait for the rest.
-      if (Date.now() < retryAt) wake(retryAt)
-      else void flush()
-    }, at - Date.now())
+    timer = setTimeout(
+      () => {
+        timer = undefined
+        // Timers may fire a little before the wall clock reaches `retryAt`, and a Retry-After
+        // may be longer than one timer waits: wait for the rest.
+        if (Date.now() < retryAt) wake(retryAt)
+        else void flush()
+      },
+      Math.min(MAX_TIMER_MS, at - Date.now()),
+    )
   }
 
   const body = (batch: unknown[], dropped: number) =>
@@ -140,23 +146,33 @@ export function createTransport(options: TransportOptions): Transport {
       }
       let tags: Record<string, Json> | undefined
       let reported = 0
+      /** The batch's events (by index) the collector did not store but asks for again. */
+      const again = new Set<number | undefined>()
       if (status === 200) {
         const result = (await response.json().catch(() => ({}))) as {
-          rejected?: { messageId?: string; error?: string }[]
+          rejected?: { index?: number; messageId?: string; error?: string; retryable?: boolean }[]
           tags?: Record<string, Json>
         }
-        for (const r of result.rejected ?? []) log('rejected', r.messageId, r.error)
+        for (const r of result.rejected ?? []) {
+          log('rejected', r.messageId, r.error)
+          // Their profile could not commit (collector/README.md, "Many profiles in one batch").
+          if (r.retryable) again.add(r.index)
+        }
         reported = dropped
-        attempts = 0
+        if (!again.size) attempts = 0
         limit = MAX_BATCH
         tags = result.tags
       }
       // Any other status (400, 401, 403, 413 for one event...) will not get better by retrying
       // this batch.
       else log('batch dropped', status, batch)
-      queue._remove(new Set(batch.map((e) => e.messageId)), reported)
+      const done = batch.filter((_, index) => !again.has(index))
+      queue._remove(new Set(done.map((e) => e.messageId)), reported)
       if (tags) emitter._emit('tags', { tags, batch })
-      return true
+      // Sent again after a backoff, as after a failure: the rest of the queue may well belong to
+      // the same profile.
+      if (again.size) retry(null)
+      return !again.size
     } catch (error) {
       log('send failed', error)
       retry(null)

@@ -109,6 +109,29 @@ describe('consent', () => {
     expect(collector.events().map((e) => e.event)).toEqual(['queued', 'after'])
   })
 
+  it('consent(false) then consent(true) at once does not bring back the erased queue', async () => {
+    // A consent tool that withdraws and grants again in one task (a banner's "reject all", then
+    // the visitor's choice): the events queued before the withdrawal were erased, and stay so.
+    const writeKey = freshKey()
+    const collector = fakeCollector()
+    collector.reply('network-error')
+    const tw = start(collector, { writeKey, autoPage: false })
+    await tw.ready
+    tw.track('before withdrawal')
+    await tw.flush()
+    await settle()
+    tw.consent(false)
+    tw.consent(true)
+    tw.track('after consent')
+    window.dispatchEvent(new Event('online')) // skip the backoff left by the failure
+    await settle()
+    await tw.flush()
+    expect(collector.events().map((e) => e.event)).toEqual(['before withdrawal', 'after consent'])
+    const reload = fakeCollector()
+    await start(reload, { writeKey, autoPage: false }).flush()
+    expect(reload.events()).toEqual([])
+  })
+
   it('starting with consent off keeps the queue of an earlier page until consent is granted', async () => {
     const writeKey = freshKey()
     const offline = fakeCollector()

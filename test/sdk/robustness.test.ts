@@ -2,7 +2,7 @@
 import 'fake-indexeddb/auto'
 import { describe, expect, it, vi } from 'vitest'
 import { createTagwise } from '../../sdk/index.ts'
-import { fakeCollector, freshKey, setBeacon, settle, start } from './harness.ts'
+import { fakeCollector, fakeTime, freshKey, setBeacon, settle, start } from './harness.ts'
 
 /** Starts an instance, uses every call, and returns what the collector got. */
 async function exercise(options: Parameters<typeof start>[1] = {}) {
@@ -38,6 +38,28 @@ describe('never breaks the host page', () => {
     const { tw, collector } = await exercise()
     expect(tw.has('coupon_claimer')).toBe(true)
     expect(collector.events().length).toBeGreaterThan(3)
+  })
+
+  it('falls back to memory when IndexedDB never answers, and sends what was tracked', async () => {
+    // Opening the database neither succeeds nor fails (Safari's IndexedDB after the app was in the
+    // background, a database blocked by another tab): the start and every send wait for storage.
+    fakeTime()
+    vi.stubGlobal('indexedDB', { open: () => ({}) })
+    const collector = fakeCollector()
+    const tw = start(collector, { autoPage: false })
+    tw.track('tracked while storage hangs')
+    let ready = false
+    void tw.ready.then(() => (ready = true))
+    await vi.advanceTimersByTimeAsync(10_000)
+    await settle()
+    expect(ready).toBe(true)
+    tw.track('tracked after')
+    void tw.flush()
+    await settle()
+    expect(collector.events().map((event) => event.event)).toEqual([
+      'tracked while storage hangs',
+      'tracked after',
+    ])
   })
 
   it('uses memory with storage: "memory"', async () => {

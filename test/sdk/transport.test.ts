@@ -102,6 +102,23 @@ describe('transport', () => {
     expect(collector.batches().map(names)).toEqual([['a'], ['a', 'b']])
   })
 
+  it('waits out a Retry-After longer than a timer can wait (24.8 days) without spinning', async () => {
+    // Browsers fire a setTimeout of more than 2^31 − 1 ms at once: waking and re-arming for the
+    // rest of the wait would loop on timers for the page's life.
+    fakeTime()
+    const collector = fakeCollector()
+    collector.reply({ status: 503, headers: { 'retry-after': String(30 * 86_400) } })
+    const tw = start(collector, { autoPage: false })
+    await tw.ready
+    tw.track('a')
+    await tw.flush()
+    const timers = vi.spyOn(globalThis, 'setTimeout')
+    await tick(1000)
+    expect(timers.mock.calls.length).toBeLessThan(5)
+    await tick(30 * 86_400_000)
+    expect(collector.batches().map(names)).toEqual([['a'], ['a']])
+  })
+
   it('keeps one request in flight: events are never sent twice at the same time', async () => {
     const collector = fakeCollector()
     let open!: () => void
@@ -141,6 +158,53 @@ describe('transport', () => {
     tw.track('d')
     await tw.flush()
     expect(collector.batches().map(names)).toEqual([['a', 'b'], ['c'], ['d']])
+  })
+
+  it('sends again the events a 200 answer lists as retryable (their profile could not commit)', async () => {
+    // A batch spans two profiles (the visitor, then the user they identified as); the user's
+    // object failed, the visitor's committed: collector/README.md, "Many profiles in one batch".
+    fakeTime()
+    const collector = fakeCollector()
+    let first = true
+    const fetch = (async (url: string, init: RequestInit) => {
+      if (!first || !url.endsWith('/v1/batch')) return collector.fetch(url, init)
+      first = false
+      const batch = JSON.parse(String(init.body)).batch as { userId?: string; messageId: string }[]
+      const rejected = batch.flatMap((event, index) =>
+        event.userId === 'u1'
+          ? [
+              {
+                index,
+                messageId: event.messageId,
+                error: 'its profile could not commit',
+                retryable: true,
+              },
+            ]
+          : [],
+      )
+      return collector.fetch(url, init).then((response) => ({
+        ...response,
+        json: async () => ({
+          success: true,
+          accepted: batch.length - rejected.length,
+          duplicates: 0,
+          rejected,
+        }),
+      }))
+    }) as typeof globalThis.fetch
+    const tw = start(collector, { autoPage: false, fetch })
+    await tw.ready
+    tw.track('as a visitor')
+    tw.identify('u1', {}, { userHash: 'h' })
+    tw.track('as the user')
+    await tw.flush()
+    await tick(60_000)
+    await tw.flush()
+    expect(collector.batches().map(names)).toEqual([
+      ['as a visitor', undefined, 'as the user'],
+      [undefined, 'as the user'],
+    ])
+    expect(tw.queued().events).toBe(0)
   })
 
   it('waits while offline and sends when the browser is back online', async () => {
