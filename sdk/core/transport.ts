@@ -149,9 +149,23 @@ export function createTransport(options: TransportOptions): Transport {
       /** The batch's events (by index) the collector did not store but asks for again. */
       const again = new Set<number | undefined>()
       if (status === 200) {
-        const result = (await response.json().catch(() => ({}))) as {
-          rejected?: { index?: number; messageId?: string; error?: string; retryable?: boolean }[]
-          tags?: Record<string, Json>
+        const result = (await response.json().catch(() => undefined)) as
+          | {
+              success?: boolean
+              rejected?: {
+                index?: number
+                messageId?: string
+                error?: string
+                retryable?: boolean
+              }[]
+              tags?: Record<string, Json>
+            }
+          | undefined
+        // Only the collector's answer acknowledges: a 200 that is not it (the login page of hotel
+        // or airport Wi-Fi, which answers every request; a proxy's own page) stored nothing.
+        if (result?.success !== true) {
+          retry(null)
+          return false
         }
         for (const r of result.rejected ?? []) {
           log('rejected', r.messageId, r.error)

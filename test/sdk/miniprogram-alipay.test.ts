@@ -126,14 +126,19 @@ describe('Alipay requests', () => {
     expect(tw.queued().events).toBe(0)
   })
 
-  it('acknowledges a 200 whose body is not JSON (Alipay’s JSON dataType would fail it)', async () => {
+  it('keeps a batch a 200 not from the collector answered (a captive portal) and sends it again', async () => {
+    // Alipay's JSON dataType would fail such a body (error 14); the adapter reads the text, and
+    // only the collector's answer acknowledges (sdk/core/transport.ts).
     const collector = fakeCollector()
-    collector.reply({ status: 200, body: 'OK' })
+    collector.reply({ status: 200, body: '<html>Wi-Fi login</html>' })
     const { rt, tw } = boot(collector)
     rt.launch('/home/index')
     await flush(tw)
     await tick(5000)
-    expect(collector.batches.map((b) => b.outcome)).toEqual([200])
+    expect(collector.batches.map((b) => b.outcome)).toEqual([200, 200])
+    const ids = (index: number) =>
+      (collector.batches[index]!.body.batch as { messageId: string }[]).map((e) => e.messageId)
+    expect(ids(1)).toEqual(expect.arrayContaining(ids(0)))
     expect(tw.queued().events).toBe(0)
   })
 

@@ -160,6 +160,30 @@ describe('transport', () => {
     expect(collector.batches().map(names)).toEqual([['a', 'b'], ['c'], ['d']])
   })
 
+  it('keeps a batch that a 200 not from the collector answered (a captive portal) and sends it again', async () => {
+    // Hotel and airport Wi-Fi answer every request with their login page, 200 and HTML (fetch
+    // follows their redirect): the batch was dropped as acknowledged, its events lost.
+    fakeTime()
+    const collector = fakeCollector()
+    let portal = true
+    const fetch = (async (url: string, init: RequestInit) => {
+      if (!portal || !url.endsWith('/v1/batch')) return collector.fetch(url, init)
+      portal = false
+      return {
+        status: 200,
+        headers: { get: () => null },
+        json: () => Promise.reject(new SyntaxError("Unexpected token '<'")),
+      }
+    }) as unknown as typeof globalThis.fetch
+    const tw = start(collector, { autoPage: false, fetch })
+    await tw.ready
+    tw.track('a')
+    await tw.flush().catch(() => undefined)
+    await tick(60_000)
+    expect(collector.batches().map(names)).toEqual([['a']])
+    expect(tw.queued().events).toBe(0)
+  })
+
   it('sends again the events a 200 answer lists as retryable (their profile could not commit)', async () => {
     // A batch spans two profiles (the visitor, then the user they identified as); the user's
     // object failed, the visitor's committed: collector/README.md, "Many profiles in one batch".
