@@ -189,6 +189,9 @@ export function createTransport(options: TransportOptions): Transport {
       return !again.size
     } catch (error) {
       log('send failed', error)
+      // Half as many next time: on a slow network a full batch outlasts the request's timeout
+      // every time, while smaller ones get through (the next answer restores the full size).
+      limit = Math.ceil(batch.length / 2)
       retry(null)
       return false
     }

@@ -184,6 +184,25 @@ describe('transport', () => {
     expect(tw.queued().events).toBe(0)
   })
 
+  it('sends fewer events per request after a request failed, so a slow network still gets them through', async () => {
+    // On a slow network (2G: some 6 KB/s up) a full batch of 100 events outlasts the request
+    // timeout every time: sent again whole, it never arrived, and the queue only grew.
+    fakeTime()
+    const collector = fakeCollector()
+    const fetch = (async (url: string, init: RequestInit) => {
+      if (url.endsWith('/v1/batch') && String(init.body).length > 100_000)
+        throw new DOMException('signal timed out', 'TimeoutError')
+      return collector.fetch(url, init)
+    }) as unknown as typeof globalThis.fetch
+    const tw = start(collector, { autoPage: false, flushAt: 1000, fetch })
+    await tw.ready
+    for (let i = 0; i < 60; i++) tw.track(`e${i}`, { note: 'x'.repeat(3000) })
+    void tw.flush().catch(() => undefined)
+    await tick(10 * 60_000)
+    expect(collector.batches().flatMap(names)).toHaveLength(60)
+    expect(tw.queued().events).toBe(0)
+  })
+
   it('sends again the events a 200 answer lists as retryable (their profile could not commit)', async () => {
     // A batch spans two profiles (the visitor, then the user they identified as); the user's
     // object failed, the visitor's committed: collector/README.md, "Many profiles in one batch".
