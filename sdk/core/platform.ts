@@ -39,8 +39,9 @@ export interface Platform {
   /**
    * A small synchronous store for the last moment of a page (`pagehide`), when an asynchronous
    * write may be cut off by the navigation (IndexedDB transactions of an unloading page can be
-   * aborted). Hosts whose {@link Store} is synchronous already do not need it. `take` reads and
-   * removes a value (`null` or `undefined`: none).
+   * aborted), and for the events made before the instance is ready, which are in no store yet.
+   * Mini-programs give their synchronous storage. `take` reads and removes a value (`null` or
+   * `undefined`: none).
    */
   _backup?: { write(key: string, value: unknown): void; take(key: string): unknown }
   /**

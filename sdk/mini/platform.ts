@@ -4,7 +4,7 @@ import { base64 } from './base64.ts'
 import type { MiniHost } from './host.ts'
 import { miniRandom } from './random.ts'
 import { queuedRequest } from './request.ts'
-import { miniStore } from './storage.ts'
+import { miniBackup, miniStore } from './storage.ts'
 
 /** A mini-program's {@link Platform} plus the app state its capture layer keeps current. */
 export interface MiniPlatform extends Platform {
@@ -31,6 +31,7 @@ export function miniPlatform(
   useRandomBytes(random.bytes)
   return {
     _store: miniStore(host.storage, host.maxKeyBytes, log),
+    _backup: miniBackup(host.storage, log),
     _request: queuedRequest(host.send),
     _randomReady: random.ready,
     _online: () => online,

@@ -1,4 +1,4 @@
-import type { Store } from '../core/platform.ts'
+import type { Platform, Store } from '../core/platform.ts'
 import { utf8Bytes } from '../core/utf8-bytes.ts'
 import type { SyncStorage } from './host.ts'
 
@@ -82,5 +82,36 @@ export function miniStore(
     },
     update: async <T>(key: string, fn: (old: T | undefined) => T) =>
       write(key, fn(read(key) as T | undefined)),
+  }
+}
+
+/**
+ * The platform's synchronous backup over the same storage. The store writes at once already;
+ * what the backup adds is a place for the events made before the instance is ready, which are in
+ * no store yet (a first launch waits up to 3 s for the rules): an app sent to the background and
+ * killed then lost them.
+ */
+export function miniBackup(
+  storage: SyncStorage,
+  log: (...args: unknown[]) => void,
+): NonNullable<Platform['_backup']> {
+  return {
+    write(key, value) {
+      try {
+        storage.set(key, value)
+      } catch (error) {
+        log('storage not written', key, error)
+      }
+    },
+    take(key) {
+      try {
+        const value = storage.get(key)
+        storage.remove(key)
+        return value
+      } catch (error) {
+        log('storage not read', key, error)
+        return undefined
+      }
+    },
   }
 }

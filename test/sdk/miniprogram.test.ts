@@ -211,6 +211,37 @@ describe('queue', () => {
     expect(storage.read(`${writeKey}:queue`).items).toEqual([])
   })
 
+  it('keeps the events of an app killed before it was ready, and sends them after a restart', async () => {
+    // A first launch waits up to 3 s for the rules; an app sent to the background and killed
+    // then lost the events it had made (the browser keeps them in localStorage).
+    const storage = fakeStorage()
+    const writeKey = freshKey()
+    const slow = fakeCollector()
+    const rulesHang = {
+      ...slow,
+      server: (request: Parameters<Collector['server']>[0]) =>
+        request.path === '/v1/rules' ? ('hang' as const) : slow.server(request),
+    }
+    const first = boot(rulesHang, { writeKey, storage, rules: 'remote' })
+    first.rt.launch('/coupon/index')
+    first.rt.page!.claim({ currentTarget: { dataset: { id: 'c1' } } })
+    await tick(500)
+    first.rt.background()
+    first.rt.kill()
+
+    const up = fakeCollector()
+    const second = boot(up, { writeKey, storage })
+    second.rt.launch('/home/index')
+    await second.tw.ready
+    await flush(second.tw)
+    await tick(2500)
+    expect(up.acked().map((e) => e.event ?? e.name)).toEqual([
+      'coupon/index',
+      'Coupon Claimed',
+      'home/index',
+    ])
+  })
+
   it('keeps events on HTTP 500 (unlike sa-sdk-miniprogram) and removes them only when acknowledged', async () => {
     const storage = fakeStorage()
     const writeKey = freshKey()
