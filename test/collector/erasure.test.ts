@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest'
 import { recordErasure } from '../../collector/export/erasures.ts'
 import worker from '../../collector/index.ts'
 import type { ExportMessage } from '../../collector/index.ts'
+import { forgetErasedStatements } from '../../collector/profile/erase-person.ts'
 import { profileStub } from '../../collector/profile/stub.ts'
 import { admin, iso, json, postAsServer, track, uniqueId } from './helpers.ts'
 import { spyOnQueue } from './queue-spy.ts'
@@ -108,6 +109,27 @@ describe('DELETE /v1/profiles/:id', () => {
     const recorded = await recordErasure(env.DB, person, ids, Date.now())
     expect(recorded.map((e) => e.profile).sort()).toEqual([...ids].sort())
     expect(new Set(recorded.map((e) => e.notice)).size).toBe(ids.length)
+    // The batch that follows the erasure of their data forgets every one of them.
+    const last = ids.at(-1)!
+    await env.DB.batch([
+      env.DB.prepare('INSERT INTO profiles (id, first_seen, last_seen) VALUES (?, 1, 1)').bind(
+        last,
+      ),
+      env.DB.prepare(
+        `INSERT INTO tag_index (profile, tag, value, num, updated_at) VALUES (?, 'cart_open', 'true', NULL, 1)`,
+      ).bind(last),
+    ])
+    const at = Date.now()
+    await env.DB.batch(forgetErasedStatements(env.DB, person, ids, at))
+    expect(await indexRows(last)).toEqual([])
+    const listed = await env.DB.prepare('SELECT 1 FROM profiles WHERE id = ?').bind(last).first()
+    expect(listed).toBeNull()
+    const marked = await env.DB.prepare(
+      'SELECT count(*) AS n FROM erasures WHERE person = ? AND erased_at = ?',
+    )
+      .bind(person, at)
+      .first<{ n: number }>()
+    expect(marked?.n).toBe(ids.length)
   })
 
   it('announces every id again when a DELETE is retried after the queue failed, with the same notice ids', async () => {
