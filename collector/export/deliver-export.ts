@@ -1,6 +1,6 @@
-import { parseProfileName } from '../../rules/index.ts'
 import type { Destination, SegmentDestination, WebhookDestination } from './destinations.ts'
 import { exportId, exportProfile, type ExportMessage } from './message.ts'
+import { segmentIdentifies, segmentRequests } from './segment-batches.ts'
 import { signWebhook } from './webhook-signature.ts'
 
 /** Delivery log rows kept this long (well past the queue's last retry). */
@@ -45,52 +45,49 @@ async function postWebhook(d: WebhookDestination, message: ExportMessage, now: n
   return response.ok
 }
 
-const hex = (bytes: ArrayBuffer) =>
-  [...new Uint8Array(bytes)].map((b) => b.toString(16).padStart(2, '0')).join('')
-
-/** A profile as Segment names people: a user by `userId`, an anonymous visitor by `anonymousId`. */
-function segmentIdentity(profile: string): { userId: string } | { anonymousId: string } {
-  const { space, id } = parseProfileName(profile)
-  return space === 'user' ? { userId: id } : { anonymousId: id }
-}
-
-/** One Segment `identify` per profile with its changed tags as traits, all in one batch call. */
-async function postSegment(d: SegmentDestination, messages: ExportMessage[], now: number) {
-  const byProfile = new Map<
-    string,
-    { ids: string[]; traits: Record<string, unknown>; at: number }
-  >()
-  for (const message of messages) {
-    if (message.type !== 'tag.changed') continue
-    const { profile, tag, to, at, id } = message.change
-    const entry = byProfile.get(profile) ?? { ids: [], traits: {}, at }
-    entry.ids.push(id)
-    entry.traits[`${d.traitPrefix}${tag}`] = to
-    entry.at = Math.max(entry.at, at)
-    byProfile.set(profile, entry)
-  }
-  if (!byProfile.size) return true
-  const batch = await Promise.all(
-    [...byProfile].map(async ([profile, { ids, traits, at }]) => ({
-      type: 'identify',
-      ...segmentIdentity(profile),
-      traits,
-      timestamp: new Date(at).toISOString(),
-      // The same changes give the same id on every retry: the receiver deduplicates.
-      messageId: `tw-${hex(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(ids.join(',')))).slice(0, 32)}`,
-      context: { library: { name: 'tagwise-export' } },
-    })),
+/**
+ * Posts the identifies of `messages` to a Segment-compatible API (`segment-batches.ts`): one per
+ * profile, or more where its traits pass an event's size, in as many requests as the API's size
+ * limits need, one after another. Returns the positions of the messages it delivered and of
+ * those to retry: at the first request refused, that request's messages and every later one's
+ * (so each profile's changes reach the receiver in order). Other messages (erasures) are never
+ * sent there: they count as delivered, as does a batch without changes.
+ */
+async function postSegment(
+  d: SegmentDestination,
+  messages: readonly ExportMessage[],
+  now: number,
+): Promise<{ delivered: number[]; retry: number[] }> {
+  const { identifies, unsendable } = await segmentIdentifies(d.traitPrefix, messages)
+  const sentAt = new Date(now).toISOString()
+  const requests = segmentRequests(
+    identifies,
+    new TextEncoder().encode(JSON.stringify({ batch: [], sentAt })).byteLength,
   )
-  const response = await fetch(`${d.endpoint}/v1/batch`, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      authorization: `Basic ${btoa(`${d.writeKey}:`)}`,
-    },
-    body: JSON.stringify({ batch, sentAt: new Date(now).toISOString() }),
-  })
-  await response.body?.cancel()
-  return response.ok
+  const carried = new Set([...identifies.flatMap((i) => i.positions), ...unsendable])
+  const delivered = messages.map((_, i) => i).filter((i) => !carried.has(i))
+  for (const [n, request] of requests.entries()) {
+    const ok = await fetch(`${d.endpoint}/v1/batch`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        authorization: `Basic ${btoa(`${d.writeKey}:`)}`,
+      },
+      body: JSON.stringify({ batch: request.map((identify) => identify.event), sentAt }),
+    })
+      .then(async (response) => {
+        await response.body?.cancel()
+        return response.ok
+      })
+      .catch(() => false)
+    if (!ok)
+      return {
+        delivered,
+        retry: requests.slice(n).flatMap((rest) => rest.flatMap((i) => i.positions)),
+      }
+    delivered.push(...request.flatMap((identify) => identify.positions))
+  }
+  return { delivered, retry: [] }
 }
 
 /**
@@ -131,13 +128,13 @@ export async function deliverExport(
     destinations.map(async (d) => {
       const todo = pending(d)
       if (d.type === 'segment') {
-        const ok = await postSegment(
+        const posted = await postSegment(
           d,
           todo.map((i) => messages[i]!),
           now,
-        ).catch(() => false)
-        if (ok) for (const i of todo) delivered.push([d.id, ids[i]!])
-        else for (const i of todo) retry.add(i)
+        ).catch(() => ({ delivered: [], retry: todo.map((_, k) => k) }))
+        for (const k of posted.delivered) delivered.push([d.id, ids[todo[k]!]!])
+        for (const k of posted.retry) retry.add(todo[k]!)
         return
       }
       const byProfile = new Map<string, number[]>()

@@ -1,3 +1,5 @@
+import { jsonListGroups } from '../d1-json-lists.ts'
+
 /**
  * Tombstones of erased profiles: D1 `erasures` (migrations/0004_erasures.sql). They make an
  * erasure complete and repeatable: the ids to announce are recorded before any data is erased
@@ -30,28 +32,33 @@ export async function recordErasure(
   at: number,
 ): Promise<ErasedId[]> {
   const rows = ids.map((profile) => ({ p: profile, n: crypto.randomUUID() }))
+  // The ids and their rows as JSON lists within D1's string size (a person may have any number).
   const results = await db.batch<ErasedId>([
-    db
-      .prepare(
-        `UPDATE erasures SET person = ?1, announced_at = NULL WHERE person IN
-           (SELECT person FROM erasures WHERE profile IN (SELECT value FROM json_each(?2)))`,
-      )
-      .bind(person, JSON.stringify(ids)),
-    db
-      .prepare(
-        `INSERT INTO erasures (profile, person, notice, erased_at)
-         SELECT json_extract(value, '$.p'), ?1, json_extract(value, '$.n'), ?2 FROM json_each(?3)
-         WHERE true
-         ON CONFLICT (profile) DO UPDATE SET person = excluded.person,
-           erased_at = max(erasures.erased_at, excluded.erased_at), announced_at = NULL`,
-      )
-      .bind(person, at, JSON.stringify(rows)),
+    ...jsonListGroups(ids).map((group) =>
+      db
+        .prepare(
+          `UPDATE erasures SET person = ?1, announced_at = NULL WHERE person IN
+             (SELECT person FROM erasures WHERE profile IN (SELECT value FROM json_each(?2)))`,
+        )
+        .bind(person, JSON.stringify(group)),
+    ),
+    ...jsonListGroups(rows).map((group) =>
+      db
+        .prepare(
+          `INSERT INTO erasures (profile, person, notice, erased_at)
+           SELECT json_extract(value, '$.p'), ?1, json_extract(value, '$.n'), ?2 FROM json_each(?3)
+           WHERE true
+           ON CONFLICT (profile) DO UPDATE SET person = excluded.person,
+             erased_at = max(erasures.erased_at, excluded.erased_at), announced_at = NULL`,
+        )
+        .bind(person, at, JSON.stringify(group)),
+    ),
     db.prepare(`DELETE FROM erasures WHERE announced_at < ?`).bind(at - ERASURES_KEPT_MS),
     db
       .prepare(`SELECT profile, notice FROM erasures WHERE person = ? ORDER BY profile`)
       .bind(person),
   ])
-  return results[3]!.results
+  return results.at(-1)!.results
 }
 
 /**

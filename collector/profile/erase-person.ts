@@ -1,3 +1,4 @@
+import { jsonListGroups } from '../d1-json-lists.ts'
 import type { Env } from '../env.ts'
 import { markAnnounced, markErased, recordErasure } from '../export/erasures.ts'
 import type { ExportMessage } from '../export/message.ts'
@@ -29,9 +30,8 @@ export async function erasePerson(env: Env, id: string): Promise<string[]> {
   const known = [...new Set([id, profile, ...(view?.aliases ?? [])])]
   let erased = await recordErasure(env.DB, profile, known, Date.now())
   // Ids merged into the profile since the view: recorded before anything else is erased.
-  const merged = (await profileStub(env, profile).erase()).filter(
-    (alias) => !erased.some((e) => e.profile === alias),
-  )
+  const recorded = new Set(erased.map((e) => e.profile))
+  const merged = (await profileStub(env, profile).erase()).filter((alias) => !recorded.has(alias))
   if (merged.length) erased = await recordErasure(env.DB, profile, merged, Date.now())
   const others = erased.map((e) => e.profile).filter((other) => other !== profile)
   for (let i = 0; i < others.length; i += ERASES_IN_FLIGHT)
@@ -40,12 +40,7 @@ export async function erasePerson(env: Env, id: string): Promise<string[]> {
     )
   const at = Date.now()
   const ids = erased.map((e) => e.profile)
-  await env.DB.batch([
-    markErased(env.DB, profile, at),
-    unlistStatement(env.DB, ids),
-    forgetTagErrorsStatement(env.DB, ids),
-    ...removeStatements(env.DB, ids),
-  ])
+  await env.DB.batch(forgetErasedStatements(env.DB, profile, ids, at))
   // Destinations learn of the erasure through the export queue (with its retries).
   await sendAll<ExportMessage>(
     env.TAG_CHANGES,
@@ -57,3 +52,22 @@ export async function erasePerson(env: Env, id: string): Promise<string[]> {
   await markAnnounced(env.DB, profile, Date.now())
   return ids
 }
+
+/**
+ * The statements, for one D1 batch (one transaction), that give `person`'s tombstones the time its
+ * data was gone (`at`) and forget `ids` in the directory, the tag errors, the tag index and the
+ * change log. The ids go as JSON lists within D1's string size: a person may have any number.
+ */
+export const forgetErasedStatements = (
+  db: D1Database,
+  person: string,
+  ids: readonly string[],
+  at: number,
+): D1PreparedStatement[] => [
+  markErased(db, person, at),
+  ...jsonListGroups(ids).flatMap((group) => [
+    unlistStatement(db, group),
+    forgetTagErrorsStatement(db, group),
+    ...removeStatements(db, group),
+  ]),
+]

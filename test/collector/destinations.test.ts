@@ -258,6 +258,76 @@ describe('Segment-compatible destinations', () => {
     )
     expect(profile.traits).toMatchObject({ tw_coupon_claimer: true, tw_spend_tier_30d: 'high' })
   })
+
+  // Segment's HTTP Tracking API takes at most 500 KB a batch request and 32 KB an event, else
+  // `400` (https://segment.com/docs/connections/sources/catalog/libraries/server/http-api/); a
+  // tagwise collector 500 KiB a body (`413`) and 32 KiB an event (rejected alone, in a `200`).
+  const REQUEST_BYTES = 500_000
+  const EVENT_BYTES = 32_000
+  const byteLength = (text: string) => new TextEncoder().encode(text).byteLength
+
+  /** Forwards Segment-compatible calls to this collector (SELF) and records their bodies. */
+  function forwardToSelf() {
+    const bodies: string[] = []
+    vi.spyOn(globalThis, 'fetch').mockImplementation(async (input, init) => {
+      const request = new Request(input, init)
+      bodies.push(await request.clone().text())
+      return SELF.fetch(request.url.replace(CDP, 'https://collector.test'), request)
+    })
+    return bodies
+  }
+
+  /** A commit of `tags` changes of `profile`, each to a value of 900 characters. */
+  const longCommit = (profile: string, tags: number, at: number): QueueMessage => ({
+    type: 'tag.changes',
+    changes: Array.from({ length: tags }, (_, i) => ({
+      id: uniqueId('c'),
+      profile,
+      tag: `long_${i}`,
+      from: null,
+      to: `${profile}/${i}/`.padEnd(900, 'v'),
+      at,
+      rulesVersion: '1',
+    })),
+  })
+
+  /** The traits the receiving collector stores for `user` (none when it stored no event). */
+  const storedTraits = async (user: string) =>
+    (await json<{ traits?: Record<string, unknown> }>(await admin(`/v1/profiles/${user}`)))
+      .traits ?? {}
+
+  it("splits a profile's changes past 32 KB into identifies within it: another tagwise stores every trait", async () => {
+    const bodies = forwardToSelf()
+    const user = uniqueId('u')
+    // 40 values of 900 characters: one identify of ~37 KB, which the receiver rejected alone in
+    // a 200, so the consumer acknowledged changes that were never stored.
+    const commit = longCommit(user, 40, Date.now() - 1000)
+    expect(await consume(withDestinations([segment]), [commit])).toEqual([])
+    for (const body of bodies)
+      for (const event of (JSON.parse(body) as { batch: unknown[] }).batch)
+        expect(byteLength(JSON.stringify(event))).toBeLessThanOrEqual(EVENT_BYTES)
+    vi.restoreAllMocks()
+    const traits = await storedTraits(user)
+    expect(Object.keys(traits).filter((key) => key.startsWith('tw_long_'))).toHaveLength(40)
+  })
+
+  it('sends a queue batch past 500 KB of identifies in several requests within the limits, every trait stored', async () => {
+    const bodies = forwardToSelf()
+    const users = Array.from({ length: 30 }, () => uniqueId('u'))
+    // 30 profiles × 30 values of 900 characters: ~830 KB in one request, which the receiver
+    // refused whole (413), so every message was retried until dead-lettered.
+    const t = Date.now() - 1000
+    const commits = users.map((user) => longCommit(user, 30, t))
+    expect(await consume(withDestinations([segment]), commits)).toEqual([])
+    expect(bodies.length).toBeGreaterThan(1)
+    for (const body of bodies) expect(byteLength(body)).toBeLessThanOrEqual(REQUEST_BYTES)
+    vi.restoreAllMocks()
+    for (const user of users) {
+      const traits = await storedTraits(user)
+      expect(traits[`tw_long_29`]).toBe(`${user}/29/`.padEnd(900, 'v'))
+      expect(Object.keys(traits).filter((key) => key.startsWith('tw_long_'))).toHaveLength(30)
+    }
+  })
 })
 
 describe('DESTINATIONS', () => {

@@ -1,8 +1,10 @@
 import { createExecutionContext, createMessageBatch, getQueueResult } from 'cloudflare:test'
 import { env } from 'cloudflare:workers'
 import { afterEach, describe, expect, it, vi } from 'vitest'
+import { recordErasure } from '../../collector/export/erasures.ts'
 import worker from '../../collector/index.ts'
 import type { ExportMessage } from '../../collector/index.ts'
+import { forgetErasedStatements } from '../../collector/profile/erase-person.ts'
 import { profileStub } from '../../collector/profile/stub.ts'
 import { admin, iso, json, postAsServer, track, uniqueId } from './helpers.ts'
 import { spyOnQueue } from './queue-spy.ts'
@@ -90,6 +92,45 @@ describe('DELETE /v1/profiles/:id', () => {
     for (const id of [user, aliases[0]!, aliases[149]!])
       expect((await admin(`/v1/profiles/${id}`)).status).toBe(404)
   }, 60_000)
+
+  it("records the tombstones of a person with 8,000 merged ids of the longest length, within D1's 2 MB a string", async () => {
+    // The ids merged into a person have no bound (a server source aliases any id into a user, a
+    // visitor who signs in on every new browser adds one each time). In one D1 parameter 8,000
+    // names of 266 characters took 2.6 MB, their tombstones 3 MB, over D1's 2 MB a string
+    // (SQLITE_TOOBIG): every DELETE of that person answered 500 before erasing anything. (The
+    // DELETE itself is not run here: 8,000 profile objects take minutes to erase in the pool.)
+    const person = uniqueId('u')
+    const ids = [
+      person,
+      ...Array.from({ length: 8000 }, (_, i) =>
+        anonymousProfile(`${person}-${i}-`.padEnd(256, 'a')),
+      ),
+    ]
+    const recorded = await recordErasure(env.DB, person, ids, Date.now())
+    expect(recorded.map((e) => e.profile).sort()).toEqual([...ids].sort())
+    expect(new Set(recorded.map((e) => e.notice)).size).toBe(ids.length)
+    // The batch that follows the erasure of their data forgets every one of them.
+    const last = ids.at(-1)!
+    await env.DB.batch([
+      env.DB.prepare('INSERT INTO profiles (id, first_seen, last_seen) VALUES (?, 1, 1)').bind(
+        last,
+      ),
+      env.DB.prepare(
+        `INSERT INTO tag_index (profile, tag, value, num, updated_at) VALUES (?, 'cart_open', 'true', NULL, 1)`,
+      ).bind(last),
+    ])
+    const at = Date.now()
+    await env.DB.batch(forgetErasedStatements(env.DB, person, ids, at))
+    expect(await indexRows(last)).toEqual([])
+    const listed = await env.DB.prepare('SELECT 1 FROM profiles WHERE id = ?').bind(last).first()
+    expect(listed).toBeNull()
+    const marked = await env.DB.prepare(
+      'SELECT count(*) AS n FROM erasures WHERE person = ? AND erased_at = ?',
+    )
+      .bind(person, at)
+      .first<{ n: number }>()
+    expect(marked?.n).toBe(ids.length)
+  })
 
   it('announces every id again when a DELETE is retried after the queue failed, with the same notice ids', async () => {
     const { user, aliases } = await personWithAliases(5)
