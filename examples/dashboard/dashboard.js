@@ -108,6 +108,11 @@ function sparkline(tag) {
       'stroke-width': 1.5,
     }),
   )
+  // A line of one point draws nothing: the first day's snapshot is a dot.
+  if (points.length === 1)
+    chart.append(
+      svg('circle', { cx: 3, cy: 22 - (points[0].profiles / max) * 19, r: 2.5, fill: '#2c4bd6' }),
+    )
   button.append(chart)
   button.addEventListener('click', () => showHistory(tag.id, 30))
   return button
