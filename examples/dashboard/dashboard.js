@@ -22,6 +22,8 @@ const svg = (tag, attributes = {}, ...children) => {
 const tableHead = (names) =>
   el('thead', {}, el('tr', {}, ...names.map((name) => el('th', { scope: 'col' }, name))))
 const show = (value) => (typeof value === 'string' ? value : JSON.stringify(value))
+/** `1 profile`, `2 profiles`: the catalog of a fresh demo has one profile. */
+const profiles = (count) => `${count} ${count === 1 ? 'profile' : 'profiles'}`
 const when = (iso) => (iso ? new Date(iso).toLocaleString() : '—')
 const local = ['localhost', '127.0.0.1', '[::1]'].includes(location.hostname)
 
@@ -106,6 +108,11 @@ function sparkline(tag) {
       'stroke-width': 1.5,
     }),
   )
+  // A line of one point draws nothing: the first day's snapshot is a dot.
+  if (points.length === 1)
+    chart.append(
+      svg('circle', { cx: 3, cy: 22 - (points[0].profiles / max) * 19, r: 2.5, fill: '#2c4bd6' }),
+    )
   button.append(chart)
   button.addEventListener('click', () => showHistory(tag.id, 30))
   return button
@@ -145,7 +152,7 @@ async function showHistory(tag, days) {
       r: 3,
       fill: '#2c4bd6',
     })
-    dot.append(svg('title', {}, `${p.day}: ${p.profiles} profiles`))
+    dot.append(svg('title', {}, `${p.day}: ${profiles(p.profiles)}`))
     chart.append(dot)
   })
   if (points.length) {
@@ -157,7 +164,7 @@ async function showHistory(tag, days) {
         points.at(-1).day,
       ),
     )
-    chart.append(svg('text', { x: 2, y: 12, 'font-size': 11 }, `${max} profiles`))
+    chart.append(svg('text', { x: 2, y: 12, 'font-size': 11 }, profiles(max)))
   }
   $('#history-chart').replaceChildren(
     points.length
@@ -207,7 +214,7 @@ function healthFlags(health) {
       el(
         'div',
         { class: 'small error', title: health.throws.error },
-        `throws for ${health.throws.profiles} profiles`,
+        `throws for ${profiles(health.throws.profiles)}`,
       ),
     )
   if (health.neverHeld) flags.push(el('div', { class: 'small muted' }, 'never held'))
@@ -222,7 +229,7 @@ function renderCatalog() {
   if (!catalog) return
   const total = catalog.profiles
   $('#catalog-summary').textContent =
-    `${catalog.tags.length} tags, ${catalog.metrics.length} metrics, ${total} profiles · rules version ${catalog.rulesVersion}`
+    `${catalog.tags.length} tags, ${catalog.metrics.length} metrics, ${profiles(total)} · rules version ${catalog.rulesVersion}`
   const groups = new Map()
   for (const tag of catalog.tags) {
     const category = tag.category ?? 'uncategorized'
@@ -267,11 +274,15 @@ function renderCatalog() {
             el(
               'div',
               { class: 'small' },
-              `${tag.coverage.profiles} profiles · ` +
+              [
+                profiles(tag.coverage.profiles),
                 tag.coverage.values
                   .slice(0, 4)
                   .map((v) => `${show(v.value)} ${v.profiles}`)
                   .join(', '),
+              ]
+                .filter(Boolean)
+                .join(' · '),
             ),
           ),
           el('td', { class: 'small' }, when(tag.lastChangeAt)),
@@ -676,7 +687,7 @@ function renderPreview(result) {
     ([, a], [, b]) => b.gained + b.lost + b.changed - (a.gained + a.lost + a.changed),
   )
   $('#rules-result').replaceChildren(
-    el('p', { class: 'ok' }, `Preview over ${total} profiles: nothing is published yet.`),
+    el('p', { class: 'ok' }, `Preview over ${profiles(total)}: nothing is published yet.`),
     el(
       'table',
       { id: 'preview-table' },
