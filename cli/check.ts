@@ -6,6 +6,7 @@ import {
   DOCUMENT_LIMITS,
   formatProblem,
   RulesError,
+  type Problem,
   type Rules,
 } from '../rules/index.ts'
 import { CliError, readError } from './cli-error.ts'
@@ -16,13 +17,20 @@ export async function check(args: string[], out: Output, err: Output): Promise<n
   const [path] = parse(args, {}, 1).positionals
   if (path === undefined) throw usageError('check needs the rules file: tagwise check RULES.json')
   const result = checkRules(await readRules(path))
-  for (const problem of result.problems) err.write(`${oneLine(formatProblem(problem))}\n`)
+  for (const problem of result.problems) err.write(`${problemLine(path, problem)}\n`)
   for (const warning of result.warnings) err.write(`warning: ${oneLine(formatProblem(warning))}\n`)
   if (!result.ok) return 1
   const { metrics, tags, deviceTags } = result.summary
   out.write(`ok: ${metrics} metrics, ${tags} tags (${deviceTags} on device)\n`)
   return 0
 }
+
+/**
+ * A problem as one line: `path: message`, where a problem with the whole document (not valid
+ * JSON, not an object) names the file instead of a path inside it.
+ */
+const problemLine = (file: string, problem: Problem) =>
+  oneLine(problem.path ? formatProblem(problem) : `${file}: ${problem.message}`)
 
 export async function readRules(path: string): Promise<string> {
   try {
@@ -43,7 +51,7 @@ export async function compileRulesFile(path: string, err: Output): Promise<Rules
     return compileRules(text)
   } catch (error) {
     if (!(error instanceof RulesError)) throw error
-    for (const problem of error.problems) err.write(`${oneLine(formatProblem(problem))}\n`)
+    for (const problem of error.problems) err.write(`${problemLine(path, problem)}\n`)
     return undefined
   }
 }

@@ -6,10 +6,15 @@ import { evaluate } from './eval.ts'
 import { fit } from './fit.ts'
 import { Output } from './output.ts'
 import { USAGE, usageError } from './usage.ts'
+import packageJson from '../package.json' with { type: 'json' }
 
 async function main(argv: string[], out: Output, err: Output): Promise<number> {
   if (argv.includes('--help') || argv.includes('-h')) {
     out.write(USAGE)
+    return 0
+  }
+  if (argv[0] === '--version' || argv[0] === '-v') {
+    out.write(`${packageJson.version}\n`)
     return 0
   }
   const [command, ...rest] = argv

@@ -19,6 +19,8 @@ Commands:
          metric (LIST: metrics.a,tags.b,traits.c); a missing value is fitted as 0, as the tag
          reads it (--impute mean: its mean). The threshold is the best F1 on the holdout.
 
+  tagwise --version prints the version.
+
 Exit codes: 0 ok, 1 problems in the rules or bad event lines, 2 bad usage.
 `
 
@@ -37,6 +39,20 @@ export function parse(
       throw new Error(`unexpected argument "${parsed.positionals[positionals]}"`)
     return parsed
   } catch (error) {
-    throw usageError((error as Error).message.split('. ')[0]!)
+    throw usageError(optionProblem(error as NodeJS.ErrnoException, Object.keys(options)))
   }
+}
+
+/**
+ * Node's `parseArgs` errors in the CLI's words: which option, and what the command takes (Node
+ * writes "Unknown option '--x'. To specify a positional argument starting with a '-', …").
+ */
+function optionProblem(error: NodeJS.ErrnoException, names: string[]): string {
+  const option = /'(-{1,2}[^' ]+)/.exec(error.message)?.[1] ?? ''
+  const takes = names.length
+    ? `it takes ${names.map((name) => `--${name}`).join(', ')}`
+    : 'it takes none'
+  if (error.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') return `unknown option "${option}" (${takes})`
+  if (error.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') return `${option} needs a value`
+  return error.message.split('. ')[0]!
 }

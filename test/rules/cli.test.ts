@@ -196,6 +196,12 @@ describe('tagwise usage', () => {
       `metrics.m.events.where: expression has ${levels + 4} nodes; the limit is 2000`,
     ])
   })
+
+  it('names the file when it is not JSON', () => {
+    const { code, stderr } = tagwise(['check', file('not-json.json', 'not json')])
+    expect(code).toBe(1)
+    expect(stderr).toMatch(/^not-json\.json: not valid JSON: /)
+  })
 })
 
 describe('tagwise eval', () => {
@@ -542,5 +548,25 @@ describe('tagwise eval', () => {
   it('prints nothing and exits 0 for an empty event stream', () => {
     const { code, stdout, stderr } = tagwise(['eval', '--rules', rules(), '--events', '-'], '')
     expect({ code, stdout, stderr }).toEqual({ code: 0, stdout: '', stderr: '' })
+  })
+})
+
+describe('tagwise usage', () => {
+  it('prints its version', () => {
+    const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
+      version: string
+    }
+    expect(tagwise(['--version'])).toEqual({ code: 0, stdout: `${version}\n`, stderr: '' })
+  })
+
+  it('names an unknown option with the ones the command takes, and an option without a value', () => {
+    const unknown = tagwise(['eval', '--rule', 'r.json'])
+    expect(unknown.code).toBe(2)
+    expect(unknown.stderr).toMatch(
+      /^tagwise: unknown option "--rule" \(it takes --rules, --events, --now, --explain\)\n/,
+    )
+    const missing = tagwise(['eval', '--rules'])
+    expect(missing.code).toBe(2)
+    expect(missing.stderr).toMatch(/^tagwise: --rules needs a value\n/)
   })
 })
