@@ -747,11 +747,18 @@ async function loadVersions() {
   const result = await api('/v1/rules/versions')
   if (!result.ok) return
   const list = $('#rules-versions')
+  // A rollback publishes a version again: the list (newest first) then holds it twice, and only
+  // its latest publication is the active one.
+  let activeSeen = false
   list.replaceChildren(
     ...result.body.versions.slice(0, 20).map((v) => {
       const item = el('li', {}, el('code', {}, v.version), ` published ${v.publishedAt} `)
-      if (`"${v.version}"` === rulesEtag) item.append(el('span', { class: 'muted' }, '(active)'))
-      else {
+      if (`"${v.version}"` === rulesEtag) {
+        item.append(
+          el('span', { class: 'muted' }, activeSeen ? '(published again since)' : '(active)'),
+        )
+        activeSeen = true
+      } else {
         const compare = el('button', { type: 'button', class: 'link' }, 'Compare with active')
         compare.addEventListener('click', () => compareWithActive(v.version))
         const back = el('button', { type: 'button' }, 'Roll back to this version')

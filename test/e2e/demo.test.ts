@@ -216,6 +216,10 @@ describe('the dashboard', () => {
       .poll(() => page.locator('#rules-result').textContent(), soon)
       .toContain(`Rolled back to version ${previous}`)
     await expect.poll(() => page.locator('#rules-version').textContent(), soon).toBe(before)
+    // Published twice now (first, then by the rollback): one entry is the active one.
+    await expect
+      .poll(() => page.locator('#rules-versions li', { hasText: '(active)' }).count(), soon)
+      .toBe(1)
     await expect
       .poll(() => page.locator('#catalog-body').textContent(), soon)
       .not.toContain('e2e_demo_tag')
