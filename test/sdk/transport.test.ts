@@ -13,6 +13,22 @@ const tick = async (ms = 0) => {
   await settle()
 }
 
+/**
+ * `collector`'s fetch, except that `first` answers the first batch request (the others, and every
+ * other request, reach the collector).
+ */
+function answeringFirstBatch(
+  collector: ReturnType<typeof fakeCollector>,
+  first: (url: string, init: RequestInit) => Promise<unknown>,
+): typeof globalThis.fetch {
+  let answered = false
+  return (async (url: string, init: RequestInit) => {
+    if (answered || !url.endsWith('/v1/batch')) return collector.fetch(url, init)
+    answered = true
+    return first(url, init)
+  }) as unknown as typeof globalThis.fetch
+}
+
 describe('transport', () => {
   it('sends a batch at flushAt events, else after flushInterval', async () => {
     fakeTime()
@@ -165,16 +181,11 @@ describe('transport', () => {
     // follows their redirect): the batch was dropped as acknowledged, its events lost.
     fakeTime()
     const collector = fakeCollector()
-    let portal = true
-    const fetch = (async (url: string, init: RequestInit) => {
-      if (!portal || !url.endsWith('/v1/batch')) return collector.fetch(url, init)
-      portal = false
-      return {
-        status: 200,
-        headers: { get: () => null },
-        json: () => Promise.reject(new SyntaxError("Unexpected token '<'")),
-      }
-    }) as unknown as typeof globalThis.fetch
+    const fetch = answeringFirstBatch(collector, async () => ({
+      status: 200,
+      headers: { get: () => null },
+      json: () => Promise.reject(new SyntaxError("Unexpected token '<'")),
+    }))
     const tw = start(collector, { autoPage: false, fetch })
     await tw.ready
     tw.track('a')
@@ -208,10 +219,7 @@ describe('transport', () => {
     // object failed, the visitor's committed: collector/README.md, "Many profiles in one batch".
     fakeTime()
     const collector = fakeCollector()
-    let first = true
-    const fetch = (async (url: string, init: RequestInit) => {
-      if (!first || !url.endsWith('/v1/batch')) return collector.fetch(url, init)
-      first = false
+    const fetch = answeringFirstBatch(collector, async (url, init) => {
       const batch = JSON.parse(String(init.body)).batch as { userId?: string; messageId: string }[]
       const rejected = batch.flatMap((event, index) =>
         event.userId === 'u1'
@@ -234,7 +242,7 @@ describe('transport', () => {
           rejected,
         }),
       }))
-    }) as typeof globalThis.fetch
+    })
     const tw = start(collector, { autoPage: false, fetch })
     await tw.ready
     tw.track('as a visitor')
