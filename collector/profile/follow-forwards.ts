@@ -1,6 +1,7 @@
 import type { Env } from '../env.ts'
 import { fail } from '../http-error.ts'
 import { stageMergeEvents } from './merge.ts'
+import type { Absorbed } from './profile-do.ts'
 import type { Forwarded, Routed } from './routed.ts'
 import { profileStub, type ProfileRpc } from './stub.ts'
 
@@ -78,8 +79,12 @@ export async function linkProfiles(
       profile: from,
       forward: { forwardedTo: forward.to, at: forward.at, pending: true },
     }
-    if (await startingOverAfterLoops(from, () => completeMerge(env, from, forward.to, [hop])))
-      created++
+    const merged = await startingOverAfterLoops(from, () =>
+      completeMerge(env, from, forward.to, [hop]),
+    )
+    if (merged === 'created') created++
+    // The person was full: `from` is a profile of its own again, its events stay there.
+    if (merged === 'refused') return { to: undefined, created }
   }
   return { to: forward.to, created }
 }
@@ -91,10 +96,10 @@ async function follow<T>(
   call: (stub: ProfileRpc, id: string) => Promise<Routed<T>>,
   path: Hop[],
 ): Promise<{ profile: string; value: T }> {
-  for (let profile = id; ;) {
+  for (let profile = id, refusals = 0; ;) {
     const seen = path.findIndex((hop) => hop.profile === profile)
     if (seen >= 0) await breakLoop(env, path.slice(seen))
-    if (path.length >= MAX_HOPS)
+    if (path.length >= MAX_HOPS || refusals > MAX_HOPS)
       throw fail(
         409,
         `profile ${JSON.stringify(id)}: a chain of identity merges longer than ${MAX_HOPS}`,
@@ -105,7 +110,15 @@ async function follow<T>(
     if ('value' in answer) return { profile, value: answer.value }
     hop.forward = answer
     // The merge continues this path (a copy: this loop goes on from the target as well).
-    if (answer.pending) await completeMerge(env, profile, answer.forwardedTo, [...path])
+    if (answer.pending) {
+      const merged = await completeMerge(env, profile, answer.forwardedTo, [...path])
+      if (merged === 'refused') {
+        // The forward is gone: the profile answers for itself now.
+        path.pop()
+        refusals++
+        continue
+      }
+    }
     profile = answer.forwardedTo
   }
 }
@@ -113,26 +126,31 @@ async function follow<T>(
 /**
  * Moves a forwarded profile's data to its target (its events in pages, then the state, which the
  * target absorbs at most once), then drops it from the forwarded profile. Safe to repeat and to
- * run concurrently: each step is idempotent. `path` ends with `from`. `true` when the target was
- * made by this merge (never written before).
+ * run concurrently: each step is idempotent. `path` ends with `from`. `created` when the target
+ * was made by this merge (never written before); `refused` when the target's person was full
+ * (`MAX_MERGED_IDS`): `from` then drops its forward and keeps its data.
  */
-async function completeMerge(env: Env, from: string, to: string, path: Hop[]): Promise<boolean> {
+async function completeMerge(env: Env, from: string, to: string, path: Hop[]): Promise<Absorbed> {
   const source = profileStub(env, from)
   const payload = await source.mergePayload()
-  if (!payload) return false
+  if (!payload) return 'joined'
   // The events first, in pages (a profile may hold 10,000 of 32 KB), then the state in one call;
   // each call follows from `path` as it is now (`follow` extends the path it is given).
   await stageMergeEvents(source, (events) =>
     follow(env, to, (stub, id) => stub.stageMerge(id, from, events), [...path]),
   )
-  const { value: created } = await follow(
+  const { value: absorbed } = await follow(
     env,
     to,
     (stub, id) => stub.absorb(id, from, payload),
     path,
   )
+  if (absorbed === 'refused') {
+    if (payload.linkedAt !== undefined) await source.dropForward(from, to, payload.linkedAt)
+    return absorbed
+  }
   await source.releaseMerged()
-  return created
+  return absorbed
 }
 
 /**

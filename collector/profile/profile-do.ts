@@ -6,7 +6,7 @@ import { tagChangedMessages } from '../export/message.ts'
 import { Outbox } from '../export/outbox.ts'
 import { removeFromIndex } from '../export/tag-index.ts'
 import type { PreparedEvent } from '../ingest/prepare-event.ts'
-import { CHECKPOINT_EVENTS, PROFILE_EVENTS_SHOWN } from '../limits.ts'
+import { CHECKPOINT_EVENTS, MAX_MERGED_IDS, PROFILE_EVENTS_SHOWN } from '../limits.ts'
 import { activeRules, activeRulesAt, type ActiveRules } from '../rules/active-rules.ts'
 import { rulesOfVersion } from '../rules/rules-of-version.ts'
 import { unlistProfiles } from './directory.ts'
@@ -68,6 +68,9 @@ export interface ProfileView {
 }
 
 /** What `rebuild` did: `forwarded` and `empty` profiles hold no data to rebuild. */
+/** What `absorb` did with a merged profile (see there). */
+export type Absorbed = 'created' | 'joined' | 'refused'
+
 export type RebuildOutcome = 'rebuilt' | 'forwarded' | 'empty' | 'superseded'
 
 /**
@@ -350,12 +353,15 @@ export class ProfileDO extends DurableObject<Env> {
   }
 
   /**
-   * Takes in profile `from`'s data (identity merge) unless it did already. `true` when this made
-   * the profile (its first write): a merge into a user never seen before makes its object.
+   * Takes in profile `from`'s data (identity merge) unless it did already: `created` when this
+   * made the profile (its first write: a merge into a user never seen before makes its object),
+   * `joined` otherwise, and `refused` when the person would hold more than `MAX_MERGED_IDS` ids
+   * (`from` and the ids merged into it count): the events staged here are forgotten, and `from`,
+   * which still holds its data, drops its forward (`dropForward`).
    */
-  async absorb(self: string, from: string, payload: MergePayload): Promise<Routed<boolean>> {
+  async absorb(self: string, from: string, payload: MergePayload): Promise<Routed<Absorbed>> {
     // A merge that reached its own source: a loop was broken at `from`, which keeps its data.
-    if (from === self) return { value: false }
+    if (from === self) return { value: 'joined' }
     const active = await activeRules(this.env)
     const forward = this.store.forward()
     if (forward) return forwarded(forward)
@@ -368,9 +374,21 @@ export class ProfileDO extends DurableObject<Env> {
     ) {
       await this.eraseMerged([from, ...payload.aliases], now)
       this.transaction(() => this.store.merging.forget(from))
-      return { value: false }
+      return { value: 'joined' }
     }
     const created = this.store.profileId() === undefined
+    const full = this.transaction(() => {
+      if (this.store.hasAlias(from)) return false
+      if (this.store.aliasCount() + 1 + payload.aliases.length <= MAX_MERGED_IDS) return false
+      this.store.merging.forget(from)
+      return true
+    })
+    if (full) {
+      console.warn(
+        `tagwise: ${from} stays a profile of its own: merged into ${self} it would make a person of more than ${MAX_MERGED_IDS} ids`,
+      )
+      return { value: 'refused' }
+    }
     const done = this.transaction(() => {
       if (this.store.hasAlias(from)) return undefined
       this.store.setProfileId(self)
@@ -389,7 +407,7 @@ export class ProfileDO extends DurableObject<Env> {
     if (done) await this.schedule(done.nextChangeAt, now)
     // Not in the background, as a new profile's first listing (see ingest).
     if (done?.listed) await this.list(self, now)
-    return { value: created && this.store.profileId() !== undefined }
+    return { value: created && this.store.profileId() !== undefined ? 'created' : 'joined' }
   }
 
   /** Drops the data a merge moved away, keeping the forward. */

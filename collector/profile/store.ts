@@ -161,7 +161,7 @@ export class ProfileStore {
     this.meta.set('refused', forward.to)
   }
 
-  /** Whether a link to `id` was refused here before (it closed a loop). */
+  /** Whether a link to `id` was refused here before (it closed a loop, or its person was full). */
   refused(id: string): boolean {
     return this.meta.get('refused') === id
   }
@@ -173,6 +173,13 @@ export class ProfileStore {
       .exec<{ id: string }>(`SELECT id FROM aliases ORDER BY merged_at, id`)
       .toArray()
       .map((row) => row.id)
+  }
+
+  /** How many ids are merged into this profile. */
+  aliasCount(): number {
+    if (!this.hasSchema()) return 0
+    const [row] = this.sql.exec<{ held: number }>(`SELECT COUNT(*) AS held FROM aliases`).toArray()
+    return row?.held ?? 0
   }
 
   hasAlias(id: string): boolean {
