@@ -34,14 +34,11 @@ export const MAX_JSON_DEPTH = 64
 /** Longest `userId`, `anonymousId`, `previousId`, `messageId` or profile id. */
 export const MAX_ID_LENGTH = 256
 /**
- * Most ids merged into one person (its profile's `aliases`); a merge that would pass it is refused,
- * and the id stays a profile of its own. A site that identifies every visitor with one userId
- * ("guest", "undefined", "0", a classic integration bug) would otherwise merge every visitor
- * into one profile whose alias list grows without end, and whose view (`GET /v1/profiles/:id`),
- * merge payload and erasure (one object call per id) then touch millions of ids. 1,000 is a new
- * browser id every day for almost three years; Mixpanel stops at 500 ids per identity cluster.
+ * Most ids merged into one person (its profile's `aliases`), as in the engine's identity graph: a
+ * merge that would pass it is refused, and the id stays a profile of its own. Its view
+ * (`GET /v1/profiles/:id`), merge payload and erasure (one object call per id) stay bounded.
  */
-export const MAX_MERGED_IDS = 1000
+export { MAX_MERGED_IDS } from '../rules/index.ts'
 /** How long a profile keeps its events (and so deduplicates their `messageId`s), in ms. */
 export const EVENT_RETENTION_MS = 90 * 86_400_000
 /**

@@ -37,3 +37,13 @@ export const MAX_KEPT_PATH_CHARS = 1000
  * indexed and exported with every change.
  */
 export const MAX_TAG_VALUE_CHARS = 1000
+
+/**
+ * Most ids merged into one person (its profile and every id linked into it, the profile's own id
+ * not counted): a link that would pass it is ignored, as one that closes a cycle is, and its id
+ * stays a profile of its own (or joins another person). A site that identifies every visitor with
+ * one userId ("guest", "undefined", "0", a classic integration bug) would otherwise merge every
+ * visitor into one person. The collector refuses such a merge alike (its reasons: collector/README.md,
+ * "Bounds"). Mixpanel stops at 500 ids per identity cluster.
+ */
+export const MAX_MERGED_IDS = 1000

@@ -1,3 +1,4 @@
+import { MAX_MERGED_IDS } from '../document/limits.ts'
 import { anonymousProfile, previousProfiles, userProfile } from './profile-key.ts'
 
 /** The identity fields of an event (spec: rules.md, "Identity"). */
@@ -24,7 +25,8 @@ const before = (a: Link, b: Link) => a.ts < b.ts || (a.ts === b.ts && a.seq < b.
  *
  * A *link* `from → to` comes from an event carrying both ids (`anonymousId → userId`) or from an
  * `alias` (`previousId → userId`). Every id gets at most one parent: its earliest link (by event
- * timestamp, then input order), skipping a link that would close a cycle. A profile key is the root
+ * timestamp, then input order), skipping a link that would close a cycle or make a person of more
+ * than `maxMergedIds` merged ids (`MAX_MERGED_IDS`, as the collector). A profile key is the root
  * of an id's chain, so links combine transitively, an anonymous id linked to two users joins the
  * earlier one, and an alias keeps its `userId` while its `previousId` (anonymous or a user id,
  * `previousProfiles`) joins it. Anonymous ids and user ids are separate spaces: the graph's ids are
@@ -51,8 +53,13 @@ export class IdentityGraph {
   private readonly parents = new Map<string, Link>()
   /** Union-find over accepted links: an id's entry leads (with path compression) to its root. */
   private readonly up = new Map<string, string>()
+  /** How many ids each root's person holds, itself included (absent: 1). */
+  private readonly sizes = new Map<string, number>()
   private latest: Link | undefined
   private stale = false
+
+  /** @param maxMergedIds most ids merged into one person (tests set a small one). */
+  constructor(private readonly maxMergedIds = MAX_MERGED_IDS) {}
 
   /** Records the links a good event carries; `ts` is its epoch ms, `seq` its input position. */
   addEvent(event: IdentityFields, ts: number, seq: number): void {
@@ -117,15 +124,24 @@ export class IdentityGraph {
   }
 
   private accept(link: Link): void {
-    if (this.parents.has(link.from) || this.resolve(link.to) === link.from) return
+    if (this.parents.has(link.from)) return
+    const root = this.resolve(link.to)
+    if (root === link.from) return
+    // `from` has no parent, so it is a root: its whole person joins `root`'s.
+    const joining = this.sizes.get(root) ?? 1
+    const brought = this.sizes.get(link.from) ?? 1
+    if (joining - 1 + brought > this.maxMergedIds) return
     this.parents.set(link.from, link)
     this.up.set(link.from, link.to)
+    this.sizes.set(root, joining + brought)
+    this.sizes.delete(link.from)
   }
 
   private replay(): void {
     this.stale = false
     this.parents.clear()
     this.up.clear()
+    this.sizes.clear()
     const ordered = [...this.links.values()].sort((a, b) => a.ts - b.ts || a.seq - b.seq)
     for (const link of ordered) this.accept(link)
     this.latest = ordered[ordered.length - 1]

@@ -1,5 +1,6 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
+import { MAX_MERGED_IDS } from '../../rules/document/limits.ts'
 import { IdentityGraph } from '../../rules/state/identity.ts'
 
 type Event = { type: string; userId?: string; anonymousId?: string; previousId?: string; t: number }
@@ -152,9 +153,46 @@ describe('IdentityGraph', () => {
     expect(printedKeys(events)).toEqual(['anonymous:a1', 'anonymous:b10', 'u2', 'u4'])
   })
 
+  it('joins at most MAX_MERGED_IDS ids into one person: the links past it are ignored', () => {
+    const events = [
+      ...Array.from({ length: MAX_MERGED_IDS + 2 }, (_, i) => identify(i, `a${i}`, 'guest')),
+      anon(MAX_MERGED_IDS + 5, `a${MAX_MERGED_IDS + 1}`),
+    ]
+    const keys = keysOf(events)
+    expect(keys.slice(0, MAX_MERGED_IDS + 2).every((key) => key === 'guest')).toBe(true)
+    expect(graphOf(events).resolve(`anonymous:a${MAX_MERGED_IDS - 1}`)).toBe('guest')
+    // The 1,001st and 1,002nd anonymous ids stay people of their own.
+    expect(graphOf(events).resolve(`anonymous:a${MAX_MERGED_IDS}`)).toBe(
+      `anonymous:a${MAX_MERGED_IDS}`,
+    )
+    expect(keys.at(-1)).toBe(`anonymous:a${MAX_MERGED_IDS + 1}`)
+  })
+
+  it('counts the ids a joining person brings, whatever order the links arrive in', () => {
+    // u1 holds a1 and a2; u2 holds a3: u1 joining u2 would make 4 merged ids, over a bound of 3.
+    const links: [string, string, number][] = [
+      ['a1', 'u1', 1],
+      ['a2', 'u1', 2],
+      ['a3', 'u2', 3],
+      ['u1', 'u2', 4],
+      ['a4', 'u2', 5],
+    ]
+    for (const order of [links, [...links].reverse()]) {
+      const graph = new IdentityGraph(3)
+      order.forEach(([from, to, ts]) => graph.addLink(from, to, ts, ts))
+      expect(['a1', 'a2', 'u1', 'a3', 'a4'].map((id) => graph.resolve(id))).toEqual([
+        'u1',
+        'u1',
+        'u1',
+        'u2',
+        'u2',
+      ])
+    }
+  })
+
   it('resolves a chain of 100,000 aliases given newest first', () => {
     const n = 100_000
-    const graph = new IdentityGraph()
+    const graph = new IdentityGraph(Infinity)
     for (let i = n; i >= 1; i--) graph.addLink(`u${i - 1}`, `u${i}`, i, n - i)
     expect(graph.resolve('u0')).toBe(`u${n}`)
     expect(graph.resolve(`u${n / 2}`)).toBe(`u${n}`)
@@ -173,10 +211,11 @@ describe('IdentityGraph', () => {
           fc.shuffledSubarray(links, { minLength: links.length, maxLength: links.length }),
         ),
       )
+    const bound = fc.constantFrom(1, 2, 3, Infinity)
     fc.assert(
-      fc.property(scenario, ([links, arrival]) => {
-        const expected = ids.map(modelResolver(links))
-        const graph = new IdentityGraph()
+      fc.property(scenario, bound, ([links, arrival], maxMergedIds) => {
+        const expected = ids.map(modelResolver(links, maxMergedIds))
+        const graph = new IdentityGraph(maxMergedIds)
         for (const l of arrival) {
           graph.addLink(l.from, l.to, l.ts, l.seq)
           graph.resolve(l.from)
@@ -187,16 +226,26 @@ describe('IdentityGraph', () => {
   })
 })
 
-/** The spec's rule written plainly: each id's parent is its earliest link that closes no cycle. */
-function modelResolver(links: { from: string; to: string; ts: number; seq: number }[]) {
+/**
+ * The spec's rule written plainly: each id's parent is its earliest link that closes no cycle and
+ * leaves no person with more than `maxMergedIds` ids besides its root (people counted afresh).
+ */
+function modelResolver(
+  links: { from: string; to: string; ts: number; seq: number }[],
+  maxMergedIds: number,
+) {
   const parent = new Map<string, string>()
   const root = (id: string) => {
     let node = id
     for (let next = parent.get(node); next !== undefined; next = parent.get(node)) node = next
     return node
   }
+  const members = (person: string) =>
+    new Set([person, ...parent.keys()].filter((id) => root(id) === person)).size
   for (const l of [...links].sort((a, b) => a.ts - b.ts || a.seq - b.seq)) {
-    if (l.from !== l.to && !parent.has(l.from) && root(l.to) !== l.from) parent.set(l.from, l.to)
+    if (l.from === l.to || parent.has(l.from) || root(l.to) === l.from) continue
+    if (members(root(l.to)) - 1 + members(l.from) > maxMergedIds) continue
+    parent.set(l.from, l.to)
   }
   return root
 }
