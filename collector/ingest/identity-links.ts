@@ -35,3 +35,36 @@ export function identityLinks(events: readonly PreparedEvent[]): IdentityLink[] 
 }
 
 const isId = (value: unknown): value is string => typeof value === 'string' && value !== ''
+
+/**
+ * `links` (earliest first) split into groups that share no profile, each group earliest first: a
+ * group's links must apply one after another (a later one may follow a forward an earlier one
+ * set), while groups may apply side by side. A server's batch of 500 identifies, each of its own
+ * visitor and user, is 500 groups of one link.
+ */
+export function linkGroups(links: readonly IdentityLink[]): IdentityLink[][] {
+  // Union-find over the profiles the links name: each id leads to its group's root.
+  const up = new Map<string, string>()
+  const root = (id: string): string => {
+    let top = id
+    for (let next = up.get(top); next !== undefined && next !== top; next = up.get(top)) top = next
+    for (let node = id; node !== top;) {
+      const next = up.get(node)!
+      up.set(node, top)
+      node = next
+    }
+    return top
+  }
+  for (const { from, to } of links) {
+    const [a, b] = [root(from), root(to)]
+    if (a !== b) up.set(a, b)
+  }
+  const groups = new Map<string, IdentityLink[]>()
+  for (const link of links) {
+    const key = root(link.from)
+    const group = groups.get(key)
+    if (group) group.push(link)
+    else groups.set(key, [link])
+  }
+  return [...groups.values()]
+}

@@ -181,6 +181,43 @@ describe('identity merge', () => {
     expect(view.events).toHaveLength(3)
   })
 
+  it("applies a batch of many people's links side by side, and a chain in it in order", async () => {
+    const now = Date.now()
+    const people = Array.from({ length: 40 }, () => [uniqueId('a'), uniqueId('u')] as const)
+    const [chainAnon, first, second] = [uniqueId('a'), uniqueId('u'), uniqueId('u')]
+    await post('/v1/batch', {
+      batch: [...people.map(([anon]) => order(anon, now - 9000)), order(chainAnon, now - 9000)],
+    })
+    const alias = {
+      type: 'alias',
+      previousId: first,
+      userId: second,
+      messageId: uniqueId('m'),
+      timestamp: iso(now - 3000),
+    }
+    const body = await json(
+      await post('/v1/batch', {
+        batch: [
+          ...people.map(([anon, user]) => identify(anon, user, now - 5000)),
+          identify(chainAnon, first, now - 4000),
+          alias,
+          order(chainAnon, now - 2000),
+        ],
+      }),
+    )
+    expect(body).toMatchObject({ accepted: 43, rejected: [] })
+    for (const [anon, user] of people.slice(0, 5)) {
+      expect((await viewOf(anonymousProfile(anon))).profile).toBe(user)
+      expect((await viewOf(user)).metrics).toMatchObject({ orders_lifetime: 1 })
+    }
+    const person = await viewOf(anonymousProfile(chainAnon))
+    expect(person.profile).toBe(second)
+    expect(person.metrics).toMatchObject({ orders_lifetime: 2 })
+    expect([...person.aliases].sort()).toEqual(
+      [anonymousProfile(chainAnon), first, anonymousProfile(first)].sort(),
+    )
+  })
+
   it('keeps the first link when an anonymous id is linked to a second user', async () => {
     const [anon, first, second] = [uniqueId('a'), uniqueId('u'), uniqueId('u')]
     const now = Date.now()
