@@ -92,6 +92,11 @@ export interface Tagwise {
   /**
    * Sends the queue now. Resolves when the collector acknowledged every queued event, or when a
    * send failed (the SDK keeps retrying in the background); never rejects.
+   *
+   * In Node, Bun and Deno the SDK's timers (the next batch, retries, time-driven tags) do not keep
+   * the process alive: a script, a test or server-side rendering ends when its own work is done,
+   * also while the collector is unreachable. What it tracked is sent only if it awaits `flush()`
+   * before it ends; events whose send failed then are lost with the process (it has no IndexedDB).
    * @example await tw.flush()
    */
   flush(): Promise<void>

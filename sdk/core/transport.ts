@@ -1,4 +1,5 @@
 import type { Json } from '../../rules/index.ts'
+import { backgroundTimer } from './background-timer.ts'
 import { createEmitter, type Emitter } from './emitter.ts'
 import type { ResolvedOptions } from './options.ts'
 import type { Platform } from './platform.ts'
@@ -65,7 +66,7 @@ export function createTransport(options: TransportOptions): Transport {
   /** Flushes at `at` (epoch ms), or at `retryAt` when that is later. */
   const wake = (at: number) => {
     clearTimeout(timer)
-    timer = setTimeout(
+    timer = backgroundTimer(
       () => {
         timer = undefined
         // Timers may fire a little before the wall clock reaches `retryAt`, and a Retry-After
