@@ -86,6 +86,10 @@ export interface Tagwise {
    * the SDK stored is deleted (queue, identity, device state, cached tags and rules, the page's
    * backup in localStorage); on-device tags keep working in memory, and the identity stays in
    * memory until the page goes away (stored again only if consent is granted again).
+   *
+   * Consent is the site's, not the page's: a decision reaches the site's other open tabs at once
+   * (`BroadcastChannel`, where the browser has it), which act as if it had been made in them. A
+   * tab opened later starts from its `consent` option: the site's consent tool says it per page.
    * @example cmp.onChange((granted) => tw.consent(granted))
    */
   consent(granted: boolean): void
