@@ -41,7 +41,7 @@ function start(options: TagwiseOptions): Tagwise {
   const features = resolveBrowserFeatures(options)
   const { signal } = options
   let page = readPage(typeof document === 'undefined' ? '' : document.referrer)
-  const platform = browserPlatform(options.storage, options.fetch, () => page)
+  const platform = browserPlatform(options.storage, options.fetch, () => page, signal)
   const instance = createInstance(resolved, platform)
   const tw = instance._api
   const visits = createPageVisits(resolved.dwell, tw.track)

@@ -1,5 +1,6 @@
 import type { TagwiseOptions } from './options.ts'
 import type { Platform } from '../core/platform.ts'
+import { shareConsent } from './shared-consent.ts'
 import { indexedDbStore, memoryStore } from './storage.ts'
 
 /**
@@ -21,6 +22,7 @@ export function browserPlatform(
   storage: TagwiseOptions['storage'],
   customFetch: typeof fetch | undefined,
   currentPage: () => Page,
+  signal: AbortSignal | undefined,
 ): Platform {
   const nav = typeof navigator === 'undefined' ? undefined : navigator
   return {
@@ -59,6 +61,22 @@ export function browserPlatform(
               }
             },
           },
+    // Pages only: Node, Bun and Deno have BroadcastChannel too, between their workers (and an open
+    // one keeps the process alive).
+    _shareConsent:
+      typeof document === 'undefined' || typeof BroadcastChannel === 'undefined'
+        ? undefined
+        : (writeKey, apply) =>
+            shareConsent(
+              (name, receive) => {
+                const channel = new BroadcastChannel(name)
+                channel.onmessage = (event) => receive(event.data)
+                signal?.addEventListener('abort', () => channel.close())
+                return (message) => channel.postMessage(message)
+              },
+              writeKey,
+              apply,
+            ),
     _online: () => nav?.onLine !== false,
     _visible: () => typeof document === 'undefined' || document.visibilityState !== 'hidden',
     _context: () => ({

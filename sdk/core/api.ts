@@ -86,12 +86,21 @@ export interface Tagwise {
    * the SDK stored is deleted (queue, identity, device state, cached tags and rules, the page's
    * backup in localStorage); on-device tags keep working in memory, and the identity stays in
    * memory until the page goes away (stored again only if consent is granted again).
+   *
+   * Consent is the site's, not the page's: a decision reaches the site's other open tabs at once
+   * (`BroadcastChannel`, where the browser has it), which act as if it had been made in them. A
+   * tab opened later starts from its `consent` option: the site's consent tool says it per page.
    * @example cmp.onChange((granted) => tw.consent(granted))
    */
   consent(granted: boolean): void
   /**
    * Sends the queue now. Resolves when the collector acknowledged every queued event, or when a
    * send failed (the SDK keeps retrying in the background); never rejects.
+   *
+   * In Node, Bun and Deno the SDK's timers (the next batch, retries, time-driven tags) do not keep
+   * the process alive: a script, a test or server-side rendering ends when its own work is done,
+   * also while the collector is unreachable. What it tracked is sent only if it awaits `flush()`
+   * before it ends; events whose send failed then are lost with the process (it has no IndexedDB).
    * @example await tw.flush()
    */
   flush(): Promise<void>

@@ -262,9 +262,10 @@ export function createInstance(options: ResolvedOptions, platform: Platform): In
     // Own properties only: `has('toString')` is no tag.
     return own(live._current, tag)
   }
-  function consent(yes: boolean): void {
+  /** Applies a consent decision, this page's own or another page's of the site (browser/shared-consent.ts). */
+  function applyConsent(yes: boolean): void {
     const was = granted
-    granted = yes !== false
+    granted = yes
     // Everything stored goes; the queue also empties in memory (what was counted stays counted).
     if (!granted) {
       void queue._clear()
@@ -276,6 +277,10 @@ export function createInstance(options: ResolvedOptions, platform: Platform): In
       void queue._load().then(() => transport._schedule())
     }
   }
+
+  const decideConsent = platform._shareConsent
+    ? platform._shareConsent(writeKey, safe(applyConsent))
+    : applyConsent
 
   const api: Tagwise = {
     page: safe(page),
@@ -297,7 +302,8 @@ export function createInstance(options: ResolvedOptions, platform: Platform): In
       ...(identity.userId !== undefined ? { userId: identity.userId } : {}),
       sessionId: identity.sessionId,
     }),
-    consent,
+    // Sending to a channel the page closed (an aborted instance) throws.
+    consent: safe((yes) => decideConsent(yes !== false)),
     flush: () => started.then(() => transport._flush()).catch(log),
     ready: started,
   }

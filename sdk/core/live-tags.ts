@@ -5,6 +5,7 @@ import type {
   StateSnapshot,
   TagValue,
 } from '../../rules/index.ts'
+import { backgroundTimer } from './background-timer.ts'
 import { loadExplainer, type CompiledRules } from './device-rules.ts'
 import { createEmitter, type Emitter } from './emitter.ts'
 import type { QueuedEvent } from './queue.ts'
@@ -127,7 +128,7 @@ export function createLiveTags(log: (...args: unknown[]) => void, visible: boole
     clearTimeout(timer)
     // Time-driven changes need rules, and happen only while the page is visible.
     const on = evaluating
-    if (on && stopped === undefined) timer = setTimeout(() => arm(on), 0)
+    if (on && stopped === undefined) timer = backgroundTimer(() => arm(on), 0)
   }
 
   /**
@@ -143,7 +144,7 @@ export function createLiveTags(log: (...args: unknown[]) => void, visible: boole
     // A session that ended in real time ends its tags, hidden time or not.
     const end = last + on.rules.sessionTimeoutMs
     const at = Math.min(next + hidden, end > now ? end : Infinity)
-    timer = setTimeout(update, Math.min(MAX_DELAY, Math.max(0, at - now)))
+    timer = backgroundTimer(update, Math.min(MAX_DELAY, Math.max(0, at - now)))
   }
 
   return {

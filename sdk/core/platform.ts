@@ -49,6 +49,13 @@ export interface Platform {
    * asynchronously (mini-programs: `wx.getRandomValues`); a new person's ids wait for it.
    */
   _randomReady?: Promise<void>
+  /**
+   * Makes consent the site's where several of its pages can be open at once (browser tabs):
+   * returns how this page decides; `apply` gets this page's decisions and the other pages'.
+   * Absent: this page's decisions are the site's (mini-programs run one page stack; Node has no
+   * tabs).
+   */
+  _shareConsent?(writeKey: string, apply: (granted: boolean) => void): (granted: boolean) => void
   /** `false` when the host knows it is offline. */
   _online(): boolean
   /** Whether the app is in the foreground (time-driven tags only run then). */

@@ -1,4 +1,5 @@
 import type { Json } from '../../rules/index.ts'
+import { backgroundTimer } from './background-timer.ts'
 import { createEmitter, type Emitter } from './emitter.ts'
 import type { ResolvedOptions } from './options.ts'
 import type { Platform } from './platform.ts'
@@ -42,7 +43,7 @@ export interface Transport extends Pick<Emitter<TransportEvents>, '_on'> {
   _flush(): Promise<void>
   /** Hands the queue to `sendBeacon` (page going away), or flushes where there is none; events stay queued until acknowledged. */
   _beacon(): void
-  /** Network is back: retry now. */
+  /** Network is back: retry now, unless the collector asked to wait (429, 5xx). */
   _online(): void
   _stop(): void
 }
@@ -58,6 +59,11 @@ export function createTransport(options: TransportOptions): Transport {
   let inflight: Promise<void> | undefined
   let timer: ReturnType<typeof setTimeout> | undefined
   let retryAt = 0
+  /**
+   * Until when the collector's own answer (429, 5xx) has the SDK wait, by its Retry-After or the
+   * backoff: the network was there, so going back online does not shorten it.
+   */
+  let answeredRetryAt = 0
   let attempts = 0
   /** Most events in the next request: halved by each 413, back to the full size once one passes. */
   let limit = MAX_BATCH
@@ -65,7 +71,7 @@ export function createTransport(options: TransportOptions): Transport {
   /** Flushes at `at` (epoch ms), or at `retryAt` when that is later. */
   const wake = (at: number) => {
     clearTimeout(timer)
-    timer = setTimeout(
+    timer = backgroundTimer(
       () => {
         timer = undefined
         // Timers may fire a little before the wall clock reaches `retryAt`, and a Retry-After
@@ -137,6 +143,7 @@ export function createTransport(options: TransportOptions): Transport {
       const status = response.status
       if (status === 429 || status >= 500) {
         retry(response.headers.get('retry-after'))
+        answeredRetryAt = retryAt
         return false
       }
       // Over a body limit (a proxy's may be lower than the collector's): half as many, now.
@@ -223,6 +230,8 @@ export function createTransport(options: TransportOptions): Transport {
       if (!platform._beacon(url, text)) post(text, true).catch(() => undefined)
     },
     _online() {
+      // Only a wait for the network ends here (the timer still runs for the collector's).
+      if (Date.now() < answeredRetryAt) return
       retryAt = 0
       attempts = 0
       void flush()

@@ -72,6 +72,23 @@ type TagwiseWindow = {
 }
 const ready = () => page.evaluate(() => (window as unknown as TagwiseWindow).tagwise.ready)
 
+/** What `target`'s origin holds: the keys of tagwise's IndexedDB store, and of localStorage. */
+const storedKeys = (target: Page) =>
+  target.evaluate(async () => {
+    const db = await new Promise<IDBDatabase>((resolve, reject) => {
+      const open = indexedDB.open('tagwise')
+      open.onsuccess = () => resolve(open.result)
+      open.onerror = () => reject(open.error)
+    })
+    const keys = await new Promise<IDBValidKey[]>((resolve, reject) => {
+      const all = db.transaction('kv').objectStore('kv').getAllKeys()
+      all.onsuccess = () => resolve(all.result)
+      all.onerror = () => reject(all.error)
+    })
+    db.close()
+    return { indexedDb: keys.map(String).sort(), localStorage: Object.keys(localStorage) }
+  })
+
 describe('the script-tag SDK in Chromium', () => {
   it('shows the checkout nudge after 10 s of visible time on checkout, by time alone', async () => {
     await page.clock.install()
@@ -260,22 +277,7 @@ describe('the script-tag SDK in Chromium', () => {
   })
 
   it('deletes everything it stored on consent(false): IndexedDB and localStorage are empty', async () => {
-    // What the page's origin holds: the keys of tagwise's IndexedDB store, and of localStorage.
-    const stored = () =>
-      page.evaluate(async () => {
-        const db = await new Promise<IDBDatabase>((resolve, reject) => {
-          const open = indexedDB.open('tagwise')
-          open.onsuccess = () => resolve(open.result)
-          open.onerror = () => reject(open.error)
-        })
-        const keys = await new Promise<IDBValidKey[]>((resolve, reject) => {
-          const all = db.transaction('kv').objectStore('kv').getAllKeys()
-          all.onsuccess = () => resolve(all.result)
-          all.onerror = () => reject(all.error)
-        })
-        db.close()
-        return { indexedDb: keys.map(String).sort(), localStorage: Object.keys(localStorage) }
-      })
+    const stored = () => storedKeys(page)
     await page.goto(url('/'))
     await ready()
     await page.evaluate(async () => {
@@ -295,6 +297,66 @@ describe('the script-tag SDK in Chromium', () => {
     await page.evaluate(() => (window as unknown as { tagwise: ConsentApi }).tagwise.consent(false))
     await expect.poll(stored).toEqual({ indexedDb: [], localStorage: [] })
     expect(errors).toEqual([])
+  })
+
+  it('a withdrawal in one tab holds in the other tab of the site, and so does a grant', async () => {
+    await page.goto(url('/'))
+    await ready()
+    const other = await context.newPage()
+    const otherErrors = watchErrors(other)
+    /** The batches the other tab sends (fetch or beacon). */
+    const sent: string[] = []
+    other.on('request', (request) => {
+      if (request.url().endsWith('/v1/batch')) sent.push(request.postData() ?? '')
+    })
+    await other.goto(url('/'))
+    await other.evaluate(async () => {
+      const { tagwise } = window as unknown as { tagwise: ConsentApi & { ready: Promise<void> } }
+      await tagwise.ready
+      tagwise.identify({ plan: 'gold' })
+      tagwise.track('Product Viewed', { product_id: 'p1' })
+      await tagwise.flush()
+    })
+    await setHidden(other, true) // the other tab writes its backup
+    await setHidden(other, false)
+    await expect
+      .poll(async () => (await storedKeys(other)).indexedDb)
+      .toEqual(expect.arrayContaining(['demo-write-key:user', 'demo-write-key:queue']))
+
+    await page.evaluate(() => (window as unknown as { tagwise: ConsentApi }).tagwise.consent(false))
+    await expect.poll(() => storedKeys(other)).toEqual({ indexedDb: [], localStorage: [] })
+    const before = sent.length
+    // The other tab keeps working in memory: its device tags, no request, nothing stored.
+    await other.evaluate(async () => {
+      const { tagwise } = window as unknown as { tagwise: ConsentApi }
+      tagwise.track('Coupon Claimed', { coupon_id: 'c1' })
+      await tagwise.flush()
+    })
+    await setHidden(other, true)
+    await setHidden(other, false)
+    await other.waitForTimeout(2_500) // past the flush interval
+    expect(sent.length).toBe(before)
+    expect(await storedKeys(other)).toEqual({ indexedDb: [], localStorage: [] })
+    expect(
+      await other.evaluate(() =>
+        (window as unknown as TagwiseWindow).tagwise.has('coupon_claimer'),
+      ),
+    ).toBe(true)
+    await expect.poll(() => other.locator('#claimed').isVisible()).toBe(true)
+
+    await page.evaluate(() => (window as unknown as { tagwise: ConsentApi }).tagwise.consent(true))
+    // The grant arrives in a task of the other tab's own: until then, what it tracks is not sent.
+    await expect
+      .poll(async () => {
+        await other.evaluate(async () => {
+          const { tagwise } = window as unknown as { tagwise: ConsentApi }
+          tagwise.track('Product Viewed', { product_id: 'after the grant' })
+          await tagwise.flush()
+        })
+        return sent.slice(before).join()
+      })
+      .toContain('after the grant')
+    expect([...errors, ...otherErrors]).toEqual([])
   })
 
   it('loads the rare features chunk only for rules that use one, and they evaluate', async () => {

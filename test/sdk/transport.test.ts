@@ -118,6 +118,59 @@ describe('transport', () => {
     expect(collector.batches().map(names)).toEqual([['a'], ['a', 'b']])
   })
 
+  it('going back online does not shorten a wait the collector asked for (Retry-After)', async () => {
+    // The collector answered: the network was there. `online` says nothing about the collector.
+    fakeTime()
+    const collector = fakeCollector()
+    collector.reply(
+      { status: 429, headers: { 'retry-after': '30' } },
+      { status: 503, headers: { 'retry-after': new Date(Date.now() + 90_000).toUTCString() } },
+    )
+    const tw = start(collector, { autoPage: false })
+    await tw.ready
+    tw.track('a')
+    await tw.flush()
+    window.dispatchEvent(new Event('online'))
+    await tick(29_000)
+    expect(collector.batches()).toHaveLength(1)
+    await tick(1000)
+    expect(collector.batches()).toHaveLength(2)
+    // An HTTP date, 60 s from now.
+    window.dispatchEvent(new Event('online'))
+    await tick(59_000)
+    expect(collector.batches()).toHaveLength(2)
+    await tick(1000)
+    expect(collector.batches().map(names)).toEqual([['a'], ['a'], ['a']])
+  })
+
+  it('going back online does not shorten the backoff after a 5xx without Retry-After', async () => {
+    fakeTime()
+    const collector = fakeCollector()
+    collector.reply({ status: 500 })
+    const tw = start(collector, { autoPage: false })
+    await tw.ready
+    tw.track('a')
+    await tw.flush()
+    window.dispatchEvent(new Event('online'))
+    await tick()
+    expect(collector.batches()).toHaveLength(1)
+    await tick(1000) // the first backoff: 500 to 1000 ms
+    expect(collector.batches().map(names)).toEqual([['a'], ['a']])
+  })
+
+  it('going back online ends the wait after a request that did not reach the collector', async () => {
+    fakeTime()
+    const collector = fakeCollector()
+    collector.reply('network-error')
+    const tw = start(collector, { autoPage: false })
+    await tw.ready
+    tw.track('a')
+    await tw.flush()
+    window.dispatchEvent(new Event('online'))
+    await tick()
+    expect(collector.batches().map(names)).toEqual([['a'], ['a']])
+  })
+
   it('waits out a Retry-After longer than a timer can wait (24.8 days) without spinning', async () => {
     // Browsers fire a setTimeout of more than 2^31 − 1 ms at once: waking and re-arming for the
     // rest of the wait would loop on timers for the page's life.
