@@ -1,10 +1,12 @@
 import { deliverExport } from './deliver-export.ts'
 import { readDestinations } from './destinations.ts'
 import type { Env } from '../env.ts'
-import { erasedAt, recordNotice } from './erasures.ts'
+import { recordNotice } from './erasures.ts'
+import { recordMerge } from './merges.ts'
 import { exportMessagesOf, exportProfile, isQueueMessage, type ExportMessage } from './message.ts'
 import { supersededChanges } from './superseded-changes.ts'
 import { changeStatements, forgetStatements, trimChanges } from './tag-index.ts'
+import { recordedTombstones, tombstonedChanges } from './tombstones.ts'
 
 /** Longest wait between two deliveries of a message the consumer could not handle, in seconds. */
 const MAX_RETRY_DELAY_S = 300
@@ -16,12 +18,13 @@ export const retryDelaySeconds = (attempts: number): number =>
 /**
  * The export queue's consumer (same Worker). Each message is acknowledged or retried on its own,
  * so one profile's failure never holds up the others of a batch:
- * 1. changes of a profile erased at or after their time (a tombstone in D1 `erasures`) are
- *    dropped: they never reach the index, the change log or a destination after the erasure;
- * 2. the D1 tag index and change log, one D1 batch for the whole queue batch; erasure notices
- *    remove the profile's rows up to the erasure and record its tombstone. If that batch fails,
- *    each profile's messages are applied in a batch of their own, and only the profiles that fail
- *    again are retried (and not delivered);
+ * 1. changes of a profile erased or merged into another at or after their time (a tombstone in
+ *    D1 `erasures` or `merges`, or a notice in the same batch: `tombstones.ts`) are dropped:
+ *    they never reach the index, the change log or a destination after the erasure or merge;
+ * 2. the D1 tag index and change log, one D1 batch for the whole queue batch; erasure and merge
+ *    notices remove the profile's rows up to their time and record its tombstone. If that batch
+ *    fails, each profile's messages are applied in a batch of their own, and only the profiles
+ *    that fail again are retried (and not delivered);
  * 3. the destinations of `DESTINATIONS` (webhooks, Segment-compatible APIs; see
  *    deliver-export.ts), which name the messages to retry.
  * Retries back off exponentially (2, 4, 8 … s, at most 5 min); after `max_retries`
@@ -48,14 +51,14 @@ export async function consumeExport(
     }
   })
   try {
-    const erased = await erasedAt(env.DB, [
+    const recorded = await recordedTombstones(env.DB, [
       ...new Set(valid.map(({ message }) => exportProfile(message))),
     ])
-    const live = valid.filter(
-      ({ message }) =>
-        message.type !== 'tag.changed' ||
-        message.change.at > (erased.get(message.change.profile) ?? -Infinity),
+    const dropped = tombstonedChanges(
+      valid.map(({ message }) => message),
+      recorded,
     )
+    const live = valid.filter((_, position) => !dropped.has(position))
     const failed = await indexEachProfile(
       env.DB,
       live.map(({ message }) => message),
@@ -84,18 +87,27 @@ export async function consumeExport(
   })
 }
 
-/** The D1 statements of one message: its change applied, or its erasure recorded. */
-const statementsOf = (
+/** The D1 statements of one message: its change applied, or its erasure or merge recorded. */
+function statementsOf(
   db: D1Database,
   message: ExportMessage,
   superseded: boolean,
-): D1PreparedStatement[] =>
-  message.type === 'tag.changed'
-    ? changeStatements(db, message.change, { index: !superseded })
-    : [
+): D1PreparedStatement[] {
+  switch (message.type) {
+    case 'tag.changed':
+      return changeStatements(db, message.change, { index: !superseded })
+    case 'profile.deleted':
+      return [
         recordNotice(db, message.deletion),
         ...forgetStatements(db, message.deletion.profile, message.deletion.at),
       ]
+    case 'profile.merged':
+      return [
+        ...recordMerge(db, message.merge),
+        ...forgetStatements(db, message.merge.profile, message.merge.at),
+      ]
+  }
+}
 
 /**
  * The D1 statements of `messages`, in one batch: a change a later one of the same profile and

@@ -1,6 +1,7 @@
 import type { Destination, SegmentDestination, WebhookDestination } from './destinations.ts'
 import { exportId, exportProfile, type ExportMessage } from './message.ts'
 import { segmentIdentifies, segmentRequests } from './segment-batches.ts'
+import { segmentLinks } from './segment-links.ts'
 import { signWebhook } from './webhook-signature.ts'
 
 /** Delivery log rows kept this long (well past the queue's last retry). */
@@ -17,6 +18,14 @@ export function webhookPayload(message: ExportMessage, now: number): string {
       type: 'tag.changed',
       timestamp,
       data: { ...change, at: new Date(at).toISOString() },
+    })
+  }
+  if (message.type === 'profile.merged') {
+    const { profile, into, at } = message.merge
+    return JSON.stringify({
+      type: 'profile.merged',
+      timestamp,
+      data: { profile, into, at: new Date(at).toISOString() },
     })
   }
   const { profile, at } = message.deletion
@@ -48,10 +57,11 @@ async function postWebhook(d: WebhookDestination, message: ExportMessage, now: n
 /**
  * Posts the identifies of `messages` to a Segment-compatible API (`segment-batches.ts`): one per
  * profile, or more where its traits pass an event's size, in as many requests as the API's size
- * limits need, one after another. Returns the positions of the messages it delivered and of
- * those to retry: at the first request refused, that request's messages and every later one's
- * (so each profile's changes reach the receiver in order). Other messages (erasures) are never
- * sent there: they count as delivered, as does a batch without changes.
+ * limits need, one after another, each merge's link first (`segment-links.ts`: before the
+ * identify of the user it joins, as Segment advises for an alias). Returns the positions of the
+ * messages it delivered and of those to retry: at the first request refused, that request's
+ * messages and every later one's (so each profile's changes reach the receiver in order).
+ * Erasures are never sent there: they count as delivered, as does a batch without changes.
  */
 async function postSegment(
   d: SegmentDestination,
@@ -59,12 +69,13 @@ async function postSegment(
   now: number,
 ): Promise<{ delivered: number[]; retry: number[] }> {
   const { identifies, unsendable } = await segmentIdentifies(d.traitPrefix, messages)
+  const events = [...(await segmentLinks(messages)), ...identifies]
   const sentAt = new Date(now).toISOString()
   const requests = segmentRequests(
-    identifies,
+    events,
     new TextEncoder().encode(JSON.stringify({ batch: [], sentAt })).byteLength,
   )
-  const carried = new Set([...identifies.flatMap((i) => i.positions), ...unsendable])
+  const carried = new Set([...events.flatMap((i) => i.positions), ...unsendable])
   const delivered = messages.map((_, i) => i).filter((i) => !carried.has(i))
   for (const [n, request] of requests.entries()) {
     const ok = await fetch(`${d.endpoint}/v1/batch`, {
@@ -97,8 +108,8 @@ async function postSegment(
  * Order per profile holds for each receiver: after a profile's message fails at a destination, its
  * later messages of the batch are not sent there (they are retried with it, in order). Webhooks:
  * one request per message, profiles in parallel. Segment-compatible: one batch call per destination
- * (an `identify` per profile); a profile deletion is not sent there (Segment-compatible APIs erase
- * through their own deletion APIs).
+ * (an `identify` per profile, an `identify` or `alias` per merge); a profile deletion is not sent
+ * there (Segment-compatible APIs erase through their own deletion APIs).
  */
 export async function deliverExport(
   db: D1Database,

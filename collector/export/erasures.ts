@@ -87,18 +87,3 @@ export const recordNotice = (
        ON CONFLICT (profile) DO UPDATE SET erased_at = max(erasures.erased_at, excluded.erased_at)`,
     )
     .bind(deletion.profile, deletion.id, deletion.at)
-
-/** When each of `profiles` was erased last (only those with a tombstone). */
-export async function erasedAt(
-  db: D1Database,
-  profiles: readonly string[],
-): Promise<Map<string, number>> {
-  if (!profiles.length) return new Map()
-  const { results } = await db
-    .prepare(
-      `SELECT profile, erased_at FROM erasures WHERE profile IN (SELECT value FROM json_each(?))`,
-    )
-    .bind(JSON.stringify(profiles))
-    .all<{ profile: string; erased_at: number }>()
-  return new Map(results.map((row) => [row.profile, row.erased_at]))
-}

@@ -28,10 +28,23 @@ export interface ProfileDeletion {
   at: number
 }
 
+/**
+ * A profile merged into another (identity merge), sent by the merged profile when its data has
+ * moved: from then on it is only a forward to `into`, so the index and destinations forget it.
+ * `at` is no earlier than any change the merged profile committed (it commits none after).
+ */
+export interface ProfileMerge {
+  id: string
+  profile: string
+  into: string
+  at: number
+}
+
 /** An export: what the consumer handles one by one. Versioned by `type`, so new kinds can be added. */
 export type ExportMessage =
   | { type: 'tag.changed'; change: ExportedChange }
   | { type: 'profile.deleted'; deletion: ProfileDeletion }
+  | { type: 'profile.merged'; merge: ProfileMerge }
 
 /**
  * What the export queue carries: an export message, or a commit's tag changes of one profile in
@@ -47,13 +60,30 @@ export const exportMessagesOf = (body: QueueMessage): ExportMessage[] =>
     ? body.changes.map((change) => ({ type: 'tag.changed', change }))
     : [body]
 
+/** What the message says happened: to whom, when, and its idempotency key. */
+const subjectOf = (message: ExportMessage): { id: string; profile: string; at: number } => {
+  switch (message.type) {
+    case 'tag.changed':
+      return message.change
+    case 'profile.deleted':
+      return message.deletion
+    case 'profile.merged':
+      return message.merge
+  }
+}
+
 /** The message's idempotency key (`webhook-id`, and the key of the delivery log). */
-export const exportId = (message: ExportMessage): string =>
-  message.type === 'tag.changed' ? message.change.id : message.deletion.id
+export const exportId = (message: ExportMessage): string => subjectOf(message).id
 
 /** The profile the message is about (deliveries keep each profile's order). */
-export const exportProfile = (message: ExportMessage): string =>
-  message.type === 'tag.changed' ? message.change.profile : message.deletion.profile
+export const exportProfile = (message: ExportMessage): string => subjectOf(message).profile
+
+/**
+ * When a message makes the index forget its profile (an erasure or a merge: rows and changes of
+ * the profile dated up to then), `undefined` for a tag change.
+ */
+export const forgetsProfileAt = (message: ExportMessage): number | undefined =>
+  message.type === 'tag.changed' ? undefined : subjectOf(message).at
 
 /** The export messages of a profile's tag changes evaluated at `at`, each with a new id. */
 export const tagChangedMessages = (
@@ -78,6 +108,8 @@ const isRecord = (value: unknown): value is Record<string, unknown> =>
 export function isExportMessage(body: unknown): body is ExportMessage {
   if (!isRecord(body)) return false
   if (body.type === 'tag.changed') return isChange(body.change)
+  if (body.type === 'profile.merged')
+    return hasIds(body.merge) && isRecord(body.merge) && typeof body.merge.into === 'string'
   return body.type === 'profile.deleted' && hasIds(body.deletion)
 }
 

@@ -15,7 +15,10 @@ export const SEGMENT_EVENT_BYTES = 32_000
 /** Most events a request carries (each identify names one profile: 500 profiles at most). */
 export const SEGMENT_REQUEST_EVENTS = 500
 
-/** An `identify` ready to send, with the positions of the messages whose changes it carries. */
+/**
+ * An `identify` ready to send (or another event: `segment-links.ts`), with the positions of the
+ * messages it carries.
+ */
 export interface SegmentIdentify {
   event: Record<string, unknown>
   bytes: number
@@ -23,7 +26,7 @@ export interface SegmentIdentify {
 }
 
 const encoder = new TextEncoder()
-const jsonBytes = (value: unknown) => encoder.encode(JSON.stringify(value)).byteLength
+export const jsonBytes = (value: unknown) => encoder.encode(JSON.stringify(value)).byteLength
 
 const hex = (bytes: ArrayBuffer) =>
   [...new Uint8Array(bytes)].map((b) => b.toString(16).padStart(2, '0')).join('')
@@ -32,7 +35,7 @@ const hex = (bytes: ArrayBuffer) =>
  * The messageId of an identify carrying these change ids: the same changes give the same id on
  * every retry, so the receiver deduplicates.
  */
-async function messageIdOf(ids: readonly string[]): Promise<string> {
+export async function messageIdOf(ids: readonly string[]): Promise<string> {
   const digest = await crypto.subtle.digest('SHA-256', encoder.encode(ids.join(',')))
   return `tw-${hex(digest).slice(0, 32)}`
 }
@@ -40,7 +43,7 @@ async function messageIdOf(ids: readonly string[]): Promise<string> {
 const MESSAGE_ID_PLACEHOLDER = `tw-${'0'.repeat(32)}`
 
 /** A profile as Segment names people: a user by `userId`, an anonymous visitor by `anonymousId`. */
-function segmentIdentity(profile: string): { userId: string } | { anonymousId: string } {
+export function segmentIdentity(profile: string): { userId: string } | { anonymousId: string } {
   const { space, id } = parseProfileName(profile)
   return space === 'user' ? { userId: id } : { anonymousId: id }
 }

@@ -1,5 +1,6 @@
 import { supersededChanges } from './superseded-changes.ts'
 import type { ExportedChange } from './message.ts'
+import { TOMBSTONED } from './tombstones.ts'
 
 /** Rows of `tag_changes` kept for the live feed (`GET /v1/changes`); older ones are trimmed. */
 export const CHANGES_KEPT = 10_000
@@ -12,9 +13,10 @@ export const CHANGES_KEPT = 10_000
  *   migration 0007, `(profile, tag, at, id)` after it, so the statement runs on either);
  * - the index keeps present tags only; a change is applied unless the log holds a later change
  *   of the same profile and tag, and an upsert never overwrites a newer `updated_at`;
- * - a change of a profile erased at or after its time (a tombstone in `erasures`) is dropped, so
- *   no late or retried change re-creates rows of an erased profile. The check is part of each
- *   statement, so an erasure committed meanwhile is seen.
+ * - a change of a profile erased or merged into another at or after its time (a tombstone in
+ *   `erasures` or `merges`, `tombstones.ts`) is dropped, so no late or retried change re-creates
+ *   rows of an erased or merged profile. The check is part of each statement, so a tombstone
+ *   recorded meanwhile, or earlier in the same D1 batch, is seen.
  * With `index: false` only the log statement: a later change of the same tag in the same D1
  * batch decides the index row (`supersededChanges`).
  */
@@ -24,7 +26,6 @@ export function changeStatements(
   { index: toIndex }: { index: boolean } = { index: true },
 ): D1PreparedStatement[] {
   const newer = `SELECT 1 FROM tag_changes WHERE profile = ?1 AND tag = ?2 AND at > ?3`
-  const erased = `SELECT 1 FROM erasures WHERE profile = ?1 AND erased_at >= ?3`
   const index =
     c.to === null
       ? db
@@ -35,7 +36,7 @@ export function changeStatements(
       : db
           .prepare(
             `INSERT INTO tag_index (profile, tag, value, num, updated_at)
-             SELECT ?1, ?2, ?4, ?5, ?3 WHERE NOT EXISTS (${newer}) AND NOT EXISTS (${erased})
+             SELECT ?1, ?2, ?4, ?5, ?3 WHERE NOT EXISTS (${newer}) AND NOT ${TOMBSTONED}
              ON CONFLICT (profile, tag) DO UPDATE SET
                value = excluded.value, num = excluded.num, updated_at = excluded.updated_at
              WHERE excluded.updated_at >= tag_index.updated_at`,
@@ -50,7 +51,7 @@ export function changeStatements(
   const log = db
     .prepare(
       `INSERT OR IGNORE INTO tag_changes (id, profile, tag, from_value, to_value, at, rules_version)
-       SELECT ?4, ?1, ?2, ?5, ?6, ?3, ?7 WHERE NOT EXISTS (${erased})`,
+       SELECT ?4, ?1, ?2, ?5, ?6, ?3, ?7 WHERE NOT ${TOMBSTONED}`,
     )
     .bind(
       c.profile,
@@ -124,8 +125,8 @@ export const forgetStatements = (
 ]
 
 /**
- * The statements forgetting profiles in the index and the change log (erasure, or an id merged
- * into another), three for any number of profiles.
+ * The statements forgetting profiles in the index and the change log (an erasure), three for
+ * any number of profiles.
  */
 export const removeStatements = (
   db: D1Database,
@@ -139,12 +140,6 @@ export const removeStatements = (
       .prepare(`DELETE FROM tag_changes WHERE profile IN (SELECT value FROM json_each(?))`)
       .bind(ids),
   ]
-}
-
-/** Forgets profiles in the index and the change log (erasure, or an id merged into another). */
-export async function removeFromIndex(db: D1Database, profiles: readonly string[]): Promise<void> {
-  if (!profiles.length) return
-  await db.batch(removeStatements(db, profiles))
 }
 
 /** One entry of the live feed. */

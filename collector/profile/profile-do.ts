@@ -4,7 +4,6 @@ import { TokenBuckets, type Rate } from '../auth/token-buckets.ts'
 import type { Env } from '../env.ts'
 import { tagChangedMessages } from '../export/message.ts'
 import { Outbox } from '../export/outbox.ts'
-import { removeFromIndex } from '../export/tag-index.ts'
 import type { PreparedEvent } from '../ingest/prepare-event.ts'
 import { CHECKPOINT_EVENTS, MAX_MERGED_IDS, PROFILE_EVENTS_SHOWN } from '../limits.ts'
 import { activeRules, activeRulesAt, type ActiveRules } from '../rules/active-rules.ts'
@@ -31,7 +30,7 @@ import { profileStub } from './stub.ts'
 import { tagChanges } from './tag-changes.ts'
 import type { TagHistoryEntry } from './tag-store.ts'
 
-/** How soon a merged profile tries again to leave the directory and the index when D1 failed, in ms. */
+/** How soon a merged profile tries again to leave the directory when D1 failed, in ms. */
 const UNLIST_RETRY_MS = 30_000
 
 /** What a profile did with a batch's events (positions index the events it was given). */
@@ -410,26 +409,47 @@ export class ProfileDO extends DurableObject<Env> {
     return { value: created && this.store.profileId() !== undefined ? 'created' : 'joined' }
   }
 
-  /** Drops the data a merge moved away, keeping the forward. */
+  /**
+   * Drops the data a merge moved away, keeping the forward. A profile that exported tag changes
+   * queues a `profile.merged` notice in the same transaction, behind them: the export consumer
+   * then forgets it in the tag index and the change log, and drops any of its changes the queue
+   * delivers later (`export/tombstones.ts`), so audiences and the catalog count the person once.
+   */
   async releaseMerged(): Promise<void> {
     const forward = this.store.forward()
     if (!forward?.pending) return
     this.state = undefined
     this.transaction(() => {
+      const self = this.store.profileId()
+      const [lastChange] = this.store.tags.history(1)
+      if (self !== undefined && lastChange)
+        this.outbox.add([
+          {
+            type: 'profile.merged',
+            // No earlier than its last change: the Worker's receive time may have dated that one.
+            merge: {
+              id: crypto.randomUUID(),
+              profile: self,
+              into: forward.to,
+              at: Math.max(Date.now(), Date.parse(lastChange.at)),
+            },
+          },
+        ])
       this.store.clearData()
       this.store.setForward({ ...forward, pending: false })
       this.store.setListedAfterMerge(true)
     })
     await this.alarms.delete()
-    // Changes committed before the merge still go out (the index then forgets this id).
+    // The changes committed before the merge go out, then the notice.
     await this.drain()
     await this.unlistMerged()
   }
 
   /**
-   * A forward is no profile of its own: the directory and the tag index list the profile it
-   * joined, so they forget this id. Nothing else would retry it (the merge is no longer pending):
-   * when D1 fails, the alarm tries again within `UNLIST_RETRY_MS`, and the merge still succeeds.
+   * A forward is no profile of its own: the directory lists the profile it joined, so it forgets
+   * this id (the tag index does by the `profile.merged` notice). Nothing else would retry it (the
+   * merge is no longer pending): when D1 fails, the alarm tries again within `UNLIST_RETRY_MS`,
+   * and the merge still succeeds.
    */
   private async unlistMerged(): Promise<void> {
     const self = this.store.profileId()
@@ -437,7 +457,6 @@ export class ProfileDO extends DurableObject<Env> {
     try {
       await Promise.all([
         unlistProfiles(this.env.DB, [self]),
-        removeFromIndex(this.env.DB, [self]),
         forgetTagErrorsStatement(this.env.DB, [self]).run(),
       ])
       this.store.setListedAfterMerge(false)

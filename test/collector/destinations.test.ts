@@ -211,6 +211,32 @@ describe('webhooks', () => {
       ok.map((r) => [r.url, JSON.parse(r.body).type, JSON.parse(r.body).data?.profile]),
     ).toEqual([[HOOK, 'profile.deleted', profile]])
   })
+
+  it('tells destinations of a merge, and of none of the merged profile’s changes it covers', async () => {
+    const { ok } = receivers(() => 200)
+    const [anonymousId, user] = [uniqueId('a'), uniqueId('u')]
+    const visitor = anonymousProfile(anonymousId)
+    const t = Date.now() - 1000
+    const notice = { id: uniqueId('m'), profile: visitor, into: user, at: t + 1 }
+    // The visitor's last change, still queued when it merged, comes in the same batch.
+    const messages: ExportMessage[] = [
+      change(visitor, 'coupon_claimer', true, t),
+      { type: 'profile.merged', merge: notice },
+    ]
+    expect(await consume(withDestinations([webhook, segment]), messages)).toEqual([])
+    expect(ok.filter((r) => r.url === HOOK).map((r) => JSON.parse(r.body))).toEqual([
+      {
+        type: 'profile.merged',
+        timestamp: expect.any(String),
+        data: { profile: visitor, into: user, at: new Date(t + 1).toISOString() },
+      },
+    ])
+    expect(ok.find((r) => r.url === HOOK)!.headers['webhook-id']).toBe(notice.id)
+    const cdp = ok.filter((r) => r.url === `${CDP}/v1/batch`)
+    expect(cdp.map((r) => JSON.parse(r.body).batch)).toEqual([
+      [expect.objectContaining({ type: 'identify', userId: user, anonymousId })],
+    ])
+  })
 })
 
 describe('Segment-compatible destinations', () => {
@@ -327,6 +353,44 @@ describe('Segment-compatible destinations', () => {
       expect(traits[`tw_long_29`]).toBe(`${user}/29/`.padEnd(900, 'v'))
       expect(Object.keys(traits).filter((key) => key.startsWith('tw_long_'))).toHaveLength(30)
     }
+  })
+  it('links a merged visitor to its user with an identify, a merged user with an alias: another tagwise merges them', async () => {
+    const bodies = forwardToSelf()
+    const [anonymousId, earlier, user] = [uniqueId('a'), uniqueId('u'), uniqueId('u')]
+    const t = Date.now() - 1000
+    // The receiver first hears of the three as this collector did, then of the merges.
+    const tagged = [
+      change(anonymousProfile(anonymousId), 'coupon_claimer', true, t),
+      change(earlier, 'spend_tier_30d', 'mid', t),
+      change(user, 'cart_open', true, t),
+    ]
+    expect(await consume(withDestinations([segment]), tagged)).toEqual([])
+    const merges: ExportMessage[] = [
+      {
+        type: 'profile.merged',
+        merge: { id: uniqueId('m'), profile: anonymousProfile(anonymousId), into: user, at: t + 1 },
+      },
+      {
+        type: 'profile.merged',
+        merge: { id: uniqueId('m'), profile: earlier, into: user, at: t + 2 },
+      },
+    ]
+    expect(await consume(withDestinations([segment]), merges)).toEqual([])
+    expect(JSON.parse(bodies.at(-1)!).batch).toEqual([
+      expect.objectContaining({ type: 'identify', userId: user, anonymousId }),
+      expect.objectContaining({ type: 'alias', previousId: earlier, userId: user }),
+    ])
+    vi.restoreAllMocks()
+    const view = await json<{ aliases: string[]; traits: Record<string, unknown> }>(
+      await admin(`/v1/profiles/${user}`),
+    )
+    // (An alias's previousId names the anonymous id of that string too: rules' previousProfiles.)
+    expect(view.aliases).toEqual(expect.arrayContaining([anonymousProfile(anonymousId), earlier]))
+    expect(view.traits).toMatchObject({
+      tw_coupon_claimer: true,
+      tw_spend_tier_30d: 'mid',
+      tw_cart_open: true,
+    })
   })
 })
 

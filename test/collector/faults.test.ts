@@ -172,6 +172,16 @@ describe('faults', () => {
     await expect
       .poll(() => indexMismatches(expected), { timeout: 30_000, interval: 250 })
       .toEqual([])
+    // A merged profile leaves the index through the queue too (its profile.merged notice).
+    await expect
+      .poll(
+        async () =>
+          (await listedProfiles(profilesNamed(events), 'tag_index', 'profile')).filter(
+            (id) => !expected.has(id),
+          ),
+        { timeout: 30_000, interval: 250 },
+      )
+      .toEqual([])
     const listed = await listedProfiles(profilesNamed(events), 'profiles', 'id')
     const indexed = await listedProfiles(profilesNamed(events), 'tag_index', 'profile')
     rows.push({
@@ -212,12 +222,15 @@ describe('faults', () => {
     const draw = mulberry32(17)
     const flaky = flakyD1(env.DB, () => draw() < 1 / 3)
     const d1 = await redeliver({ ...env, DB: flaky.db }, captured)
-    // A commit's changes travel in one queue message: each counts.
-    const ids = captured
+    // A commit's changes travel in one queue message: each counts. Those of a profile merged
+    // into another (dated up to its merge) leave with it, by its profile.merged notice.
+    const changes = captured
       .flatMap(exportMessagesOf)
-      .flatMap((m) => (m.type === 'tag.changed' ? [m.change.id] : []))
+      .flatMap((m) => (m.type === 'tag.changed' ? [m.change] : []))
+    const ids = changes.filter((c) => expected.has(c.profile)).map((c) => c.id)
+    const mergedIds = changes.filter((c) => !expected.has(c.profile)).map((c) => c.id)
     const logged = new Map<string, number>()
-    for (const id of ids) {
+    for (const id of [...ids, ...mergedIds]) {
       const row = await env.DB.prepare('SELECT count(*) AS n FROM tag_changes WHERE id = ?')
         .bind(id)
         .first<{ n: number }>()
@@ -230,12 +243,13 @@ describe('faults', () => {
       fault: 'export consumer throws (D1 failing)',
       injected: `${flaky.failed} of ${flaky.calls} D1 calls failed; ${d1.retried} messages retried over ${d1.deliveries} deliveries, ${d1.deadLettered.length} dead-lettered`,
       ...storedCells(figures, ledger),
-      tagsCorrect: `${figures.tagsCorrect}/${figures.profiles} profiles; D1 index ${figures.profiles}/${figures.profiles}; ${once(logged)}/${ids.length} changes logged once, ${twice(logged)} twice`,
+      tagsCorrect: `${figures.tagsCorrect}/${figures.profiles} profiles; D1 index ${figures.profiles}/${figures.profiles}; ${once(logged)}/${ids.length} changes logged once, ${twice(logged)} twice; ${mergedIds.filter((id) => !logged.get(id)).length}/${mergedIds.length} changes of merged ids left out`,
     })
     expect(flaky.failed).toBeGreaterThan(0)
     expectExactlyOnce(figures, ledger, events.length)
     expect(d1.deadLettered).toEqual([])
     expect(once(logged)).toBe(ids.length)
+    expect(mergedIds.filter((id) => logged.get(id))).toEqual([])
 
     // The same changes again (the index takes them as redeliveries), to a webhook that drops
     // every third request.
@@ -277,12 +291,14 @@ describe('faults', () => {
       lost: ids.filter((id) => !hooks.ok.has(id) && !dead.has(id)).length,
       doubled: twice(hooks.ok),
       fiveXx: '—',
-      tagsCorrect: `${once(hooks.ok)}/${ids.length} changes posted once, ${dead.size} dead-lettered (waiting behind a failed change of their profile)`,
+      tagsCorrect: `${once(hooks.ok)}/${ids.length} changes posted once, ${dead.size} dead-lettered (waiting behind a failed change of their profile; ${ids.filter((id) => dead.has(id) && hooks.ok.has(id)).length} of them posted before their queue message was)`,
     })
     expect(hooks.failed).toBeGreaterThan(0)
     // Every change is posted exactly once or in the dead-letter queue: none lost, none twice.
     expect(twice(hooks.ok)).toBe(0)
     expect(ids.filter((id) => !hooks.ok.has(id) && !dead.has(id))).toEqual([])
+    // A merged profile's changes never reach the webhook once its merge is known (a tombstone).
+    expect(mergedIds.filter((id) => hooks.ok.has(id))).toEqual([])
   }, 60_000)
 
   it('fuzzed payloads: bad input gets a 4xx with a clear error (or a 200 listing it), never a 5xx', async () => {

@@ -9,7 +9,8 @@ import { json, postAsServer, track, uniqueId } from './helpers.ts'
 // the directory and the tag index after its data had moved and its forward was no longer pending.
 // When D1 failed there, the request answered 500 and nothing retried the unlisting (a retried
 // merge finds nothing pending): the merged anonymous id stayed listed, and in the index, for good,
-// so audiences and the catalog counted the person twice.
+// so audiences and the catalog counted the person twice. (The index now forgets a merged profile
+// through the export queue: merged-index.test.ts.)
 
 const listed = async (id: string) =>
   (await env.DB.prepare('SELECT 1 FROM profiles WHERE id = ?').bind(id).first()) !== null
@@ -50,7 +51,9 @@ describe('a merged profile leaves the directory and the tag index', () => {
     await useDb(anonymousProfile(anon), env.DB)
     expect(await runDurableObjectAlarm(env.PROFILES.getByName(anonymousProfile(anon)))).toBe(true)
     expect(await listed(anonymousProfile(anon))).toBe(false)
-    expect(await indexed(anonymousProfile(anon))).toBe(false)
     expect(await listed(user)).toBe(true)
+    // The index forgets it through the export queue (its profile.merged notice), which D1's
+    // failure in the profile object never touched.
+    await expect.poll(() => indexed(anonymousProfile(anon)), { timeout: 10_000 }).toBe(false)
   })
 })
