@@ -454,6 +454,9 @@ export class ProfileDO extends DurableObject<Env> {
   private async unlistMerged(): Promise<void> {
     const self = this.store.profileId()
     if (self === undefined || !this.store.listedAfterMerge()) return
+    // A listing of an earlier commit still under way would land after the unlisting and list
+    // the forward again (the catalog then counted the person twice): it goes first.
+    await this.listing.settled()
     try {
       await Promise.all([
         unlistProfiles(this.env.DB, [self]),

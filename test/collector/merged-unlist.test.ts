@@ -1,4 +1,4 @@
-import { runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test'
+import { abortAllDurableObjects, runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test'
 import { env } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
 import { anonymousProfile } from '../../rules/index.ts'
@@ -56,4 +56,83 @@ describe('a merged profile leaves the directory and the tag index', () => {
     // failure in the profile object never touched.
     await expect.poll(() => indexed(anonymousProfile(anon)), { timeout: 10_000 }).toBe(false)
   })
+
+  it('after a directory listing still under way: the listing lands first, then the unlisting', async () => {
+    const anon = uniqueId('a')
+    const profile = anonymousProfile(anon)
+    const now = Date.now() - 5000
+    const claim = (ms: number) =>
+      track(anon, 'Coupon Claimed', ms, { properties: { coupon_id: 'X' } })
+    expect((await json(await postAsServer('/v1/batch', { batch: [claim(now)] }))).accepted).toBe(1)
+    await expect.poll(() => listed(profile), { timeout: 10_000 }).toBe(true)
+    // The hourly refresh of its listing is due (as an hour later), and D1 takes it slowly: the
+    // next commit's listing, written in the background, is still under way when the merge unlists.
+    await runInDurableObject(env.PROFILES.getByName(profile), (_, state) => {
+      state.storage.sql.exec(
+        `UPDATE meta SET value = ? WHERE key = 'listing'`,
+        JSON.stringify({ listedAt: 1, pending: false }),
+      )
+    })
+    await abortAllDurableObjects()
+    const slow = slowListings(env.DB)
+    await useDb(profile, slow.db)
+    expect(
+      (await json(await postAsServer('/v1/batch', { batch: [claim(now + 1000)] }))).accepted,
+    ).toBe(1)
+    await expect.poll(() => slow.waiting, { timeout: 10_000 }).toBe(1)
+
+    const identify = {
+      type: 'identify',
+      anonymousId: anon,
+      userId: uniqueId('u'),
+      timestamp: new Date(now + 2000).toISOString(),
+      messageId: uniqueId('m'),
+    }
+    const merged = postAsServer('/v1/batch', { batch: [identify] })
+    // Before: the merge answered while the listing waited, and the listing landed after the
+    // unlisting. Now the merge waits for it: D1 takes it after a second.
+    await Promise.race([merged, new Promise((resolve) => setTimeout(resolve, 1000))])
+    slow.release()
+    expect((await merged).status).toBe(200)
+    await expect.poll(() => slow.written, { timeout: 10_000 }).toBe(1)
+    expect(await listed(profile)).toBe(false)
+  })
 })
+
+/**
+ * A D1 binding whose directory listings (`INSERT INTO profiles`) wait until `release()`, as a slow
+ * D1 makes them; every other statement is the real one.
+ */
+function slowListings(real: D1Database) {
+  let release = () => {}
+  const gate = new Promise<void>((resolve) => (release = resolve))
+  const figures = { waiting: 0, written: 0, release: () => release(), db: real }
+  const slow = (statement: D1PreparedStatement): D1PreparedStatement =>
+    new Proxy(statement, {
+      get(target, key) {
+        if (key === 'bind') return (...values: unknown[]) => slow(target.bind(...values))
+        const value: unknown = Reflect.get(target, key)
+        if (typeof value !== 'function') return value
+        if (key !== 'run') return (value as (...args: unknown[]) => unknown).bind(target)
+        return async (...args: unknown[]) => {
+          figures.waiting++
+          await gate
+          const result: unknown = await Reflect.apply(value, target, args)
+          figures.written++
+          return result
+        }
+      },
+    })
+  figures.db = new Proxy(real, {
+    get(target, key) {
+      const value: unknown = Reflect.get(target, key)
+      if (typeof value !== 'function') return value
+      if (key !== 'prepare') return (value as (...args: unknown[]) => unknown).bind(target)
+      return (sql: string) => {
+        const statement = target.prepare(sql)
+        return sql.includes('INSERT INTO profiles') ? slow(statement) : statement
+      }
+    },
+  })
+  return figures
+}
