@@ -40,9 +40,10 @@ export interface DeliveredBatch {
 
 /**
  * Delivers a batch's good events to their profiles: first the identity links it carries merge
- * profiles (earliest first among the links that share a profile, `linkGroups`), then the events are grouped by the profile they now belong to and each
- * profile gets one call (one storage transaction), `PROFILE_CALLS_IN_FLIGHT` at a time, following forwards. Resolves after
- * every profile committed or failed: a profile that cannot commit fails alone, the others' events
+ * profiles (earliest first among the links that share a profile, `linkGroups`; the others side by
+ * side), then the events are grouped by the profile they now belong to and each profile gets one
+ * call (one storage transaction), `PROFILE_CALLS_IN_FLIGHT` at a time, following forwards.
+ * Resolves after every profile committed or failed: a profile that cannot commit fails alone, the others' events
  * are stored. `tags` are the profile's when all events landed in one profile. Each profile takes at
  * most `rate` events (over it, its outcome has `retryAfterMs` and stores nothing); a profile that
  * does not exist yet is created only when `createWaitMs` is 0 (the sender's budget of new
