@@ -6,27 +6,49 @@ import type { LogisticModel, Matrix } from './logistic-regression.ts'
 export interface Scaling {
   mean: Float64Array
   sd: Float64Array
+  /**
+   * The power of two each column is divided by while its moments are computed: at most its
+   * largest magnitude, so no sum of values or of squares overflows. Features may reach ±1.8e308
+   * (the engine keeps a sum of 1e308-sized values at the largest double): their sums overflowed
+   * to Infinity, every weight became NaN, and `tagwise fit` blamed collinear features. A power of
+   * two scales exactly, so ordinary features get the same figures, bit for bit.
+   */
+  scale: Float64Array
 }
 
 export function scalingOf(x: Matrix): Scaling {
   const { n, d, values } = x
   const mean = new Float64Array(d)
   const sd = new Float64Array(d)
-  for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) mean[j] = mean[j]! + values[i * d + j]!
+  const scale = new Float64Array(d).fill(1)
+  for (let j = 0; j < d; j++) {
+    let largest = 0
+    for (let i = 0; i < n; i++) largest = Math.max(largest, Math.abs(values[i * d + j]!))
+    // log2 of the largest double rounds to 1024, and 2 ** 1024 is Infinity.
+    if (largest > 0) scale[j] = 2 ** Math.min(1023, Math.floor(Math.log2(largest)))
+  }
+  for (let i = 0; i < n; i++)
+    for (let j = 0; j < d; j++) mean[j] = mean[j]! + values[i * d + j]! / scale[j]!
   for (let j = 0; j < d; j++) mean[j] = mean[j]! / n
   for (let i = 0; i < n; i++)
-    for (let j = 0; j < d; j++) sd[j] = sd[j]! + (values[i * d + j]! - mean[j]!) ** 2
-  for (let j = 0; j < d; j++) sd[j] = Math.sqrt(sd[j]! / n)
-  return { mean, sd }
+    for (let j = 0; j < d; j++) sd[j] = sd[j]! + (values[i * d + j]! / scale[j]! - mean[j]!) ** 2
+  for (let j = 0; j < d; j++) {
+    sd[j] = Math.sqrt(sd[j]! / n) * scale[j]!
+    mean[j] = mean[j]! * scale[j]!
+  }
+  return { mean, sd, scale }
 }
 
 /** `x` with every column standardized by `scaling` (no column may have a zero deviation). */
 export function standardize(x: Matrix, scaling: Scaling): Matrix {
   const { n, d, values } = x
+  const { mean, sd, scale } = scaling
   const out = new Float64Array(values.length)
+  // In the scaled units, where `x − mean` cannot overflow.
   for (let i = 0; i < n; i++)
     for (let j = 0; j < d; j++)
-      out[i * d + j] = (values[i * d + j]! - scaling.mean[j]!) / scaling.sd[j]!
+      out[i * d + j] =
+        (values[i * d + j]! / scale[j]! - mean[j]! / scale[j]!) / (sd[j]! / scale[j]!)
   return { values: out, n, d }
 }
 
@@ -37,6 +59,7 @@ export function standardize(x: Matrix, scaling: Scaling): Matrix {
 export function onRawFeatures(model: LogisticModel, scaling: Scaling) {
   const weights = model.weights.map((w, j) => w / scaling.sd[j]!)
   let bias = model.bias
-  model.weights.forEach((w, j) => (bias -= (w * scaling.mean[j]!) / scaling.sd[j]!))
+  // μ/σ first: β·μ could overflow for a feature near the largest double.
+  model.weights.forEach((w, j) => (bias -= w * (scaling.mean[j]! / scaling.sd[j]!)))
   return { bias, weights }
 }

@@ -50,6 +50,44 @@ describe('logistic regression', { timeout: 60_000 }, () => {
     }
   })
 
+  it('standardizes features that reach the largest double, and the raw weights agree', () => {
+    // A sum the engine keeps at ±1.8e308 (revenue of 1e308 orders): the mean's sum and the
+    // deviation's squares overflowed to Infinity, every weight became NaN, and `tagwise fit`
+    // answered "the features are collinear" whatever the L2 penalty.
+    const random = mulberry32(7)
+    const rows = Array.from({ length: 200 }, (_, i) => [
+      (i % 2 ? 1 : -1) * Number.MAX_VALUE * random(),
+      i % 3 ? 1e308 : Number.MAX_VALUE,
+      random() * 10,
+    ])
+    const y = Uint8Array.from(rows, (row) => (row[0]! > 0 ? 1 : 0))
+    const x = matrix(rows)
+    const scaling = scalingOf(x)
+    for (const value of [...scaling.mean, ...scaling.sd]) expect(Number.isFinite(value)).toBe(true)
+    const standardized = standardize(x, scaling)
+    for (let j = 0; j < x.d; j++) {
+      let sum = 0
+      let squares = 0
+      for (let i = 0; i < x.n; i++) sum += standardized.values[i * x.d + j]!
+      for (let i = 0; i < x.n; i++) squares += standardized.values[i * x.d + j]! ** 2
+      expect(Math.abs(sum / x.n)).toBeLessThan(1e-9)
+      expect(squares / x.n).toBeCloseTo(1, 9)
+    }
+    const model = fitLogistic(standardized, y, { l2: 1 })
+    expect(model.converged).toBe(true)
+    const raw = onRawFeatures(model, scaling)
+    for (const value of [raw.bias, ...raw.weights]) expect(Number.isFinite(value)).toBe(true)
+    for (let i = 0; i < x.n; i++) {
+      let zRaw = raw.bias
+      let zStd = model.bias
+      for (let j = 0; j < x.d; j++) {
+        zRaw += raw.weights[j]! * x.values[i * x.d + j]!
+        zStd += model.weights[j]! * standardized.values[i * x.d + j]!
+      }
+      expect(zRaw).toBeCloseTo(zStd, 6)
+    }
+  })
+
   it('recovers a known model from seeded data: weights within 0.08, signs right, AUC as the truth', () => {
     const truth = { bias: -0.7, weights: [1.2, -0.8, 0.5, 0, -1.5] }
     const random = mulberry32(2104)

@@ -180,6 +180,41 @@ describe('tagwise fit', { timeout: 60_000 }, () => {
     )
   })
 
+  it('fits features that reach the largest double (was: "collinear", whatever the penalty)', () => {
+    const start = Date.parse('2026-01-01T00:00:00Z')
+    const lines: string[] = []
+    for (let p = 0; p < 300; p++) {
+      const order = (k: number, ms: number, revenue: number) =>
+        lines.push(
+          JSON.stringify({
+            type: 'track',
+            event: 'Order Completed',
+            anonymousId: `a${p}`,
+            messageId: `m${p}-${k}`,
+            timestamp: new Date(ms).toISOString(),
+            properties: { revenue },
+          }),
+        )
+      for (let k = 0; k <= p % 4; k++)
+        order(k, start + k * 86_400_000 + p * 60_000, (p % 3 ? 1 : -1) * 1e308)
+      // Half of them order again after the cut.
+      if (p % 2) order(9, start + 20 * 86_400_000, 1)
+    }
+    const { code, stdout, stderr } = tagwise([
+      'fit',
+      ...['--rules', CATALOG, '--events', file('huge.ndjson', `${lines.join('\n')}\n`)],
+      ...['--label', 'event:Order Completed', '--horizon', '30d', '--now', '2026-01-10T00:00:00Z'],
+      ...['--features', 'metrics.revenue_lifetime,metrics.orders_30d'],
+    ])
+    expect(stderr).not.toMatch(/collinear/)
+    expect(code).toBe(0)
+    const { score } = JSON.parse(stdout).likely_order_completed
+    for (const value of [score.bias, ...Object.values(score.weights)])
+      expect(Number.isFinite(value)).toBe(true)
+    // The values reach ±1.8e308: the engine keeps their sums at the largest double.
+    expect(stderr).toMatch(/metrics\.revenue_lifetime/)
+  })
+
   it('says why a label is constant, with exit code 1', () => {
     const events = file('const.ndjson', knownModelEvents(50, 3))
     const { code, stdout, stderr } = tagwise([
