@@ -25,7 +25,9 @@ export interface Tagwise {
    */
   page(properties?: Record<string, Json>): void
   /**
-   * Records an action.
+   * Records an action. Properties are sent as JSON holds them; from untyped code, an object that
+   * points back at one holding it is sent as `"[Circular]"` there and a BigInt as its digits, and
+   * a property whose getter throws drops the event (logged with `debug`).
    * @example tw.track('Order Completed', { revenue: 120, currency: 'USD' })
    */
   track(event: string, properties?: Record<string, Json>): void

@@ -1,3 +1,4 @@
+import { asJson } from './as-json.ts'
 import type { EventType, Json, TagValue } from '../../rules/index.ts'
 import { version } from '../../package.json'
 import type { Tagwise, UserProof } from './api.ts'
@@ -140,7 +141,8 @@ export function createInstance(options: ResolvedOptions, platform: Platform): In
   /** Records an event; `userHash` proves the userId an identify or alias names (identity.ts). */
   function record(fields: EventFields, userHash?: string): void {
     const event: QueuedEvent = {
-      ...fields,
+      ...asJson(fields),
+      type: fields.type,
       messageId: uuid(),
       timestamp: new Date().toISOString(),
       context: {

@@ -116,6 +116,46 @@ describe('never breaks the host page', () => {
     expect(tw.tags()).toBeTypeOf('object')
   })
 
+  it('sends properties JSON cannot hold, and every event after them (they wedged the queue)', async () => {
+    // A circular object, a BigInt or a getter that throws reached the queue as they were; every
+    // later send stringified them and threw: nothing was sent again, on this page or (the queue
+    // is stored) on any later one, and in Node the rejection ended the process.
+    const collector = fakeCollector()
+    const tw = start(collector, { autoPage: false })
+    await tw.ready
+    const circular: Record<string, unknown> = { name: 'cart' }
+    circular.self = circular
+    const shared = { sku: 'A' }
+    expect(() => {
+      // As a page without TypeScript passes them (the API's types allow JSON values only).
+      const untyped = tw as unknown as { track(event: string, properties: unknown): void }
+      untyped.track('Circular', { cart: circular, items: [shared, shared] })
+      untyped.track('BigInt', { id: 12345678901234567890n, small: 7n })
+      tw.identify('u1', {
+        get broken(): string {
+          throw new Error('a getter that throws')
+        },
+      })
+      tw.track('After')
+    }).not.toThrow()
+    await tw.flush()
+    await settle()
+    const events = collector.events()
+    expect(events.map((event) => event.event ?? event.type)).toEqual([
+      'Circular',
+      'BigInt',
+      'After',
+    ])
+    // A cycle is cut where it closes; a shared object is no cycle.
+    expect(events[0]!.properties).toEqual({
+      cart: { name: 'cart', self: '[Circular]' },
+      items: [{ sku: 'A' }, { sku: 'A' }],
+    })
+    // A BigInt as its digits.
+    expect(events[1]!.properties).toEqual({ id: '12345678901234567890', small: '7' })
+    expect(tw.queued().events).toBe(0)
+  })
+
   it('ignores invalid inline rules', async () => {
     const tw = start(fakeCollector(), { rules: { version: 1 } as never })
     await tw.ready
