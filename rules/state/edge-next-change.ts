@@ -62,11 +62,19 @@ function searchPlan(compiled: CompiledRules, device: boolean): SearchPlan {
     : compiled.metrics
   const metricIndex = new Map(metrics.map((metric, i) => [metric.id, i]))
   const tagIndex = new Map(compiled.tags.map((tag, i) => [tag.id, i]))
+  // Each tag's units, grouped once: filtering every unit for every tag took 0.6 s for the
+  // largest legal document (1,000 tags), on the first evaluation of each compiled document.
+  const unitsOf = new Map<string, TimeUnit[]>()
+  for (const unit of units) {
+    const own = unitsOf.get(unit.tag)
+    if (own) own.push(unit)
+    else unitsOf.set(unit.tag, [unit])
+  }
   const reads = compiled.tags.map((tag): TagReads => {
     const info = compiled.info.get(tag.id)!
     // A metric outside the search's (on a device, a window the edge keeps) holds still.
     const read = info.metrics.flatMap((id) => metricIndex.get(id) ?? [])
-    const own = units.filter((unit) => unit.tag === tag.id)
+    const own = unitsOf.get(tag.id) ?? []
     const tags = info.tags.map((id) => tagIndex.get(id)!)
     const evaluated = !device || tag.onDevice
     if (own.length > 0 && own.every((unit) => unit.shape !== undefined)) {
