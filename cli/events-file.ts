@@ -34,7 +34,18 @@ export async function withEventsFile<T>(path: string, use: (open: () => Readable
   }
 }
 
-/** Calls `onLine` with every line and its 1-based number; flushes `err` between chunks. */
+/**
+ * The UTF-8 byte order mark, which Windows editors write at the start of a file: it is not part of
+ * the file's first line, as `tagwise check` reads a rules file and the collector a request body
+ * (RFC 8259 lets a parser ignore it). Read as text, it made line 1 "not valid JSON".
+ */
+const BOM = '\uFEFF'
+const BOM_BYTES = Buffer.from(BOM)
+
+/**
+ * Calls `onLine` with every line and its 1-based number; flushes `err` between chunks. A byte
+ * order mark that starts the file is dropped.
+ */
 export async function readLines(
   stream: Readable,
   err: Output,
@@ -43,8 +54,14 @@ export async function readLines(
   const decoder = new StringDecoder('utf8')
   let partial: string[] = []
   let n = 0
+  let atStart = true
   /** Passes on the lines that `text` ends, and keeps the start of the one it cuts. */
   const take = (text: string) => {
+    // The decoder holds back a character cut between chunks: the first text it gives starts the file.
+    if (atStart && text !== '') {
+      atStart = false
+      if (text.startsWith(BOM)) text = text.slice(BOM.length)
+    }
     let start = 0
     for (let end = text.indexOf('\n'); end !== -1; end = text.indexOf('\n', start)) {
       const piece = text.slice(start, end)
@@ -66,10 +83,14 @@ export async function readLines(
       take(decoder.write(bytes.subarray(at, at + DECODED_PIECE)))
     await err.flush()
   }
-  partial.push(decoder.end())
+  take(decoder.end())
   const last = partial.join('')
   if (last !== '') onLine(last, ++n)
 }
+
+/** Whether `bytes` start with a byte order mark (all of it: fewer bytes wait for the next chunk). */
+const startsWithBom = (bytes: Buffer) =>
+  bytes.length >= BOM_BYTES.length && bytes.subarray(0, BOM_BYTES.length).equals(BOM_BYTES)
 
 /** How many bytes {@link readLines} decodes at once: a string of them stays a small object. */
 const DECODED_PIECE = 1 << 16
@@ -78,7 +99,8 @@ const DECODED_PIECE = 1 << 16
  * Calls `onLine` with every line that contains one of `needles`, and its 1-based number, as
  * {@link readLines} would, without decoding the other lines: UTF-8 keeps ASCII bytes as they are,
  * so a needle of ASCII characters is in a line's text exactly when its bytes are in the line's
- * bytes. A pass that reads few of the lines costs little more than reading the file.
+ * bytes. A pass that reads few of the lines costs little more than reading the file. A byte
+ * order mark that starts the file is dropped, as readLines drops it.
  */
 export async function scanLines(
   stream: Readable,
@@ -89,11 +111,17 @@ export async function scanLines(
   const patterns = needles.map((needle) => Buffer.from(needle, 'latin1'))
   let rest: Buffer = Buffer.alloc(0)
   let n = 0
+  let atStart = true
   /** Passes on the lines of `bytes` that hold a pattern, up to its last newline; keeps the rest. */
   const lines = (bytes: Buffer, final: boolean) => {
     // The next occurrence of each pattern at or after the current line's start.
     const next = patterns.map((pattern) => bytes.indexOf(pattern))
     let start = 0
+    // The first bytes long enough to tell (or that end line 1, or the file) start the file.
+    if (atStart && (bytes.length >= BOM_BYTES.length || bytes.includes(10) || final)) {
+      atStart = false
+      if (startsWithBom(bytes)) start = BOM_BYTES.length
+    }
     while (start < bytes.length) {
       let end = bytes.indexOf(10, start)
       if (end === -1) {

@@ -50,6 +50,10 @@ export function analyzeTags(
   allTagIds: string[] = Object.keys(tags),
 ): TagAnalysis[] {
   const reads = new Map<string, TagReads>()
+  // Sets, not the id lists: 1,000 tags of 20 paths each, each looked up in a list of 500 metric
+  // or 1,000 tag ids, took a tenth of compiling the largest legal document.
+  const knownMetrics = new Set(allMetricIds)
+  const knownTags = new Set(allTagIds)
   for (const [id, def] of Object.entries(tags)) {
     const r: TagReads = { metrics: new Set(), tags: new Set(), now: false }
     for (const { label, paths, dynamic } of readPaths(def)) {
@@ -62,7 +66,7 @@ export function analyzeTags(
         const [root, key] = path.split('.')
         if (root === 'metrics') {
           if (key === undefined) for (const m of Object.keys(metrics)) r.metrics.add(m)
-          else if (allMetricIds.includes(key)) r.metrics.add(key)
+          else if (knownMetrics.has(key)) r.metrics.add(key)
           else
             problems.push({
               path: at,
@@ -79,7 +83,7 @@ export function analyzeTags(
               path: at,
               message: `tag "${id}" reads itself: tags form a cycle: ${id} → ${id}`,
             })
-          else if (allTagIds.includes(key)) r.tags.add(key)
+          else if (knownTags.has(key)) r.tags.add(key)
           else
             problems.push({
               path: at,

@@ -18,6 +18,7 @@ import { compileRules, parseEvent, truthy } from '../../rules/index.ts'
 import type { Evaluate, ProfileState, TagValue } from '../../rules/index.ts'
 import { generateEvents } from '../support/events.ts'
 import { fmt, gc, median, settledGc, table, verdict } from './harness.ts'
+import { largestDocumentFigures } from './largest-document-figures.ts'
 
 const SECOND = 1000
 const DAY = 86_400_000
@@ -1017,3 +1018,4 @@ checkResults()
 microBenchmark()
 await endToEnd()
 await denseProfiles()
+await largestDocumentFigures(catalogText)

@@ -382,6 +382,26 @@ describe('tagwise eval', () => {
     expect(profiles(stdout).map((p) => [p.profile, p.metrics.orders])).toEqual([['u1', 2]])
   })
 
+  it('reads a file that starts with a byte order mark, its identity links included (line 1 was bad)', () => {
+    // As Windows editors save UTF-8 (and `tagwise check` and the collector already read it).
+    const text = ndjson(
+      identify('10:00:00', 'a1', 'u1'),
+      order('12:00:00', { anonymousId: 'a1' }, 5),
+    )
+    const plain = tagwise(['eval', '--rules', rules(), '--events', file('plain.ndjson', text)])
+    const withBom = tagwise([
+      'eval',
+      '--rules',
+      rules(),
+      '--events',
+      file('bom.ndjson', `\uFEFF${text}`),
+    ])
+    expect(withBom).toEqual(plain)
+    expect(withBom.code).toBe(0)
+    expect(profiles(withBom.stdout).map((p) => [p.profile, p.metrics.orders])).toEqual([['u1', 1]])
+    expect(tagwise(['eval', '--rules', rules(), '--events', '-'], `\uFEFF${text}`)).toEqual(plain)
+  })
+
   it('reports a line nested 100,000 levels deep as bad and goes on (it crashed the run)', () => {
     const deep = `{"type":"track","event":"Order Completed","userId":"u2","timestamp":"2026-01-10T12:00:00Z","properties":${'{"a":'.repeat(100_000)}1${'}'.repeat(100_000)}}`
     const events = file(

@@ -1,7 +1,8 @@
 // How the CLI reads an events file (cli/events-file.ts): its lines are those of the decoded text
 // (chunks decoded a piece at a time), and the identity pass's byte scan finds the same
 // lines, with the same numbers and text, as decoding every line and keeping those that contain a
-// needle, however the file is cut into chunks.
+// needle, however the file is cut into chunks. A byte order mark that starts the file is not part of
+// its first line, as `tagwise check` and the collector read a body.
 import { Readable, Writable } from 'node:stream'
 import { StringDecoder } from 'node:string_decoder'
 import fc from 'fast-check'
@@ -10,6 +11,8 @@ import { readLines, scanLines } from '../../cli/events-file.ts'
 import { Output } from '../../cli/output.ts'
 
 const NEEDLES = ['\\u', '"userId"']
+/** The UTF-8 byte order mark (U+FEFF) that Windows editors write at the start of a file. */
+const BOM = Buffer.from([0xef, 0xbb, 0xbf])
 
 const silent = () => new Output(new Writable({ write: (_chunk, _encoding, done) => done() }))
 
@@ -42,6 +45,7 @@ const piece = fc.constantFrom(
   Buffer.from([0xe2, 0x82]),
   Buffer.from([0xff]),
   Buffer.from([0xf0, 0x9f]),
+  BOM,
 )
 
 /** A file's bytes and the offsets where its stream cuts them into chunks. */
@@ -54,7 +58,7 @@ const chunkedFile = fc.record({
 function decodedLines(chunks: Buffer[]): [string, number][] {
   const decoder = new StringDecoder('utf8')
   const text = chunks.map((chunk) => decoder.write(chunk)).join('') + decoder.end()
-  const lines = text.split('\n')
+  const lines = text.replace(/^\uFEFF/, '').split('\n')
   if (lines[lines.length - 1] === '') lines.pop()
   return lines.map((line, i) => [line, i + 1])
 }
@@ -93,6 +97,16 @@ describe('readLines', () => {
       ])
     const broken = Buffer.concat([Buffer.from('a'), euro.subarray(0, 2), Buffer.from('b\n')])
     expect(await collect(readLines, broken, [3])).toEqual([['a\ufffdb', 1]])
+  })
+
+  it('drops a byte order mark at the start of the file, not one further on, cut anywhere', async () => {
+    // A BOM read as part of line 1 made its event "not valid JSON" (exit 1, one event lost).
+    const bytes = Buffer.concat([BOM, Buffer.from('{"a":1}\n'), BOM, Buffer.from('b\n')])
+    for (let cut = 0; cut <= 4; cut++)
+      expect(await collect(readLines, bytes, [cut, cut + 1])).toEqual([
+        ['{"a":1}', 1],
+        ['\uFEFFb', 2],
+      ])
   })
 })
 

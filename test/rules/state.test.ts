@@ -193,6 +193,23 @@ describe('nextChangeAt', () => {
     expectChangeAt(state, at('10:00:03'), at('10:00:10') + 1)
   })
 
+  it('is the next millisecond for a tag that changes every millisecond, at a whole or fractional now', () => {
+    // A value tag that is a since_* metric: the search probed ~1,000 instants to find this.
+    const state = run(
+      doc(
+        { since_order: rulesDoc.metrics.since_order! },
+        {
+          waited: { value: { var: 'metrics.since_order' } },
+          churned: rulesDoc.tags.churned!,
+        },
+      ),
+      [order('10:00', 1)],
+    )
+    expectChangeAt(state, at('10:05'), at('10:05') + 1)
+    const fractional = at('10:05') + 0.5
+    expect(state.evaluate(fractional).nextChangeAt).toBe(fractional + 1)
+  })
+
   it('is null when no tag can change by time alone', () => {
     const state = run(doc({ orders: rulesDoc.metrics.orders! }, { buyer: rulesDoc.tags.buyer! }), [
       order('10:00', 1),
