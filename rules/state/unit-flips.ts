@@ -2,21 +2,26 @@
 // a dwell threshold): the part of the search for `nextChangeAt` that documents without such
 // comparisons never need. The edge has it built in; a device loads it (rules/device/time-chunk.ts)
 // only for rules whose device plan has `units`.
+import type { TagData } from '../tags/slots.ts'
+import type { TimeUnit } from './compiled-rules.ts'
 import type { Timeline } from './next-change.ts'
 
 /** Times in (t0, end] where some unit changes, ascending (see {@link unitFlips}). */
 export type UnitFlips = (timeline: Timeline, t0: number, end: number) => number[]
 
-/** Keys of the units' values at `t` (equal keys = equal values; an error is a value of its own). */
+/** Key of a unit's value over `data` (equal keys = equal values; an error is a value of its own). */
+function unitKey(unit: TimeUnit, data: TagData): string {
+  try {
+    return JSON.stringify(unit.evaluate(data)) ?? 'undefined'
+  } catch {
+    return '!error'
+  }
+}
+
+/** Keys of the units' values at `t`. */
 function unitKeys(timeline: Timeline, t: number): string[] {
   const data = timeline.tagData(t)
-  return timeline.units.map((unit) => {
-    try {
-      return JSON.stringify(unit.evaluate(data)) ?? 'undefined'
-    } catch {
-      return '!error'
-    }
-  })
+  return timeline.units.map((unit) => unitKey(unit, data))
 }
 
 /** Refinement rounds: each one splits the interval where the previous found flips. */
@@ -58,7 +63,8 @@ export const unitFlips: UnitFlips = (timeline, t0, end) => {
 function bisect(timeline: Timeline, u: number, lo: number, hi: number, k0: string): number {
   while (hi - lo > 1) {
     const mid = lo + Math.floor((hi - lo) / 2)
-    if (unitKeys(timeline, mid)[u] === k0) lo = mid
+    // Unit `u` alone: evaluating every unit at each step made the search quadratic in units.
+    if (unitKey(timeline.units[u]!, timeline.tagData(mid)) === k0) lo = mid
     else hi = mid
   }
   return hi
