@@ -38,7 +38,7 @@ export async function queryAudience(
   db: SqlDatabase,
   tagIds: readonly string[],
   where: unknown,
-  page: { after?: string; limit: number },
+  page: { after?: string; limit: number; maxChars?: number },
 ): Promise<AudiencePage> {
   const condition = parseWhere(where, tagIds)
   // Text values some comparisons need judged by the engine are rare (they take a number compared
@@ -55,24 +55,33 @@ export async function queryAudience(
   // Tags become properties through Object.fromEntries, which defines them: a tag named
   // `__proto__` would be plain data, never a prototype.
   const found: { id: string; tags: [string, TagValue][] }[] = []
+  // The page ends before the first profile past its size (`MAX_PAGE_CHARS`), or after `limit`.
+  let cut = false
   for (const row of answer.rows) {
+    if (row.cut) {
+      cut = true
+      break
+    }
     let last = found[found.length - 1]
     if (last?.id !== row.profile) found.push((last = { id: row.profile, tags: [] }))
-    if (row.tag !== null) last.tags.push([row.tag, JSON.parse(row.value) as TagValue])
+    if (row.tag !== null) last.tags.push([row.tag, JSON.parse(row.value!) as TagValue])
   }
-  const more = found.length > page.limit
-  if (more) found.length = page.limit
+  const more = cut || found.length > page.limit
+  if (found.length > page.limit) found.length = page.limit
   return {
     count: answer.count,
     profiles: found.map(({ id, tags }) => ({ id, tags: Object.fromEntries(tags) })),
-    next: more ? found[page.limit - 1]!.id : null,
+    next: more ? found[found.length - 1]!.id : null,
   }
 }
 
 interface Run {
   count: number
-  /** `null` when nothing can match (no query ran). */
-  rows: { profile: string; tag: string | null; value: string }[] | null
+  /**
+   * `null` when nothing can match (no query ran). `cut` 1: the profile starts past the page's
+   * size and has no tag here (`audienceStatements`).
+   */
+  rows: { profile: string; tag: string | null; value: string | null; cut: number }[] | null
   /** The distinct text values of each tag of `textsOf`. */
   texts: string[][]
 }
@@ -82,7 +91,7 @@ async function run(
   db: SqlDatabase,
   condition: Condition,
   texts: ReadonlyMap<string, readonly string[]>,
-  page: { after?: string; limit: number },
+  page: { after?: string; limit: number; maxChars?: number },
   textsOf: readonly string[],
 ): Promise<Run> {
   const statements = audienceStatements(condition, texts, page)
