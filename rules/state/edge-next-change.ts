@@ -51,6 +51,11 @@ interface SearchPlan {
   reads: TagReads[]
   /** Where the first tag sits in `v` (the others follow, in evaluation order). */
   firstTagSlot: number
+  /**
+   * Whether a tag evaluated here reads a continuous metric (`since_*`, an open visit's dwell)
+   * other than through threshold units: its value may change every millisecond.
+   */
+  readsContinuous: boolean
 }
 
 /** The search plan of `compiled` for a scope. */
@@ -104,6 +109,9 @@ function searchPlan(compiled: CompiledRules, device: boolean): SearchPlan {
     metricIndex: new Map(metrics.map((metric, i) => [`metrics.${metric.id}`, i])),
     reads,
     firstTagSlot: compiled.slots.tag(compiled.tags[0]?.id ?? ''),
+    readsContinuous: reads.some(
+      (read) => read.evaluated && read.metrics.some((index) => metrics[index]!.continuous),
+    ),
   }
 }
 
@@ -135,6 +143,8 @@ const sameValue = (a: unknown, b: unknown) =>
  */
 class EdgeSearch implements Timeline {
   readonly units: readonly TimeUnit[]
+  /** See {@link SearchPlan.readsContinuous}. */
+  readonly readsContinuous: boolean
   private readonly plan: SearchPlan
   private readonly tags: readonly CompiledTag[]
   private readonly nowSlot: number
@@ -155,6 +165,7 @@ class EdgeSearch implements Timeline {
   constructor(compiled: CompiledRules, plan: SearchPlan) {
     this.plan = plan
     this.units = plan.units
+    this.readsContinuous = plan.readsContinuous
     this.tags = compiled.tags
     this.nowSlot = compiled.slots.now
     this.timeline = new MetricTimeline(plan.metrics, compiled.timeout)
@@ -290,9 +301,13 @@ export function edgeNextChange(
   // The earliest answer there can be, checked first: a tag that changes every millisecond (a value
   // tag that is a `since_*` metric, a score over one) made the search probe about 1,000 instants
   // of its first segment to find it (1.1 s for a visitor of the largest legal document). Timestamps
-  // are whole milliseconds, so for a whole `now` no change comes earlier.
-  if (Number.isInteger(now) && search.tagsKey(now + 1) !== '') return now + 1
-  // Started again: the search moves forward from `now` only.
-  search.start(view, now, data, valueOf)
+  // are whole milliseconds, so for a whole `now` no change comes earlier. Only rules with such a
+  // tag pay for the probe: for the others it cost every evaluation a tenth more (1.8 → 2.2 times
+  // an evaluation without nextChangeAt in the rules bench, the example catalog).
+  if (search.readsContinuous && Number.isInteger(now)) {
+    if (search.tagsKey(now + 1) !== '') return now + 1
+    // Started again: the search moves forward from `now` only.
+    search.start(view, now, data, valueOf)
+  }
   return nextChangeAt(now, search, thresholdFlips)
 }
