@@ -1,5 +1,5 @@
 import type { Env } from '../env.ts'
-import { countProfilesAfter, profilesAfter } from './directory.ts'
+import { profilesAfter } from './directory.ts'
 import { profileStub, type ProfileRpc } from './stub.ts'
 
 /** Profiles a job over the directory calls at once (a page's calls, a few at a time). */
@@ -11,15 +11,17 @@ export interface DirectoryPage<T> {
   ids: string[]
   /** Each profile's answer, or the error its call failed with, in `ids` order. */
   outcomes: (T | Error)[]
-  /** Profiles the directory lists after the page (`0`: the job is over). */
-  remaining: number
+  /** Whether the directory lists profiles after the page (`false`: the job is over). */
+  more: boolean
 }
 
 /**
  * The next `pageSize` profiles after `cursor` in the directory, each called with `call`
- * (`CALLS_IN_FLIGHT` at a time; a failed call is its `Error`, the others go on), and how many
+ * (`CALLS_IN_FLIGHT` at a time; a failed call is its `Error`, the others go on), and whether
  * profiles remain after them: the page of a rules backfill and of a rules preview. Throws when the
- * directory cannot be read.
+ * directory cannot be read. One seek tells whether more remain: counting them on every page read
+ * the rest of the directory each time, N²/(2 × page) rows over a run (100 million D1 rows read
+ * for 100,000 profiles at pages of 50, 10 billion for a million).
  */
 export async function visitDirectoryPage<T>(
   env: Env,
@@ -37,8 +39,8 @@ export async function visitDirectoryPage<T>(
           .map((id) => call(profileStub(env, id)).catch((error: unknown) => toError(error))),
       )),
     )
-  const remaining = ids.length ? await countProfilesAfter(env.DB, ids.at(-1)) : 0
-  return { ids, outcomes, remaining }
+  const more = ids.length > 0 && (await profilesAfter(env.DB, ids.at(-1)!, 1)).length > 0
+  return { ids, outcomes, more }
 }
 
 /** `error` as an `Error` (a thrown value may be anything). */

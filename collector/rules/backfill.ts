@@ -146,7 +146,7 @@ export class Backfill {
     } catch (error) {
       return this.pageFailed(job, toError(error))
     }
-    const { ids, outcomes, remaining } = page
+    const { ids, outcomes, more } = page
     // A publication during the page replaced or superseded this run: leave its row alone.
     if (this.row()?.run !== job.run || this.row()?.state !== 'running') return null
     if (outcomes.includes('superseded')) {
@@ -160,7 +160,7 @@ export class Backfill {
     }
     const failures = outcomes.filter((outcome) => outcome instanceof Error)
     const processed = job.processed + ids.length
-    const over = remaining === 0
+    const over = !more
     this.sql.exec(
       `UPDATE backfill SET cursor = ?, processed = ?, rebuilt = ?, failed = ?, total = ?,
          attempts = 0, state = ?, finished_at = ?, error = coalesce(?, error) WHERE run = ?`,
@@ -168,7 +168,8 @@ export class Backfill {
       processed,
       job.rebuilt + outcomes.filter((outcome) => outcome === 'rebuilt').length,
       job.failed + failures.length,
-      processed + remaining,
+      // The count taken at the start, until the run passes it (profiles listed since).
+      over ? processed : Math.max(job.total, processed + 1),
       over ? 'done' : 'running',
       over ? Date.now() : null,
       failures[0]?.message ?? null,

@@ -238,7 +238,7 @@ export class Previews {
     } catch (error) {
       return this.pageFailed(job, toError(error))
     }
-    const { ids, outcomes, remaining } = page
+    const { ids, outcomes, more } = page
     const sums = new Map<string, TagPreview>()
     let evaluated = 0
     const failures: Error[] = []
@@ -252,7 +252,7 @@ export class Previews {
       }
     }
     const processed = job.processed + ids.length
-    const over = remaining === 0
+    const over = !more
     const sql = this.storage.sql
     this.storage.transactionSync(() => {
       // The preview may have been dropped (`KEPT`) while the page ran.
@@ -280,7 +280,8 @@ export class Previews {
         processed,
         evaluated,
         failures.length,
-        processed + remaining,
+        // The count taken at the start, until the run passes it (profiles listed since).
+        over ? processed : Math.max(job.total, processed + 1),
         over ? 'done' : 'running',
         over ? Date.now() : null,
         failures[0]?.message ?? null,
