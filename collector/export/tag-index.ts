@@ -156,24 +156,28 @@ export interface FeedChange {
 
 /**
  * The change log after `after` (oldest first), or, without `after`, the latest `limit` changes
- * (still oldest first), for `GET /v1/changes`.
+ * (still oldest first), for `GET /v1/changes`; `trimmed` when changes after `after` left the log
+ * (it keeps the latest {@link CHANGES_KEPT}) before this read: a reader that fell behind learns
+ * it missed some instead of skipping them unaware.
  */
 export async function recentChanges(
   db: D1Database,
   after: number | undefined,
   limit: number,
-): Promise<FeedChange[]> {
+): Promise<{ changes: FeedChange[]; trimmed: boolean }> {
   const query =
     after === undefined
       ? db
           .prepare(
-            `SELECT * FROM (SELECT * FROM tag_changes WHERE ${NOT_PLACEHOLDER} ORDER BY seq DESC LIMIT ?)
+            `SELECT *, 0 AS oldest FROM
+               (SELECT * FROM tag_changes WHERE ${NOT_PLACEHOLDER} ORDER BY seq DESC LIMIT ?)
              ORDER BY seq`,
           )
           .bind(limit)
       : db
           .prepare(
-            `SELECT * FROM tag_changes WHERE seq > ? AND ${NOT_PLACEHOLDER} ORDER BY seq LIMIT ?`,
+            `SELECT *, (SELECT min(seq) FROM tag_changes) AS oldest FROM tag_changes
+             WHERE seq > ? AND ${NOT_PLACEHOLDER} ORDER BY seq LIMIT ?`,
           )
           .bind(after, limit)
   const { results } = await query.all<{
@@ -184,8 +188,13 @@ export async function recentChanges(
     to_value: string | null
     at: number
     rules_version: string | number | null
+    oldest: number
   }>()
-  return results.map((row) => ({
+  // Seqs are given one after another: a cursor before the oldest kept lost the changes between
+  // (trimmed, or erased with their profile). Read in the page's own statement (one snapshot);
+  // an empty page means nothing after the cursor is kept, whatever left.
+  const trimmed = after !== undefined && results.length > 0 && after < results[0]!.oldest - 1
+  const changes = results.map((row) => ({
     seq: row.seq,
     profile: row.profile,
     tag: row.tag,
@@ -194,4 +203,5 @@ export async function recentChanges(
     at: new Date(row.at).toISOString(),
     rulesVersion: row.rules_version === null ? null : String(row.rules_version),
   }))
+  return { changes, trimmed }
 }

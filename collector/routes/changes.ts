@@ -9,6 +9,11 @@ export interface ChangesResponse {
   changes: FeedChange[]
   /** Pass as `after` to get the next changes: the last `seq` given (or the `after` sent). */
   cursor: number | null
+  /**
+   * `true` when changes after `after` left the log (it keeps the latest 10,000) before they were
+   * read: the reader missed them (the export queue and the destinations did not).
+   */
+  trimmed: boolean
 }
 
 const integer = (name: string, raw: string | undefined, min: number, max: number) => {
@@ -27,10 +32,11 @@ const integer = (name: string, raw: string | undefined, min: number, max: number
 export const changes = new Hono<AppEnv>().get('/changes', adminAuth(), async (c) => {
   const after = integer('after', c.req.query('after'), 0, Number.MAX_SAFE_INTEGER)
   const limit = integer('limit', c.req.query('limit'), 1, 500) ?? 100
-  const list = await recentChanges(c.env.DB, after, limit)
+  const { changes: list, trimmed } = await recentChanges(c.env.DB, after, limit)
   const body: ChangesResponse = {
     changes: list,
     cursor: list.length ? list[list.length - 1]!.seq : (after ?? null),
+    trimmed,
   }
   return c.json(body)
 })

@@ -460,7 +460,9 @@ async function pollFeed() {
       )
     return
   }
-  feedCursor = result.body.cursor ?? feedCursor ?? 0
+  // Fallen behind the log (it keeps the latest 10,000 changes): a live view jumps to the latest.
+  if (result.body.trimmed) feedCursor = undefined
+  else feedCursor = result.body.cursor ?? feedCursor ?? 0
   if (!result.body.changes.length && feed.length) return
   feed.push(...result.body.changes)
   feed.splice(0, Math.max(0, feed.length - 200))

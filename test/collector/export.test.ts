@@ -251,4 +251,27 @@ describe('GET /v1/changes', () => {
         .status,
     ).toBe(401)
   })
+
+  // Last in the file: it trims the log as the consumer does past CHANGES_KEPT (10,000).
+  it('says when changes after the cursor left the log before they were read', async () => {
+    const profile = uniqueId('p')
+    await consume([1, 2, 3, 4].map((i) => change(profile, `t${i}`, i, Date.now() + i)))
+    const { changes } = await json<{ changes: { seq: number; profile: string }[] }>(
+      await admin('/v1/changes?limit=500'),
+    )
+    const mine = changes.filter((c) => c.profile === profile).map((c) => c.seq)
+    // A reader at the first change reads on without a gap.
+    const reading = await json<{ trimmed: boolean }>(await admin(`/v1/changes?after=${mine[0]}`))
+    expect(reading.trimmed).toBe(false)
+    // The log drops its oldest changes, up to the second: a reader still at the first missed it.
+    await env.DB.prepare('DELETE FROM tag_changes WHERE seq <= ?').bind(mine[1]).run()
+    const behind = await json<{ changes: { seq: number }[]; trimmed: boolean }>(
+      await admin(`/v1/changes?after=${mine[0]}`),
+    )
+    expect(behind.changes[0]!.seq).toBe(mine[2])
+    expect(behind.trimmed).toBe(true)
+    const caughtUp = await json<{ trimmed: boolean }>(await admin(`/v1/changes?after=${mine[1]}`))
+    expect(caughtUp.trimmed).toBe(false)
+    // Before: the same answer either way, so a reader that fell behind skipped changes unaware.
+  })
 })

@@ -87,21 +87,23 @@ describe('migration 0009: the change log without AUTOINCREMENT', () => {
     expect(table!.sql).not.toMatch(/AUTOINCREMENT/i)
     // The sequence's place is held by a placeholder, which the feed does not show.
     expect(await seqs()).toEqual([...kept, [5, '5']])
-    expect((await recentChanges(env.DB, undefined, 100)).map((c) => c.seq)).toEqual([1, 2, 3])
+    expect((await recentChanges(env.DB, undefined, 100)).changes.map((c) => c.seq)).toEqual([
+      1, 2, 3,
+    ])
     await env.DB.batch(changeStatements(env.DB, change(6)))
     await env.DB.batch(changeStatements(env.DB, change(6)))
-    expect((await recentChanges(env.DB, 3, 100)).map((c) => c.seq)).toEqual([6])
+    expect((await recentChanges(env.DB, 3, 100)).changes.map((c) => c.seq)).toEqual([6])
   })
 })
 
 describe('the change feed never gives a seq twice', () => {
   const feed = async (after?: number) =>
-    (await recentChanges(env.DB, after, 100)).map((c) => [c.seq, c.profile])
+    (await recentChanges(env.DB, after, 100)).changes.map((c) => [c.seq, c.profile])
 
   it('after the profile holding the latest change is erased, or forgotten up to a time', async () => {
     await env.DB.prepare(`DELETE FROM tag_changes`).run()
     for (let n = 1; n <= 3; n++) await env.DB.batch(changeStatements(env.DB, change(n)))
-    const last = (await recentChanges(env.DB, undefined, 1))[0]!.seq
+    const last = (await recentChanges(env.DB, undefined, 1)).changes[0]!.seq
     // Change 3 (profile p) is the latest: erasing p keeps its place and nothing of p.
     await env.DB.batch(removeStatements(env.DB, ['p']))
     expect(await feed()).toEqual([[last - 1, 'q']])
