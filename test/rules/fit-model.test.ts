@@ -16,6 +16,28 @@ const matrix = (rows: number[][]): Matrix => ({
   d: rows[0]!.length,
 })
 
+/**
+ * Every row's log-odds from the raw weights on the raw features equal those of the model on the
+ * standardized features, to `digits` decimals.
+ */
+function expectSameLogOdds(
+  x: Matrix,
+  standardized: Matrix,
+  model: { bias: number; weights: ArrayLike<number> },
+  raw: { bias: number; weights: ArrayLike<number> },
+  digits: number,
+): void {
+  for (let i = 0; i < x.n; i++) {
+    let zRaw = raw.bias
+    let zStd = model.bias
+    for (let j = 0; j < x.d; j++) {
+      zRaw += raw.weights[j]! * x.values[i * x.d + j]!
+      zStd += model.weights[j]! * standardized.values[i * x.d + j]!
+    }
+    expect(zRaw).toBeCloseTo(zStd, digits)
+  }
+}
+
 describe('logistic regression', { timeout: 60_000 }, () => {
   const reference = JSON.parse(
     readFileSync(new URL('../fixtures/fit/sklearn-logistic.json', import.meta.url), 'utf8'),
@@ -38,16 +60,7 @@ describe('logistic regression', { timeout: 60_000 }, () => {
     const scaling = scalingOf(x)
     const standardized = standardize(x, scaling)
     const model = fitLogistic(standardized, Uint8Array.from(reference.y), { l2: 1 })
-    const raw = onRawFeatures(model, scaling)
-    for (let i = 0; i < x.n; i++) {
-      let zRaw = raw.bias
-      let zStd = model.bias
-      for (let j = 0; j < x.d; j++) {
-        zRaw += raw.weights[j]! * x.values[i * x.d + j]!
-        zStd += model.weights[j]! * standardized.values[i * x.d + j]!
-      }
-      expect(zRaw).toBeCloseTo(zStd, 10)
-    }
+    expectSameLogOdds(x, standardized, model, onRawFeatures(model, scaling), 10)
   })
 
   it('standardizes features that reach the largest double, and the raw weights agree', () => {
@@ -77,15 +90,7 @@ describe('logistic regression', { timeout: 60_000 }, () => {
     expect(model.converged).toBe(true)
     const raw = onRawFeatures(model, scaling)
     for (const value of [raw.bias, ...raw.weights]) expect(Number.isFinite(value)).toBe(true)
-    for (let i = 0; i < x.n; i++) {
-      let zRaw = raw.bias
-      let zStd = model.bias
-      for (let j = 0; j < x.d; j++) {
-        zRaw += raw.weights[j]! * x.values[i * x.d + j]!
-        zStd += model.weights[j]! * standardized.values[i * x.d + j]!
-      }
-      expect(zRaw).toBeCloseTo(zStd, 6)
-    }
+    expectSameLogOdds(x, standardized, model, raw, 6)
   })
 
   it('recovers a known model from seeded data: weights within 0.08, signs right, AUC as the truth', () => {
