@@ -1,4 +1,5 @@
 import { explanation } from '../tags/explanation.ts'
+import { failureMessage } from '../logic/logic-error-message.ts'
 import { jsonKey, later } from '../aggregate/accumulator.ts'
 import type { Accumulator, Sample } from '../aggregate/accumulator.ts'
 import type {
@@ -359,7 +360,7 @@ class State implements ProfileState {
     metrics: Record<string, MetricValue>,
     now: number,
     options: EvaluateOptions,
-    errors?: Record<string, string>,
+    errors?: Record<string, unknown>,
   ): { data: TagData; present: Record<string, TagValue> } {
     const device = options.scope === 'device'
     const durable = options.durableTags ?? {}
@@ -392,14 +393,14 @@ class State implements ProfileState {
     const metrics = this.metricsAt(now, options.scope === 'device')
     // The edge reports the tags that threw (tag health); a device evaluation keeps the device
     // engine's shape, which does not.
-    const errors: Record<string, string> = {}
+    const errors: Record<string, unknown> = {}
     const { data, present } = this.tagsAt(
       metrics,
       now,
       options,
       options.scope === 'device' ? undefined : errors,
     )
-    const thrown = Object.keys(errors).length ? { errors } : {}
+    const thrown = Object.keys(errors).length ? { errors: inWords(errors) } : {}
     if (options.nextChangeAt === false)
       return { tags: present, metrics, nextChangeAt: null, ...thrown }
     // The next pending event changes the state when it comes due: no later than its timestamp.
@@ -485,4 +486,11 @@ class State implements ProfileState {
     this.visitCache = undefined
     for (const visit of trimPages(data.pages, this.compiled.timeout)) this.finalize(visit)
   }
+}
+
+/** The errors tags threw, each as its message in words (the catalog's tag health shows them). */
+function inWords(errors: Record<string, unknown>): Record<string, string> {
+  const words: Record<string, string> = {}
+  for (const id in errors) words[id] = failureMessage(errors[id])
+  return words
 }

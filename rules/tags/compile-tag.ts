@@ -26,7 +26,7 @@ const safely =
     } catch (error) {
       // A tag whose expression throws is absent; explain shows the error, and the edge counts it
       // (the catalog's tag health).
-      if (data.errors) data.errors[id] = error instanceof Error ? error.message : String(error)
+      if (data.errors) data.errors[id] = error
       return undefined
     }
   }

@@ -13,10 +13,11 @@ export interface TagData {
    */
   v: unknown[]
   /**
-   * Where an evaluation records the tags whose expression threw, with the error's message (the
-   * tag is absent); unset, errors are not recorded (the searches that evaluate many times).
+   * Where an evaluation records the tags whose expression threw, with what they threw (the tag is
+   * absent); unset, errors are not recorded (the searches that evaluate many times). The error
+   * itself, not its message: a device carries no wording, and the edge puts it in words.
    */
-  errors?: Record<string, string>
+  errors?: Record<string, unknown>
 }
 
 /** Where each metric, tag and `now` sits in {@link TagData.v}. */
