@@ -81,9 +81,9 @@ export function parseTimestamp(value: unknown): number | undefined {
   if (fast !== undefined) return fast
   const m = ISO_WITH_ZONE.exec(value)
   if (!m) return undefined
-  const [year, month, day, hour, minute, second = 0] = [m[1], m[2], m[3], m[4], m[5], m[6]].map(
-    Number,
-  ) as number[]
+  const [year, month, day, hour, minute] = [m[1], m[2], m[3], m[4], m[5]].map(Number) as number[]
+  // Seconds are optional (ISO-8601 reduced precision: `2026-01-31T12:00Z`).
+  const second = m[6] ? Number(m[6]) : 0
   const leap = year! % 4 === 0 && (year! % 100 !== 0 || year! % 400 === 0)
   if (
     month! < 1 ||
@@ -92,14 +92,14 @@ export function parseTimestamp(value: unknown): number | undefined {
     day! > (month === 2 && !leap ? 28 : DAYS_IN_MONTH[month! - 1]!)
   )
     return undefined
-  if (hour! > 23 || minute! > 59 || second! > 59) return undefined
+  if (hour! > 23 || minute! > 59 || second > 59) return undefined
   const ms = m[7] ? Number(m[7].slice(0, 3).padEnd(3, '0')) : 0
   const offsetHours = m[10] ? Number(m[10]) : 0
   const offsetMinutes = m[11] ? Number(m[11]) : 0
   if (offsetHours > 23 || offsetMinutes > 59) return undefined
   const sign = m[9] === '-' ? -1 : 1
   const at =
-    utc(year!, month! - 1, day!, hour!, minute!, second!, ms) -
+    utc(year!, month! - 1, day!, hour!, minute!, second, ms) -
     sign * (offsetHours * 60 + offsetMinutes) * 60_000
   return at >= EARLIEST && at <= LATEST ? at : undefined
 }

@@ -46,6 +46,27 @@ describe('parseEvent', () => {
     expect(parseTimestamp('2026-02-30T12:00:00Z')).toBeUndefined()
   })
 
+  it('accepts a time without seconds (ISO-8601 reduced precision), as Date.parse does', () => {
+    expect(parseTimestamp('2026-01-10T12:00Z')).toBe(Date.parse('2026-01-10T12:00:00Z'))
+    expect(parseTimestamp('2026-01-10T12:30+02:00')).toBe(Date.parse('2026-01-10T10:30:00Z'))
+    expect(parseTimestamp('2026-01-10T24:00Z')).toBeUndefined()
+    expect(parseTimestamp('2026-01-10T12Z')).toBeUndefined()
+    fc.assert(
+      fc.property(
+        fc.integer({ min: Date.parse('0100-01-02T00:00Z'), max: Date.parse('9999-12-30T00:00Z') }),
+        fc.integer({ min: -23 * 60 - 59, max: 23 * 60 + 59 }),
+        (t, offset) => {
+          const zone =
+            offset === 0
+              ? 'Z'
+              : `${offset < 0 ? '-' : '+'}${String(Math.floor(Math.abs(offset) / 60)).padStart(2, '0')}:${String(Math.abs(offset) % 60).padStart(2, '0')}`
+          const text = new Date(t + offset * 60_000).toISOString().slice(0, 16) + zone
+          expect(parseTimestamp(text)).toBe(Date.parse(text))
+        },
+      ),
+    )
+  })
+
   it('takes the path from properties.path, else context.page.path', () => {
     expect(
       eventPath({
