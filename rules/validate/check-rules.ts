@@ -97,10 +97,12 @@ function checkSession(session: unknown, problems: Problems) {
     )
   problems.unknownKeys('session', session, ['timeoutMinutes'])
   const t = session.timeoutMinutes
-  if (t !== undefined && !(typeof t === 'number' && Number.isFinite(t) && t > 0 && t <= 1440)) {
+  // From one second: timestamps count in ms, and a timeout of a few ms (or 5e-324 minutes) cuts
+  // every event into its own session, which no one means. Up to a day.
+  if (t !== undefined && !(typeof t === 'number' && t >= 1 / 60 && t <= 1440)) {
     problems.add(
       'session.timeoutMinutes',
-      `expected a number of minutes between 0 and 1440 (got ${describe(t)})`,
+      `expected a number of minutes from 1 second (1/60) to 1440 (a day) (got ${describe(t)})`,
     )
   }
 }

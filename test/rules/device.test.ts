@@ -187,6 +187,25 @@ describe('device engine', () => {
     expect(Object.keys(b.evaluate(t0 + 16_000, {}).tags).length).toBeGreaterThan(0)
   })
 
+  it('a session timeout in minutes that is no whole number of ms ends on a whole ms, on both engines', () => {
+    // A third of a minute is 19999.999999999996 ms in binary: the session must end at 20 s, and
+    // the time the SDK and the collector wait for must be a whole ms, the timestamps' resolution.
+    const thirds: RulesDocument = {
+      version: 1,
+      session: { timeoutMinutes: 1 / 3 },
+      metrics: { views: { events: { type: 'page' }, agg: 'count', window: 'session' } },
+      tags: { browsing: { when: { '>=': [{ var: 'metrics.views' }, 1] } } },
+    }
+    const events = [page('/', t0)] as Event[]
+    const { b } = check(thirds, events, [t0, t0 + 19_999, t0 + 20_000], {})
+    expect(b.evaluate(t0, {}).nextChangeAt).toBe(t0 + 20_000)
+    const edge = compileRules(thirds).createState()
+    edge.ingest(events[0]!)
+    expect(edge.evaluate(t0).nextChangeAt).toBe(t0 + 20_000)
+    expect(edge.evaluate(t0 + 19_999).tags).toEqual({ browsing: true })
+    expect(edge.evaluate(t0 + 20_000).tags).toEqual({})
+  })
+
   it('counts an event from a clock set back at the latest time, so sessions stay in order', () => {
     expectSame(
       [page('/', t0), page('/checkout/payment', t0 - HOUR)],

@@ -20,6 +20,16 @@ describe('checkRules', () => {
     })
   })
 
+  it('takes a session timeout from one second to a day, in minutes', () => {
+    const withTimeout = (timeoutMinutes: unknown) => ({ ...base(), session: { timeoutMinutes } })
+    for (const fine of [1 / 60, 0.5, 1 / 3, 30, 1440])
+      expect(problemsOf(withTimeout(fine))).toEqual([])
+    for (const bad of [5e-324, 0.001, 0, -1, 1441, 1e308, '30'])
+      expect(problemsOf(withTimeout(bad))).toEqual([
+        `session.timeoutMinutes: expected a number of minutes from 1 second (1/60) to 1440 (a day) (got ${typeof bad === 'string' ? `"${bad}"` : bad})`,
+      ])
+  })
+
   it('suggests the closest metric for an unknown one', () => {
     const doc = base()
     doc.tags.coupon_hunter = { when: { '>=': [{ var: 'metrics.coupon_claim' }, 3] } }
