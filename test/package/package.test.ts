@@ -143,7 +143,7 @@ describe('the packed package', () => {
     expect([...imported].sort()).toEqual(Object.keys(manifest.dependencies).sort())
   })
 
-  for (const resolution of ['nodenext', 'bundler']) {
+  for (const resolution of ['nodenext', 'bundler', 'node10']) {
     it(`type-checks in a strict app with ${resolution} resolution, without skipLibCheck`, () => {
       const module = resolution === 'nodenext' ? 'nodenext' : 'esnext'
       for (const project of ['web', 'miniprogram']) {
