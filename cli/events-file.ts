@@ -43,18 +43,50 @@ const BOM = '\uFEFF'
 const BOM_BYTES = Buffer.from(BOM)
 
 /**
+ * The longest line read, in characters (UTF-16 code units, as JavaScript counts a string): 32
+ * times the collector's largest event (32 KB). Without a bound, a file without line feeds (a JSON
+ * array of a million events, a broken export) was held whole, and past 512 MB the run ended in
+ * "Invalid string length". A longer line is skipped as it streams by, never held.
+ */
+export const MAX_LINE_CHARS = 1_048_576
+
+/** What {@link readLines} and {@link scanLines} do with lines past {@link MAX_LINE_CHARS}. */
+export interface LongLines {
+  /** Called with the number of each line that is longer (its text is not kept). */
+  onTooLong?: (n: number) => void
+  /** The bound, for tests. @default MAX_LINE_CHARS */
+  maxChars?: number
+}
+
+/**
  * Calls `onLine` with every line and its 1-based number; flushes `err` between chunks. A byte
- * order mark that starts the file is dropped.
+ * order mark that starts the file is dropped. A line longer than `maxChars` goes to `onTooLong`.
  */
 export async function readLines(
   stream: Readable,
   err: Output,
   onLine: (line: string, n: number) => void,
+  { onTooLong = () => {}, maxChars = MAX_LINE_CHARS }: LongLines = {},
 ): Promise<void> {
   const decoder = new StringDecoder('utf8')
+  // The start of the line the last text cut, unless it is too long already.
   let partial: string[] = []
+  let partialChars = 0
+  let tooLong = false
   let n = 0
   let atStart = true
+  const end = (piece: string) => {
+    n++
+    if (tooLong || partialChars + piece.length > maxChars) onTooLong(n)
+    else if (partial.length === 0) onLine(piece, n)
+    else {
+      partial.push(piece)
+      onLine(partial.join(''), n)
+    }
+    partial = []
+    partialChars = 0
+    tooLong = false
+  }
   /** Passes on the lines that `text` ends, and keeps the start of the one it cuts. */
   const take = (text: string) => {
     // The decoder holds back a character cut between chunks: the first text it gives starts the file.
@@ -63,17 +95,17 @@ export async function readLines(
       if (text.startsWith(BOM)) text = text.slice(BOM.length)
     }
     let start = 0
-    for (let end = text.indexOf('\n'); end !== -1; end = text.indexOf('\n', start)) {
-      const piece = text.slice(start, end)
-      if (partial.length === 0) onLine(piece, ++n)
-      else {
-        partial.push(piece)
-        onLine(partial.join(''), ++n)
-        partial = []
-      }
-      start = end + 1
+    for (let at = text.indexOf('\n'); at !== -1; at = text.indexOf('\n', start)) {
+      end(text.slice(start, at))
+      start = at + 1
     }
-    if (start < text.length) partial.push(text.slice(start))
+    if (start < text.length && !tooLong) {
+      partialChars += text.length - start
+      if (partialChars > maxChars) {
+        tooLong = true
+        partial = []
+      } else partial.push(text.slice(start))
+    }
   }
   for await (const bytes of stream as AsyncIterable<Buffer>) {
     // Decoded in pieces: V8 keeps a string of 128 KB or more in its large-object space, where
@@ -84,8 +116,7 @@ export async function readLines(
     await err.flush()
   }
   take(decoder.end())
-  const last = partial.join('')
-  if (last !== '') onLine(last, ++n)
+  if (tooLong || partialChars > 0) end('')
 }
 
 /** Whether `bytes` start with a byte order mark (all of it: fewer bytes wait for the next chunk). */
@@ -100,16 +131,23 @@ const DECODED_PIECE = 1 << 16
  * {@link readLines} would, without decoding the other lines: UTF-8 keeps ASCII bytes as they are,
  * so a needle of ASCII characters is in a line's text exactly when its bytes are in the line's
  * bytes. A pass that reads few of the lines costs little more than reading the file. A byte
- * order mark that starts the file is dropped, as readLines drops it.
+ * order mark that starts the file is dropped, as readLines drops it, and the lines readLines finds
+ * too long are skipped (never held past 3 bytes per character allowed).
  */
 export async function scanLines(
   stream: Readable,
   err: Output,
   needles: readonly string[],
   onLine: (line: string, n: number) => void,
+  { maxChars = MAX_LINE_CHARS }: Pick<LongLines, 'maxChars'> = {},
 ): Promise<void> {
   const patterns = needles.map((needle) => Buffer.from(needle, 'latin1'))
+  // A character is 1 to 3 bytes per UTF-16 code unit (4 bytes for 2), and a byte that is no
+  // UTF-8 is one character: a line of more bytes than this is too long for readLines.
+  const maxBytes = 3 * maxChars
   let rest: Buffer = Buffer.alloc(0)
+  // Inside a line too long to hold: the bytes up to its line feed are dropped as they come.
+  let skipping = false
   let n = 0
   let atStart = true
   /** Passes on the lines of `bytes` that hold a pattern, up to its last newline; keeps the rest. */
@@ -134,12 +172,24 @@ export async function scanLines(
         if (next[i]! !== -1 && next[i]! < end) holds = true
         if (next[i]! !== -1 && next[i]! <= end) next[i] = bytes.indexOf(patterns[i]!, end + 1)
       }
-      if (holds) onLine(bytes.toString('utf8', start, end), n)
+      if (holds && end - start <= maxBytes) {
+        const line = bytes.toString('utf8', start, end)
+        if (line.length <= maxChars) onLine(line, n)
+      }
       start = end + 1
     }
     return bytes.subarray(start)
   }
-  for await (const bytes of stream as AsyncIterable<Buffer>) {
+  for await (const chunk of stream as AsyncIterable<Buffer>) {
+    let bytes = chunk
+    if (skipping) {
+      const end = bytes.indexOf(10)
+      if (end === -1) continue
+      // The long line ends here (readLines reports it).
+      skipping = false
+      n++
+      bytes = bytes.subarray(end + 1)
+    }
     // The line that spans the chunks is joined alone: joining the rest to the whole chunk copied
     // every chunk, a pass over the file's bytes.
     const end = rest.length ? bytes.indexOf(10) : -1
@@ -147,6 +197,10 @@ export async function scanLines(
     else {
       lines(Buffer.concat([rest, bytes.subarray(0, end + 1)]), false)
       rest = lines(bytes.subarray(end + 1), false)
+    }
+    if (rest.length > maxBytes) {
+      skipping = true
+      rest = Buffer.alloc(0)
     }
     await err.flush()
   }

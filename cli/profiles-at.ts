@@ -10,7 +10,7 @@ import {
   type ProfileState,
   type Rules,
 } from '../rules/index.ts'
-import { readLines, scanLines, withEventsFile } from './events-file.ts'
+import { MAX_LINE_CHARS, readLines, scanLines, withEventsFile } from './events-file.ts'
 import { KnownPair, LINK_MARKS, mayAddLink } from './may-add-link.ts'
 import { oneLine, type Output } from './output.ts'
 import { ProfilesByKey } from './profiles-by-key.ts'
@@ -63,21 +63,31 @@ export async function profilesAt(
     })
     let latest = -Infinity
     let bad = 0
-    await readLines(open(), err, (line, n) => {
-      const event = parseLine(line)
-      if (event === undefined) return
-      if ('error' in event) {
-        bad++
-        err.write(`line ${n}: ${oneLine(event.error)}\n`)
-        return
-      }
-      if (event.ts > latest) latest = event.ts
-      const profile = byKey.of(event.raw)
-      if (fixedNow === undefined || event.ts <= fixedNow) {
-        profile.state.ingest(event)
-        profile.existed = true
-      } else later?.(event, profile.key)
-    })
+    const report = (n: number, error: string) => {
+      bad++
+      err.write(`line ${n}: ${oneLine(error)}\n`)
+    }
+    const onTooLong = (n: number) =>
+      report(
+        n,
+        `longer than ${MAX_LINE_CHARS.toLocaleString('en')} characters: an event is one line of NDJSON (a JSON array of events is not)`,
+      )
+    await readLines(
+      open(),
+      err,
+      (line, n) => {
+        const event = parseLine(line)
+        if (event === undefined) return
+        if ('error' in event) return report(n, event.error)
+        if (event.ts > latest) latest = event.ts
+        const profile = byKey.of(event.raw)
+        if (fixedNow === undefined || event.ts <= fixedNow) {
+          profile.state.ingest(event)
+          profile.existed = true
+        } else later?.(event, profile.key)
+      },
+      { onTooLong },
+    )
     const profiles = printedNames(byKey.profiles.keys()).map(([name, key]): ProfileAt => {
       const { state, existed } = byKey.profiles.get(key)!
       return { name, key, state, existed }
@@ -122,6 +132,12 @@ function parseLine(line: string): ParsedEvent | { error: string } | undefined {
     if (line.trim() === '') return undefined
     return { error: `not valid JSON (${(error as Error).message})` }
   }
+  // One JSON array of events instead of NDJSON: say so, rather than "expected a JSON object".
+  if (Array.isArray(value))
+    return {
+      error:
+        "a JSON array, not an event: events are NDJSON, one JSON object per line (jq -c '.[]' converts an array)",
+    }
   const parsed = parseEvent(value)
   return parsed.ok ? parsed.event : { error: parsed.error }
 }

@@ -423,6 +423,51 @@ describe('tagwise eval', () => {
     ])
   })
 
+  it('reports a JSON array as one, not as NDJSON (a common mistake)', () => {
+    const events = file(
+      'array.json',
+      `[${[order('2026-01-10T12:00:00Z', { userId: 'u1' }, 20), page('2026-01-10T12:01:00Z', { userId: 'u2' })].join(',')}]`,
+    )
+    const { code, stdout, stderr } = tagwise(['eval', '--rules', rules(), '--events', events])
+    expect({ code, stdout }).toEqual({ code: 1, stdout: '' })
+    expect(stderr).toBe(
+      "line 1: a JSON array, not an event: events are NDJSON, one JSON object per line (jq -c '.[]' converts an array)\n",
+    )
+  })
+
+  it('reports a line longer than 1 MiB as bad without holding it, and goes on', () => {
+    // A file without line feeds (a 1 GB array, a broken export) was held in memory whole: the
+    // identity pass joined it chunk by chunk (quadratic), then the run ended in "Invalid string
+    // length" past 512 MB. A line is now read up to 1,048,576 characters (32 times the collector's
+    // largest event).
+    const long = `{"type":"track","event":"Order Completed","userId":"u2","timestamp":"2026-01-10T12:00:00Z","properties":{"note":"${'漢'.repeat(1_100_000)}"}}`
+    const events = file(
+      'long.ndjson',
+      ndjson(
+        order('2026-01-10T12:00:00Z', { userId: 'u1' }, 20),
+        long,
+        page('2026-01-10T12:01:00Z', { userId: 'u2' }),
+        identify('2026-01-10T12:02:00Z', 'a3', `u3${'x'.repeat(1_100_000)}`),
+      ),
+    )
+    const { code, stdout, stderr } = tagwise(['eval', '--rules', rules(), '--events', events])
+    expect({ code, stderr }).toEqual({
+      code: 1,
+      stderr:
+        'line 2: longer than 1,048,576 characters: an event is one line of NDJSON (a JSON array of events is not)\n' +
+        'line 4: longer than 1,048,576 characters: an event is one line of NDJSON (a JSON array of events is not)\n',
+    })
+    expect(profiles(stdout).map((p) => [p.profile, p.metrics.orders])).toEqual([
+      ['u1', 1],
+      ['u2', 0],
+    ])
+    const under = file(
+      'under.ndjson',
+      ndjson(long.replace('漢'.repeat(1_100_000), 'é'.repeat(1_000_000))),
+    )
+    expect(tagwise(['eval', '--rules', rules(), '--events', under]).code).toBe(0)
+  })
+
   it('evaluates at --now, ignoring later events but printing their profiles', () => {
     const events = file(
       'now.ndjson',

@@ -99,6 +99,24 @@ describe('readLines', () => {
     expect(await collect(readLines, broken, [3])).toEqual([['a\ufffdb', 1]])
   })
 
+  it('hands a line longer than maxChars to onTooLong instead, numbered alike (property)', async () => {
+    await fc.assert(
+      fc.asyncProperty(chunkedFile, fc.nat(12), async ({ bytes, cuts }, maxChars) => {
+        const chunks: Buffer[] = await chunked(bytes, cuts).toArray()
+        const lines: [string, number][] = []
+        const tooLong: number[] = []
+        await readLines(chunked(bytes, cuts), silent(), (line, n) => lines.push([line, n]), {
+          maxChars,
+          onTooLong: (n) => tooLong.push(n),
+        })
+        const all = decodedLines(chunks)
+        expect(lines).toEqual(all.filter(([line]) => line.length <= maxChars))
+        expect(tooLong).toEqual(all.filter(([line]) => line.length > maxChars).map(([, n]) => n))
+      }),
+      { numRuns: 2_000 },
+    )
+  })
+
   it('drops a byte order mark at the start of the file, not one further on, cut anywhere', async () => {
     // A BOM read as part of line 1 made its event "not valid JSON" (exit 1, one event lost).
     const bytes = Buffer.concat([BOM, Buffer.from('{"a":1}\n'), BOM, Buffer.from('b\n')])
@@ -121,6 +139,42 @@ describe('scanLines', () => {
         expect(await collect(scan, bytes, cuts)).toEqual(expected)
       }),
       { numRuns: 500 },
+    )
+  })
+
+  it('skips the lines readLines finds too long, however many bytes they hold (property)', async () => {
+    // Lines of many bytes per character and of none: past 3 bytes per character allowed, the scan
+    // drops a line unread while it streams; below, it decodes it to count its characters.
+    const wide = fc.constantFrom(...['漢漢漢', '😀😀', 'aaaaaa'].map((text) => Buffer.from(text)))
+    const line = fc.oneof(
+      fc.array(wide, { minLength: 1, maxLength: 8 }).map((pieces) => Buffer.concat(pieces)),
+      fc.constantFrom(...['"userId"', '\\u', 'a\\u', '\\u漢'].map((text) => Buffer.from(text))),
+      fc.array(piece, { maxLength: 6 }).map((pieces) => Buffer.concat(pieces)),
+    )
+    const file = fc.record({
+      bytes: fc
+        .array(line, { maxLength: 12 })
+        .map((lines) => Buffer.concat(lines.flatMap((bytes) => [bytes, Buffer.from('\n')]))),
+      cuts: fc.array(fc.nat(), { maxLength: 8 }),
+    })
+    await fc.assert(
+      fc.asyncProperty(file, fc.nat(12), async ({ bytes, cuts }, maxChars) => {
+        const kept: [string, number][] = []
+        await readLines(chunked(bytes, cuts), silent(), (line, n) => kept.push([line, n]), {
+          maxChars,
+        })
+        const expected = kept.filter(([line]) => NEEDLES.some((needle) => line.includes(needle)))
+        const scanned: [string, number][] = []
+        await scanLines(
+          chunked(bytes, cuts),
+          silent(),
+          NEEDLES,
+          (line, n) => scanned.push([line, n]),
+          { maxChars },
+        )
+        expect(scanned).toEqual(expected)
+      }),
+      { numRuns: 1_000 },
     )
   })
 })
