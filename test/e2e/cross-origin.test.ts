@@ -154,6 +154,16 @@ describe('the script tag on a site of another origin, under a strict CSP', () =>
     expect(left?.properties?.lcp_ms).toBeGreaterThan(0)
     expect(await violations()).toEqual([])
     expect(errors).toEqual([])
+    // The page enforces Trusted Types (so no violation above means the SDK wrote into no sink).
+    const sink = await page.evaluate(() => {
+      try {
+        document.createElement('div').innerHTML = '<b>x</b>'
+        return 'written'
+      } catch (error) {
+        return String(error)
+      }
+    })
+    expect(sink).toMatch(/TrustedHTML/)
   })
 
   it('delivers events made offline exactly once when the browser is back online', async () => {

@@ -43,7 +43,9 @@ function policy(collector: string, csp: CspKind, tag: TagKind): string {
     csp === 'collector'
       ? collector
       : `${collector}${tag === 'latest' ? '/tagwise.js' : sdkRelease().path}`
-  return `default-src 'self'; script-src ${scripts}; connect-src ${collector}; object-src 'none'; base-uri 'none'`
+  // Trusted Types as well (`require-trusted-types-for 'script'` with no policy allowed): a site that
+  // enforces them refuses any string written into a script or HTML sink, which the SDK must not use.
+  return `default-src 'self'; script-src ${scripts}; connect-src ${collector}; object-src 'none'; base-uri 'none'; require-trusted-types-for 'script'; trusted-types 'none'`
 }
 
 export interface OtherSite {
