@@ -49,6 +49,7 @@ async function postWebhook(d: WebhookDestination, message: ExportMessage, now: n
       'webhook-signature': await signWebhook(d.secret, id, timestamp, body),
     },
     body,
+    signal: AbortSignal.timeout(d.timeoutMs),
   })
   await response.body?.cancel()
   return response.ok
@@ -85,6 +86,7 @@ async function postSegment(
         authorization: `Basic ${btoa(`${d.writeKey}:`)}`,
       },
       body: JSON.stringify({ batch: request.map((identify) => identify.event), sentAt }),
+      signal: AbortSignal.timeout(d.timeoutMs),
     })
       .then(async (response) => {
         await response.body?.cancel()

@@ -6,6 +6,8 @@ export interface WebhookDestination {
   url: string
   /** `whsec_<base64 key>`, the Standard Webhooks secret format. */
   secret: string
+  /** How long a request may take before it counts as failed (and is retried). */
+  timeoutMs: number
 }
 
 /** A Segment-compatible HTTP API (Segment, RudderStack, Jitsu, another tagwise collector). */
@@ -17,14 +19,25 @@ export interface SegmentDestination {
   writeKey: string
   /** Prepended to each tag name in `traits`. @default "" */
   traitPrefix: string
+  /** How long a request may take before it counts as failed (and is retried). */
+  timeoutMs: number
 }
+
+/**
+ * How long a destination's request may take by default (`timeoutSeconds` sets it, 1 to 60): as
+ * long as Close's and Calendly's webhooks wait. Without a bound, a receiver that accepted the
+ * connection and never answered held the consumer until the platform ended the invocation, and
+ * every delivery of the batch, to every destination, was sent again.
+ */
+export const DEFAULT_TIMEOUT_SECONDS = 15
 
 export type Destination = WebhookDestination | SegmentDestination
 
 /**
  * Reads the `DESTINATIONS` var: a JSON array such as
  * `[{"type":"webhook","url":"https://…","secret":"env:WEBHOOK_SECRET"},
- *   {"type":"segment","endpoint":"https://api.segment.io","writeKey":"env:SEGMENT_WRITE_KEY","traitPrefix":"tw_"}]`.
+ *   {"type":"segment","endpoint":"https://api.segment.io","writeKey":"env:SEGMENT_WRITE_KEY","traitPrefix":"tw_"}]`;
+ * either may set `timeoutSeconds` (1 to 60, default 15).
  * A string value `env:NAME` is read from the Worker's vars/secrets, so secrets stay out of
  * `wrangler.toml`. Throws an error naming the field that is wrong.
  */
@@ -55,6 +68,12 @@ export function readDestinations(
       if (typeof value !== 'string') throw new Error(`${at}.${field} must be a string`)
       return value
     }
+    const timeoutMs = () => {
+      const seconds = d.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS
+      if (typeof seconds !== 'number' || !(seconds >= 1 && seconds <= 60))
+        throw new Error(`${at}.timeoutSeconds must be a number of seconds from 1 to 60`)
+      return seconds * 1000
+    }
     const url = (field: string) => {
       const value = text(field)
       if (!/^https?:\/\//.test(value)) throw new Error(`${at}.${field} must be an http(s) URL`)
@@ -65,7 +84,13 @@ export function readDestinations(
       if (!secret.startsWith('whsec_'))
         throw new Error(`${at}.secret must be a Standard Webhooks secret: "whsec_" + base64`)
       const target = url('url')
-      return { type: 'webhook', id: text('id', target), url: target, secret }
+      return {
+        type: 'webhook',
+        id: text('id', target),
+        url: target,
+        secret,
+        timeoutMs: timeoutMs(),
+      }
     }
     if (d.type === 'segment') {
       const endpoint = url('endpoint')
@@ -75,6 +100,7 @@ export function readDestinations(
         endpoint,
         writeKey: text('writeKey'),
         traitPrefix: text('traitPrefix', ''),
+        timeoutMs: timeoutMs(),
       }
     }
     throw new Error(`${at}.type must be "webhook" or "segment"`)

@@ -190,6 +190,40 @@ describe('webhooks', () => {
     expect(await index(packed)).toHaveLength(3)
   })
 
+  it('a receiver that never answers times out: its change is retried, the others are delivered once', async () => {
+    // Without a timeout the consumer waited on it until the platform ended the invocation, and
+    // every destination's deliveries of the batch (logged at the end) were sent again.
+    const STALL = 'https://stalls.test/hook'
+    const ok: string[] = []
+    let stalled = 0
+    vi.spyOn(globalThis, 'fetch').mockImplementation(async (input, init) => {
+      const request = new Request(input, init)
+      if (request.url === STALL) {
+        stalled++
+        // Answers only by failing when the collector gives up (its signal aborts).
+        return new Promise<Response>((_, reject) =>
+          init?.signal?.addEventListener('abort', () => reject(init.signal!.reason)),
+        )
+      }
+      ok.push(request.url)
+      return new Response(null, { status: 204 })
+    })
+    const stalling = {
+      type: 'webhook',
+      id: 'stalls',
+      url: STALL,
+      secret: 'env:HOOK_SECRET',
+      timeoutSeconds: 1,
+    }
+    const message = change(uniqueId('p'), 'a', true, Date.now())
+    const target = withDestinations([webhook, stalling])
+    expect(await consume(target, [message])).toEqual([message])
+    expect({ stalled, ok }).toEqual({ stalled: 1, ok: [HOOK] })
+    // The retry goes to the receiver that timed out only.
+    expect(await consume(target, [message], 2)).toEqual([message])
+    expect({ stalled, ok }).toEqual({ stalled: 2, ok: [HOOK] })
+  }, 20_000)
+
   it('a receiver failing forever is retried with backoff until the queue dead-letters the messages', async () => {
     receivers(() => 500)
     const message = change(uniqueId('p'), 'a', true, Date.now())
@@ -411,8 +445,22 @@ describe('DESTINATIONS', () => {
       readDestinations(JSON.stringify([{ ...segment, endpoint: 'ftp://x' }]), {}),
     ).toThrow('DESTINATIONS[0].endpoint must be an http(s) URL')
     expect(readDestinations(JSON.stringify([webhook, segment]), { HOOK_SECRET: SECRET })).toEqual([
-      { type: 'webhook', id: HOOK, url: HOOK, secret: SECRET },
-      { type: 'segment', id: CDP, endpoint: CDP, writeKey: 'demo-server-key', traitPrefix: 'tw_' },
+      { type: 'webhook', id: HOOK, url: HOOK, secret: SECRET, timeoutMs: 15_000 },
+      {
+        type: 'segment',
+        id: CDP,
+        endpoint: CDP,
+        writeKey: 'demo-server-key',
+        traitPrefix: 'tw_',
+        timeoutMs: 15_000,
+      },
     ])
+    expect(
+      readDestinations(JSON.stringify([{ ...segment, timeoutSeconds: 60 }]), {})[0]!.timeoutMs,
+    ).toBe(60_000)
+    for (const timeoutSeconds of [0, 61, '15', 1e308])
+      expect(() => readDestinations(JSON.stringify([{ ...segment, timeoutSeconds }]), {})).toThrow(
+        'DESTINATIONS[0].timeoutSeconds must be a number of seconds from 1 to 60',
+      )
   })
 })
