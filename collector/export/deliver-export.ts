@@ -50,9 +50,23 @@ async function postWebhook(d: WebhookDestination, message: ExportMessage, now: n
     },
     body,
     signal: AbortSignal.timeout(d.timeoutMs),
+    redirect: 'manual',
   })
   await response.body?.cancel()
+  warnOfRedirect(d.url, response)
   return response.ok
+}
+
+/**
+ * Logs a redirect, which is not followed and so fails the delivery (retried, then dead-lettered):
+ * fetch follows a 301, 302 or 303 as a GET without the body, and that GET's 200 counted as
+ * delivered while the change never arrived. The operator sets the final URL.
+ */
+function warnOfRedirect(url: string, response: Response) {
+  if (response.status < 300 || response.status > 399) return
+  console.warn(
+    `tagwise: ${url} answered ${response.status} (to ${response.headers.get('location') ?? 'nowhere'}): redirects are not followed, set the destination's final URL`,
+  )
 }
 
 /**
@@ -87,9 +101,11 @@ async function postSegment(
       },
       body: JSON.stringify({ batch: request.map((identify) => identify.event), sentAt }),
       signal: AbortSignal.timeout(d.timeoutMs),
+      redirect: 'manual',
     })
       .then(async (response) => {
         await response.body?.cancel()
+        warnOfRedirect(`${d.endpoint}/v1/batch`, response)
         return response.ok
       })
       .catch(() => false)

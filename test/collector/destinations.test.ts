@@ -224,6 +224,43 @@ describe('webhooks', () => {
     expect({ stalled, ok }).toEqual({ stalled: 2, ok: [HOOK] })
   }, 20_000)
 
+  it('a receiver that redirects is not followed: the change is retried, never lost to a GET', async () => {
+    // http:// that the receiver moves to https:// (or a trailing slash): fetch follows a 301, 302
+    // or 303 as a GET without the body, and the 200 of that GET counted as delivered, though the
+    // change never arrived (Hookdeck's Outpost fixed the same in 1.8.0).
+    const OLD = 'http://hooks.test/tagwise'
+    const posted: string[] = []
+    const logged = vi.spyOn(console, 'warn').mockImplementation(() => {})
+    vi.spyOn(globalThis, 'fetch').mockImplementation(async (input, init) => {
+      const request = new Request(input, init)
+      if (request.url === OLD) {
+        const moved = new Response(null, { status: 301, headers: { location: HOOK } })
+        if (request.redirect === 'manual') return moved
+        // What fetch does when it follows: the same URL again as a GET, without the body.
+        return new Response('<html>the hook</html>', { status: 200 })
+      }
+      posted.push(`${request.method} ${request.url}`)
+      return new Response(null, { status: 204 })
+    })
+    const moved = { type: 'webhook', url: OLD, secret: 'env:HOOK_SECRET' }
+    const message = change(uniqueId('p'), 'a', true, Date.now())
+    expect(await consume(withDestinations([moved]), [message])).toEqual([message])
+    expect(posted).toEqual([])
+    expect(logged.mock.calls.flat().join(' ')).toContain(`${OLD} answered 301 (to ${HOOK})`)
+    // A Segment-compatible endpoint alike.
+    const movedApi = { ...segment, endpoint: 'http://hooks.test', id: 'moved-api' }
+    const batchUrl = 'http://hooks.test/v1/batch'
+    vi.mocked(globalThis.fetch).mockImplementation(async (input, init) => {
+      const request = new Request(input, init)
+      if (request.url !== batchUrl) throw new Error(`unexpected ${request.url}`)
+      if (request.redirect === 'manual')
+        return new Response(null, { status: 308, headers: { location: `${CDP}/v1/batch` } })
+      return new Response('{}', { status: 200 })
+    })
+    expect(await consume(withDestinations([movedApi]), [message])).toEqual([message])
+    expect(logged.mock.calls.flat().join(' ')).toContain(`${batchUrl} answered 308`)
+  })
+
   it('a receiver failing forever is retried with backoff until the queue dead-letters the messages', async () => {
     receivers(() => 500)
     const message = change(uniqueId('p'), 'a', true, Date.now())
