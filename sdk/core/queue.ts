@@ -11,15 +11,22 @@ export interface QueuedEvent extends TagwiseEvent {
 /** The persisted send queue: an event leaves it only when acknowledged (or rejected for good). */
 export interface Queue {
   readonly _items: QueuedEvent[]
-  /** Events dropped because the queue was full, not yet reported to the collector. */
+  /**
+   * Events dropped because the queue was full and not reported yet, as far as this page knows:
+   * its own drops and the stored count it last read (other pages' drops included).
+   */
   readonly _dropped: number
   /** Adds an event (ignored when its messageId is queued already); drops the oldest beyond the limit. */
   _push(event: QueuedEvent): void
+  /** Removes the events with these messageIds (acknowledged or rejected for good). */
+  _remove(ids: ReadonlySet<string>): void
   /**
-   * Removes the events with these messageIds (acknowledged or rejected for good); `reported`
-   * dropped events were reported with them.
+   * Takes the dropped count out of the queue, this page's and the stored one, for a request to
+   * report: no other page reports it meanwhile. Resolves with it (0 without consent).
    */
-  _remove(ids: ReadonlySet<string>, reported?: number): void
+  _takeDropped(): Promise<number>
+  /** A request that reported `count` dropped events was not acknowledged: they count again. */
+  _returnDropped(count: number): void
   /** Resolves when the queue as it is now is persisted. */
   _saved(): Promise<void>
   /** Loads the persisted queue, keeping what was pushed meanwhile. */
@@ -33,6 +40,13 @@ export interface Queue {
  * is left alone). Tabs of one site share it: each write keeps the stored
  * events of other tabs (all but those this tab holds or removed), and a page that loads adopts
  * them all. An event two tabs send is counted once: the collector deduplicates by messageId.
+ *
+ * The dropped count cannot be deduplicated that way, so the stored count is the only one: a page
+ * adds its drops to it with its next write and takes it out for the request that reports it
+ * (putting it back if that request fails), so each dropped event is reported once whatever the
+ * tabs and page loads. A page that goes away while its report is in flight does not put it back:
+ * the request most likely arrived (small ones outlive the page, `keepalive`), and a count the
+ * collector cannot deduplicate is better reported once or not at all than twice.
  */
 export function createQueue(store: Store, key: string, max: number, allowed: () => boolean): Queue {
   let items: QueuedEvent[] = []
@@ -41,22 +55,42 @@ export function createQueue(store: Store, key: string, max: number, allowed: () 
   let gone = new Set<string>()
   let writing: Promise<void> = Promise.resolve()
   let dirty = false
-  let dropped = 0
+  /** Dropped here, not yet added to the stored count. */
+  let unsaved = 0
+  /** The stored count as this page last read or wrote it. */
+  let stored = 0
+  /**
+   * Writes this page's events and drops, keeping other pages' events; `take`: takes the dropped
+   * count out. Resolves with the count it stored or took. What it added leaves `unsaved` once
+   * written (drops may come meanwhile), and is assigned, not added, in the update: the store may
+   * run an update twice (it falls back to memory when IndexedDB fails midway).
+   */
+  const write = (take?: boolean) => {
+    const removed = gone
+    gone = new Set()
+    let added = 0
+    let count = 0
+    return store
+      .update(key, (value): StoredQueue => {
+        const old = readQueue(value)
+        const others = old.items.filter((e) => !ids.has(e.messageId) && !removed.has(e.messageId))
+        added = unsaved
+        count = old.dropped + added
+        stored = take ? 0 : count
+        return { items: [...others, ...items].slice(-max), dropped: stored }
+      })
+      .then(() => {
+        unsaved -= added
+        return count
+      })
+  }
   const save = () => {
     if (!allowed() || dirty) return
     dirty = true
     // Coalesce the writes of one task into one; errors are the store's (it falls back to memory).
     writing = writing.then(() => {
       dirty = false
-      if (!allowed()) return
-      const removed = gone
-      gone = new Set()
-      return store.update(key, (stored): StoredQueue => {
-        const others = readQueue(stored).items.filter(
-          (e) => !ids.has(e.messageId) && !removed.has(e.messageId),
-        )
-        return { items: [...others, ...items].slice(-max), dropped }
-      })
+      if (allowed()) return write().then(() => undefined)
     })
   }
   const queue: Queue = {
@@ -64,7 +98,7 @@ export function createQueue(store: Store, key: string, max: number, allowed: () 
       return items
     },
     get _dropped() {
-      return dropped
+      return unsaved + stored
     },
     _push(event) {
       if (ids.has(event.messageId)) return
@@ -74,12 +108,11 @@ export function createQueue(store: Store, key: string, max: number, allowed: () 
         for (const old of items.splice(0, items.length - max)) {
           ids.delete(old.messageId)
           gone.add(old.messageId)
-          dropped++
+          unsaved++
         }
       save()
     },
-    _remove(acked, reported = 0) {
-      dropped = Math.max(0, dropped - reported)
+    _remove(acked) {
       items = items.filter((e) => !acked.has(e.messageId))
       for (const id of acked) {
         ids.delete(id)
@@ -88,19 +121,35 @@ export function createQueue(store: Store, key: string, max: number, allowed: () 
       save()
     },
     _saved: () => writing,
+    _takeDropped() {
+      // Nothing to take as far as this page knows: other pages take their own drops, and a count
+      // left by a page that closed is read with this page's next write.
+      if (!allowed() || !(unsaved + stored)) return Promise.resolve(0)
+      const taken = writing.then(() => write(true))
+      writing = taken.then(() => undefined)
+      return taken
+    },
+    _returnDropped(count) {
+      if (!count) return
+      unsaved += count
+      save()
+    },
     async _load() {
-      const stored = readQueue(await store.get(key))
+      const old = readQueue(await store.get(key))
       const fresh = items
       items = []
       ids.clear()
-      for (const event of [...stored.items, ...fresh]) queue._push(event)
-      dropped += stored.dropped
+      for (const event of [...old.items, ...fresh]) queue._push(event)
+      stored = old.dropped
+      // Events the page that wrote the record held beyond what storage took: lost with it.
+      unsaved += old.trimmed
     },
     async _clear() {
       items = []
       ids.clear()
       gone = new Set()
-      dropped = 0
+      unsaved = 0
+      stored = 0
       writing = writing.then(() => store.del(key))
       await writing
     },

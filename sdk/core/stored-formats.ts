@@ -26,6 +26,11 @@ export type { CachedRules, StateSnapshot }
 export interface StoredQueue {
   items: QueuedEvent[]
   dropped: number
+  /**
+   * Of `dropped`, the oldest events a mini-program's storage had no room for (sdk/mini/storage.ts):
+   * still queued in the memory of the page that wrote them, lost only if the app restarts first.
+   */
+  trimmed?: number
 }
 
 /** What a page that was ready leaves as it goes away, newer than what its async writes may say. */
@@ -106,10 +111,18 @@ export const isStateSnapshot = (value: unknown): value is StateSnapshot => isObj
 /** Any object: compiling the document checks it (and a cache that fails is not used). */
 export const isCachedRules = (value: unknown): value is CachedRules => isObject(value)
 
-/** The queue's events that have a messageId, and its dropped count (0 when unreadable). */
-export function readQueue(value: unknown): StoredQueue {
-  if (!isObject(value)) return { items: [], dropped: 0 }
-  return { items: readEvents(value.items), dropped: Number(value.dropped) || 0 }
+/**
+ * The queue's events that have a messageId, its dropped count without the trimmed events, and
+ * those (0 when unreadable).
+ */
+export function readQueue(value: unknown): Required<StoredQueue> {
+  if (!isObject(value)) return { items: [], dropped: 0, trimmed: 0 }
+  const trimmed = Number(value.trimmed) || 0
+  return {
+    items: readEvents(value.items),
+    dropped: Math.max(0, (Number(value.dropped) || 0) - trimmed),
+    trimmed,
+  }
 }
 
 /** The early events that have a messageId. */

@@ -99,9 +99,9 @@ export function createTransport(options: TransportOptions): Transport {
    * dropped on the collector's 413 (below); a beacon over 64 KiB is refused by the browser at once
    * and the event waits for a normal flush.
    */
-  const take = (max: number) => {
+  const take = (max: number, dropped: number) => {
     const batch: QueuedEvent[] = []
-    let size = utf8Bytes(body(batch, queue._dropped))
+    let size = utf8Bytes(body(batch, dropped))
     for (const event of queue._items) {
       size += utf8Bytes(JSON.stringify(event)) + 1
       if (batch.length && (batch.length >= limit || size > max)) break
@@ -134,11 +134,14 @@ export function createTransport(options: TransportOptions): Transport {
 
   const sendOnce = async (): Promise<boolean> => {
     await queue._saved()
-    const batch = take(MAX_BODY_BYTES)
-    if (!batch.length || !allowed()) return false
-    const dropped = queue._dropped
+    if (!queue._items.length || !allowed()) return false
+    // Out of the queue while this request reports it (queue.ts): back unless acknowledged.
+    const dropped = await queue._takeDropped()
+    let reported = false
+    const batch = take(MAX_BODY_BYTES, dropped)
     const text = body(batch, dropped)
     try {
+      if (!batch.length || !allowed()) return false
       const response = await post(text, utf8Bytes(text) <= KEEPALIVE_BYTES)
       const status = response.status
       if (status === 429 || status >= 500) {
@@ -152,7 +155,6 @@ export function createTransport(options: TransportOptions): Transport {
         return true
       }
       let tags: Record<string, Json> | undefined
-      let reported = 0
       /** The batch's events (by index) the collector did not store but asks for again. */
       const again = new Set<number | undefined>()
       if (status === 200) {
@@ -179,7 +181,7 @@ export function createTransport(options: TransportOptions): Transport {
           // Their profile could not commit (collector/README.md, "Many profiles in one batch").
           if (r.retryable) again.add(r.index)
         }
-        reported = dropped
+        reported = true
         if (!again.size) attempts = 0
         limit = MAX_BATCH
         tags = result.tags
@@ -188,7 +190,7 @@ export function createTransport(options: TransportOptions): Transport {
       // this batch.
       else log('batch dropped', status, batch)
       const done = batch.filter((_, index) => !again.has(index))
-      queue._remove(new Set(done.map((e) => e.messageId)), reported)
+      queue._remove(new Set(done.map((e) => e.messageId)))
       if (tags) emitter._emit('tags', { tags, batch })
       // Sent again after a backoff, as after a failure: the rest of the queue may well belong to
       // the same profile.
@@ -201,6 +203,8 @@ export function createTransport(options: TransportOptions): Transport {
       limit = Math.ceil(batch.length / 2)
       retry(null)
       return false
+    } finally {
+      if (!reported) queue._returnDropped(dropped)
     }
   }
 
@@ -225,8 +229,9 @@ export function createTransport(options: TransportOptions): Transport {
       // Without a beacon (mini-programs), requests survive the app going to the background for a
       // few seconds: a normal flush gets acknowledgements, so nothing is sent twice.
       if (!platform._beacon) return void flush()
-      // Events that do not fit wait for the next page.
-      const text = body(take(KEEPALIVE_BYTES), queue._dropped)
+      // Events that do not fit wait for the next page. The dropped count waits for a request that
+      // is acknowledged: a beacon's never is, and a count reported twice cannot be deduplicated.
+      const text = body(take(KEEPALIVE_BYTES, 0), 0)
       if (!platform._beacon(url, text)) post(text, true).catch(() => undefined)
     },
     _online() {

@@ -6,11 +6,16 @@ type Record_ = Record<string, unknown>
 const isRecord = (value: unknown): value is Record_ =>
   typeof value === 'object' && value !== null && !Array.isArray(value)
 
-/** Without the oldest `count` items of the queue record, which counts them as dropped. */
+/**
+ * Without the oldest `count` items of the queue record, which counts them as dropped, and as
+ * trimmed: the page that wrote them still holds them, so only a page that loads the record counts
+ * them as lost (stored-formats.ts).
+ */
 const trim = (queue: Record_ & { items: unknown[] }, count: number) => ({
   ...queue,
   items: queue.items.slice(count),
   dropped: (Number(queue.dropped) || 0) + count,
+  trimmed: (Number(queue.trimmed) || 0) + count,
 })
 
 /**
