@@ -62,6 +62,14 @@ export async function activeRulesAt(env: Env, version: string): Promise<ActiveRu
   return active.version === version ? active : undefined
 }
 
+/**
+ * The active rules this isolate holds now, without asking the rules object (`undefined` before
+ * its first lookup, or after a failed one): a preview's active side is usually this very version.
+ */
+export function activeInIsolate(): Promise<ActiveRules | undefined> {
+  return current?.rules.catch(() => undefined) ?? Promise.resolve(undefined)
+}
+
 /** Makes `text` (just published) active in this isolate at once; resolves to it compiled. */
 export function useRules(text: string): Promise<ActiveRules> {
   const rules = compile(text)

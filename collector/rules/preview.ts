@@ -331,8 +331,19 @@ export class Previews {
     return tags
   }
 
+  /**
+   * Preview `id`'s row without its draft's text (up to 1 MB): read two or three times a page and
+   * at every status poll, which need none of it.
+   */
   private row(id: string): Row | undefined {
-    return this.storage.sql.exec<Row>(`SELECT * FROM previews WHERE id = ?`, id).toArray()[0]
+    return this.storage.sql
+      .exec<Row>(
+        `SELECT id, active, draft, tag_ids, state, cursor, processed, profiles, failed, total,
+           attempts, started_at, finished_at, error
+         FROM previews WHERE id = ?`,
+        id,
+      )
+      .toArray()[0]
   }
 }
 

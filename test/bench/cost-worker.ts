@@ -155,7 +155,15 @@ function meteredStatement(statement: D1PreparedStatement): D1PreparedStatement {
           countD1(result)
           return result
         }
-      if (key === 'first' || key === 'raw')
+      // `first` answers a row, not a result with its figures: asked as `all`, its first row.
+      if (key === 'first')
+        return async (column?: string) => {
+          const result = await target.all<Record<string, unknown>>()
+          countD1(result)
+          const row = result.results[0]
+          return row === undefined ? null : column === undefined ? row : row[column]
+        }
+      if (key === 'raw')
         throw new Error(`the cost bench counts no D1 ${key}(): meter it before using it`)
       return bound(target, key)
     },
