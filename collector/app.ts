@@ -7,7 +7,7 @@ import { catalog } from './routes/catalog.ts'
 import { changes } from './routes/changes.ts'
 import { dev } from './routes/dev.ts'
 import { health } from './routes/health.ts'
-import { ingest } from './routes/ingest.ts'
+import { ingest, SHORT_PATHS } from './routes/ingest.ts'
 import { profiles } from './routes/profiles.ts'
 import { rules } from './routes/rules.ts'
 import { tags } from './routes/tags.ts'
@@ -21,6 +21,7 @@ const PUBLIC_ROUTES = [
   '/v1/identify',
   '/v1/alias',
   '/v1/group',
+  ...Object.keys(SHORT_PATHS).map((path) => `/v1/${path}`),
   '/v1/rules',
   '/v1/tags',
 ]

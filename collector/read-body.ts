@@ -44,7 +44,10 @@ export async function readBodyBytes(
   if (length > limit) throw tooLarge()
   if (!request.body) return { text: '', bytes: 0 }
   if (encoding !== 'identity') {
-    const inflated = request.body.pipeThrough(new DecompressionStream('gzip'))
+    const gunzip = new DecompressionStream('gzip')
+    // The pipe fails when the read below gives up (too large, not gzip): that is handled there.
+    request.body.pipeTo(gunzip.writable).catch(() => undefined)
+    const inflated = gunzip.readable
     const bytes = await readWithin(
       inflated,
       limit,

@@ -12,13 +12,32 @@ const RETRY_FAILED_S = 5
 
 /**
  * `POST /v1/batch` and `POST /v1/track|page|screen|identify|alias|group` (Segment's HTTP Tracking
- * API). Answers `200` only after every accepted event is committed by its profile.
+ * API), and the short paths of Segment's browser library (`SHORT_PATHS`). Answers `200` only after
+ * every accepted event is committed by its profile.
  */
 export const ingest = new Hono<AppEnv>().post('/batch', (c) => handle(c))
 // One static route per type rather than `/:type`: a parameter beside the other `/v1/…` routes
 // keeps Hono's RegExpRouter from compiling them into one expression, and its fallback (a trie
 // searched per request) costs every request a few percent of the Worker's CPU.
 for (const type of EVENT_TYPES) ingest.post(`/${type}`, (c) => handle(c, type))
+
+/**
+ * The short paths of Segment's browser library, analytics.js 2.0 (`@segment/analytics-next`): it
+ * posts each call to `<apiHost>/<first letter of its type>` and batches to `<apiHost>/b`, so a
+ * site that moves from Segment only points its `apiHost` at `<collector>/v1`. Each is the route it
+ * abbreviates.
+ */
+export const SHORT_PATHS: Readonly<Record<string, EventType | 'batch'>> = {
+  b: 'batch',
+  t: 'track',
+  p: 'page',
+  s: 'screen',
+  i: 'identify',
+  a: 'alias',
+  g: 'group',
+}
+for (const [path, route] of Object.entries(SHORT_PATHS))
+  ingest.post(`/${path}`, (c) => (route === 'batch' ? handle(c) : handle(c, route)))
 
 async function handle(c: Context<AppEnv>, type?: EventType): Promise<Response> {
   const { receivedAt, good, rejected, source, rates } = await readBatch(c, type)
