@@ -31,6 +31,6 @@ export const publicCors = (): MiddlewareHandler<AppEnv> =>
     // Server sources get no CORS: their writeKey never belongs in a page.
     if (origin === undefined || c.get('source')?.server) return
     c.res.headers.set('Access-Control-Allow-Origin', origin)
-    c.res.headers.set('Access-Control-Expose-Headers', 'ETag, Retry-After')
+    c.res.headers.set('Access-Control-Expose-Headers', 'ETag, Retry-After, X-RateLimit-Reset')
     c.res.headers.append('Vary', 'Origin')
   }

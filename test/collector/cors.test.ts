@@ -55,6 +55,9 @@ describe('CORS on the public routes', () => {
     expect(response.status).toBe(200)
     expect(response.headers.get('access-control-allow-origin')).toBe('https://anywhere.example')
     expect(response.headers.get('access-control-expose-headers')).toContain('ETag')
+    // A page reads how long a 429 asks it to wait only through headers exposed to it.
+    expect(response.headers.get('access-control-expose-headers')).toContain('Retry-After')
+    expect(response.headers.get('access-control-expose-headers')).toContain('X-RateLimit-Reset')
   })
 
   it('does not answer preflights on admin routes', async () => {

@@ -5,7 +5,7 @@
 // ran under wrangler dev). Thrown here as the runtime throws them, through the app's handler.
 import { Hono } from 'hono'
 import { describe, expect, it } from 'vitest'
-import { onError } from '../../collector/http-error.ts'
+import { onError, tooManyRequests } from '../../collector/http-error.ts'
 
 /** An app whose only route throws `error`, with the collector's error handler. */
 function throwing(error: Error) {
@@ -39,5 +39,16 @@ describe('errors of a Durable Object call', () => {
     const response = await throwing(new Error('secret detail')).request('/')
     expect(response.status).toBe(500)
     expect(await response.json()).toEqual({ success: false, error: 'internal error' })
+  })
+})
+
+describe('a rate limit', () => {
+  it('says how long to wait as Retry-After and as X-RateLimit-Reset, which analytics.js reads', async () => {
+    // Segment's browser library waits X-RateLimit-Reset seconds after a 429 (its batching
+    // dispatcher), else its own 5 s; our SDK reads Retry-After.
+    const response = await throwing(tooManyRequests(12_300, 'too many requests')).request('/')
+    expect(response.status).toBe(429)
+    expect(response.headers.get('retry-after')).toBe('13')
+    expect(response.headers.get('x-ratelimit-reset')).toBe('13')
   })
 })
