@@ -3,7 +3,14 @@ import { readDestinations } from './destinations.ts'
 import type { Env } from '../env.ts'
 import { recordNotice } from './erasures.ts'
 import { recordMerge } from './merges.ts'
-import { exportMessagesOf, exportProfile, isQueueMessage, type ExportMessage } from './message.ts'
+import {
+  exportMessagesOf,
+  exportProfile,
+  isQueueMessage,
+  type ExportMessage,
+  type QueueMessage,
+} from './message.ts'
+import { sendAll } from './queue-sends.ts'
 import { supersededChanges } from './superseded-changes.ts'
 import { changeStatements, forgetStatements, trimChanges } from './tag-index.ts'
 import { recordedTombstones, tombstonedChanges } from './tombstones.ts'
@@ -39,6 +46,8 @@ export async function consumeExport(
   _ctx?: ExecutionContext,
 ): Promise<void> {
   const retry = new Set<number>()
+  // Positions whose messages only waited behind a failed one of their profile (`sendAgain`).
+  const wait = new Set<number>()
   const valid: { position: number; message: ExportMessage }[] = []
   // A commit's changes in one queue message are handled each as its own export message; all of
   // them are retried with the queue message when one is.
@@ -59,32 +68,70 @@ export async function consumeExport(
       recorded,
     )
     const live = valid.filter((_, position) => !dropped.has(position))
-    const failed = await indexEachProfile(
+    const unindexed = await indexEachProfile(
       env.DB,
       live.map(({ message }) => message),
     )
-    const deliverable = live.filter(({ message }) => !failed.has(exportProfile(message)))
+    const deliverable = live.filter(({ message }) => !unindexed.has(exportProfile(message)))
     for (const { position, message } of live)
-      if (failed.has(exportProfile(message))) retry.add(position)
+      if (unindexed.has(exportProfile(message))) retry.add(position)
     const destinations = readDestinations(
       env.DESTINATIONS,
       env as unknown as Record<string, unknown>,
     )
-    const undelivered = await deliverExport(
+    const { failed, waited } = await deliverExport(
       env.DB,
       destinations,
       deliverable.map(({ message }) => message),
       Date.now(),
     )
-    for (const i of undelivered) retry.add(deliverable[i]!.position)
+    for (const i of failed) retry.add(deliverable[i]!.position)
+    for (const i of waited) wait.add(deliverable[i]!.position)
   } catch (error) {
     console.warn('tagwise: exporting tag changes failed; the batch is retried:', error)
     batch.messages.forEach((_, position) => retry.add(position))
   }
+  for (const position of retry) wait.delete(position)
+  await sendAgain(env, batch, retry, wait)
   batch.messages.forEach((message, position) => {
     if (retry.has(position)) message.retry({ delaySeconds: retryDelaySeconds(message.attempts) })
     else message.ack()
   })
+}
+
+/**
+ * Sends the messages at `wait` again as new messages, which the queue counts from their first
+ * attempt, and moves them out of `wait` (acknowledged after): they were not sent because an
+ * earlier message of their profile failed, and a retry would count that wait as their own failed
+ * attempt (with a receiver failing 1 request in 3, a busy profile's later changes reached the
+ * dead-letter queue without ever failing). They come back a second after the latest retry of the
+ * batch, so that the message they waited for is likely delivered first. If the queue refuses the
+ * send, they are retried like the others.
+ */
+async function sendAgain(
+  env: Env,
+  batch: MessageBatch<unknown>,
+  retry: Set<number>,
+  wait: Set<number>,
+): Promise<void> {
+  if (!wait.size) return
+  const after = Math.max(
+    0,
+    ...[...retry].map((position) => retryDelaySeconds(batch.messages[position]!.attempts)),
+  )
+  try {
+    await sendAll(
+      env.TAG_CHANGES,
+      [...wait]
+        .sort((a, b) => a - b)
+        .map((position) => batch.messages[position]!.body as QueueMessage),
+      after + 1,
+    )
+  } catch (error) {
+    console.warn('tagwise: sending waiting changes again failed; they are retried:', error)
+    for (const position of wait) retry.add(position)
+  }
+  wait.clear()
 }
 
 /** The D1 statements of one message: its change applied, or its erasure or merge recorded. */

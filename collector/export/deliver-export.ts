@@ -74,15 +74,16 @@ function warnOfRedirect(url: string, response: Response) {
  * profile, or more where its traits pass an event's size, in as many requests as the API's size
  * limits need, one after another, each merge's link first (`segment-links.ts`: before the
  * identify of the user it joins, as Segment advises for an alias). Returns the positions of the
- * messages it delivered and of those to retry: at the first request refused, that request's
- * messages and every later one's (so each profile's changes reach the receiver in order).
- * Erasures are never sent there: they count as delivered, as does a batch without changes.
+ * messages it delivered, of those whose request was refused (`failed`), and of those never sent
+ * (`waited`): at the first request refused, every later one waits (so each profile's changes
+ * reach the receiver in order). Erasures are never sent there: they count as delivered, as does
+ * a batch without changes.
  */
 async function postSegment(
   d: SegmentDestination,
   messages: readonly ExportMessage[],
   now: number,
-): Promise<{ delivered: number[]; retry: number[] }> {
+): Promise<{ delivered: number[]; failed: number[]; waited: number[] }> {
   const { identifies, unsendable } = await segmentIdentifies(d.traitPrefix, messages)
   const events = [...(await segmentLinks(messages)), ...identifies]
   const sentAt = new Date(now).toISOString()
@@ -112,19 +113,31 @@ async function postSegment(
     if (!ok)
       return {
         delivered,
-        retry: requests.slice(n).flatMap((rest) => rest.flatMap((i) => i.positions)),
+        failed: request.flatMap((identify) => identify.positions),
+        waited: requests.slice(n + 1).flatMap((rest) => rest.flatMap((i) => i.positions)),
       }
     delivered.push(...request.flatMap((identify) => identify.positions))
   }
-  return { delivered, retry: [] }
+  return { delivered, failed: [], waited: [] }
 }
 
 /**
- * Delivers a queue batch to every destination and returns the positions of the messages that must
- * be retried. A message is delivered to a destination at most once per success: deliveries are
+ * What a delivery left to do: the positions of the messages a destination refused or could not
+ * take (`failed`: retried, each retry counted toward the dead-letter queue), and of those that
+ * were not sent because an earlier message of their profile failed (`waited`: sent again after
+ * it, uncounted; they did not fail). A message in both is `failed`.
+ */
+export interface Undelivered {
+  failed: Set<number>
+  waited: Set<number>
+}
+
+/**
+ * Delivers a queue batch to every destination and returns what is left to do (`Undelivered`). A
+ * message is delivered to a destination at most once per success: deliveries are
  * logged in D1 (`deliveries`), so a retry caused by one destination skips those that took it.
  * Order per profile holds for each receiver: after a profile's message fails at a destination, its
- * later messages of the batch are not sent there (they are retried with it, in order). Webhooks:
+ * later messages of the batch are not sent there (they wait, and go again after it). Webhooks:
  * one request per message, profiles in parallel. Segment-compatible: one batch call per destination
  * (an `identify` per profile, an `identify` or `alias` per merge); a profile deletion is not sent
  * there (Segment-compatible APIs erase through their own deletion APIs).
@@ -134,9 +147,10 @@ export async function deliverExport(
   destinations: readonly Destination[],
   messages: readonly ExportMessage[],
   now: number,
-): Promise<Set<number>> {
-  const retry = new Set<number>()
-  if (!destinations.length || !messages.length) return retry
+): Promise<Undelivered> {
+  const failed = new Set<number>()
+  const waited = new Set<number>()
+  if (!destinations.length || !messages.length) return { failed, waited }
   const ids = messages.map(exportId)
   const done = new Set<string>()
   for (let i = 0; i < ids.length; i += IDS_PER_QUERY) {
@@ -161,9 +175,10 @@ export async function deliverExport(
           d,
           todo.map((i) => messages[i]!),
           now,
-        ).catch(() => ({ delivered: [], retry: todo.map((_, k) => k) }))
+        ).catch(() => ({ delivered: [], failed: todo.map((_, k) => k), waited: [] }))
         for (const k of posted.delivered) delivered.push([d.id, ids[todo[k]!]!])
-        for (const k of posted.retry) retry.add(todo[k]!)
+        for (const k of posted.failed) failed.add(todo[k]!)
+        for (const k of posted.waited) waited.add(todo[k]!)
         return
       }
       const byProfile = new Map<string, number[]>()
@@ -176,14 +191,14 @@ export async function deliverExport(
           let blocked = false
           for (const i of positions) {
             if (blocked) {
-              retry.add(i)
+              waited.add(i)
               continue
             }
             const ok = await postWebhook(d, messages[i]!, now).catch(() => false)
             if (ok) delivered.push([d.id, ids[i]!])
             else {
               blocked = true
-              retry.add(i)
+              failed.add(i)
             }
           }
         }),
@@ -201,5 +216,6 @@ export async function deliverExport(
     ),
     db.prepare(`DELETE FROM deliveries WHERE delivered_at < ?`).bind(now - DELIVERIES_KEPT_MS),
   ])
-  return retry
+  for (const i of failed) waited.delete(i)
+  return { failed, waited }
 }

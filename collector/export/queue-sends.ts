@@ -32,13 +32,18 @@ export function queueSends(bytes: readonly number[]): { start: number; end: numb
 }
 
 /**
- * Sends `bodies` to `queue` in order, as JSON, in as many `sendBatch` calls as the limits need.
- * Rejects at the first call the queue refuses (the earlier calls were sent: callers resend
- * idempotent messages).
+ * Sends `bodies` to `queue` in order, as JSON, in as many `sendBatch` calls as the limits need,
+ * each delivered after `delaySeconds` if given. Rejects at the first call the queue refuses (the
+ * earlier calls were sent: callers resend idempotent messages).
  */
-export async function sendAll<T>(queue: Queue<T>, bodies: readonly T[]): Promise<void> {
+export async function sendAll<T>(
+  queue: Queue<T>,
+  bodies: readonly T[],
+  delaySeconds?: number,
+): Promise<void> {
+  const delay = delaySeconds === undefined ? {} : { delaySeconds }
   for (const { start, end } of queueSends(bodies.map(queueBytes)))
     await queue.sendBatch(
-      bodies.slice(start, end).map((body) => ({ body, contentType: 'json' as const })),
+      bodies.slice(start, end).map((body) => ({ body, contentType: 'json' as const, ...delay })),
     )
 }

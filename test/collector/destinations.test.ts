@@ -32,20 +32,55 @@ const change = (
   change: { id: uniqueId('c'), profile, tag, from: null, to, at, rulesVersion: '1' },
 })
 
-/** Runs the consumer on `messages` (all with `attempts`) and returns the ids it retried. */
-async function consume<Body extends QueueMessage>(
+/** A message the consumer sent to the queue again (`sendAgain`), with its delay. */
+interface SentAgain {
+  body: QueueMessage
+  delaySeconds?: number
+}
+
+/**
+ * Runs the consumer on `messages` (all with `attempts`): the messages it retried, and those it
+ * sent to the queue again (captured: the pool's queue would hand them to a consumer with the
+ * default env).
+ */
+async function consumeOnce<Body extends QueueMessage>(
   target: typeof env,
   messages: Body[],
   attempts = 1,
 ) {
+  const sent: SentAgain[] = []
+  const queue = {
+    send: async () => {
+      throw new Error('the consumer sends again with sendBatch')
+    },
+    sendBatch: async (batch: Iterable<SentAgain>) => {
+      sent.push(...batch)
+    },
+  }
   const batch = createMessageBatch<Body>(
     'tagwise-tag-changes',
     messages.map((body, i) => ({ id: `m${i}`, timestamp: new Date(), attempts, body })),
   )
   const ctx = createExecutionContext()
-  await worker.queue(batch, target, ctx)
+  await worker.queue(batch, { ...target, TAG_CHANGES: queue } as unknown as typeof env, ctx)
   const result = await getQueueResult(batch, ctx)
-  return result.retryMessages.map((r: { msgId: string }) => messages[Number(r.msgId.slice(1))]!)
+  const retried = result.retryMessages.map(
+    (r: { msgId: string }) => messages[Number(r.msgId.slice(1))]!,
+  )
+  return { retried, sent }
+}
+
+/**
+ * Runs the consumer on `messages` and returns what the queue delivers again: the retried messages,
+ * then those sent again (they come a second after the retries).
+ */
+async function consume<Body extends QueueMessage>(
+  target: typeof env,
+  messages: Body[],
+  attempts = 1,
+): Promise<QueueMessage[]> {
+  const { retried, sent } = await consumeOnce(target, messages, attempts)
+  return [...retried, ...sent.map(({ body }) => body)]
 }
 
 interface Received {
@@ -115,7 +150,7 @@ describe('webhooks', () => {
       change(p, 'd', 4, t + 2),
     ]
     const target = withDestinations([webhook, segment])
-    let pending = all
+    let pending: QueueMessage[] = all
     for (let attempt = 1; pending.length && attempt <= 6; attempt++)
       pending = await consume(target, pending, attempt)
     expect(pending).toEqual([])
@@ -259,6 +294,27 @@ describe('webhooks', () => {
     })
     expect(await consume(withDestinations([movedApi]), [message])).toEqual([message])
     expect(logged.mock.calls.flat().join(' ')).toContain(`${batchUrl} answered 308`)
+  })
+
+  it('changes that waited behind a failed one are sent again without being charged a retry', async () => {
+    // A profile's later changes wait behind a failed one (each receiver sees them in order). They
+    // were retried with it, each wait counted as an attempt: with a receiver failing 1 request in
+    // 3, changes that never failed reached max_retries and the dead-letter queue.
+    const { ok } = receivers((r) =>
+      r.url === HOOK && JSON.parse(r.body).data.tag === 'a' ? 503 : 200,
+    )
+    const p = uniqueId('p')
+    const t = Date.now()
+    const [a, b, c] = [change(p, 'a', 1, t), change(p, 'b', 2, t + 1), change(p, 'c', 3, t + 2)]
+    const other = change(uniqueId('q'), 'x', true, t)
+    const target = withDestinations([webhook, segment])
+    // At the last attempt before the dead-letter queue.
+    const { retried, sent } = await consumeOnce(target, [a, b, other, c], 5)
+    expect(retried).toEqual([a])
+    expect(sent.map(({ body }) => body)).toEqual([b, c])
+    // Sent again after the failed change's own retry (32 s at its 5th attempt), to follow it.
+    for (const { delaySeconds } of sent) expect(delaySeconds).toBeGreaterThan(retryDelaySeconds(5))
+    expect(ok.filter((r) => r.url === HOOK).map((r) => JSON.parse(r.body).data.tag)).toEqual(['x'])
   })
 
   it('a receiver failing forever is retried with backoff until the queue dead-letters the messages', async () => {

@@ -285,18 +285,22 @@ describe('faults', () => {
     )
     rows.push({
       fault: 'export consumer throws (webhook dropping 1 request in 3)',
-      injected: `${hooks.failed} webhook requests failed; ${hook.retried} messages retried over ${hook.deliveries} deliveries`,
+      injected: `${hooks.failed} webhook requests failed; ${hook.retried} messages retried and ${hook.sentAgain} sent again over ${hook.deliveries} deliveries`,
       sent: ids.length,
       storedOnce: once(hooks.ok),
       lost: ids.filter((id) => !hooks.ok.has(id) && !dead.has(id)).length,
       doubled: twice(hooks.ok),
       fiveXx: '—',
-      tagsCorrect: `${once(hooks.ok)}/${ids.length} changes posted once, ${dead.size} dead-lettered (waiting behind a failed change of their profile; ${ids.filter((id) => dead.has(id) && hooks.ok.has(id)).length} of them posted before their queue message was)`,
+      tagsCorrect: `${once(hooks.ok)}/${ids.length} changes posted once, ${dead.size} dead-lettered (${ids.filter((id) => dead.has(id) && hooks.ok.has(id)).length} of them posted before their queue message was)`,
     })
     expect(hooks.failed).toBeGreaterThan(0)
     // Every change is posted exactly once or in the dead-letter queue: none lost, none twice.
     expect(twice(hooks.ok)).toBe(0)
     expect(ids.filter((id) => !hooks.ok.has(id) && !dead.has(id))).toEqual([])
+    // A change that waited behind a failed one is sent again uncharged, so only a change that
+    // fails itself 6 times in a row is dead-lettered: at 1 request in 3, about one run in 12 has
+    // one of the 63 (0 in every run measured); 14-23 were when each wait counted as an attempt.
+    expect(dead.size).toBeLessThanOrEqual(3)
     // A merged profile's changes never reach the webhook once its merge is known (a tombstone).
     expect(mergedIds.filter((id) => hooks.ok.has(id))).toEqual([])
   }, 60_000)
@@ -448,17 +452,20 @@ interface Redelivery {
   deliveries: number
   /** Message retries asked by the consumer. */
   retried: number
+  /** Messages the consumer sent to the queue again (they waited behind a failed one). */
+  sentAgain: number
   /** Messages retried `max_retries` times: the queue moves them to the dead-letter queue. */
   deadLettered: QueueMessage[]
 }
 
 /**
  * Delivers `messages` to the export consumer with `target` as its env, as the queue does:
- * batches of 100, retried messages again with their attempts counted, until each is acknowledged
- * or dead-lettered.
+ * batches of 100, retried messages again with their attempts counted, and messages the consumer
+ * sent to the queue again (those that waited behind a failed one) as new ones, after the retries,
+ * until each is acknowledged or dead-lettered.
  */
 async function redeliver(target: typeof env, messages: QueueMessage[]): Promise<Redelivery> {
-  const outcome: Redelivery = { deliveries: 0, retried: 0, deadLettered: [] }
+  const outcome: Redelivery = { deliveries: 0, retried: 0, sentAgain: 0, deadLettered: [] }
   let pending: { body: QueueMessage; attempts: number }[] = messages.map((body) => ({
     body,
     attempts: 1,
@@ -475,11 +482,18 @@ async function redeliver(target: typeof env, messages: QueueMessage[]): Promise<
       })),
     )
     const ctx = createExecutionContext()
+    const sent: QueueMessage[] = []
+    const queue = {
+      sendBatch: async (bodies: Iterable<{ body: QueueMessage }>) => {
+        for (const { body } of bodies) sent.push(body)
+      },
+    }
     outcome.deliveries++
-    await worker.queue(batch, target, ctx)
+    await worker.queue(batch, { ...target, TAG_CHANGES: queue } as unknown as typeof env, ctx)
     const retried: { msgId: string }[] = (await getQueueResult(batch, ctx)).retryMessages
     const again = retried.map((r) => slice[Number(r.msgId.slice(1))]!)
     outcome.retried += again.length
+    outcome.sentAgain += sent.length
     outcome.deadLettered.push(
       ...again.filter(({ attempts }) => attempts > MAX_RETRIES).map(({ body }) => body),
     )
@@ -488,6 +502,7 @@ async function redeliver(target: typeof env, messages: QueueMessage[]): Promise<
       ...again
         .filter(({ attempts }) => attempts <= MAX_RETRIES)
         .map(({ body, attempts }) => ({ body, attempts: attempts + 1 })),
+      ...sent.map((body) => ({ body, attempts: 1 })),
     ]
   }
   return outcome
