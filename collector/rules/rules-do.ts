@@ -22,6 +22,13 @@ export type PublishResult =
     }
   | { status: 'stale'; current: string }
 
+/**
+ * Publications kept (and listed by `GET /v1/rules/versions`): each holds its whole document, up to
+ * 1 MB, so the object keeps ~100 MB of them at most (plus the pinned ones, `pinnedVersions`),
+ * far from a Durable Object's 10 GB.
+ */
+export const KEPT_PUBLICATIONS = 100
+
 const SCHEMA = `CREATE TABLE IF NOT EXISTS versions (
   id INTEGER PRIMARY KEY AUTOINCREMENT,
   version TEXT NOT NULL,
@@ -30,8 +37,9 @@ const SCHEMA = `CREATE TABLE IF NOT EXISTS versions (
 )`
 
 /**
- * The published rules documents: one SQLite-backed Durable Object (named `rules`) holding every
- * version, the latest being active. A single object serializes publications, so `If-Match` is a
+ * The published rules documents: one SQLite-backed Durable Object (named `rules`) holding the
+ * latest {@link KEPT_PUBLICATIONS} publications, the latest being active, and any older one a
+ * running preview or backfill still reads (`prune`). A single object serializes publications, so `If-Match` is a
  * real compare-and-set; it is read once per isolate per refresh interval (`activeRules`), never
  * per event. Its alarm runs the rules backfill (`backfill.ts`) a page at a time.
  */
@@ -120,6 +128,7 @@ export class RulesDO extends DurableObject<Env> {
         now,
       )
       this.backfill.supersede(version, now)
+      this.prune()
     }
     if (!backfill) return { status, version, previous }
     const started = await this.backfill.start(version, now)
@@ -156,7 +165,27 @@ export class RulesDO extends DurableObject<Env> {
     if (set === null || at < set) await this.ctx.storage.setAlarm(at)
   }
 
-  /** Every publication, newest first. */
+  /**
+   * Drops the publications older than the latest {@link KEPT_PUBLICATIONS}, except the latest
+   * row of each version a running preview (its active side) or backfill reads: their profiles
+   * fetch it by version (`text`) until they end. The active version is the latest row, always
+   * kept. A preview's draft is kept with the preview itself, and a finished preview or backfill
+   * reads nothing. Profiles whose snapshot names a dropped version need no text of it: they
+   * restore under the active rules, as after any publication.
+   */
+  private prune(): void {
+    const pinned = [...this.previews.runningActiveVersions(), ...this.backfill.runningVersions()]
+    this.ctx.storage.sql.exec(
+      `DELETE FROM versions
+       WHERE id < (SELECT min(id) FROM (SELECT id FROM versions ORDER BY id DESC LIMIT ?))
+         AND id NOT IN (SELECT max(id) FROM versions
+                        WHERE version IN (SELECT value FROM json_each(?)) GROUP BY version)`,
+      KEPT_PUBLICATIONS,
+      JSON.stringify(pinned),
+    )
+  }
+
+  /** Every kept publication (see `prune`), newest first: each can be rolled back to. */
   async versions(): Promise<RulesVersion[]> {
     return this.ctx.storage.sql
       .exec<{ version: string; published_at: number }>(
