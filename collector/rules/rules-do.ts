@@ -142,21 +142,34 @@ export class RulesDO extends DurableObject<Env> {
   }
 
   /**
-   * Runs the next page of the backfill and of each running preview, and sets the alarm for the
-   * next one due, while any runs.
+   * Runs the next page of the backfill and of one running preview (`previewPage`), and sets the
+   * alarm for the next one due, while any runs.
    */
   override async alarm(): Promise<void> {
     const pause = Number(this.env.BACKFILL_PAUSE_MS ?? 0)
     const delays = await Promise.all([
       this.backfill.page(this.latest()?.version ?? UNPUBLISHED_VERSION),
-      ...this.previews.running().map(async (id) => {
-        const result = await this.previews.page(id)
-        if (result === 'over') return null
-        return result === 'more' ? pause : 1000 * 2 ** this.previews.attempts(id)
-      }),
+      this.previewPage(pause),
     ])
     const due = delays.filter((delay) => delay !== null)
     if (due.length) await this.ctx.storage.setAlarm(Date.now() + Math.min(...due))
+  }
+
+  /**
+   * Runs the next page of the newest running preview; resolves to the delay before the next
+   * preview page, or `null` when none runs. Previews run one at a time, each to its end: every
+   * profile of a page fetches and compiles the preview's draft in its isolate, which keeps two
+   * documents of the largest size compiled (`rules-of-version.ts`), so pages of several drafts at
+   * once evicted one another and each was compiled again page after page. The newest goes first:
+   * a user who edits a draft and previews it again waits for that one, not for the drafts before
+   * it, which resume at their cursors when no newer preview runs.
+   */
+  private async previewPage(pause: number): Promise<number | null> {
+    const id = this.previews.running().at(-1)
+    if (id === undefined) return null
+    const result = await this.previews.page(id)
+    if (result === 'retry') return 1000 * 2 ** this.previews.attempts(id)
+    return result === 'more' || this.previews.running().length ? pause : null
   }
 
   /** Sets the alarm at `at` unless it is set earlier already (backfill and previews share it). */
