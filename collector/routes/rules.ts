@@ -10,6 +10,7 @@ import { readBody } from '../read-body.ts'
 import { parseJson } from '../parse-json.ts'
 import { isRecord } from '../values.ts'
 import { rulesStub } from '../rules/stub.ts'
+import { KEPT_PUBLICATIONS } from '../rules/rules-do.ts'
 import { limitClient } from '../auth/rate-limits.ts'
 import { authorizeSource, basicWriteKey } from '../auth/source-auth.ts'
 
@@ -110,8 +111,9 @@ async function publish(c: Context<AppEnv>): Promise<Response> {
 }
 
 /**
- * The text of a published version (`404` for a version never published: a preview's draft is not
- * one), as `GET /v1/rules/versions` lists them.
+ * The text of a kept publication (`404` for a version never published, or whose publications
+ * were all dropped, `KEPT_PUBLICATIONS`: a preview's draft is not one), as
+ * `GET /v1/rules/versions` lists them.
  */
 async function publishedText(c: Context<AppEnv>, version: string): Promise<string> {
   const stub = rulesStub(c.env)
@@ -120,7 +122,7 @@ async function publishedText(c: Context<AppEnv>, version: string): Promise<strin
   if (text === null)
     throw fail(
       404,
-      `no published rules version ${JSON.stringify(version)}: GET /v1/rules/versions lists them`,
+      `no published rules version ${JSON.stringify(version)} (the latest ${KEPT_PUBLICATIONS} publications are kept): GET /v1/rules/versions lists them`,
     )
   return text
 }

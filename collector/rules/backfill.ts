@@ -91,6 +91,18 @@ export class Backfill {
     return row ? statusOf(row) : null
   }
 
+  /**
+   * The version of the running backfill, if any (the rules object keeps it). A publication
+   * supersedes a run of another version in the same write, so it is the active one, kept anyway;
+   * named here so pruning never depends on that order.
+   */
+  runningVersions(): string[] {
+    return this.sql
+      .exec<{ version: string }>(`SELECT version FROM backfill WHERE state = 'running'`)
+      .toArray()
+      .map((row) => row.version)
+  }
+
   /** Starts a run for `version` (replacing any other) and counts the profiles to visit. */
   async start(version: string, now: number): Promise<BackfillStatus> {
     const run = (this.row()?.run ?? 0) + 1

@@ -187,6 +187,14 @@ export class Previews {
       .map((row) => row.id)
   }
 
+  /** The versions running previews evaluate as their active side (the rules object keeps them). */
+  runningActiveVersions(): string[] {
+    return this.storage.sql
+      .exec<{ active: string }>(`SELECT DISTINCT active FROM previews WHERE state = 'running'`)
+      .toArray()
+      .map((row) => row.active)
+  }
+
   /** The text of a kept preview's draft of version `version`, or `null`. */
   draftText(version: string): string | null {
     return (

@@ -22,6 +22,13 @@ export type PublishResult =
     }
   | { status: 'stale'; current: string }
 
+/**
+ * Publications kept (and listed by `GET /v1/rules/versions`): each holds its whole document, up to
+ * 1 MB, so the object keeps ~100 MB of them at most (plus the pinned ones, `pinnedVersions`),
+ * far from a Durable Object's 10 GB.
+ */
+export const KEPT_PUBLICATIONS = 100
+
 const SCHEMA = `CREATE TABLE IF NOT EXISTS versions (
   id INTEGER PRIMARY KEY AUTOINCREMENT,
   version TEXT NOT NULL,
@@ -30,8 +37,9 @@ const SCHEMA = `CREATE TABLE IF NOT EXISTS versions (
 )`
 
 /**
- * The published rules documents: one SQLite-backed Durable Object (named `rules`) holding every
- * version, the latest being active. A single object serializes publications, so `If-Match` is a
+ * The published rules documents: one SQLite-backed Durable Object (named `rules`) holding the
+ * latest {@link KEPT_PUBLICATIONS} publications, the latest being active, and any older one a
+ * running preview or backfill still reads (`prune`). A single object serializes publications, so `If-Match` is a
  * real compare-and-set; it is read once per isolate per refresh interval (`activeRules`), never
  * per event. Its alarm runs the rules backfill (`backfill.ts`) a page at a time.
  */
@@ -120,6 +128,7 @@ export class RulesDO extends DurableObject<Env> {
         now,
       )
       this.backfill.supersede(version, now)
+      this.prune()
     }
     if (!backfill) return { status, version, previous }
     const started = await this.backfill.start(version, now)
@@ -133,21 +142,34 @@ export class RulesDO extends DurableObject<Env> {
   }
 
   /**
-   * Runs the next page of the backfill and of each running preview, and sets the alarm for the
-   * next one due, while any runs.
+   * Runs the next page of the backfill and of one running preview (`previewPage`), and sets the
+   * alarm for the next one due, while any runs.
    */
   override async alarm(): Promise<void> {
     const pause = Number(this.env.BACKFILL_PAUSE_MS ?? 0)
     const delays = await Promise.all([
       this.backfill.page(this.latest()?.version ?? UNPUBLISHED_VERSION),
-      ...this.previews.running().map(async (id) => {
-        const result = await this.previews.page(id)
-        if (result === 'over') return null
-        return result === 'more' ? pause : 1000 * 2 ** this.previews.attempts(id)
-      }),
+      this.previewPage(pause),
     ])
     const due = delays.filter((delay) => delay !== null)
     if (due.length) await this.ctx.storage.setAlarm(Date.now() + Math.min(...due))
+  }
+
+  /**
+   * Runs the next page of the newest running preview; resolves to the delay before the next
+   * preview page, or `null` when none runs. Previews run one at a time, each to its end: every
+   * profile of a page fetches and compiles the preview's draft in its isolate, which keeps two
+   * documents of the largest size compiled (`rules-of-version.ts`), so pages of several drafts at
+   * once evicted one another and each was compiled again page after page. The newest goes first:
+   * a user who edits a draft and previews it again waits for that one, not for the drafts before
+   * it, which resume at their cursors when no newer preview runs.
+   */
+  private async previewPage(pause: number): Promise<number | null> {
+    const id = this.previews.running().at(-1)
+    if (id === undefined) return null
+    const result = await this.previews.page(id)
+    if (result === 'retry') return 1000 * 2 ** this.previews.attempts(id)
+    return result === 'more' || this.previews.running().length ? pause : null
   }
 
   /** Sets the alarm at `at` unless it is set earlier already (backfill and previews share it). */
@@ -156,7 +178,27 @@ export class RulesDO extends DurableObject<Env> {
     if (set === null || at < set) await this.ctx.storage.setAlarm(at)
   }
 
-  /** Every publication, newest first. */
+  /**
+   * Drops the publications older than the latest {@link KEPT_PUBLICATIONS}, except the latest
+   * row of each version a running preview (its active side) or backfill reads: their profiles
+   * fetch it by version (`text`) until they end. The active version is the latest row, always
+   * kept. A preview's draft is kept with the preview itself, and a finished preview or backfill
+   * reads nothing. Profiles whose snapshot names a dropped version need no text of it: they
+   * restore under the active rules, as after any publication.
+   */
+  private prune(): void {
+    const pinned = [...this.previews.runningActiveVersions(), ...this.backfill.runningVersions()]
+    this.ctx.storage.sql.exec(
+      `DELETE FROM versions
+       WHERE id < (SELECT min(id) FROM (SELECT id FROM versions ORDER BY id DESC LIMIT ?))
+         AND id NOT IN (SELECT max(id) FROM versions
+                        WHERE version IN (SELECT value FROM json_each(?)) GROUP BY version)`,
+      KEPT_PUBLICATIONS,
+      JSON.stringify(pinned),
+    )
+  }
+
+  /** Every kept publication (see `prune`), newest first: each can be rolled back to. */
   async versions(): Promise<RulesVersion[]> {
     return this.ctx.storage.sql
       .exec<{ version: string; published_at: number }>(
