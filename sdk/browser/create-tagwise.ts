@@ -68,11 +68,17 @@ function start(options: TagwiseOptions): Tagwise {
           visits.visibility(visible)
           instance._visibility(visible)
         },
-        pagehide() {
+        pagehide(persisted) {
+          // Into the back/forward cache: IndexedDB waits until the page is back (storage.ts), and
+          // what it has not stored goes to the synchronous backup (instance._leave).
+          if (persisted) platform._hold(true)
           leave()
           instance._leave()
         },
-        pageshow: enter,
+        pageshow() {
+          platform._hold(false)
+          enter()
+        },
         online: instance._online,
       },
       signal,

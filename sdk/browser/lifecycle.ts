@@ -1,8 +1,8 @@
 /** Page lifecycle moments the SDK reacts to. */
 export interface LifecycleHandlers {
   visibility(visible: boolean): void
-  /** The page is being unloaded or put in the back/forward cache. */
-  pagehide(): void
+  /** The page is being unloaded, or put in the back/forward cache (`persisted`). */
+  pagehide(persisted: boolean): void
   /** The page came back from the back/forward cache. */
   pageshow(): void
   online(): void
@@ -21,7 +21,7 @@ export function onLifecycle(handlers: LifecycleHandlers, signal?: AbortSignal): 
     () => handlers.visibility(document.visibilityState !== 'hidden'),
     options,
   )
-  window.addEventListener('pagehide', () => handlers.pagehide(), options)
+  window.addEventListener('pagehide', (event) => handlers.pagehide(event.persisted), options)
   window.addEventListener(
     'pageshow',
     (event) => {

@@ -1,7 +1,7 @@
 import type { TagwiseOptions } from './options.ts'
 import type { Platform } from '../core/platform.ts'
 import { shareConsent } from './shared-consent.ts'
-import { indexedDbStore, memoryStore } from './storage.ts'
+import { indexedDbStore, memoryStore, type HeldStore } from './storage.ts'
 
 /**
  * A request that has not ended in this time is aborted (and retried later): a request that never
@@ -17,16 +17,23 @@ export interface Page {
   referrer: string
 }
 
+/** The browser's platform: the {@link Platform}, and a hold on IndexedDB (`HeldStore`). */
+export interface BrowserPlatform extends Platform {
+  _hold: HeldStore['_hold']
+}
+
 /** The browser's implementation of the {@link Platform}; every feature is detected, none assumed. */
 export function browserPlatform(
   storage: TagwiseOptions['storage'],
   customFetch: typeof fetch | undefined,
   currentPage: () => Page,
   signal: AbortSignal | undefined,
-): Platform {
+): BrowserPlatform {
   const nav = typeof navigator === 'undefined' ? undefined : navigator
+  const idb = storage === 'memory' ? undefined : indexedDbStore()
   return {
-    _store: storage === 'memory' ? memoryStore() : indexedDbStore(),
+    _store: idb ?? memoryStore(),
+    _hold: (held) => idb?._hold(held),
     // Looked up per call, and called unbound (`fetch` throws "Illegal invocation" on a wrong `this`);
     // without any, the call's TypeError is the rejection. The timeout covers reading the answer
     // too. Browsers without `AbortSignal.timeout` (before Chrome 103, Safari 16, Firefox 100) have

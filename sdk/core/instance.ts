@@ -82,6 +82,7 @@ export function createInstance(options: ResolvedOptions, platform: Platform): In
     storageKey(writeKey, 'queue'),
     options.maxQueue,
     allowed,
+    platform._backup && { _backup: platform._backup, _key: storageKey(writeKey, 'unsaved') },
   )
   const transport = createTransport({ ...options, platform, queue, allowed, log })
   const pending = createPendingCalls(options.maxQueue)
@@ -314,8 +315,10 @@ export function createInstance(options: ResolvedOptions, platform: Platform): In
   function leave(): void {
     persistSoon()
     if (granted)
-      if (ready) persistence._writeBackup(records())
-      else early._leave()
+      if (ready) {
+        persistence._writeBackup(records())
+        queue._leave()
+      } else early._leave()
     transport._beacon()
   }
 

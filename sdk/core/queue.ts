@@ -1,6 +1,6 @@
 import type { TagwiseEvent } from '../../rules/index.ts'
-import type { Store } from './platform.ts'
-import { readQueue, type StoredQueue } from './stored-formats.ts'
+import type { Platform, Store } from './platform.ts'
+import { readQueue, readUnsavedEvents, type StoredQueue } from './stored-formats.ts'
 
 /** An event the SDK made: counted on the device, then queued until the collector acknowledges it. */
 export interface QueuedEvent extends TagwiseEvent {
@@ -29,10 +29,22 @@ export interface Queue {
   _returnDropped(count: number): void
   /** Resolves when the queue as it is now is persisted. */
   _saved(): Promise<void>
-  /** Loads the persisted queue, keeping what was pushed meanwhile. */
+  /**
+   * The page goes away: its events the store does not have yet go to the synchronous backup, for
+   * the next page (a write of a page going away may be cut off, or wait until the page comes back
+   * from the back/forward cache, which it may never do).
+   */
+  _leave(): void
+  /** Loads the persisted queue and the events pages left unsaved, keeping what was pushed meanwhile. */
   _load(): Promise<void>
   /** Empties the queue and deletes it from storage. */
   _clear(): Promise<void>
+}
+
+/** Where a page leaves its unsaved events as it goes away: the synchronous backup, under `_key`. */
+export interface LeftEvents {
+  _backup: NonNullable<Platform['_backup']>
+  _key: string
 }
 
 /**
@@ -48,9 +60,19 @@ export interface Queue {
  * the request most likely arrived (small ones outlive the page, `keepalive`), and a count the
  * collector cannot deduplicate is better reported once or not at all than twice.
  */
-export function createQueue(store: Store, key: string, max: number, allowed: () => boolean): Queue {
+export function createQueue(
+  store: Store,
+  key: string,
+  max: number,
+  allowed: () => boolean,
+  left?: LeftEvents,
+): Queue {
   let items: QueuedEvent[] = []
   const ids = new Set<string>()
+  /** This page's events the store has: read from it, or written by this page. */
+  let inStore = new Set<string>()
+  /** The events this page left in the backup the last time it went away. */
+  let leftHere = new Set<string>()
   /** Removed here (acknowledged, rejected, dropped) since the last write. */
   let gone = new Set<string>()
   let writing: Promise<void> = Promise.resolve()
@@ -70,6 +92,7 @@ export function createQueue(store: Store, key: string, max: number, allowed: () 
     gone = new Set()
     let added = 0
     let count = 0
+    let written = inStore
     return store
       .update(key, (value): StoredQueue => {
         const old = readQueue(value)
@@ -77,10 +100,13 @@ export function createQueue(store: Store, key: string, max: number, allowed: () 
         added = unsaved
         count = old.dropped + added
         stored = take ? 0 : count
+        // The oldest go first beyond `max`: other pages' events before any of this page's.
+        written = new Set(ids)
         return { items: [...others, ...items].slice(-max), dropped: stored }
       })
       .then(() => {
         unsaved -= added
+        inStore = written
         return count
       })
   }
@@ -121,6 +147,18 @@ export function createQueue(store: Store, key: string, max: number, allowed: () 
       save()
     },
     _saved: () => writing,
+    _leave() {
+      if (!left || !allowed()) return
+      const pending = items.filter((e) => !inStore.has(e.messageId))
+      // Other pages' events stay for the next page; this page's from an earlier time it went away
+      // are pending again or stored by now.
+      const others = readUnsavedEvents(left._backup.take(left._key)).filter(
+        (e) => !leftHere.has(e.messageId),
+      )
+      leftHere = new Set(pending.map((e) => e.messageId))
+      const events = [...others, ...pending].slice(-max)
+      if (events.length) left._backup.write(left._key, events)
+    },
     _takeDropped() {
       // Nothing to take as far as this page knows: other pages take their own drops, and a count
       // left by a page that closed is read with this page's next write.
@@ -136,10 +174,14 @@ export function createQueue(store: Store, key: string, max: number, allowed: () 
     },
     async _load() {
       const old = readQueue(await store.get(key))
+      // Counted by the pages that left them: queued here (and stored by the write this causes).
+      const unstored = left ? readUnsavedEvents(left._backup.take(left._key)) : []
       const fresh = items
       items = []
       ids.clear()
-      for (const event of [...old.items, ...fresh]) queue._push(event)
+      for (const event of old.items) queue._push(event)
+      inStore = new Set(ids)
+      for (const event of [...unstored, ...fresh]) queue._push(event)
       stored = old.dropped
       // Events the page that wrote the record held beyond what storage took: lost with it.
       unsaved += old.trimmed
@@ -148,6 +190,7 @@ export function createQueue(store: Store, key: string, max: number, allowed: () 
       items = []
       ids.clear()
       gone = new Set()
+      inStore = new Set()
       unsaved = 0
       stored = 0
       writing = writing.then(() => store.del(key))

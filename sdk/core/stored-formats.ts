@@ -8,6 +8,7 @@
 // and the synchronous backup (localStorage) a page writes as it goes away:
 //   backup   PageBackup       identity, device state and durable tags of a ready page
 //   early    EarlyEvents      events of a page that went away before it was ready
+//   unsaved  UnsavedEvents    queued events a ready page had not stored yet as it went away
 // The names on disk are the fields' own, so there is no codec: these readers only check that what
 // storage holds (a host may write anything there, and older versions wrote these same shapes) is
 // the format, and read anything else as missing. Data written by earlier versions reads as is
@@ -44,6 +45,12 @@ export interface PageBackup {
 /** Events made before a page was ready, not counted yet: the next page counts them. */
 export type EarlyEvents = QueuedEvent[]
 
+/**
+ * Events counted and queued by pages that went away before their store had them: the next page
+ * queues them (sdk/core/queue.ts).
+ */
+export type UnsavedEvents = QueuedEvent[]
+
 /** The records by their name in storage. */
 export interface StoredFormats {
   user: StoredIdentity
@@ -53,6 +60,7 @@ export interface StoredFormats {
   queue: StoredQueue
   backup: PageBackup
   early: EarlyEvents
+  unsaved: UnsavedEvents
 }
 
 /**
@@ -67,6 +75,7 @@ export const RECORD_NAMES = [
   'queue',
   'backup',
   'early',
+  'unsaved',
 ] as const satisfies readonly (keyof StoredFormats)[]
 
 /** Where a record of the instance of `writeKey` is stored. */
@@ -127,6 +136,9 @@ export function readQueue(value: unknown): Required<StoredQueue> {
 
 /** The early events that have a messageId. */
 export const readEarlyEvents = (value: unknown): EarlyEvents => readEvents(value)
+
+/** The unsaved events that have a messageId. */
+export const readUnsavedEvents = (value: unknown): UnsavedEvents => readEvents(value)
 
 /** A backup with an identity, else `undefined`. */
 export function readBackup(value: unknown): PageBackup | undefined {

@@ -10,10 +10,16 @@ import { anonymousProfile } from '../../rules/index.ts'
 export const collectorUrl = (): string => inject('collectorUrl')
 export const adminKey = (): string => inject('adminKey')
 
-export function launchBrowser(): Promise<Browser> {
+/**
+ * `backForwardCache`: Playwright turns the back/forward cache off (`--disable-back-forward-cache`,
+ * CDP reason `BackForwardCacheDisabledByCommandLine`); without that flag headless Chromium keeps
+ * pages in it as a visitor's browser does.
+ */
+export function launchBrowser(options: { backForwardCache?: boolean } = {}): Promise<Browser> {
   return chromium.launch({
     executablePath: process.env.TAGWISE_CHROMIUM ?? '/usr/bin/chromium',
     args: ['--no-sandbox', '--disable-gpu'],
+    ignoreDefaultArgs: options.backForwardCache ? ['--disable-back-forward-cache'] : [],
   })
 }
 

@@ -59,13 +59,14 @@ describe('consent', () => {
     tw.identify('u1', { plan: 'gold', email: 'ada@example.com' })
     tw.track('Coupon Claimed', { coupon_id: 'c1' })
     await tw.flush()
-    // Both pages go away: this one leaves its records in the backup, the other its events.
+    // Both pages go away: this one leaves its records and its unsaved events (Page Left) in the
+    // backup, the other its early events.
     pagehide()
     closing.abort()
     await settle()
     expect(await stored(writeKey)).toEqual({
       indexedDb: ['durable', 'queue', 'rules', 'state', 'user'].map((n) => `${writeKey}:${n}`),
-      localStorage: ['backup', 'early'].map((n) => `${writeKey}:${n}`),
+      localStorage: ['backup', 'early', 'unsaved'].map((n) => `${writeKey}:${n}`),
     })
 
     tw.consent(false)
