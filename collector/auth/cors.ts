@@ -3,7 +3,12 @@ import type { AppEnv } from '../env.ts'
 import { fail } from '../http-error.ts'
 import { allowsOrigin, sourcesOf } from './sources.ts'
 
-const ALLOW_HEADERS = 'Authorization, Content-Type, If-None-Match'
+/**
+ * Every request header a page sends to a public route, else the browser refuses the request
+ * before it leaves: `Content-Encoding` for a gzip body (read-body.ts), `X-Retry-Count`, which
+ * Segment's analytics.js 2.0 adds to each retry.
+ */
+const ALLOW_HEADERS = 'Authorization, Content-Type, Content-Encoding, If-None-Match, X-Retry-Count'
 const ALLOW_METHODS = 'GET, POST, OPTIONS'
 
 /**

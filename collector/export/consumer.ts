@@ -23,6 +23,14 @@ export const retryDelaySeconds = (attempts: number): number =>
   Math.min(2 ** Math.max(1, attempts), MAX_RETRY_DELAY_S)
 
 /**
+ * How many times a change that waited behind a failed one of its profile is sent to the queue
+ * again uncharged (`sendAgain`): as many as the attempts the queue gives the change it waits for
+ * (`max_retries` = 5 in wrangler.toml, and the first). After that a wait is charged like a failure,
+ * so every change reaches the dead-letter queue when a destination refuses its profile for good.
+ */
+export const MAX_WAITS = 6
+
+/**
  * The export queue's consumer (same Worker). Each message is acknowledged or retried on its own,
  * so one profile's failure never holds up the others of a batch:
  * 1. changes of a profile erased or merged into another at or after their time (a tombstone in
@@ -105,8 +113,11 @@ export async function consumeExport(
  * earlier message of their profile failed, and a retry would count that wait as their own failed
  * attempt (with a receiver failing 1 request in 3, a busy profile's later changes reached the
  * dead-letter queue without ever failing). They come back a second after the latest retry of the
- * batch, so that the message they waited for is likely delivered first. If the queue refuses the
- * send, they are retried like the others.
+ * batch, so that the message they waited for is likely delivered first. A message sent again
+ * `MAX_WAITS` times is retried instead: the queue's count restarts with each send, so behind a
+ * profile a destination refuses for good its changes went round the queue without end (a change
+ * that failed and then waited lost its count too). If the queue refuses the send, they are
+ * retried like the others.
  */
 async function sendAgain(
   env: Env,
@@ -114,6 +125,11 @@ async function sendAgain(
   retry: Set<number>,
   wait: Set<number>,
 ): Promise<void> {
+  for (const position of wait)
+    if (waitsOf(batch.messages[position]!.body) >= MAX_WAITS) {
+      retry.add(position)
+      wait.delete(position)
+    }
   if (!wait.size) return
   const after = Math.max(
     0,
@@ -124,7 +140,10 @@ async function sendAgain(
       env.TAG_CHANGES,
       [...wait]
         .sort((a, b) => a - b)
-        .map((position) => batch.messages[position]!.body as QueueMessage),
+        .map((position) => {
+          const body = batch.messages[position]!.body as QueueMessage
+          return { ...body, waits: waitsOf(body) + 1 }
+        }),
       after + 1,
     )
   } catch (error) {
@@ -133,6 +152,10 @@ async function sendAgain(
   }
   wait.clear()
 }
+
+/** How many times the consumer sent `body` again (`QueueMessage.waits`). */
+const waitsOf = (body: unknown): number =>
+  isQueueMessage(body) && body.waits !== undefined ? body.waits : 0
 
 /** The D1 statements of one message: its change applied, or its erasure or merge recorded. */
 function statementsOf(

@@ -52,7 +52,13 @@ export type ExportMessage =
  * however many changes it carries). The consumer reads each as the export messages it holds
  * (`exportMessagesOf`): what the index, the log and the destinations receive is the same.
  */
-export type QueueMessage = ExportMessage | { type: 'tag.changes'; changes: ExportedChange[] }
+export type QueueMessage = (ExportMessage | { type: 'tag.changes'; changes: ExportedChange[] }) & {
+  /**
+   * How many times the consumer sent this message to the queue again because it waited behind a
+   * failed change of its profile (consumer.ts, `sendAgain`); absent when never.
+   */
+  waits?: number
+}
 
 /** The export messages a queue message carries, in order. */
 export const exportMessagesOf = (body: QueueMessage): ExportMessage[] =>
@@ -115,15 +121,18 @@ export function isExportMessage(body: unknown): body is ExportMessage {
 
 /** Whether a queue message body is one this version reads: an export message or `tag.changes`. */
 export function isQueueMessage(body: unknown): body is QueueMessage {
+  if (!isRecord(body) || !isWaitCount(body.waits)) return false
   if (isExportMessage(body)) return true
   return (
-    isRecord(body) &&
     body.type === 'tag.changes' &&
     Array.isArray(body.changes) &&
     body.changes.length > 0 &&
     body.changes.every(isChange)
   )
 }
+
+const isWaitCount = (value: unknown) =>
+  value === undefined || (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0)
 
 const hasIds = (data: unknown) =>
   isRecord(data) &&

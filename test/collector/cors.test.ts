@@ -26,6 +26,35 @@ describe('CORS on the public routes', () => {
     }
   })
 
+  it("allows every request header a browser sends to ingest: analytics.js 2.0's retry count, a gzip body", async () => {
+    // A browser sends a request only when each of its headers is in the preflight's
+    // Access-Control-Allow-Headers; else fetch fails ("Failed to fetch", checked in Chromium) and
+    // the request never arrives. Segment's analytics.js 2.0 (1.84) adds X-Retry-Count to every
+    // retry, so after a 429 or 503 its events were retried until dropped; a page may gzip a
+    // large batch (CompressionStream) as the collector reads it (Content-Encoding: gzip).
+    const sent = {
+      '/v1/t': 'Authorization, Content-Type, X-Retry-Count',
+      '/v1/b': 'authorization,content-type,x-retry-count',
+      '/v1/batch': 'Authorization, Content-Type, Content-Encoding',
+    }
+    for (const [path, requested] of Object.entries(sent)) {
+      const response = await SELF.fetch(`${BASE}${path}`, {
+        method: 'OPTIONS',
+        headers: {
+          origin: SHOP,
+          'access-control-request-method': 'POST',
+          'access-control-request-headers': requested,
+        },
+      })
+      expect(response.status, path).toBe(204)
+      const allowed = (response.headers.get('access-control-allow-headers') ?? '')
+        .split(',')
+        .map((name) => name.trim().toLowerCase())
+      for (const name of requested.split(','))
+        expect(allowed, `${path}: ${name}`).toContain(name.trim().toLowerCase())
+    }
+  })
+
   it('lets a source limited to one origin send from it, and refuses other origins with 403', async () => {
     const batch = [track(uniqueId('a'), 'X', Date.now())]
     const allowed = await post(
