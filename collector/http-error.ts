@@ -51,8 +51,9 @@ export const notFound: NotFoundHandler = (c) =>
 /** `429` with `Retry-After` (whole seconds, at least 1) for a wait of `waitMs`. */
 export const tooManyRequests = (waitMs: number, message: string): HTTPException => {
   const seconds = Math.max(1, Math.ceil(waitMs / 1000))
-  // X-RateLimit-Reset as well: Segment's browser library (analytics.js 2.0) waits that many
-  // seconds after a 429, else its own 5 s.
+  // X-RateLimit-Reset as well: the batching dispatcher of some releases of Segment's browser
+  // library (analytics.js 2.0) waits that many seconds after a 429, else its own 5 s; 1.70.0 and
+  // 1.84.3 read Retry-After only.
   return fail(429, `${message}: retry after ${seconds} s`, {
     'Retry-After': String(seconds),
     'X-RateLimit-Reset': String(seconds),

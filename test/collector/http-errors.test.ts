@@ -44,8 +44,8 @@ describe('errors of a Durable Object call', () => {
 
 describe('a rate limit', () => {
   it('says how long to wait as Retry-After and as X-RateLimit-Reset, which analytics.js reads', async () => {
-    // Segment's browser library waits X-RateLimit-Reset seconds after a 429 (its batching
-    // dispatcher), else its own 5 s; our SDK reads Retry-After.
+    // The batching dispatcher of some analytics.js releases waits X-RateLimit-Reset seconds after
+    // a 429 (else its own 5 s); newer ones, and our SDK, read Retry-After.
     const response = await throwing(tooManyRequests(12_300, 'too many requests')).request('/')
     expect(response.status).toBe(429)
     expect(response.headers.get('retry-after')).toBe('13')
