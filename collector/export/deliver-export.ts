@@ -1,4 +1,5 @@
 import type { Destination, SegmentDestination, WebhookDestination } from './destinations.ts'
+import { latestValues } from './latest-values.ts'
 import { exportId, exportProfile, type ExportMessage } from './message.ts'
 import { segmentIdentifies, segmentRequests } from './segment-batches.ts'
 import { segmentLinks } from './segment-links.ts'
@@ -83,8 +84,9 @@ async function postSegment(
   d: SegmentDestination,
   messages: readonly ExportMessage[],
   now: number,
+  latest: ReadonlyMap<string, unknown>,
 ): Promise<{ delivered: number[]; failed: number[]; waited: number[] }> {
-  const { identifies, unsendable } = await segmentIdentifies(d.traitPrefix, messages)
+  const { identifies, unsendable } = await segmentIdentifies(d.traitPrefix, messages, latest)
   const events = [...(await segmentLinks(messages)), ...identifies]
   const sentAt = new Date(now).toISOString()
   const requests = segmentRequests(
@@ -163,6 +165,10 @@ export async function deliverExport(
       .all<{ destination: string; change_id: string }>()
     for (const row of results) done.add(`${row.destination}\n${row.change_id}`)
   }
+  // Segment-compatible receivers keep the last trait sent: they are sent each tag's latest value.
+  const latest = destinations.some((d) => d.type === 'segment')
+    ? await latestValues(db, messages)
+    : new Map<string, unknown>()
   const delivered: [string, string][] = []
   const pending = (d: Destination) =>
     messages.map((_, i) => i).filter((i) => !done.has(`${d.id}\n${ids[i]}`))
@@ -175,6 +181,7 @@ export async function deliverExport(
           d,
           todo.map((i) => messages[i]!),
           now,
+          latest,
         ).catch(() => ({ delivered: [], failed: todo.map((_, k) => k), waited: [] }))
         for (const k of posted.delivered) delivered.push([d.id, ids[todo[k]!]!])
         for (const k of posted.failed) failed.add(todo[k]!)

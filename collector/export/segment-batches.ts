@@ -1,4 +1,5 @@
 import { parseProfileName } from '../../rules/index.ts'
+import { tagKey } from './latest-values.ts'
 import type { ExportMessage } from './message.ts'
 
 // What a Segment-compatible API takes. Segment's HTTP Tracking API: 500 KB a batch request and
@@ -50,14 +51,15 @@ export function segmentIdentity(profile: string): { userId: string } | { anonymo
 
 /** A profile's changed tags in a batch: each tag's latest value and the changes that set it. */
 interface ProfileTraits {
-  traits: Map<string, { value: unknown; positions: number[] }>
+  traits: Map<string, { tag: string; value: unknown; at: number; positions: number[] }>
 }
 
 /**
  * The identifies of `messages` (tag changes; other messages have none): one per profile with each
- * changed tag as a trait (`traitPrefix` + tag, its latest value in the batch; a removed tag is
- * `null`), in the order profiles first appear, so that the receiver's state ends as the
- * profile's. A profile whose traits would make an identify over `SEGMENT_EVENT_BYTES` gets as
+ * changed tag as a trait (`traitPrefix` + tag; a removed tag is `null`), in the order profiles
+ * first appear, so that the receiver's state ends as the profile's. A trait's value is the tag's
+ * value in `latest` (`latestValues`: the latest logged by time, so a change that comes late
+ * after a retry does not set the trait back), else its latest change in the batch by time. A profile whose traits would make an identify over `SEGMENT_EVENT_BYTES` gets as
  * many identifies as they need, each with a share of the traits (a receiver merges traits).
  * A trait too large for an identify of its own can never be taken: it is left out, logged
  * (its messages are in `unsendable`, neither delivered nor retried).
@@ -65,19 +67,27 @@ interface ProfileTraits {
 export async function segmentIdentifies(
   traitPrefix: string,
   messages: readonly ExportMessage[],
+  latest: ReadonlyMap<string, unknown> = new Map(),
 ): Promise<{ identifies: SegmentIdentify[]; unsendable: number[] }> {
   const byProfile = new Map<string, ProfileTraits>()
   messages.forEach((message, position) => {
     if (message.type !== 'tag.changed') return
-    const { profile, tag, to } = message.change
+    const { profile, tag, to, at } = message.change
     const entry = byProfile.get(profile) ?? { traits: new Map() }
     const trait = entry.traits.get(`${traitPrefix}${tag}`)
-    if (trait) {
-      trait.value = to
+    if (!trait)
+      entry.traits.set(`${traitPrefix}${tag}`, { tag, value: to, at, positions: [position] })
+    else {
+      if (at >= trait.at) Object.assign(trait, { value: to, at })
       trait.positions.push(position)
-    } else entry.traits.set(`${traitPrefix}${tag}`, { value: to, positions: [position] })
+    }
     byProfile.set(profile, entry)
   })
+  for (const [profile, { traits }] of byProfile)
+    for (const trait of traits.values()) {
+      const key = tagKey(profile, trait.tag)
+      if (latest.has(key)) trait.value = latest.get(key)
+    }
   const identifies: SegmentIdentify[] = []
   const unsendable: number[] = []
   for (const [profile, { traits }] of byProfile) {

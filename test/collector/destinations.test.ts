@@ -368,6 +368,32 @@ describe('webhooks', () => {
 })
 
 describe('Segment-compatible destinations', () => {
+  it("sends a tag's latest value even when an older change of it comes late (a retry)", async () => {
+    // Retries reorder a profile's changes across batches: an older change delivered after a
+    // newer one set the receiver's trait back to the older value, where it stayed until the tag
+    // changed again (with 1 request in 3 failing, a trait ended on the 21st of 30 values).
+    const { ok } = receivers(() => 200)
+    const p = uniqueId('p')
+    const t = Date.now() - 10_000
+    const target = withDestinations([segment])
+    const traitsSent = () =>
+      ok.map((r) => (JSON.parse(r.body) as { batch: { traits: object }[] }).batch[0]!.traits)
+    expect(await consume(target, [change(p, 'tier', 'high', t + 2)])).toEqual([])
+    // The older change, retried, arrives now: the receiver is told the latest value again.
+    expect(await consume(target, [change(p, 'tier', 'low', t + 1)], 2)).toEqual([])
+    expect(traitsSent()).toEqual([{ tw_tier: 'high' }, { tw_tier: 'high' }])
+    // A newer removal, then an older change: the trait stays removed.
+    expect(await consume(target, [change(p, 'tier', null, t + 5)])).toEqual([])
+    expect(await consume(target, [change(p, 'tier', 'mid', t + 3)], 2)).toEqual([])
+    expect(traitsSent().slice(2)).toEqual([{ tw_tier: null }, { tw_tier: null }])
+    // Within one batch too, the latest by time wins, not the last in the batch.
+    const q = uniqueId('q')
+    expect(
+      await consume(target, [change(q, 'tier', 'high', t + 2), change(q, 'tier', 'low', t + 1)]),
+    ).toEqual([])
+    expect(traitsSent().slice(4)).toEqual([{ tw_tier: 'high' }])
+  })
+
   it('sends one identify per profile with prefixed traits, which another tagwise collector stores', async () => {
     // The destination is this very collector (SELF): a second tagwise behind the Segment API.
     const bodies: Received[] = []
