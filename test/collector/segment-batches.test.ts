@@ -13,16 +13,23 @@ import { anonymousProfile } from '../../rules/index.ts'
 const bytes = (value: unknown) => new TextEncoder().encode(JSON.stringify(value)).byteLength
 
 /**
- * The traits per profile as the consumer sent them before identifies were split (one identify per
- * profile, each tag's latest value, keys in the order tags first changed): the reference.
+ * The traits per profile as one identify per profile would give them (each tag's latest value by
+ * time, ties by batch order; keys in the order tags first changed): the reference.
  */
 function oneIdentifyPerProfile(prefix: string, messages: readonly ExportMessage[]) {
   const byProfile = new Map<string, Record<string, unknown>>()
+  const latestAt = new Map<string, number>()
   for (const message of messages) {
     if (message.type !== 'tag.changed') continue
-    const traits = byProfile.get(message.change.profile) ?? {}
-    traits[`${prefix}${message.change.tag}`] = message.change.to
-    byProfile.set(message.change.profile, traits)
+    const { profile, tag, to, at } = message.change
+    const traits = byProfile.get(profile) ?? {}
+    const key = `${profile}\n${tag}`
+    if (!latestAt.has(key)) traits[`${prefix}${tag}`] = undefined
+    if (at >= (latestAt.get(key) ?? -Infinity)) {
+      traits[`${prefix}${tag}`] = to
+      latestAt.set(key, at)
+    }
+    byProfile.set(profile, traits)
   }
   return byProfile
 }
