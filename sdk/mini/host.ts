@@ -54,6 +54,13 @@ export interface MiniHost {
   /** Listens to the network coming and going (nothing where the runtime cannot tell). */
   onNetworkStatusChange(listener: (result: { isConnected: boolean }) => void): void
   /**
+   * Listens to the end of each route (launch, navigation, back), the new page shown and on top of
+   * `getCurrentPages()`, where the runtime tells (WeChat from base library 3.5.5: `onAppRoute`).
+   * It finds the pages of a framework that registered them through a `Page`/`Component` it kept
+   * before tagwise wrapped them.
+   */
+  onAppRoute?(listener: () => void): void
+  /**
    * Whether the runtime builds pages with `Component()` too (WeChat, Douyin: page hooks in
    * `methods`), so the global `Component` is wrapped as well as `Page`.
    */

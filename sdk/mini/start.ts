@@ -59,11 +59,13 @@ export function startMiniprogram(options: MiniOptions, host: MiniHost): Tagwise 
     current = undefined
     visits.leave()
   }
+  /** The page on top of the stack (none where the runtime has not put the first page there yet). */
+  const topPage = () =>
+    typeof getCurrentPages === 'function' ? getCurrentPages().slice(-1)[0] : undefined
   const enter = (page: PageInstance) => {
     // The route as the runtime reports it when the page shows (see MINIPROGRAM.md: the stack during
     // the previous page's onHide is not specified).
-    const top = typeof getCurrentPages === 'function' ? getCurrentPages().slice(-1)[0] : undefined
-    const shown = top ?? page
+    const shown = topPage() ?? page
     const route = shown.route ?? page.route ?? ''
     const query = queries.get(page) ?? queryOf(shown.options)
     screen = { path: `/${route}`, query, referrer: screen.path }
@@ -73,19 +75,21 @@ export function startMiniprogram(options: MiniOptions, host: MiniHost): Tagwise 
     visits.enter(screen.path, true)
   }
 
+  const show = (page: PageInstance) => {
+    if (page === current && !expired) visits.visibility(true)
+    else {
+      leave()
+      enter(page)
+    }
+    expired = false
+  }
+
   wrapPages(
     {
       load(page, query) {
         queries.set(page, queryOf(query))
       },
-      show(page) {
-        if (page === current && !expired) visits.visibility(true)
-        else {
-          leave()
-          enter(page)
-        }
-        expired = false
-      },
+      show,
       hide(page) {
         if (page === current) visits.visibility(false)
       },
@@ -102,7 +106,16 @@ export function startMiniprogram(options: MiniOptions, host: MiniHost): Tagwise 
     },
     host.componentPages,
   )
+  // A framework that kept the runtime's `Page`/`Component` before they were wrapped registers
+  // pages whose hooks never report: the end of each route still shows which page is on top (a
+  // page the hooks reported is the open visit already, so nothing is counted twice).
+  host.onAppRoute?.(() => {
+    const top = topPage()
+    if (top && top !== current) show(top)
+  })
   host.onAppHide(() => {
+    // Pauses the visit's dwell here too: a page whose hooks do not report has no onHide.
+    visits.visibility(false)
     hiddenAt = Date.now()
     platform._setVisible(false)
     instance._visibility(false)
@@ -111,6 +124,7 @@ export function startMiniprogram(options: MiniOptions, host: MiniHost): Tagwise 
     expired =
       hiddenAt !== undefined && Date.now() - hiddenAt >= resolved.sessionTimeoutMinutes * 60_000
     hiddenAt = undefined
+    visits.visibility(true)
     platform._setVisible(true)
     instance._visibility(true)
   })

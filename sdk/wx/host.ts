@@ -20,6 +20,7 @@ export function wxHost(api: WxApi): MiniHost {
     onAppShow: (listener) => api.onAppShow?.(listener),
     onAppHide: (listener) => api.onAppHide?.(listener),
     onNetworkStatusChange: (listener) => api.onNetworkStatusChange?.(listener),
+    onAppRoute: (listener) => api.onAppRoute?.(listener),
     componentPages: true,
   }
 }

@@ -52,5 +52,7 @@ export interface WxApi {
   onAppShow?(listener: (options: unknown) => void): void
   onAppHide?(listener: () => void): void
   onNetworkStatusChange?(listener: (result: { isConnected: boolean }) => void): void
+  /** Base library 3.5.5+: after each route's new page `onShow`, with the new page stack. */
+  onAppRoute?(listener: () => void): void
   getRandomValues?(option: WxGetRandomValuesOption): void
 }

@@ -15,6 +15,9 @@
 //   missing key reads as `''`; `wx.getRandomValues` from base library 2.15.0. Pages are built
 //   with `Page()` or with `Component()` (page hooks in `methods`; the component's `lifetimes`
 //   and `pageLifetimes` run too), and custom components inside a page get `pageLifetimes`.
+//   `wx.onAppRoute` from base library 3.5.5 (route-event-listener): once per route (launch,
+//   navigateTo, redirectTo, navigateBack), after the new page's `onShow`, with the new stack in
+//   `getCurrentPages()`; not when the app comes back to the foreground.
 // - Douyin (developer.open-douyin.com): `wx`'s shapes, under `tt`; `timeout` is honored from base
 //   library 2.31.0 only (before, 60 s); `fail` has `errNo`; `tt.getRandomValues` from 2.87.0.
 // - Alipay (opendocs.alipay.com, AlipayDocs/open-docs): `my.request({ headers })` (`header` is
@@ -90,7 +93,7 @@ export interface FakeOptions {
   randomLatency?: number | 'never' | 'missing'
   /** The bytes `getRandomValues` answers with. @default secure random bytes */
   random?: (length: number) => Uint8Array
-  /** Douyin's base library version (what it honors depends on it). @default '3.0.0' */
+  /** The base library version (what WeChat and Douyin have depends on it). @default '3.5.5' */
   baseLibrary?: string
 }
 
@@ -120,7 +123,7 @@ export function fakeRuntime(platform: Platform, options: FakeOptions = {}) {
   const storage = options.storage ?? fakeStorage()
   const latency = options.latency ?? 20
   const alipay = platform === 'my'
-  const baseLibrary = options.baseLibrary ?? '3.0.0'
+  const baseLibrary = options.baseLibrary ?? '3.5.5'
   const registry = new Map<string, Definition>()
   const components = new Map<string, Options>()
   const stack: Shown[] = []
@@ -128,6 +131,7 @@ export function fakeRuntime(platform: Platform, options: FakeOptions = {}) {
     show: [] as ((o: unknown) => void)[],
     hide: [] as (() => void)[],
     network: [] as ((r: { isConnected: boolean }) => void)[],
+    route: [] as ((r: { path: string; openType: string }) => void)[],
   }
   const requests: SentRequest[] = []
   const waiting: (() => void)[] = []
@@ -324,6 +328,13 @@ export function fakeRuntime(platform: Platform, options: FakeOptions = {}) {
     else if (typeof wait === 'number') later(answer, wait)
   }
 
+  const hasAppRoute = platform === 'wx' && newer(baseLibrary, '3.5.5')
+  /** A route is done: `wx.onAppRoute` listeners, with the page now on top. */
+  const routed = (openType: string) => {
+    const route = stack[stack.length - 1]?.page.route
+    for (const fn of listeners.route) fn({ path: String(route), openType })
+  }
+
   // --- pages ---
   const parse = (url: string) => {
     const [path = '', search = ''] = url.split('?')
@@ -407,6 +418,12 @@ export function fakeRuntime(platform: Platform, options: FakeOptions = {}) {
     onAppHide: (fn: () => void) => void listeners.hide.push(fn),
     onNetworkStatusChange: (fn: (r: { isConnected: boolean }) => void) =>
       void listeners.network.push(fn),
+    ...(hasAppRoute
+      ? {
+          onAppRoute: (fn: (r: { path: string; openType: string }) => void) =>
+            void listeners.route.push(fn),
+        }
+      : {}),
     showToast: (option: Options) => void runtime.ui.push(['showToast', option]),
     showModal: (option: Options) => void runtime.ui.push(['showModal', option]),
     navigateTo: ({ url }: { url: string }) => runtime.navigateTo(url),
@@ -482,23 +499,30 @@ export function fakeRuntime(platform: Platform, options: FakeOptions = {}) {
       call(app, 'onLaunch', launch)
       call(app, 'onShow', launch)
       for (const fn of listeners.show) fn(launch)
-      return open(url)
+      const page = open(url)
+      routed('appLaunch')
+      return page
     },
     /** Old page `onHide`, then the new page loads (the stack holds at most 10 pages). */
     navigateTo(url: string) {
       if (stack.length >= 10) fail('navigateTo:fail webview count limit exceed')
       hide(top())
-      return open(url)
+      const page = open(url)
+      routed('navigateTo')
+      return page
     },
     /** Old page `onUnload`, then the new page loads in its place. */
     redirectTo(url: string) {
       unload(stack.pop())
-      return open(url)
+      const page = open(url)
+      routed('redirectTo')
+      return page
     },
     /** `onUnload` on each removed page, then `onShow` on the revealed one. */
     navigateBack(delta = 1) {
       for (let i = 0; i < delta && stack.length > 1; i++) unload(stack.pop())
       show(top())
+      routed('navigateBack')
       return top()?.page
     },
     /** Page `onHide` → `App.onHide` (and `onAppHide` listeners). */
