@@ -138,11 +138,12 @@ async function sendAgain(
   try {
     await sendAll(
       env.TAG_CHANGES,
+      // Only messages that were read as export messages are delivered, so each is one.
       [...wait]
         .sort((a, b) => a - b)
-        .map((position) => {
-          const body = batch.messages[position]!.body as QueueMessage
-          return { ...body, waits: waitsOf(body) + 1 }
+        .flatMap((position): QueueMessage[] => {
+          const body = batch.messages[position]!.body
+          return isQueueMessage(body) ? [{ ...body, waits: waitsOf(body) + 1 }] : []
         }),
       after + 1,
     )
