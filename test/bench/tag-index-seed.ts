@@ -2,10 +2,12 @@
 // visitors, resampled over any number of profiles (scores and other numbers jittered), plus the
 // directory. Shared by the audiences and catalog benchmarks.
 import { readdirSync, readFileSync } from 'node:fs'
-import type { Miniflare } from 'miniflare'
+import { Miniflare } from 'miniflare'
 import catalog from '../../examples/rules/catalog.json'
-import { compileRules, IdentityGraph, type ProfileState } from '../../rules/index.ts'
+import { compileRules } from '../../rules/index.ts'
+import { profileStates } from '../support/profile-states.ts'
 import { generateEvents, mulberry32 } from '../support/events.ts'
+import { fmt } from './harness.ts'
 
 export type Database = Awaited<ReturnType<Miniflare['getD1Database']>>
 
@@ -27,15 +29,7 @@ function engineTagSets(): Record<string, unknown>[] {
     days,
     start: new Date(NOW - days * 86_400_000).toISOString(),
   })
-  const graph = new IdentityGraph()
-  events.forEach((event, n) => graph.addEvent(event, Date.parse(event.timestamp as string), n))
-  const states = new Map<string, ProfileState>()
-  for (const event of events) {
-    const key = graph.profileKeyOf(event)
-    let state = states.get(key)
-    if (!state) states.set(key, (state = rules.createState({ maxMessageIds: Infinity })))
-    state.ingest(event)
-  }
+  const states = profileStates(rules, events)
   return [...states.values()].map((state) => state.evaluate(NOW, { nextChangeAt: false }).tags)
 }
 
@@ -90,4 +84,31 @@ export async function seed(db: Database, profiles: number): Promise<number> {
       .bind(JSON.stringify(directory.slice(i, i + 5000)))
       .run()
   return total
+}
+
+/**
+ * Runs `use` on a local D1 (Miniflare, nothing persisted) seeded with `profiles` profiles
+ * (`seed`), with the number of tag_index rows, after logging what the seeding took.
+ */
+export async function withSeededD1(
+  profiles: number,
+  use: (db: Database, rows: number) => Promise<void>,
+): Promise<void> {
+  const mf = new Miniflare({
+    modules: true,
+    script: 'export default { fetch() { return new Response(null) } }',
+    d1Databases: { DB: 'bench' },
+    d1Persist: false,
+  })
+  try {
+    const db = await mf.getD1Database('DB')
+    const started = performance.now()
+    const rows = await seed(db, profiles)
+    console.log(
+      `${profiles.toLocaleString('en-US')} profiles, ${rows.toLocaleString('en-US')} tag_index rows, seeded in ${fmt((performance.now() - started) / 1000)} s\n`,
+    )
+    await use(db, rows)
+  } finally {
+    await mf.dispose()
+  }
 }

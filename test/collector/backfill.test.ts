@@ -3,7 +3,8 @@ import { env } from 'cloudflare:workers'
 import { afterAll, describe, expect, it } from 'vitest'
 import catalog from '../../examples/rules/catalog.json'
 import type { BackfillStatus } from '../../collector/rules/backfill.ts'
-import { compileRules, IdentityGraph, type ProfileState } from '../../rules/index.ts'
+import { compileRules } from '../../rules/index.ts'
+import { profileStates } from '../support/profile-states.ts'
 import { generateEvents, shuffle, visitorsOf } from '../support/events.ts'
 import { flakyD1 } from './flaky-d1.ts'
 import { admin, json, post, postAsServer, track, uniqueId } from './helpers.ts'
@@ -119,17 +120,7 @@ async function people(seed: number) {
 
 /** What `tagwise eval` computes for each person: an identity graph, one state per profile. */
 function engine(document: unknown, events: readonly Record<string, unknown>[]) {
-  const rules = compileRules(JSON.stringify(document))
-  const graph = new IdentityGraph()
-  events.forEach((event, n) => graph.addEvent(event, Date.parse(event.timestamp as string), n))
-  const states = new Map<string, ProfileState>()
-  for (const event of events) {
-    const key = graph.profileKeyOf(event)
-    let state = states.get(key)
-    if (!state) states.set(key, (state = rules.createState({ maxMessageIds: Infinity })))
-    state.ingest(event)
-  }
-  return states
+  return profileStates(compileRules(JSON.stringify(document)), events)
 }
 
 async function expectEngineTags(document: unknown, events: readonly Record<string, unknown>[]) {

@@ -2,7 +2,8 @@
 // `value` as JSON text, `num` when the value is a number.
 import { env } from 'cloudflare:test'
 import catalog from '../../examples/rules/catalog.json'
-import { compileRules, IdentityGraph, type ProfileState, type TagValue } from '../../rules/index.ts'
+import { compileRules, type TagValue } from '../../rules/index.ts'
+import { profileStates } from '../support/profile-states.ts'
 import { generateEvents } from '../support/events.ts'
 
 export interface IndexedProfile {
@@ -61,15 +62,7 @@ export function engineProfiles(visitors: number, seed: number, now: number): Ind
     start: new Date(now - days * 86_400_000).toISOString(),
   })
   const rules = compileRules(catalog)
-  const graph = new IdentityGraph()
-  events.forEach((event, n) => graph.addEvent(event, Date.parse(event.timestamp as string), n))
-  const states = new Map<string, ProfileState>()
-  for (const event of events) {
-    const key = graph.profileKeyOf(event)
-    let state = states.get(key)
-    if (!state) states.set(key, (state = rules.createState({ maxMessageIds: Infinity })))
-    state.ingest(event)
-  }
+  const states = profileStates(rules, events)
   return [...states].map(([id, state]) => ({
     id,
     tags: state.evaluate(now, { nextChangeAt: false }).tags as Record<string, TagValue>,
