@@ -3,13 +3,12 @@
 // D1 binding proxy, exactly as the route calls it (`queryAudience`). Each query is reported as
 // p50/p99 and as a ratio to `SELECT count(*) FROM tag_index` through the same proxy, with its
 // query plan. Bounded: 100k profiles, 40 runs per query.
-import { Miniflare } from 'miniflare'
 import { queryAudience, type SqlDatabase } from '../../collector/audience/query.ts'
 import { audienceStatements } from '../../collector/audience/statements.ts'
 import { coverageStatement } from '../../collector/audience/coverage.ts'
 import { parseWhere } from '../../collector/audience/where.ts'
 import { fmt, table } from './harness.ts'
-import { rules, seed, tagIds } from './tag-index-seed.ts'
+import { rules, tagIds, withSeededD1 } from './tag-index-seed.ts'
 
 const PROFILES = 100_000
 const RUNS = 40
@@ -52,19 +51,7 @@ const QUERIES: [string, unknown][] = [
   ],
 ]
 
-const mf = new Miniflare({
-  modules: true,
-  script: 'export default { fetch() { return new Response(null) } }',
-  d1Databases: { DB: 'bench' },
-  d1Persist: false,
-})
-try {
-  const db = await mf.getD1Database('DB')
-  const started = performance.now()
-  const rows = await seed(db, PROFILES)
-  console.log(
-    `${PROFILES.toLocaleString('en-US')} profiles, ${rows.toLocaleString('en-US')} tag_index rows, seeded in ${fmt((performance.now() - started) / 1000)} s\n`,
-  )
+await withSeededD1(PROFILES, async (db, rows) => {
   const baseline = await timed(() => db.prepare('SELECT count(*) AS n FROM tag_index').first())
   const base50 = quantile(baseline, 0.5)
   const out = [
@@ -119,6 +106,4 @@ try {
     `\nQuery plans (the statement that tests the candidates: the count, or the page that also counts):\n`,
   )
   console.log(plans.join('\n'))
-} finally {
-  await mf.dispose()
-}
+})

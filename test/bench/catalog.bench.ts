@@ -5,10 +5,9 @@
 // CATALOG_PROFILES (default 100,000, so that `npm run bench` stays in minutes; 1000000 for the
 // README's figure, about 4 minutes to seed) profiles of ~12 tag rows each; 3 runs, median and
 // spread. Nothing is persisted.
-import { Miniflare } from 'miniflare'
 import { coverageStatement } from '../../collector/audience/coverage.ts'
 import { fmt, table } from './harness.ts'
-import { rules, seed } from './tag-index-seed.ts'
+import { rules, withSeededD1 } from './tag-index-seed.ts'
 
 const PROFILES = Number(process.env.CATALOG_PROFILES ?? 100_000)
 const RUNS = 3
@@ -25,19 +24,7 @@ async function timed(fn: () => Promise<unknown>): Promise<number[]> {
   return times.sort((a, b) => a - b)
 }
 
-const mf = new Miniflare({
-  modules: true,
-  script: 'export default { fetch() { return new Response(null) } }',
-  d1Databases: { DB: 'bench' },
-  d1Persist: false,
-})
-try {
-  const db = await mf.getD1Database('DB')
-  const started = performance.now()
-  const rows = await seed(db, PROFILES)
-  console.log(
-    `${PROFILES.toLocaleString('en-US')} profiles, ${rows.toLocaleString('en-US')} tag_index rows, seeded in ${fmt((performance.now() - started) / 1000)} s\n`,
-  )
+await withSeededD1(PROFILES, async (db) => {
   const coverage = coverageStatement(rules.tags.filter((t) => t.kind === 'score').map((t) => t.id))
   const measured: [string, number[]][] = [
     [
@@ -78,6 +65,4 @@ try {
     ])
   }
   console.log(table(out))
-} finally {
-  await mf.dispose()
-}
+})
