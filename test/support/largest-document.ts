@@ -6,23 +6,10 @@
  */
 import { DOCUMENT_LIMITS } from '../../rules/index.ts'
 import type { Json } from '../../rules/index.ts'
+// Every aggregation the language has, in its order (the seeded document depends on it).
+import { AGGREGATIONS } from '../../rules/document/document.ts'
 import { mulberry32 } from './events.ts'
 
-const AGGREGATIONS = [
-  'count',
-  'sum',
-  'min',
-  'max',
-  'avg',
-  'distinct',
-  'top',
-  'first',
-  'last',
-  'since_first',
-  'since_last',
-  'dwell',
-  'dwell_max',
-] as const
 const WINDOWS = ['session', 'lifetime', '30m', '6h', '7d', '30d', '90d', '365d', '3650d'] as const
 const EVENTS = ['Product Viewed', 'Order Completed', 'Coupon Claimed', 'Search', 'Page Left']
 const PATHS = ['/checkout/**', '/visa/**', '/flights/*', '/hotels/**', '/**']
