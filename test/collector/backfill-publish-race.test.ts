@@ -5,6 +5,7 @@ import catalog from '../../examples/rules/catalog.json'
 import type { BackfillStatus } from '../../collector/rules/backfill.ts'
 import { anonymousProfile } from '../../rules/index.ts'
 import { admin, json, postAsServer, track, uniqueId } from './helpers.ts'
+import { interceptD1 } from './intercepted-d1.ts'
 
 // A publication that arrives while a backfill page is under way in the rules object's alarm (the
 // alarm awaits its profiles and D1, so the object takes other calls meanwhile). By the Alarms API,
@@ -50,36 +51,17 @@ function heldPageEnd(real: D1Database) {
   let release = () => {}
   const gate = new Promise<void>((resolve) => (release = resolve))
   const held = { waiting: 0, release: () => release(), db: real }
-  const seek = (statement: D1PreparedStatement, limit: unknown): D1PreparedStatement =>
-    new Proxy(statement, {
-      get(target, key) {
-        if (key === 'bind') return (...values: unknown[]) => seek(target.bind(...values), values[1])
-        const value: unknown = Reflect.get(target, key)
-        if (typeof value !== 'function') return value
-        if (key !== 'all' || limit !== 1)
-          return (value as (...args: unknown[]) => unknown).bind(target)
-        return async (...args: unknown[]) => {
-          held.waiting++
-          await gate
-          return Reflect.apply(value, target, args) as unknown
-        }
-      },
-    })
-  held.db = new Proxy(real, {
-    get(target, key) {
-      const value: unknown = Reflect.get(target, key)
-      if (typeof value !== 'function') return value
-      if (key !== 'prepare') return (value as (...args: unknown[]) => unknown).bind(target)
-      return (sql: string) => {
-        const statement = target.prepare(sql)
-        return /FROM profiles WHERE id > \? ORDER BY id LIMIT/.test(sql)
-          ? seek(statement, undefined)
-          : statement
-      }
-    },
+  held.db = interceptD1(real, async ({ sql, values, method }, proceed) => {
+    // The seek with a limit of 1: whether a profile follows the page.
+    if (method !== 'all' || values[1] !== 1 || !PAGE_END.test(sql)) return proceed()
+    held.waiting++
+    await gate
+    return proceed()
   })
   return held
 }
+
+const PAGE_END = /FROM profiles WHERE id > \? ORDER BY id LIMIT/
 
 afterAll(async () => {
   expect((await put(catalog)).status).toBe(200)

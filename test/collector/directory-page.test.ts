@@ -2,33 +2,17 @@ import { env } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
 import { visitDirectoryPage } from '../../collector/profile/directory-page.ts'
 import { uniqueId } from './helpers.ts'
+import { interceptD1 } from './intercepted-d1.ts'
 
 /** `real` with the rows each statement read added up in `rows.read`. */
 function countingReads(real: D1Database) {
   const rows = { read: 0 }
-  const counted = (statement: D1PreparedStatement): D1PreparedStatement =>
-    new Proxy(statement, {
-      get(target, key) {
-        if (key === 'bind') return (...values: unknown[]) => counted(target.bind(...values))
-        const value: unknown = Reflect.get(target, key)
-        if (typeof value !== 'function') return value
-        if (key !== 'all' && key !== 'first' && key !== 'run')
-          return (value as (...args: unknown[]) => unknown).bind(target)
-        return async (...args: unknown[]) => {
-          // `first` answers a row, not a result: asked again as `all` for its figures.
-          const result = await target.all()
-          rows.read += result.meta.rows_read
-          return Reflect.apply(value, target, args)
-        }
-      },
-    })
-  const db = new Proxy(real, {
-    get(target, key) {
-      const value: unknown = Reflect.get(target, key)
-      if (typeof value !== 'function') return value
-      if (key !== 'prepare') return (value as (...args: unknown[]) => unknown).bind(target)
-      return (sql: string) => counted(target.prepare(sql))
-    },
+  const db = interceptD1(real, async ({ method, statement }, proceed) => {
+    if (method === 'raw') return proceed()
+    // `first` answers a row, not a result: asked again as `all` for its figures.
+    const result = await statement.all()
+    rows.read += result.meta.rows_read
+    return proceed()
   })
   return { db, rows }
 }

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest'
 import { anonymousProfile } from '../../rules/index.ts'
 import { flakyD1 } from './flaky-d1.ts'
 import { json, postAsServer, track, uniqueId } from './helpers.ts'
+import { interceptD1 } from './intercepted-d1.ts'
 
 // Found by the fault suite (faults.test.ts, D1 failures): a merged profile unlisted itself from
 // the directory and the tag index after its data had moved and its forward was no longer pending.
@@ -107,32 +108,13 @@ function slowListings(real: D1Database) {
   let release = () => {}
   const gate = new Promise<void>((resolve) => (release = resolve))
   const figures = { waiting: 0, written: 0, release: () => release(), db: real }
-  const slow = (statement: D1PreparedStatement): D1PreparedStatement =>
-    new Proxy(statement, {
-      get(target, key) {
-        if (key === 'bind') return (...values: unknown[]) => slow(target.bind(...values))
-        const value: unknown = Reflect.get(target, key)
-        if (typeof value !== 'function') return value
-        if (key !== 'run') return (value as (...args: unknown[]) => unknown).bind(target)
-        return async (...args: unknown[]) => {
-          figures.waiting++
-          await gate
-          const result: unknown = await Reflect.apply(value, target, args)
-          figures.written++
-          return result
-        }
-      },
-    })
-  figures.db = new Proxy(real, {
-    get(target, key) {
-      const value: unknown = Reflect.get(target, key)
-      if (typeof value !== 'function') return value
-      if (key !== 'prepare') return (value as (...args: unknown[]) => unknown).bind(target)
-      return (sql: string) => {
-        const statement = target.prepare(sql)
-        return sql.includes('INSERT INTO profiles') ? slow(statement) : statement
-      }
-    },
+  figures.db = interceptD1(real, async ({ sql, method }, proceed) => {
+    if (method !== 'run' || !sql.includes('INSERT INTO profiles')) return proceed()
+    figures.waiting++
+    await gate
+    const result = await proceed()
+    figures.written++
+    return result
   })
   return figures
 }
