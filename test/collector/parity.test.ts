@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import catalog from '../../examples/rules/catalog.json'
-import { compileRules, IdentityGraph, type ProfileState } from '../../rules/index.ts'
+import { compileRules } from '../../rules/index.ts'
+import { profileStates } from '../support/profile-states.ts'
 import { generateEvents, shuffle, visitorsOf } from '../support/events.ts'
 import { admin, get, json, postAsServer } from './helpers.ts'
 import { anonymousProfile } from '../../rules/index.ts'
@@ -35,16 +36,9 @@ describe('parity with the engine (tagwise eval)', () => {
 
     // The engine as `tagwise eval` runs it: an identity graph over all events, then one state per
     // profile key.
-    const rules = compileRules(catalog)
-    const graph = new IdentityGraph()
-    events.forEach((event, n) => graph.addEvent(event, Date.parse(event.timestamp as string), n))
-    const states = new Map<string, ProfileState>()
-    for (const event of events) {
-      const key = graph.profileKeyOf(event)
-      let state = states.get(key)
-      if (!state) states.set(key, (state = rules.createState({ maxMessageIds: Infinity })))
-      expect(state.ingest(event).status).toBe('counted')
-    }
+    const states = profileStates(compileRules(catalog), events, (result) =>
+      expect(result.status).toBe('counted'),
+    )
     const visitors = visitorsOf(options)
     expect([...states.keys()].sort()).toEqual(visitors.map((v) => v.profile).sort())
 
